@@ -1,0 +1,48 @@
+/*
+ * clip_tokenizer.h — CLIP's byte-level BPE tokenizer (vocab.json + merges.txt).
+ *
+ * Text is normalised like the reference (see shared/fixtures/README.md):
+ * curly quotes, ligatures, full-width forms, control characters, NFC, HTML
+ * unescape twice, whitespace collapse, Python-style full lowercase; split with
+ * CLIP's pattern; BPE with the "</w>" end-of-word marker.
+ */
+#ifndef VLM_CLIP_TOKENIZER_H
+#define VLM_CLIP_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/core/vlm_error.h"
+
+#define CLIP_CONTEXT_LEN 77
+
+typedef struct clip_tokenizer clip_tokenizer;
+
+/* Loads DIR/vocab.json and DIR/merges.txt. */
+int clip_tokenizer_create(const char *dir, clip_tokenizer **out, char *err);
+/* Same from explicit file paths. */
+int clip_tokenizer_create_files(const char *vocab_json, const char *merges_txt,
+                                clip_tokenizer **out, char *err);
+void clip_tokenizer_destroy(clip_tokenizer *tok);
+
+int32_t clip_tokenizer_bos(const clip_tokenizer *tok); /* <|startoftext|> */
+int32_t clip_tokenizer_eos(const clip_tokenizer *tok); /* <|endoftext|> */
+
+/* BPE ids of `text` without start/end tokens.  Writes at most cap ids and
+ * returns the total count (which may exceed cap), or a negative status. */
+int clip_tokenizer_encode(const clip_tokenizer *tok, const char *text,
+                          int32_t *ids, int cap, char *err);
+
+/* start + ids + end, truncated to ctx with the end token kept last, padded
+ * with `pad` (0 for the reference).  Returns the number of real tokens
+ * (including start/end), or a negative status. */
+int clip_tokenizer_encode_context(const clip_tokenizer *tok, const char *text,
+                                  int32_t *ids, int ctx, int32_t pad,
+                                  char *err);
+
+/* Decode ids back to text ("</w>" -> space, bytes -> UTF-8, trimmed like the
+ * reference).  Returns a malloc'd string or NULL. */
+char *clip_tokenizer_decode(const clip_tokenizer *tok, const int32_t *ids,
+                            int n);
+
+#endif
