@@ -46,20 +46,30 @@ const img_prep_params *clip_prep_params(const clip_model *m);
  * headers + file sizes (does not read tensor data). */
 const char *clip_model_id(const clip_model *m);
 const char *clip_model_name(const clip_model *m);  /* folder base name */
+int clip_model_parts(const clip_model *m);        /* CLIP_PART_* loaded */
+int clip_model_text_width(const clip_model *m);   /* text hidden_size */
+int clip_model_vision_width(const clip_model *m); /* vision hidden_size */
+int clip_model_vision_tokens(const clip_model *m); /* 1 + (S/patch)^2 */
 
-/* Vision: pixels are N planar CHW images of S x S (img_preprocess output).
+/* Encoding calls on one model must not run concurrently (scratch state).
+ *
+ * Vision: pixels are N planar CHW images of S x S (img_preprocess output).
  * embeds: N x embed_dim, not normalised.  pooled (N x width), hidden_last and
  * hidden_penultimate (N x tokens x width) are optional (NULL to skip). */
 int clip_encode_images(clip_model *m, const float *pixels, int n,
                        float *embeds, float *pooled, float *hidden_last,
                        float *hidden_penultimate, char *err);
 
+#define CLIP_TEXT_CONTEXT 77
+
 /* Text from token ids: n rows of 77 ids (zero padded).  embeds: n x E, not
  * normalised; pooled: n x text width (optional). */
 int clip_encode_text_ids(clip_model *m, const int32_t *ids, int n,
                          float *embeds, float *pooled, char *err);
 
-/* Tokenize + encode one string (needs the tokenizer files). */
+/* Tokenize + encode one string (needs the tokenizer files: vocab.json and
+ * merges.txt in opts.tokenizer_dir or the checkpoint folder; loaded on first
+ * use).  embed: E floats, not normalised. */
 int clip_encode_text(clip_model *m, const char *text, float *embed, char *err);
 
 /* In-place L2 normalisation helper. */

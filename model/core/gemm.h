@@ -8,6 +8,7 @@
 #ifndef VLM_GEMM_H
 #define VLM_GEMM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/core/vlm_error.h"
@@ -16,12 +17,17 @@
 typedef enum vlm_precision {
     VLM_PREC_F32 = 0,  /* fp32 weights and math (reference parity) */
     VLM_PREC_BF16 = 1, /* bf16 weights, fp32 accumulate (fast path) */
+    VLM_PREC_F32_PACKED = 2, /* fp32 math on weights repacked for oneDNN
+                                (a private copy; steadier at small M) */
 } vlm_precision;
 
 typedef struct vlm_weight vlm_weight;
 
-/* Wraps a 2-D tensor [out,in].  F32 weights in F32 mode are used straight
- * from the mapping (no copy); F16/BF16 are converted once at load. */
+/* Wraps a 2-D tensor [out,in] (a 4-D conv kernel [out,c,kh,kw] is taken as
+ * [out, c*kh*kw]).  F32 weights in F32 mode are used straight from the
+ * mapping (no copy) when 4-byte aligned; F16/BF16 are converted once at load.
+ * BF16 mode needs oneDNN; without it the weight is kept in fp32
+ * (vlm_gemm_backend says which). */
 int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
                       char *err);
 void vlm_weight_destroy(vlm_weight *w);
@@ -32,7 +38,27 @@ int vlm_weight_in(const vlm_weight *w);
 void vlm_linear(const vlm_weight *w, const float *bias, const float *x, int M,
                 float *y);
 
-/* Threads used by GEMMs and by the hand-written loops (attention, norms). */
+/* Activations a GEMM can fuse into its epilogue. */
+typedef enum vlm_act {
+    VLM_ACT_NONE = 0,
+    VLM_ACT_QUICK_GELU, /* x * sigmoid(1.702 x) (OpenAI CLIP) */
+    VLM_ACT_GELU,       /* exact: 0.5 x (1 + erf(x / sqrt 2)) */
+    VLM_ACT_GELU_TANH,  /* tanh approximation ("gelu_new") */
+} vlm_act;
+
+/* y = act(x W^T + bias), or with accumulate != 0: y += act(x W^T + bias)
+ * (a fused residual add).  x and y must not overlap. */
+void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,
+                   int M, float *y, vlm_act act, int accumulate);
+
+/* Applies act in place to n floats (the unfused fallback; also for tests). */
+void vlm_act_apply(vlm_act act, float *x, size_t n);
+
+/* Which backend runs GEMMs of this precision: "openblas", "onednn". */
+const char *vlm_gemm_backend(vlm_precision prec);
+
+/* Threads used by GEMMs and by the hand-written (OpenMP) loops: attention,
+ * norms.  n <= 0 means all cores. */
 void vlm_set_threads(int n);
 int vlm_get_threads(void);
 

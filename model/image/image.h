@@ -25,13 +25,22 @@ typedef enum img_format {
 const char *img_format_name(img_format f); /* "jpeg", "png", ... */
 img_format img_sniff(const void *bytes, size_t len);
 
-/* An 8-bit RGB image, rows packed (stride = 3*width). */
+/* An 8-bit RGB image, rows packed (stride = 3*width).
+ *
+ * The reference pipeline resizes in the source's Pillow mode and converts to
+ * RGB afterwards, so two facts about the source travel with the pixels:
+ * `alpha` (straight alpha, width*height bytes, NULL when opaque) makes the
+ * resize premultiply like Pillow's RGBA resize, and `nearest` (palette "P" or
+ * bilevel "1" sources) makes it use nearest-neighbour as Pillow forces for
+ * those modes.  Callers that build an img_rgb themselves leave both zero. */
 typedef struct img_rgb {
     int width, height;
     uint8_t *pixels;
+    uint8_t *alpha;
+    int nearest;
 } img_rgb;
 
-void img_rgb_free(img_rgb *im); /* frees pixels, zeroes the struct */
+void img_rgb_free(img_rgb *im); /* frees pixels and alpha, zeroes the struct */
 
 typedef struct img_info {
     img_format format;
@@ -71,7 +80,9 @@ typedef struct img_prep_params {
 
 /* Resize shorter side with Pillow's antialiased bicubic (long side
  * int(S*long/short)), center-crop with round-half-even offsets: u8 result of
- * crop_h x crop_w x 3 into out (caller allocates crop_h*crop_w*3). */
+ * crop_h x crop_w x 3 into out (caller allocates crop_h*crop_w*3).  A crop
+ * larger than the resized image is zero-padded.  With do_center_crop == 0 the
+ * image is resized straight to crop_w x crop_h (aspect not kept). */
 int img_resize_crop_u8(const img_rgb *in, const img_prep_params *p,
                        uint8_t *out, char *err);
 

@@ -1,0 +1,191 @@
+/*
+ * clip_bench.c — speed and memory of the CLIP towers on a random-weight
+ * checkpoint in the real layout.  Prints one JSON object per measurement.
+ *
+ *   clip_bench write b32|b16 DIR
+ *   clip_bench vision DIR THREADS f32|bf16|f32p BATCH[,BATCH..] REPS
+ *   clip_bench text DIR THREADS f32|bf16|f32p TOKENS[,TOKENS..] REPS
+ *   clip_bench rss DIR text|all
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/clip/bench_ckpt.h"
+#include "model/clip/clip.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static vlm_precision parse_prec(const char *s)
+{
+    if (!strcmp(s, "bf16")) return VLM_PREC_BF16;
+    if (!strcmp(s, "f32p")) return VLM_PREC_F32_PACKED;
+    return VLM_PREC_F32;
+}
+
+static clip_model *load(const char *dir, int parts, int threads,
+                        vlm_precision prec)
+{
+    clip_options o = clip_options_default();
+    o.parts = parts;
+    o.threads = threads;
+    o.precision = prec;
+    clip_model *m;
+    char err[VLM_ERR_MAX];
+    if (clip_model_load(dir, &o, &m, err)) {
+        fprintf(stderr, "clip_bench: %s\n", err);
+        exit(1);
+    }
+    return m;
+}
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) kb = atol(line + 6);
+    if (f) fclose(f);
+    return kb;
+}
+
+static void bench_vision(const char *dir, int threads, const char *prec,
+                         char *batches, int reps)
+{
+    clip_model *m = load(dir, CLIP_PART_VISION, threads, parse_prec(prec));
+    int S = clip_image_size(m), E = clip_embed_dim(m);
+    char err[VLM_ERR_MAX];
+    for (char *tok = strtok(batches, ","); tok; tok = strtok(NULL, ",")) {
+        int B = atoi(tok);
+        size_t npx = (size_t)B * 3 * S * S;
+        float *px = malloc(npx * sizeof(float)), *emb = malloc((size_t)B * E * 4);
+        for (size_t i = 0; i < npx; i++) px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1;
+        double *t = malloc((size_t)(reps + 1) * sizeof(double));
+        for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
+            double t0 = now_s();
+            if (clip_encode_images(m, px, B, emb, NULL, NULL, NULL, err)) {
+                fprintf(stderr, "clip_bench: %s\n", err);
+                exit(1);
+            }
+            if (r >= 0) t[r] = now_s() - t0;
+        }
+        double med = median(t, reps);
+        printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\",\"threads\":%d,"
+               "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/s\",\"backend\":\"%s\"}\n",
+               prec, threads, B, B / med, vlm_gemm_backend(parse_prec(prec)));
+        fflush(stdout);
+        free(px); free(emb); free(t);
+    }
+    clip_model_destroy(m);
+}
+
+/* start + (L-2) random words + end, zero padded to 77. */
+static void make_ids(int L, int32_t *ids)
+{
+    memset(ids, 0, CLIP_TEXT_CONTEXT * sizeof *ids);
+    ids[0] = 49406;
+    for (int i = 1; i < L - 1; i++) ids[i] = 300 + (i * 7919) % 40000;
+    ids[L - 1] = 49407;
+}
+
+static void bench_text(const char *dir, int threads, const char *prec,
+                       char *lens, int reps)
+{
+    clip_model *m = load(dir, CLIP_PART_TEXT, threads, parse_prec(prec));
+    float emb[4096];
+    int32_t ids[CLIP_TEXT_CONTEXT];
+    char err[VLM_ERR_MAX];
+    for (char *tok = strtok(lens, ","); tok; tok = strtok(NULL, ",")) {
+        int L = atoi(tok);
+        make_ids(L, ids);
+        double *t = malloc((size_t)(reps + 1) * sizeof(double));
+        for (int r = -1; r < reps; r++) {
+            double t0 = now_s();
+            if (clip_encode_text_ids(m, ids, 1, emb, NULL, err)) {
+                fprintf(stderr, "clip_bench: %s\n", err);
+                exit(1);
+            }
+            if (r >= 0) t[r] = now_s() - t0;
+        }
+        printf("{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
+               "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
+               prec, threads, L, 1e3 * median(t, reps));
+        fflush(stdout);
+        free(t);
+    }
+    clip_model_destroy(m);
+}
+
+/* RSS after loading the parts and encoding one input with each. */
+static void bench_rss(const char *dir, const char *what)
+{
+    int parts = !strcmp(what, "text") ? CLIP_PART_TEXT : CLIP_PART_ALL;
+    long before = rss_kb();
+    double t0 = now_s();
+    clip_model *m = load(dir, parts, 1, VLM_PREC_F32);
+    double load_ms = 1e3 * (now_s() - t0);
+    char err[VLM_ERR_MAX];
+    int32_t ids[CLIP_TEXT_CONTEXT];
+    float emb[4096];
+    make_ids(8, ids);
+    if (clip_encode_text_ids(m, ids, 1, emb, NULL, err)) exit(1);
+    if (parts & CLIP_PART_VISION) {
+        int S = clip_image_size(m);
+        float *px = calloc((size_t)3 * S * S, sizeof(float));
+        if (clip_encode_images(m, px, 1, emb, NULL, NULL, NULL, err)) exit(1);
+        free(px);
+    }
+    printf("{\"impl\":\"c\",\"test\":\"rss\",\"parts\":\"%s\",\"value\":%.1f,"
+           "\"unit\":\"MB\",\"load_ms\":%.1f,\"rss_before_mb\":%.1f}\n",
+           what, rss_kb() / 1024.0, load_ms, before / 1024.0);
+    clip_model_destroy(m);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "write")) {
+        const bench_arch *a = bench_arch_find(argv[2]);
+        if (!a || bench_ckpt_write(a, argv[3], 12345u)) {
+            fprintf(stderr, "clip_bench: cannot write %s checkpoint to %s\n", argv[2], argv[3]);
+            return 1;
+        }
+        return 0;
+    }
+    if (argc == 7 && !strcmp(argv[1], "vision")) {
+        bench_vision(argv[2], atoi(argv[3]), argv[4], argv[5], atoi(argv[6]));
+        return 0;
+    }
+    if (argc == 7 && !strcmp(argv[1], "text")) {
+        bench_text(argv[2], atoi(argv[3]), argv[4], argv[5], atoi(argv[6]));
+        return 0;
+    }
+    if (argc == 4 && !strcmp(argv[1], "rss")) {
+        bench_rss(argv[2], argv[3]);
+        return 0;
+    }
+    fprintf(stderr,
+            "usage: clip_bench write b32|b16 DIR\n"
+            "       clip_bench vision DIR THREADS f32|bf16|f32p BATCHES REPS\n"
+            "       clip_bench text DIR THREADS f32|bf16|f32p TOKENS REPS\n"
+            "       clip_bench rss DIR text|all\n");
+    return 2;
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# bench/llava/run.sh — llava_bench (C) and torch_llava.py (PyTorch) on the
+# same shapes, one after the other on the same machine, then a table with
+# ratios.  Usage: bench/llava/run.sh [BUILD_DIR] [GEN_TOKENS]
+# The random checkpoint (~5.7 GB) is written once to /tmp/vlm-llava-bench.
+set -eu
+BUILD=${1:-build}
+GEN=${2:-32}
+HERE=$(dirname "$0")
+OUT=$(mktemp -d)
+: "${VLM_FIXTURES:=$HERE/../../../shared/fixtures}"
+export VLM_FIXTURES
+"$BUILD/bench/llava/llava_bench" --gen "$GEN" | tee "$OUT/c.txt"
+/usr/bin/python3 "$HERE/torch_llava.py" --gen "$GEN" | tee "$OUT/torch.txt"
+/usr/bin/python3 - "$OUT/c.txt" "$OUT/torch.txt" <<'PY'
+import json, sys
+rows = {}
+for path in sys.argv[1:]:
+    for line in open(path):
+        if line.startswith("JSON "):
+            r = json.loads(line[5:])
+            rows[(r["impl"], r["precision"])] = r
+print("\n| precision | metric | vlmindex | torch | speed-up |")
+print("|---|---|---|---|---|")
+for p in ("f32", "bf16"):
+    c, t = rows.get(("vlmindex", p)), rows.get(("torch", p))
+    if not c or not t:
+        continue
+    for key, name, higher in (("vision_s", "vision s/image", False),
+                              ("prompt_tps", "prompt tok/s", True),
+                              ("gen_tps", "generate tok/s", True),
+                              ("peak_rss_gb", "peak RSS GB", False)):
+        a, b = c[key], t[key]
+        ratio = a / b if higher else b / a
+        print(f"| {p} | {name} | {a:.3f} | {b:.3f} | {ratio:.2f}x |")
+for p in ("f32", "bf16"):
+    c = rows.get(("vlmindex", p))
+    if c:
+        print(f"{p}: {c['ms_per_token']:.1f} ms/token vs bandwidth bound "
+              f"{c['bound_ms']:.1f} ms ({c['read_gbs']:.1f} GB/s read): "
+              f"{c['ms_per_token'] / c['bound_ms']:.2f}x the bound")
+PY
+rm -rf "$OUT"

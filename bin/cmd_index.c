@@ -1,0 +1,296 @@
+/* vlmindex add | update | rm | status | repair | reset */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bin/cli_common.h"
+#include "bin/commands.h"
+#include "indexer/indexer.h"
+
+typedef struct index_args {
+    cli_common common;
+    const char *excludes[64];
+    int n_excludes;
+    int batch;
+    int exact;
+    int failed_only;
+} index_args;
+
+static const char index_usage[] =
+    "usage: vlmindex add [options] PATH...\n"
+    "       vlmindex update | rm PATH... | status [--failed] | repair | reset\n"
+    "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
+    "  -b, --batch N        images per forward pass (default 16)\n"
+    "      --exact          full-resolution JPEG decode (no DCT-scaled fast path)\n"
+    "      --failed         (status) list files that could not be indexed\n"
+    "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
+    "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
+
+/* Parses options; leaves positional arguments at argv[optind..]. */
+static int parse_index_args(int argc, char **argv, index_args *a)
+{
+    static const struct option longopts[] = {
+        {"exclude", required_argument, 0, 'x'},
+        {"batch", required_argument, 0, 'b'},
+        {"exact", no_argument, 0, 'E'},
+        {"failed", no_argument, 0, 'F'},
+        {"help", no_argument, 0, 'h'},
+        CLI_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    cli_common_init(&a->common);
+    int opt;
+    while ((opt = getopt_long(argc, argv, "x:b:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (cli_common_option(&a->common, opt, optarg))
+            continue;
+        switch (opt) {
+        case 'x':
+            if (a->n_excludes < 64)
+                a->excludes[a->n_excludes++] = optarg;
+            break;
+        case 'b': a->batch = atoi(optarg); break;
+        case 'E': a->exact = 1; break;
+        case 'F': a->failed_only = 1; break;
+        case 'h': fputs(index_usage, stdout); exit(0);
+        default: fputs(index_usage, stderr); return -1;
+        }
+    }
+    return 0;
+}
+
+static void on_progress(void *user, const indexer_progress *p)
+{
+    const index_args *a = user;
+    cli_progress(a->common.quiet, p->done, p->total, p->elapsed, p->current);
+}
+
+static void on_failure(void *user, const char *path, const char *reason)
+{
+    const index_args *a = user;
+    (void)path;
+    cli_progress_done(a->common.quiet);
+    fprintf(stderr, "skipped: %s\n", reason);
+}
+
+static void print_summary(const indexer_summary *s)
+{
+    printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
+           "removed %lld, failed %lld (%.1f s", (long long)s->added,
+           (long long)s->updated, (long long)s->unchanged, (long long)s->moved,
+           (long long)s->copied, (long long)s->removed, (long long)s->failed,
+           s->seconds);
+    if (s->added + s->updated > 0 && s->seconds > 0)
+        printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
+    printf(")\n");
+}
+
+/* Collection, vision model, bound model, vector index: all an add needs. */
+typedef struct index_session {
+    collection *c;
+    vector_index *vi;
+    clip_model *m;
+} index_session;
+
+static void session_close(index_session *s)
+{
+    vector_index_close(s->vi);
+    clip_model_destroy(s->m);
+    collection_close(s->c);
+}
+
+static int session_open(const index_args *a, index_session *s, char *err)
+{
+    memset(s, 0, sizeof *s);
+    char dir[4096];
+    int rc = cli_open(&a->common, 1, 0, &s->c, NULL, err);
+    if (!rc)
+        rc = cli_resolve_or_fetch_model(&a->common, s->c, dir, sizeof dir, err);
+    if (!rc)
+        rc = cli_load_model(&a->common, dir, CLIP_PART_ALL, &s->m, err);
+    if (!rc)
+        rc = collection_bind_model(s->c, clip_model_name(s->m),
+                                   clip_embed_dim(s->m), clip_model_id(s->m), err);
+    if (!rc)
+        rc = collection_meta_set(s->c, "model_dir", dir, err);
+    if (!rc)
+        rc = vector_index_open(s->c, NULL, &s->vi, err);
+    return rc;
+}
+
+static int run_indexer(index_args *a, char **paths, int n, int update)
+{
+    char err[VLM_ERR_MAX] = "";
+    index_session s;
+    int rc = session_open(a, &s, err);
+    indexer_summary sum = {0};
+    if (!rc) {
+        cli_install_signal_handlers();
+        indexer_options o = {
+            .excludes = a->excludes, .n_excludes = a->n_excludes,
+            .batch_size = a->batch, .exact_decode = a->exact,
+            .decode_threads = a->common.threads,
+            .cancel = &cli_cancel, .on_progress = on_progress,
+            .on_failure = on_failure, .user = a,
+        };
+        rc = update ? indexer_update(s.c, s.vi, s.m, &o, &sum, err)
+                    : indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o, &sum, err);
+        cli_progress_done(a->common.quiet);
+        print_summary(&sum);
+    }
+    session_close(&s);
+    if (rc == VLM_EINTERRUPTED) {
+        fprintf(stderr, "%s\n", err);
+        return 130;
+    }
+    if (rc)
+        cli_error(err);
+    return rc ? EXIT_ERROR : 0;
+}
+
+int cmd_add(int argc, char **argv)
+{
+    index_args a;
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    if (optind >= argc) {
+        fputs("vlmindex add: give at least one folder or file\n", stderr);
+        return EXIT_ERROR;
+    }
+    return run_indexer(&a, argv + optind, argc - optind, 0);
+}
+
+int cmd_update(int argc, char **argv)
+{
+    index_args a;
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    return run_indexer(&a, NULL, 0, 1);
+}
+
+int cmd_rm(int argc, char **argv)
+{
+    index_args a;
+    char err[VLM_ERR_MAX] = "";
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    collection *c = NULL;
+    vector_index *vi = NULL;
+    int64_t n = 0;
+    int rc = cli_open(&a.common, 0, 0, &c, &vi, err);
+    if (!rc && vi)
+        rc = indexer_remove(c, vi, (const char *const *)argv + optind,
+                            argc - optind, &n, err);
+    if (!rc)
+        printf("removed %lld\n", (long long)n);
+    vector_index_close(vi);
+    collection_close(c);
+    if (rc)
+        cli_error(err);
+    return rc ? EXIT_ERROR : 0;
+}
+
+static void print_failed(collection *c)
+{
+    collection_cursor *cur;
+    collection_image *row = malloc(sizeof *row);
+    if (!row || collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur, NULL)) {
+        free(row);
+        return;
+    }
+    while (collection_cursor_step(cur, row, NULL) == 1)
+        printf("%s\t%s\n", row->path, row->error);
+    collection_cursor_close(cur);
+    free(row);
+}
+
+static void print_status(collection *c, vector_index *vi)
+{
+    collection_counts k;
+    collection_model m;
+    char **roots = NULL;
+    size_t n = 0;
+    printf("collection: %s\n", collection_dir(c));
+    if (collection_get_model(c, &m, NULL) == VLM_OK)
+        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims, m.model_id);
+    if (collection_get_counts(c, &k, NULL) == VLM_OK)
+        printf("images:     %lld indexed, %lld failed, %lld classifications, "
+               "%lld captions, %lld dicom\n", (long long)k.ok, (long long)k.failed,
+               (long long)k.classifications, (long long)k.captions, (long long)k.dicom);
+    if (vi) {
+        vector_index_info info;
+        vector_index_get_info(vi, &info);
+        printf("index:      %s, %lld vectors, generation %lld%s%s\n",
+               info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
+               (long long)info.ntotal, (long long)info.generation,
+               info.rebuilt ? ", rebuilt: " : "", info.rebuilt ? info.rebuild_reason : "");
+    }
+    if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
+        for (size_t i = 0; i < n; i++)
+            printf("root:       %s\n", roots[i]);
+    collection_free_strings(roots, n);
+}
+
+int cmd_status(int argc, char **argv)
+{
+    index_args a;
+    char err[VLM_ERR_MAX] = "";
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    collection *c = NULL;
+    vector_index *vi = NULL;
+    int rc = cli_open(&a.common, 0, 0, &c, a.failed_only ? NULL : &vi, err);
+    if (!rc && a.failed_only)
+        print_failed(c);
+    else if (!rc)
+        print_status(c, vi);
+    vector_index_close(vi);
+    collection_close(c);
+    if (rc)
+        cli_error(err);
+    return rc ? EXIT_ERROR : 0;
+}
+
+int cmd_repair(int argc, char **argv)
+{
+    index_args a;
+    char err[VLM_ERR_MAX] = "";
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    collection *c = NULL;
+    vector_index *vi = NULL;
+    int rc = cli_open(&a.common, 0, 0, &c, &vi, err);
+    if (!rc && vi)
+        rc = vector_index_rebuild(vi, err);
+    if (!rc && vi)
+        rc = vector_index_save(vi, err);
+    if (!rc) {
+        vector_index_info info = {0};
+        if (vi)
+            vector_index_get_info(vi, &info);
+        printf("vector index rebuilt from SQLite: %lld vectors\n", (long long)info.ntotal);
+    }
+    vector_index_close(vi);
+    collection_close(c);
+    if (rc)
+        cli_error(err);
+    return rc ? EXIT_ERROR : 0;
+}
+
+int cmd_reset(int argc, char **argv)
+{
+    index_args a;
+    char err[VLM_ERR_MAX] = "";
+    if (parse_index_args(argc, argv, &a))
+        return EXIT_ERROR;
+    collection *c = NULL;
+    int rc = cli_open(&a.common, 0, 0, &c, NULL, err);
+    if (!rc)
+        rc = collection_reset(c, err);
+    if (!rc)
+        printf("collection emptied (roots kept): run `vlmindex update` to re-index\n");
+    collection_close(c);
+    if (rc)
+        cli_error(err);
+    return rc ? EXIT_ERROR : 0;
+}

@@ -1,0 +1,15 @@
+/* commands.h — the `vlmindex` subcommands; each returns an exit code. */
+#ifndef VLM_COMMANDS_H
+#define VLM_COMMANDS_H
+
+int cmd_add(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * dicomweb_http.c — the HTTP side of the DICOMweb client: URL policy,
+ * credentials (environment or a private netrc), TLS that is always
+ * verified, timeouts, and bounded retries with exponential backoff.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "indexer/dicomweb_internal.h"
+
+#define MAX_BODY (512u << 20) /* refuse answers over 512 MiB */
+#define MAX_BACKOFF_MS 8000u
+
+struct dw_http {
+    CURL *curl;
+    char *base;          /* normalised base URL, no trailing slash */
+    char *user, *password, *token; /* from the environment, wiped at exit */
+    char *netrc;         /* checked netrc path, or NULL */
+    const char *cred_source; /* for error messages: what was used */
+    long timeout_s, connect_timeout_s;
+    int max_retries;
+    unsigned backoff_ms;
+    char *ca_file;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+void dw_buf_free(dw_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+static int buf_add(dw_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *nd = realloc(b->data, cap);
+        if (!nd) return -1;
+        b->data = nd;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int dw_url_append(dw_buf *b, const char *text, int encode)
+{
+    for (const char *p = text; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        int plain = !encode || (ch >= '0' && ch <= '9') ||
+                    ((ch | 32) >= 'a' && (ch | 32) <= 'z') ||
+                    strchr("-._~", ch);
+        char esc[4];
+        snprintf(esc, sizeof esc, "%%%02X", ch);
+        if (plain ? buf_add(b, p, 1) : buf_add(b, esc, 3)) return -1;
+    }
+    return 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    dw_buf *b = ud;
+    size_t bytes = size * n;
+    if (b->len + bytes > MAX_BODY || buf_add(b, p, bytes)) return 0;
+    return bytes;
+}
+
+static void wipe_free(char *s)
+{
+    if (!s) return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
+void dw_http_destroy(dw_http *h)
+{
+    if (!h) return;
+    if (h->curl) curl_easy_cleanup(h->curl);
+    wipe_free(h->user);
+    wipe_free(h->password);
+    wipe_free(h->token);
+    free(h->netrc);
+    free(h->base);
+    free(h->ca_file);
+    free(h);
+}
+
+const char *dw_http_base(const dw_http *h) { return h->base; }
+
+static int is_loopback(const char *host)
+{
+    return !strcmp(host, "127.0.0.1") || !strcasecmp(host, "localhost") ||
+           !strcmp(host, "[::1]") || !strcmp(host, "::1");
+}
+
+/* Scheme, no userinfo, http only to loopback. */
+static int check_url(const char *url, char *err)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL;
+    int st = VLM_OK;
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        vlm_set_err(err, "DICOMweb URL is not valid (expected "
+                    "dicomweb+https://host/path)");
+        st = VLM_EINVAL;
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+        vlm_set_err(err, "DICOMweb URL must not contain credentials; use "
+                    "VLMINDEX_DICOMWEB_USER/_PASSWORD or a 0600 netrc file");
+        st = VLM_EINVAL;
+    } else if (strcasecmp(scheme, "https") &&
+               !(strcasecmp(scheme, "http") == 0 && is_loopback(host))) {
+        vlm_set_err(err, "DICOMweb URL: only https:// is allowed (plain "
+                    "http:// only to a loopback test server), got %s://%s",
+                    scheme, host);
+        st = VLM_EINVAL;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return st;
+}
+
+static int set_base(dw_http *h, const char *url, char *err)
+{
+    if (!url || !*url) {
+        vlm_set_err(err, "DICOMweb: no server URL given");
+        return VLM_EINVAL;
+    }
+    if (!strncmp(url, "dicomweb+", 9)) url += 9;
+    h->base = strdup(url);
+    if (!h->base) return VLM_ENOMEM;
+    size_t n = strlen(h->base);
+    while (n > 0 && h->base[n - 1] == '/') h->base[--n] = '\0';
+    return check_url(h->base, err);
+}
+
+static int check_netrc(dw_http *h, const char *path, char *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        vlm_set_err(err, "netrc file %s: %s", path, strerror(errno));
+        return VLM_ENOTFOUND;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        vlm_set_err(err, "netrc file %s is not a regular file", path);
+        return VLM_EINVAL;
+    }
+    if (sb.st_mode & 077) {
+        vlm_set_err(err, "netrc file %s is accessible by group/others (mode "
+                    "%04o); refusing to use it: chmod 600 %s", path,
+                    (unsigned)(sb.st_mode & 07777), path);
+        return VLM_EINVAL;
+    }
+    h->netrc = strdup(path);
+    h->cred_source = "the netrc file";
+    return h->netrc ? VLM_OK : VLM_ENOMEM;
+}
+
+static char *env_dup(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? strdup(v) : NULL;
+}
+
+/* Environment first (token, then user+password), else a private netrc. */
+static int load_credentials(dw_http *h, const dicomweb_opts *o, char *err)
+{
+    h->cred_source = NULL;
+    if ((h->token = env_dup("VLMINDEX_DICOMWEB_TOKEN"))) {
+        h->cred_source = "VLMINDEX_DICOMWEB_TOKEN";
+        return VLM_OK;
+    }
+    h->user = env_dup("VLMINDEX_DICOMWEB_USER");
+    h->password = env_dup("VLMINDEX_DICOMWEB_PASSWORD");
+    if (h->user && h->password) {
+        h->cred_source = "VLMINDEX_DICOMWEB_USER/_PASSWORD";
+        return VLM_OK;
+    }
+    if (h->user || h->password) {
+        vlm_set_err(err, "set both VLMINDEX_DICOMWEB_USER and "
+                    "VLMINDEX_DICOMWEB_PASSWORD, or neither");
+        return VLM_EINVAL;
+    }
+    const char *netrc = o->netrc_file ? o->netrc_file : getenv("VLMINDEX_DICOMWEB_NETRC");
+    return netrc && *netrc ? check_netrc(h, netrc, err) : VLM_OK;
+}
+
+static int setup_curl(dw_http *h)
+{
+    CURL *c = h->curl;
+    int bad = 0;
+    bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* creds stay put */
+    bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->ca_file) bad |= curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+    bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
+    bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout_s);
+    bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "vlmindex-dicomweb/0.1");
+    bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    if (h->token) {
+        bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        bad |= curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, h->token);
+    } else if (h->user) {
+        bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        bad |= curl_easy_setopt(c, CURLOPT_USERNAME, h->user);
+        bad |= curl_easy_setopt(c, CURLOPT_PASSWORD, h->password);
+    } else if (h->netrc) {
+        bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        bad |= curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
+        bad |= curl_easy_setopt(c, CURLOPT_NETRC_FILE, h->netrc);
+    }
+    return bad ? VLM_EUNSUPPORTED : VLM_OK;
+}
+
+int dw_http_create(const dicomweb_opts *o, dw_http **out, char *err)
+{
+    *out = NULL;
+    pthread_once(&curl_once, curl_init);
+    dw_http *h = calloc(1, sizeof *h);
+    if (!h) return VLM_ENOMEM;
+    h->timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
+    h->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
+    h->max_retries = o->max_retries < 0 ? 0 : o->max_retries ? o->max_retries : 3;
+    h->backoff_ms = o->backoff_ms ? o->backoff_ms : 500;
+    int st = set_base(h, o->base_url, err);
+    if (st == VLM_OK && o->ca_file && !(h->ca_file = strdup(o->ca_file))) st = VLM_ENOMEM;
+    if (st == VLM_OK) st = load_credentials(h, o, err);
+    if (st == VLM_OK && !(h->curl = curl_easy_init())) st = VLM_ENOMEM;
+    if (st == VLM_OK && (st = setup_curl(h)) != VLM_OK)
+        vlm_set_err(err, "libcurl lacks a required option (too old?)");
+    if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb: out of memory");
+    if (st != VLM_OK) { dw_http_destroy(h); return st; }
+    *out = h;
+    return VLM_OK;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+static int retryable(CURLcode rc, long code)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return code == 429 || code == 500 || code == 502 || code == 503 ||
+               code == 504;
+    case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE: case CURLE_COULDNT_RESOLVE_HOST:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static const char *reason(long code)
+{
+    switch (code) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "error";
+    }
+}
+
+/* "GET /dicom-web/studies": the path only, never the query string. */
+static void describe(const char *method, const char *url, char *buf, size_t cap)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    size_t n = p ? strcspn(p, "?#") : 1;
+    snprintf(buf, cap, "%s %.*s", method, (int)(n > 300 ? 300 : n), p ? p : "/");
+}
+
+static void report(const dw_http *h, const char *what, CURLcode rc, long code,
+                   int tries, char *err)
+{
+    if (rc != CURLE_OK) {
+        vlm_set_err(err, "DICOMweb %s: %s (after %d tr%s)", what,
+                    curl_easy_strerror(rc), tries, tries == 1 ? "y" : "ies");
+    } else if (code == 401 || code == 403) {
+        vlm_set_err(err, "DICOMweb %s: HTTP %ld %s: %s", what, code,
+                    reason(code),
+                    h->cred_source ? "the server rejected the credentials from"
+                                     " the configured source"
+                                   : "no credentials were given (set "
+                                     "VLMINDEX_DICOMWEB_USER/_PASSWORD, "
+                                     "VLMINDEX_DICOMWEB_TOKEN or a 0600 netrc)");
+        if (h->cred_source && err) {
+            size_t n = strlen(err);
+            snprintf(err + n, VLM_ERR_MAX - n, " (%s)", h->cred_source);
+        }
+    } else {
+        vlm_set_err(err, "DICOMweb %s: HTTP %ld %s", what, code, reason(code));
+    }
+}
+
+static int perform(dw_http *h, const char *method, const char *url,
+                   struct curl_slist *headers, dw_buf *body, long *code,
+                   char *err)
+{
+    char what[400];
+    describe(method, url, what, sizeof what);
+    CURLcode rc = CURLE_OK;
+    unsigned delay = h->backoff_ms;
+    int tries = 0;
+    curl_easy_setopt(h->curl, CURLOPT_URL, url);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, body);
+    for (;;) {
+        body->len = 0;
+        *code = 0;
+        rc = curl_easy_perform(h->curl);
+        tries++;
+        if (rc == CURLE_OK) curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
+        if (rc == CURLE_OK && *code >= 200 && *code < 300) return VLM_OK;
+        if (!retryable(rc, *code) || tries > h->max_retries) break;
+        sleep_ms(delay);
+        delay = delay * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : delay * 2;
+    }
+    if (rc == CURLE_WRITE_ERROR) {
+        vlm_set_err(err, "DICOMweb %s: answer over %u MiB or out of memory",
+                    what, MAX_BODY >> 20);
+        return VLM_ETOOBIG;
+    }
+    report(h, what, rc, *code, tries, err);
+    return VLM_ENETWORK;
+}
+
+static struct curl_slist *header(struct curl_slist *l, const char *name,
+                                 const char *value)
+{
+    char line[256];
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *n = curl_slist_append(l, line);
+    if (!n) curl_slist_free_all(l);
+    return n;
+}
+
+int dw_http_get(dw_http *h, const char *url, const char *accept,
+                dw_buf *body, long *code, char *ctype, size_t ctcap,
+                char *err)
+{
+    struct curl_slist *hd = header(NULL, "Accept", accept);
+    if (!hd) return VLM_ENOMEM;
+    curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+    int st = perform(h, "GET", url, hd, body, code, err);
+    if (ctype && ctcap) {
+        char *ct = NULL;
+        curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ct);
+        snprintf(ctype, ctcap, "%s", ct ? ct : "");
+    }
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hd);
+    return st;
+}
+
+int dw_http_post(dw_http *h, const char *url, const char *content_type,
+                 const void *data, size_t len, const char *accept,
+                 dw_buf *body, long *code, char *err)
+{
+    struct curl_slist *hd = header(NULL, "Accept", accept);
+    if (hd) hd = header(hd, "Content-Type", content_type);
+    if (!hd) return VLM_ENOMEM;
+    curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    int st = perform(h, "POST", url, hd, body, code, err);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+    curl_slist_free_all(hd);
+    return st;
+}

@@ -1,0 +1,42 @@
+/*
+ * walk.h — recursive folder walk for `vlmindex add`.
+ *
+ * Follows symbolic links to folders but never enters the same folder twice
+ * (device + inode), so link loops end.  Skips hidden entries (names starting
+ * with '.') and anything matching an --exclude glob, tested against both the
+ * entry's name and its full path.  Yields regular files only.
+ */
+#ifndef VLM_WALK_H
+#define VLM_WALK_H
+
+#include <stdint.h>
+
+#include "model/core/vlm_error.h"
+
+typedef struct walk_file {
+    const char *path;   /* absolute, normalised */
+    int64_t size;
+    int64_t mtime_ns;
+} walk_file;
+
+/* Return non-zero to stop the walk (that value is returned by walk_tree). */
+typedef int (*walk_cb)(const walk_file *f, void *user);
+/* Called for folders that could not be read; the walk goes on. */
+typedef void (*walk_error_cb)(const char *path, const char *reason, void *user);
+
+typedef struct walk_options {
+    const char *const *excludes; /* fnmatch globs */
+    int n_excludes;
+    walk_error_cb on_error;      /* may be NULL */
+} walk_options;
+
+/* root may be a folder or a single file.  Returns VLM_OK, the callback's
+ * non-zero value, or an error when root itself is unusable. */
+int walk_tree(const char *root, const walk_options *opts, walk_cb cb,
+              void *user, char *err);
+
+/* realpath() that also works for paths that no longer exist (it resolves
+ * the longest existing parent).  Returns a malloc'd string or NULL. */
+char *walk_abspath(const char *path);
+
+#endif

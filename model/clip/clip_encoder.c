@@ -1,0 +1,210 @@
+/*
+ * clip_encoder.c — pre-norm transformer blocks (attention + MLP) for CLIP.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/clip/clip_encoder.h"
+#include "model/clip/clip_tensors.h"
+
+static void block_free(clip_block *b)
+{
+    vlm_weight *w[] = {b->q, b->k, b->v, b->o, b->fc1, b->fc2};
+    float *f[] = {b->q_b, b->k_b, b->v_b, b->o_b, b->fc1_b, b->fc2_b,
+                  b->ln1_w, b->ln1_b, b->ln2_w, b->ln2_b};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++) vlm_weight_destroy(w[i]);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) free(f[i]);
+}
+
+static int block_load(clip_block *b, const st_checkpoint *ck, const char *pre,
+                      const clip_tower_config *c, vlm_precision prec, char *err)
+{
+    char p[512];
+    int W = c->hidden_size, I = c->intermediate_size, rc;
+#define LIN(field, sub, o, i)                                                 \
+    snprintf(p, sizeof p, "%s" sub, pre);                                     \
+    if ((rc = clip_load_linear(ck, p, o, i, prec, &b->field, &b->field##_b,   \
+                               err)))                                         \
+        return rc;
+    LIN(q, "self_attn.q_proj.", W, W)
+    LIN(k, "self_attn.k_proj.", W, W)
+    LIN(v, "self_attn.v_proj.", W, W)
+    LIN(o, "self_attn.out_proj.", W, W)
+    LIN(fc1, "mlp.fc1.", I, W)
+    LIN(fc2, "mlp.fc2.", W, I)
+#undef LIN
+    snprintf(p, sizeof p, "%slayer_norm1.", pre);
+    if ((rc = clip_load_norm(ck, p, W, &b->ln1_w, &b->ln1_b, err))) return rc;
+    snprintf(p, sizeof p, "%slayer_norm2.", pre);
+    return clip_load_norm(ck, p, W, &b->ln2_w, &b->ln2_b, err);
+}
+
+int clip_encoder_load(clip_encoder *e, const st_checkpoint *ck,
+                      const char *prefix, const clip_tower_config *cfg,
+                      int n_blocks, vlm_precision prec, char *err)
+{
+    memset(e, 0, sizeof *e);
+    e->cfg = *cfg;
+    e->blocks = calloc((size_t)n_blocks, sizeof *e->blocks);
+    if (!e->blocks) return VLM_ENOMEM;
+    e->n_blocks = n_blocks;
+    for (int i = 0; i < n_blocks; i++) {
+        char pre[400];
+        snprintf(pre, sizeof pre, "%slayers.%d.", prefix, i);
+        int rc = block_load(&e->blocks[i], ck, pre, cfg, prec, err);
+        if (rc) {
+            clip_encoder_free(e);
+            return rc;
+        }
+    }
+    return VLM_OK;
+}
+
+void clip_encoder_free(clip_encoder *e)
+{
+    for (int i = 0; i < e->n_blocks; i++) block_free(&e->blocks[i]);
+    free(e->blocks);
+    memset(e, 0, sizeof *e);
+}
+
+void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
+                     const float *b, float eps)
+{
+#pragma omp parallel for schedule(static) if (rows >= 16)
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (size_t)r * n;
+        float *yr = y + (size_t)r * n;
+        float mean = 0, var = 0;
+        for (int i = 0; i < n; i++) mean += xr[i];
+        mean /= (float)n;
+        for (int i = 0; i < n; i++) var += (xr[i] - mean) * (xr[i] - mean);
+        float inv = 1.0f / sqrtf(var / (float)n + eps);
+        for (int i = 0; i < n; i++) yr[i] = (xr[i] - mean) * inv * w[i] + b[i];
+    }
+}
+
+/* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided
+ * by W.  K is transposed into kt[d][T] so both inner loops are unit-stride
+ * axpys that vectorise without reassociating sums. */
+static void attend_head(const float *q, const float *k, const float *v,
+                        float *o, int T, int W, int d, int causal, float *kt,
+                        float *s)
+{
+    const float scale = 1.0f / sqrtf((float)d);
+    for (int j = 0; j < T; j++)
+        for (int c = 0; c < d; c++) kt[(size_t)c * T + j] = k[(size_t)j * W + c];
+    for (int i = 0; i < T; i++) {
+        int n = causal ? i + 1 : T;
+        const float *qi = q + (size_t)i * W;
+        for (int j = 0; j < n; j++) s[j] = 0;
+        for (int c = 0; c < d; c++) {
+            float qc = qi[c] * scale;
+            const float *kr = kt + (size_t)c * T;
+            for (int j = 0; j < n; j++) s[j] += qc * kr[j];
+        }
+        float mx = s[0], sum = 0;
+        for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+        for (int j = 0; j < n; j++) {
+            s[j] = expf(s[j] - mx);
+            sum += s[j];
+        }
+        float inv = 1.0f / sum;
+        float *oi = o + (size_t)i * W;
+        for (int c = 0; c < d; c++) oi[c] = 0;
+        for (int j = 0; j < n; j++) {
+            float p = s[j] * inv;
+            const float *vj = v + (size_t)j * W;
+            for (int c = 0; c < d; c++) oi[c] += p * vj[c];
+        }
+    }
+}
+
+static void attention(const float *q, const float *k, const float *v, float *o,
+                      const int *seq_len, const size_t *seq_start, int nseq,
+                      int W, int heads, int max_len, int causal)
+{
+    int d = W / heads;
+#pragma omp parallel
+    {
+        float *kt = malloc((size_t)d * max_len * sizeof(float));
+        float *s = malloc((size_t)max_len * sizeof(float));
+        if (!kt || !s) abort();
+#pragma omp for schedule(dynamic)
+        for (int t = 0; t < nseq * heads; t++) {
+            int sq = t / heads, h = t % heads;
+            size_t off = seq_start[sq] * W + (size_t)h * d;
+            attend_head(q + off, k + off, v + off, o + off, seq_len[sq], W, d,
+                        causal, kt, s);
+        }
+        free(kt);
+        free(s);
+    }
+}
+
+typedef struct work {
+    float *h, *q, *k, *v, *a, *m;
+    size_t *start;
+} work;
+
+static void work_free(work *w)
+{
+    free(w->h); free(w->q); free(w->k); free(w->v); free(w->a); free(w->m);
+    free(w->start);
+}
+
+static int work_alloc(work *w, size_t M, int W, int I, int nseq)
+{
+    size_t mw = M * W * sizeof(float);
+    w->h = malloc(mw); w->q = malloc(mw); w->k = malloc(mw);
+    w->v = malloc(mw); w->a = malloc(mw);
+    w->m = malloc(M * I * sizeof(float));
+    w->start = malloc((size_t)nseq * sizeof(size_t));
+    return w->h && w->q && w->k && w->v && w->a && w->m && w->start;
+}
+
+static void block_forward(const clip_block *b, const clip_tower_config *c,
+                          float *x, int M, work *w, const int *seq_len,
+                          int nseq, int max_len, int causal)
+{
+    int W = c->hidden_size;
+    clip_layer_norm(x, w->h, M, W, b->ln1_w, b->ln1_b, c->layer_norm_eps);
+    vlm_linear(b->q, b->q_b, w->h, M, w->q);
+    vlm_linear(b->k, b->k_b, w->h, M, w->k);
+    vlm_linear(b->v, b->v_b, w->h, M, w->v);
+    attention(w->q, w->k, w->v, w->a, seq_len, w->start, nseq, W, c->num_heads,
+              max_len, causal);
+    vlm_linear_ex(b->o, b->o_b, w->a, M, x, VLM_ACT_NONE, 1);
+    clip_layer_norm(x, w->h, M, W, b->ln2_w, b->ln2_b, c->layer_norm_eps);
+    vlm_linear_ex(b->fc1, b->fc1_b, w->h, M, w->m, c->act, 0);
+    vlm_linear_ex(b->fc2, b->fc2_b, w->m, M, x, VLM_ACT_NONE, 1);
+}
+
+int clip_encoder_forward(const clip_encoder *e, float *x, const int *seq_len,
+                         int nseq, int causal, float *save_prev, char *err)
+{
+    const clip_tower_config *c = &e->cfg;
+    size_t M = 0;
+    int max_len = 1;
+    for (int s = 0; s < nseq; s++) {
+        M += (size_t)seq_len[s];
+        if (seq_len[s] > max_len) max_len = seq_len[s];
+    }
+    if (M == 0) return VLM_OK;
+    work w = {0};
+    if (!work_alloc(&w, M, c->hidden_size, c->intermediate_size, nseq)) {
+        work_free(&w);
+        vlm_set_err(err, "out of memory for a batch of %zu tokens", M);
+        return VLM_ENOMEM;
+    }
+    for (int s = 0, acc = 0; s < nseq; acc += seq_len[s], s++) w.start[s] = acc;
+    for (int i = 0; i < e->n_blocks; i++) {
+        if (save_prev && i == e->n_blocks - 1)
+            memcpy(save_prev, x, M * c->hidden_size * sizeof(float));
+        block_forward(&e->blocks[i], c, x, (int)M, &w, seq_len, nseq, max_len,
+                      causal);
+    }
+    work_free(&w);
+    return VLM_OK;
+}

@@ -1,0 +1,33 @@
+/*
+ * clip_text.h — the CLIP text tower (HF CLIPTextTransformer): token +
+ * position embeddings, causal pre-norm blocks, final LayerNorm, pooled at the
+ * end token.  Only the prefix up to the pooled token is computed: with a
+ * causal mask nothing after it can change the result.
+ */
+#ifndef VLM_CLIP_TEXT_H
+#define VLM_CLIP_TEXT_H
+
+#include <stdint.h>
+
+#include "model/clip/clip_config.h"
+#include "model/weights/safetensors.h"
+
+typedef struct clip_text clip_text;
+
+/* Tensors under "<prefix>" (e.g. "text_model."). */
+int clip_text_create(const st_checkpoint *ck, const char *prefix,
+                     const clip_tower_config *cfg, vlm_precision prec,
+                     clip_text **out, char *err);
+void clip_text_destroy(clip_text *t);
+
+/* Position whose hidden state is pooled: argmax of ids when eos_token_id is
+ * the legacy 2, else the first eos_token_id (0 when absent), like HF. */
+int clip_text_pool_index(const clip_tower_config *cfg, const int32_t *ids,
+                         int ctx);
+
+/* ids: n rows of ctx ids (ctx <= max_position_embeddings).
+ * pooled: n x hidden_size, final-LayerNormed states at the pooled token. */
+int clip_text_forward(const clip_text *t, const int32_t *ids, int n, int ctx,
+                      float *pooled, char *err);
+
+#endif

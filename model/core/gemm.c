@@ -1,0 +1,231 @@
+/*
+ * gemm.c — vlm_linear over OpenBLAS (fp32, weights used in place) or, for
+ * VLM_PREC_BF16 / VLM_PREC_F32_PACKED, over oneDNN (gemm_dnnl.c).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "model/core/gemm_internal.h"
+
+/* openblas_set_num_threads is OpenBLAS-specific and not in every cblas.h. */
+void openblas_set_num_threads(int num_threads);
+
+static int g_threads = 0;
+
+void vlm_set_threads(int n)
+{
+#ifdef _OPENMP
+    if (n <= 0) n = omp_get_num_procs();
+    omp_set_num_threads(n);
+#else
+    if (n <= 0) n = 1;
+#endif
+    g_threads = n;
+    openblas_set_num_threads(n);
+}
+
+int vlm_get_threads(void)
+{
+    if (g_threads > 0) return g_threads;
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+const char *vlm_gemm_backend(vlm_precision prec)
+{
+#ifdef VLM_HAVE_DNNL
+    if (prec != VLM_PREC_F32) return "onednn";
+#else
+    (void)prec;
+#endif
+    return "openblas";
+}
+
+/* Half-precision decoding is repeated here (not taken from model/weights)
+ * because core sits below weights in the link order. */
+static float half_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31,
+             man = h & 1023, bits;
+    if (exp == 0) {
+        float v = ldexpf((float)man, -24);
+        return sign ? -v : v;
+    }
+    if (exp == 31) bits = sign | 0x7f800000u | (man << 13);
+    else bits = sign | ((exp + 112) << 23) | (man << 13);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Fills dst[n] from an F32/F16/BF16 tensor (any alignment). */
+static int tensor_to_f32(const st_tensor *t, float *dst, size_t n, char *err)
+{
+    const uint8_t *p = t->data;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        uint32_t bits;
+        switch (t->dtype) {
+        case ST_F32: memcpy(&dst[i], p + 4 * i, 4); break;
+        case ST_F16: memcpy(&h, p + 2 * i, 2); dst[i] = half_to_f32(h); break;
+        case ST_BF16:
+            memcpy(&h, p + 2 * i, 2);
+            bits = (uint32_t)h << 16;
+            memcpy(&dst[i], &bits, 4);
+            break;
+        default:
+            vlm_set_err(err, "%s: tensor %s is not F32/F16/BF16",
+                        t->path ? t->path : "?", t->name);
+            return VLM_EUNSUPPORTED;
+        }
+    }
+    return VLM_OK;
+}
+
+static int weight_load_f32(vlm_weight *w, const st_tensor *t, char *err)
+{
+    size_t n = (size_t)w->out * w->in;
+    if (t->dtype == ST_F32 && ((uintptr_t)t->data & 3) == 0) {
+        w->f32 = t->data; /* straight from the mapping: no copy */
+        return VLM_OK;
+    }
+    w->owned = malloc(n * sizeof(float));
+    if (!w->owned) {
+        vlm_set_err(err, "out of memory converting tensor %s", t->name);
+        return VLM_ENOMEM;
+    }
+    w->f32 = w->owned;
+    return tensor_to_f32(t, w->owned, n, err);
+}
+
+int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
+                      char *err)
+{
+    *out = NULL;
+    if (t->ndim < 2) {
+        vlm_set_err(err, "tensor %s is not a matrix (%d dims)", t->name, t->ndim);
+        return VLM_EMISMATCH;
+    }
+    int64_t in = t->numel / (t->shape[0] ? t->shape[0] : 1);
+    if (t->shape[0] <= 0 || in <= 0 || t->shape[0] > INT32_MAX || in > INT32_MAX) {
+        vlm_set_err(err, "tensor %s has an unusable shape", t->name);
+        return VLM_EMISMATCH;
+    }
+    vlm_weight *w = calloc(1, sizeof *w);
+    if (!w) return VLM_ENOMEM;
+    w->out = (int)t->shape[0];
+    w->in = (int)in;
+    w->prec = prec;
+    int rc = weight_load_f32(w, t, err);
+#ifdef VLM_HAVE_DNNL
+    if (rc == VLM_OK && prec != VLM_PREC_F32) {
+        rc = gemm_dnnl_weight_create(w->f32, w->out, w->in,
+                                     prec == VLM_PREC_BF16, &w->dnnl, err);
+        if (rc == VLM_OK) { /* oneDNN keeps its own packed copy */
+            free(w->owned);
+            w->owned = NULL;
+            w->f32 = NULL;
+        }
+    }
+#endif
+    if (rc != VLM_OK) {
+        vlm_weight_destroy(w);
+        return rc;
+    }
+    *out = w;
+    return VLM_OK;
+}
+
+void vlm_weight_destroy(vlm_weight *w)
+{
+    if (!w) return;
+#ifdef VLM_HAVE_DNNL
+    gemm_dnnl_weight_destroy(w->dnnl);
+#endif
+    free(w->owned);
+    free(w);
+}
+
+int vlm_weight_out(const vlm_weight *w) { return w->out; }
+int vlm_weight_in(const vlm_weight *w) { return w->in; }
+
+static inline float act_one(vlm_act act, float x)
+{
+    switch (act) {
+    case VLM_ACT_QUICK_GELU: return x / (1.0f + expf(-1.702f * x));
+    case VLM_ACT_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case VLM_ACT_GELU_TANH:
+        return 0.5f * x *
+               (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    default: return x;
+    }
+}
+
+void vlm_act_apply(vlm_act act, float *x, size_t n)
+{
+    if (act == VLM_ACT_NONE) return;
+#pragma omp parallel for schedule(static) if (n > 16384)
+    for (size_t i = 0; i < n; i++) x[i] = act_one(act, x[i]);
+}
+
+/* OpenBLAS path: bias is folded in by pre-filling y (beta = 1), so the
+ * epilogue is one pass at most (activation, or the residual add). */
+static void blas_linear(const vlm_weight *w, const float *bias, const float *x,
+                        int M, float *y, vlm_act act, int accumulate)
+{
+    int N = w->out, K = w->in;
+    float *dst = y;
+    if (accumulate && act != VLM_ACT_NONE) { /* rare: needs a temporary */
+        dst = malloc((size_t)M * N * sizeof(float));
+        if (!dst) abort();
+        accumulate = 0;
+    }
+    float beta = 0.0f;
+    if (bias) {
+        for (int i = 0; i < M; i++) {
+            float *row = dst + (size_t)i * N;
+            if (accumulate)
+                for (int j = 0; j < N; j++) row[j] += bias[j];
+            else
+                memcpy(row, bias, (size_t)N * sizeof(float));
+        }
+        beta = 1.0f;
+    } else if (accumulate) {
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K,
+                w->f32, K, beta, dst, N);
+    vlm_act_apply(act, dst, (size_t)M * N);
+    if (dst != y) {
+        for (size_t i = 0; i < (size_t)M * N; i++) y[i] += dst[i];
+        free(dst);
+    }
+}
+
+void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,
+                   int M, float *y, vlm_act act, int accumulate)
+{
+    if (M <= 0) return;
+#ifdef VLM_HAVE_DNNL
+    if (w->dnnl) {
+        gemm_dnnl_linear(w->dnnl, bias, x, M, y, act, accumulate);
+        return;
+    }
+#endif
+    blas_linear(w, bias, x, M, y, act, accumulate);
+}
+
+void vlm_linear(const vlm_weight *w, const float *bias, const float *x, int M,
+                float *y)
+{
+    vlm_linear_ex(w, bias, x, M, y, VLM_ACT_NONE, 0);
+}

@@ -1,0 +1,323 @@
+#include "query/classify.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indexer/walk.h"
+#include "query/result_format.h"
+
+struct label_set {
+    int n, dims;
+    char **labels;
+    float *matrix;  /* n x dims, normalised label embeddings */
+    float scale;    /* exp(logit_scale) */
+    char hash[17];
+};
+
+/* "a photo of {}" + "cat" -> "a photo of cat" (every "{}" replaced). */
+static char *fill_template(const char *tpl, const char *label)
+{
+    size_t cap = strlen(tpl) + 1, ll = strlen(label);
+    for (const char *p = tpl; (p = strstr(p, "{}")); p += 2)
+        cap += ll;
+    char *out = malloc(cap), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = tpl; *p;) {
+        if (p[0] == '{' && p[1] == '}') {
+            memcpy(o, label, ll);
+            o += ll;
+            p += 2;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+static uint64_t fnv1a_str(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (h ^ 0xff) * 0x100000001b3ull; /* separator */
+}
+
+static int embed_label(clip_model *m, const char *label,
+                       const char *const *tpls, int n_tpl, float *out,
+                       float *tmp, int dims, char *err)
+{
+    memset(out, 0, (size_t)dims * sizeof *out);
+    for (int t = 0; t < n_tpl; t++) {
+        char *text = fill_template(tpls[t], label);
+        int rc = text ? clip_encode_text(m, text, tmp, err) : VLM_ENOMEM;
+        free(text);
+        if (rc)
+            return rc;
+        clip_l2_normalize(tmp, dims);
+        for (int i = 0; i < dims; i++)
+            out[i] += tmp[i];
+    }
+    clip_l2_normalize(out, dims);
+    return VLM_OK;
+}
+
+int label_set_create(clip_model *m, const char *const *labels, int n_labels,
+                     const char *const *templates, int n_templates,
+                     label_set **out, char *err)
+{
+    static const char *const default_tpl[] = {"a photo of {}"};
+    if (n_labels < 1) {
+        vlm_set_err(err, "classify: give at least one label (--label or --labels FILE)");
+        return VLM_EINVAL;
+    }
+    if (n_templates < 1) {
+        templates = default_tpl;
+        n_templates = 1;
+    }
+    label_set *ls = calloc(1, sizeof *ls);
+    int dims = clip_embed_dim(m);
+    float *tmp = malloc((size_t)dims * sizeof *tmp);
+    if (!ls || !tmp || !(ls->labels = calloc((size_t)n_labels, sizeof(char *))) ||
+        !(ls->matrix = malloc((size_t)n_labels * (size_t)dims * sizeof(float)))) {
+        free(tmp);
+        label_set_destroy(ls);
+        return VLM_ENOMEM;
+    }
+    ls->n = n_labels;
+    ls->dims = dims;
+    ls->scale = clip_logit_scale(m);
+    uint64_t h = fnv1a_str(0xcbf29ce484222325ull, clip_model_id(m));
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < n_labels; i++) {
+        ls->labels[i] = strdup(labels[i]);
+        h = fnv1a_str(h, labels[i]);
+        rc = ls->labels[i] ? embed_label(m, labels[i], templates, n_templates,
+                                         ls->matrix + (size_t)i * dims, tmp, dims, err)
+                           : VLM_ENOMEM;
+    }
+    for (int t = 0; t < n_templates; t++)
+        h = fnv1a_str(h, templates[t]);
+    snprintf(ls->hash, sizeof ls->hash, "%016llx", (unsigned long long)h);
+    free(tmp);
+    if (rc) {
+        label_set_destroy(ls);
+        return rc;
+    }
+    *out = ls;
+    return VLM_OK;
+}
+
+void label_set_destroy(label_set *ls)
+{
+    if (!ls)
+        return;
+    for (int i = 0; ls->labels && i < ls->n; i++)
+        free(ls->labels[i]);
+    free(ls->labels);
+    free(ls->matrix);
+    free(ls);
+}
+
+int label_set_count(const label_set *ls) { return ls->n; }
+const char *label_set_label(const label_set *ls, int i) { return ls->labels[i]; }
+const char *label_set_hash(const label_set *ls) { return ls->hash; }
+
+int label_set_classify(const label_set *ls, const float *e, float *probs)
+{
+    float mx = -INFINITY;
+    for (int l = 0; l < ls->n; l++) {
+        const float *w = ls->matrix + (size_t)l * ls->dims;
+        float dot = 0;
+        for (int i = 0; i < ls->dims; i++)
+            dot += w[i] * e[i];
+        probs[l] = ls->scale * dot;
+        mx = probs[l] > mx ? probs[l] : mx;
+    }
+    float sum = 0;
+    int top = 0;
+    for (int l = 0; l < ls->n; l++) {
+        probs[l] = expf(probs[l] - mx);
+        sum += probs[l];
+    }
+    for (int l = 0; l < ls->n; l++) {
+        probs[l] /= sum;
+        if (probs[l] > probs[top])
+            top = l;
+    }
+    return top;
+}
+
+/* ---- over a collection --------------------------------------------------- */
+
+typedef struct classify_run {
+    collection *c;
+    const label_set *ls;
+    const char *model_id;
+    const classify_options *o;
+    int64_t *subset;  /* sorted ids of in_dir, or NULL for all */
+    size_t n_subset;
+    sqlite3_stmt *path_stmt;
+    float *probs;
+    int64_t reported;
+    char *err;
+} classify_run;
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void write_json_array(FILE *f, const label_set *ls, const float *probs)
+{
+    fputc('[', f);
+    for (int i = 0; i < ls->n; i++) {
+        if (i)
+            fputc(',', f);
+        if (probs)
+            fprintf(f, "%.6f", probs[i]);
+        else
+            json_write_string(f, ls->labels[i]);
+    }
+    fputc(']', f);
+}
+
+/* JSON text of labels (probs NULL) or probabilities; malloc'ed. */
+static char *json_array(const label_set *ls, const float *probs)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    write_json_array(f, ls, probs);
+    fclose(f);
+    return buf;
+}
+
+static int store_result(classify_run *r, int64_t id, int top)
+{
+    char *labels = json_array(r->ls, NULL), *probs = json_array(r->ls, r->probs);
+    collection_classification cl = {
+        .image_id = id, .labelset_hash = r->ls->hash, .labels_json = labels,
+        .top_label = r->ls->labels[top], .top_prob = r->probs[top],
+        .probs_json = probs, .model_id = r->model_id,
+    };
+    int rc = labels && probs ? collection_put_classification(r->c, &cl, r->err)
+                             : VLM_ENOMEM;
+    free(labels);
+    free(probs);
+    return rc;
+}
+
+static int report(classify_run *r, int64_t id, int top)
+{
+    if (r->o->only >= 0 && top != r->o->only)
+        return VLM_OK;
+    if (r->probs[top] < r->o->min_prob)
+        return VLM_OK;
+    sqlite3_reset(r->path_stmt);
+    sqlite3_bind_int64(r->path_stmt, 1, id);
+    if (sqlite3_step(r->path_stmt) != SQLITE_ROW)
+        return VLM_OK;
+    classify_row row = {id, (const char *)sqlite3_column_text(r->path_stmt, 0),
+                        top, r->probs};
+    r->reported++;
+    return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED : VLM_OK;
+}
+
+static int on_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
+{
+    classify_run *r = ud;
+    int rc = VLM_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (r->subset && !bsearch(&ids[i], r->subset, r->n_subset,
+                                  sizeof *r->subset, cmp_id))
+            continue;
+        int top = label_set_classify(r->ls, vecs + i * (size_t)r->ls->dims, r->probs);
+        if (r->o->store)
+            rc = store_result(r, ids[i], top);
+        if (!rc)
+            rc = report(r, ids[i], top);
+    }
+    return rc;
+}
+
+static int load_subset(classify_run *r)
+{
+    if (!r->o->in_dir)
+        return VLM_OK;
+    char *abs = walk_abspath(r->o->in_dir);
+    int rc = abs ? collection_ids_under(r->c, abs, &r->subset, &r->n_subset, r->err)
+                 : VLM_ENOMEM;
+    free(abs);
+    if (!rc && !r->subset)
+        r->subset = calloc(1, sizeof *r->subset); /* empty, but non-NULL */
+    if (!rc && r->subset)
+        qsort(r->subset, r->n_subset, sizeof *r->subset, cmp_id);
+    return rc;
+}
+
+int classify_collection(collection *c, const label_set *ls,
+                        const char *model_id, const classify_options *o,
+                        int64_t *n_reported, char *err)
+{
+    classify_run r = {.c = c, .ls = ls, .model_id = model_id, .o = o, .err = err};
+    r.probs = malloc((size_t)ls->n * sizeof *r.probs);
+    int rc = r.probs ? load_subset(&r) : VLM_ENOMEM;
+    if (!rc && sqlite3_prepare_v2(collection_db(c), "SELECT path FROM images WHERE id=?1",
+                                  -1, &r.path_stmt, NULL) != SQLITE_OK)
+        rc = VLM_EIO;
+    /* Reading embeddings in chunks and writing results in one transaction. */
+    if (!rc && o->store)
+        rc = collection_begin(c, err);
+    if (!rc)
+        rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
+    if (o->store && !rc)
+        rc = collection_commit(c, err);
+    else if (o->store)
+        collection_rollback(c);
+    if (rc == VLM_EINTERRUPTED)
+        rc = VLM_OK;
+    sqlite3_finalize(r.path_stmt);
+    free(r.probs);
+    free(r.subset);
+    *n_reported = r.reported;
+    return rc;
+}
+
+int classify_read_labels(const char *path, char ***labels, int *n, char *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        vlm_set_err(err, "%s: cannot read labels: %s", path, strerror(errno));
+        return VLM_EIO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    *labels = NULL;
+    *n = 0;
+    int rc = VLM_OK;
+    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+            line[--len] = 0;
+        if (!len || line[0] == '#')
+            continue;
+        char **nl = realloc(*labels, (size_t)(*n + 1) * sizeof *nl);
+        if (!nl || !(nl[*n] = strdup(line)))
+            rc = VLM_ENOMEM;
+        if (nl)
+            *labels = nl;
+        if (!rc)
+            (*n)++;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}

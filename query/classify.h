@@ -1,0 +1,61 @@
+/*
+ * classify.h — zero-shot classification of a collection with a label set.
+ *
+ * Each label becomes the mean of its prompt templates' normalised text
+ * embeddings ("a photo of {}" by default; "{}" is replaced by the label),
+ * renormalised.  An image's probabilities are softmax(logit_scale * cos)
+ * over the labels — exactly CLIP's zero-shot rule.  Results are stored in
+ * SQLite (classifications) keyed by a hash of labels + templates + model.
+ */
+#ifndef VLM_CLASSIFY_H
+#define VLM_CLASSIFY_H
+
+#include <stdint.h>
+
+#include "model/clip/clip.h"
+#include "schema/collection.h"
+
+typedef struct label_set label_set;
+
+int label_set_create(clip_model *m, const char *const *labels, int n_labels,
+                     const char *const *templates, int n_templates,
+                     label_set **out, char *err);
+void label_set_destroy(label_set *ls);
+int label_set_count(const label_set *ls);
+const char *label_set_label(const label_set *ls, int i);
+const char *label_set_hash(const label_set *ls); /* hex digest */
+
+/* probs[n_labels] for one normalised image embedding; returns top index. */
+int label_set_classify(const label_set *ls, const float *embedding,
+                       float *probs);
+
+typedef struct classify_row {
+    int64_t id;
+    const char *path;
+    int top;             /* index of the top label */
+    const float *probs;  /* n_labels */
+} classify_row;
+
+typedef struct classify_options {
+    const char *in_dir;   /* subtree, NULL = whole collection */
+    float min_prob;       /* report only top_prob >= this (0 = all) */
+    int only;             /* report only images whose top label is this
+                             index; -1 = any */
+    int store;            /* write results to SQLite */
+    /* Called for each reported image; return non-zero to stop. */
+    int (*on_row)(void *user, const classify_row *row);
+    void *user;
+} classify_options;
+
+/* Classifies every embedded image (of in_dir); returns VLM_OK and the
+ * number reported in *n_reported. */
+int classify_collection(collection *c, const label_set *ls,
+                        const char *model_id, const classify_options *o,
+                        int64_t *n_reported, char *err);
+
+/* Reads a labels file: one label per line, blank lines and lines starting
+ * with '#' ignored.  *labels is malloc'ed strings; free with
+ * collection_free_strings. */
+int classify_read_labels(const char *path, char ***labels, int *n, char *err);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * query_parse.h — the search query language, after rclip.
+ *
+ *   vlmsearch "2:golden retriever" + ./pool.jpg - fruit
+ *
+ * A query is a sum of terms.  Each term is text or an image path, with an
+ * optional weight prefix "W:" (W a decimal number, default 1) and a sign
+ * given by a standalone "+" or "-" before it (also accepted inside one
+ * argument when surrounded by spaces: "horse + stripes").  Consecutive plain
+ * words join into one text term, so `vlmsearch red flowers` means
+ * "red flowers".  A term is an image when it names an existing regular file,
+ * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
+ * term that does not exist is an error rather than silently becoming text.
+ */
+#ifndef VLM_QUERY_PARSE_H
+#define VLM_QUERY_PARSE_H
+
+#include "model/core/vlm_error.h"
+
+typedef enum query_term_kind { QUERY_TEXT, QUERY_IMAGE } query_term_kind;
+
+typedef struct query_term {
+    query_term_kind kind;
+    float weight; /* signed: "-" terms are negative */
+    char *value;  /* the text, or the image path (with ~ expanded) */
+} query_term;
+
+typedef struct query {
+    int n_terms;
+    query_term *terms;
+} query;
+
+/* Parses argv-style words into q.  Returns VLM_OK or VLM_EINVAL with err. */
+int query_parse(int argc, const char *const *argv, query *q, char *err);
+void query_free(query *q);
+
+/* True when any term needs the vision tower. */
+int query_has_image(const query *q);
+
+#endif

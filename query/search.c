@@ -1,0 +1,132 @@
+#include "query/search.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indexer/walk.h"
+
+int search_embed_image_file(clip_model *m, const char *path, float *out,
+                            char *err)
+{
+    const img_prep_params *pp = clip_prep_params(m);
+    img_decode_opts o = {0};
+    img_rgb im = {0};
+    int rc = img_decode_file(path, &o, &im, NULL, err);
+    if (rc)
+        return rc;
+    size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
+    float *px = malloc(n * sizeof *px);
+    rc = px ? img_preprocess(&im, pp, px, err) : VLM_ENOMEM;
+    if (!rc)
+        rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
+    free(px);
+    img_rgb_free(&im);
+    return rc;
+}
+
+int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+{
+    int dims = clip_embed_dim(m);
+    float *e = malloc((size_t)dims * sizeof *e);
+    if (!e)
+        return VLM_ENOMEM;
+    memset(out, 0, (size_t)dims * sizeof *out);
+    int rc = VLM_OK;
+    for (int t = 0; !rc && t < q->n_terms; t++) {
+        const query_term *qt = &q->terms[t];
+        rc = qt->kind == QUERY_IMAGE ? search_embed_image_file(m, qt->value, e, err)
+                                     : clip_encode_text(m, qt->value, e, err);
+        if (rc)
+            break;
+        clip_l2_normalize(e, dims);
+        for (int i = 0; i < dims; i++)
+            out[i] += qt->weight * e[i];
+    }
+    free(e);
+    if (!rc)
+        clip_l2_normalize(out, dims);
+    return rc;
+}
+
+/* Fills path/width/height of a hit from SQLite. */
+static int fill_hit(sqlite3_stmt *st, search_hit *h)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, h->id);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return VLM_ENOTFOUND;
+    const char *p = (const char *)sqlite3_column_text(st, 0);
+    h->path = strdup(p ? p : "");
+    h->width = sqlite3_column_int(st, 1);
+    h->height = sqlite3_column_int(st, 2);
+    return h->path ? VLM_OK : VLM_ENOMEM;
+}
+
+static int resolve_hits(collection *c, const vector_hit *vh, int n,
+                        const search_options *o, search_hit *out, int *n_out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(collection_db(c),
+                           "SELECT path, width, height FROM images WHERE id=?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return VLM_EIO;
+    int k = 0, rc = VLM_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        if (o->use_threshold && vh[i].score < o->min_score)
+            break;
+        out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
+        rc = fill_hit(st, &out[k]);
+        if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
+            rc = VLM_OK;
+        else if (!rc)
+            k++;
+    }
+    sqlite3_finalize(st);
+    *n_out = k;
+    return rc;
+}
+
+int search_run(collection *c, vector_index *vi, const float *qvec,
+               const search_options *o, search_hit **hits, int *n_hits,
+               char *err)
+{
+    int k = o->top_k > 0 ? o->top_k : 10;
+    int64_t *subset = NULL;
+    size_t n_subset = 0;
+    *hits = NULL;
+    *n_hits = 0;
+    if (o->in_dir) {
+        char *abs = walk_abspath(o->in_dir);
+        int rc = abs ? collection_ids_under(c, abs, &subset, &n_subset, err)
+                     : VLM_ENOMEM;
+        free(abs);
+        if (rc || n_subset == 0) { /* nothing indexed under that folder */
+            free(subset);
+            return rc;
+        }
+    }
+    vector_hit *vh = malloc((size_t)k * sizeof *vh);
+    *hits = calloc((size_t)k, sizeof **hits);
+    int n = 0, rc = vh && *hits ? VLM_OK : VLM_ENOMEM;
+    if (!rc)
+        rc = vector_index_search(vi, qvec, k, o->in_dir ? subset : NULL,
+                                 n_subset, vh, &n, err);
+    if (!rc)
+        rc = resolve_hits(c, vh, n, o, *hits, n_hits);
+    free(vh);
+    free(subset);
+    if (rc) {
+        search_hits_free(*hits, *n_hits);
+        *hits = NULL;
+        *n_hits = 0;
+    }
+    return rc;
+}
+
+void search_hits_free(search_hit *hits, int n)
+{
+    for (int i = 0; hits && i < n; i++)
+        free(hits[i].path);
+    free(hits);
+}

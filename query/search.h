@@ -1,0 +1,48 @@
+/*
+ * search.h — text/image queries against a collection.
+ *
+ * The query vector is the weighted sum of the terms' L2-normalised
+ * embeddings (negative weights subtract), normalised again — rclip's rule.
+ * `--in DIR` becomes an id subset applied inside the vector search, so the
+ * top-k is the true top-k of that subtree, not a filtered short list.
+ */
+#ifndef VLM_SEARCH_H
+#define VLM_SEARCH_H
+
+#include <stdint.h>
+
+#include "model/clip/clip.h"
+#include "query/query_parse.h"
+#include "schema/collection.h"
+#include "schema/vector_index.h"
+
+/* Embeds every term and combines them into out[clip_embed_dim(m)].
+ * Image terms need a model loaded with CLIP_PART_VISION. */
+int search_embed_query(clip_model *m, const query *q, float *out, char *err);
+
+/* Embeds one image file the way the indexer does (exact decode). */
+int search_embed_image_file(clip_model *m, const char *path, float *out,
+                            char *err);
+
+typedef struct search_options {
+    int top_k;            /* default 10 */
+    int use_threshold;    /* apply min_score */
+    float min_score;
+    const char *in_dir;   /* restrict to this subtree (NULL = all) */
+} search_options;
+
+typedef struct search_hit {
+    int64_t id;
+    float score;
+    char *path;
+    int width, height;
+} search_hit;
+
+/* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
+ * search_hits_free. */
+int search_run(collection *c, vector_index *vi, const float *qvec,
+               const search_options *o, search_hit **hits, int *n_hits,
+               char *err);
+void search_hits_free(search_hit *hits, int n);
+
+#endif

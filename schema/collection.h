@@ -1,0 +1,303 @@
+/*
+ * collection.h — the vlmindex collection on disk: one folder holding
+ *
+ *     DIR/collection.db      SQLite (WAL mode), the source of truth
+ *     DIR/vectors.faiss      derived FAISS index (see vector_index.h)
+ *
+ * SQLite stores one row per image (path, size, mtime, content hash, decode
+ * metadata, status, error text) together with its embedding (float32 BLOB,
+ * little-endian, L2-normalised), the model the collection was built with,
+ * the user's roots, classification results, captions (+ FTS5) and de-
+ * identified DICOM header fields (never patient name / ID / birth date).
+ *
+ * Every change to the set of embeddings bumps meta.generation and appends
+ * (generation, image_id) to a change log, so that a vector index saved at
+ * generation G can catch up incrementally instead of being rebuilt.
+ *
+ * Concurrency: WAL + busy_timeout, so a search in one process works while
+ * `vlmindex add` writes batches in another.  One `collection` handle must be
+ * used by one thread at a time.
+ *
+ * Errors follow model/core/vlm_error.h: int status, `char *err` buffer of
+ * VLM_ERR_MAX bytes (may be NULL).  Paths are stored exactly as given;
+ * callers should pass absolute, normalised paths (no trailing '/').
+ */
+#ifndef VLM_SCHEMA_COLLECTION_H
+#define VLM_SCHEMA_COLLECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/core/vlm_error.h"
+
+typedef struct collection collection;
+struct sqlite3;
+
+#define COLLECTION_DB_NAME "collection.db"
+#define COLLECTION_PATH_MAX 4096
+#define COLLECTION_HASH_MAX 129 /* hex digest up to 512 bits + NUL */
+
+/* ------------------------------------------------------------------ */
+/* Opening                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    bool create_if_missing; /* mkdir DIR and create the schema if absent */
+    bool private_perms;     /* new DIR 0700, files 0600 (DICOM collections) */
+    int busy_timeout_ms;    /* 0 = default (10 000 ms) */
+} collection_options;
+
+/* Opens (or creates) the collection in `dir`, runs pending migrations.
+ * opts may be NULL (= open existing only).  VLM_ENOTFOUND if the folder or
+ * database is missing and create_if_missing is false. */
+int collection_open(const char *dir, const collection_options *opts,
+                    collection **out, char *err);
+void collection_close(collection *c);
+
+/* The folder given to collection_open (no trailing '/'). */
+const char *collection_dir(const collection *c);
+
+/* Default collection folder: $VLMINDEX_COLLECTION, else
+ * $XDG_DATA_HOME/vlmindex/collection, else ~/.local/share/vlmindex/collection. */
+int collection_default_dir(char *buf, size_t bufsize, char *err);
+
+/* Underlying SQLite handle, for read-only SQL filters in query/ (e.g. FTS
+ * over captions, DICOM fields).  Do not write through it. */
+struct sqlite3 *collection_db(collection *c);
+
+/* Schema version after migrations (PRAGMA user_version). */
+int collection_schema_version(collection *c);
+
+/* ------------------------------------------------------------------ */
+/* Model binding                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    char name[256];     /* e.g. "laion/CLIP-ViT-B-32-laion2B-s34B-b79K" */
+    int dims;           /* embedding dimension */
+    char model_id[COLLECTION_HASH_MAX]; /* hash of config + weights */
+    int64_t created_at; /* unix seconds */
+} collection_model;
+
+/* First call records the model; later calls verify it.  A different
+ * name/dims/model_id returns VLM_EMISMATCH with a message telling the user
+ * to use another --collection or to re-index with `vlmindex reset`. */
+int collection_bind_model(collection *c, const char *name, int dims,
+                          const char *model_id, char *err);
+/* VLM_ENOTFOUND if no model is bound yet. */
+int collection_get_model(collection *c, collection_model *out, char *err);
+
+/* Deletes every image row, embedding, classification, caption, DICOM row
+ * and the model binding (roots are kept); bumps the generation.  For
+ * `vlmindex reset` before re-indexing with another model. */
+int collection_reset(collection *c, char *err);
+
+/* ------------------------------------------------------------------ */
+/* Transactions: wrap each batch; a crash loses at most the open batch. */
+/* ------------------------------------------------------------------ */
+
+int collection_begin(collection *c, char *err); /* BEGIN IMMEDIATE */
+int collection_commit(collection *c, char *err);
+void collection_rollback(collection *c);
+
+/* ------------------------------------------------------------------ */
+/* Images                                                              */
+/* ------------------------------------------------------------------ */
+
+enum { COLLECTION_STATUS_OK = 0, COLLECTION_STATUS_FAILED = 1 };
+
+/* One row of `images`, copied out (no pointers into SQLite). */
+typedef struct {
+    int64_t id;
+    char path[COLLECTION_PATH_MAX];
+    char root[COLLECTION_PATH_MAX];
+    int64_t size;
+    int64_t mtime_ns;
+    char content_hash[COLLECTION_HASH_MAX]; /* "" if unknown */
+    int width, height;                      /* 0 if unknown */
+    char format[16];                        /* "jpeg", "png", "dicom"... */
+    char exif_datetime[32];                 /* "" if absent */
+    int orientation;                        /* EXIF 1..8, 0 if absent */
+    int status;                             /* COLLECTION_STATUS_* */
+    char error[VLM_ERR_MAX];                /* "" unless failed */
+    bool has_embedding;
+    int64_t added_at, updated_at;           /* unix seconds */
+} collection_image;
+
+/* What the indexer knows about a decoded file (strings may be NULL). */
+typedef struct {
+    const char *path;
+    const char *root; /* the user root the file was found under */
+    int64_t size;
+    int64_t mtime_ns;
+    const char *content_hash;
+    int width, height;
+    const char *format;
+    const char *exif_datetime;
+    int orientation;
+} collection_image_info;
+
+/* Insert or update (by path) an image with its embedding (`dims` floats;
+ * normalised here if it is not).  dims must equal the bound model's.
+ * Sets status ok, clears the error, bumps the generation.  *id_out may be
+ * NULL. */
+int collection_put_image(collection *c, const collection_image_info *info,
+                         const float *embedding, int dims, int64_t *id_out,
+                         char *err);
+
+/* Insert or update (by path) a file that could not be indexed; its old
+ * embedding, if any, is dropped (generation bump).  info->path required. */
+int collection_put_failure(collection *c, const collection_image_info *info,
+                           const char *error_text, int64_t *id_out,
+                           char *err);
+
+/* Row for `path`; VLM_ENOTFOUND if none.  Used for the size+mtime check. */
+int collection_find_by_path(collection *c, const char *path,
+                            collection_image *out, char *err);
+
+/* Move detection: a row with this content hash and an embedding whose file
+ * no longer exists on disk (checked with stat).  VLM_ENOTFOUND if none. */
+int collection_find_moved(collection *c, const char *content_hash,
+                          collection_image *out, char *err);
+
+/* Rename a row (file moved); the embedding and id are kept, so the vector
+ * index needs no change.  Fails with VLM_EINVAL if new_path is taken. */
+int collection_move_image(collection *c, int64_t id, const char *new_path,
+                          const char *new_root, int64_t size,
+                          int64_t mtime_ns, char *err);
+
+/* Delete one row (VLM_ENOTFOUND if absent) / every row whose path is
+ * `prefix` or lies under `prefix/`.  Dependent rows go too. */
+int collection_delete_image(collection *c, int64_t id, char *err);
+int collection_delete_under(collection *c, const char *prefix,
+                            int64_t *n_deleted, char *err);
+
+/* Embedding of one image into out[dims]; VLM_ENOTFOUND if none. */
+int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
+                             char *err);
+
+/* Ids (status ok, with embedding) whose path is `prefix` or under
+ * `prefix/`, ascending; for `--in DIR`.  *ids is malloc'ed (free it). */
+int collection_ids_under(collection *c, const char *prefix, int64_t **ids,
+                         size_t *n, char *err);
+
+/* Calls cb with chunks of up to `chunk` (ids, vectors) of every stored
+ * embedding, ascending id; vectors are row-major [n][dims].  cb returns
+ * VLM_OK to go on, anything else stops and is returned. */
+typedef int (*collection_embedding_cb)(void *ud, const int64_t *ids,
+                                       const float *vecs, size_t n);
+int collection_for_each_embedding(collection *c, size_t chunk,
+                                  collection_embedding_cb cb, void *ud,
+                                  char *err);
+
+/* Everything in memory (for small rebuilds / brute-force checks).
+ * *ids and *vecs are malloc'ed; *dims from the bound model. */
+int collection_load_embeddings(collection *c, int64_t **ids, float **vecs,
+                               size_t *n, int *dims, char *err);
+
+/* ------------------------------------------------------------------ */
+/* Iteration, step-style like sqlite3_step                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct collection_cursor collection_cursor;
+
+enum {
+    COLLECTION_ROWS_ALL = 0,
+    COLLECTION_ROWS_OK = 1,
+    COLLECTION_ROWS_FAILED = 2,
+};
+
+/* Rows ordered by path; prefix NULL = all, else `prefix` and under it. */
+int collection_cursor_open(collection *c, const char *prefix, int which,
+                           collection_cursor **out, char *err);
+/* 1 = *row filled, 0 = done, <0 = error. */
+int collection_cursor_step(collection_cursor *cur, collection_image *row,
+                           char *err);
+void collection_cursor_close(collection_cursor *cur);
+
+/* ------------------------------------------------------------------ */
+/* Roots (folders the user added)                                      */
+/* ------------------------------------------------------------------ */
+
+int collection_add_root(collection *c, const char *path, char *err);
+int collection_remove_root(collection *c, const char *path, char *err);
+/* *roots: malloc'ed array of malloc'ed strings; free with
+ * collection_free_strings. */
+int collection_list_roots(collection *c, char ***roots, size_t *n, char *err);
+void collection_free_strings(char **strings, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Status counts and meta                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t images;         /* all rows */
+    int64_t ok;             /* status ok */
+    int64_t failed;         /* status failed */
+    int64_t embeddings;     /* rows with an embedding */
+    int64_t roots;
+    int64_t classifications;
+    int64_t captions;
+    int64_t dicom;
+    int64_t generation;
+} collection_counts;
+
+int collection_get_counts(collection *c, collection_counts *out, char *err);
+
+/* meta.generation: bumped by every change to the set of embeddings. */
+int collection_generation(collection *c, int64_t *out, char *err);
+
+/* Ids whose embedding changed (added, replaced or removed) after
+ * generation `since`, ascending, distinct; *current = generation now.
+ * VLM_ENOTFOUND if the change log no longer reaches back to `since`
+ * (caller rebuilds).  *ids is malloc'ed. */
+int collection_changes_since(collection *c, int64_t since, int64_t **ids,
+                             size_t *n, int64_t *current, char *err);
+/* Forget change-log entries at or below `upto` (a saved index covers them). */
+int collection_prune_changes(collection *c, int64_t upto, char *err);
+
+/* Free-form key/value (value NULL deletes).  get: VLM_ENOTFOUND if absent. */
+int collection_meta_set(collection *c, const char *key, const char *value,
+                        char *err);
+int collection_meta_get(collection *c, const char *key, char *buf,
+                        size_t bufsize, char *err);
+
+/* ------------------------------------------------------------------ */
+/* Derived results                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t image_id;
+    const char *labelset_hash; /* identifies labels + templates */
+    const char *labels_json;   /* JSON array of label strings */
+    const char *top_label;
+    double top_prob;
+    const char *probs_json;    /* JSON array, same order as labels */
+    const char *model_id;
+} collection_classification;
+
+/* Replaces any earlier result for (image_id, labelset_hash). */
+int collection_put_classification(collection *c,
+                                  const collection_classification *cl,
+                                  char *err);
+
+/* Replaces any earlier caption for (image_id, model, prompt); indexed in
+ * the captions_fts FTS5 table (column `text`). */
+int collection_put_caption(collection *c, int64_t image_id, const char *model,
+                           const char *prompt, const char *text, char *err);
+
+/* De-identified DICOM fields only (strings may be NULL). */
+typedef struct {
+    int64_t image_id;
+    const char *study_uid, *series_uid, *sop_uid;
+    const char *accession, *modality, *body_part, *study_date;
+    const char *series_description;
+    int instance_number;
+    const char *window; /* e.g. "40/400" (center/width) used for rendering */
+} collection_dicom;
+
+/* Replaces the DICOM row of image_id (sop_uid is UNIQUE). */
+int collection_put_dicom(collection *c, const collection_dicom *d, char *err);
+
+#endif

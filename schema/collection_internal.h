@@ -1,0 +1,66 @@
+/*
+ * collection_internal.h — shared by the schema/ sources only: the
+ * collection struct, a prepared-statement cache and small SQLite helpers.
+ */
+#ifndef VLM_SCHEMA_COLLECTION_INTERNAL_H
+#define VLM_SCHEMA_COLLECTION_INTERNAL_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "schema/collection.h"
+
+#define COLL_STMT_CACHE 48
+
+struct collection {
+    sqlite3 *db;
+    char *dir;
+    bool private_perms;
+    int model_dims; /* 0 until a model is bound */
+    int busy_ms;    /* configured busy timeout */
+    struct {
+        const char *sql; /* static string: the cache key is its address */
+        sqlite3_stmt *stmt;
+    } cache[COLL_STMT_CACHE];
+};
+
+/* Prepared (and reset) statement for a static SQL string; NULL + err. */
+sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err);
+
+/* Runs SQL without results (several statements allowed). */
+int coll_exec(collection *c, const char *sql, char *err);
+
+/* Steps a statement expected to finish (SQLITE_DONE); resets it. */
+int coll_step_done(collection *c, sqlite3_stmt *st, const char *what,
+                   char *err);
+
+/* Sets err from the connection's last error; returns a VLM status. */
+int coll_sqlite_err(collection *c, int rc, const char *what, char *err);
+
+/* Bind a string that may be NULL. */
+void coll_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* Copies column i (NULL -> "") into dst[size]. */
+void coll_column_text(sqlite3_stmt *st, int i, char *dst, size_t size);
+
+/* Records that image `id`'s embedding changed: bumps meta.generation and
+ * appends to the change log.  Call inside the caller's transaction. */
+int coll_embedding_changed(collection *c, int64_t id, char *err);
+
+/* Runs fn inside a savepoint, so single calls are atomic whether or not
+ * the caller has a batch transaction open. */
+int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
+                void *ud, char *err);
+
+/* Applies pending schema migrations (migrations.c). */
+int schema_migrate(sqlite3 *db, char *err);
+
+/* Migration steps (schema_sql.c): step i moves user_version i -> i+1. */
+extern const char *const schema_migration_steps[];
+extern const int schema_migration_count;
+
+static inline int64_t coll_now(void) {
+    return (int64_t)time(NULL);
+}
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * test_clip_load.c — loading: wrong checkpoints are refused naming the
+ * tensor, text-only loads cannot encode images, the model id is stable and
+ * specific, the preprocessor config is read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "model/clip/clip.h"
+#include "tests/clip/clip_fixture.h"
+
+/* A temp checkpoint folder: fixture weights (symlinked) + an edited config
+ * where the first occurrence of `from` becomes `to`. */
+static void make_edited(const char *src, const char *from, const char *to,
+                        char *tmp, size_t cap)
+{
+    snprintf(tmp, cap, "/tmp/clip-bad-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+    char p[8192], q[8192];
+    snprintf(p, sizeof p, "%s/model.safetensors", src);
+    snprintf(q, sizeof q, "%s/model.safetensors", tmp);
+    cr_assert_eq(symlink(p, q), 0);
+    snprintf(p, sizeof p, "%s/config.json", src);
+    FILE *f = fopen(p, "rb");
+    cr_assert_not_null(f);
+    char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    char *hit = strstr(text, from);
+    cr_assert_not_null(hit, "config has no %s", from);
+    snprintf(q, sizeof q, "%s/config.json", tmp);
+    f = fopen(q, "wb");
+    fwrite(text, 1, (size_t)(hit - text), f);
+    fputs(to, f);
+    fputs(hit + strlen(from), f);
+    fclose(f);
+}
+
+static void remove_edited(const char *tmp)
+{
+    char p[8192];
+    snprintf(p, sizeof p, "%s/model.safetensors", tmp);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/config.json", tmp);
+    unlink(p);
+    rmdir(tmp);
+}
+
+Test(clip_load, wrong_width_names_tensor)
+{
+    char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
+    /* vision hidden_size 128 -> 96 (still divisible by the 2 heads) */
+    make_edited(dir, "\"hidden_size\": 128", "\"hidden_size\": 96", tmp, sizeof tmp);
+    clip_model *m = NULL;
+    int rc = clip_model_load(tmp, NULL, &m, err);
+    remove_edited(tmp);
+    cr_expect_null(m);
+    cr_expect_eq(rc, VLM_EMISMATCH, "rc %d: %s", rc, err);
+    cr_expect(strstr(err, "vision_model.embeddings.patch_embedding.weight") != NULL,
+              "message does not name the tensor: %s", err);
+}
+
+Test(clip_load, wrong_layer_count_names_tensor)
+{
+    char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-gelu-f16", dir, sizeof dir);
+    make_edited(dir, "\"num_hidden_layers\": 3", "\"num_hidden_layers\": 4", tmp,
+                sizeof tmp);
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    clip_model *m = NULL;
+    int rc = clip_model_load(tmp, &o, &m, err);
+    remove_edited(tmp);
+    cr_expect_eq(rc, VLM_ENOTFOUND, "rc %d: %s", rc, err);
+    cr_expect(strstr(err, "text_model.encoder.layers.3.") != NULL,
+              "message does not name the tensor: %s", err);
+}
+
+Test(clip_load, bad_hidden_act_refused)
+{
+    char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
+    make_edited(dir, "\"quick_gelu\"", "\"swishy\"", tmp, sizeof tmp);
+    clip_model *m = NULL;
+    int rc = clip_model_load(tmp, NULL, &m, err);
+    remove_edited(tmp);
+    cr_expect_eq(rc, VLM_EUNSUPPORTED, "rc %d: %s", rc, err);
+    cr_expect(strstr(err, "swishy") != NULL, "%s", err);
+}
+
+Test(clip_load, text_only_cannot_encode_images)
+{
+    char dir[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    clip_model *m = NULL;
+    cr_assert_eq(clip_model_load(dir, &o, &m, err), VLM_OK, "%s", err);
+    cr_expect_eq(clip_model_parts(m), CLIP_PART_TEXT);
+    float px[3 * 32 * 32] = {0}, emb[24];
+    cr_expect_eq(clip_encode_images(m, px, 1, emb, NULL, NULL, NULL, err), VLM_EINVAL);
+    cr_expect(strstr(err, "vision") != NULL, "%s", err);
+    clip_model_destroy(m);
+}
+
+Test(clip_load, facts_and_id)
+{
+    char a[4096], b[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", a, sizeof a);
+    fixture_dir("clip-tiny-gelu-f16", b, sizeof b);
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    clip_model *m1, *m2, *m3;
+    cr_assert_eq(clip_model_load(a, &o, &m1, err), VLM_OK, "%s", err);
+    o.parts = CLIP_PART_ALL;
+    cr_assert_eq(clip_model_load(a, &o, &m2, err), VLM_OK, "%s", err);
+    cr_assert_eq(clip_model_load(b, &o, &m3, err), VLM_OK, "%s", err);
+    cr_expect_eq(strlen(clip_model_id(m1)), 16);
+    cr_expect_str_eq(clip_model_id(m1), clip_model_id(m2)); /* parts don't matter */
+    cr_expect_str_neq(clip_model_id(m1), clip_model_id(m3));
+    cr_expect_str_eq(clip_model_name(m1), "clip-tiny-quickgelu-f32");
+    cr_expect_eq(clip_embed_dim(m1), 24);
+    cr_expect_eq(clip_embed_dim(m3), 48);
+    cr_expect_eq(clip_image_size(m3), 64);
+    /* logit_scale is stored as log(1/0.07) in fresh CLIP checkpoints */
+    cr_expect(clip_logit_scale(m1) > 1.0f);
+    const img_prep_params *p = clip_prep_params(m1);
+    cr_expect_eq(p->shortest_edge, 32);
+    cr_expect_eq(p->crop_w, 32);
+    cr_expect_eq(p->crop_h, 32);
+    cr_expect_float_eq(p->mean[0], 0.48145466f, 1e-7);
+    cr_expect_float_eq(p->std[2], 0.27577711f, 1e-7);
+    cr_expect_float_eq(p->rescale, 1.0f / 255, 1e-9);
+    clip_model_destroy(m1);
+    clip_model_destroy(m2);
+    clip_model_destroy(m3);
+}
+
+Test(clip_load, missing_folder)
+{
+    char err[VLM_ERR_MAX] = "";
+    clip_model *m = NULL;
+    int rc = clip_model_load("/nonexistent/clip", NULL, &m, err);
+    cr_expect_eq(rc, VLM_ENOTFOUND, "rc %d: %s", rc, err);
+    cr_expect(strstr(err, "/nonexistent/clip/config.json") != NULL, "%s", err);
+}

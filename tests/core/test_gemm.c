@@ -1,0 +1,136 @@
+/*
+ * test_gemm.c — vlm_linear / vlm_linear_ex against a naive double-precision
+ * reference, for every backend and stored dtype, with bias, fused
+ * activations and residual accumulation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "model/core/gemm.h"
+
+static float frand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return ((float)((*s >> 8) & 0xffff) / 65535.0f - 0.5f) * 2.0f;
+}
+
+static double act_ref(vlm_act a, double x)
+{
+    switch (a) {
+    case VLM_ACT_QUICK_GELU: return x / (1 + exp(-1.702 * x));
+    case VLM_ACT_GELU: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case VLM_ACT_GELU_TANH:
+        return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+    default: return x;
+    }
+}
+
+static uint16_t to_f16(float f) /* exact for the values used (k/256) */
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    uint32_t sign = (b >> 16) & 0x8000, exp = (b >> 23) & 255, man = b & 0x7fffff;
+    if (exp == 0) return (uint16_t)sign;
+    return (uint16_t)(sign | ((exp - 112) << 10) | (man >> 13));
+}
+
+/* Runs one case; tol is relative to sqrt(K) (typical error growth). */
+static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
+                     vlm_act act, int accumulate, int with_bias, double tol)
+{
+    unsigned seed = (unsigned)(M * 131 + N * 7 + K + act * 1000 + accumulate);
+    float *w = malloc((size_t)N * K * 4), *x = malloc((size_t)M * K * 4),
+          *b = malloc((size_t)N * 4), *y = malloc((size_t)M * N * 4),
+          *y0 = malloc((size_t)M * N * 4);
+    uint16_t *w16 = malloc((size_t)N * K * 2);
+    for (int i = 0; i < N * K; i++) {
+        w[i] = roundf(frand(&seed) * 256) / 256; /* exact in f16 and bf16 */
+        uint32_t bits;
+        memcpy(&bits, &w[i], 4);
+        w16[i] = dt == ST_F16 ? to_f16(w[i]) : (uint16_t)(bits >> 16);
+    }
+    for (int i = 0; i < M * K; i++) x[i] = frand(&seed);
+    for (int i = 0; i < N; i++) b[i] = frand(&seed);
+    for (int i = 0; i < M * N; i++) y0[i] = y[i] = frand(&seed);
+    st_tensor t = {.name = "w", .dtype = dt, .ndim = 2, .shape = {N, K},
+                   .numel = (int64_t)N * K,
+                   .data = dt == ST_F32 ? (const void *)w : (const void *)w16,
+                   .nbytes = (size_t)N * K * (dt == ST_F32 ? 4 : 2), .path = "mem"};
+    vlm_weight *vw;
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(vlm_weight_create(&t, prec, &vw, err), VLM_OK, "%s", err);
+    cr_assert_eq(vlm_weight_out(vw), N);
+    cr_assert_eq(vlm_weight_in(vw), K);
+    vlm_linear_ex(vw, with_bias ? b : NULL, x, M, y, act, accumulate);
+    double worst = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = with_bias ? b[j] : 0;
+            for (int k = 0; k < K; k++) s += (double)x[i * K + k] * w[j * K + k];
+            double want = act_ref(act, s) + (accumulate ? y0[i * N + j] : 0);
+            double d = fabs(want - y[i * N + j]);
+            if (!(d <= worst)) worst = d;
+        }
+    cr_expect(worst <= tol * sqrt((double)K),
+              "dtype %d prec %d M=%d N=%d K=%d act %d acc %d: max err %g",
+              (int)dt, (int)prec, M, N, K, act, accumulate, worst);
+    vlm_weight_destroy(vw);
+    free(w); free(x); free(b); free(y); free(y0); free(w16);
+}
+
+static void sweep(vlm_precision prec, double tol)
+{
+    static const int shapes[][3] = {{1, 24, 64}, {50, 96, 128}, {77, 130, 33}, {200, 64, 256}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int act = VLM_ACT_NONE; act <= VLM_ACT_GELU_TANH; act++)
+            for (int acc = 0; acc < 2; acc++)
+                run_case(ST_F32, prec, shapes[s][0], shapes[s][1], shapes[s][2],
+                         (vlm_act)act, acc, (act + acc) % 2 == 0, tol);
+    run_case(ST_F16, prec, 5, 40, 48, VLM_ACT_NONE, 0, 1, tol);
+    run_case(ST_BF16, prec, 5, 40, 48, VLM_ACT_GELU, 1, 1, tol);
+}
+
+Test(gemm, openblas_f32) { vlm_set_threads(2); sweep(VLM_PREC_F32, 2e-6); }
+
+Test(gemm, onednn_f32_packed)
+{
+    if (strcmp(vlm_gemm_backend(VLM_PREC_F32_PACKED), "onednn"))
+        cr_skip_test("built without oneDNN");
+    sweep(VLM_PREC_F32_PACKED, 2e-6);
+}
+
+/* bf16 rounds x (weights here are exact in bf16): |err| ~ 2^-9 |x||w| per term */
+Test(gemm, onednn_bf16)
+{
+    if (strcmp(vlm_gemm_backend(VLM_PREC_BF16), "onednn"))
+        cr_skip_test("built without oneDNN");
+    sweep(VLM_PREC_BF16, 4e-3);
+}
+
+Test(gemm, threads_setting)
+{
+    vlm_set_threads(1);
+    cr_expect_eq(vlm_get_threads(), 1);
+    vlm_set_threads(2);
+    cr_expect_eq(vlm_get_threads(), 2);
+}
+
+Test(gemm, conv_kernel_is_flattened)
+{
+    float w[2 * 3 * 2 * 2];
+    for (int i = 0; i < 24; i++) w[i] = (float)i;
+    st_tensor t = {.name = "conv", .dtype = ST_F32, .ndim = 4, .shape = {2, 3, 2, 2},
+                   .numel = 24, .data = w, .nbytes = sizeof w, .path = "mem"};
+    vlm_weight *vw;
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(vlm_weight_create(&t, VLM_PREC_F32, &vw, err), VLM_OK, "%s", err);
+    cr_expect_eq(vlm_weight_out(vw), 2);
+    cr_expect_eq(vlm_weight_in(vw), 12);
+    vlm_weight_destroy(vw);
+    st_tensor bad = t;
+    bad.ndim = 1;
+    cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err), VLM_EMISMATCH);
+}

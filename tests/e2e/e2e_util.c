@@ -1,0 +1,138 @@
+#include "tests/e2e/e2e_util.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int e2e_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+void e2e_ws_init(e2e_ws *ws, const char *model_name)
+{
+    memset(ws, 0, sizeof *ws);
+    const char *fx = getenv("VLM_FIXTURES");
+    struct stat st;
+    char probe[1024];
+    snprintf(probe, sizeof probe, "%s/%s/model.safetensors", fx ? fx : "", model_name);
+    if (!fx || stat(probe, &st) != 0)
+        cr_skip_test("fixtures not found (VLM_FIXTURES=%s): see ../shared/fixtures", fx ? fx : "unset");
+    snprintf(ws->fixtures, sizeof ws->fixtures, "%s", fx);
+    snprintf(ws->root, sizeof ws->root, "/tmp/vlm-e2e-XXXXXX");
+    cr_assert_not_null(mkdtemp(ws->root));
+    snprintf(ws->model, sizeof ws->model, "%s/model", ws->root);
+    snprintf(ws->coll, sizeof ws->coll, "%s/coll", ws->root);
+    snprintf(ws->photos, sizeof ws->photos, "%s/photos", ws->root);
+    /* A hub-layout folder: checkpoint files + CLIP tokenizer files. */
+    cr_assert_eq(e2e_sh("mkdir -p '%s' && ln -s '%s/%s'/* '%s/' && "
+                        "ln -s '%s/tokenizer-clip/vocab.json' '%s/tokenizer-clip/merges.txt' '%s/' && "
+                        "cp -r '%s/images/photos' '%s' && chmod -R u+w '%s'",
+                        ws->model, fx, model_name, ws->model, fx, fx, ws->model,
+                        fx, ws->photos, ws->photos), 0);
+}
+
+void e2e_ws_cleanup(e2e_ws *ws)
+{
+    if (ws->root[0])
+        e2e_sh("rm -rf '%s'", ws->root);
+}
+
+static char *slurp_fd(int fd, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap + 1);
+    lseek(fd, 0, SEEK_SET);
+    ssize_t r;
+    while (b && (r = read(fd, b + n, cap - n)) > 0) {
+        n += (size_t)r;
+        if (n == cap)
+            b = realloc(b, (cap *= 2) + 1);
+    }
+    if (b)
+        b[n] = 0;
+    if (len)
+        *len = n;
+    return b;
+}
+
+static void bin_path(const char *prog, char *out, size_t n)
+{
+    const char *bd = getenv("VLM_BUILD_DIR");
+    snprintf(out, n, "%s/bin/%s", bd ? bd : ".", prog);
+}
+
+static pid_t spawn(const char *prog, const char *const *args, int out_fd, int err_fd)
+{
+    char path[1024];
+    const char *argv[128];
+    int n = 0;
+    bin_path(prog, path, sizeof path);
+    argv[n++] = path;
+    for (int i = 0; args[i] && n < 127; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    pid_t pid = -1;
+    if (posix_spawn(&pid, path, &fa, NULL, (char *const *)argv, environ) != 0)
+        pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+e2e_run e2e_exec(const char *prog, const char *const *args)
+{
+    e2e_run r = {0};
+    FILE *o = tmpfile(), *e = tmpfile();
+    pid_t pid = spawn(prog, args, fileno(o), fileno(e));
+    cr_assert_gt(pid, 0, "cannot start %s", prog);
+    int st;
+    waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = slurp_fd(fileno(o), &r.out_len);
+    r.err = slurp_fd(fileno(e), NULL);
+    fclose(o);
+    fclose(e);
+    return r;
+}
+
+int e2e_spawn(const char *prog, const char *const *args)
+{
+    int null = open("/dev/null", O_WRONLY);
+    pid_t pid = spawn(prog, args, null, null);
+    close(null);
+    return (int)pid;
+}
+
+void e2e_run_free(e2e_run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+int e2e_count_lines(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}

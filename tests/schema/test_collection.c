@@ -1,0 +1,420 @@
+/* Tests for schema/collection.h: migrations, model binding, image rows,
+ * generation / change log, derived tables, permissions, privacy. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "schema/collection.h"
+#include "tests/schema/schema_test_util.h"
+
+#define DIMS 8
+
+static char *dir;
+static char err[VLM_ERR_MAX];
+
+static void setup(void) {
+    dir = scratch_dir();
+    err[0] = '\0';
+}
+
+static void teardown(void) {
+    scratch_remove(dir);
+}
+
+TestSuite(collection, .init = setup, .fini = teardown);
+
+static int64_t count_sql(collection *c, const char *sql) {
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(collection_db(c), sql, -1, &st, NULL),
+                 SQLITE_OK, "%s", sql);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+Test(collection, open_missing_without_create_fails) {
+    collection *c = NULL;
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/nothing", dir);
+    cr_assert_eq(collection_open(sub, NULL, &c, err), VLM_ENOTFOUND);
+    cr_assert_null(c);
+    cr_assert(strstr(err, "no collection") != NULL, "%s", err);
+}
+
+Test(collection, migrates_from_empty_and_reopens) {
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/a/b/coll", dir); /* creates parents */
+    collection *c = NULL;
+    collection_options o = {.create_if_missing = true};
+    cr_assert_eq(collection_open(sub, &o, &c, err), VLM_OK, "%s", err);
+    int version = collection_schema_version(c);
+    cr_assert_geq(version, 1);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM sqlite_master WHERE "
+                              "name IN ('images','roots','model','meta',"
+                              "'classifications','captions','captions_fts',"
+                              "'dicom','vector_changes')"),
+                 9);
+    char mode[16];
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(collection_db(c), "PRAGMA journal_mode", -1, &st, NULL);
+    sqlite3_step(st);
+    snprintf(mode, sizeof mode, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    cr_assert_str_eq(mode, "wal");
+    cr_assert_eq(collection_add_root(c, "/photos", err), VLM_OK, "%s", err);
+    collection_close(c);
+
+    cr_assert_eq(collection_open(sub, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_schema_version(c), version);
+    char **roots;
+    size_t n;
+    cr_assert_eq(collection_list_roots(c, &roots, &n, err), VLM_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(roots[0], "/photos");
+    collection_free_strings(roots, n);
+    collection_close(c);
+}
+
+Test(collection, model_mismatch_is_refused_with_advice) {
+    collection *c = open_test_collection(dir, DIMS);
+    cr_assert_eq(collection_bind_model(c, "test-model", DIMS, "abc123", err),
+                 VLM_OK, "same model must be accepted: %s", err);
+    cr_assert_eq(collection_bind_model(c, "other", DIMS, "zzz", err),
+                 VLM_EMISMATCH);
+    cr_assert(strstr(err, "--collection") && strstr(err, "vlmindex reset"),
+              "%s", err);
+    cr_assert_eq(collection_bind_model(c, "test-model", 16, "abc123", err),
+                 VLM_EMISMATCH);
+    collection_model m;
+    cr_assert_eq(collection_get_model(c, &m, err), VLM_OK);
+    cr_assert_str_eq(m.name, "test-model");
+    cr_assert_eq(m.dims, DIMS);
+    collection_close(c);
+
+    /* reset forgets the model, so another one may be bound */
+    cr_assert_eq(collection_open(dir, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_reset(c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_bind_model(c, "other", 16, "zzz", err), VLM_OK,
+                 "%s", err);
+    collection_close(c);
+}
+
+Test(collection, put_lookup_move_delete) {
+    collection *c = open_test_collection(dir, DIMS);
+    float v[DIMS] = {3, 4}; /* not normalised: stored as (0.6, 0.8) */
+    collection_image_info info = {.path = "/p/a.jpg", .root = "/p",
+                                  .size = 10, .mtime_ns = 123456789012LL,
+                                  .content_hash = "hash-a", .width = 640,
+                                  .height = 480, .format = "jpeg",
+                                  .exif_datetime = "2020:01:02 03:04:05",
+                                  .orientation = 6};
+    int64_t id = 0;
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, err), VLM_OK,
+                 "%s", err);
+    collection_image row;
+    cr_assert_eq(collection_find_by_path(c, "/p/a.jpg", &row, err), VLM_OK);
+    cr_assert_eq(row.id, id);
+    cr_assert_eq(row.size, 10);
+    cr_assert_eq(row.mtime_ns, 123456789012LL);
+    cr_assert_str_eq(row.content_hash, "hash-a");
+    cr_assert_eq(row.width, 640);
+    cr_assert_eq(row.orientation, 6);
+    cr_assert_str_eq(row.exif_datetime, "2020:01:02 03:04:05");
+    cr_assert_eq(row.status, COLLECTION_STATUS_OK);
+    cr_assert(row.has_embedding);
+    float back[DIMS];
+    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, err), VLM_OK);
+    cr_assert_float_eq(back[0], 0.6f, 1e-6);
+    cr_assert_float_eq(back[1], 0.8f, 1e-6);
+
+    /* wrong dims refused */
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS - 1, NULL, err),
+                 VLM_EMISMATCH);
+
+    /* update by path keeps the id */
+    int64_t id2 = 0;
+    info.size = 11;
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id2, err), VLM_OK);
+    cr_assert_eq(id2, id);
+
+    /* moved detection: the file /p/a.jpg does not exist on disk */
+    cr_assert_eq(collection_find_moved(c, "hash-a", &row, err), VLM_OK, "%s",
+                 err);
+    cr_assert_eq(row.id, id);
+    cr_assert_eq(collection_find_moved(c, "nope", &row, err), VLM_ENOTFOUND);
+    cr_assert_eq(collection_move_image(c, id, "/q/a.jpg", "/q", 11, 5, err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(collection_find_by_path(c, "/p/a.jpg", &row, err),
+                 VLM_ENOTFOUND);
+    cr_assert_eq(collection_find_by_path(c, "/q/a.jpg", &row, err), VLM_OK);
+    cr_assert_eq(row.id, id);
+    cr_assert(row.has_embedding);
+
+    /* a file that exists on disk is not "moved" */
+    char real[700];
+    snprintf(real, sizeof real, "%s/real.jpg", dir);
+    FILE *f = fopen(real, "w");
+    fclose(f);
+    info.path = real;
+    info.content_hash = "hash-real";
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, NULL, err), VLM_OK);
+    cr_assert_eq(collection_find_moved(c, "hash-real", &row, err),
+                 VLM_ENOTFOUND);
+
+    /* move onto a taken path is refused */
+    cr_assert_eq(collection_move_image(c, id, real, dir, 1, 1, err),
+                 VLM_EINVAL);
+
+    cr_assert_eq(collection_delete_image(c, id, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_delete_image(c, id, err), VLM_ENOTFOUND);
+    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, err),
+                 VLM_ENOTFOUND);
+    collection_close(c);
+}
+
+Test(collection, prefix_delete_and_ids_under) {
+    collection *c = open_test_collection(dir, DIMS);
+    float *v = random_unit_vectors(6, DIMS, 1);
+    const char *paths[] = {"/r/a/1.jpg", "/r/a/2.jpg", "/r/a/sub/3.jpg",
+                           "/r/ab/4.jpg", "/r/a.jpg", "/r/b/5.jpg"};
+    int64_t ids[6];
+    for (int i = 0; i < 6; i++) {
+        collection_image_info info = {.path = paths[i], .root = "/r"};
+        cr_assert_eq(collection_put_image(c, &info, v + i * DIMS, DIMS,
+                                          &ids[i], err),
+                     VLM_OK, "%s", err);
+    }
+    int64_t *under;
+    size_t n;
+    cr_assert_eq(collection_ids_under(c, "/r/a/", &under, &n, err), VLM_OK);
+    cr_assert_eq(n, 3, "/r/ab and /r/a.jpg are not under /r/a");
+    cr_assert_eq(under[0], ids[0]);
+    cr_assert_eq(under[2], ids[2]);
+    free(under);
+    cr_assert_eq(collection_ids_under(c, "/r/a.jpg", &under, &n, err), VLM_OK);
+    cr_assert_eq(n, 1);
+    free(under);
+
+    int64_t deleted = 0;
+    cr_assert_eq(collection_delete_under(c, "/r/a", &deleted, err), VLM_OK,
+                 "%s", err);
+    cr_assert_eq(deleted, 3);
+    collection_counts k;
+    cr_assert_eq(collection_get_counts(c, &k, err), VLM_OK);
+    cr_assert_eq(k.images, 3);
+    cr_assert_eq(k.embeddings, 3);
+    free(v);
+    collection_close(c);
+}
+
+Test(collection, failures_and_cursor) {
+    collection *c = open_test_collection(dir, DIMS);
+    float *v = random_unit_vectors(3, DIMS, 2);
+    collection_image_info ok1 = {.path = "/x/1.jpg"},
+                          ok2 = {.path = "/x/2.jpg"},
+                          bad = {.path = "/x/bad.jpg", .size = 3};
+    cr_assert_eq(collection_put_image(c, &ok1, v, DIMS, NULL, err), VLM_OK);
+    cr_assert_eq(collection_put_image(c, &ok2, v + DIMS, DIMS, NULL, err),
+                 VLM_OK);
+    cr_assert_eq(collection_put_failure(c, &bad, "not an image", NULL, err),
+                 VLM_OK, "%s", err);
+    /* an image that later fails loses its embedding */
+    int64_t gen0, gen1;
+    collection_generation(c, &gen0, err);
+    cr_assert_eq(collection_put_failure(c, &ok2, "truncated JPEG", NULL, err),
+                 VLM_OK);
+    collection_generation(c, &gen1, err);
+    cr_assert_eq(gen1, gen0 + 1, "dropping an embedding bumps generation");
+
+    collection_cursor *cur;
+    collection_image row;
+    cr_assert_eq(collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur,
+                                        err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(collection_cursor_step(cur, &row, err), 1);
+    cr_assert_str_eq(row.path, "/x/2.jpg");
+    cr_assert_str_eq(row.error, "truncated JPEG");
+    cr_assert_not(row.has_embedding);
+    cr_assert_eq(collection_cursor_step(cur, &row, err), 1);
+    cr_assert_str_eq(row.path, "/x/bad.jpg");
+    cr_assert_eq(row.status, COLLECTION_STATUS_FAILED);
+    cr_assert_eq(collection_cursor_step(cur, &row, err), 0);
+    collection_cursor_close(cur);
+
+    int n = 0;
+    cr_assert_eq(collection_cursor_open(c, "/x", COLLECTION_ROWS_ALL, &cur,
+                                        err), VLM_OK);
+    while (collection_cursor_step(cur, &row, err) == 1)
+        n++;
+    collection_cursor_close(cur);
+    cr_assert_eq(n, 3);
+
+    collection_counts k;
+    cr_assert_eq(collection_get_counts(c, &k, err), VLM_OK);
+    cr_assert_eq(k.ok, 1);
+    cr_assert_eq(k.failed, 2);
+    cr_assert_eq(k.embeddings, 1);
+    free(v);
+    collection_close(c);
+}
+
+Test(collection, generation_and_change_log) {
+    collection *c = open_test_collection(dir, DIMS);
+    float *v = random_unit_vectors(4, DIMS, 3);
+    int64_t g0, g1, ids[4];
+    cr_assert_eq(collection_generation(c, &g0, err), VLM_OK);
+    add_test_images(c, "/g", v, 4, DIMS, ids);
+    cr_assert_eq(collection_generation(c, &g1, err), VLM_OK);
+    cr_assert_eq(g1, g0 + 4);
+
+    /* a move does not touch embeddings: no bump */
+    cr_assert_eq(collection_move_image(c, ids[0], "/g/moved.jpg", "/g", 1, 1,
+                                       err), VLM_OK);
+    int64_t g2;
+    collection_generation(c, &g2, err);
+    cr_assert_eq(g2, g1);
+
+    int64_t *changed, current;
+    size_t n;
+    cr_assert_eq(collection_changes_since(c, g0 + 2, &changed, &n, &current,
+                                          err), VLM_OK, "%s", err);
+    cr_assert_eq(current, g1);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(changed[0], ids[2]);
+    cr_assert_eq(changed[1], ids[3]);
+    free(changed);
+
+    cr_assert_eq(collection_prune_changes(c, g0 + 3, err), VLM_OK);
+    cr_assert_eq(collection_changes_since(c, g0 + 2, &changed, &n, &current,
+                                          err), VLM_ENOTFOUND);
+    cr_assert_eq(collection_changes_since(c, g0 + 3, &changed, &n, &current,
+                                          err), VLM_OK);
+    cr_assert_eq(n, 1);
+    free(changed);
+    free(v);
+    collection_close(c);
+}
+
+Test(collection, rollback_discards_batch) {
+    collection *c = open_test_collection(dir, DIMS);
+    float *v = random_unit_vectors(1, DIMS, 4);
+    collection_image_info info = {.path = "/t/1.jpg"};
+    cr_assert_eq(collection_begin(c, err), VLM_OK);
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, NULL, err), VLM_OK);
+    collection_rollback(c);
+    collection_image row;
+    cr_assert_eq(collection_find_by_path(c, "/t/1.jpg", &row, err),
+                 VLM_ENOTFOUND);
+    int64_t g;
+    collection_generation(c, &g, err);
+    cr_assert_eq(g, 0);
+    free(v);
+    collection_close(c);
+}
+
+Test(collection, classifications_captions_dicom) {
+    collection *c = open_test_collection(dir, DIMS);
+    float *v = random_unit_vectors(1, DIMS, 5);
+    int64_t id;
+    collection_image_info info = {.path = "/d/1.dcm", .format = "dicom"};
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, err), VLM_OK);
+    collection_classification cl = {
+        .image_id = id, .labelset_hash = "ls1",
+        .labels_json = "[\"cat\",\"dog\"]", .top_label = "dog",
+        .top_prob = 0.9, .probs_json = "[0.1,0.9]", .model_id = "abc123"};
+    cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK, "%s", err);
+    cl.top_prob = 0.8;
+    cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM classifications"), 1);
+
+    cr_assert_eq(collection_put_caption(c, id, "llava", "describe",
+                                        "a chest x-ray with a nodule", err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
+                              "WHERE captions_fts MATCH 'nodule'"), 1);
+    cr_assert_eq(collection_put_caption(c, id, "llava", "describe",
+                                        "a knee radiograph", err), VLM_OK);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
+                              "WHERE captions_fts MATCH 'nodule'"), 0);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
+                              "WHERE captions_fts MATCH 'knee'"), 1);
+
+    collection_dicom d = {.image_id = id, .sop_uid = "1.2.3", .modality = "CR",
+                          .instance_number = 4, .window = "40/400"};
+    cr_assert_eq(collection_put_dicom(c, &d, err), VLM_OK, "%s", err);
+    collection_counts k;
+    collection_get_counts(c, &k, err);
+    cr_assert_eq(k.classifications, 1);
+    cr_assert_eq(k.captions, 1);
+    cr_assert_eq(k.dicom, 1);
+
+    /* deleting the image removes dependent rows and their FTS entries */
+    cr_assert_eq(collection_delete_image(c, id, err), VLM_OK);
+    collection_get_counts(c, &k, err);
+    cr_assert_eq(k.classifications + k.captions + k.dicom, 0);
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
+                              "WHERE captions_fts MATCH 'knee'"), 0);
+    free(v);
+    collection_close(c);
+}
+
+Test(collection, dicom_table_has_no_patient_columns) {
+    collection *c = open_test_collection(dir, DIMS);
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(collection_db(c),
+                                    "SELECT lower(name) FROM pragma_table_info"
+                                    "('dicom')", -1, &st, NULL), SQLITE_OK);
+    int columns = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        columns++;
+        cr_assert_null(strstr(name, "patient"), "PHI column %s", name);
+        cr_assert_null(strstr(name, "birth"), "PHI column %s", name);
+        cr_assert_null(strstr(name, "name"), "PHI column %s", name);
+    }
+    sqlite3_finalize(st);
+    cr_assert_eq(columns, 11);
+    /* and nowhere else in the schema text either */
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM sqlite_master WHERE "
+                              "lower(sql) LIKE '%patient%' OR "
+                              "lower(sql) LIKE '%birth%'"), 0);
+    collection_close(c);
+}
+
+Test(collection, private_permissions) {
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/private", dir);
+    collection *c = NULL;
+    collection_options o = {.create_if_missing = true, .private_perms = true};
+    mode_t old = umask(022);
+    cr_assert_eq(collection_open(sub, &o, &c, err), VLM_OK, "%s", err);
+    umask(old);
+    struct stat sb;
+    cr_assert_eq(stat(sub, &sb), 0);
+    cr_assert_eq(sb.st_mode & 0777, 0700);
+    char db[700];
+    snprintf(db, sizeof db, "%s/collection.db", sub);
+    cr_assert_eq(stat(db, &sb), 0);
+    cr_assert_eq(sb.st_mode & 0777, 0600);
+    snprintf(db, sizeof db, "%s/collection.db-wal", sub);
+    cr_assert_eq(stat(db, &sb), 0);
+    cr_assert_eq(sb.st_mode & 0077, 0, "WAL file readable by others");
+    collection_close(c);
+}
+
+Test(collection, default_dir_follows_env) {
+    char buf[512];
+    setenv("VLMINDEX_COLLECTION", "/tmp/explicit", 1);
+    cr_assert_eq(collection_default_dir(buf, sizeof buf, err), VLM_OK);
+    cr_assert_str_eq(buf, "/tmp/explicit");
+    unsetenv("VLMINDEX_COLLECTION");
+    setenv("XDG_DATA_HOME", "/tmp/xdg", 1);
+    cr_assert_eq(collection_default_dir(buf, sizeof buf, err), VLM_OK);
+    cr_assert_str_eq(buf, "/tmp/xdg/vlmindex/collection");
+}
