@@ -8,6 +8,8 @@
 #include "bin/commands.h"
 #include "query/classify.h"
 #include "query/result_format.h"
+#include "query/worklist.h"
+#include <time.h>
 
 static const char classify_usage[] =
     "usage: vlmindex classify (--label TEXT)... | --labels FILE [options]\n"
@@ -18,7 +20,10 @@ static const char classify_usage[] =
     "      --in DIR          only images under DIR\n"
     "      --min-prob P      only images whose top probability is >= P\n"
     "      --only LABEL      only images whose top label is LABEL (a filter)\n"
-    "  -f, --format csv|jsonl  (default csv)   --no-store  don't save results\n";
+    "  -f, --format csv|jsonl  (default csv)   --no-store  don't save results\n"
+    "  -W, --worklist        DICOM: with --only LABEL, one row per study ranked by\n"
+    "                        the label's probability (research triage, not a\n"
+    "                        diagnosis)\n";
 
 typedef struct classify_args {
     cli_common common;
@@ -28,9 +33,48 @@ typedef struct classify_args {
     int n_file_labels;
     const char *in_dir, *only;
     float min_prob;
-    int jsonl, store, csv_header_done;
+    int jsonl, store, csv_header_done, worklist;
     const label_set *ls;
+    int64_t *wl_ids;   /* --worklist: every image's probability of --only */
+    float *wl_scores;
+    size_t wl_n, wl_cap;
+    int wl_label;
 } classify_args;
+
+static int collect_row(void *user, const classify_row *r)
+{
+    classify_args *a = user;
+    if (a->wl_n == a->wl_cap) {
+        a->wl_cap = a->wl_cap ? 2 * a->wl_cap : 256;
+        int64_t *ni = realloc(a->wl_ids, a->wl_cap * sizeof *ni);
+        float *nf = ni ? realloc(a->wl_scores, a->wl_cap * sizeof *nf) : NULL;
+        if (ni)
+            a->wl_ids = ni;
+        if (!nf)
+            return 1;
+        a->wl_scores = nf;
+    }
+    a->wl_ids[a->wl_n] = r->id;
+    a->wl_scores[a->wl_n++] = r->probs[a->wl_label];
+    return 0;
+}
+
+static int print_worklist(classify_args *a, collection *c, const char *model, char *err)
+{
+    worklist_study *w = NULL;
+    int n = 0;
+    worklist_options wo = {.use_min = a->min_prob > 0, .min_score = a->min_prob};
+    int rc = worklist_build(c, a->wl_ids, a->wl_scores, a->wl_n, &wo, &w, &n, err);
+    if (!rc) {
+        char when[32];
+        time_t t = time(NULL);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        worklist_context ctx = {a->only, model, when};
+        worklist_write(stdout, a->jsonl, w, n, &ctx);
+    }
+    free(w);
+    return rc ? -1 : n;
+}
 
 static int print_row(void *user, const classify_row *r)
 {
@@ -81,6 +125,7 @@ static int parse_classify(int argc, char **argv, classify_args *a)
         {"only", required_argument, 0, 'o'},
         {"format", required_argument, 0, 'f'},
         {"no-store", no_argument, 0, 'N'},
+        {"worklist", no_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
@@ -89,7 +134,7 @@ static int parse_classify(int argc, char **argv, classify_args *a)
     a->labels = calloc((size_t)argc, sizeof *a->labels);
     a->templates = calloc((size_t)argc, sizeof *a->templates);
     int opt;
-    while ((opt = getopt_long(argc, argv, "l:L:t:f:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "l:L:t:f:Wh" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (cli_common_option(&a->common, opt, optarg))
             continue;
         switch (opt) {
@@ -112,6 +157,7 @@ static int parse_classify(int argc, char **argv, classify_args *a)
             a->jsonl = !strcmp(optarg, "jsonl");
             break;
         case 'N': a->store = 0; break;
+        case 'W': a->worklist = 1; break;
         case 'h': fputs(classify_usage, stdout); exit(0);
         default: fputs(classify_usage, stderr); return -1;
         }
@@ -162,12 +208,27 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
         rc = VLM_EINVAL;
     }
+    if (!rc && a->worklist && !a->only) {
+        vlm_set_err(err, "--worklist needs --only LABEL (the finding to rank studies by)");
+        rc = VLM_EINVAL;
+    }
     if (!rc) {
         a->ls = ls;
+        a->wl_label = only;
         classify_options o = {.in_dir = a->in_dir, .min_prob = a->min_prob,
                               .only = only, .store = a->store,
                               .on_row = print_row, .user = a};
+        if (a->worklist) { /* every image's probability, aggregated per study */
+            o.only = -1;
+            o.min_prob = 0;
+            o.on_row = collect_row;
+        }
         rc = classify_collection(c, ls, clip_model_id(m), &o, &reported, err);
+        if (!rc && a->worklist) {
+            int n = print_worklist(a, c, clip_model_name(m), err);
+            rc = n < 0 ? VLM_EIO : VLM_OK;
+            reported = n;
+        }
     }
     label_set_destroy(ls);
     clip_model_destroy(m);
@@ -190,6 +251,8 @@ int cmd_classify(int argc, char **argv)
             cli_error(err);
     }
     free(labels);
+    free(a.wl_ids);
+    free(a.wl_scores);
     free(a.labels);
     free(a.templates);
     collection_free_strings(a.file_labels, (size_t)a.n_file_labels);

@@ -6,6 +6,7 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
+#include "indexer/dicom_files.h"
 #include "indexer/indexer.h"
 
 typedef struct index_args {
@@ -15,6 +16,7 @@ typedef struct index_args {
     int batch;
     int exact;
     int failed_only;
+    dicom_files dicom;
 } index_args;
 
 static const char index_usage[] =
@@ -23,6 +25,8 @@ static const char index_usage[] =
     "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
     "  -b, --batch N        images per forward pass (default 16)\n"
     "      --exact          full-resolution JPEG decode (no DCT-scaled fast path)\n"
+    "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | stored |\n"
+    "                       full | C,W (default: lung for chest CT, else stored)\n"
     "      --failed         (status) list files that could not be indexed\n"
     "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
@@ -35,13 +39,14 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         {"batch", required_argument, 0, 'b'},
         {"exact", no_argument, 0, 'E'},
         {"failed", no_argument, 0, 'F'},
+        {"window", required_argument, 0, 'w'},
         {"help", no_argument, 0, 'h'},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
     int opt;
-    while ((opt = getopt_long(argc, argv, "x:b:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (cli_common_option(&a->common, opt, optarg))
             continue;
         switch (opt) {
@@ -52,6 +57,14 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         case 'b': a->batch = atoi(optarg); break;
         case 'E': a->exact = 1; break;
         case 'F': a->failed_only = 1; break;
+        case 'w': {
+            char err[VLM_ERR_MAX];
+            if (dicom_window_parse(optarg, &a->dicom.window, err)) {
+                cli_error(err);
+                return -1;
+            }
+            break;
+        }
         case 'h': fputs(index_usage, stdout); exit(0);
         default: fputs(index_usage, stderr); return -1;
         }
@@ -103,7 +116,7 @@ static int session_open(const index_args *a, index_session *s, char *err)
 {
     memset(s, 0, sizeof *s);
     char dir[4096];
-    int rc = cli_open(&a->common, 1, 0, &s->c, NULL, err);
+    int rc = cli_open(&a->common, 1, 1, &s->c, NULL, err); /* 0700/0600: paths and DICOM fields are private */
     if (!rc)
         rc = cli_resolve_or_fetch_model(&a->common, s->c, dir, sizeof dir, err);
     if (!rc)
@@ -133,6 +146,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .cancel = &cli_cancel, .on_progress = on_progress,
             .on_failure = on_failure, .user = a,
         };
+        dicom_files_attach(&a->dicom, &o);
         rc = update ? indexer_update(s.c, s.vi, s.m, &o, &sum, err)
                     : indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o, &sum, err);
         cli_progress_done(a->common.quiet);

@@ -11,5 +11,7 @@ int cmd_reset(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_caption(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

@@ -25,6 +25,8 @@ static const command commands[] = {
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
     {"classify", cmd_classify, "zero-shot labels over the collection (CSV/JSONL)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
+    {"caption", cmd_caption, "LLaVA captions: one --image, or the collection (stored, FTS)"},
+    {"score", cmd_score, "LLaVA log-probability of --phrase given --image"},
     {"model", cmd_model, "model pull NAME | model list"},
 };
 

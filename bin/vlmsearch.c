@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bin/cli_common.h"
 #include "query/result_format.h"
+#include "query/captions.h"
+#include "query/rerank.h"
 #include "query/search.h"
+#include "query/worklist.h"
 
 static const char usage[] =
     "usage: vlmsearch [options] QUERY...\n"
@@ -23,13 +27,22 @@ static const char usage[] =
     "      --in DIR           only images under DIR\n"
     "  -f, --format FMT       tsv (default) | paths | jsonl | csv\n"
     "  -0                     NUL-separated paths (like find -print0)\n"
+"  -r, --rerank N         rerank the top N hits with the LLaVA decoder + captions\n"
+    "      --reranker DIR     LLaVA checkpoint (default: the collection's captioner)\n"
+    "      --captions         also match stored captions as text (fused with vectors)\n"
+    "      --explain          show each ranking component (jsonl: \"explain\")\n"
+    "  -W, --worklist         DICOM: one row per study (max and top-3 mean of its\n"
+    "                         slices), csv or --format jsonl; research triage,\n"
+    "                         not a diagnosis\n"
     "  -C, --collection DIR   -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N        --bf16   -q, --quiet\n";
 
 typedef struct search_args {
     cli_common common;
     search_options so;
-    int format, null_sep;
+    int format, null_sep, worklist;
+    int rerank, captions, explain;
+    const char *reranker;
 } search_args;
 
 static int parse_args(int argc, char **argv, search_args *a)
@@ -39,6 +52,11 @@ static int parse_args(int argc, char **argv, search_args *a)
         {"threshold", required_argument, 0, 't'},
         {"in", required_argument, 0, 'I'},
         {"format", required_argument, 0, 'f'},
+        {"worklist", no_argument, 0, 'W'},
+        {"rerank", required_argument, 0, 'r'},
+        {"reranker", required_argument, 0, 'R'},
+        {"captions", no_argument, 0, 'c'},
+        {"explain", no_argument, 0, 'x'},
         {"help", no_argument, 0, 'h'},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
@@ -46,7 +64,7 @@ static int parse_args(int argc, char **argv, search_args *a)
     cli_common_init(&a->common);
     a->so.top_k = 10;
     int opt;
-    while ((opt = getopt_long(argc, argv, "n:t:f:0h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:t:f:0Wr:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (cli_common_option(&a->common, opt, optarg))
             continue;
         switch (opt) {
@@ -60,6 +78,11 @@ static int parse_args(int argc, char **argv, search_args *a)
             }
             break;
         case '0': a->null_sep = 1; a->format = RESULT_PATHS; break;
+        case 'W': a->worklist = 1; break;
+        case 'r': a->rerank = atoi(optarg); break;
+        case 'R': a->reranker = optarg; break;
+        case 'c': a->captions = 1; break;
+        case 'x': a->explain = 1; break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fputs(usage, stderr); return -1;
         }
@@ -79,6 +102,100 @@ static void print_hits(const search_args *a, const search_hit *h, int n)
         result_row r = {h[i].id, h[i].score, h[i].path, h[i].width, h[i].height, NULL};
         result_writer_row(&w, &r);
     }
+}
+
+/* Scores every slice and prints the per-study worklist. */
+static int print_worklist(const search_args *a, collection *c, clip_model *m,
+                          const query *q, const float *qv, int *n_rows, char *err)
+{
+    int64_t *ids = NULL;
+    float *scores = NULL;
+    size_t n = 0;
+    worklist_study *w = NULL;
+    int rc = search_score_all(c, qv, clip_embed_dim(m), &ids, &scores, &n, err);
+    worklist_options wo = {.use_min = a->so.use_threshold, .min_score = a->so.min_score,
+                           .max_studies = a->so.top_k};
+    if (!rc)
+        rc = worklist_build(c, ids, scores, n, &wo, &w, n_rows, err);
+    if (!rc) {
+        char when[32], text[1024] = "";
+        time_t t = time(NULL);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        for (int i = 0; i < q->n_terms; i++)
+            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
+                     i ? " + " : "", q->terms[i].value);
+        worklist_context ctx = {text, clip_model_name(m), when};
+        worklist_write(stdout, a->format == RESULT_JSONL, w, *n_rows, &ctx);
+    }
+    free(ids);
+    free(scores);
+    free(w);
+    return rc;
+}
+
+/* The words of the text terms: what the decoder and captions match. */
+static void query_phrase(const query *q, char *out, size_t n)
+{
+    out[0] = 0;
+    for (int i = 0; i < q->n_terms; i++)
+        if (q->terms[i].kind == QUERY_TEXT && q->terms[i].weight > 0)
+            snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? " " : "",
+                     q->terms[i].value);
+}
+
+static void print_reranked(const search_args *a, const rerank_item *it, int n)
+{
+    result_writer w;
+    result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
+    for (int i = 0; i < n && i < a->so.top_k; i++) {
+        char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
+        result_row r = {it[i].id, (float)it[i].fused, it[i].path, it[i].width,
+                        it[i].height, ex};
+        if (ex && a->format == RESULT_TSV) { /* tsv: the explanation as a third column */
+            printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
+            w.rank++;
+        } else {
+            result_writer_row(&w, &r);
+        }
+        free(ex);
+    }
+}
+
+static int rerank_and_print(search_args *a, collection *c, clip_model *m, const query *q,
+                            const float *qv, search_hit **hits, int *n, char *err)
+{
+    char phrase[2048], dir[4096];
+    llava_model *lm = NULL;
+    rerank_item *items = NULL;
+    query_phrase(q, phrase, sizeof phrase);
+    int rc = VLM_OK;
+    int has_captioner = collection_meta_get(c, "captioner_dir", dir, sizeof dir, NULL) == VLM_OK;
+    if (a->reranker)
+        snprintf(dir, sizeof dir, "%s", a->reranker);
+    if (a->rerank > 0 && !a->reranker && !has_captioner) {
+        vlm_set_err(err, "--rerank needs a LLaVA checkpoint: pass --reranker DIR (or caption the collection first with `vlmindex caption --model DIR`)");
+        return VLM_ENOTFOUND;
+    }
+    if (a->rerank > 0) {
+        llava_options lo = llava_options_default();
+        lo.threads = a->common.threads;
+        rc = llava_load(dir, &lo, &lm, err);
+    }
+    if (!rc && a->captions)
+        rc = rerank_add_caption_candidates(c, phrase, qv, clip_embed_dim(m), hits, n,
+                                    3 * a->so.top_k, err);
+    const char *base = strrchr(dir, '/');
+    rerank_options ro = {.decoder = lm, .make_captions = lm != NULL,
+                         .decoder_name = (lm || has_captioner) ? (base ? base + 1 : dir) : NULL,
+                         .gen = llava_gen_opts_default()};
+    ro.gen.max_tokens = 32;
+    if (!rc)
+        rc = rerank_run(c, phrase, *hits, *n, &ro, &items, err);
+    if (!rc)
+        print_reranked(a, items, *n);
+    rerank_items_free(items, items ? *n : 0);
+    llava_destroy(lm);
+    return rc;
 }
 
 static int run_search(search_args *a, const query *q, char *err)
@@ -105,9 +222,17 @@ static int run_search(search_args *a, const query *q, char *err)
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
     if (!rc)
         rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
-    if (!rc)
-        rc = search_run(c, vi, qv, &a->so, &hits, &n, err);
-    if (!rc)
+    int fused = a->rerank > 0 || a->captions;
+    search_options so = a->so;
+    if (fused) /* a wider candidate list for the second stage */
+        so.top_k = a->rerank > 0 ? a->rerank : 3 * a->so.top_k;
+    if (!rc && a->worklist)
+        rc = print_worklist(a, c, m, q, qv, &n, err);
+    else if (!rc)
+        rc = search_run(c, vi, qv, &so, &hits, &n, err);
+    if (!rc && fused && !a->worklist)
+        rc = rerank_and_print(a, c, m, q, qv, &hits, &n, err);
+    else if (!rc && !a->worklist)
         print_hits(a, hits, n);
     search_hits_free(hits, n);
     free(qv);

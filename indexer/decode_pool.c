@@ -94,9 +94,11 @@ static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
                         size_t n, img_rgb *im)
 {
     if (p->o.extra) {
-        int rc = p->o.extra(b, n, r->path, im, &r->info, p->o.extra_user, r->err);
-        if (rc != VLM_EUNSUPPORTED)
+        int rc = p->o.extra(b, n, r->path, im, &r->info, &r->extra_data, p->o.extra_user, r->err);
+        if (rc != VLM_EUNSUPPORTED) {
+            r->format = p->o.extra_format;
             return rc;
+        }
         r->err[0] = 0;
     }
     if (img_sniff(b, n) == IMG_UNKNOWN) {
@@ -106,6 +108,7 @@ static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
                     r->path);
         return VLM_EFORMAT;
     }
+    r->format = img_format_name(img_sniff(b, n));
     img_decode_opts o = {
         .max_pixels = p->o.max_pixels,
         .min_short_side = p->o.exact ? 0 : 2 * p->o.prep.shortest_edge,
@@ -184,6 +187,7 @@ static void *worker(void *arg)
         decode_result *r = calloc(1, sizeof *r);
         if (r) {
             r->tag = j->tag;
+            r->extra_free = p->o.extra_free;
             r->path = j->path;
             r->size = j->size;
             r->mtime_ns = j->mtime_ns;
@@ -293,6 +297,8 @@ void decode_result_free(decode_result *r)
 {
     if (!r)
         return;
+    if (r->extra_data && r->extra_free)
+        r->extra_free(r->extra_data);
     free(r->path);
     free(r->pixels);
     free(r);

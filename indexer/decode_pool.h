@@ -30,8 +30,11 @@ typedef struct decode_result {
     decode_status status;
     char hash[33];          /* hex XXH3-128 of the file bytes ("" if unread) */
     img_info info;
+    const char *format;     /* "jpeg", "png", ..., or the extra decoder's */
     int width, height;      /* after orientation */
     float *pixels;          /* 3 x S x S, owned by the result */
+    void *extra_data;       /* from the extra decoder, or NULL */
+    void (*extra_free)(void *);
     char err[VLM_ERR_MAX];
 } decode_result;
 
@@ -41,10 +44,12 @@ typedef int (*decode_skip_fn)(const char *hash, void *user);
 
 /* Optional extra decoder tried before the built-in image formats (DICOM):
  * return VLM_OK and fill out/info, VLM_EUNSUPPORTED to fall through, or an
- * error status with err. */
+ * error status with err.  It may attach data for the caller (e.g. DICOM
+ * header fields) to *data; the result frees it with decode_pool_options's
+ * extra_free. */
 typedef int (*decode_extra_fn)(const void *bytes, size_t len, const char *path,
-                               img_rgb *out, img_info *info, void *user,
-                               char *err);
+                               img_rgb *out, img_info *info, void **data,
+                               void *user, char *err);
 
 typedef struct decode_pool_options {
     int threads;               /* workers; 0 = number of cores */
@@ -56,6 +61,8 @@ typedef struct decode_pool_options {
     decode_skip_fn skip;
     decode_extra_fn extra;
     void *extra_user;          /* passed to extra */
+    void (*extra_free)(void *); /* frees what extra attached (may be NULL) */
+    const char *extra_format;  /* format name of its results, e.g. "dicom" */
     void *user;                /* passed to skip */
 } decode_pool_options;
 

@@ -135,7 +135,7 @@ static collection_image_info info_of(const run *r, const decode_result *d)
         .path = d->path, .root = cd->root, .size = d->size,
         .mtime_ns = d->mtime_ns, .content_hash = d->hash,
         .width = d->width, .height = d->height,
-        .format = d->status == DECODE_OK ? img_format_name(d->info.format) : NULL,
+        .format = d->format,
         .exif_datetime = d->info.exif_datetime[0] ? d->info.exif_datetime : NULL,
         .orientation = d->info.orientation,
     };
@@ -309,6 +309,8 @@ static int start_pool(run *r)
         .skip = skip_known,
         .extra = r->o->extra_decoder,
         .extra_user = r->o->extra_user,
+        .extra_free = r->o->extra_free,
+        .extra_format = r->o->extra_format,
         .user = r,
     };
     return decode_pool_create(&po, &r->pool, r->err);

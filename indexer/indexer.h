@@ -60,6 +60,8 @@ typedef struct indexer_options {
     void *user;
     decode_extra_fn extra_decoder; /* e.g. DICOM; may be NULL */
     void *extra_user;
+    void (*extra_free)(void *);
+    const char *extra_format;
     /* Called inside the batch transaction after an image row is written,
      * e.g. to store DICOM fields (may be NULL). */
     int (*after_put)(void *user, collection *c, int64_t id,

@@ -4,15 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "indexer/image_source.h"
 #include "indexer/walk.h"
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
 {
     const img_prep_params *pp = clip_prep_params(m);
-    img_decode_opts o = {0};
     img_rgb im = {0};
-    int rc = img_decode_file(path, &o, &im, NULL, err);
+    int rc = image_source_load(path, NULL, &im, err);
     if (rc)
         return rc;
     size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
@@ -124,9 +124,73 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
     return rc;
 }
 
+int search_hit_lookup(collection *c, search_hit *h, char *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(collection_db(c),
+                           "SELECT path, width, height FROM images WHERE id=?1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        vlm_set_err(err, "search: %s", sqlite3_errmsg(collection_db(c)));
+        return VLM_EIO;
+    }
+    int rc = fill_hit(st, h);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 void search_hits_free(search_hit *hits, int n)
 {
     for (int i = 0; hits && i < n; i++)
         free(hits[i].path);
     free(hits);
+}
+
+typedef struct score_all {
+    const float *q;
+    int dims;
+    int64_t *ids;
+    float *scores;
+    size_t n, cap;
+} score_all;
+
+static int score_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
+{
+    score_all *s = ud;
+    if (s->n + n > s->cap) {
+        size_t cap = (s->n + n) * 2;
+        int64_t *ni = realloc(s->ids, cap * sizeof *ni);
+        if (ni)
+            s->ids = ni;
+        float *nf = realloc(s->scores, cap * sizeof *nf);
+        if (nf)
+            s->scores = nf;
+        if (!ni || !nf)
+            return VLM_ENOMEM;
+        s->cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *v = vecs + i * (size_t)s->dims;
+        float dot = 0;
+        for (int j = 0; j < s->dims; j++)
+            dot += v[j] * s->q[j];
+        s->ids[s->n] = ids[i];
+        s->scores[s->n++] = dot;
+    }
+    return VLM_OK;
+}
+
+int search_score_all(collection *c, const float *qvec, int dims, int64_t **ids,
+                     float **scores, size_t *n, char *err)
+{
+    score_all s = {.q = qvec, .dims = dims};
+    int rc = collection_for_each_embedding(c, 1024, score_chunk, &s, err);
+    if (rc) {
+        free(s.ids);
+        free(s.scores);
+        return rc;
+    }
+    *ids = s.ids;
+    *scores = s.scores;
+    *n = s.n;
+    return VLM_OK;
 }

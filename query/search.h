@@ -45,4 +45,12 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
+/* Fills h->path, width and height of image h->id; VLM_ENOTFOUND if gone. */
+int search_hit_lookup(collection *c, search_hit *h, char *err);
+
+/* Cosine score of every embedded image against qvec (for worklists, which
+ * aggregate all slices).  *ids and *scores are malloc'ed. */
+int search_score_all(collection *c, const float *qvec, int dims, int64_t **ids,
+                     float **scores, size_t *n, char *err);
+
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generate tests/image/data: small synthetic images in layouts the shared
 fixtures lack, plus expected.safetensors holding Pillow's reference result
-for each (exif_transpose, resize in the source mode with BICUBIC so the
+for each (exif_transpose -- applied once, see reference() --, resize in the source mode with BICUBIC so the
 shorter side is S, center crop S x S with round-half-even offsets, then
 convert("RGB")), U8 [S,S,3] keyed by file name.  S = 32 keeps the file small.
 
@@ -32,7 +32,13 @@ def alpha_plane(w=80, h=60):
 
 
 def reference(path):
-    im = ImageOps.exif_transpose(Image.open(path))
+    im = Image.open(path)
+    im.load()
+    # Pillow 9.4 already rotates TIFFs by their Orientation tag on load, and
+    # exif_transpose would then rotate them a second time (a Pillow bug); the
+    # upright image is the one rotated once.
+    if im.format != 'TIFF':
+        im = ImageOps.exif_transpose(im)
     w, h = im.size
     if w <= h:
         nw, nh = S, int(S * h / w)

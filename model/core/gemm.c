@@ -27,7 +27,9 @@ void vlm_set_threads(int n)
     if (n <= 0) n = 1;
 #endif
     g_threads = n;
-    openblas_set_num_threads(n);
+    /* OpenBLAS stays single-threaded: blas_linear splits work over our own
+     * OpenMP team instead. */
+    openblas_set_num_threads(1);
 }
 
 int vlm_get_threads(void)
@@ -127,9 +129,11 @@ int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
     w->prec = prec;
     int rc = weight_load_f32(w, t, err);
 #ifdef VLM_HAVE_DNNL
-    if (rc == VLM_OK && prec != VLM_PREC_F32) {
+    if (rc == VLM_OK && prec == VLM_PREC_F32 && getenv("VLM_F32_DNNL"))
+        rc = gemm_dnnl_weight_create(w->f32, w->out, w->in, 0, 1, &w->dnnl, err);
+    else if (rc == VLM_OK && prec != VLM_PREC_F32) {
         rc = gemm_dnnl_weight_create(w->f32, w->out, w->in,
-                                     prec == VLM_PREC_BF16, &w->dnnl, err);
+                                     prec == VLM_PREC_BF16, 0, &w->dnnl, err);
         if (rc == VLM_OK) { /* oneDNN keeps its own packed copy */
             free(w->owned);
             w->owned = NULL;
@@ -177,37 +181,64 @@ void vlm_act_apply(vlm_act act, float *x, size_t n)
     for (size_t i = 0; i < n; i++) x[i] = act_one(act, x[i]);
 }
 
-/* OpenBLAS path: bias is folded in by pre-filling y (beta = 1), so the
- * epilogue is one pass at most (activation, or the residual add). */
+/* One column block [n0, n0+nc) of y = act(x W^T + b) (+ y): bias is folded
+ * in by pre-filling y (beta = 1), so the epilogue is one pass at most. */
+static void blas_block(const vlm_weight *w, const float *bias, const float *x,
+                       int M, float *y, vlm_act act, int accumulate, int n0,
+                       int nc, float *tmp)
+{
+    int N = w->out, K = w->in;
+    /* y += act(...) needs the product apart from y: tmp [M, nc] */
+    float *dst = (accumulate && act != VLM_ACT_NONE) ? tmp : y + n0;
+    int ldd = dst == tmp ? nc : N, acc = accumulate && dst != tmp;
+    float beta = (bias || acc) ? 1.0f : 0.0f;
+    for (int i = 0; bias && i < M; i++) {
+        float *row = dst + (size_t)i * ldd;
+        if (acc)
+            for (int j = 0; j < nc; j++) row[j] += bias[n0 + j];
+        else
+            memcpy(row, bias + n0, (size_t)nc * sizeof(float));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nc, K, 1.0f, x, K,
+                w->f32 + (size_t)n0 * K, K, beta, dst, ldd);
+    for (int i = 0; act != VLM_ACT_NONE && i < M; i++) {
+        float *row = dst + (size_t)i * ldd;
+        for (int j = 0; j < nc; j++) row[j] = act_one(act, row[j]);
+        if (dst == tmp)
+            for (int j = 0; j < nc; j++) y[(size_t)i * N + n0 + j] += row[j];
+    }
+}
+
+/* OpenBLAS runs single-threaded inside our OpenMP team, each thread taking
+ * a block of output columns: one thread pool for GEMMs, attention and norms,
+ * so no two pools spin against each other on few cores. */
 static void blas_linear(const vlm_weight *w, const float *bias, const float *x,
                         int M, float *y, vlm_act act, int accumulate)
 {
-    int N = w->out, K = w->in;
-    float *dst = y;
-    if (accumulate && act != VLM_ACT_NONE) { /* rare: needs a temporary */
-        dst = malloc((size_t)M * N * sizeof(float));
-        if (!dst) abort();
-        accumulate = 0;
-    }
-    float beta = 0.0f;
-    if (bias) {
-        for (int i = 0; i < M; i++) {
-            float *row = dst + (size_t)i * N;
-            if (accumulate)
-                for (int j = 0; j < N; j++) row[j] += bias[j];
-            else
-                memcpy(row, bias, (size_t)N * sizeof(float));
+    int N = w->out;
+    double flops = 2.0 * M * N * w->in;
+    if (g_threads == 0) vlm_set_threads(0); /* pins OpenBLAS to 1 thread */
+    int nt = flops < 2e6 ? 1 : g_threads;
+    if (nt > N / 16) nt = N / 16 > 0 ? N / 16 : 1;
+#pragma omp parallel num_threads(nt)
+    {
+#ifdef _OPENMP
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+#else
+        int t = 0, n = 1;
+#endif
+        /* blocks of a multiple of 16 columns, the last one takes the rest */
+        int per = (N / n + 15) & ~15;
+        int n0 = t * per, nc = t == n - 1 ? N - n0 : per;
+        if (nc > 0 && n0 < N) {
+            float *tmp = NULL;
+            if (accumulate && act != VLM_ACT_NONE) {
+                tmp = malloc((size_t)M * nc * sizeof(float));
+                if (!tmp) abort();
+            }
+            blas_block(w, bias, x, M, y, act, accumulate, n0, nc, tmp);
+            free(tmp);
         }
-        beta = 1.0f;
-    } else if (accumulate) {
-        beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K,
-                w->f32, K, beta, dst, N);
-    vlm_act_apply(act, dst, (size_t)M * N);
-    if (dst != y) {
-        for (size_t i = 0; i < (size_t)M * N; i++) y[i] += dst[i];
-        free(dst);
     }
 }
 

@@ -95,7 +95,7 @@ typedef struct dicom_header {
     int frames;                  /* NumberOfFrames (1 when absent) */
     char photometric[17];        /* "MONOCHROME2", "RGB", ... */
     char transfer_syntax[65];
-    dicom_window window;         /* the window applied (kind NONE-like for colour) */
+    dicom_window window;         /* the window applied (unused when windowed == 0) */
     int windowed;                /* 0 for colour images (no VOI applied) */
 } dicom_header;
 

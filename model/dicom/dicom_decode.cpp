@@ -193,9 +193,11 @@ int colour_values(const gdcm::Image &img, const std::vector<char> &buf,
     } else {
         memcpy(raw->rgb, src, n * 3);
     }
-    /* Compressed YBR (JPEG/J2K) comes out of the codec already as RGB. */
-    if (img.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::YBR_FULL &&
-        !img.GetTransferSyntax().IsEncapsulated())
+    /* GDCM hands YBR_FULL / YBR_FULL_422 (JPEG baseline) out as full-size
+     * YCbCr; JPEG 2000's YBR_ICT/YBR_RCT come out of openjpeg as RGB. */
+    gdcm::PhotometricInterpretation::PIType pi = img.GetPhotometricInterpretation();
+    if (pi == gdcm::PhotometricInterpretation::YBR_FULL ||
+        pi == gdcm::PhotometricInterpretation::YBR_FULL_422)
         ybr_full_to_rgb(raw->rgb, n);
     return VLM_OK;
 }

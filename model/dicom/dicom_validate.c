@@ -110,10 +110,11 @@ static int walk_items(walker *w, int depth, int fragments)
     }
 }
 
-static unsigned value_number(const walker *w, const element *el)
+/* US value, or an IS string (NumberOfFrames) when is_string. */
+static unsigned value_number(const walker *w, const element *el, int is_string)
 {
-    if (el->length == 2) return rd16(w, el->value_at);
-    char buf[16] = {0}; /* IS, e.g. NumberOfFrames */
+    if (!is_string) return el->length == 2 ? rd16(w, el->value_at) : 0;
+    char buf[16] = {0};
     memcpy(buf, w->p + el->value_at, el->length < 15 ? el->length : 15);
     long v = strtol(buf, NULL, 10);
     return v > 0 ? (unsigned)v : 1;
@@ -122,11 +123,11 @@ static unsigned value_number(const walker *w, const element *el)
 static void note_geometry(walker *w, const element *el)
 {
     switch (el->tag) {
-    case TAG(0x0028, 0x0002): w->samples = value_number(w, el); break;
-    case TAG(0x0028, 0x0008): w->frames = value_number(w, el); break;
-    case TAG(0x0028, 0x0010): w->rows = value_number(w, el); break;
-    case TAG(0x0028, 0x0011): w->cols = value_number(w, el); break;
-    case TAG(0x0028, 0x0100): w->bits = value_number(w, el); break;
+    case TAG(0x0028, 0x0002): w->samples = value_number(w, el, 0); break;
+    case TAG(0x0028, 0x0008): w->frames = value_number(w, el, 1); break;
+    case TAG(0x0028, 0x0010): w->rows = value_number(w, el, 0); break;
+    case TAG(0x0028, 0x0011): w->cols = value_number(w, el, 0); break;
+    case TAG(0x0028, 0x0100): w->bits = value_number(w, el, 0); break;
     default: break;
     }
 }

@@ -82,7 +82,11 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
     return VLM_OK;
 }
 
-/* Whole file into memory; images are small next to the pixels they hold. */
+/* Files are read whole (images are small next to the pixels they hold); a
+ * file bigger than this is refused rather than slurped. */
+#define IMG_MAX_FILE_BYTES (1024ull * 1024 * 1024)
+
+/* Whole file into memory. */
 static int read_file(const char *path, uint8_t **buf, size_t *len, char *err) {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -94,6 +98,12 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err) {
         vlm_set_err(err, "%s: not a regular file", path);
         fclose(fp);
         return VLM_EIO;
+    }
+    if ((unsigned long long)st.st_size > IMG_MAX_FILE_BYTES) {
+        vlm_set_err(err, "%s: file is %lld bytes, over the 1 GiB limit for "
+                    "an image", path, (long long)st.st_size);
+        fclose(fp);
+        return VLM_ETOOBIG;
     }
     size_t n = (size_t)st.st_size;
     *buf = malloc(n ? n : 1);

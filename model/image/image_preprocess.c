@@ -19,21 +19,25 @@ static int half_round_even(int d) {
     return q % 2 == 0 ? q : q + 1;
 }
 
-static void resized_size(const img_rgb *in, const img_prep_params *p, int *w,
-                         int *h) {
+/* Only the crop window is ever computed, but a sliver-shaped image still
+ * costs O(long side) in coordinate bookkeeping: cap it. */
+#define MAX_RESIZED_SIDE (1 << 26)
+
+/* 0 when the resized long side would be absurd (extreme aspect ratio). */
+static int resized_size(const img_rgb *in, const img_prep_params *p, int *w,
+                        int *h) {
     if (!p->do_center_crop) {
         *w = p->crop_w;
         *h = p->crop_h;
-        return;
+        return 1;
     }
-    int s = p->shortest_edge;
-    if (in->width <= in->height) {
-        *w = s;
-        *h = (int)((double)s * in->height / in->width);
-    } else {
-        *h = s;
-        *w = (int)((double)s * in->width / in->height);
-    }
+    double s = p->shortest_edge;
+    int portrait = in->width <= in->height;
+    double lng = portrait ? s * in->height / in->width : s * in->width / in->height;
+    if (lng >= MAX_RESIZED_SIDE) return 0;
+    *w = portrait ? p->shortest_edge : (int)lng;
+    *h = portrait ? (int)lng : p->shortest_edge;
+    return 1;
 }
 
 /* Pillow's rgbA2rgba: channel * alpha / 255, rounded. */
@@ -92,12 +96,11 @@ int img_resize_crop_u8(const img_rgb *in, const img_prep_params *p,
         vlm_set_err(err, "preprocess: invalid image or parameters");
         return VLM_EINVAL;
     }
-    int rw, rh;
-    resized_size(in, p, &rw, &rh);
-    if (rw <= 0 || rh <= 0) {
-        vlm_set_err(err, "preprocess: image %dx%d is too thin to resize",
-                    in->width, in->height);
-        return VLM_EINVAL;
+    int rw = 0, rh = 0;
+    if (!resized_size(in, p, &rw, &rh) || rw <= 0 || rh <= 0) {
+        vlm_set_err(err, "preprocess: image %dx%d has too extreme an aspect "
+                    "ratio to resize", in->width, in->height);
+        return VLM_ETOOBIG;
     }
     int top = half_round_even(rh - p->crop_h), left = half_round_even(rw - p->crop_w);
     img_resize_job job = {0};

@@ -19,10 +19,12 @@
 
 #define PRECISION_BITS (32 - 8 - 2)
 
+/* Coefficients for output positions [first, first + count) only: a thin
+ * image's long side can be huge after resizing, the window never is. */
 typedef struct axis_coeffs {
-    int ksize;
-    int *bounds; /* per output position: first source index, tap count */
-    int *kk;     /* out_size * ksize fixed-point weights */
+    int ksize, first;
+    int *bounds; /* per window position: first source index, tap count */
+    int *kk;     /* count * ksize fixed-point weights */
 } axis_coeffs;
 
 static double bicubic(double x) {
@@ -36,22 +38,27 @@ static double bicubic(double x) {
 static void axis_free(axis_coeffs *c) {
     free(c->bounds);
     free(c->kk);
+    c->bounds = NULL;
+    c->kk = NULL;
 }
 
 /* Pillow's precompute_coeffs + normalize_coeffs_8bpc for box [0, in_size). */
-static int axis_init(axis_coeffs *c, int in_size, int out_size) {
+static int axis_init(axis_coeffs *c, int in_size, int out_size, int first,
+                     int count) {
     double scale = (double)in_size / out_size, filterscale = scale < 1.0 ? 1.0 : scale;
     double support = 2.0 * filterscale, ss = 1.0 / filterscale;
     c->ksize = (int)ceil(support) * 2 + 1;
-    c->bounds = malloc(sizeof(int) * 2 * out_size);
-    c->kk = malloc(sizeof(int) * (size_t)out_size * c->ksize);
+    c->first = first;
+    c->bounds = malloc(sizeof(int) * 2 * count);
+    c->kk = malloc(sizeof(int) * (size_t)count * c->ksize);
     double *w = malloc(sizeof(double) * c->ksize);
     if (!c->bounds || !c->kk || !w) {
         free(w);
         axis_free(c);
         return VLM_ENOMEM;
     }
-    for (int xx = 0; xx < out_size; xx++) {
+    for (int i = 0; i < count; i++) {
+        int xx = first + i;
         double center = (xx + 0.5) * scale, ww = 0.0;
         int xmin = (int)(center - support + 0.5), xmax = (int)(center + support + 0.5);
         if (xmin < 0) xmin = 0;
@@ -61,14 +68,14 @@ static int axis_init(axis_coeffs *c, int in_size, int out_size) {
             w[x] = bicubic((x + xmin - center + 0.5) * ss);
             ww += w[x];
         }
-        int *k = c->kk + (size_t)xx * c->ksize;
+        int *k = c->kk + (size_t)i * c->ksize;
         for (int x = 0; x < c->ksize; x++) {
             double v = x < xmax ? (ww != 0.0 ? w[x] / ww : w[x]) : 0.0;
             k[x] = v < 0 ? (int)(-0.5 + v * (1 << PRECISION_BITS))
                          : (int)(0.5 + v * (1 << PRECISION_BITS));
         }
-        c->bounds[2 * xx] = xmin;
-        c->bounds[2 * xx + 1] = xmax;
+        c->bounds[2 * i] = xmin;
+        c->bounds[2 * i + 1] = xmax;
     }
     free(w);
     return VLM_OK;
@@ -88,9 +95,9 @@ static inline uint8_t clip8(int32_t v) {
 static inline void horizontal_row(const uint8_t *src, uint8_t *dst, int ch,
                                   const img_resize_job *j, const axis_coeffs *c) {
     for (int xx = 0; xx < j->win_w; xx++) {
-        int ox = j->win_x + xx, n = c->bounds[2 * ox + 1];
-        const uint8_t *p = src + (size_t)c->bounds[2 * ox] * ch;
-        const int *k = c->kk + (size_t)ox * c->ksize;
+        int n = c->bounds[2 * xx + 1];
+        const uint8_t *p = src + (size_t)c->bounds[2 * xx] * ch;
+        const int *k = c->kk + (size_t)xx * c->ksize;
         int32_t ss[MAX_CH];
         for (int b = 0; b < ch; b++) ss[b] = 1 << (PRECISION_BITS - 1);
         for (int x = 0; x < n; x++, p += ch)
@@ -120,8 +127,8 @@ static int pass_vertical(const img_resize_job *j, const axis_coeffs *c,
     int32_t *acc = malloc(sizeof(int32_t) * row);
     if (!acc) return VLM_ENOMEM;
     for (int yy = 0; yy < j->win_h; yy++) {
-        int oy = j->win_y + yy, ymin = c->bounds[2 * oy] - y0, n = c->bounds[2 * oy + 1];
-        const int *k = c->kk + (size_t)oy * c->ksize;
+        int ymin = c->bounds[2 * yy] - y0, n = c->bounds[2 * yy + 1];
+        const int *k = c->kk + (size_t)yy * c->ksize;
         for (size_t i = 0; i < row; i++) acc[i] = 1 << (PRECISION_BITS - 1);
         for (int y = 0; y < n; y++) {
             const uint8_t *src = tmp + (size_t)(y + ymin) * row;
@@ -142,12 +149,13 @@ static void copy_columns(const img_resize_job *j, int y0, int rows, uint8_t *tmp
 
 static int resample_bicubic(const img_resize_job *j, uint8_t *out) {
     axis_coeffs h = {0}, v = {0};
-    if (axis_init(&h, j->in_w, j->out_w) || axis_init(&v, j->in_h, j->out_h)) {
+    if (axis_init(&h, j->in_w, j->out_w, j->win_x, j->win_w) ||
+        axis_init(&v, j->in_h, j->out_h, j->win_y, j->win_h)) {
         axis_free(&h);
         return VLM_ENOMEM;
     }
-    int last = j->win_y + j->win_h - 1;
-    int y0 = v.bounds[2 * j->win_y], y1 = v.bounds[2 * last] + v.bounds[2 * last + 1];
+    int last = j->win_h - 1;
+    int y0 = v.bounds[0], y1 = v.bounds[2 * last] + v.bounds[2 * last + 1];
     int need_v = j->out_h != j->in_h;
     if (!need_v) {  /* rows map 1:1; the window rows are the source rows */
         y0 = j->win_y;
@@ -173,16 +181,17 @@ static int coord(double v) { return v < 0.0 ? -1 : (int)v; }
 static int resample_nearest(const img_resize_job *j, uint8_t *out) {
     int ch = j->channels;
     double ax = (double)j->in_w / j->out_w, ay = (double)j->in_h / j->out_h;
-    int *xin = malloc(sizeof(int) * j->out_w);
+    int *xin = malloc(sizeof(int) * j->win_w);
     if (!xin) return VLM_ENOMEM;
     double xo = ax * 0.5, yo = ay * 0.5; /* accumulated exactly as Pillow does */
-    for (int x = 0; x < j->out_w; x++, xo += ax) xin[x] = coord(xo);
+    for (int x = 0; x < j->win_x + j->win_w; x++, xo += ax)
+        if (x >= j->win_x) xin[x - j->win_x] = coord(xo);
     for (int y = 0; y < j->win_y + j->win_h; y++, yo += ay) {
         if (y < j->win_y) continue;
         int yi = coord(yo);
         uint8_t *dst = out + (size_t)(y - j->win_y) * j->win_w * ch;
         for (int xx = 0; xx < j->win_w; xx++) {
-            int xi = xin[j->win_x + xx];
+            int xi = xin[xx];
             if (yi < 0 || yi >= j->in_h || xi < 0 || xi >= j->in_w)
                 memset(dst + xx * ch, 0, ch);
             else

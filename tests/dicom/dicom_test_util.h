@@ -15,7 +15,8 @@
 void syn_setup(void);
 void syn_teardown(void);
 
-/* Path of a generated file, or NULL (test should skip) if generation failed. */
+/* Path of a generated file, or NULL (test should skip, quoting syn_error)
+ * when it was not made. */
 const char *syn_path(const char *name, char *buf, size_t cap);
 const char *syn_error(void);
 

@@ -173,16 +173,41 @@ Test(dicom_decode, cr_full_range_and_monochrome1_inverted)
     test_img_free(&im);
 }
 
-Test(dicom_decode, rgb_passes_through)
+/* Quadrants of rgb_sc: (200|10, 100|30, 50); JPEG is lossy, hence tol. */
+static void check_rgb(const char *name, int tol)
 {
     char buf[512];
     img_rgb im;
     dicom_header h;
-    load(need("rgb_sc.dcm", buf, sizeof buf), "lung", &im, &h);
-    cr_expect_eq(h.windowed, 0);
-    const uint8_t *tl = im.pixels, *br = im.pixels + (im.width * im.height - 1) * 3;
-    cr_expect(tl[0] == 200 && tl[1] == 100 && tl[2] == 50);
-    cr_expect(br[0] == 10 && br[1] == 30 && br[2] == 50);
+    load(need(name, buf, sizeof buf), "lung", &im, &h);
+    cr_expect_eq(h.windowed, 0, "%s: colour is not windowed", name);
+    const struct { int r, c; uint8_t rgb[3]; } pts[] = {
+        {5, 5, {200, 100, 50}}, {5, 40, {200, 30, 50}},
+        {40, 5, {10, 100, 50}}, {40, 40, {10, 30, 50}}};
+    for (size_t i = 0; i < 4; i++)
+        for (int k = 0; k < 3; k++) {
+            int got = im.pixels[((size_t)pts[i].r * im.width + pts[i].c) * 3 + k];
+            cr_expect(abs(got - pts[i].rgb[k]) <= tol, "%s (%d,%d)[%d]: %d vs %d",
+                      name, pts[i].r, pts[i].c, k, got, pts[i].rgb[k]);
+        }
+    test_img_free(&im);
+}
+
+Test(dicom_decode, rgb_passes_through)
+{
+    check_rgb("rgb_sc.dcm", 0);
+    check_rgb("rgb_j2k.dcm", 0);
+    check_rgb("rgb_jpeg.dcm", 3); /* YBR_FULL_422 → RGB */
+}
+
+Test(dicom_decode, multiframe_gives_first_frame)
+{
+    check_ct_regions("ct_2frames.dcm", "lung", -600, 1500);
+    char buf[512];
+    img_rgb im;
+    dicom_header h;
+    load(need("ct_2frames.dcm", buf, sizeof buf), NULL, &im, &h);
+    cr_expect_eq(h.frames, 2);
     test_img_free(&im);
 }
 
@@ -219,6 +244,14 @@ Test(dicom_decode, corrupt_files_fail_cleanly)
     expect_clean_failure(bad, "not DICOM");
     snprintf(bad, sizeof bad, "%s.missing", good);
     expect_clean_failure(bad, "missing");
+    free(b);
+    /* A damaged compressed stream inside a well-formed file. */
+    b = read_all(need("ct_2_rle.dcm", buf, sizeof buf), &len);
+    cr_assert(b);
+    memset(b + len * 4 / 5, 0x81, 16);
+    snprintf(bad, sizeof bad, "%s.damaged", buf);
+    cr_assert_eq(write_all(bad, b, len), 0);
+    expect_clean_failure(bad, "damaged RLE stream");
     free(b);
 }
 

@@ -29,7 +29,6 @@ static const char *rig(void)
 {
     const char *e = getenv("VLM_DICOM_RIG_ERR");
     if (e) cr_skip_test("Orthanc rig unavailable: %s", e);
-    if (syn_error()) cr_skip_test("synthetic DICOM unavailable: %s", syn_error());
     return getenv("VLM_DICOM_RIG");
 }
 
@@ -299,6 +298,36 @@ Test(dicomweb, sr_bytes_say_research_triage)
     cr_expect_eq(dicom_sr_build(&none, &bytes, &len, sop, err), VLM_EINVAL);
 }
 
+static walk_result walk_expect_fail(const dicomweb_opts *o)
+{
+    walk_result r = walk(o, NULL, NULL, NULL, NULL);
+    cr_expect(r.rc < 0 && r.yielded == 0, "walk must fail and yield nothing");
+    return r;
+}
+
+Test(dicomweb, tls_is_always_verified_and_ca_file_is_honoured)
+{
+    char dir[] = "/tmp/vlm-tls-XXXXXX", cmd[700], url[128], ca[64];
+    cr_assert(mkdtemp(dir));
+    int port = 20000 + (int)((getpid() * 13) % 20000);
+    snprintf(cmd, sizeof cmd, "sh '%s' start '%s' %d >'%s/start.log' 2>&1",
+             SYN_TLS, dir, port, dir);
+    if (system(cmd) != 0) cr_skip_test("openssl s_server stub did not start (see %s)", dir);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/dicom-web", port);
+    dicomweb_opts o = {.base_url = url, .max_retries = -1};
+    walk_result r = walk_expect_fail(&o);
+    cr_expect(strstr(r.err, "certificate") != NULL, "self-signed refused: %s", r.err);
+    snprintf(ca, sizeof ca, "%s/cert.pem", dir);
+    o.ca_file = ca;
+    r = walk_expect_fail(&o); /* TLS accepted; the stub's HTML is not QIDO JSON */
+    cr_expect(strstr(r.err, "not a DICOM JSON array") != NULL, "with CA: %s", r.err);
+    snprintf(url, sizeof url, "https://localhost:%d/dicom-web", port);
+    r = walk_expect_fail(&o); /* the certificate names 127.0.0.1 only */
+    cr_expect(strstr(r.err, "certificate") || strstr(r.err, "SSL"), "host name checked: %s", r.err);
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_TLS, dir, dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
 /* ---- rig lifecycle ------------------------------------------------------ */
 
 /* Runs orthanc-rig.sh ACTION ARGS, output appended to the rig log. */
@@ -331,7 +360,7 @@ static void rig_setup(void)
         size_t n = strlen(files);
         snprintf(files + n, sizeof files - n, " '%s/%s.dcm'", dir, names[i]);
     }
-    if (!started || syn_error() || rig_cmd("upload", files) != 0) {
+    if (!started || !dir || rig_cmd("upload", files) != 0) {
         setenv("VLM_DICOM_RIG_ERR", "could not start Orthanc or upload the "
                "synthetic data (see rig.log in the rig dir)", 1);
         return;

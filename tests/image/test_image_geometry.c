@@ -141,3 +141,23 @@ Test(image_exif, datetime_original_is_read) {
     cr_expect_eq(info.format, IMG_WEBP);
     img_rgb_free(&im);
 }
+
+/* A 1 x 100000 sliver resizes to 224 x 22400000 conceptually; only the crop
+ * window may be computed (fast, small), and the result is still exact for
+ * a constant column. */
+Test(image_shapes, sliver_resizes_through_the_window_only) {
+    int h = 100000;
+    uint8_t *px = malloc((size_t)h * 3);
+    for (int i = 0; i < h * 3; i++) px[i] = (uint8_t)(40 + i % 3);
+    img_rgb im = {1, h, px, NULL, 0};
+    static uint8_t out[IMG_N];
+    char err[VLM_ERR_MAX];
+    img_prep_params p = {IMG_S, IMG_S, IMG_S, 1, {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+    double t0 = now_seconds();
+    cr_assert_eq(img_resize_crop_u8(&im, &p, out, err), VLM_OK, "%s", err);
+    cr_expect_lt(now_seconds() - t0, 1.0);
+    for (int i = 0; i < IMG_N; i++) cr_assert_eq(out[i], 40 + i % 3, "at %d", i);
+    img_rgb im2 = {1, 1 << 20, px, NULL, 0}; /* long side 224 * 2^20: refused */
+    cr_expect_eq(img_resize_crop_u8(&im2, &p, out, err), VLM_ETOOBIG);
+    free(px);
+}

@@ -17,3 +17,6 @@ for n in 1 2; do
   dcmcrle "$src" "$out/ct_${n}_rle.dcm"                # RLE lossless
   gdcmconv --j2k -i "$src" -o "$out/ct_${n}_j2k.dcm"   # JPEG 2000 lossless
 done
+# Colour JPEG baseline: stored as YBR_FULL_422, must come back as RGB.
+dcmcjpeg +eb "$out/rgb_sc.dcm" "$out/rgb_jpeg.dcm"
+gdcmconv --j2k -i "$out/rgb_sc.dcm" -o "$out/rgb_j2k.dcm"

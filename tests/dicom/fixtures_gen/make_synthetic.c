@@ -8,6 +8,7 @@
  *   cr_sc.dcm CR secondary capture, 8-bit MONOCHROME2, no stored window
  *   cr_mono1.dcm same pixels as MONOCHROME1
  *   rgb_sc.dcm   8-bit RGB secondary capture (colour pass-through)
+ *   ct_2frames.dcm  CT like ct_1 with NumberOfFrames 2; frame 2 is all bone
  *
  * Usage: make_synthetic OUTDIR
  * The CT instances share one study and series; the CR/RGB images another.
@@ -29,6 +30,7 @@ typedef struct pixel_spec {
     int bits_stored, is_signed;      /* bits allocated is 8 or 16 */
     double slope, intercept;
     int has_window;
+    int frames;                      /* 0 or 1 = single frame */
 } pixel_spec;
 
 typedef struct series_ids {
@@ -53,12 +55,14 @@ static int cr_at(int r, int c)
 static uint8_t *make_pixels(const pixel_spec *p, size_t *len)
 {
     int bytes = p->bits_stored > 8 ? 2 : 1;
-    size_t n = (size_t)p->size * p->size;
+    size_t plane = (size_t)p->size * p->size;
+    size_t n = plane * (p->frames > 1 ? p->frames : 1);
     *len = n * p->samples * bytes;
     uint8_t *buf = malloc(*len);
     if (!buf) return NULL;
     for (size_t i = 0; i < n; i++) {
-        int r = (int)(i / p->size), c = (int)(i % p->size);
+        int r = (int)(i % plane / p->size), c = (int)(i % p->size);
+        int hu = i < plane ? hu_at(r, c) : SYN_HU_BONE; /* later frames: bone */
         if (p->samples == 3) { /* red/green/blue quadrants */
             buf[3 * i] = (uint8_t)(r < p->size / 2 ? 200 : 10);
             buf[3 * i + 1] = (uint8_t)(c < p->size / 2 ? 100 : 30);
@@ -66,7 +70,7 @@ static uint8_t *make_pixels(const pixel_spec *p, size_t *len)
         } else if (bytes == 1) {
             buf[i] = (uint8_t)cr_at(r, c);
         } else {
-            long v = lround((hu_at(r, c) - p->intercept) / p->slope);
+            long v = lround((hu - p->intercept) / p->slope);
             uint16_t u = (uint16_t)(int16_t)v;
             buf[2 * i] = (uint8_t)u;
             buf[2 * i + 1] = (uint8_t)(u >> 8);
@@ -84,6 +88,10 @@ static void image_module(dicom_writer *w, const pixel_spec *p)
     dicom_writer_us(w, 0x0028, 0x0002, (uint16_t)p->samples);
     dicom_writer_string(w, 0x0028, 0x0004, "CS", p->photometric);
     if (p->samples == 3) dicom_writer_us(w, 0x0028, 0x0006, 0);
+    if (p->frames > 1) {
+        snprintf(num, sizeof num, "%d", p->frames);
+        dicom_writer_string(w, 0x0028, 0x0008, "IS", num);
+    }
     dicom_writer_us(w, 0x0028, 0x0010, (uint16_t)p->size);
     dicom_writer_us(w, 0x0028, 0x0011, (uint16_t)p->size);
     dicom_writer_string(w, 0x0028, 0x0030, "DS", "0.7\\0.7");
@@ -171,12 +179,13 @@ int main(int argc, char **argv)
         return 2;
     }
     static const pixel_spec CT[SYN_CT_INSTANCES] = {
-        {SYN_CT_SIZE, 1, "MONOCHROME2", 16, 1, 1, 0, 1},
-        {SYN_CT_SIZE, 1, "MONOCHROME2", 12, 0, 1, -1024, 1},
-        {SYN_CT_SIZE, 1, "MONOCHROME2", 16, 0, 2, -1024, 1},
+        {SYN_CT_SIZE, 1, "MONOCHROME2", 16, 1, 1, 0, 1, 1},
+        {SYN_CT_SIZE, 1, "MONOCHROME2", 12, 0, 1, -1024, 1, 1},
+        {SYN_CT_SIZE, 1, "MONOCHROME2", 16, 0, 2, -1024, 1, 1},
     };
-    static const pixel_spec CR = {SYN_CR_SIZE, 1, "MONOCHROME2", 8, 0, 0, 0, 0};
-    pixel_spec mono1 = CR, rgb = CR;
+    static const pixel_spec CR = {SYN_CR_SIZE, 1, "MONOCHROME2", 8, 0, 0, 0, 0, 1};
+    pixel_spec mono1 = CR, rgb = CR, multi = CT[0];
+    multi.frames = 2;
     mono1.photometric = "MONOCHROME1";
     rgb.samples = 3;
     rgb.photometric = "RGB";
@@ -191,6 +200,10 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/ct_%d.dcm", argv[1], i + 1);
         bad |= write_file(path, &ct, i + 1, &CT[i], "ACC0003");
     }
+    series_ids mf;
+    if (new_series(&mf, "CT", "CHEST", "Multi-frame")) return 1;
+    snprintf(path, sizeof path, "%s/ct_2frames.dcm", argv[1]);
+    bad |= write_file(path, &mf, 1, &multi, "ACC0004");
     const struct { const char *name; const pixel_spec *p; } CRS[] = {
         {"cr_sc.dcm", &CR}, {"cr_mono1.dcm", &mono1}, {"rgb_sc.dcm", &rgb}};
     for (int i = 0; i < 3; i++) {

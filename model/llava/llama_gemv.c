@@ -1,0 +1,132 @@
+/* llama_gemv.c — see llama_gemv.h. */
+#include "model/llava/llama_gemv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+int llama_gemv_init(llama_gemv *g, const st_tensor *t, vlm_precision prec,
+                    char *err) {
+    memset(g, 0, sizeof *g);
+    g->out = (int)t->shape[0];
+    g->in = (int)t->shape[1];
+    const uintptr_t addr = (uintptr_t)t->data;
+    if (prec == VLM_PREC_F32) {
+        if (t->dtype == ST_F32 && addr % 4 == 0) g->f32 = t->data;
+        return VLM_OK;
+    }
+    if (t->dtype == ST_BF16 && addr % 2 == 0) {
+        g->bf16 = t->data;
+        return VLM_OK;
+    }
+    const size_t n = (size_t)t->numel;
+    float *tmp = malloc(sizeof(float) * (n < 65536 ? n : 65536));
+    g->owned = malloc(sizeof(uint16_t) * n);
+    if (!tmp || !g->owned) {
+        free(tmp);
+        llama_gemv_free(g);
+        vlm_set_err(err, "out of memory converting %s to bf16", t->name);
+        return VLM_ENOMEM;
+    }
+    /* convert row by row so only one row's floats exist at a time */
+    for (int r = 0; r < g->out; r++) {
+        st_tensor row = *t;
+        const size_t es = st_dtype_size(t->dtype);
+        row.data = (const char *)t->data + (size_t)r * g->in * es;
+        row.numel = g->in;
+        row.nbytes = (size_t)g->in * es;
+        row.ndim = 1;
+        row.shape[0] = g->in;
+        int rc = st_tensor_to_f32(&row, tmp, (size_t)g->in, err);
+        if (rc) {
+            free(tmp);
+            llama_gemv_free(g);
+            return rc;
+        }
+        for (int j = 0; j < g->in; j++)
+            g->owned[(size_t)r * g->in + j] = st_f32_to_bf16(tmp[j]);
+    }
+    free(tmp);
+    g->bf16 = g->owned;
+    return VLM_OK;
+}
+
+void llama_gemv_free(llama_gemv *g) {
+    free(g->owned);
+    memset(g, 0, sizeof *g);
+}
+
+static float dot_f32(const float *w, const float *x, int n) {
+    int j = 0;
+    float s = 0;
+#if defined(__AVX512F__)
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    for (; j + 32 <= n; j += 32) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + j), _mm512_loadu_ps(x + j), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + j + 16),
+                             _mm512_loadu_ps(x + j + 16), a1);
+    }
+    s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+#endif
+    for (; j < n; j++) s += w[j] * x[j];
+    return s;
+}
+
+static inline float bf16_to_f32(uint16_t b) {
+    const uint32_t u = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* xb: x rounded to bf16 (for vdpbf16ps); x: the fp32 original (tails). */
+static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
+                      int n) {
+    int j = 0;
+    float s = 0;
+#if defined(__AVX512BF16__)
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    for (; j + 64 <= n; j += 64) {
+        a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(w + j),
+                              (__m512bh)_mm512_loadu_si512(xb + j));
+        a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(w + j + 32),
+                              (__m512bh)_mm512_loadu_si512(xb + j + 32));
+    }
+    s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+#elif defined(__AVX512F__)
+    (void)xb;
+    __m512 a0 = _mm512_setzero_ps();
+    for (; j + 16 <= n; j += 16) {
+        __m512i w32 = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const void *)(w + j)));
+        a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(w32, 16)),
+                             _mm512_loadu_ps(x + j), a0);
+    }
+    s = _mm512_reduce_add_ps(a0);
+#else
+    (void)xb;
+#endif
+    for (; j < n; j++) s += bf16_to_f32(w[j]) * x[j];
+    return s;
+}
+
+void llama_gemv_run(const llama_gemv *g, const float *x, float *y,
+                    int accumulate) {
+    uint16_t *xb = NULL;
+    if (g->bf16) {
+        xb = malloc(sizeof(uint16_t) * (size_t)g->in);
+        for (int j = 0; xb && j < g->in; j++) xb[j] = st_f32_to_bf16(x[j]);
+        if (!xb) abort(); /* a few KB: failure means the heap is gone */
+    }
+    const int nt = g->out >= 256 ? vlm_get_threads() : 1;
+#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : 1)
+    for (int r = 0; r < g->out; r++) {
+        const size_t off = (size_t)r * g->in;
+        const float d = g->bf16 ? dot_bf16(g->bf16 + off, xb, x, g->in)
+                                : dot_f32(g->f32 + off, x, g->in);
+        y[r] = accumulate ? y[r] + d : d;
+    }
+    free(xb);
+}

@@ -1,0 +1,52 @@
+/*
+ * captions.h — captions written by the LLaVA decoder, stored in SQLite with
+ * an FTS5 index, and matched as text.
+ *
+ * captions_run() captions the images of a collection (all, a subtree, or
+ * only those without a caption for this model + prompt), committing each
+ * caption as it is made, so an interrupted run resumes where it stopped.
+ */
+#ifndef VLM_CAPTIONS_H
+#define VLM_CAPTIONS_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "model/llava/llava.h"
+#include "schema/collection.h"
+
+typedef struct captions_options {
+    const char *in_dir;        /* NULL = whole collection */
+    int redo;                  /* 1: also images that have a caption */
+    const char *prompt;        /* NULL = LLAVA_DEFAULT_PROMPT */
+    llava_gen_opts gen;
+    volatile sig_atomic_t *cancel;
+    void (*on_caption)(void *user, int64_t done, int64_t total,
+                       const char *path, const char *caption);
+    void (*on_failure)(void *user, const char *path, const char *reason);
+    void *user;
+} captions_options;
+
+typedef struct captions_summary {
+    int64_t captioned, skipped, failed;
+} captions_summary;
+
+int captions_run(collection *c, llava_model *lm, const char *model_name,
+                 const captions_options *o, captions_summary *s, char *err);
+
+/* Stored caption of image `id` for (model, prompt) into *text (malloc'ed);
+ * VLM_ENOTFOUND if none. */
+int captions_get(collection *c, int64_t id, const char *model,
+                 const char *prompt, char **text, char *err);
+
+typedef struct caption_match {
+    int64_t id;
+    double bm25; /* SQLite's bm25(): lower (more negative) is better */
+} caption_match;
+
+/* Full-text match of the query's words (any of them) against stored
+ * captions, best first, at most k.  *out is malloc'ed. */
+int captions_match(collection *c, const char *query, int k,
+                   caption_match **out, int *n, char *err);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * worklist.h — per-study triage lists from per-image scores (DICOM).
+ *
+ * Slices are scored one by one (a search query's cosine, or a label's
+ * zero-shot probability).  Scores aggregate upwards so a worklist names
+ * studies, not 300 slices each:
+ *   series: max score, and the mean of its top-k scores (k = 3 by default,
+ *           fewer when the series is smaller) — robust to one odd slice;
+ *   study:  the best series by max score; the study's top-k mean is that of
+ *           its best series by top-k mean.
+ * Studies are ranked by max score.  Every row carries the marker
+ * "research triage, not a diagnosis".
+ */
+#ifndef VLM_WORKLIST_H
+#define VLM_WORKLIST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "schema/collection.h"
+
+#define WORKLIST_NOTE "research triage, not a diagnosis"
+
+typedef struct worklist_study {
+    char study_uid[65], accession[17], modality[17], study_date[9];
+    char best_series_uid[65], best_sop_uid[65];
+    char window[64];
+    float score_max, score_topk_mean;
+    int images, series;
+} worklist_study;
+
+typedef struct worklist_options {
+    int top_k;        /* k of the top-k mean; 0 = 3 */
+    int use_min;      /* only studies with score_max >= min_score */
+    float min_score;
+    int max_studies;  /* 0 = all */
+} worklist_options;
+
+/* ids/scores: per-image scores (any order); images without a DICOM row are
+ * ignored.  *out is malloc'ed, best study first. */
+int worklist_build(collection *c, const int64_t *ids, const float *scores,
+                   size_t n, const worklist_options *o, worklist_study **out,
+                   int *n_out, char *err);
+
+typedef struct worklist_context {
+    const char *query;  /* the search text or label */
+    const char *model;  /* model name */
+    const char *time;   /* ISO 8601, when the list was made */
+} worklist_context;
+
+/* CSV (with header) or JSON lines. */
+void worklist_write(FILE *f, int jsonl, const worklist_study *s, int n,
+                    const worklist_context *ctx);
+
+#endif
