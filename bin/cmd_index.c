@@ -7,6 +7,7 @@
 #include "bin/cli_common.h"
 #include "bin/commands.h"
 #include "indexer/dicom_files.h"
+#include "indexer/dicomweb_index.h"
 #include "indexer/indexer.h"
 
 typedef struct index_args {
@@ -17,6 +18,7 @@ typedef struct index_args {
     int exact;
     int failed_only;
     dicom_files dicom;
+    dicomweb_opts web;
 } index_args;
 
 static const char index_usage[] =
@@ -27,6 +29,9 @@ static const char index_usage[] =
     "      --exact          full-resolution JPEG decode (no DCT-scaled fast path)\n"
     "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | stored |\n"
     "                       full | C,W (default: lung for chest CT, else stored)\n"
+    "  vlmindex add dicomweb+https://host/dicom-web --query \"ModalitiesInStudy=CT\"\n"
+    "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE (mode 0600)\n"
+    "      credentials: $VLMINDEX_DICOMWEB_TOKEN or $VLMINDEX_DICOMWEB_USER/_PASSWORD\n"
     "      --failed         (status) list files that could not be indexed\n"
     "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
@@ -40,6 +45,9 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         {"exact", no_argument, 0, 'E'},
         {"failed", no_argument, 0, 'F'},
         {"window", required_argument, 0, 'w'},
+        {"query", required_argument, 0, 'Q'},
+        {"ca-file", required_argument, 0, 'A'},
+        {"netrc", required_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
@@ -57,6 +65,9 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         case 'b': a->batch = atoi(optarg); break;
         case 'E': a->exact = 1; break;
         case 'F': a->failed_only = 1; break;
+        case 'Q': a->web.query = optarg; break;
+        case 'A': a->web.ca_file = optarg; break;
+        case 'N': a->web.netrc_file = optarg; break;
         case 'w': {
             char err[VLM_ERR_MAX];
             if (dicom_window_parse(optarg, &a->dicom.window, err)) {
@@ -147,8 +158,14 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .on_failure = on_failure, .user = a,
         };
         dicom_files_attach(&a->dicom, &o);
-        rc = update ? indexer_update(s.c, s.vi, s.m, &o, &sum, err)
-                    : indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o, &sum, err);
+        if (update)
+            rc = indexer_update(s.c, s.vi, s.m, &o, &sum, err);
+        else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
+            a->web.base_url = paths[0];
+            a->web.window = a->dicom.window;
+            rc = dicomweb_index(s.c, s.vi, s.m, &a->web, &o, &sum, err);
+        } else
+            rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o, &sum, err);
         cli_progress_done(a->common.quiet);
         print_summary(&sum);
     }

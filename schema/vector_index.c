@@ -283,9 +283,9 @@ int vector_index_sync(vector_index *vi, char *err) {
     int rc = collection_generation(vi->c, &gen, err);
     if (rc != VLM_OK)
         return rc;
-    if (vi->index && gen == vi->info.generation)
-        return VLM_OK;
-    rc = vi->index ? replay(vi, err) : VLM_ENOTFOUND;
+    rc = !vi->index                      ? VLM_ENOTFOUND
+         : gen != vi->info.generation ? replay(vi, err)
+                                      : VLM_OK;
     if (rc == VLM_ENOTFOUND) {
         if (vi->index || !vi->info.rebuild_reason[0])
             snprintf(vi->info.rebuild_reason, sizeof vi->info.rebuild_reason,

@@ -202,9 +202,8 @@ static void run(const char *dir, int64_t n) {
     printf("ivf_default_recall10 %.4f\n", recall(truth, got));
     printf("ivf_file_bytes %lld\n", file_size(dir, VECTOR_INDEX_FILE_NAME));
     vector_index_close(vi);
-    for (int p = in.nlist / 64; p <= in.nlist / 4; p *= 2) {
-        if (p < 1)
-            continue;
+    for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 4;
+         p *= 2) {
         char label[32];
         snprintf(label, sizeof label, "ivf_load_nprobe%d", p);
         vi = open_vi(c, label, 1, p, false);
@@ -245,6 +244,7 @@ static void search_once(const char *dir) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress visible when redirected */
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (!strcmp(argv[i], "--dims") && i + 1 < argc)

@@ -6,6 +6,7 @@
  * against the KV cache).  Generation is the same code with n = 1.
  */
 #include "model/llava/llama.h"
+#include "model/llava/llama_gemv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,16 +17,22 @@
 #include <omp.h>
 #endif
 
+/* A Linear: vlm_linear for batches, the GEMV kernel for one-token steps. */
+typedef struct llama_linear {
+    vlm_weight *w;
+    llama_gemv g;
+} llama_linear;
+
 typedef struct llama_layer {
     float *attn_norm, *ffn_norm; /* [dim], converted to f32 at load */
-    vlm_weight *wq, *wk, *wv, *wo, *w_gate, *w_up, *w_down;
+    llama_linear wq, wk, wv, wo, w_gate, w_up, w_down;
 } llama_layer;
 
 struct llama_model {
     llama_config cfg;
     const st_tensor *embed; /* [vocab, dim], read row by row */
     float *final_norm;
-    vlm_weight *lm_head;
+    llama_linear lm_head;
     llama_layer *layers;
 };
 
@@ -99,13 +106,37 @@ static int load_vector(const st_checkpoint *ck, const char *prefix,
     return st_tensor_to_f32(t, *out, (size_t)n, err);
 }
 
+/* With bf16 wanted and fp32 stored, batches use the fp32 mapping as it is
+ * (no second copy beside the GEMV's bf16 one). */
+static int linear_create(const st_tensor *t, vlm_precision prec,
+                         llama_linear *out, char *err) {
+    const vlm_precision batch =
+        prec == VLM_PREC_BF16 && t->dtype == ST_F32 ? VLM_PREC_F32 : prec;
+    int rc = vlm_weight_create(t, batch, &out->w, err);
+    return rc ? rc : llama_gemv_init(&out->g, t, prec, err);
+}
+
+static void linear_destroy(llama_linear *l) {
+    if (l->w) vlm_weight_destroy(l->w);
+    llama_gemv_free(&l->g);
+}
+
 static int load_linear(const st_checkpoint *ck, const char *prefix,
                        const char *name, int out_f, int in_f,
-                       vlm_precision prec, vlm_weight **out, char *err) {
+                       vlm_precision prec, llama_linear *out, char *err) {
     const st_tensor *t;
     int rc = require(ck, prefix, name, 2, out_f, in_f, &t, err);
     if (rc) return rc;
-    return vlm_weight_create(t, prec, out, err);
+    return linear_create(t, prec, out, err);
+}
+
+/* y = x W^T (+ y when accumulate) for n rows. */
+static void linear(const llama_linear *l, const float *x, int n, float *y,
+                   int accumulate) {
+    if (n == 1 && llama_gemv_ready(&l->g))
+        llama_gemv_run(&l->g, x, y, accumulate);
+    else
+        vlm_linear_ex(l->w, NULL, x, n, y, VLM_ACT_NONE, accumulate);
 }
 
 static int load_layer(const st_checkpoint *ck, const char *prefix, int l,
@@ -147,7 +178,7 @@ static int load_embeddings(const st_checkpoint *ck, const char *prefix,
     if (rc) return rc;
     if ((rc = load_vector(ck, p, "norm.weight", c->dim, &m->final_norm, err)))
         return rc;
-    if (c->tie_embeddings) return vlm_weight_create(m->embed, prec, &m->lm_head, err);
+    if (c->tie_embeddings) return linear_create(m->embed, prec, &m->lm_head, err);
     return load_linear(ck, prefix, "lm_head.weight", c->vocab_size, c->dim,
                        prec, &m->lm_head, err);
 }
@@ -183,14 +214,13 @@ void llama_destroy(llama_model *m) {
         llama_layer *L = &m->layers[l];
         free(L->attn_norm);
         free(L->ffn_norm);
-        vlm_weight *ws[] = {L->wq, L->wk, L->wv, L->wo, L->w_gate, L->w_up,
-                            L->w_down};
-        for (size_t i = 0; i < sizeof ws / sizeof *ws; i++)
-            if (ws[i]) vlm_weight_destroy(ws[i]);
+        llama_linear *ls[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate,
+                              &L->w_up, &L->w_down};
+        for (size_t i = 0; i < sizeof ls / sizeof *ls; i++) linear_destroy(ls[i]);
     }
     free(m->layers);
     free(m->final_norm);
-    if (m->lm_head) vlm_weight_destroy(m->lm_head);
+    linear_destroy(&m->lm_head);
     free(m);
 }
 
@@ -379,23 +409,22 @@ static void layer_forward(llama_state *s, int l, int n, int pos0) {
     const int hs = c->dim / c->n_heads, kvd = kv_dim(c);
 
     rmsnorm(s->xb, s->x, L->attn_norm, n, c->dim, c->rms_eps);
-    vlm_linear(L->wq, NULL, s->xb, n, s->q);
-    vlm_linear(L->wk, NULL, s->xb, n, s->k);
-    vlm_linear(L->wv, NULL, s->xb, n, s->v);
+    linear(&L->wq, s->xb, n, s->q, 0);
+    linear(&L->wk, s->xb, n, s->k, 0);
+    linear(&L->wv, s->xb, n, s->v, 0);
     rope(s->q, n, c->n_heads, hs, pos0, c->rope_theta);
     rope(s->k, n, c->n_kv_heads, hs, pos0, c->rope_theta);
     const size_t at = ((size_t)l * s->max_seq + pos0) * kvd;
     memcpy(s->key_cache + at, s->k, sizeof(float) * n * kvd);
     memcpy(s->value_cache + at, s->v, sizeof(float) * n * kvd);
     attention(s, l, n, pos0);
-    /* x += o_proj(attn): the GEMM's fused residual add. */
-    vlm_linear_ex(L->wo, NULL, s->xb, n, s->x, VLM_ACT_NONE, 1);
+    linear(&L->wo, s->xb, n, s->x, 1); /* x += o_proj(attention) */
 
     rmsnorm(s->xb, s->x, L->ffn_norm, n, c->dim, c->rms_eps);
-    vlm_linear(L->w_gate, NULL, s->xb, n, s->hb);
-    vlm_linear(L->w_up, NULL, s->xb, n, s->hb2);
+    linear(&L->w_gate, s->xb, n, s->hb, 0);
+    linear(&L->w_up, s->xb, n, s->hb2, 0);
     swiglu(s->hb, s->hb2, (size_t)n * c->hidden_dim);
-    vlm_linear_ex(L->w_down, NULL, s->hb, n, s->x, VLM_ACT_NONE, 1);
+    linear(&L->w_down, s->hb, n, s->x, 1); /* x += mlp */
 }
 
 /* Final norm + lm_head on the requested rows only (the vocab GEMM is the
@@ -418,7 +447,7 @@ static int project_rows(llama_state *s, int n, const int *rows, int n_rows,
         rmsnorm(sel + (size_t)r * c->dim, s->x + (size_t)rows[r] * c->dim,
                 s->m->final_norm, 1, c->dim, c->rms_eps);
     }
-    vlm_linear(s->m->lm_head, NULL, sel, n_rows, logits);
+    linear(&s->m->lm_head, sel, n_rows, logits, 0);
     free(sel);
     return VLM_OK;
 }

@@ -82,12 +82,29 @@ static inline float bf16_to_f32(uint16_t b) {
     return f;
 }
 
-/* xb: x rounded to bf16 (for vdpbf16ps); x: the fp32 original (tails). */
-static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
-                      int n) {
+/* bf16 weights times fp32 x: widen each weight (a 16-bit shift) and FMA. */
+static float dot_bf16_widen(const uint16_t *w, const float *x, int n) {
     int j = 0;
     float s = 0;
+#if defined(__AVX512F__)
+    __m512 a0 = _mm512_setzero_ps();
+    for (; j + 16 <= n; j += 16) {
+        __m512i w32 =
+            _mm512_cvtepu16_epi32(_mm256_loadu_si256((const void *)(w + j)));
+        a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(w32, 16)),
+                             _mm512_loadu_ps(x + j), a0);
+    }
+    s = _mm512_reduce_add_ps(a0);
+#endif
+    for (; j < n; j++) s += bf16_to_f32(w[j]) * x[j];
+    return s;
+}
+
+/* bf16 weights times x rounded to bf16 (xb), 32 products per vdpbf16ps. */
+static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
+                      int n) {
 #if defined(__AVX512BF16__)
+    int j = 0;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     for (; j + 64 <= n; j += 64) {
         a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(w + j),
@@ -95,37 +112,30 @@ static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
         a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(w + j + 32),
                               (__m512bh)_mm512_loadu_si512(xb + j + 32));
     }
-    s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
-#elif defined(__AVX512F__)
-    (void)xb;
-    __m512 a0 = _mm512_setzero_ps();
-    for (; j + 16 <= n; j += 16) {
-        __m512i w32 = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const void *)(w + j)));
-        a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(w32, 16)),
-                             _mm512_loadu_ps(x + j), a0);
-    }
-    s = _mm512_reduce_add_ps(a0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    (void)x;
+    for (; j < n; j++) s += bf16_to_f32(w[j]) * bf16_to_f32(xb[j]);
+    return s;
 #else
     (void)xb;
+    return dot_bf16_widen(w, x, n);
 #endif
-    for (; j < n; j++) s += bf16_to_f32(w[j]) * x[j];
-    return s;
 }
 
 void llama_gemv_run(const llama_gemv *g, const float *x, float *y,
                     int accumulate) {
-    uint16_t *xb = NULL;
-    if (g->bf16) {
-        xb = malloc(sizeof(uint16_t) * (size_t)g->in);
-        for (int j = 0; xb && j < g->in; j++) xb[j] = st_f32_to_bf16(x[j]);
-        if (!xb) abort(); /* a few KB: failure means the heap is gone */
-    }
-    const int nt = g->out >= 256 ? vlm_get_threads() : 1;
-#pragma omp parallel for schedule(static) num_threads(nt > 0 ? nt : 1)
+    /* x rounded to bf16 once per call; without memory for it, the widening
+     * kernel gives the same product in fp32. */
+    uint16_t *xb = g->bf16 ? malloc(sizeof(uint16_t) * (size_t)g->in) : NULL;
+    for (int j = 0; xb && j < g->in; j++) xb[j] = st_f32_to_bf16(x[j]);
+    int nt = g->out >= 256 ? vlm_get_threads() : 1;
+    if (nt <= 0) nt = 1;
+#pragma omp parallel for schedule(static) num_threads(nt)
     for (int r = 0; r < g->out; r++) {
         const size_t off = (size_t)r * g->in;
-        const float d = g->bf16 ? dot_bf16(g->bf16 + off, xb, x, g->in)
-                                : dot_f32(g->f32 + off, x, g->in);
+        const float d = !g->bf16 ? dot_f32(g->f32 + off, x, g->in)
+                        : xb     ? dot_bf16(g->bf16 + off, xb, x, g->in)
+                                 : dot_bf16_widen(g->bf16 + off, x, g->in);
         y[r] = accumulate ? y[r] + d : d;
     }
     free(xb);
