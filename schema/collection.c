@@ -86,6 +86,19 @@ void coll_column_text(sqlite3_stmt *st, int i, char *dst, size_t size) {
     snprintf(dst, size, "%s", s ? (const char *)s : "");
 }
 
+bool coll_push_id(int64_t **arr, size_t *n, size_t *cap, int64_t v) {
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 256;
+        int64_t *grown = realloc(*arr, grown_cap * sizeof **arr);
+        if (!grown)
+            return false;
+        *arr = grown;
+        *cap = grown_cap;
+    }
+    (*arr)[(*n)++] = v;
+    return true;
+}
+
 int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
                 void *ud, char *err) {
     /* Outside a batch, BEGIN IMMEDIATE takes the write lock up front so
@@ -488,19 +501,12 @@ static int read_changes(collection *c, int64_t since, int64_t **ids,
         return VLM_EIO;
     sqlite3_bind_int64(st, 1, since);
     size_t cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *grown = realloc(*ids, cap * sizeof **ids);
-            if (!grown) {
-                sqlite3_reset(st);
-                vlm_set_err(err, "out of memory reading the change log");
-                return VLM_ENOMEM;
-            }
-            *ids = grown;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (!coll_push_id(ids, n, &cap, sqlite3_column_int64(st, 0))) {
+            sqlite3_reset(st);
+            vlm_set_err(err, "out of memory reading the change log");
+            return VLM_ENOMEM;
         }
-        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-    }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? VLM_OK
                              : coll_sqlite_err(c, rc, "change log", err);

@@ -319,16 +319,9 @@ static int delete_op(collection *c, void *ud, char *err) {
     size_t n = 0, cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         a->n_deleted++;
-        if (!sqlite3_column_int(st, 1))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            int64_t *grown = realloc(ids, cap * sizeof *ids);
-            if (!grown)
-                break;
-            ids = grown;
-        }
-        ids[n++] = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_int(st, 1) &&
+            !coll_push_id(&ids, &n, &cap, sqlite3_column_int64(st, 0)))
+            break;
     }
     sqlite3_reset(st);
     int status = rc == SQLITE_DONE ? VLM_OK
@@ -405,16 +398,9 @@ int collection_ids_under(collection *c, const char *prefix, int64_t **ids,
     if (rc != VLM_OK)
         return rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 256;
-            int64_t *grown = realloc(*ids, cap * sizeof **ids);
-            if (!grown)
-                break;
-            *ids = grown;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (!coll_push_id(ids, n, &cap, sqlite3_column_int64(st, 0)))
+            break;
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
         return VLM_OK;

@@ -43,6 +43,9 @@ void coll_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Copies column i (NULL -> "") into dst[size]. */
 void coll_column_text(sqlite3_stmt *st, int i, char *dst, size_t size);
 
+/* Appends v to a growable malloc'ed array; false when out of memory. */
+bool coll_push_id(int64_t **arr, size_t *n, size_t *cap, int64_t v);
+
 /* Records that image `id`'s embedding changed: bumps meta.generation and
  * appends to the change log.  Call inside the caller's transaction. */
 int coll_embedding_changed(collection *c, int64_t id, char *err);

@@ -171,9 +171,12 @@ static int write_safetensors(const llava_bench_shape *s, const char *path,
     decoder_specs(s, &l);
     json_object *h = header(&l);
     const char *js = json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN);
-    const uint64_t hl = strlen(js);
+    /* pad the header with spaces to a multiple of 8, as the Python writer
+     * does, so tensor data is aligned in the mapping */
+    const uint64_t len = strlen(js), hl = (len + 7) & ~(uint64_t)7;
     FILE *f = fopen(path, "wb");
-    int rc = !f || fwrite(&hl, 8, 1, f) != 1 || fwrite(js, 1, hl, f) != hl ||
+    int rc = !f || fwrite(&hl, 8, 1, f) != 1 || fwrite(js, 1, len, f) != len ||
+             fwrite("        ", 1, hl - len, f) != hl - len ||
              write_tensors(&l, f, seed);
     if (f && fclose(f)) rc = 1;
     json_object_put(h);

@@ -74,51 +74,42 @@ void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
 {
 #pragma omp parallel for schedule(static) if (rows >= 16)
     for (int r = 0; r < rows; r++) {
-        const float *xr = x + (size_t)r * n;
+        const float *restrict xr = x + (size_t)r * n;
         float *yr = y + (size_t)r * n;
         float mean = 0, var = 0;
+#pragma omp simd reduction(+ : mean)
         for (int i = 0; i < n; i++) mean += xr[i];
         mean /= (float)n;
+#pragma omp simd reduction(+ : var)
         for (int i = 0; i < n; i++) var += (xr[i] - mean) * (xr[i] - mean);
         float inv = 1.0f / sqrtf(var / (float)n + eps);
+#pragma omp simd
         for (int i = 0; i < n; i++) yr[i] = (xr[i] - mean) * inv * w[i] + b[i];
     }
 }
 
 /* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided
- * by W.  K is transposed into kt[d][T] so both inner loops are unit-stride
- * axpys that vectorise without reassociating sums. */
+ * by W, through two small GEMMs and a row softmax in s[T][T]. */
 static void attend_head(const float *q, const float *k, const float *v,
-                        float *o, int T, int W, int d, int causal, float *kt,
-                        float *s)
+                        float *o, int T, int W, int d, int causal, float *s)
 {
-    const float scale = 1.0f / sqrtf((float)d);
-    for (int j = 0; j < T; j++)
-        for (int c = 0; c < d; c++) kt[(size_t)c * T + j] = k[(size_t)j * W + c];
+    vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, W, k, W, 0.0f, s, T);
     for (int i = 0; i < T; i++) {
+        float *restrict si = s + (size_t)i * T;
         int n = causal ? i + 1 : T;
-        const float *qi = q + (size_t)i * W;
-        for (int j = 0; j < n; j++) s[j] = 0;
-        for (int c = 0; c < d; c++) {
-            float qc = qi[c] * scale;
-            const float *kr = kt + (size_t)c * T;
-            for (int j = 0; j < n; j++) s[j] += qc * kr[j];
-        }
-        float mx = s[0], sum = 0;
-        for (int j = 1; j < n; j++) mx = s[j] > mx ? s[j] : mx;
+        float mx = si[0], sum = 0;
+#pragma omp simd reduction(max : mx)
+        for (int j = 1; j < n; j++) mx = si[j] > mx ? si[j] : mx;
         for (int j = 0; j < n; j++) {
-            s[j] = expf(s[j] - mx);
-            sum += s[j];
+            si[j] = expf(si[j] - mx);
+            sum += si[j];
         }
         float inv = 1.0f / sum;
-        float *oi = o + (size_t)i * W;
-        for (int c = 0; c < d; c++) oi[c] = 0;
-        for (int j = 0; j < n; j++) {
-            float p = s[j] * inv;
-            const float *vj = v + (size_t)j * W;
-            for (int c = 0; c < d; c++) oi[c] += p * vj[c];
-        }
+#pragma omp simd
+        for (int j = 0; j < n; j++) si[j] *= inv;
+        for (int j = n; j < T; j++) si[j] = 0; /* masked (future) tokens */
     }
+    vlm_gemm_small(0, T, d, T, 1.0f, s, T, v, W, 0.0f, o, W);
 }
 
 static void attention(const float *q, const float *k, const float *v, float *o,
@@ -128,17 +119,15 @@ static void attention(const float *q, const float *k, const float *v, float *o,
     int d = W / heads;
 #pragma omp parallel
     {
-        float *kt = malloc((size_t)d * max_len * sizeof(float));
-        float *s = malloc((size_t)max_len * sizeof(float));
-        if (!kt || !s) abort();
+        float *s = malloc((size_t)max_len * max_len * sizeof(float));
+        if (!s) abort();
 #pragma omp for schedule(dynamic)
         for (int t = 0; t < nseq * heads; t++) {
             int sq = t / heads, h = t % heads;
             size_t off = seq_start[sq] * W + (size_t)h * d;
             attend_head(q + off, k + off, v + off, o + off, seq_len[sq], W, d,
-                        causal, kt, s);
+                        causal, s);
         }
-        free(kt);
         free(s);
     }
 }

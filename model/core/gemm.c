@@ -242,6 +242,17 @@ static void blas_linear(const vlm_weight *w, const float *bias, const float *x,
     }
 }
 
+void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
+                    const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc)
+{
+    /* OpenBLAS must be single-threaded before a parallel loop calls this;
+     * vlm_set_threads does that (idempotent, so racing threads agree). */
+    if (g_threads == 0) vlm_set_threads(0);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,
                    int M, float *y, vlm_act act, int accumulate)
 {

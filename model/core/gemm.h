@@ -54,6 +54,14 @@ void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,
 /* Applies act in place to n floats (the unfused fallback; also for tests). */
 void vlm_act_apply(vlm_act act, float *x, size_t n);
 
+/* C[M,N] = alpha * A[M,K] * B (B is [K,N]; with trans_b B is [N,K] used
+ * transposed) + beta * C, row-major with leading dimensions.  For the small
+ * per-head products of attention: always single-threaded, so it can be
+ * called from inside parallel loops. */
+void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
+                    const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc);
+
 /* Which backend runs GEMMs of this precision: "openblas", "onednn". */
 const char *vlm_gemm_backend(vlm_precision prec);
 

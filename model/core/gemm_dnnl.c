@@ -45,13 +45,14 @@ static dnnl_stream_t stream_get(void)
     return t_stream;
 }
 
+#pragma omp declare simd
 static inline uint16_t f32_to_bf16(float f)
 {
     uint32_t b;
     memcpy(&b, &f, 4);
-    if ((b & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((b >> 16) | 64); /* NaN */
-    b += 0x7fffu + ((b >> 16) & 1u); /* round to nearest even */
-    return (uint16_t)(b >> 16);
+    uint32_t r = b + 0x7fffu + ((b >> 16) & 1u); /* round to nearest even */
+    /* branch-free so it vectorises: NaN stays a (quiet) NaN */
+    return (uint16_t)(((b & 0x7fffffffu) > 0x7f800000u ? (b | 0x400000u) : r) >> 16);
 }
 
 static const uint16_t *to_bf16(const float *x, size_t n)
@@ -63,7 +64,7 @@ static const uint16_t *to_bf16(const float *x, size_t n)
         t_src16_cap = n;
     }
     uint16_t *d = t_src16;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) d[i] = f32_to_bf16(x[i]);
     return d;
 }
