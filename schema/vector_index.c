@@ -32,6 +32,7 @@ struct vector_index {
     int dims;
     int64_t threshold;
     int nprobe_opt;      /* 0 = default per nlist */
+    int nlist_opt;       /* 0 = choose_nlist() */
     bool mmapped;        /* IVF lists mapped read-only from the file */
     int64_t file_generation; /* generation of the file on disk, -1 = none */
     int64_t trained_on;
@@ -143,7 +144,7 @@ static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
     *gen = counts.generation;
     int64_t n = counts.embeddings;
     bool ivf = vi->threshold > 0 && n >= vi->threshold;
-    int nlist = ivf ? choose_nlist(n) : 0;
+    int nlist = !ivf ? 0 : vi->nlist_opt > 0 ? vi->nlist_opt : choose_nlist(n);
     char desc[32];
     snprintf(desc, sizeof desc, ivf ? "IVF%d,Flat" : "IDMap2,Flat", nlist);
     build_ctx b = {.dims = vi->dims, .err = err};
@@ -359,6 +360,7 @@ int vector_index_open(collection *c, const vector_index_options *opts,
     vi->threshold = o->approx_threshold ? o->approx_threshold
                                         : VECTOR_INDEX_APPROX_THRESHOLD;
     vi->nprobe_opt = o->nprobe;
+    vi->nlist_opt = o->nlist;
     vi->file_generation = -1;
     rc = try_load(vi, err);
     if (rc == VLM_OK)

@@ -54,6 +54,7 @@ typedef struct {
     int64_t approx_threshold; /* 0 = VECTOR_INDEX_APPROX_THRESHOLD;
                                  <0 = always exact */
     int nprobe;               /* IVF lists probed per query; 0 = default */
+    int nlist;                /* IVF lists at (re)build; 0 = automatic */
     bool save_after_rebuild;  /* write the file when open() had to rebuild */
 } vector_index_options;
 

@@ -9,7 +9,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 
 def key(r):
     size = r.get("batch", r.get("tokens", ""))
-    return (r["arch"], r["test"], r.get("prec", ""), r.get("threads", ""), size)
+    return (r["arch"], r["test"], r.get("prec", r.get("parts", "")), r.get("threads", ""), size)
 
 
 c = {key(r): r for r in rows if r["impl"] == "c"}

@@ -6,7 +6,10 @@
  *                                          measure both index kinds
  *   bench_vector_index --search-once DIR   open + one query + print, as a
  *                                          one-shot `vlmsearch` would
- * options: --dims D (512)  --uniform (no cluster structure)  --queries Q (100)
+ * options: --dims D (512)  --queries Q (100)
+ *          --rank R   low-rank model (R latent dims, decaying spectrum)
+ *          --nlist L  force the IVF list count (default: automatic)
+ *          --uniform  i.i.d. random unit vectors (no structure at all)
  *
  * Synthetic vectors: unit-normalised (center + sigma * noise), a few hundred
  * per center, so that neighbours exist as in real photo collections
@@ -27,6 +30,7 @@
 static int dims = 512;
 static bool uniform;
 static int n_queries = 100;
+static int nlist_opt; /* --nlist L: force the IVF list count */
 static char err[VLM_ERR_MAX];
 
 static double now_s(void) {
@@ -64,9 +68,30 @@ static void normalise(float *v) {
 
 static float *centers;
 static int n_centers;
+static int rank;          /* --rank R: low-rank model instead of clusters */
+static float *basis;      /* rank x dims, random unit rows */
 
-/* One synthetic vector: around a random center (cos ~ 0.7) or uniform. */
+/* Low-rank model: real CLIP embeddings have a small intrinsic dimension
+ * and a decaying spectrum; v = sum_i z_i b_i / sqrt(i+1) + small noise. */
+static void synth_low_rank(float *v) {
+    for (int j = 0; j < dims; j++)
+        v[j] = 0.3f / sqrtf((float)dims) * gauss(); /* 0.3 isotropic noise */
+    for (int i = 0; i < rank; i++) {
+        float z = gauss() / sqrtf((float)i + 1) * 1.5f;
+        const float *b = basis + (size_t)i * dims;
+        for (int j = 0; j < dims; j++)
+            v[j] += z * b[j];
+    }
+    normalise(v);
+}
+
+/* One synthetic vector: around a random center (cos ~ 0.7), low-rank, or
+ * uniform. */
 static void synth(float *v) {
+    if (rank > 0) {
+        synth_low_rank(v);
+        return;
+    }
     const float *c = uniform ? NULL : centers + (next_u64() % n_centers) * dims;
     float sigma = 1.0f / sqrtf((float)dims);
     for (int i = 0; i < dims; i++)
@@ -75,6 +100,14 @@ static void synth(float *v) {
 }
 
 static void make_centers(int64_t n) {
+    if (rank > 0) {
+        basis = malloc((size_t)rank * dims * sizeof *basis);
+        for (int i = 0; i < rank; i++) {
+            for (int j = 0; j < dims; j++)
+                basis[(size_t)i * dims + j] = gauss();
+            normalise(basis + (size_t)i * dims);
+        }
+    }
     n_centers = (int)(n / 200 > 10 ? n / 200 : 10);
     centers = malloc((size_t)n_centers * dims * sizeof *centers);
     for (int i = 0; i < n_centers; i++) {
@@ -132,7 +165,7 @@ static void fill(collection *c, int64_t n) {
 static vector_index *open_vi(collection *c, const char *label,
                              int64_t threshold, int nprobe, bool save) {
     vector_index_options o = {.approx_threshold = threshold, .nprobe = nprobe,
-                              .save_after_rebuild = save};
+                              .nlist = nlist_opt, .save_after_rebuild = save};
     vector_index *vi = NULL;
     double t0 = now_s();
     if (vector_index_open(c, &o, &vi, err) != VLM_OK)
@@ -202,7 +235,7 @@ static void run(const char *dir, int64_t n) {
     printf("ivf_default_recall10 %.4f\n", recall(truth, got));
     printf("ivf_file_bytes %lld\n", file_size(dir, VECTOR_INDEX_FILE_NAME));
     vector_index_close(vi);
-    for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 4;
+    for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 2;
          p *= 2) {
         char label[32];
         snprintf(label, sizeof label, "ivf_load_nprobe%d", p);
@@ -251,6 +284,10 @@ int main(int argc, char **argv) {
             dims = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
             n_queries = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--nlist") && i + 1 < argc)
+            nlist_opt = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--rank") && i + 1 < argc)
+            rank = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--uniform"))
             uniform = true;
         else if (!strcmp(argv[i], "--search-once") && i + 1 < argc) {
@@ -260,7 +297,7 @@ int main(int argc, char **argv) {
             break;
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: %s [--dims D] [--uniform] [--queries Q] DIR N\n"
+        fprintf(stderr, "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] DIR N\n"
                         "       %s --search-once DIR\n", argv[0], argv[0]);
         return 2;
     }

@@ -24,8 +24,10 @@ enum { CLIP_PART_TEXT = 1, CLIP_PART_VISION = 2, CLIP_PART_ALL = 3 };
 
 typedef struct clip_options {
     int parts;               /* CLIP_PART_* */
-    vlm_precision precision; /* F32 (default) or BF16 */
-    int threads;             /* 0 = all cores */
+    vlm_precision precision; /* F32 (default: weights used in place),
+                                F32_PACKED or BF16 (oneDNN, packed copies;
+                                faster) */
+    int threads;             /* 0 = all cores; sets vlm_set_threads() */
     const char *tokenizer_dir; /* NULL = the checkpoint folder itself */
 } clip_options;
 

@@ -11,11 +11,47 @@
 
 static void block_free(clip_block *b)
 {
-    vlm_weight *w[] = {b->q, b->k, b->v, b->o, b->fc1, b->fc2};
-    float *f[] = {b->q_b, b->k_b, b->v_b, b->o_b, b->fc1_b, b->fc2_b,
+    vlm_weight *w[] = {b->q, b->k, b->v, b->qkv, b->o, b->fc1, b->fc2};
+    float *f[] = {b->q_b, b->k_b, b->v_b, b->qkv_b, b->o_b, b->fc1_b, b->fc2_b,
                   b->ln1_w, b->ln1_b, b->ln2_w, b->ln2_b};
     for (size_t i = 0; i < sizeof w / sizeof *w; i++) vlm_weight_destroy(w[i]);
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) free(f[i]);
+}
+
+/* q_proj, k_proj, v_proj stacked into one [3W, W] weight and [3W] bias. */
+static int load_qkv(clip_block *b, const st_checkpoint *ck, const char *pre,
+                    int W, vlm_precision prec, char *err)
+{
+    static const char *names[3] = {"q_proj", "k_proj", "v_proj"};
+    size_t ww = (size_t)W * W;
+    float *stack = malloc(3 * ww * sizeof(float));
+    b->qkv_b = malloc(3 * (size_t)W * sizeof(float));
+    if (!stack || !b->qkv_b) {
+        free(stack);
+        return VLM_ENOMEM;
+    }
+    int rc = VLM_OK;
+    for (int i = 0; i < 3 && !rc; i++) {
+        char name[640];
+        float *part;
+        snprintf(name, sizeof name, "%s%s.weight", pre, names[i]);
+        int64_t shape[2] = {W, W};
+        rc = clip_load_f32(ck, name, 2, shape, &part, err);
+        if (rc) break;
+        memcpy(stack + i * ww, part, ww * sizeof(float));
+        free(part);
+        snprintf(name, sizeof name, "%s%s.bias", pre, names[i]);
+        rc = clip_load_vec(ck, name, W, &part, err);
+        if (rc) break;
+        memcpy(b->qkv_b + (size_t)i * W, part, (size_t)W * sizeof(float));
+        free(part);
+    }
+    st_tensor t = {.name = "qkv", .dtype = ST_F32, .ndim = 2,
+                   .shape = {3 * (int64_t)W, W}, .numel = 3 * (int64_t)ww,
+                   .data = stack, .nbytes = 3 * ww * sizeof(float)};
+    if (!rc) rc = vlm_weight_create(&t, prec, &b->qkv, err);
+    free(stack); /* packed precisions keep their own copy */
+    return rc;
 }
 
 static int block_load(clip_block *b, const st_checkpoint *ck, const char *pre,
@@ -28,9 +64,14 @@ static int block_load(clip_block *b, const st_checkpoint *ck, const char *pre,
     if ((rc = clip_load_linear(ck, p, o, i, prec, &b->field, &b->field##_b,   \
                                err)))                                         \
         return rc;
-    LIN(q, "self_attn.q_proj.", W, W)
-    LIN(k, "self_attn.k_proj.", W, W)
-    LIN(v, "self_attn.v_proj.", W, W)
+    snprintf(p, sizeof p, "%sself_attn.", pre);
+    if (prec != VLM_PREC_F32) { /* packed weights are copies anyway: stack */
+        if ((rc = load_qkv(b, ck, p, W, prec, err))) return rc;
+    } else {
+        LIN(q, "self_attn.q_proj.", W, W)
+        LIN(k, "self_attn.k_proj.", W, W)
+        LIN(v, "self_attn.v_proj.", W, W)
+    }
     LIN(o, "self_attn.out_proj.", W, W)
     LIN(fc1, "mlp.fc1.", I, W)
     LIN(fc2, "mlp.fc2.", W, I)
@@ -91,9 +132,10 @@ void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
 /* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided
  * by W, through two small GEMMs and a row softmax in s[T][T]. */
 static void attend_head(const float *q, const float *k, const float *v,
-                        float *o, int T, int W, int d, int causal, float *s)
+                        int ld, float *o, int T, int W, int d, int causal,
+                        float *s)
 {
-    vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, W, k, W, 0.0f, s, T);
+    vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, ld, k, ld, 0.0f, s, T);
     for (int i = 0; i < T; i++) {
         float *restrict si = s + (size_t)i * T;
         int n = causal ? i + 1 : T;
@@ -109,12 +151,13 @@ static void attend_head(const float *q, const float *k, const float *v,
         for (int j = 0; j < n; j++) si[j] *= inv;
         for (int j = n; j < T; j++) si[j] = 0; /* masked (future) tokens */
     }
-    vlm_gemm_small(0, T, d, T, 1.0f, s, T, v, W, 0.0f, o, W);
+    vlm_gemm_small(0, T, d, T, 1.0f, s, T, v, ld, 0.0f, o, W);
 }
 
-static void attention(const float *q, const float *k, const float *v, float *o,
-                      const int *seq_len, const size_t *seq_start, int nseq,
-                      int W, int heads, int max_len, int causal)
+/* q, k, v rows have stride ld (W, or 3W when they share a fused buffer). */
+static void attention(const float *q, const float *k, const float *v, int ld,
+                      float *o, const int *seq_len, const size_t *seq_start,
+                      int nseq, int W, int heads, int max_len, int causal)
 {
     int d = W / heads;
 #pragma omp parallel
@@ -124,8 +167,9 @@ static void attention(const float *q, const float *k, const float *v, float *o,
 #pragma omp for schedule(dynamic)
         for (int t = 0; t < nseq * heads; t++) {
             int sq = t / heads, h = t % heads;
-            size_t off = seq_start[sq] * W + (size_t)h * d;
-            attend_head(q + off, k + off, v + off, o + off, seq_len[sq], W, d,
+            size_t in = seq_start[sq] * ld + (size_t)h * d,
+                   out = seq_start[sq] * W + (size_t)h * d;
+            attend_head(q + in, k + in, v + in, ld, o + out, seq_len[sq], W, d,
                         causal, s);
         }
         free(s);
@@ -133,24 +177,23 @@ static void attention(const float *q, const float *k, const float *v, float *o,
 }
 
 typedef struct work {
-    float *h, *q, *k, *v, *a, *m;
+    float *h, *qkv, *a, *m; /* qkv: [M, 3W] fused, or q | k | v [M, W] each */
     size_t *start;
 } work;
 
 static void work_free(work *w)
 {
-    free(w->h); free(w->q); free(w->k); free(w->v); free(w->a); free(w->m);
+    free(w->h); free(w->qkv); free(w->a); free(w->m);
     free(w->start);
 }
 
 static int work_alloc(work *w, size_t M, int W, int I, int nseq)
 {
     size_t mw = M * W * sizeof(float);
-    w->h = malloc(mw); w->q = malloc(mw); w->k = malloc(mw);
-    w->v = malloc(mw); w->a = malloc(mw);
+    w->h = malloc(mw); w->qkv = malloc(3 * mw); w->a = malloc(mw);
     w->m = malloc(M * I * sizeof(float));
     w->start = malloc((size_t)nseq * sizeof(size_t));
-    return w->h && w->q && w->k && w->v && w->a && w->m && w->start;
+    return w->h && w->qkv && w->a && w->m && w->start;
 }
 
 static void block_forward(const clip_block *b, const clip_tower_config *c,
@@ -159,10 +202,21 @@ static void block_forward(const clip_block *b, const clip_tower_config *c,
 {
     int W = c->hidden_size;
     clip_layer_norm(x, w->h, M, W, b->ln1_w, b->ln1_b, c->layer_norm_eps);
-    vlm_linear(b->q, b->q_b, w->h, M, w->q);
-    vlm_linear(b->k, b->k_b, w->h, M, w->k);
-    vlm_linear(b->v, b->v_b, w->h, M, w->v);
-    attention(w->q, w->k, w->v, w->a, seq_len, w->start, nseq, W, c->num_heads,
+    const float *q = w->qkv, *k, *v;
+    int ld = W;
+    if (b->qkv) { /* one GEMM, q|k|v side by side in each row */
+        vlm_linear(b->qkv, b->qkv_b, w->h, M, w->qkv);
+        k = q + W;
+        v = q + 2 * W;
+        ld = 3 * W;
+    } else {
+        k = q + (size_t)M * W;
+        v = k + (size_t)M * W;
+        vlm_linear(b->q, b->q_b, w->h, M, (float *)q);
+        vlm_linear(b->k, b->k_b, w->h, M, (float *)k);
+        vlm_linear(b->v, b->v_b, w->h, M, (float *)v);
+    }
+    attention(q, k, v, ld, w->a, seq_len, w->start, nseq, W, c->num_heads,
               max_len, causal);
     vlm_linear_ex(b->o, b->o_b, w->a, M, x, VLM_ACT_NONE, 1);
     clip_layer_norm(x, w->h, M, W, b->ln2_w, b->ln2_b, c->layer_norm_eps);

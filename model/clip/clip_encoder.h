@@ -17,8 +17,10 @@
 #include "model/weights/safetensors.h"
 
 typedef struct clip_block {
-    vlm_weight *q, *k, *v, *o, *fc1, *fc2;
-    float *q_b, *k_b, *v_b, *o_b, *fc1_b, *fc2_b;
+    /* q/k/v separately (fp32: in place from the mapping), or stacked in one
+     * [3W, W] qkv weight (packed precisions, which copy anyway) */
+    vlm_weight *q, *k, *v, *qkv, *o, *fc1, *fc2;
+    float *q_b, *k_b, *v_b, *qkv_b, *o_b, *fc1_b, *fc2_b;
     float *ln1_w, *ln1_b, *ln2_w, *ln2_b;
 } clip_block;
 

@@ -192,6 +192,7 @@ int clip_encode_images(clip_model *m, const float *pixels, int n,
         vlm_set_err(err, "%s: the vision tower was not loaded", m->name);
         return VLM_EINVAL;
     }
+    if (n <= 0) return n == 0 ? VLM_OK : VLM_EINVAL;
     int W = m->cfg.vision.hidden_size;
     float *pool = pooled ? pooled : malloc((size_t)n * W * sizeof(float));
     if (!pool) return VLM_ENOMEM;
@@ -209,6 +210,7 @@ int clip_encode_text_ids(clip_model *m, const int32_t *ids, int n,
         vlm_set_err(err, "%s: the text tower was not loaded", m->name);
         return VLM_EINVAL;
     }
+    if (n <= 0) return n == 0 ? VLM_OK : VLM_EINVAL;
     int W = m->cfg.text.hidden_size;
     float *pool = pooled ? pooled : malloc((size_t)n * W * sizeof(float));
     if (!pool) return VLM_ENOMEM;

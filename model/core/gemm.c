@@ -129,11 +129,9 @@ int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
     w->prec = prec;
     int rc = weight_load_f32(w, t, err);
 #ifdef VLM_HAVE_DNNL
-    if (rc == VLM_OK && prec == VLM_PREC_F32 && getenv("VLM_F32_DNNL"))
-        rc = gemm_dnnl_weight_create(w->f32, w->out, w->in, 0, 1, &w->dnnl, err);
-    else if (rc == VLM_OK && prec != VLM_PREC_F32) {
+    if (rc == VLM_OK && prec != VLM_PREC_F32) {
         rc = gemm_dnnl_weight_create(w->f32, w->out, w->in,
-                                     prec == VLM_PREC_BF16, 0, &w->dnnl, err);
+                                     prec == VLM_PREC_BF16, &w->dnnl, err);
         if (rc == VLM_OK) { /* oneDNN keeps its own packed copy */
             free(w->owned);
             w->owned = NULL;

@@ -144,7 +144,7 @@ static int pack_weights(dnnl_weight *dw, const float *w, char *err)
 }
 
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,
-                            int plain, dnnl_weight **out_dw, char *err)
+                            dnnl_weight **out_dw, char *err)
 {
     pthread_once(&g_once, engine_init);
     *out_dw = NULL;
@@ -158,19 +158,6 @@ int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,
     dw->in = in;
     dw->bf16 = bf16;
     pthread_mutex_init(&dw->lock, NULL);
-    if (plain) { /* fp32 used in place, [out][in] = a K x N matrix "ba" */
-        md_plain(&dw->wmd, in, out, dnnl_f32, dnnl_ba);
-        dnnl_primitive_desc_t pd;
-        if (dnnl_memory_create(&dw->wmem, &dw->wmd, g_engine, (void *)w) ||
-            matmul_pd(dw, 128, 1, VLM_ACT_NONE, 0, &dw->wmd, &pd)) {
-            vlm_set_err(err, "oneDNN has no f32 matmul for a %dx%d weight", out, in);
-            gemm_dnnl_weight_destroy(dw);
-            return VLM_EUNSUPPORTED;
-        }
-        dnnl_primitive_desc_destroy(pd);
-        *out_dw = dw;
-        return VLM_OK;
-    }
     /* Let oneDNN choose the weight layout for a typical batch (M = 128);
      * every later M reuses that layout. */
     dnnl_primitive_desc_t pd;

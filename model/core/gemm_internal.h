@@ -18,10 +18,9 @@ struct vlm_weight {
 };
 
 #ifdef VLM_HAVE_DNNL
-/* Takes the fp32 weights [out][in]: packs them (bf16 or fp32) for oneDNN,
- * or with plain != 0 (fp32 only) uses them in place, so w must outlive dw. */
+/* Takes the fp32 weights [out][in], packs them (bf16 or fp32) for oneDNN. */
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,
-                            int plain, dnnl_weight **dw, char *err);
+                            dnnl_weight **dw, char *err);
 void gemm_dnnl_weight_destroy(dnnl_weight *dw);
 void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x,
                       int M, float *y, vlm_act act, int accumulate);

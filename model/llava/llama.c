@@ -381,6 +381,7 @@ static void attention(llama_state *s, int l, int n, int pos0) {
             for (int t = 0; t < len; t++) {
                 const float *k = kc + (size_t)t * kvd + kvo;
                 float d = 0;
+#pragma omp simd reduction(+ : d)
                 for (int j = 0; j < hs; j++) d += q[j] * k[j];
                 att[t] = d * scale;
                 if (att[t] > mx) mx = att[t];
@@ -392,6 +393,7 @@ static void attention(llama_state *s, int l, int n, int pos0) {
             for (int t = 0; t < len; t++) {
                 const float *v = vc + (size_t)t * kvd + kvo;
                 const float a = att[t] / sum;
+#pragma omp simd
                 for (int j = 0; j < hs; j++) o[j] += a * v[j];
             }
         }

@@ -150,3 +150,19 @@ Test(clip_load, missing_folder)
     cr_expect_eq(rc, VLM_ENOTFOUND, "rc %d: %s", rc, err);
     cr_expect(strstr(err, "/nonexistent/clip/config.json") != NULL, "%s", err);
 }
+
+Test(clip_load, bad_inputs_are_errors)
+{
+    char dir[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
+    clip_model *m;
+    cr_assert_eq(clip_model_load(dir, NULL, &m, err), VLM_OK, "%s", err);
+    int32_t ids[CLIP_TEXT_CONTEXT] = {49406, 320, 99999, 49407};
+    float e[24];
+    cr_expect_eq(clip_encode_text_ids(m, ids, 1, e, NULL, err), VLM_EINVAL);
+    cr_expect(strstr(err, "99999") != NULL, "%s", err);
+    cr_expect_eq(clip_encode_text_ids(m, ids, 0, e, NULL, err), VLM_OK);
+    cr_expect_eq(clip_encode_images(m, NULL, 0, e, NULL, NULL, NULL, err), VLM_OK);
+    cr_expect_eq(clip_encode_images(m, NULL, -1, e, NULL, NULL, NULL, err), VLM_EINVAL);
+    clip_model_destroy(m);
+}
