@@ -17,6 +17,7 @@
 #include "query/captions.h"
 #include "query/rerank.h"
 #include "query/search.h"
+#include "indexer/dicomweb.h"
 #include "query/worklist.h"
 
 static const char usage[] =
@@ -34,6 +35,8 @@ static const char usage[] =
     "  -W, --worklist         DICOM: one row per study (max and top-3 mean of its\n"
     "                         slices), csv or --format jsonl; research triage,\n"
     "                         not a diagnosis\n"
+    "      --store-sr URL     with --worklist: write one Basic Text SR per study back\n"
+    "                         to the PACS (STOW-RS; explicit opt-in), --netrc FILE\n"
     "  -C, --collection DIR   -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N        --bf16   -q, --quiet\n";
 
@@ -43,6 +46,7 @@ typedef struct search_args {
     int format, null_sep, worklist;
     int rerank, captions, explain;
     const char *reranker;
+    dicomweb_opts sr;     /* --store-sr target */
 } search_args;
 
 static int parse_args(int argc, char **argv, search_args *a)
@@ -57,6 +61,9 @@ static int parse_args(int argc, char **argv, search_args *a)
         {"reranker", required_argument, 0, 'R'},
         {"captions", no_argument, 0, 'c'},
         {"explain", no_argument, 0, 'x'},
+        {"store-sr", required_argument, 0, 'S'},
+        {"netrc", required_argument, 0, 'N'},
+        {"ca-file", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
@@ -83,6 +90,9 @@ static int parse_args(int argc, char **argv, search_args *a)
         case 'R': a->reranker = optarg; break;
         case 'c': a->captions = 1; break;
         case 'x': a->explain = 1; break;
+        case 'S': a->sr.base_url = optarg; break;
+        case 'N': a->sr.netrc_file = optarg; break;
+        case 'A': a->sr.ca_file = optarg; break;
         case 'h': fputs(usage, stdout); exit(0);
         default: fputs(usage, stderr); return -1;
         }
@@ -126,6 +136,11 @@ static int print_worklist(const search_args *a, collection *c, clip_model *m,
                      i ? " + " : "", q->terms[i].value);
         worklist_context ctx = {text, clip_model_name(m), when};
         worklist_write(stdout, a->format == RESULT_JSONL, w, *n_rows, &ctx);
+        int stored = 0;
+        if (a->sr.base_url)
+            rc = worklist_store_sr(w, *n_rows, &ctx, &a->sr, &stored, err);
+        if (a->sr.base_url)
+            fprintf(stderr, "stored %d structured report(s) (UNVERIFIED) in the PACS\n", stored);
     }
     free(ids);
     free(scores);

@@ -48,6 +48,14 @@ typedef struct worklist_context {
     const char *time;   /* ISO 8601, when the list was made */
 } worklist_context;
 
+/* Explicit opt-in write-back: one Basic Text SR (VerificationFlag
+ * UNVERIFIED, "research triage, not a diagnosis") per study, stored with
+ * STOW-RS through the DICOMweb server `web` describes.  Returns the number
+ * stored in *n_stored; stops at the first failure. */
+struct dicomweb_opts;
+int worklist_store_sr(const worklist_study *s, int n, const worklist_context *ctx,
+                      const struct dicomweb_opts *web, int *n_stored, char *err);
+
 /* CSV (with header) or JSON lines. */
 void worklist_write(FILE *f, int jsonl, const worklist_study *s, int n,
                     const worklist_context *ctx);

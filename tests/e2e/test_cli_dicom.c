@@ -241,5 +241,17 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
     assert_no_phi("worklist", r.out, r.out_len);
     e2e_run_free(&r);
     assert_db_has_no_phi();
+
+    /* Opt-in write-back: one UNVERIFIED Basic Text SR per study. */
+    const char *sr[] = {"--collection", ws.coll, "--model", ws.model, "--worklist",
+                        "--store-sr", url, "--netrc", netrc, "nodular lung shadow", NULL};
+    r = e2e_exec("vlmsearch", sr);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "stored 2 structured report"), "%s", r.err);
+    e2e_run_free(&r);
+    const char *http = strstr(url, "http://");
+    cr_assert_eq(e2e_sh("curl -sf --netrc-file '%s' '%s/instances?Modality=SR' | grep -q UNVERIFIED || "
+                        "curl -sf --netrc-file '%s' '%s/instances?Modality=SR&includefield=0040A493' | grep -q UNVERIFIED",
+                        netrc, http, netrc, http), 0, "the PACS holds the SRs");
     e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
 }
