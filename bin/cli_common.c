@@ -41,6 +41,17 @@ void cli_error(const char *msg)
     fprintf(stderr, "error: %s\n", msg);
 }
 
+int cli_exit_code(int status, const char *err)
+{
+    if (status == VLM_EINTERRUPTED) {
+        fprintf(stderr, "%s\n", err);
+        return 130;
+    }
+    if (status)
+        cli_error(err);
+    return status ? EXIT_ERROR : 0;
+}
+
 int cli_collection_dir(const cli_common *o, char *buf, size_t n, char *err)
 {
     if (o->collection) {

@@ -62,6 +62,10 @@ void cli_progress_done(int quiet);
 /* "error: <msg>" to stderr. */
 void cli_error(const char *msg);
 
+/* Exit code for a library status: 0; 130 after Ctrl-C (message printed);
+ * EXIT_ERROR with "error: err" otherwise. */
+int cli_exit_code(int status, const char *err);
+
 
 /* getopt_long entries shared by every command (append to a command's own). */
 #define CLI_COMMON_LONGOPTS                                                   \

@@ -157,13 +157,7 @@ int cmd_caption(int argc, char **argv)
     } else {
         rc = caption_collection(&a, err);
     }
-    if (rc == VLM_EINTERRUPTED) {
-        fprintf(stderr, "%s\n", err);
-        return 130;
-    }
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return cli_exit_code(rc, err);
 }
 
 static void print_score(const llava_model *m, const caption_args *a,
@@ -213,7 +207,5 @@ int cmd_score(int argc, char **argv)
     llava_phrase_score_free(&s);
     img_rgb_free(&im);
     llava_destroy(m);
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return cli_exit_code(rc, err);
 }

@@ -170,13 +170,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
         print_summary(&sum);
     }
     session_close(&s);
-    if (rc == VLM_EINTERRUPTED) {
-        fprintf(stderr, "%s\n", err);
-        return 130;
-    }
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return cli_exit_code(rc, err);
 }
 
 int cmd_add(int argc, char **argv)
@@ -199,7 +193,12 @@ int cmd_update(int argc, char **argv)
     return run_indexer(&a, NULL, 0, 1);
 }
 
-int cmd_rm(int argc, char **argv)
+/* A command body that works on an open collection (and its index). */
+typedef int (*collection_body)(index_args *a, collection *c, vector_index *vi,
+                               char **paths, int n, char *err);
+
+/* Parses, opens, runs body, closes, and turns the status into an exit code. */
+static int with_collection(int argc, char **argv, int want_index, collection_body body)
 {
     index_args a;
     char err[VLM_ERR_MAX] = "";
@@ -207,18 +206,28 @@ int cmd_rm(int argc, char **argv)
         return EXIT_ERROR;
     collection *c = NULL;
     vector_index *vi = NULL;
-    int64_t n = 0;
-    int rc = cli_open(&a.common, 0, 0, &c, &vi, err);
-    if (!rc && vi)
-        rc = indexer_remove(c, vi, (const char *const *)argv + optind,
-                            argc - optind, &n, err);
+    int rc = cli_open(&a.common, 0, 0, &c, want_index && !a.failed_only ? &vi : NULL, err);
     if (!rc)
-        printf("removed %lld\n", (long long)n);
+        rc = body(&a, c, vi, argv + optind, argc - optind, err);
     vector_index_close(vi);
     collection_close(c);
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return cli_exit_code(rc, err);
+}
+
+static int rm_body(index_args *a, collection *c, vector_index *vi, char **paths,
+                   int n, char *err)
+{
+    (void)a;
+    int64_t removed = 0;
+    int rc = vi ? indexer_remove(c, vi, (const char *const *)paths, n, &removed, err) : VLM_OK;
+    if (!rc)
+        printf("removed %lld\n", (long long)removed);
+    return rc;
+}
+
+int cmd_rm(int argc, char **argv)
+{
+    return with_collection(argc, argv, 1, rm_body);
 }
 
 static void print_failed(collection *c)
@@ -235,8 +244,24 @@ static void print_failed(collection *c)
     free(row);
 }
 
-static void print_status(collection *c, vector_index *vi)
+static void print_index_info(vector_index *vi)
 {
+    vector_index_info info;
+    vector_index_get_info(vi, &info);
+    printf("index:      %s, %lld vectors, generation %lld%s%s\n",
+           info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
+           (long long)info.ntotal, (long long)info.generation,
+           info.rebuilt ? ", rebuilt: " : "", info.rebuilt ? info.rebuild_reason : "");
+}
+
+static int status_body(index_args *a, collection *c, vector_index *vi, char **paths,
+                       int n_paths, char *err)
+{
+    (void)paths, (void)n_paths, (void)err;
+    if (a->failed_only) {
+        print_failed(c);
+        return VLM_OK;
+    }
     collection_counts k;
     collection_model m;
     char **roots = NULL;
@@ -248,80 +273,48 @@ static void print_status(collection *c, vector_index *vi)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
                "%lld captions, %lld dicom\n", (long long)k.ok, (long long)k.failed,
                (long long)k.classifications, (long long)k.captions, (long long)k.dicom);
-    if (vi) {
-        vector_index_info info;
-        vector_index_get_info(vi, &info);
-        printf("index:      %s, %lld vectors, generation %lld%s%s\n",
-               info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
-               (long long)info.ntotal, (long long)info.generation,
-               info.rebuilt ? ", rebuilt: " : "", info.rebuilt ? info.rebuild_reason : "");
-    }
+    if (vi)
+        print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
         for (size_t i = 0; i < n; i++)
             printf("root:       %s\n", roots[i]);
     collection_free_strings(roots, n);
+    return VLM_OK;
 }
 
 int cmd_status(int argc, char **argv)
 {
-    index_args a;
-    char err[VLM_ERR_MAX] = "";
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
-    collection *c = NULL;
-    vector_index *vi = NULL;
-    int rc = cli_open(&a.common, 0, 0, &c, a.failed_only ? NULL : &vi, err);
-    if (!rc && a.failed_only)
-        print_failed(c);
-    else if (!rc)
-        print_status(c, vi);
-    vector_index_close(vi);
-    collection_close(c);
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return with_collection(argc, argv, 1, status_body);
+}
+
+static int repair_body(index_args *a, collection *c, vector_index *vi, char **paths,
+                       int n, char *err)
+{
+    (void)a, (void)c, (void)paths, (void)n;
+    int rc = vi ? vector_index_rebuild(vi, err) : VLM_OK;
+    if (!rc && vi)
+        rc = vector_index_save(vi, err);
+    if (!rc && vi)
+        print_index_info(vi);
+    return rc;
 }
 
 int cmd_repair(int argc, char **argv)
 {
-    index_args a;
-    char err[VLM_ERR_MAX] = "";
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
-    collection *c = NULL;
-    vector_index *vi = NULL;
-    int rc = cli_open(&a.common, 0, 0, &c, &vi, err);
-    if (!rc && vi)
-        rc = vector_index_rebuild(vi, err);
-    if (!rc && vi)
-        rc = vector_index_save(vi, err);
-    if (!rc) {
-        vector_index_info info = {0};
-        if (vi)
-            vector_index_get_info(vi, &info);
-        printf("vector index rebuilt from SQLite: %lld vectors\n", (long long)info.ntotal);
-    }
-    vector_index_close(vi);
-    collection_close(c);
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return with_collection(argc, argv, 1, repair_body);
+}
+
+static int reset_body(index_args *a, collection *c, vector_index *vi, char **paths,
+                      int n, char *err)
+{
+    (void)a, (void)vi, (void)paths, (void)n;
+    int rc = collection_reset(c, err);
+    if (!rc)
+        printf("collection emptied (roots kept): run `vlmindex update` to re-index\n");
+    return rc;
 }
 
 int cmd_reset(int argc, char **argv)
 {
-    index_args a;
-    char err[VLM_ERR_MAX] = "";
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
-    collection *c = NULL;
-    int rc = cli_open(&a.common, 0, 0, &c, NULL, err);
-    if (!rc)
-        rc = collection_reset(c, err);
-    if (!rc)
-        printf("collection emptied (roots kept): run `vlmindex update` to re-index\n");
-    collection_close(c);
-    if (rc)
-        cli_error(err);
-    return rc ? EXIT_ERROR : 0;
+    return with_collection(argc, argv, 0, reset_body);
 }

@@ -84,12 +84,7 @@ static int flush(web_run *r)
     for (int i = 0; !rc && i < r->n; i++)
         rc = put_item(r, &r->items[i], r->items[i].status == VLM_OK
                                            ? r->embeds + (size_t)k++ * r->dims : NULL);
-    if (!rc)
-        rc = collection_commit(r->c, r->err);
-    else
-        collection_rollback(r->c);
-    if (!rc)
-        rc = vector_index_sync(r->vi, r->err);
+    rc = indexer_finish_batch(r->c, r->vi, rc, r->err);
     for (int i = 0; i < r->n; i++)
         dicomweb_item_clear(&r->items[i]);
     r->n = 0;

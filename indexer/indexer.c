@@ -256,12 +256,7 @@ static int flush_batch(run *r)
     int k = 0;
     for (int i = 0; !rc && i < r->n_batch; i++)
         rc = write_result(r, r->batch[i], &k);
-    if (!rc)
-        rc = collection_commit(r->c, r->err);
-    else
-        collection_rollback(r->c);
-    if (!rc)
-        rc = vector_index_sync(r->vi, r->err);
+    rc = indexer_finish_batch(r->c, r->vi, rc, r->err);
     for (int i = 0; i < r->n_batch; i++)
         decode_result_free(r->batch[i]);
     r->n_batch = r->n_batch_ok = 0;
@@ -367,14 +362,11 @@ static int remove_vanished(run *r, const char *root)
     rc = rc < 0 ? rc : collection_begin(r->c, r->err);
     for (size_t i = 0; !rc && i < n; i++)
         rc = collection_delete_image(r->c, ids[i], r->err);
-    if (!rc)
-        rc = collection_commit(r->c, r->err);
-    else
-        collection_rollback(r->c);
+    rc = indexer_finish_batch(r->c, r->vi, rc, r->err);
     if (!rc)
         r->s->removed += (int64_t)n;
     free(ids);
-    return rc ? rc : vector_index_sync(r->vi, r->err);
+    return rc;
 }
 
 /* ---- public entry points ------------------------------------------------- */
@@ -520,13 +512,18 @@ int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
         }
         free(abs);
     }
-    if (!rc)
-        rc = collection_commit(c, err);
-    else
-        collection_rollback(c);
-    if (!rc)
-        rc = vector_index_sync(vi, err);
+    rc = indexer_finish_batch(c, vi, rc, err);
     if (!rc)
         rc = vector_index_save(vi, err);
     return rc;
+}
+
+int indexer_finish_batch(collection *c, vector_index *vi, int rc, char *err)
+{
+    if (rc) {
+        collection_rollback(c);
+        return rc;
+    }
+    rc = collection_commit(c, err);
+    return rc ? rc : vector_index_sync(vi, err);
 }

@@ -80,6 +80,10 @@ int indexer_add(collection *c, vector_index *vi, clip_model *m,
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err);
 
+/* Ends a batch transaction: commit when rc is VLM_OK (then let the vector
+ * index catch up), else roll back.  Returns the first failure. */
+int indexer_finish_batch(collection *c, vector_index *vi, int rc, char *err);
+
 /* Forgets the given files/folders (rows and roots), not touching disk. */
 int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
                    int n_paths, int64_t *n_removed, char *err);

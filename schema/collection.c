@@ -188,7 +188,11 @@ static int configure(collection *c, int busy_ms, char *err) {
     sqlite3_busy_timeout(c->db, c->busy_ms);
     /* NORMAL is durable enough in WAL mode: a crash (kill -9) never
      * corrupts, a power cut may lose the last batch, which is re-done. */
+    /* page_size only takes effect on a new database, before WAL: with the
+     * default 4 KiB a 2 KiB embedding row takes a page of its own (half
+     * the file wasted); 16 KiB pages hold 7 such rows. */
     return coll_exec(c,
+                     "PRAGMA page_size = 16384;"
                      "PRAGMA journal_mode = WAL;"
                      "PRAGMA synchronous = NORMAL;"
                      "PRAGMA foreign_keys = ON;",

@@ -21,23 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench_util.h"
 #include "bench/clip/bench_ckpt.h"
 #include "indexer/indexer.h"
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void die(const char *what, const char *err)
 {
@@ -91,12 +80,12 @@ static double bare_rate(clip_model *m, int n)
     for (size_t i = 0; i < (size_t)B * 3 * S * S; i++)
         px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     clip_encode_images(m, px, B, emb, NULL, NULL, NULL, err); /* warm-up */
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int done = 0;
     for (; done < n; done += B)
         if (clip_encode_images(m, px, B, emb, NULL, NULL, NULL, err))
             die("encode", err);
-    double rate = done / (now_s() - t0);
+    double rate = done / (bench_now_s() - t0);
     free(px);
     free(emb);
     return rate;
@@ -182,7 +171,7 @@ static void fill_collection(const char *coll, clip_model *m, long size)
 static double run_once(const char *vlmsearch, const char *coll, const char *model,
                        const char *tok)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     pid_t pid = fork();
     if (pid == 0) {
         freopen("/dev/null", "w", stdout);
@@ -194,7 +183,7 @@ static double run_once(const char *vlmsearch, const char *coll, const char *mode
     waitpid(pid, &st, 0);
     if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
         die("vlmsearch", "failed");
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static void search(const char *fixtures, const char *vlmsearch, char *sizes, int runs)
@@ -208,14 +197,14 @@ static void search(const char *fixtures, const char *vlmsearch, char *sizes, int
     for (char *s = strtok(sizes, ","); s; s = strtok(NULL, ",")) {
         long size = atol(s);
         snprintf(coll, sizeof coll, "%s/coll-%ld", root, size);
-        double t0 = now_s();
+        double t0 = bench_now_s();
         fill_collection(coll, m, size);
-        double build = now_s() - t0;
+        double build = bench_now_s() - t0;
         double *t = malloc((size_t)runs * sizeof *t);
         run_once(vlmsearch, coll, model, tok); /* page cache warm-up */
         for (int i = 0; i < runs; i++)
             t[i] = run_once(vlmsearch, coll, model, tok);
-        qsort(t, (size_t)runs, sizeof *t, cmp_d);
+        bench_median(t, runs);
         printf("{\"bench\":\"vlmsearch\",\"vectors\":%ld,\"runs\":%d,\"median_ms\":%.1f,"
                "\"min_ms\":%.1f,\"max_ms\":%.1f,\"fill_and_index_s\":%.1f}\n", size, runs,
                1e3 * t[runs / 2], 1e3 * t[0], 1e3 * t[runs - 1], build);

@@ -136,3 +136,14 @@ int e2e_count_lines(const char *s)
         n += *s == '\n';
     return n;
 }
+
+collection_counts e2e_counts(const char *coll)
+{
+    collection *c;
+    collection_counts k;
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(collection_open(coll, NULL, &c, err), 0, "%s", err);
+    cr_assert_eq(collection_get_counts(c, &k, err), 0, "%s", err);
+    collection_close(c);
+    return k;
+}

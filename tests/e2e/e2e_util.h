@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "schema/collection.h"
+
 typedef struct e2e_ws {
     char root[512];       /* temporary folder, removed by e2e_ws_cleanup */
     char model[600];      /* model folder (fixture weights + tokenizer) */
@@ -38,6 +40,9 @@ int e2e_spawn(const char *prog, const char *const *args);
 
 /* Shell helper: runs `sh -c cmd`, returns its exit status. */
 int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Counts of the collection in `coll` (asserts it opens). */
+collection_counts e2e_counts(const char *coll);
 
 /* Number of '\n'-terminated lines in s. */
 int e2e_count_lines(const char *s);

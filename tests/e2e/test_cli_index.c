@@ -38,13 +38,7 @@ static int64_t row_id(const char *path)
 
 static collection_counts counts(void)
 {
-    collection *c;
-    collection_counts k;
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
-    cr_assert_eq(collection_get_counts(c, &k, err), 0, "%s", err);
-    collection_close(c);
-    return k;
+    return e2e_counts(ws.coll);
 }
 
 Test(cli_index, add_reports_summary_and_second_add_embeds_nothing)

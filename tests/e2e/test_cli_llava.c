@@ -36,13 +36,7 @@ TestSuite(cli_llava, .init = setup, .fini = teardown, .timeout = 300);
 
 static int64_t count_captions(void)
 {
-    collection *c;
-    collection_counts k;
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
-    cr_assert_eq(collection_get_counts(c, &k, err), 0, "%s", err);
-    collection_close(c);
-    return k.captions;
+    return e2e_counts(ws.coll).captions;
 }
 
 static e2e_run caption_collection(void)
