@@ -44,7 +44,7 @@
 
 /* Below this many vectors the index is exact (see bench/schema/README.md
  * for the measurements behind the number). */
-#define VECTOR_INDEX_APPROX_THRESHOLD 100000
+#define VECTOR_INDEX_APPROX_THRESHOLD 50000
 
 typedef struct vector_index vector_index;
 

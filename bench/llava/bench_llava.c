@@ -88,9 +88,18 @@ static double decoder_weight_bytes(const llama_config *c, int elem) {
     return elem * (per_layer * c->n_layers + (double)c->vocab_size * c->dim);
 }
 
+/* Wall and per-thread CPU seconds since a start mark. */
+typedef struct stopwatch { double wall, cpu; } stopwatch;
+
+static stopwatch sw_start(void) { return (stopwatch){now(), cpu_now()}; }
+
+static stopwatch sw_elapsed(stopwatch s) {
+    return (stopwatch){now() - s.wall, (cpu_now() - s.cpu) / vlm_get_threads()};
+}
+
 typedef struct result {
     double load_s, vision_s, prompt_tps, gen_tps, ms_per_token, bound_ms;
-    double cpu_ms_per_token; /* CPU time per token / threads */
+    double vision_cpu_s, prompt_cpu_tps, cpu_ms_per_token; /* per thread */
     int prompt_len, gen_tokens;
 } result;
 
@@ -100,9 +109,11 @@ static int bench_vision(llava_model *m, result *r, char *err) {
     float *e = malloc(sizeof(float) * llava_image_tokens(m) * llava_text_dim(m));
     for (int i = 0; i < 3 * S * S; i++) px[i] = (float)((i * 7919 % 2001) - 1000) / 700;
     int rc = llava_encode_pixels(m, px, 1, e, err); /* warm-up: pages, primitives */
-    double t = now();
+    stopwatch t = sw_start();
     if (!rc) rc = llava_encode_pixels(m, px, 1, e, err);
-    r->vision_s = now() - t;
+    t = sw_elapsed(t);
+    r->vision_s = t.wall;
+    r->vision_cpu_s = t.cpu;
     free(px);
     free(e);
     return rc;
@@ -121,27 +132,27 @@ static int bench_decoder(llava_model *m, int gen, int warm, result *r,
         llama_state_destroy(st);
         st = NULL;
     }
-    double t = now();
+    stopwatch t = sw_start();
     if (!rc) rc = llava_run_prompt(m, e, NULL, gen, 1, logits, &st, err);
-    t = now() - t;
+    t = sw_elapsed(t);
     if (!rc) {
         r->prompt_len = llama_state_pos(st);
-        r->prompt_tps = r->prompt_len / t;
+        r->prompt_tps = r->prompt_len / t.wall;
+        r->prompt_cpu_tps = r->prompt_len / t.cpu;
     }
     /* the same loop llava_generate runs, without stopping at EOS */
-    t = now();
-    const double c0 = cpu_now();
+    t = sw_start();
     for (int i = 0; !rc && i < gen; i++) {
         int32_t id = 0;
         for (int k = 1; k < V; k++) if (logits[k] > logits[id]) id = k;
         llama_embed_tokens(m->decoder, &id, 1, x);
         rc = llama_forward(st, x, 1, (const int[]){0}, 1, logits, err);
     }
-    t = now() - t;
-    r->cpu_ms_per_token = 1e3 * (cpu_now() - c0) / gen / vlm_get_threads();
+    t = sw_elapsed(t);
+    r->cpu_ms_per_token = 1e3 * t.cpu / gen;
     r->gen_tokens = gen;
-    r->gen_tps = gen / t;
-    r->ms_per_token = 1e3 * t / gen;
+    r->gen_tps = gen / t.wall;
+    r->ms_per_token = 1e3 * t.wall / gen;
     llama_state_destroy(st);
     free(x);
     free(logits);
@@ -171,18 +182,21 @@ static int run_precision(const char *dir, vlm_precision prec, int threads,
 }
 
 static void print_result(const char *name, const result *r, double bw) {
-    printf("%-5s load %.1f s | vision %.3f s/image | prompt %d tok: %.1f tok/s | "
-           "generate %.2f tok/s (%.1f ms/tok wall, %.1f ms CPU/thread; bound %.1f "
-           "ms: %.2fx wall, %.2fx CPU) | peak RSS %.2f GB\n", name, r->load_s,
-           r->vision_s, r->prompt_len, r->prompt_tps, r->gen_tps, r->ms_per_token,
+    printf("%-5s load %.1f s | vision %.2f s/image (CPU %.2f) | prompt %d tok: "
+           "%.1f tok/s (CPU %.1f) | generate %.2f tok/s: %.1f ms/tok wall, %.1f "
+           "ms CPU; bound %.1f ms: %.2fx wall, %.2fx CPU | peak RSS %.2f GB\n",
+           name, r->load_s, r->vision_s, r->vision_cpu_s, r->prompt_len,
+           r->prompt_tps, r->prompt_cpu_tps, r->gen_tps, r->ms_per_token,
            r->cpu_ms_per_token, r->bound_ms, r->ms_per_token / r->bound_ms,
            r->cpu_ms_per_token / r->bound_ms, peak_rss_gb());
-    printf("JSON {\"impl\": \"vlmindex\", \"precision\": \"%s\", \"vision_s\": %.4f, "
-           "\"prompt_tokens\": %d, \"prompt_tps\": %.2f, \"gen_tps\": %.3f, "
-           "\"ms_per_token\": %.2f, \"cpu_ms_per_token\": %.2f, \"bound_ms\": %.2f, "
-           "\"read_gbs\": %.2f, \"peak_rss_gb\": %.3f}\n", name, r->vision_s,
-           r->prompt_len, r->prompt_tps, r->gen_tps, r->ms_per_token,
-           r->cpu_ms_per_token, r->bound_ms, bw, peak_rss_gb());
+    printf("JSON {\"impl\": \"vlmindex\", \"precision\": \"%s\", "
+           "\"vision_s\": %.4f, \"vision_cpu_s\": %.4f, \"prompt_tokens\": %d, "
+           "\"prompt_tps\": %.2f, \"prompt_cpu_tps\": %.2f, \"gen_tps\": %.3f, "
+           "\"ms_per_token\": %.2f, \"cpu_ms_per_token\": %.2f, "
+           "\"bound_ms\": %.2f, \"read_gbs\": %.2f, \"peak_rss_gb\": %.3f}\n",
+           name, r->vision_s, r->vision_cpu_s, r->prompt_len, r->prompt_tps,
+           r->prompt_cpu_tps, r->gen_tps, r->ms_per_token, r->cpu_ms_per_token,
+           r->bound_ms, bw, peak_rss_gb());
     fflush(stdout);
 }
 

@@ -29,9 +29,12 @@ for p in ("f32", "bf16"):
     c, t = rows.get(("vlmindex", p)), rows.get(("torch", p))
     if not c or not t:
         continue
-    for key, name, higher in (("vision_s", "vision s/image", False),
-                              ("prompt_tps", "prompt tok/s", True),
-                              ("gen_tps", "generate tok/s", True),
+    for key, name, higher in (("vision_s", "vision s/image (wall)", False),
+                              ("vision_cpu_s", "vision s/image (CPU)", False),
+                              ("prompt_tps", "prompt tok/s (wall)", True),
+                              ("prompt_cpu_tps", "prompt tok/s (CPU)", True),
+                              ("ms_per_token", "generate ms/tok (wall)", False),
+                              ("cpu_ms_per_token", "generate ms/tok (CPU)", False),
                               ("peak_rss_gb", "peak RSS GB", False)):
         a, b = c[key], t[key]
         ratio = a / b if higher else b / a
