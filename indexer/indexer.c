@@ -35,7 +35,8 @@ typedef struct run {
     int dims, side;
     float *pixels, *embeds;  /* batch_size x 3 x S x S, batch_size x dims */
     int batch_size;
-    int64_t done;
+    int64_t done;            /* results taken from the pool */
+    int64_t written;         /* results committed */
     struct timespec t0;
     char *err;
 } run;
@@ -244,6 +245,17 @@ static int write_result(run *r, decode_result *d, int *k)
     return VLM_OK;
 }
 
+/* Progress counts files whose results are committed, so the rate and ETA
+ * reflect encoding, not just decoding. */
+static void report_progress(run *r, const char *path)
+{
+    if (!r->o->on_progress)
+        return;
+    indexer_progress p = {r->written, (int64_t)r->n_cands,
+                          r->s->added + r->s->updated, since(&r->t0), path};
+    r->o->on_progress(r->o->user, &p);
+}
+
 /* Encodes the OK images, then writes every buffered result in one
  * transaction and lets the vector index catch up. */
 static int flush_batch(run *r)
@@ -257,20 +269,16 @@ static int flush_batch(run *r)
     for (int i = 0; !rc && i < r->n_batch; i++)
         rc = write_result(r, r->batch[i], &k);
     rc = indexer_finish_batch(r->c, r->vi, rc, r->err);
+    if (!rc) {
+        r->written += r->n_batch;
+        report_progress(r, r->batch[r->n_batch - 1]->path);
+    }
     for (int i = 0; i < r->n_batch; i++)
         decode_result_free(r->batch[i]);
     r->n_batch = r->n_batch_ok = 0;
     return rc;
 }
 
-static void report_progress(run *r, const char *path)
-{
-    if (!r->o->on_progress)
-        return;
-    indexer_progress p = {r->done, (int64_t)r->n_cands,
-                          r->s->added + r->s->updated, since(&r->t0), path};
-    r->o->on_progress(r->o->user, &p);
-}
 
 static int process_results(run *r)
 {
@@ -278,7 +286,6 @@ static int process_results(run *r)
     int rc = VLM_OK;
     while (!rc && (d = decode_pool_next(r->pool))) {
         r->done++;
-        report_progress(r, d->path);
         r->batch[r->n_batch++] = d;
         r->n_batch_ok += d->status == DECODE_OK;
         if (r->n_batch_ok >= r->batch_size || r->n_batch >= FLUSH_OTHERS)

@@ -7,6 +7,8 @@
  * libfaiss_c needs no change.  C++ exceptions never cross into C: they are
  * caught and their message is kept for faiss_get_last_error().
  */
+#include <faiss/c_api/IndexFlat_c.h>
+#include <faiss/c_api/IndexIVFFlat_c.h>
 #include <faiss/c_api/error_c.h>
 #include <faiss/c_api/index_factory_c.h>
 #include <faiss/c_api/index_io_c.h>
@@ -15,7 +17,9 @@
 
 #include <faiss/Index.h>
 #include <faiss/IndexIDMap.h>
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
@@ -124,6 +128,10 @@ int faiss_Index_train(FaissIndex* index, idx_t n, const float* x) {
     return guarded([&] { idx(index)->train(n, x); });
 }
 
+int faiss_Index_add(FaissIndex* index, idx_t n, const float* x) {
+    return guarded([&] { idx(index)->add(n, x); });
+}
+
 int faiss_Index_add_with_ids(FaissIndex* index, idx_t n, const float* x,
                              const idx_t* xids) {
     return guarded([&] { idx(index)->add_with_ids(n, x, xids); });
@@ -161,7 +169,29 @@ int faiss_Index_remove_ids(FaissIndex* index, const FaissIDSelector* sel,
     });
 }
 
-/* --- IVF ------------------------------------------------------------ */
+/* --- flat and IVF ---------------------------------------------------- */
+
+int faiss_IndexFlatIP_new_with(FaissIndexFlatIP** p_index, idx_t d) {
+    return guarded([&] {
+        faiss::Index* i = new faiss::IndexFlatIP(d);
+        *p_index = reinterpret_cast<FaissIndexFlatIP*>(i);
+    });
+}
+
+int faiss_IndexIVFFlat_new_with_metric(FaissIndexIVFFlat** p_index,
+                                       FaissIndex* quantizer, size_t d,
+                                       size_t nlist, FaissMetricType metric) {
+    return guarded([&] {
+        faiss::Index* i = new faiss::IndexIVFFlat(
+                idx(quantizer), d, nlist,
+                static_cast<faiss::MetricType>(metric));
+        *p_index = reinterpret_cast<FaissIndexIVFFlat*>(i);
+    });
+}
+
+void faiss_IndexIVF_set_own_fields(FaissIndexIVF* index, int own_fields) {
+    reinterpret_cast<faiss::IndexIVF*>(index)->own_fields = own_fields != 0;
+}
 
 FaissIndexIVF* faiss_IndexIVF_cast(FaissIndex* index) {
     return reinterpret_cast<FaissIndexIVF*>(

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <faiss/c_api/IndexFlat_c.h>
+#include <faiss/c_api/IndexIVFFlat_c.h>
 #include <faiss/c_api/IndexIVF_c.h>
 #include <faiss/c_api/Index_c.h>
 #include <faiss/c_api/error_c.h>
@@ -62,23 +64,33 @@ static int choose_nlist(int64_t n) {
     return nlist;
 }
 
-/* Default probes: 1/8 of the lists, at least 8.  bench/schema/README.md:
- * recall@10 0.98-1.0 on clustered and low-rank synthetic sets where 1/16
- * gave 0.95 on the harder one. */
-static int default_nprobe(int nlist) {
-    int p = nlist / 8;
-    return p < 8 ? (nlist < 8 ? nlist : 8) : p;
+/* Default probes: enough lists to scan max(n/16, 16384) vectors.  In
+ * bench/schema (README.md) recall@10 at a fixed fraction grows with n:
+ * 1/16 gives 0.99 at 1M but 0.95 at 100k on the low-rank set, where
+ * 16k scanned vectors give 0.98+. */
+static int default_nprobe(int nlist, int64_t ntotal) {
+    double frac = ntotal > 0 ? 16384.0 / (double)ntotal : 1;
+    if (frac < 1.0 / 16)
+        frac = 1.0 / 16;
+    int p = (int)ceil(frac * nlist);
+    return p < 1 ? 1 : p > nlist ? nlist : p;
+}
+
+/* Lists of the index; 1 (exhaustive, exact) for a non-IVF index. */
+static int index_nlist(FaissIndex *index) {
+    FaissIndexIVF *ivf = index ? faiss_IndexIVF_cast(index) : NULL;
+    return ivf ? (int)faiss_IndexIVF_nlist(ivf) : 1;
 }
 
 static void refresh_info(vector_index *vi) {
     vector_index_info *in = &vi->info;
     in->ntotal = vi->index ? faiss_Index_ntotal(vi->index) : 0;
-    FaissIndexIVF *ivf = vi->index ? faiss_IndexIVF_cast(vi->index) : NULL;
-    in->kind = ivf ? VECTOR_INDEX_IVF : VECTOR_INDEX_EXACT;
-    in->nlist = ivf ? (int)faiss_IndexIVF_nlist(ivf) : 0;
-    in->nprobe = ivf ? (vi->nprobe_opt > 0 ? vi->nprobe_opt
-                                           : default_nprobe(in->nlist))
-                     : 0;
+    int nlist = index_nlist(vi->index);
+    in->kind = nlist > 1 ? VECTOR_INDEX_IVF : VECTOR_INDEX_EXACT;
+    in->nlist = nlist > 1 ? nlist : 0;
+    in->nprobe = nlist == 1         ? 0
+                 : vi->nprobe_opt > 0 ? vi->nprobe_opt
+                                      : default_nprobe(nlist, in->ntotal);
 }
 
 /* ------------------------------------------------------------------ */
@@ -118,7 +130,7 @@ static int train_ivf(collection *c, build_ctx *b, int64_t n, int nlist,
                      char *err) {
     b->cap_sample = (int64_t)nlist * IVF_TRAIN_PER_LIST;
     if (b->cap_sample > n)
-        b->cap_sample = n;
+        b->cap_sample = n > 0 ? n : 1;
     b->stride = n / b->cap_sample > 0 ? n / b->cap_sample : 1;
     b->sample = malloc((size_t)b->cap_sample * b->dims * sizeof(float));
     if (!b->sample) {
@@ -134,6 +146,31 @@ static int train_ivf(collection *c, build_ctx *b, int64_t n, int nlist,
     return rc;
 }
 
+/* The exact kind: an IVF with one list, so every query scans every
+ * vector.  Its quantizer holds one arbitrary centroid, which makes the
+ * index trained without k-means (nothing to train on when empty). */
+static int new_exact_index(int dims, FaissIndex **out, char *err) {
+    FaissIndexFlatIP *quantizer = NULL;
+    float *centroid = calloc((size_t)dims, sizeof *centroid);
+    if (!centroid) {
+        vlm_set_err(err, "out of memory");
+        return VLM_ENOMEM;
+    }
+    centroid[0] = 1;
+    int rc = VLM_OK;
+    if (faiss_IndexFlatIP_new_with(&quantizer, dims) ||
+        faiss_Index_add(quantizer, 1, centroid) ||
+        faiss_IndexIVFFlat_new_with_metric(out, quantizer, (size_t)dims, 1,
+                                           METRIC_INNER_PRODUCT)) {
+        rc = faiss_fail("exact index creation", err);
+        if (quantizer)
+            faiss_Index_free(quantizer);
+    } else
+        faiss_IndexIVF_set_own_fields(*out, 1);
+    free(centroid);
+    return rc;
+}
+
 /* Builds a new index from SQLite inside one read transaction, so the
  * vectors and the generation it records belong to the same snapshot. */
 static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
@@ -145,14 +182,19 @@ static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
     *gen = counts.generation;
     int64_t n = counts.embeddings;
     bool ivf = vi->threshold > 0 && n >= vi->threshold;
-    int nlist = !ivf ? 0 : vi->nlist_opt > 0 ? vi->nlist_opt : choose_nlist(n);
+    int nlist = !ivf ? 1 : vi->nlist_opt > 0 ? vi->nlist_opt : choose_nlist(n);
     char desc[32];
-    snprintf(desc, sizeof desc, ivf ? "IVF%d,Flat" : "IDMap2,Flat", nlist);
+    snprintf(desc, sizeof desc, "IVF%d,Flat", nlist);
     build_ctx b = {.dims = vi->dims, .err = err};
-    if (faiss_index_factory(&b.index, vi->dims, desc, METRIC_INNER_PRODUCT))
-        return faiss_fail("index_factory", err);
-    if (ivf)
+    if (!ivf)
+        rc = new_exact_index(vi->dims, &b.index, err);
+    else if (faiss_index_factory(&b.index, vi->dims, desc,
+                                 METRIC_INNER_PRODUCT))
+        rc = faiss_fail("index_factory", err);
+    else
         rc = train_ivf(vi->c, &b, n, nlist, err);
+    if (rc != VLM_OK && !b.index)
+        return rc;
     if (rc == VLM_OK)
         rc = collection_for_each_embedding(vi->c, REBUILD_CHUNK, add_chunk, &b,
                                            err);
@@ -273,8 +315,7 @@ static int replay(vector_index *vi, char *err) {
 /* Exact past the threshold, or IVF far past its training size. */
 static bool needs_new_kind(const vector_index *vi) {
     int64_t n = faiss_Index_ntotal(vi->index);
-    bool ivf = faiss_IndexIVF_cast(vi->index) != NULL;
-    if (!ivf)
+    if (index_nlist(vi->index) == 1)
         return vi->threshold > 0 && n >= vi->threshold;
     return vi->threshold <= 0 || n < vi->threshold / 2 ||
            n > vi->trained_on * IVF_RETRAIN_GROWTH;
@@ -438,11 +479,12 @@ static int make_params(const vector_index *vi, const int64_t *subset,
         *sel = (FaissIDSelector *)batch;
     }
     int frc;
-    if (vi->info.kind == VECTOR_INDEX_IVF) {
+    if (faiss_IndexIVF_cast(vi->index)) {
+        int nlist = index_nlist(vi->index);
+        int base = vi->info.kind == VECTOR_INDEX_IVF ? vi->info.nprobe : 1;
         double frac = subset ? (double)n_subset / (double)vi->info.ntotal : 1;
-        double probes = ceil(vi->info.nprobe / (frac > 0 ? frac : 1e-9));
-        size_t nprobe = probes > vi->info.nlist ? (size_t)vi->info.nlist
-                                                : (size_t)probes;
+        double probes = ceil(base / (frac > 0 ? frac : 1e-9));
+        size_t nprobe = probes > nlist ? (size_t)nlist : (size_t)probes;
         frc = faiss_SearchParametersIVF_new_with(
             (FaissSearchParametersIVF **)params, *sel, nprobe, 0);
     } else if (subset)

@@ -114,8 +114,8 @@ int vindex_file_load(const char *path, int64_t mmap_generation,
         close(fd);
         return rc;
     }
-    /* kind 1 = VECTOR_INDEX_IVF: only inverted lists can be mapped. */
-    bool want_mmap = t->kind == 1 && t->generation == mmap_generation;
+    /* FAISS ignores the flag for index types without inverted lists. */
+    bool want_mmap = t->generation == mmap_generation;
     rc = read_faiss(fd, path, want_mmap, t, out, err);
     if (rc == VLM_OK)
         *mmapped = want_mmap;

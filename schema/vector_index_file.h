@@ -30,7 +30,7 @@ typedef struct {
 } vindex_trailer;
 
 /* Loads path.  VLM_ENOTFOUND if absent, VLM_EFORMAT if corrupt (err says
- * why).  The IVF lists are memory-mapped (read-only, *mmapped = true) when
+ * why).  The inverted lists are memory-mapped (read-only, *mmapped = true) when
  * the file's generation equals mmap_generation: a current index needs no
  * changes, and mapping it spares a one-shot search from reading it all. */
 int vindex_file_load(const char *path, int64_t mmap_generation,

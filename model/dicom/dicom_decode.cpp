@@ -1,5 +1,7 @@
 /*
  * dicom_decode.cpp — the only C++ in the DICOM room: GDCM has no C API.
+ * Built as the loadable module libvlm_gdcm.so (see dicom_shim.h); only the
+ * two entry points at the bottom are exported.
  *
  * GDCM (not DCMTK) because on Debian 12 it is the one library that decodes
  * every transfer syntax we must read, JPEG 2000 included (DCMTK 3.6.7 has no
@@ -292,10 +294,12 @@ int guarded(gdcm::ImageReader &reader, const char *label,
 
 } // namespace
 
-extern "C" int dicom_shim_read(const void *bytes, size_t len,
-                               const char *label,
-                               unsigned long long max_pixels, dicom_raw *out,
-                               char *err)
+extern "C" unsigned vlm_gdcm_abi(void) { return DICOM_SHIM_ABI; }
+
+extern "C" int vlm_gdcm_read(const void *bytes, size_t len,
+                                  const char *label,
+                                  unsigned long long max_pixels,
+                                  dicom_raw *out, char *err)
 {
     try {
         std::istringstream in(std::string((const char *)bytes, len),
@@ -308,12 +312,4 @@ extern "C" int dicom_shim_read(const void *bytes, size_t len,
         vlm_set_err(err, "%s: out of memory while buffering", label);
         return VLM_ENOMEM;
     }
-}
-
-extern "C" void dicom_raw_free(dicom_raw *raw)
-{
-    if (!raw) return;
-    free(raw->values);
-    free(raw->rgb);
-    memset(raw, 0, sizeof *raw);
 }

@@ -15,6 +15,7 @@ typedef struct {
 struct bpe_merge_table {
     merge_slot *slots;
     size_t mask, used, limit;
+    int borrowed; /* slots belong to the caller (a view) */
 };
 
 static uint64_t pair_key(int32_t left, int32_t right)
@@ -53,13 +54,16 @@ void bpe_merge_table_destroy(bpe_merge_table *t)
 {
     if (!t)
         return;
-    free(t->slots);
+    if (!t->borrowed)
+        free(t->slots);
     free(t);
 }
 
 int bpe_merge_table_put(bpe_merge_table *t, int32_t left, int32_t right,
                         int32_t rank, int32_t merged)
 {
+    if (t->borrowed)
+        return VLM_EINVAL;
     uint64_t key = pair_key(left, right);
     size_t i = slot_of(t, key);
     while (t->slots[i].key != EMPTY_KEY && t->slots[i].key != key)
@@ -86,4 +90,48 @@ int32_t bpe_merge_table_get(const bpe_merge_table *t, int32_t left,
         if (s->key == EMPTY_KEY)
             return -1;
     }
+}
+
+size_t bpe_merge_table_slot_size(void) { return sizeof(merge_slot); }
+
+const void *bpe_merge_table_slots(const bpe_merge_table *t, size_t *n_slots)
+{
+    *n_slots = t->mask + 1;
+    return t->slots;
+}
+
+/* Every lookup ends at a free slot, and every id it yields is one the
+ * encoder may index with, so a hostile array cannot hang or misindex. */
+static int slots_valid(const merge_slot *s, size_t n, int32_t n_ids)
+{
+    size_t free_slots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].key == EMPTY_KEY) {
+            free_slots++;
+            continue;
+        }
+        uint32_t left = (uint32_t)(s[i].key >> 32), right = (uint32_t)s[i].key;
+        if (left >= (uint32_t)n_ids || right >= (uint32_t)n_ids ||
+            s[i].rank < 0 || s[i].merged < 0 || s[i].merged >= n_ids)
+            return 0;
+    }
+    return free_slots > 0;
+}
+
+int bpe_merge_table_view(const void *slots, size_t n_slots, int32_t n_ids,
+                         bpe_merge_table **out)
+{
+    *out = NULL;
+    if (n_slots < 16 || (n_slots & (n_slots - 1)) != 0 || n_ids <= 0 ||
+        ((uintptr_t)slots % _Alignof(merge_slot)) != 0 ||
+        !slots_valid(slots, n_slots, n_ids))
+        return VLM_EFORMAT;
+    bpe_merge_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return VLM_ENOMEM;
+    t->slots = (merge_slot *)slots; /* never written: put() refuses views */
+    t->mask = n_slots - 1;
+    t->borrowed = 1;
+    *out = t;
+    return VLM_OK;
 }

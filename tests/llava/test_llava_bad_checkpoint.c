@@ -1,7 +1,10 @@
 /* Broken LLaVA folders give one clear error naming the culprit: a missing
- * tensor, a tensor whose shape disagrees with config.json, a bad config. */
+ * tensor, a tensor whose shape disagrees with config.json, a bad config.
+ * Also the config variants the fixture does not use: tied embeddings (no
+ * lm_head tensor needed) and "full" feature selection (CLS kept). */
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,16 +62,21 @@ static void write_checkpoint_without(const char *drop) {
     st_file_close(f);
 }
 
-/* config.json with text_config[key] = value. */
-static void write_config_with(const char *key, int value) {
+/* config.json with [section][key] = value (section NULL: top level). */
+static void write_config_value(const char *section, const char *key,
+                               json_object *value) {
     json_object *root = json_object_from_file(llava_fixture_path("config.json"));
     cr_assert_not_null(root);
-    json_object *text = json_object_object_get(root, "text_config");
-    json_object_object_add(text, key, json_object_new_int(value));
+    json_object *obj = section ? json_object_object_get(root, section) : root;
+    json_object_object_add(obj, key, value);
     char path[512];
     snprintf(path, sizeof path, "%s/config.json", tmpdir);
     cr_assert_eq(json_object_to_file(path, root), 0);
     json_object_put(root);
+}
+
+static void write_config_with(const char *key, int value) {
+    write_config_value("text_config", key, json_object_new_int(value));
 }
 
 static void make_dir(void) {
@@ -138,4 +146,40 @@ Test(llava_bad, missing_folder) {
     llava_model *m;
     cr_assert_neq(llava_load("/nonexistent/llava", NULL, &m, err), VLM_OK);
     cr_assert(strstr(err, "/nonexistent/llava"), "message: %s", err);
+}
+
+Test(llava_bad, tied_embeddings_need_no_lm_head, .init = make_dir,
+     .fini = remove_dir) {
+    write_checkpoint_without("language_model.lm_head.weight");
+    write_config_value("text_config", "tie_word_embeddings",
+                       json_object_new_boolean(1));
+    char err[VLM_ERR_MAX] = "";
+    llava_model *m;
+    cr_assert_eq(llava_load(tmpdir, NULL, &m, err), VLM_OK, "%s", err);
+    float *e = calloc(16 * 64, sizeof(float)), *logits = malloc(sizeof(float) * 32064);
+    cr_assert_eq(llava_prompt_logits(m, e, NULL, 1, logits, err), VLM_OK, "%s", err);
+    for (int i = 0; i < 32064; i++) cr_assert(isfinite(logits[i]));
+    free(logits);
+    free(e);
+    llava_destroy(m);
+}
+
+Test(llava_bad, full_strategy_keeps_cls, .init = make_dir, .fini = remove_dir) {
+    link_file("model.safetensors");
+    write_config_value(NULL, "vision_feature_select_strategy",
+                       json_object_new_string("full"));
+    char err[VLM_ERR_MAX] = "";
+    llava_model *m;
+    cr_assert_eq(llava_load(tmpdir, NULL, &m, err), VLM_OK, "%s", err);
+    cr_assert_eq(llava_image_tokens(m), 17);
+    llava_destroy(m);
+}
+
+Test(llava_bad, unknown_strategy_rejected, .init = make_dir, .fini = remove_dir) {
+    link_file("model.safetensors");
+    write_config_value(NULL, "vision_feature_select_strategy",
+                       json_object_new_string("pooled"));
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(load_error(err), VLM_EUNSUPPORTED);
+    cr_assert(strstr(err, "pooled"), "message: %s", err);
 }

@@ -330,3 +330,26 @@ Test(vector_index, ivf_small_subset_probes_enough_lists) {
     free(q);
     vector_index_close(vi);
 }
+
+Test(vector_index, empty_collection_then_first_images) {
+    char *d2 = scratch_dir();
+    collection *c = open_test_collection(d2, DIMS);
+    vector_index *vi = NULL;
+    cr_assert_eq(vector_index_open(c, NULL, &vi, err), VLM_OK, "%s", err);
+    vector_hit hits[K];
+    int got = -1;
+    cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(got, 0);
+    int64_t one;
+    add_test_images(c, "/first", vecs, 1, DIMS, &one);
+    cr_assert_eq(vector_index_sync(vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
+                 VLM_OK);
+    cr_assert_eq(got, 1);
+    cr_assert_eq(hits[0].id, one);
+    cr_assert_float_eq(hits[0].score, 1.0f, 1e-5);
+    vector_index_close(vi);
+    collection_close(c);
+    scratch_remove(d2);
+}
