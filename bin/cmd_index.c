@@ -146,10 +146,12 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
     index_session s;
+    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
     int rc = session_open(a, &s, err);
+    if (!rc && cli_cancel)
+        rc = VLM_EINTERRUPTED, vlm_set_err(err, "interrupted before indexing started");
     indexer_summary sum = {0};
     if (!rc) {
-        cli_install_signal_handlers();
         indexer_options o = {
             .excludes = a->excludes, .n_excludes = a->n_excludes,
             .batch_size = a->batch, .exact_decode = a->exact,

@@ -228,6 +228,11 @@ int collection_open(const char *dir, const collection_options *opts,
     sprintf(db_path, "%s/%s", c->dir, COLLECTION_DB_NAME);
     c->private_perms = o->private_perms;
     int rc = prepare_files(c->dir, db_path, o, err);
+    struct stat sb;
+    /* A collection created private stays private for files made later
+     * (vectors.faiss), whatever this open asked for. */
+    if (rc == VLM_OK && stat(db_path, &sb) == 0 && (sb.st_mode & 077) == 0)
+        c->private_perms = true;
     if (rc == VLM_OK) {
         int src = sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE,
                                   NULL);

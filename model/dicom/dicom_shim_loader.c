@@ -78,8 +78,9 @@ static char load_error[VLM_ERR_MAX];
 
 static void load_module(void)
 {
-    const char *dirs[] = {getenv("VLMINDEX_LIBDIR"), VLM_GDCM_INSTALL_DIR,
-                          VLM_GDCM_BUILD_DIR};
+    /* secure_getenv: a setuid caller must not be steered to another module. */
+    const char *dirs[] = {secure_getenv("VLMINDEX_LIBDIR"),
+                          VLM_GDCM_INSTALL_DIR, VLM_GDCM_BUILD_DIR};
     shim_read = dicom_shim_load_from(dirs, sizeof dirs / sizeof dirs[0],
                                      load_error);
 }

@@ -1,17 +1,20 @@
 /* clip_tokenizer_load.c — building a clip_tokenizer from vocab.json and
- * merges.txt (clip_tokenizer_create*, _destroy). */
+ * merges.txt (clip_tokenizer_create*, _destroy), or from the binary cache
+ * of those two files when a valid one exists (clip_tokenizer_cache.h). */
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/tokenizer/byte_unicode.h"
 #include "model/tokenizer/clip_tokenizer.h"
+#include "model/tokenizer/clip_tokenizer_cache.h"
 #include "model/tokenizer/clip_tokenizer_internal.h"
 #include "model/tokenizer/utf8_codec.h"
 
-#define MAX_TOKEN_ID (1 << 24) /* far above any real vocabulary */
+#define MAX_TOKEN_ID CLIP_MAX_TOKEN_ID
 #define MAX_FILE_BYTES (256u << 20)
 
 /* Reads a whole file, NUL-terminated. */
@@ -24,7 +27,13 @@ static int read_file(const char *path, char **out, size_t *len, char *err)
         vlm_set_err(err, "cannot open %s: %s", path, strerror(e));
         return e == ENOENT ? VLM_ENOTFOUND : VLM_EIO;
     }
+    /* Sized from fstat so a regular file takes one read; the growth below
+     * still handles pipes and files that grow meanwhile. */
+    struct stat st;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size < MAX_FILE_BYTES)
+        cap = (size_t)st.st_size + 2;
     char *buf = malloc(cap);
     int rc = buf ? VLM_OK : VLM_ENOMEM;
     while (rc == VLM_OK) {
@@ -55,13 +64,9 @@ static int read_file(const char *path, char **out, size_t *len, char *err)
     return VLM_OK;
 }
 
-static int parse_vocab(const char *path, json_object **out, char *err)
+static int parse_vocab(const char *path, const char *text, size_t len,
+                       json_object **out, char *err)
 {
-    char *text;
-    size_t len;
-    int rc = read_file(path, &text, &len, err);
-    if (rc != VLM_OK)
-        return rc;
     enum json_tokener_error jerr = json_tokener_success;
     json_tokener *jt = json_tokener_new();
     *out = jt ? json_tokener_parse_ex(jt, text, (int)len) : NULL;
@@ -72,7 +77,6 @@ static int parse_vocab(const char *path, json_object **out, char *err)
             jerr = json_tokener_error_parse_unexpected; /* trailing garbage */
         json_tokener_free(jt);
     }
-    free(text);
     if (!*out || jerr != json_tokener_success ||
         !json_object_is_type(*out, json_type_object)) {
         vlm_set_err(err, "%s is not a JSON object of token ids: %s", path,
@@ -155,6 +159,7 @@ static int build_id_bytes(json_object *vocab, clip_tokenizer *tok)
         tok->len[id] = (uint32_t)key_to_bytes(k2, tok->bytes + pos);
         pos += tok->len[id];
     }
+    tok->n_bytes = pos;
     return VLM_OK;
 }
 
@@ -205,20 +210,15 @@ static int add_merge(clip_tokenizer *tok, json_object *vocab, char *line,
     return bpe_merge_table_put(tok->merges, left, right, rank, merged);
 }
 
+/* Consumes text (strtok_r writes into it). */
 static int load_merges(clip_tokenizer *tok, json_object *vocab,
-                       const char *path, char *err)
+                       const char *path, char *text, size_t len, char *err)
 {
-    char *text;
-    size_t len;
-    int rc = read_file(path, &text, &len, err);
-    if (rc != VLM_OK)
-        return rc;
     if (strlen(text) != len) {
         vlm_set_err(err, "%s: contains NUL bytes, not a merges file", path);
-        free(text);
         return VLM_EFORMAT;
     }
-    rc = bpe_merge_table_create(CLIP_MAX_MERGES, &tok->merges);
+    int rc = bpe_merge_table_create(CLIP_MAX_MERGES, &tok->merges);
     char *save = NULL, *line = strtok_r(text, "\n", &save); /* header */
     int32_t rank = 0;
     while (rc == VLM_OK && rank < CLIP_MAX_MERGES &&
@@ -229,11 +229,50 @@ static int load_merges(clip_tokenizer *tok, json_object *vocab,
         if (n)
             rc = add_merge(tok, vocab, line, rank++, path, err);
     }
-    free(text);
     if (rc == VLM_OK && rank == 0) {
         vlm_set_err(err, "%s: no merges after the header line", path);
         rc = VLM_EFORMAT;
     }
+    return rc;
+}
+
+/* The slow path: json-c over vocab.json, then every merge line. */
+static int parse_sources(clip_tokenizer *tok, const char *vocab_json,
+                         const char *vtext, size_t vlen, const char *merges_txt,
+                         char *mtext, size_t mlen, char *err)
+{
+    json_object *vocab = NULL;
+    int rc = parse_vocab(vocab_json, vtext, vlen, &vocab, err);
+    if (rc == VLM_OK)
+        rc = check_ids(vocab, tok, vocab_json, err);
+    if (rc == VLM_OK)
+        rc = find_special(vocab, tok, vocab_json, err);
+    if (rc == VLM_OK)
+        rc = build_id_bytes(vocab, tok);
+    if (rc == VLM_OK)
+        rc = load_merges(tok, vocab, merges_txt, mtext, mlen, err);
+    json_object_put(vocab);
+    return rc;
+}
+
+/* Uses the cache for these exact file contents if valid, else parses them
+ * and (re)writes the cache; a cache that cannot be written is no error. */
+static int load_cached_or_parse(clip_tokenizer *tok, const char *vocab_json,
+                                char *vtext, size_t vlen,
+                                const char *merges_txt, char *mtext,
+                                size_t mlen, char *err)
+{
+    clip_cache_key key = clip_cache_key_of(vtext, vlen, mtext, mlen);
+    char *cache = clip_cache_path(&key);
+    if (cache && clip_cache_load(cache, &key, tok) == VLM_OK) {
+        free(cache);
+        return VLM_OK;
+    }
+    int rc = parse_sources(tok, vocab_json, vtext, vlen, merges_txt, mtext,
+                           mlen, err);
+    if (rc == VLM_OK && cache)
+        (void)clip_cache_save(cache, &key, tok);
+    free(cache);
     return rc;
 }
 
@@ -245,20 +284,19 @@ int clip_tokenizer_create_files(const char *vocab_json, const char *merges_txt,
         return VLM_EINVAL;
     }
     *out = NULL;
-    json_object *vocab = NULL;
+    char *vtext = NULL, *mtext = NULL;
+    size_t vlen = 0, mlen = 0;
     clip_tokenizer *tok = calloc(1, sizeof *tok);
     if (!tok)
         return VLM_ENOMEM;
-    int rc = parse_vocab(vocab_json, &vocab, err);
+    int rc = read_file(vocab_json, &vtext, &vlen, err);
     if (rc == VLM_OK)
-        rc = check_ids(vocab, tok, vocab_json, err);
+        rc = read_file(merges_txt, &mtext, &mlen, err);
     if (rc == VLM_OK)
-        rc = find_special(vocab, tok, vocab_json, err);
-    if (rc == VLM_OK)
-        rc = build_id_bytes(vocab, tok);
-    if (rc == VLM_OK)
-        rc = load_merges(tok, vocab, merges_txt, err);
-    json_object_put(vocab);
+        rc = load_cached_or_parse(tok, vocab_json, vtext, vlen, merges_txt,
+                                  mtext, mlen, err);
+    free(vtext);
+    free(mtext);
     if (rc == VLM_ENOMEM)
         vlm_set_err(err, "out of memory loading %s", vocab_json);
     if (rc != VLM_OK) {
@@ -293,8 +331,12 @@ void clip_tokenizer_destroy(clip_tokenizer *tok)
     if (!tok)
         return;
     bpe_merge_table_destroy(tok->merges);
-    free(tok->bytes);
-    free(tok->start);
-    free(tok->len);
+    if (tok->map) {
+        clip_cache_unmap(tok); /* the tables live in the mapping */
+    } else {
+        free(tok->bytes);
+        free(tok->start);
+        free(tok->len);
+    }
     free(tok);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "schema/collection.h"
+#include "schema/vector_index.h"
 #include "tests/schema/schema_test_util.h"
 
 #define DIMS 8
@@ -405,6 +406,18 @@ Test(collection, private_permissions) {
     snprintf(db, sizeof db, "%s/collection.db-wal", sub);
     cr_assert_eq(stat(db, &sb), 0);
     cr_assert_eq(sb.st_mode & 0077, 0, "WAL file readable by others");
+    collection_close(c);
+
+    /* reopened without the option, new files stay private */
+    cr_assert_eq(collection_open(sub, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_bind_model(c, "m", 4, "id", err), VLM_OK);
+    vector_index *vi = NULL;
+    vector_index_options vo = {.save_after_rebuild = true};
+    cr_assert_eq(vector_index_open(c, &vo, &vi, err), VLM_OK, "%s", err);
+    vector_index_close(vi);
+    snprintf(db, sizeof db, "%s/%s", sub, VECTOR_INDEX_FILE_NAME);
+    cr_assert_eq(stat(db, &sb), 0);
+    cr_assert_eq(sb.st_mode & 0777, 0600);
     collection_close(c);
 }
 

@@ -1,76 +1,16 @@
 /* test_clip_cases.c — every case of tokenizer-clip/cases.jsonl must give
  * exactly the reference's ids, context77 and decoded text. */
 #include <criterion/criterion.h>
-#include <json-c/json.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
+#include "tests/tokenizer/tok_cases.h"
 #include "tests/tokenizer/tok_fixture.h"
-
-static void assert_ids(const char *what, const char *text, const int32_t *got,
-                       int n_got, json_object *want)
-{
-    int n_want = (int)json_object_array_length(want);
-    cr_expect_eq(n_got, n_want, "%s of \"%s\": %d ids, reference has %d",
-                 what, text, n_got, n_want);
-    for (int i = 0; i < n_got && i < n_want; i++) {
-        int32_t w = json_object_get_int(json_object_array_get_idx(want, i));
-        cr_expect_eq(got[i], w, "%s of \"%s\" [%d]: %d, reference %d", what,
-                     text, i, got[i], w);
-    }
-}
-
-static void check_case(const clip_tokenizer *tok, json_object *c)
-{
-    json_object *jtext, *jids, *jctx, *jdec;
-    cr_assert(json_object_object_get_ex(c, "text", &jtext) &&
-              json_object_object_get_ex(c, "ids", &jids) &&
-              json_object_object_get_ex(c, "context77", &jctx) &&
-              json_object_object_get_ex(c, "decoded", &jdec),
-              "case without text/ids/context77/decoded");
-    const char *text = json_object_get_string(jtext);
-    int n;
-    int32_t *ids = tok_encode_all(tok, text, &n);
-    assert_ids("ids", text, ids, n, jids);
-
-    int32_t ctx[CLIP_CONTEXT_LEN];
-    char err[VLM_ERR_MAX] = "";
-    int real = clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN,
-                                             0, err);
-    cr_expect_eq(real, n + 2 < CLIP_CONTEXT_LEN ? n + 2 : CLIP_CONTEXT_LEN,
-                 "real token count of \"%s\": %d (%s)", text, real, err);
-    assert_ids("context77", text, ctx, CLIP_CONTEXT_LEN, jctx);
-
-    char *dec = clip_tokenizer_decode(tok, ids, n);
-    cr_assert_not_null(dec);
-    cr_expect_str_eq(dec, json_object_get_string(jdec), "decode of \"%s\"",
-                     text);
-    free(dec);
-    free(ids);
-}
 
 Test(clip_cases, all_reference_cases_match)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/cases.jsonl", tok_fixture_dir());
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
     clip_tokenizer *tok = tok_fixture_load();
-    char *line = NULL;
-    size_t cap = 0;
-    int cases = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_object *c = json_tokener_parse(line);
-        cr_assert_not_null(c, "%s line %d is not JSON", path, cases + 1);
-        check_case(tok, c);
-        json_object_put(c);
-        cases++;
-    }
-    free(line);
-    fclose(f);
+    int cases = tok_check_all_cases(tok);
     clip_tokenizer_destroy(tok);
-    cr_assert_geq(cases, 30, "only %d cases in %s", cases, path);
+    cr_assert_geq(cases, 30, "only %d cases in cases.jsonl", cases);
 }
 
 Test(clip_cases, special_ids_and_vocab_size)

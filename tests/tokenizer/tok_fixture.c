@@ -6,9 +6,26 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Loads write tokenizer caches; keep them in the build folder, not $HOME,
+ * unless the caller chose a folder. */
+static void keep_cache_out_of_home(void)
+{
+    const char *build = getenv("VLM_BUILD_DIR");
+    char dir[4200];
+    if (getenv("VLMINDEX_CACHE_DIR"))
+        return;
+    if (build)
+        snprintf(dir, sizeof dir, "%s/tokenizer-test-cache", build);
+    else
+        snprintf(dir, sizeof dir, "/tmp/vlm-tokenizer-test-cache-%d",
+                 (int)getuid());
+    setenv("VLMINDEX_CACHE_DIR", dir, 1);
+}
+
 const char *tok_fixture_dir(void)
 {
     static char dir[4096];
+    keep_cache_out_of_home();
     const char *root = getenv("VLM_FIXTURES");
     if (!root)
         cr_skip_test("VLM_FIXTURES is not set; run through meson test");
