@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VLM_ERR_MAX 512
 
 enum {
@@ -35,5 +39,9 @@ void vlm_set_err(char *err, const char *fmt, ...)
 
 /* Short constant name of a status code ("format error", ...). */
 const char *vlm_strerror(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
