@@ -288,7 +288,8 @@ static int unmap(vector_index *vi, char *err) {
     faiss_Index_free(vi->index);
     vi->index = loaded;
     vi->mmapped = false;
-    vi->info.generation = t.generation;
+    vi->info.generation = t.generation; /* may differ: another process */
+    vi->trained_on = t.trained_on;      /* may have saved meanwhile */
     return VLM_OK;
 }
 
@@ -296,10 +297,13 @@ static int unmap(vector_index *vi, char *err) {
 static int replay(vector_index *vi, char *err) {
     int64_t *ids = NULL, current = 0;
     size_t n = 0;
-    int rc = collection_changes_since(vi->c, vi->info.generation, &ids, &n,
+    /* Reload first, then ask for the changes since what was reloaded. */
+    int rc = vi->mmapped ? unmap(vi, err) : VLM_OK;
+    if (rc == VLM_EFORMAT) /* file replaced by something unusable */
+        rc = VLM_ENOTFOUND;
+    if (rc == VLM_OK)
+        rc = collection_changes_since(vi->c, vi->info.generation, &ids, &n,
                                       &current, err);
-    if (rc == VLM_OK && n > 0 && vi->mmapped)
-        rc = unmap(vi, err);
     if (rc == VLM_OK && n > 0)
         rc = remove_ids(vi, ids, n, err);
     if (rc == VLM_OK && n > 0)

@@ -18,7 +18,7 @@
  *   - approximate from that size on: "IVF<nlist>,Flat", nlist ~ sqrt(n).
  *     IVF accepts add_with_ids and remove_ids without a rebuild (FAISS's
  *     HNSW cannot remove); default probes scan max(n/16, 16384) vectors
- *     (recall@10 >= 0.99 measured at 100k and 1M).  It is retrained (full
+ *     (recall@10 0.98-0.99 measured at 100k and 1M).  It is retrained (full
  *     rebuild) when the collection has grown 4x past its training size,
  *     and turns back to exact below half the threshold.
  *   Both keep the ids (images.id) in the inverted lists and are loaded with

@@ -43,12 +43,13 @@ static dicom_shim_read_fn *open_candidate(const char *dir, char *why,
         if (!why[0]) snprintf(why, cap, "%s", dlerror());
         return NULL;
     }
-    dicom_shim_abi_fn *abi = (dicom_shim_abi_fn *)dlsym(h, DICOM_SHIM_ABI_SYMBOL);
+    dicom_shim_abi_fn *abi =
+        (dicom_shim_abi_fn *)dlsym(h, DICOM_SHIM_ABI_SYMBOL);
     dicom_shim_read_fn *rd =
         (dicom_shim_read_fn *)dlsym(h, DICOM_SHIM_READ_SYMBOL);
     if (abi && rd && abi() == DICOM_SHIM_ABI) return rd; /* never dlclosed */
     if (!why[0])
-        snprintf(why, cap, "%s is from another vlmindex build (ABI %#x, "
+        snprintf(why, cap, "%.300s is from another vlmindex build (ABI %#x, "
                  "expected %#x)", path, abi ? abi() : 0u, DICOM_SHIM_ABI);
     dlclose(h);
     return NULL;

@@ -29,7 +29,11 @@ typedef struct clip_tokenizer clip_tokenizer;
 
 /* Loads DIR/vocab.json and DIR/merges.txt (first line skipped, at most
  * 49152-256-2 merges used, like CLIP).  Errors name the file: VLM_ENOTFOUND
- * / VLM_EIO when unreadable, VLM_EFORMAT when corrupt. */
+ * / VLM_EIO when unreadable, VLM_EFORMAT when corrupt.
+ * The parsed tables are cached in $VLMINDEX_CACHE_DIR (default
+ * $XDG_CACHE_HOME/vlmindex or ~/.cache/vlmindex), keyed by a hash of both
+ * files, so later loads skip parsing; VLMINDEX_NO_CACHE=1 turns this off.
+ * A cache that cannot be read or written is never an error. */
 int clip_tokenizer_create(const char *dir, clip_tokenizer **out, char *err);
 /* Same from explicit file paths. */
 int clip_tokenizer_create_files(const char *vocab_json, const char *merges_txt,

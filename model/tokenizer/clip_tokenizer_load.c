@@ -14,7 +14,6 @@
 #include "model/tokenizer/clip_tokenizer_internal.h"
 #include "model/tokenizer/utf8_codec.h"
 
-#define MAX_TOKEN_ID CLIP_MAX_TOKEN_ID
 #define MAX_FILE_BYTES (256u << 20)
 
 /* Reads a whole file, NUL-terminated. */
@@ -98,7 +97,7 @@ static int32_t vocab_id(json_object *vocab, const char *key)
     return (int32_t)json_object_get_int(v);
 }
 
-/* Checks every value is an id in [0, MAX_TOKEN_ID); sets tok->n_ids. */
+/* Checks every value is an id in [0, CLIP_MAX_TOKEN_ID); sets tok->n_ids. */
 static int check_ids(json_object *vocab, clip_tokenizer *tok,
                      const char *path, char *err)
 {
@@ -106,7 +105,7 @@ static int check_ids(json_object *vocab, clip_tokenizer *tok,
     json_object_object_foreach(vocab, key, val) {
         int64_t id = json_object_get_int64(val);
         if (!json_object_is_type(val, json_type_int) || id < 0 ||
-            id >= MAX_TOKEN_ID) {
+            id >= CLIP_MAX_TOKEN_ID) {
             vlm_set_err(err, "%s: token \"%.40s\" has an invalid id", path, key);
             return VLM_EFORMAT;
         }
