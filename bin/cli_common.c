@@ -80,7 +80,9 @@ int cli_open(const cli_common *o, int create, int private_perms,
         *vi = NULL;
         return VLM_OK; /* empty collection: no index yet */
     }
-    rc = vector_index_open(*c, NULL, vi, err);
+    /* A rebuilt index is saved, so the next command does not rebuild again. */
+    vector_index_options vo = {.save_after_rebuild = true};
+    rc = vector_index_open(*c, &vo, vi, err);
     if (rc) {
         collection_close(*c);
         *c = NULL;

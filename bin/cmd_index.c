@@ -138,7 +138,8 @@ static int session_open(const index_args *a, index_session *s, char *err)
     if (!rc)
         rc = collection_meta_set(s->c, "model_dir", dir, err);
     if (!rc)
-        rc = vector_index_open(s->c, NULL, &s->vi, err);
+        rc = vector_index_open(s->c, &(vector_index_options){.save_after_rebuild = true},
+                               &s->vi, err);
     return rc;
 }
 

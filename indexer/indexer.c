@@ -10,6 +10,7 @@
 #include "indexer/walk.h"
 
 #define FLUSH_OTHERS 256 /* flush after this many non-image results too */
+#define INDEX_SAVE_INTERVAL_S 30.0
 
 typedef struct candidate {
     char *path;
@@ -37,7 +38,7 @@ typedef struct run {
     int batch_size;
     int64_t done;            /* results taken from the pool */
     int64_t written;         /* results committed */
-    struct timespec t0;
+    struct timespec t0, last_save;
     char *err;
 } run;
 
@@ -273,6 +274,12 @@ static int flush_batch(run *r)
         r->written += r->n_batch;
         report_progress(r, r->batch[r->n_batch - 1]->path);
     }
+    /* Save the index now and then, so a search during a long run catches
+     * up from a recent file instead of replaying the whole run. */
+    if (!rc && since(&r->last_save) > INDEX_SAVE_INTERVAL_S) {
+        rc = vector_index_save(r->vi, r->err);
+        clock_gettime(CLOCK_MONOTONIC, &r->last_save);
+    }
     for (int i = 0; i < r->n_batch; i++)
         decode_result_free(r->batch[i]);
     r->n_batch = r->n_batch_ok = 0;
@@ -425,6 +432,7 @@ static int init_run(run *r, collection *c, vector_index *vi, clip_model *m,
     r->pixels = malloc((size_t)r->batch_size * per * sizeof(float));
     r->embeds = malloc((size_t)r->batch_size * (size_t)r->dims * sizeof(float));
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->last_save = r->t0;
     if (!r->seen_paths || !r->known_hashes || !r->batch || !r->pixels || !r->embeds) {
         vlm_set_err(err, "indexer: out of memory");
         return VLM_ENOMEM;

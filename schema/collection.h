@@ -156,6 +156,11 @@ int collection_put_failure(collection *c, const collection_image_info *info,
 int collection_find_by_path(collection *c, const char *path,
                             collection_image *out, char *err);
 
+/* Row with this id (images.id = vector index id); VLM_ENOTFOUND if none.
+ * Joins search hits to their path and metadata. */
+int collection_get_image(collection *c, int64_t id, collection_image *out,
+                         char *err);
+
 /* Move detection: a row with this content hash and an embedding whose file
  * no longer exists on disk (checked with stat).  VLM_ENOTFOUND if none. */
 int collection_find_moved(collection *c, const char *content_hash,

@@ -215,6 +215,19 @@ int collection_put_failure(collection *c, const collection_image_info *info,
 /* Lookups                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Steps a bound single-row lookup into *out; VLM_ENOTFOUND if no row. */
+static int read_one_image(collection *c, sqlite3_stmt *st,
+                          collection_image *out, char *err) {
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_image_row(st, out);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return VLM_OK;
+    return rc == SQLITE_DONE ? VLM_ENOTFOUND
+                             : coll_sqlite_err(c, rc, "cannot look up", err);
+}
+
 int collection_find_by_path(collection *c, const char *path,
                             collection_image *out, char *err) {
     sqlite3_stmt *st = coll_stmt(
@@ -222,16 +235,24 @@ int collection_find_by_path(collection *c, const char *path,
     if (!st)
         return VLM_EIO;
     sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_image_row(st, out);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return VLM_OK;
-    if (rc != SQLITE_DONE)
-        return coll_sqlite_err(c, rc, "cannot look up a path", err);
-    vlm_set_err(err, "%s is not in collection %s", path, c->dir);
-    return VLM_ENOTFOUND;
+    int rc = read_one_image(c, st, out, err);
+    if (rc == VLM_ENOTFOUND)
+        vlm_set_err(err, "%s is not in collection %s", path, c->dir);
+    return rc;
+}
+
+int collection_get_image(collection *c, int64_t id, collection_image *out,
+                         char *err) {
+    sqlite3_stmt *st = coll_stmt(
+        c, "SELECT " IMAGE_COLS " FROM images WHERE id = ?", err);
+    if (!st)
+        return VLM_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = read_one_image(c, st, out, err);
+    if (rc == VLM_ENOTFOUND)
+        vlm_set_err(err, "no image with id %lld in collection %s",
+                    (long long)id, c->dir);
+    return rc;
 }
 
 int collection_find_moved(collection *c, const char *content_hash,

@@ -129,6 +129,11 @@ Test(collection, put_lookup_move_delete) {
     cr_assert_str_eq(row.exif_datetime, "2020:01:02 03:04:05");
     cr_assert_eq(row.status, COLLECTION_STATUS_OK);
     cr_assert(row.has_embedding);
+    collection_image by_id;
+    cr_assert_eq(collection_get_image(c, id, &by_id, err), VLM_OK, "%s", err);
+    cr_assert_str_eq(by_id.path, "/p/a.jpg");
+    cr_assert_eq(collection_get_image(c, id + 1000, &by_id, err),
+                 VLM_ENOTFOUND);
     float back[DIMS];
     cr_assert_eq(collection_get_embedding(c, id, back, DIMS, err), VLM_OK);
     cr_assert_float_eq(back[0], 0.6f, 1e-6);
