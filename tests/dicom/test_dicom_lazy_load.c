@@ -41,7 +41,9 @@ static uint8_t *tiny_dicom(size_t *len)
     dicom_writer_bytes(w, 0x7FE0, 0x0010, "OB", PIXELS, sizeof PIXELS);
     uint8_t *bytes = NULL;
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(dicom_writer_finish(w, &bytes, len, err), VLM_OK, "%s", err);
+    int st = dicom_writer_finish(w, &bytes, len, err);
+    dicom_writer_destroy(w);
+    cr_assert_eq(st, VLM_OK, "%s", err);
     return bytes;
 }
 
