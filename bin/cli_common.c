@@ -170,7 +170,7 @@ int cli_load_model(const cli_common *o, const char *dir, int parts,
     clip_options co = clip_options_default();
     co.parts = parts;
     co.threads = o->threads;
-    co.precision = o->bf16 ? VLM_PREC_BF16 : VLM_PREC_F32;
+    co.precision = o->bf16 ? VLM_PREC_BF16 : o->fp32;
     co.tokenizer_dir = o->tokenizer;
     return clip_model_load(dir, &co, m, err);
 }

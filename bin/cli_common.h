@@ -23,6 +23,8 @@ typedef struct cli_common {
     const char *tokenizer;  /* --tokenizer DIR */
     int threads;            /* --threads N */
     int bf16;               /* --bf16 */
+    vlm_precision fp32;     /* fp32 flavour: F32 (mapped, fast load; queries)
+                               or F32_PACKED (faster GEMMs; indexing) */
     int offline;            /* --offline or VLMINDEX_OFFLINE=1 */
     int quiet;              /* -q */
 } cli_common;

@@ -53,6 +53,8 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
+    /* Indexing runs many batches: packed weights (oneDNN) pay for their copy. */
+    a->common.fp32 = VLM_PREC_F32_PACKED;
     int opt;
     while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (cli_common_option(&a->common, opt, optarg))

@@ -58,11 +58,24 @@ static void make_model(const char *root, const char *fixtures, char *dir, size_t
        fixtures, fixtures, dir);
 }
 
+/* Precision from $BENCH_PREC (f32 | f32p | bf16); f32p is what
+ * `vlmindex add` uses by default. */
+static vlm_precision bench_prec(void)
+{
+    const char *p = getenv("BENCH_PREC");
+    if (p && !strcmp(p, "bf16"))
+        return VLM_PREC_BF16;
+    if (p && !strcmp(p, "f32"))
+        return VLM_PREC_F32;
+    return VLM_PREC_F32_PACKED;
+}
+
 static clip_model *load(const char *dir, int parts, int threads)
 {
     clip_options o = clip_options_default();
     o.parts = parts;
     o.threads = threads;
+    o.precision = parts == CLIP_PART_TEXT ? VLM_PREC_F32 : bench_prec();
     clip_model *m;
     char err[VLM_ERR_MAX];
     if (clip_model_load(dir, &o, &m, err))
@@ -119,9 +132,11 @@ static void throughput(const char *fixtures, int n, int threads)
     if (indexer_add(c, vi, m, paths, 1, &o, &s, err))
         die("indexer_add", err);
     double rate = (double)s.added / s.seconds;
-    printf("{\"bench\":\"indexing\",\"model\":\"ViT-B/32\",\"images\":%d,\"threads\":%d,"
+    const char *prec = getenv("BENCH_PREC");
+    printf("{\"bench\":\"indexing\",\"model\":\"ViT-B/32\",\"precision\":\"%s\","
+           "\"images\":%d,\"threads\":%d,"
            "\"bare_encoder_images_per_s\":%.2f,\"indexing_images_per_s\":%.2f,"
-           "\"ratio\":%.3f}\n", n, threads, bare, rate, rate / bare);
+           "\"ratio\":%.3f}\n", prec ? prec : "f32p", n, threads, bare, rate, rate / bare);
     vector_index_close(vi);
     collection_close(c);
     clip_model_destroy(m);
