@@ -12,27 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "bench/clip/bench_ckpt.h"
 #include "model/clip/clip.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static vlm_precision parse_prec(const char *s)
 {
@@ -81,14 +63,14 @@ static void bench_vision(const char *dir, int threads, const char *prec,
         for (size_t i = 0; i < npx; i++) px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1;
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
-            double t0 = now_s();
+            double t0 = bench_now_s();
             if (clip_encode_images(m, px, B, emb, NULL, NULL, NULL, err)) {
                 fprintf(stderr, "clip_bench: %s\n", err);
                 exit(1);
             }
-            if (r >= 0) t[r] = now_s() - t0;
+            if (r >= 0) t[r] = bench_now_s() - t0;
         }
-        double med = median(t, reps);
+        double med = bench_median(t, reps);
         printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\",\"threads\":%d,"
                "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/s\",\"backend\":\"%s\"}\n",
                prec, threads, B, B / med, vlm_gemm_backend(parse_prec(prec)));
@@ -119,16 +101,16 @@ static void bench_text(const char *dir, int threads, const char *prec,
         make_ids(L, ids);
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) {
-            double t0 = now_s();
+            double t0 = bench_now_s();
             if (clip_encode_text_ids(m, ids, 1, emb, NULL, err)) {
                 fprintf(stderr, "clip_bench: %s\n", err);
                 exit(1);
             }
-            if (r >= 0) t[r] = now_s() - t0;
+            if (r >= 0) t[r] = bench_now_s() - t0;
         }
         printf("{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
                "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
-               prec, threads, L, 1e3 * median(t, reps));
+               prec, threads, L, 1e3 * bench_median(t, reps));
         fflush(stdout);
         free(t);
     }
@@ -140,9 +122,9 @@ static void bench_rss(const char *dir, const char *what)
 {
     int parts = !strcmp(what, "text") ? CLIP_PART_TEXT : CLIP_PART_ALL;
     long before = rss_kb();
-    double t0 = now_s();
+    double t0 = bench_now_s();
     clip_model *m = load(dir, parts, 1, VLM_PREC_F32);
-    double load_ms = 1e3 * (now_s() - t0);
+    double load_ms = 1e3 * (bench_now_s() - t0);
     char err[VLM_ERR_MAX];
     int32_t ids[CLIP_TEXT_CONTEXT];
     float emb[4096];
