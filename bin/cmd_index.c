@@ -243,8 +243,13 @@ static void print_failed(collection *c)
         free(row);
         return;
     }
-    while (collection_cursor_step(cur, row, NULL) == 1)
-        printf("%s\t%s\n", row->path, row->error);
+    while (collection_cursor_step(cur, row, NULL) == 1) {
+        /* The reason usually starts with "path: "; print it once. */
+        size_t n = strlen(row->path);
+        const char *why = !strncmp(row->error, row->path, n) && !strncmp(row->error + n, ": ", 2)
+                              ? row->error + n + 2 : row->error;
+        printf("%s\t%s\n", row->path, why);
+    }
     collection_cursor_close(cur);
     free(row);
 }

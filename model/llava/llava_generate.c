@@ -125,9 +125,16 @@ int llava_caption_embeds(llava_model *m, const float *embeds,
         vlm_set_err(err, "out of memory generating");
         return VLM_ENOMEM;
     }
-    int n = 0;
+    int n = 0, kept = 0;
     int rc = llava_generate(m, embeds, prompt, opts, ids, cap, &n, err);
-    if (!rc && !(*text = sp_tokenizer_decode(m->tok, ids, n, err)))
+    /* Ids past the SentencePiece vocabulary are added tokens (<image>,
+     * <pad>, vocab padding rows): they have no text, like HF's
+     * skip_special_tokens. */
+    const int vocab = sp_tokenizer_vocab_size(m->tok);
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0 && ids[i] < vocab)
+            ids[kept++] = ids[i];
+    if (!rc && !(*text = sp_tokenizer_decode(m->tok, ids, kept, err)))
         rc = VLM_EFORMAT;
     free(ids);
     return rc;

@@ -61,6 +61,18 @@ Test(cli_llava, captions_are_stored_and_the_run_resumes)
     e2e_run_free(&r);
 }
 
+Test(cli_llava, every_photo_gets_a_caption)
+{
+    /* Random weights generate ids of added tokens (<image>, padding rows)
+     * too; they must be skipped, not fail the caption. */
+    const char *args[] = {"caption", "--collection", ws.coll, "--model", llava,
+                          "--max-tokens", "12", NULL};
+    e2e_run r = e2e_exec("vlmindex", args);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "captioned 28, already had one 0, failed 0"), "%s", r.err);
+    e2e_run_free(&r);
+}
+
 Test(cli_llava, single_image_caption_and_score_probe)
 {
     char img[1024];
