@@ -29,10 +29,10 @@ static const char index_usage[] =
     "      --exact          full-resolution JPEG decode (no DCT-scaled fast path)\n"
     "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | stored |\n"
     "                       full | C,W (default: lung for chest CT, else stored)\n"
+    "      --failed         (status) list files that could not be indexed\n"
     "  vlmindex add dicomweb+https://host/dicom-web --query \"ModalitiesInStudy=CT\"\n"
     "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE (mode 0600)\n"
     "      credentials: $VLMINDEX_DICOMWEB_TOKEN or $VLMINDEX_DICOMWEB_USER/_PASSWORD\n"
-    "      --failed         (status) list files that could not be indexed\n"
     "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
 

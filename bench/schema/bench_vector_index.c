@@ -235,8 +235,9 @@ static void run(const char *dir, int64_t n) {
     printf("ivf_default_recall10 %.4f\n", recall(truth, got));
     printf("ivf_file_bytes %lld\n", file_size(dir, VECTOR_INDEX_FILE_NAME));
     vector_index_close(vi);
+    /* powers of two, plus 1.5x steps between them past 16 probes */
     for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 2;
-         p *= 2) {
+         p = (p >= 16 && (p & (p - 1)) == 0) ? p * 3 / 2 : (p & (p - 1)) ? p * 4 / 3 : p * 2) {
         char label[32];
         snprintf(label, sizeof label, "ivf_load_nprobe%d", p);
         vi = open_vi(c, label, 1, p, false);
