@@ -18,6 +18,26 @@ void openblas_set_num_threads(int num_threads);
 
 static int g_threads = 0;
 
+/* OpenBLAS's pthread build starts a thread pool in its constructor whose
+ * threads spin for ~0.1 s waiting for work — ~50 ms of CPU in every process,
+ * stolen from the other core on a busy machine.  We never use that pool
+ * (OpenBLAS is pinned to one thread below and GEMMs are split over our own
+ * OpenMP team), so stop it as soon as our code runs.  Weak: other BLAS
+ * libraries have no such pool and no such symbol. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+static void quiet_openblas_pool(void)
+{
+    openblas_set_num_threads(1); /* (re)starts the pool in 0.3.21... */
+    if (blas_thread_shutdown_)
+        blas_thread_shutdown_(); /* ...so stop it right after */
+}
+
+__attribute__((constructor)) static void quiet_openblas_at_start(void)
+{
+    quiet_openblas_pool();
+}
+
 void vlm_set_threads(int n)
 {
 #ifdef _OPENMP
@@ -29,7 +49,7 @@ void vlm_set_threads(int n)
     g_threads = n;
     /* OpenBLAS stays single-threaded: blas_linear splits work over our own
      * OpenMP team instead. */
-    openblas_set_num_threads(1);
+    quiet_openblas_pool();
 }
 
 int vlm_get_threads(void)
