@@ -33,13 +33,13 @@ int captions_get(collection *c, int64_t id, const char *model,
 }
 
 /* The work list: (id, path) of ok rows under in_dir. */
-typedef struct todo {
+typedef struct work_list {
     int64_t *ids;
     char **paths;
     size_t n;
-} todo;
+} work_list;
 
-static void todo_free(todo *t)
+static void work_list_free(work_list *t)
 {
     for (size_t i = 0; i < t->n; i++)
         free(t->paths[i]);
@@ -47,7 +47,7 @@ static void todo_free(todo *t)
     free(t->paths);
 }
 
-static int list_todo(collection *c, const char *in_dir, todo *t, char *err)
+static int list_work(collection *c, const char *in_dir, work_list *t, char *err)
 {
     char *abs = in_dir ? walk_abspath(in_dir) : NULL;
     collection_cursor *cur;
@@ -96,9 +96,9 @@ int captions_run(collection *c, llava_model *lm, const char *model_name,
                  const captions_options *o, captions_summary *s, char *err)
 {
     const char *prompt = o->prompt ? o->prompt : LLAVA_DEFAULT_PROMPT;
-    todo t = {0};
+    work_list t = {0};
     memset(s, 0, sizeof *s);
-    int rc = list_todo(c, o->in_dir, &t, err);
+    int rc = list_work(c, o->in_dir, &t, err);
     for (size_t i = 0; !rc && i < t.n; i++) {
         char *text = NULL, e[VLM_ERR_MAX];
         if (o->cancel && *o->cancel) {
@@ -122,7 +122,7 @@ int captions_run(collection *c, llava_model *lm, const char *model_name,
         }
         free(text);
     }
-    todo_free(&t);
+    work_list_free(&t);
     return rc;
 }
 
