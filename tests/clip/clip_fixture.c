@@ -10,6 +10,8 @@
 
 #include "tests/clip/clip_fixture.h"
 
+#include "tests/common/fixture_tensor.h"
+
 void fixture_dir(const char *name, char *buf, size_t cap)
 {
     const char *root = getenv("VLM_FIXTURES");
@@ -30,24 +32,12 @@ st_file *fixture_expected(const char *dir)
 
 float *fixture_floats(const st_file *f, const char *name, size_t *numel)
 {
-    const st_tensor *t = st_file_find(f, name);
-    cr_assert_not_null(t, "expected tensor %s missing", name);
-    float *d = malloc(t->numel * sizeof(float));
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(st_tensor_to_f32(t, d, t->numel, err), VLM_OK, "%s", err);
-    if (numel) *numel = t->numel;
-    return d;
+    return fixture_tensor_f32(f, name, numel);
 }
 
 int32_t *fixture_ints(const st_file *f, const char *name, size_t *numel)
 {
-    const st_tensor *t = st_file_find(f, name);
-    cr_assert_not_null(t, "expected tensor %s missing", name);
-    int32_t *d = malloc(t->numel * sizeof(int32_t));
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(st_tensor_to_i32(t, d, t->numel, err), VLM_OK, "%s", err);
-    if (numel) *numel = t->numel;
-    return d;
+    return fixture_tensor_i32(f, name, numel);
 }
 
 double max_abs_diff(const float *a, const float *b, size_t n)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/weights/safetensors.h"
+#include "tests/common/fixture_tensor.h"
 #include "tests/e2e/e2e_util.h"
 
 typedef struct model_case {
@@ -33,11 +34,8 @@ static float *reference(const char *fixtures, const char *model, char *text, siz
     cr_assert_not_null(texts);
     snprintf(text, cap, "%s", json_object_get_string(json_object_array_get_idx(texts, 0)));
     json_object_put(texts);
-    const st_tensor *t = st_file_find(f, "text_embeds");
-    cr_assert_not_null(t);
-    *dims = (int)t->shape[1];
-    float *all = malloc((size_t)t->numel * sizeof *all);
-    cr_assert_eq(st_tensor_to_f32(t, all, (size_t)t->numel, err), 0, "%s", err);
+    *dims = (int)st_file_find(f, "text_embeds")->shape[1];
+    float *all = fixture_tensor_f32(f, "text_embeds", NULL);
     st_file_close(f);
     return all; /* row 0 is the first text */
 }

@@ -1,6 +1,8 @@
 /* llava_fixture.c — see llava_fixture.h. */
 #include "tests/llava/llava_fixture.h"
 
+#include "tests/common/fixture_tensor.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,27 +26,17 @@ const char *llava_fixture_path(const char *name) {
     return path;
 }
 
-static const st_tensor *find(const st_file *f, const char *name) {
-    const st_tensor *t = st_file_find(f, name);
-    cr_assert_not_null(t, "expected.safetensors has no tensor %s", name);
-    return t;
-}
-
 float *llava_expected_f32(const st_file *f, const char *name, int64_t *n) {
-    const st_tensor *t = find(f, name);
-    float *v = malloc(sizeof(float) * (size_t)t->numel);
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(st_tensor_to_f32(t, v, (size_t)t->numel, err), VLM_OK, "%s", err);
-    if (n) *n = t->numel;
+    size_t k;
+    float *v = fixture_tensor_f32(f, name, &k);
+    if (n) *n = (int64_t)k;
     return v;
 }
 
 int32_t *llava_expected_i32(const st_file *f, const char *name, int64_t *n) {
-    const st_tensor *t = find(f, name);
-    int32_t *v = malloc(sizeof(int32_t) * (size_t)t->numel);
-    char err[VLM_ERR_MAX];
-    cr_assert_eq(st_tensor_to_i32(t, v, (size_t)t->numel, err), VLM_OK, "%s", err);
-    if (n) *n = t->numel;
+    size_t k;
+    int32_t *v = fixture_tensor_i32(f, name, &k);
+    if (n) *n = (int64_t)k;
     return v;
 }
 
