@@ -43,12 +43,14 @@ static void time_query(const clip_tokenizer *tok, const char *q, int reps)
     int n = 0;
     double t0 = now();
     for (int i = 0; i < reps; i++)
-        n = clip_tokenizer_encode_context(tok, q, ids, CLIP_CONTEXT_LEN, 0, err);
+        n = clip_tokenizer_encode_context(tok, q, ids, CLIP_CONTEXT_LEN, 0,
+                                          err);
     double us = (now() - t0) / reps * 1e6;
     printf("  %7.2f us  %2d tokens  \"%s\"\n", us, n, q);
 }
 
-static void time_megabyte(const clip_tokenizer *tok, const char *label, char fill)
+static void time_megabyte(const clip_tokenizer *tok, const char *label,
+                          char fill)
 {
     size_t n = 1 << 20;
     char *text = malloc(n + 1);
@@ -75,7 +77,8 @@ int main(int argc, char **argv)
     if (argc > 1)
         snprintf(dir, sizeof dir, "%s", argv[1]);
     else
-        snprintf(dir, sizeof dir, "%s/tokenizer-clip", fx ? fx : "../shared/fixtures");
+        snprintf(dir, sizeof dir, "%s/tokenizer-clip",
+                 fx ? fx : "../shared/fixtures");
     clip_tokenizer *tok;
     printf("load (best of 5): %.1f ms\n", time_loads(dir, 5, &tok) * 1e3);
     printf("encode_context per query (mean of 10000):\n");

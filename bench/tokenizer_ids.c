@@ -25,8 +25,7 @@ int main(int argc, char **argv)
         int n = clip_tokenizer_encode(tok, text, NULL, 0, err);
         int32_t *ids = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof *ids);
         n = clip_tokenizer_encode(tok, text, ids, n, err);
-        for (int i = 0; i < n; i++)
-            printf(i ? " %d" : "%d", ids[i]);
+        for (int i = 0; i < n; i++) printf(i ? " %d" : "%d", ids[i]);
         printf("\n");
         free(ids);
         json_object_put(j);

@@ -36,10 +36,7 @@ void cli_common_init(cli_common *o)
     o->offline = off && *off && strcmp(off, "0");
 }
 
-void cli_error(const char *msg)
-{
-    fprintf(stderr, "error: %s\n", msg);
-}
+void cli_error(const char *msg) { fprintf(stderr, "error: %s\n", msg); }
 
 int cli_exit_code(int status, const char *err)
 {
@@ -47,8 +44,7 @@ int cli_exit_code(int status, const char *err)
         fprintf(stderr, "%s\n", err);
         return 130;
     }
-    if (status)
-        cli_error(err);
+    if (status) cli_error(err);
     return status ? EXIT_ERROR : 0;
 }
 
@@ -61,20 +57,21 @@ int cli_collection_dir(const cli_common *o, char *buf, size_t n, char *err)
     return collection_default_dir(buf, n, err);
 }
 
-int cli_open(const cli_common *o, int create, int private_perms,
-             collection **c, vector_index **vi, char *err)
+int cli_open(const cli_common *o, int create, int private_perms, collection **c,
+             vector_index **vi, char *err)
 {
     char dir[4096];
     int rc = cli_collection_dir(o, dir, sizeof dir, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     collection_options co = {.create_if_missing = create,
                              .private_perms = private_perms};
     rc = collection_open(dir, &co, c, err);
     if (rc == VLM_ENOTFOUND && !create)
-        vlm_set_err(err, "no collection at %s: index some images first with `vlmindex add DIR` (or pass --collection DIR)", dir);
-    if (rc || !vi)
-        return rc;
+        vlm_set_err(err,
+                    "no collection at %s: index some images first with "
+                    "`vlmindex add DIR` (or pass --collection DIR)",
+                    dir);
+    if (rc || !vi) return rc;
     collection_model cm;
     if (collection_get_model(*c, &cm, NULL) != VLM_OK) {
         *vi = NULL;
@@ -127,8 +124,7 @@ static void installed_path(const char *name, char *out, size_t n)
 static int try_model(const char *cand, char *dir, size_t n)
 {
     char p[4096];
-    if (!cand || !*cand)
-        return 0;
+    if (!cand || !*cand) return 0;
     if (is_dir(cand)) {
         char *abs = realpath(cand, NULL);
         snprintf(dir, n, "%s", abs ? abs : cand);
@@ -147,19 +143,25 @@ int cli_resolve_model(const cli_common *o, collection *c, char *dir, size_t n,
                       char *err)
 {
     if (o->model) {
-        if (try_model(o->model, dir, n))
-            return VLM_OK;
-        vlm_set_err(err, "model '%s' not found: give a checkpoint folder (--model DIR) or install it with `vlmindex model pull %s`",
+        if (try_model(o->model, dir, n)) return VLM_OK;
+        vlm_set_err(err,
+                    "model '%s' not found: give a checkpoint folder (--model "
+                    "DIR) or install it with `vlmindex model pull %s`",
                     o->model, o->model);
         return VLM_ENOTFOUND;
     }
     char used[4096];
-    if (c && collection_meta_get(c, "model_dir", used, sizeof used, NULL) == VLM_OK &&
+    if (c &&
+        collection_meta_get(c, "model_dir", used, sizeof used, NULL) ==
+            VLM_OK &&
         try_model(used, dir, n))
         return VLM_OK;
-    if (try_model(getenv("VLMINDEX_MODEL"), dir, n) || try_model(DEFAULT_MODEL_REPO, dir, n))
+    if (try_model(getenv("VLMINDEX_MODEL"), dir, n) ||
+        try_model(DEFAULT_MODEL_REPO, dir, n))
         return VLM_OK;
-    vlm_set_err(err, "no model installed: pass --model DIR (a Hugging Face CLIP checkpoint folder) or run `vlmindex model pull %s`",
+    vlm_set_err(err,
+                "no model installed: pass --model DIR (a Hugging Face CLIP "
+                "checkpoint folder) or run `vlmindex model pull %s`",
                 DEFAULT_MODEL_REPO);
     return VLM_ENOTFOUND;
 }
@@ -188,31 +190,27 @@ static int drawn;
 void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
                   const char *what)
 {
-    if (quiet || !isatty(2))
-        return;
+    if (quiet || !isatty(2)) return;
     double t = now();
-    if (done < total && t - last_draw < 0.1)
-        return;
+    if (done < total && t - last_draw < 0.1) return;
     last_draw = t;
     drawn = 1;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
     int width = 30, fill = total ? (int)(width * done / total) : 0;
     char bar[64];
-    for (int i = 0; i < width; i++)
-        bar[i] = i < fill ? '#' : '.';
+    for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
     const char *name = what ? strrchr(what, '/') : NULL;
     fprintf(stderr, "\r\033[K[%s] %lld/%lld  %.1f/s  ETA %d:%02d  %.40s", bar,
-            (long long)done, (long long)total, rate, (int)eta / 60, (int)eta % 60,
-            name ? name + 1 : (what ? what : ""));
+            (long long)done, (long long)total, rate, (int)eta / 60,
+            (int)eta % 60, name ? name + 1 : (what ? what : ""));
     fflush(stderr);
 }
 
 void cli_progress_done(int quiet)
 {
-    if (!quiet && drawn && isatty(2))
-        fputs("\r\033[K", stderr);
+    if (!quiet && drawn && isatty(2)) fputs("\r\033[K", stderr);
     drawn = 0;
 }
 
@@ -230,20 +228,22 @@ int cli_common_option(cli_common *o, int opt, const char *arg)
     }
 }
 
-static int pull_progress(void *user, uint64_t done, uint64_t total, const char *file)
+static int pull_progress(void *user, uint64_t done, uint64_t total,
+                         const char *file)
 {
     const cli_common *o = user;
     static double t0;
-    if (!t0)
-        t0 = now();
-    cli_progress(o->quiet, (int64_t)(done >> 20), (int64_t)(total >> 20), now() - t0, file);
+    if (!t0) t0 = now();
+    cli_progress(o->quiet, (int64_t)(done >> 20), (int64_t)(total >> 20),
+                 now() - t0, file);
     return cli_cancel;
 }
 
 int cli_pull_model(const cli_common *o, const char *name, const char *revision,
                    char *dir, size_t n, char *err)
 {
-    hub_options ho = {.offline = o->offline, .progress = pull_progress,
+    hub_options ho = {.offline = o->offline,
+                      .progress = pull_progress,
                       .progress_user = (void *)o};
     installed_path(name, dir, n);
     cli_install_signal_handlers();
@@ -256,14 +256,17 @@ int cli_resolve_or_fetch_model(const cli_common *o, collection *c, char *dir,
                                size_t n, char *err)
 {
     int rc = cli_resolve_model(o, c, dir, n, err);
-    if (rc != VLM_ENOTFOUND || o->model)
-        return rc;
+    if (rc != VLM_ENOTFOUND || o->model) return rc;
     if (o->offline) {
-        vlm_set_err(err, "no model installed and --offline/VLMINDEX_OFFLINE=1 forbids downloading: pass --model DIR (a Hugging Face CLIP checkpoint folder)");
+        vlm_set_err(err, "no model installed and --offline/VLMINDEX_OFFLINE=1 "
+                         "forbids downloading: pass --model DIR (a Hugging "
+                         "Face CLIP checkpoint folder)");
         return VLM_ENOTFOUND;
     }
-    fprintf(stderr, "No model installed. Downloading the default model %s "
-            "(about 605 MB, once) — use --model DIR to use a local checkpoint instead.\n",
+    fprintf(stderr,
+            "No model installed. Downloading the default model %s "
+            "(about 605 MB, once) — use --model DIR to use a local checkpoint "
+            "instead.\n",
             DEFAULT_MODEL_REPO);
     return cli_pull_model(o, DEFAULT_MODEL_REPO, NULL, dir, n, err);
 }

@@ -12,7 +12,11 @@
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
-enum { EXIT_RESULTS = 0, EXIT_NO_RESULTS = 1, EXIT_ERROR = 2 };
+enum {
+    EXIT_RESULTS = 0,
+    EXIT_NO_RESULTS = 1,
+    EXIT_ERROR = 2
+};
 
 #define DEFAULT_MODEL_REPO "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 
@@ -40,8 +44,8 @@ int cli_collection_dir(const cli_common *o, char *buf, size_t n, char *err);
 
 /* Opens collection + vector index; create makes the folder if needed.
  * The index is opened only when vi != NULL. */
-int cli_open(const cli_common *o, int create, int private_perms,
-             collection **c, vector_index **vi, char *err);
+int cli_open(const cli_common *o, int create, int private_perms, collection **c,
+             vector_index **vi, char *err);
 
 /* $XDG_DATA_HOME/vlmindex/models (or ~/.local/share/vlmindex/models). */
 int cli_models_dir(char *buf, size_t n);
@@ -68,16 +72,16 @@ void cli_error(const char *msg);
  * EXIT_ERROR with "error: err" otherwise. */
 int cli_exit_code(int status, const char *err);
 
-
 /* getopt_long entries shared by every command (append to a command's own). */
-#define CLI_COMMON_LONGOPTS                                                   \
-    {"collection", required_argument, 0, 'C'},                                \
-    {"model", required_argument, 0, 'M'},                                     \
-    {"tokenizer", required_argument, 0, 'T'},                                 \
-    {"threads", required_argument, 0, 'j'},                                   \
-    {"bf16", no_argument, 0, 'B'},                                            \
-    {"offline", no_argument, 0, 'O'},                                         \
-    {"quiet", no_argument, 0, 'q'}
+#define CLI_COMMON_LONGOPTS                                                    \
+    {"collection", required_argument, 0, 'C'},                                 \
+        {"model", required_argument, 0, 'M'},                                  \
+        {"tokenizer", required_argument, 0, 'T'},                              \
+        {"threads", required_argument, 0, 'j'}, {"bf16", no_argument, 0, 'B'}, \
+        {"offline", no_argument, 0, 'O'},                                      \
+    {                                                                          \
+        "quiet", no_argument, 0, 'q'                                           \
+    }
 #define CLI_COMMON_SHORTOPTS "C:M:T:j:q"
 
 /* Handles one of the shared options; returns 1 if it was one. */

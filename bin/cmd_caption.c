@@ -12,13 +12,19 @@
 #include "query/result_format.h"
 
 static const char caption_usage[] =
-    "usage: vlmindex caption --model LLAVA_DIR --image PATH [options]   one image\n"
-    "       vlmindex caption [--model LLAVA_DIR] [--in DIR] [--redo]    the collection\n"
-    "       vlmindex score --model LLAVA_DIR --image PATH --phrase TEXT [--prompt TEXT]\n"
-    "  -p, --prompt TEXT     prompt with one <image> marker (default: describe in one sentence)\n"
+    "usage: vlmindex caption --model LLAVA_DIR --image PATH [options]   one "
+    "image\n"
+    "       vlmindex caption [--model LLAVA_DIR] [--in DIR] [--redo]    the "
+    "collection\n"
+    "       vlmindex score --model LLAVA_DIR --image PATH --phrase TEXT "
+    "[--prompt TEXT]\n"
+    "  -p, --prompt TEXT     prompt with one <image> marker (default: describe "
+    "in one sentence)\n"
     "  -m, --max-tokens N    caption length limit (default 64)\n"
-    "      --temperature T   sample instead of greedy (with --top-p P, --seed S)\n"
-    "      --in DIR          only images under DIR;  --redo  re-caption everything\n";
+    "      --temperature T   sample instead of greedy (with --top-p P, --seed "
+    "S)\n"
+    "      --in DIR          only images under DIR;  --redo  re-caption "
+    "everything\n";
 
 typedef struct caption_args {
     cli_common common;
@@ -30,19 +36,25 @@ typedef struct caption_args {
 static int parse_caption(int argc, char **argv, caption_args *a)
 {
     static const struct option longopts[] = {
-        {"image", required_argument, 0, 'i'}, {"prompt", required_argument, 0, 'p'},
-        {"phrase", required_argument, 0, 'P'}, {"max-tokens", required_argument, 0, 'm'},
-        {"temperature", required_argument, 0, 'e'}, {"top-p", required_argument, 0, 'u'},
-        {"seed", required_argument, 0, 's'}, {"in", required_argument, 0, 'I'},
-        {"redo", no_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"image", required_argument, 0, 'i'},
+        {"prompt", required_argument, 0, 'p'},
+        {"phrase", required_argument, 0, 'P'},
+        {"max-tokens", required_argument, 0, 'm'},
+        {"temperature", required_argument, 0, 'e'},
+        {"top-p", required_argument, 0, 'u'},
+        {"seed", required_argument, 0, 's'},
+        {"in", required_argument, 0, 'I'},
+        {"redo", no_argument, 0, 'R'},
+        {"help", no_argument, 0, 'h'},
+        CLI_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
     a->gen = llava_gen_opts_default();
     int opt;
-    while ((opt = getopt_long(argc, argv, "i:p:m:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg))
-            continue;
+    while ((opt = getopt_long(argc, argv, "i:p:m:h" CLI_COMMON_SHORTOPTS,
+                              longopts, NULL)) != -1) {
+        if (cli_common_option(&a->common, opt, optarg)) continue;
         switch (opt) {
         case 'i': a->image = optarg; break;
         case 'p': a->prompt = optarg; break;
@@ -60,7 +72,8 @@ static int parse_caption(int argc, char **argv, caption_args *a)
     return 0;
 }
 
-static int load_llava(const caption_args *a, const char *dir, llava_model **m, char *err)
+static int load_llava(const caption_args *a, const char *dir, llava_model **m,
+                      char *err)
 {
     llava_options o = llava_options_default();
     o.threads = a->common.threads;
@@ -69,7 +82,8 @@ static int load_llava(const caption_args *a, const char *dir, llava_model **m, c
 }
 
 /* --model, else the captioner the collection used last. */
-static int llava_dir(const caption_args *a, collection *c, char *dir, size_t n, char *err)
+static int llava_dir(const caption_args *a, collection *c, char *dir, size_t n,
+                     char *err)
 {
     if (c && !a->common.model &&
         collection_meta_get(c, "captioner_dir", dir, n, NULL) == VLM_OK)
@@ -83,17 +97,15 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
     img_rgb im = {0};
     char *text = NULL;
     int rc = image_source_load(a->image, NULL, &im, err);
-    if (!rc)
-        rc = llava_caption(m, &im, a->prompt, &a->gen, &text, err);
-    if (!rc)
-        printf("%s\n", text);
+    if (!rc) rc = llava_caption(m, &im, a->prompt, &a->gen, &text, err);
+    if (!rc) printf("%s\n", text);
     free(text);
     img_rgb_free(&im);
     return rc;
 }
 
-static void on_caption(void *user, int64_t done, int64_t total, const char *path,
-                       const char *caption)
+static void on_caption(void *user, int64_t done, int64_t total,
+                       const char *path, const char *caption)
 {
     const caption_args *a = user;
     cli_progress_done(a->common.quiet);
@@ -114,25 +126,27 @@ static int caption_collection(const caption_args *a, char *err)
     llava_model *m = NULL;
     char dir[4096], name[4096];
     int rc = cli_open(&a->common, 0, 0, &c, NULL, err);
-    if (!rc)
-        rc = llava_dir(a, c, dir, sizeof dir, err);
-    if (!rc)
-        rc = load_llava(a, dir, &m, err);
-    if (!rc)
-        rc = collection_meta_set(c, "captioner_dir", dir, err);
+    if (!rc) rc = llava_dir(a, c, dir, sizeof dir, err);
+    if (!rc) rc = load_llava(a, dir, &m, err);
+    if (!rc) rc = collection_meta_set(c, "captioner_dir", dir, err);
     captions_summary s = {0};
     if (!rc) {
         const char *base = strrchr(dir, '/');
         snprintf(name, sizeof name, "%s", base ? base + 1 : dir);
         cli_install_signal_handlers();
-        captions_options o = {.in_dir = a->in_dir, .redo = a->redo, .prompt = a->prompt,
-                              .gen = a->gen, .cancel = &cli_cancel,
-                              .on_caption = on_caption, .on_failure = on_failure,
+        captions_options o = {.in_dir = a->in_dir,
+                              .redo = a->redo,
+                              .prompt = a->prompt,
+                              .gen = a->gen,
+                              .cancel = &cli_cancel,
+                              .on_caption = on_caption,
+                              .on_failure = on_failure,
                               .user = (void *)a};
         rc = captions_run(c, m, name, &o, &s, err);
         cli_progress_done(a->common.quiet);
         fprintf(stderr, "captioned %lld, already had one %lld, failed %lld\n",
-                (long long)s.captioned, (long long)s.skipped, (long long)s.failed);
+                (long long)s.captioned, (long long)s.skipped,
+                (long long)s.failed);
     }
     llava_destroy(m);
     collection_close(c);
@@ -143,16 +157,13 @@ int cmd_caption(int argc, char **argv)
 {
     caption_args a;
     char dir[4096], err[VLM_ERR_MAX] = "";
-    if (parse_caption(argc, argv, &a))
-        return EXIT_ERROR;
+    if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
     int rc;
     if (a.image) {
         llava_model *m = NULL;
         rc = llava_dir(&a, NULL, dir, sizeof dir, err);
-        if (!rc)
-            rc = load_llava(&a, dir, &m, err);
-        if (!rc)
-            rc = caption_image(&a, m, err);
+        if (!rc) rc = load_llava(&a, dir, &m, err);
+        if (!rc) rc = caption_image(&a, m, err);
         llava_destroy(m);
     } else {
         rc = caption_collection(&a, err);
@@ -165,10 +176,13 @@ static void print_score(const llava_model *m, const caption_args *a,
 {
     const sp_tokenizer *tok = llava_tokenizer(m);
     int32_t *ids = malloc((size_t)(s->n_tokens + 1) * sizeof *ids);
-    int n = ids ? sp_tokenizer_encode(tok, a->phrase, ids, s->n_tokens + 1, NULL) : 0;
+    int n =
+        ids ? sp_tokenizer_encode(tok, a->phrase, ids, s->n_tokens + 1, NULL)
+            : 0;
     fputs("{\"phrase\":", stdout);
     json_write_string(stdout, a->phrase);
-    printf(",\"total\":%.6f,\"normalized\":%.6f,\"tokens\":[", s->total, s->normalized);
+    printf(",\"total\":%.6f,\"normalized\":%.6f,\"tokens\":[", s->total,
+           s->normalized);
     for (int i = 0; i < s->n_tokens; i++) {
         printf(i ? ",{" : "{");
         if (i < n) {
@@ -186,24 +200,20 @@ int cmd_score(int argc, char **argv)
 {
     caption_args a;
     char dir[4096], err[VLM_ERR_MAX] = "";
-    if (parse_caption(argc, argv, &a))
-        return EXIT_ERROR;
+    if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
     if (!a.image || !a.phrase) {
-        fputs("vlmindex score: --image PATH and --phrase TEXT are required\n", stderr);
+        fputs("vlmindex score: --image PATH and --phrase TEXT are required\n",
+              stderr);
         return EXIT_ERROR;
     }
     llava_model *m = NULL;
     img_rgb im = {0};
     llava_phrase_score s = {0};
     int rc = llava_dir(&a, NULL, dir, sizeof dir, err);
-    if (!rc)
-        rc = load_llava(&a, dir, &m, err);
-    if (!rc)
-        rc = image_source_load(a.image, NULL, &im, err);
-    if (!rc)
-        rc = llava_score_phrase(m, &im, a.prompt, a.phrase, &s, err);
-    if (!rc)
-        print_score(m, &a, &s);
+    if (!rc) rc = load_llava(&a, dir, &m, err);
+    if (!rc) rc = image_source_load(a.image, NULL, &im, err);
+    if (!rc) rc = llava_score_phrase(m, &im, a.prompt, a.phrase, &s, err);
+    if (!rc) print_score(m, &a, &s);
     llava_phrase_score_free(&s);
     img_rgb_free(&im);
     llava_destroy(m);

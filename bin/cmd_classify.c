@@ -21,7 +21,8 @@ static const char classify_usage[] =
     "      --min-prob P      only images whose top probability is >= P\n"
     "      --only LABEL      only images whose top label is LABEL (a filter)\n"
     "  -f, --format csv|jsonl  (default csv)   --no-store  don't save results\n"
-    "  -W, --worklist        DICOM: with --only LABEL, one row per study ranked by\n"
+    "  -W, --worklist        DICOM: with --only LABEL, one row per study "
+    "ranked by\n"
     "                        the label's probability (research triage, not a\n"
     "                        diagnosis)\n";
 
@@ -35,7 +36,7 @@ typedef struct classify_args {
     float min_prob;
     int jsonl, store, csv_header_done, worklist;
     const label_set *ls;
-    int64_t *wl_ids;   /* --worklist: every image's probability of --only */
+    int64_t *wl_ids; /* --worklist: every image's probability of --only */
     float *wl_scores;
     size_t wl_n, wl_cap;
     int wl_label;
@@ -48,10 +49,8 @@ static int collect_row(void *user, const classify_row *r)
         a->wl_cap = a->wl_cap ? 2 * a->wl_cap : 256;
         int64_t *ni = realloc(a->wl_ids, a->wl_cap * sizeof *ni);
         float *nf = ni ? realloc(a->wl_scores, a->wl_cap * sizeof *nf) : NULL;
-        if (ni)
-            a->wl_ids = ni;
-        if (!nf)
-            return 1;
+        if (ni) a->wl_ids = ni;
+        if (!nf) return 1;
         a->wl_scores = nf;
     }
     a->wl_ids[a->wl_n] = r->id;
@@ -59,12 +58,15 @@ static int collect_row(void *user, const classify_row *r)
     return 0;
 }
 
-static int print_worklist(classify_args *a, collection *c, const char *model, char *err)
+static int print_worklist(classify_args *a, collection *c, const char *model,
+                          char *err)
 {
     worklist_study *w = NULL;
     int n = 0;
-    worklist_options wo = {.use_min = a->min_prob > 0, .min_score = a->min_prob};
-    int rc = worklist_build(c, a->wl_ids, a->wl_scores, a->wl_n, &wo, &w, &n, err);
+    worklist_options wo = {.use_min = a->min_prob > 0,
+                           .min_score = a->min_prob};
+    int rc =
+        worklist_build(c, a->wl_ids, a->wl_scores, a->wl_n, &wo, &w, &n, err);
     if (!rc) {
         char when[32];
         time_t t = time(NULL);
@@ -87,8 +89,7 @@ static int print_row(void *user, const classify_row *r)
         json_write_string(stdout, label_set_label(a->ls, r->top));
         printf(",\"prob\":%.6f,\"probs\":{", r->probs[r->top]);
         for (int i = 0; i < n; i++) {
-            if (i)
-                fputc(',', stdout);
+            if (i) fputc(',', stdout);
             json_write_string(stdout, label_set_label(a->ls, i));
             printf(":%.6f", r->probs[i]);
         }
@@ -108,8 +109,7 @@ static int print_row(void *user, const classify_row *r)
     fputc(',', stdout);
     csv_write_field(stdout, label_set_label(a->ls, r->top));
     printf(",%.6f", r->probs[r->top]);
-    for (int i = 0; i < n; i++)
-        printf(",%.6f", r->probs[i]);
+    for (int i = 0; i < n; i++) printf(",%.6f", r->probs[i]);
     fputc('\n', stdout);
     return 0;
 }
@@ -134,13 +134,14 @@ static int parse_classify(int argc, char **argv, classify_args *a)
     a->labels = calloc((size_t)argc, sizeof *a->labels);
     a->templates = calloc((size_t)argc, sizeof *a->templates);
     int opt;
-    while ((opt = getopt_long(argc, argv, "l:L:t:f:Wh" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg))
-            continue;
+    while ((opt = getopt_long(argc, argv, "l:L:t:f:Wh" CLI_COMMON_SHORTOPTS,
+                              longopts, NULL)) != -1) {
+        if (cli_common_option(&a->common, opt, optarg)) continue;
         switch (opt) {
         case 'l': a->labels[a->n_labels++] = optarg; break;
         case 'L':
-            if (classify_read_labels(optarg, &a->file_labels, &a->n_file_labels, err)) {
+            if (classify_read_labels(optarg, &a->file_labels, &a->n_file_labels,
+                                     err)) {
                 cli_error(err);
                 return -1;
             }
@@ -151,7 +152,8 @@ static int parse_classify(int argc, char **argv, classify_args *a)
         case 'o': a->only = optarg; break;
         case 'f':
             if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
-                fprintf(stderr, "vlmindex classify: --format must be csv or jsonl\n");
+                fprintf(stderr,
+                        "vlmindex classify: --format must be csv or jsonl\n");
                 return -1;
             }
             a->jsonl = !strcmp(optarg, "jsonl");
@@ -168,9 +170,9 @@ static int parse_classify(int argc, char **argv, classify_args *a)
 /* Labels from --label then from --labels FILE, in that order. */
 static const char **all_labels(classify_args *a, int *n)
 {
-    const char **out = calloc((size_t)(a->n_labels + a->n_file_labels + 1), sizeof *out);
-    if (!out)
-        return NULL;
+    const char **out =
+        calloc((size_t)(a->n_labels + a->n_file_labels + 1), sizeof *out);
+    if (!out) return NULL;
     memcpy(out, a->labels, (size_t)a->n_labels * sizeof *out);
     for (int i = 0; i < a->n_file_labels; i++)
         out[a->n_labels + i] = a->file_labels[i];
@@ -181,8 +183,7 @@ static const char **all_labels(classify_args *a, int *n)
 static int find_label(const label_set *ls, const char *name)
 {
     for (int i = 0; i < label_set_count(ls); i++)
-        if (!strcmp(label_set_label(ls, i), name))
-            return i;
+        if (!strcmp(label_set_label(ls, i), name)) return i;
     return -2;
 }
 
@@ -194,30 +195,34 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     char dir[4096];
     int64_t reported = 0;
     int rc = cli_open(&a->common, 0, 0, &c, NULL, err);
-    if (!rc)
-        rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
-    if (!rc)
-        rc = cli_load_model(&a->common, dir, CLIP_PART_TEXT, &m, err);
+    if (!rc) rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
+    if (!rc) rc = cli_load_model(&a->common, dir, CLIP_PART_TEXT, &m, err);
     if (!rc)
         rc = collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
                                    clip_model_id(m), err);
     if (!rc)
-        rc = label_set_create(m, labels, n, a->templates, a->n_templates, &ls, err);
+        rc = label_set_create(m, labels, n, a->templates, a->n_templates, &ls,
+                              err);
     int only = -1;
     if (!rc && a->only && (only = find_label(ls, a->only)) < 0) {
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
         rc = VLM_EINVAL;
     }
     if (!rc && a->worklist && !a->only) {
-        vlm_set_err(err, "--worklist needs --only LABEL (the finding to rank studies by)");
+        vlm_set_err(
+            err,
+            "--worklist needs --only LABEL (the finding to rank studies by)");
         rc = VLM_EINVAL;
     }
     if (!rc) {
         a->ls = ls;
         a->wl_label = only;
-        classify_options o = {.in_dir = a->in_dir, .min_prob = a->min_prob,
-                              .only = only, .store = a->store,
-                              .on_row = print_row, .user = a};
+        classify_options o = {.in_dir = a->in_dir,
+                              .min_prob = a->min_prob,
+                              .only = only,
+                              .store = a->store,
+                              .on_row = print_row,
+                              .user = a};
         if (a->worklist) { /* every image's probability, aggregated per study */
             o.only = -1;
             o.min_prob = 0;
@@ -233,8 +238,7 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     label_set_destroy(ls);
     clip_model_destroy(m);
     collection_close(c);
-    if (rc)
-        return EXIT_ERROR;
+    if (rc) return EXIT_ERROR;
     return reported ? EXIT_RESULTS : EXIT_NO_RESULTS;
 }
 
@@ -247,8 +251,7 @@ int cmd_classify(int argc, char **argv)
     const char **labels = NULL;
     if (!parse_classify(argc, argv, &a) && (labels = all_labels(&a, &n))) {
         code = run_classify(&a, labels, n, err);
-        if (code == EXIT_ERROR)
-            cli_error(err);
+        if (code == EXIT_ERROR) cli_error(err);
     }
     free(labels);
     free(a.wl_ids);

@@ -10,8 +10,10 @@
 #include "query/search.h"
 
 static const char embed_usage[] =
-    "usage: vlmindex embed --model DIR [--text TEXT]... [--image PATH]... [--raw]\n"
-    "  one JSON object per input: {\"kind\":...,\"input\":...,\"embedding\":[...]}\n"
+    "usage: vlmindex embed --model DIR [--text TEXT]... [--image PATH]... "
+    "[--raw]\n"
+    "  one JSON object per input: "
+    "{\"kind\":...,\"input\":...,\"embedding\":[...]}\n"
     "  embeddings are L2-normalised unless --raw\n";
 
 typedef struct embed_input {
@@ -24,8 +26,7 @@ static void print_embedding(const embed_input *in, const float *e, int dims)
     printf("{\"kind\":\"%s\",\"input\":", in->is_image ? "image" : "text");
     json_write_string(stdout, in->value);
     fputs(",\"embedding\":[", stdout);
-    for (int i = 0; i < dims; i++)
-        printf(i ? ",%.7g" : "%.7g", e[i]);
+    for (int i = 0; i < dims; i++) printf(i ? ",%.7g" : "%.7g", e[i]);
     fputs("]}\n", stdout);
 }
 
@@ -35,15 +36,15 @@ static int embed_all(clip_model *m, const embed_input *in, int n, int raw)
     float *e = malloc((size_t)dims * sizeof *e);
     char err[VLM_ERR_MAX];
     for (int i = 0; e && i < n; i++) {
-        int rc = in[i].is_image ? search_embed_image_file(m, in[i].value, e, err)
-                                : clip_encode_text(m, in[i].value, e, err);
+        int rc = in[i].is_image
+                     ? search_embed_image_file(m, in[i].value, e, err)
+                     : clip_encode_text(m, in[i].value, e, err);
         if (rc) {
             cli_error(err);
             failed++;
             continue;
         }
-        if (!raw)
-            clip_l2_normalize(e, dims);
+        if (!raw) clip_l2_normalize(e, dims);
         print_embedding(&in[i], e, dims);
     }
     free(e);
@@ -63,15 +64,27 @@ int cmd_embed(int argc, char **argv)
     cli_common_init(&co);
     embed_input *in = calloc((size_t)argc, sizeof *in);
     int n = 0, raw = 0, parts = 0, opt;
-    while (in && (opt = getopt_long(argc, argv, "t:i:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (cli_common_option(&co, opt, optarg))
-            continue;
+    while (in && (opt = getopt_long(argc, argv, "t:i:h" CLI_COMMON_SHORTOPTS,
+                                    longopts, NULL)) != -1) {
+        if (cli_common_option(&co, opt, optarg)) continue;
         switch (opt) {
-        case 't': in[n++] = (embed_input){0, optarg}; parts |= CLIP_PART_TEXT; break;
-        case 'i': in[n++] = (embed_input){1, optarg}; parts |= CLIP_PART_VISION; break;
+        case 't':
+            in[n++] = (embed_input){0, optarg};
+            parts |= CLIP_PART_TEXT;
+            break;
+        case 'i':
+            in[n++] = (embed_input){1, optarg};
+            parts |= CLIP_PART_VISION;
+            break;
         case 'r': raw = 1; break;
-        case 'h': fputs(embed_usage, stdout); free(in); return 0;
-        default: fputs(embed_usage, stderr); free(in); return EXIT_ERROR;
+        case 'h':
+            fputs(embed_usage, stdout);
+            free(in);
+            return 0;
+        default:
+            fputs(embed_usage, stderr);
+            free(in);
+            return EXIT_ERROR;
         }
     }
     if (!n) {
@@ -82,11 +95,9 @@ int cmd_embed(int argc, char **argv)
     char dir[4096], err[VLM_ERR_MAX] = "";
     clip_model *m = NULL;
     int rc = cli_resolve_model(&co, NULL, dir, sizeof dir, err);
-    if (!rc)
-        rc = cli_load_model(&co, dir, parts, &m, err);
+    if (!rc) rc = cli_load_model(&co, dir, parts, &m, err);
     int code = rc ? EXIT_ERROR : embed_all(m, in, n, raw);
-    if (rc)
-        cli_error(err);
+    if (rc) cli_error(err);
     clip_model_destroy(m);
     free(in);
     return code;

@@ -26,13 +26,19 @@ static const char index_usage[] =
     "       vlmindex update | rm PATH... | status [--failed] | repair | reset\n"
     "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
     "  -b, --batch N        images per forward pass (default 16)\n"
-    "      --exact          full-resolution JPEG decode (no DCT-scaled fast path)\n"
-    "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | stored |\n"
-    "                       full | C,W (default: lung for chest CT, else stored)\n"
+    "      --exact          full-resolution JPEG decode (no DCT-scaled fast "
+    "path)\n"
+    "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | "
+    "stored |\n"
+    "                       full | C,W (default: lung for chest CT, else "
+    "stored)\n"
     "      --failed         (status) list files that could not be indexed\n"
-    "  vlmindex add dicomweb+https://host/dicom-web --query \"ModalitiesInStudy=CT\"\n"
-    "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE (mode 0600)\n"
-    "      credentials: $VLMINDEX_DICOMWEB_TOKEN or $VLMINDEX_DICOMWEB_USER/_PASSWORD\n"
+    "  vlmindex add dicomweb+https://host/dicom-web --query "
+    "\"ModalitiesInStudy=CT\"\n"
+    "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE "
+    "(mode 0600)\n"
+    "      credentials: $VLMINDEX_DICOMWEB_TOKEN or "
+    "$VLMINDEX_DICOMWEB_USER/_PASSWORD\n"
     "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
 
@@ -56,13 +62,12 @@ static int parse_index_args(int argc, char **argv, index_args *a)
     /* Indexing runs many batches: packed weights (oneDNN) pay for their copy. */
     a->common.fp32 = VLM_PREC_F32_PACKED;
     int opt;
-    while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg))
-            continue;
+    while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS,
+                              longopts, NULL)) != -1) {
+        if (cli_common_option(&a->common, opt, optarg)) continue;
         switch (opt) {
         case 'x':
-            if (a->n_excludes < 64)
-                a->excludes[a->n_excludes++] = optarg;
+            if (a->n_excludes < 64) a->excludes[a->n_excludes++] = optarg;
             break;
         case 'b': a->batch = atoi(optarg); break;
         case 'E': a->exact = 1; break;
@@ -102,10 +107,10 @@ static void on_failure(void *user, const char *path, const char *reason)
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
-           "removed %lld, failed %lld (%.1f s", (long long)s->added,
-           (long long)s->updated, (long long)s->unchanged, (long long)s->moved,
-           (long long)s->copied, (long long)s->removed, (long long)s->failed,
-           s->seconds);
+           "removed %lld, failed %lld (%.1f s",
+           (long long)s->added, (long long)s->updated, (long long)s->unchanged,
+           (long long)s->moved, (long long)s->copied, (long long)s->removed,
+           (long long)s->failed, s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
@@ -129,19 +134,20 @@ static int session_open(const index_args *a, index_session *s, char *err)
 {
     memset(s, 0, sizeof *s);
     char dir[4096];
-    int rc = cli_open(&a->common, 1, 1, &s->c, NULL, err); /* 0700/0600: paths and DICOM fields are private */
+    int rc = cli_open(&a->common, 1, 1, &s->c, NULL,
+                      err); /* 0700/0600: paths and DICOM fields are private */
     if (!rc)
         rc = cli_resolve_or_fetch_model(&a->common, s->c, dir, sizeof dir, err);
-    if (!rc)
-        rc = cli_load_model(&a->common, dir, CLIP_PART_ALL, &s->m, err);
+    if (!rc) rc = cli_load_model(&a->common, dir, CLIP_PART_ALL, &s->m, err);
     if (!rc)
         rc = collection_bind_model(s->c, clip_model_name(s->m),
-                                   clip_embed_dim(s->m), clip_model_id(s->m), err);
+                                   clip_embed_dim(s->m), clip_model_id(s->m),
+                                   err);
+    if (!rc) rc = collection_meta_set(s->c, "model_dir", dir, err);
     if (!rc)
-        rc = collection_meta_set(s->c, "model_dir", dir, err);
-    if (!rc)
-        rc = vector_index_open(s->c, &(vector_index_options){.save_after_rebuild = true},
-                               &s->vi, err);
+        rc = vector_index_open(
+            s->c, &(vector_index_options){.save_after_rebuild = true}, &s->vi,
+            err);
     return rc;
 }
 
@@ -152,15 +158,20 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
     int rc = session_open(a, &s, err);
     if (!rc && cli_cancel)
-        rc = VLM_EINTERRUPTED, vlm_set_err(err, "interrupted before indexing started");
+        rc = VLM_EINTERRUPTED,
+        vlm_set_err(err, "interrupted before indexing started");
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {
-            .excludes = a->excludes, .n_excludes = a->n_excludes,
-            .batch_size = a->batch, .exact_decode = a->exact,
+            .excludes = a->excludes,
+            .n_excludes = a->n_excludes,
+            .batch_size = a->batch,
+            .exact_decode = a->exact,
             .decode_threads = a->common.threads,
-            .cancel = &cli_cancel, .on_progress = on_progress,
-            .on_failure = on_failure, .user = a,
+            .cancel = &cli_cancel,
+            .on_progress = on_progress,
+            .on_failure = on_failure,
+            .user = a,
         };
         dicom_files_attach(&a->dicom, &o);
         if (update)
@@ -170,7 +181,8 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             a->web.window = a->dicom.window;
             rc = dicomweb_index(s.c, s.vi, s.m, &a->web, &o, &sum, err);
         } else
-            rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o, &sum, err);
+            rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o,
+                             &sum, err);
         cli_progress_done(a->common.quiet);
         print_summary(&sum);
     }
@@ -181,8 +193,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
 int cmd_add(int argc, char **argv)
 {
     index_args a;
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
+    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
     if (optind >= argc) {
         fputs("vlmindex add: give at least one folder or file\n", stderr);
         return EXIT_ERROR;
@@ -193,8 +204,7 @@ int cmd_add(int argc, char **argv)
 int cmd_update(int argc, char **argv)
 {
     index_args a;
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
+    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
     return run_indexer(&a, NULL, 0, 1);
 }
 
@@ -203,17 +213,17 @@ typedef int (*collection_body)(index_args *a, collection *c, vector_index *vi,
                                char **paths, int n, char *err);
 
 /* Parses, opens, runs body, closes, and turns the status into an exit code. */
-static int with_collection(int argc, char **argv, int want_index, collection_body body)
+static int with_collection(int argc, char **argv, int want_index,
+                           collection_body body)
 {
     index_args a;
     char err[VLM_ERR_MAX] = "";
-    if (parse_index_args(argc, argv, &a))
-        return EXIT_ERROR;
+    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
     collection *c = NULL;
     vector_index *vi = NULL;
-    int rc = cli_open(&a.common, 0, 0, &c, want_index && !a.failed_only ? &vi : NULL, err);
-    if (!rc)
-        rc = body(&a, c, vi, argv + optind, argc - optind, err);
+    int rc = cli_open(&a.common, 0, 0, &c,
+                      want_index && !a.failed_only ? &vi : NULL, err);
+    if (!rc) rc = body(&a, c, vi, argv + optind, argc - optind, err);
     vector_index_close(vi);
     collection_close(c);
     return cli_exit_code(rc, err);
@@ -224,9 +234,10 @@ static int rm_body(index_args *a, collection *c, vector_index *vi, char **paths,
 {
     (void)a;
     int64_t removed = 0;
-    int rc = vi ? indexer_remove(c, vi, (const char *const *)paths, n, &removed, err) : VLM_OK;
-    if (!rc)
-        printf("removed %lld\n", (long long)removed);
+    int rc =
+        vi ? indexer_remove(c, vi, (const char *const *)paths, n, &removed, err)
+           : VLM_OK;
+    if (!rc) printf("removed %lld\n", (long long)removed);
     return rc;
 }
 
@@ -239,15 +250,18 @@ static void print_failed(collection *c)
 {
     collection_cursor *cur;
     collection_image *row = malloc(sizeof *row);
-    if (!row || collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur, NULL)) {
+    if (!row ||
+        collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur, NULL)) {
         free(row);
         return;
     }
     while (collection_cursor_step(cur, row, NULL) == 1) {
         /* The reason usually starts with "path: "; print it once. */
         size_t n = strlen(row->path);
-        const char *why = !strncmp(row->error, row->path, n) && !strncmp(row->error + n, ": ", 2)
-                              ? row->error + n + 2 : row->error;
+        const char *why = !strncmp(row->error, row->path, n) &&
+                                  !strncmp(row->error + n, ": ", 2)
+                              ? row->error + n + 2
+                              : row->error;
         printf("%s\t%s\n", row->path, why);
     }
     collection_cursor_close(cur);
@@ -261,11 +275,12 @@ static void print_index_info(vector_index *vi)
     printf("index:      %s, %lld vectors, generation %lld%s%s\n",
            info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
            (long long)info.ntotal, (long long)info.generation,
-           info.rebuilt ? ", rebuilt: " : "", info.rebuilt ? info.rebuild_reason : "");
+           info.rebuilt ? ", rebuilt: " : "",
+           info.rebuilt ? info.rebuild_reason : "");
 }
 
-static int status_body(index_args *a, collection *c, vector_index *vi, char **paths,
-                       int n_paths, char *err)
+static int status_body(index_args *a, collection *c, vector_index *vi,
+                       char **paths, int n_paths, char *err)
 {
     (void)paths, (void)n_paths, (void)err;
     if (a->failed_only) {
@@ -278,16 +293,17 @@ static int status_body(index_args *a, collection *c, vector_index *vi, char **pa
     size_t n = 0;
     printf("collection: %s\n", collection_dir(c));
     if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims, m.model_id);
+        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
+               m.model_id);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
-               "%lld captions, %lld dicom\n", (long long)k.ok, (long long)k.failed,
-               (long long)k.classifications, (long long)k.captions, (long long)k.dicom);
-    if (vi)
-        print_index_info(vi);
+               "%lld captions, %lld dicom\n",
+               (long long)k.ok, (long long)k.failed,
+               (long long)k.classifications, (long long)k.captions,
+               (long long)k.dicom);
+    if (vi) print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++)
-            printf("root:       %s\n", roots[i]);
+        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
     collection_free_strings(roots, n);
     return VLM_OK;
 }
@@ -297,15 +313,13 @@ int cmd_status(int argc, char **argv)
     return with_collection(argc, argv, 1, status_body);
 }
 
-static int repair_body(index_args *a, collection *c, vector_index *vi, char **paths,
-                       int n, char *err)
+static int repair_body(index_args *a, collection *c, vector_index *vi,
+                       char **paths, int n, char *err)
 {
     (void)a, (void)c, (void)paths, (void)n;
     int rc = vi ? vector_index_rebuild(vi, err) : VLM_OK;
-    if (!rc && vi)
-        rc = vector_index_save(vi, err);
-    if (!rc && vi)
-        print_index_info(vi);
+    if (!rc && vi) rc = vector_index_save(vi, err);
+    if (!rc && vi) print_index_info(vi);
     return rc;
 }
 
@@ -314,13 +328,14 @@ int cmd_repair(int argc, char **argv)
     return with_collection(argc, argv, 1, repair_body);
 }
 
-static int reset_body(index_args *a, collection *c, vector_index *vi, char **paths,
-                      int n, char *err)
+static int reset_body(index_args *a, collection *c, vector_index *vi,
+                      char **paths, int n, char *err)
 {
     (void)a, (void)vi, (void)paths, (void)n;
     int rc = collection_reset(c, err);
     if (!rc)
-        printf("collection emptied (roots kept): run `vlmindex update` to re-index\n");
+        printf("collection emptied (roots kept): run `vlmindex update` to "
+               "re-index\n");
     return rc;
 }
 

@@ -20,23 +20,28 @@ static const command commands[] = {
     {"add", cmd_add, "index folders or files (incremental)"},
     {"update", cmd_update, "re-scan every known folder, drop vanished files"},
     {"rm", cmd_rm, "forget files or folders (disk untouched)"},
-    {"status", cmd_status, "what the collection holds; --failed lists failures"},
+    {"status", cmd_status,
+     "what the collection holds; --failed lists failures"},
     {"repair", cmd_repair, "rebuild the vector index from SQLite"},
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
-    {"classify", cmd_classify, "zero-shot labels over the collection (CSV/JSONL)"},
+    {"classify", cmd_classify,
+     "zero-shot labels over the collection (CSV/JSONL)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
-    {"caption", cmd_caption, "LLaVA captions: one --image, or the collection (stored, FTS)"},
+    {"caption", cmd_caption,
+     "LLaVA captions: one --image, or the collection (stored, FTS)"},
     {"score", cmd_score, "LLaVA log-probability of --phrase given --image"},
     {"model", cmd_model, "model pull NAME | model list"},
 };
 
 static void usage(FILE *f)
 {
-    fputs("usage: vlmindex COMMAND [options]   (vlmindex COMMAND --help)\n\n", f);
+    fputs("usage: vlmindex COMMAND [options]   (vlmindex COMMAND --help)\n\n",
+          f);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fputs("\nCollection: --collection DIR, $VLMINDEX_COLLECTION, or "
-          "$XDG_DATA_HOME/vlmindex/collection.\n", f);
+          "$XDG_DATA_HOME/vlmindex/collection.\n",
+          f);
 }
 
 int main(int argc, char **argv)

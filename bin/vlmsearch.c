@@ -22,21 +22,30 @@
 
 static const char usage[] =
     "usage: vlmsearch [options] QUERY...\n"
-    "  QUERY: words, image paths, weights and +/-:  \"2:golden retriever\" + ./pool.jpg - fruit\n"
+    "  QUERY: words, image paths, weights and +/-:  \"2:golden retriever\" + "
+    "./pool.jpg - fruit\n"
     "  -n, --top K            results (default 10)\n"
     "  -t, --threshold S      only results scoring >= S (cosine)\n"
     "      --in DIR           only images under DIR\n"
     "  -f, --format FMT       tsv (default) | paths | jsonl | csv\n"
     "  -0                     NUL-separated paths (like find -print0)\n"
-"  -r, --rerank N         rerank the top N hits with the LLaVA decoder + captions\n"
-    "      --reranker DIR     LLaVA checkpoint (default: the collection's captioner)\n"
-    "      --captions         also match stored captions as text (fused with vectors)\n"
-    "      --explain          show each ranking component (jsonl: \"explain\")\n"
-    "  -W, --worklist         DICOM: one row per study (max and top-3 mean of its\n"
-    "                         slices), csv or --format jsonl; research triage,\n"
+    "  -r, --rerank N         rerank the top N hits with the LLaVA decoder + "
+    "captions\n"
+    "      --reranker DIR     LLaVA checkpoint (default: the collection's "
+    "captioner)\n"
+    "      --captions         also match stored captions as text (fused with "
+    "vectors)\n"
+    "      --explain          show each ranking component (jsonl: "
+    "\"explain\")\n"
+    "  -W, --worklist         DICOM: one row per study (max and top-3 mean of "
+    "its\n"
+    "                         slices), csv or --format jsonl; research "
+    "triage,\n"
     "                         not a diagnosis\n"
-    "      --store-sr URL     with --worklist: write one Basic Text SR per study back\n"
-    "                         to the PACS (STOW-RS; explicit opt-in), --netrc FILE\n"
+    "      --store-sr URL     with --worklist: write one Basic Text SR per "
+    "study back\n"
+    "                         to the PACS (STOW-RS; explicit opt-in), --netrc "
+    "FILE\n"
     "  -C, --collection DIR   -M, --model DIR|NAME  -T, --tokenizer DIR\n"
     "  -j, --threads N        (default 1)   --bf16   -q, --quiet\n";
 
@@ -46,7 +55,7 @@ typedef struct search_args {
     int format, null_sep, worklist;
     int rerank, captions, explain;
     const char *reranker;
-    dicomweb_opts sr;     /* --store-sr target */
+    dicomweb_opts sr; /* --store-sr target */
 } search_args;
 
 static int parse_args(int argc, char **argv, search_args *a)
@@ -75,12 +84,15 @@ static int parse_args(int argc, char **argv, search_args *a)
     a->common.threads = 1;
     a->so.top_k = 10;
     int opt;
-    while ((opt = getopt_long(argc, argv, "n:t:f:0Wr:h" CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg))
-            continue;
+    while ((opt = getopt_long(argc, argv, "n:t:f:0Wr:h" CLI_COMMON_SHORTOPTS,
+                              longopts, NULL)) != -1) {
+        if (cli_common_option(&a->common, opt, optarg)) continue;
         switch (opt) {
         case 'n': a->so.top_k = atoi(optarg); break;
-        case 't': a->so.use_threshold = 1; a->so.min_score = strtof(optarg, NULL); break;
+        case 't':
+            a->so.use_threshold = 1;
+            a->so.min_score = strtof(optarg, NULL);
+            break;
         case 'I': a->so.in_dir = optarg; break;
         case 'f':
             if ((a->format = result_format_parse(optarg)) < 0) {
@@ -88,7 +100,10 @@ static int parse_args(int argc, char **argv, search_args *a)
                 return -1;
             }
             break;
-        case '0': a->null_sep = 1; a->format = RESULT_PATHS; break;
+        case '0':
+            a->null_sep = 1;
+            a->format = RESULT_PATHS;
+            break;
         case 'W': a->worklist = 1; break;
         case 'r': a->rerank = atoi(optarg); break;
         case 'R': a->reranker = optarg; break;
@@ -113,24 +128,26 @@ static void print_hits(const search_args *a, const search_hit *h, int n)
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n; i++) {
-        result_row r = {h[i].id, h[i].score, h[i].path, h[i].width, h[i].height, NULL};
+        result_row r = {h[i].id,    h[i].score,  h[i].path,
+                        h[i].width, h[i].height, NULL};
         result_writer_row(&w, &r);
     }
 }
 
 /* Scores every slice and prints the per-study worklist. */
 static int print_worklist(const search_args *a, collection *c, clip_model *m,
-                          const query *q, const float *qv, int *n_rows, char *err)
+                          const query *q, const float *qv, int *n_rows,
+                          char *err)
 {
     int64_t *ids = NULL;
     float *scores = NULL;
     size_t n = 0;
     worklist_study *w = NULL;
     int rc = search_score_all(c, qv, clip_embed_dim(m), &ids, &scores, &n, err);
-    worklist_options wo = {.use_min = a->so.use_threshold, .min_score = a->so.min_score,
+    worklist_options wo = {.use_min = a->so.use_threshold,
+                           .min_score = a->so.min_score,
                            .max_studies = a->so.top_k};
-    if (!rc)
-        rc = worklist_build(c, ids, scores, n, &wo, &w, n_rows, err);
+    if (!rc) rc = worklist_build(c, ids, scores, n, &wo, &w, n_rows, err);
     if (!rc) {
         char when[32], text[1024] = "";
         time_t t = time(NULL);
@@ -144,7 +161,9 @@ static int print_worklist(const search_args *a, collection *c, clip_model *m,
         if (a->sr.base_url)
             rc = worklist_store_sr(w, *n_rows, &ctx, &a->sr, &stored, err);
         if (a->sr.base_url)
-            fprintf(stderr, "stored %d structured report(s) (UNVERIFIED) in the PACS\n", stored);
+            fprintf(stderr,
+                    "stored %d structured report(s) (UNVERIFIED) in the PACS\n",
+                    stored);
     }
     free(ids);
     free(scores);
@@ -158,8 +177,8 @@ static void query_phrase(const query *q, char *out, size_t n)
     out[0] = 0;
     for (int i = 0; i < q->n_terms; i++)
         if (q->terms[i].kind == QUERY_TEXT && q->terms[i].weight > 0)
-            snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? " " : "",
-                     q->terms[i].value);
+            snprintf(out + strlen(out), n - strlen(out), "%s%s",
+                     out[0] ? " " : "", q->terms[i].value);
 }
 
 static void print_reranked(const search_args *a, const rerank_item *it, int n)
@@ -168,9 +187,10 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
-        result_row r = {it[i].id, (float)it[i].fused, it[i].path, it[i].width,
-                        it[i].height, ex};
-        if (ex && a->format == RESULT_TSV) { /* tsv: the explanation as a third column */
+        result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
+                        it[i].width, it[i].height,       ex};
+        if (ex && a->format ==
+                      RESULT_TSV) { /* tsv: the explanation as a third column */
             printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
             w.rank++;
         } else {
@@ -180,19 +200,22 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
     }
 }
 
-static int rerank_and_print(search_args *a, collection *c, clip_model *m, const query *q,
-                            const float *qv, search_hit **hits, int *n, char *err)
+static int rerank_and_print(search_args *a, collection *c, clip_model *m,
+                            const query *q, const float *qv, search_hit **hits,
+                            int *n, char *err)
 {
     char phrase[2048], dir[4096];
     llava_model *lm = NULL;
     rerank_item *items = NULL;
     query_phrase(q, phrase, sizeof phrase);
     int rc = VLM_OK;
-    int has_captioner = collection_meta_get(c, "captioner_dir", dir, sizeof dir, NULL) == VLM_OK;
-    if (a->reranker)
-        snprintf(dir, sizeof dir, "%s", a->reranker);
+    int has_captioner = collection_meta_get(c, "captioner_dir", dir, sizeof dir,
+                                            NULL) == VLM_OK;
+    if (a->reranker) snprintf(dir, sizeof dir, "%s", a->reranker);
     if (a->rerank > 0 && !a->reranker && !has_captioner) {
-        vlm_set_err(err, "--rerank needs a LLaVA checkpoint: pass --reranker DIR (or caption the collection first with `vlmindex caption --model DIR`)");
+        vlm_set_err(err, "--rerank needs a LLaVA checkpoint: pass --reranker "
+                         "DIR (or caption the collection first with `vlmindex "
+                         "caption --model DIR`)");
         return VLM_ENOTFOUND;
     }
     if (a->rerank > 0) {
@@ -201,17 +224,17 @@ static int rerank_and_print(search_args *a, collection *c, clip_model *m, const 
         rc = llava_load(dir, &lo, &lm, err);
     }
     if (!rc && a->captions)
-        rc = rerank_add_caption_candidates(c, phrase, qv, clip_embed_dim(m), hits, n,
-                                    3 * a->so.top_k, err);
+        rc = rerank_add_caption_candidates(c, phrase, qv, clip_embed_dim(m),
+                                           hits, n, 3 * a->so.top_k, err);
     const char *base = strrchr(dir, '/');
-    rerank_options ro = {.decoder = lm, .make_captions = lm != NULL,
-                         .decoder_name = (lm || has_captioner) ? (base ? base + 1 : dir) : NULL,
-                         .gen = llava_gen_opts_default()};
+    rerank_options ro = {
+        .decoder = lm,
+        .make_captions = lm != NULL,
+        .decoder_name = (lm || has_captioner) ? (base ? base + 1 : dir) : NULL,
+        .gen = llava_gen_opts_default()};
     ro.gen.max_tokens = 32;
-    if (!rc)
-        rc = rerank_run(c, phrase, *hits, *n, &ro, &items, err);
-    if (!rc)
-        print_reranked(a, items, *n);
+    if (!rc) rc = rerank_run(c, phrase, *hits, *n, &ro, &items, err);
+    if (!rc) print_reranked(a, items, *n);
     rerank_items_free(items, items ? *n : 0);
     llava_destroy(lm);
     return rc;
@@ -227,20 +250,20 @@ static int run_search(search_args *a, const query *q, char *err)
     char dir[4096];
     int rc = cli_open(&a->common, 0, 0, &c, &vi, err);
     if (!rc && !vi) {
-        vlm_set_err(err, "the collection is empty: index images first with `vlmindex add DIR`");
+        vlm_set_err(err, "the collection is empty: index images first with "
+                         "`vlmindex add DIR`");
         rc = VLM_ENOTFOUND;
     }
+    if (!rc) rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
     if (!rc)
-        rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
-    if (!rc)
-        rc = cli_load_model(&a->common, dir, query_has_image(q) ? CLIP_PART_ALL : CLIP_PART_TEXT,
+        rc = cli_load_model(&a->common, dir,
+                            query_has_image(q) ? CLIP_PART_ALL : CLIP_PART_TEXT,
                             &m, err);
     if (!rc)
         rc = collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
                                    clip_model_id(m), err);
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
-    if (!rc)
-        rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
+    if (!rc) rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
     int fused = a->rerank > 0 || a->captions;
     search_options so = a->so;
     if (fused) /* a wider candidate list for the second stage */
@@ -266,15 +289,14 @@ int main(int argc, char **argv)
     search_args a;
     query q;
     char err[VLM_ERR_MAX] = "";
-    if (parse_args(argc, argv, &a))
-        return EXIT_ERROR;
-    if (query_parse(argc - optind, (const char *const *)argv + optind, &q, err)) {
+    if (parse_args(argc, argv, &a)) return EXIT_ERROR;
+    if (query_parse(argc - optind, (const char *const *)argv + optind, &q,
+                    err)) {
         cli_error(err);
         return EXIT_ERROR;
     }
     int code = run_search(&a, &q, err);
-    if (code == EXIT_ERROR)
-        cli_error(err);
+    if (code == EXIT_ERROR) cli_error(err);
     query_free(&q);
     return code;
 }

@@ -28,20 +28,18 @@ struct decode_pool {
     int finished, stop;
     decode_result **res; /* ring buffer of finished results */
     int rcap, rhead, rcount;
-    int pending;         /* submitted, not yet handed to the caller */
+    int pending; /* submitted, not yet handed to the caller */
 };
 
 int decode_name_claims_image(const char *path)
 {
     static const char *const exts[] = {
-        "jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "tif", "tiff",
-        "bmp", "pbm", "pgm", "ppm", "pnm", "dcm", NULL};
+        "jpg",  "jpeg", "jpe", "jfif", "png", "webp", "gif", "tif",
+        "tiff", "bmp",  "pbm", "pgm",  "ppm", "pnm",  "dcm", NULL};
     const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/'))
-        return 0;
+    if (!dot || strchr(dot, '/')) return 0;
     for (int i = 0; exts[i]; i++)
-        if (!strcasecmp(dot + 1, exts[i]))
-            return 1;
+        if (!strcasecmp(dot + 1, exts[i])) return 1;
     return 0;
 }
 
@@ -53,8 +51,7 @@ static int read_file(const char *path, int64_t max, uint8_t **buf, size_t *len,
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         vlm_set_err(err, "%s: cannot open: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return VLM_EIO;
     }
     if (st.st_size > max) {
@@ -67,13 +64,13 @@ static int read_file(const char *path, int64_t max, uint8_t **buf, size_t *len,
     uint8_t *b = malloc(n ? n : 1);
     while (b && got < n) {
         ssize_t r = read(fd, b + got, n - got);
-        if (r <= 0)
-            break;
+        if (r <= 0) break;
         got += (size_t)r;
     }
     close(fd);
     if (!b || got != n) {
-        vlm_set_err(err, "%s: read failed: %s", path, b ? "file changed while reading" : "out of memory");
+        vlm_set_err(err, "%s: read failed: %s", path,
+                    b ? "file changed while reading" : "out of memory");
         free(b);
         return b ? VLM_EIO : VLM_ENOMEM;
     }
@@ -94,7 +91,8 @@ static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
                         size_t n, img_rgb *im)
 {
     if (p->o.extra) {
-        int rc = p->o.extra(b, n, r->path, im, &r->info, &r->extra_data, p->o.extra_user, r->err);
+        int rc = p->o.extra(b, n, r->path, im, &r->info, &r->extra_data,
+                            p->o.extra_user, r->err);
         if (rc != VLM_EUNSUPPORTED) {
             r->format = p->o.extra_format;
             return rc;
@@ -102,9 +100,9 @@ static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
         r->err[0] = 0;
     }
     if (img_sniff(b, n) == IMG_UNKNOWN) {
-        if (!decode_name_claims_image(r->path))
-            return VLM_EUNSUPPORTED;
-        vlm_set_err(r->err, "%s: not an image: the content matches no supported format",
+        if (!decode_name_claims_image(r->path)) return VLM_EUNSUPPORTED;
+        vlm_set_err(r->err,
+                    "%s: not an image: the content matches no supported format",
                     r->path);
         return VLM_EFORMAT;
     }
@@ -121,8 +119,7 @@ static void process(decode_pool *p, decode_result *r)
     uint8_t *b = NULL;
     size_t n = 0;
     r->status = DECODE_FAILED;
-    if (read_file(r->path, p->o.max_file_bytes, &b, &n, r->err))
-        return;
+    if (read_file(r->path, p->o.max_file_bytes, &b, &n, r->err)) return;
     hash_hex(b, n, r->hash);
     if (p->o.skip && p->o.skip(r->hash, p->o.user)) {
         r->status = DECODE_SKIPPED;
@@ -136,8 +133,7 @@ static void process(decode_pool *p, decode_result *r)
         r->status = DECODE_NOT_IMAGE;
         return;
     }
-    if (rc)
-        return;
+    if (rc) return;
     r->width = im.width;
     r->height = im.height;
     size_t count = 3 * (size_t)p->o.prep.crop_w * (size_t)p->o.prep.crop_h;
@@ -157,8 +153,7 @@ static job *take_job(decode_pool *p)
     job *j = p->stop ? NULL : p->head;
     if (j) {
         p->head = j->next;
-        if (!p->head)
-            p->tail = NULL;
+        if (!p->head) p->tail = NULL;
     }
     pthread_mutex_unlock(&p->mu);
     return j;
@@ -205,14 +200,13 @@ int decode_pool_create(const decode_pool_options *opts, decode_pool **out,
                        char *err)
 {
     decode_pool *p = calloc(1, sizeof *p);
-    if (!p)
-        return VLM_ENOMEM;
+    if (!p) return VLM_ENOMEM;
     p->o = *opts;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    p->n_threads = opts->threads > 0 ? opts->threads : (cores > 0 ? (int)cores : 1);
+    p->n_threads =
+        opts->threads > 0 ? opts->threads : (cores > 0 ? (int)cores : 1);
     p->rcap = opts->queue_cap > 0 ? opts->queue_cap : 4 * p->n_threads;
-    if (!p->o.max_file_bytes)
-        p->o.max_file_bytes = (int64_t)1 << 30;
+    if (!p->o.max_file_bytes) p->o.max_file_bytes = (int64_t)1 << 30;
     p->res = calloc((size_t)p->rcap, sizeof *p->res);
     p->threads = calloc((size_t)p->n_threads, sizeof *p->threads);
     pthread_mutex_init(&p->mu, NULL);
@@ -295,10 +289,8 @@ int decode_pool_pending(decode_pool *p)
 
 void decode_result_free(decode_result *r)
 {
-    if (!r)
-        return;
-    if (r->extra_data && r->extra_free)
-        r->extra_free(r->extra_data);
+    if (!r) return;
+    if (r->extra_data && r->extra_free) r->extra_free(r->extra_data);
     free(r->path);
     free(r->pixels);
     free(r);
@@ -306,15 +298,13 @@ void decode_result_free(decode_result *r)
 
 void decode_pool_destroy(decode_pool *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->job_cv);
     pthread_cond_broadcast(&p->space_cv);
     pthread_mutex_unlock(&p->mu);
-    for (int i = 0; i < p->n_threads; i++)
-        pthread_join(p->threads[i], NULL);
+    for (int i = 0; i < p->n_threads; i++) pthread_join(p->threads[i], NULL);
     for (int i = 0; i < p->rcount; i++)
         decode_result_free(p->res[(p->rhead + i) % p->rcap]);
     for (job *j = p->head, *nx; j; j = nx) {

@@ -24,16 +24,16 @@ typedef enum decode_status {
 } decode_status;
 
 typedef struct decode_result {
-    int64_t tag;            /* caller's tag from decode_pool_submit */
+    int64_t tag; /* caller's tag from decode_pool_submit */
     char *path;
     int64_t size, mtime_ns;
     decode_status status;
-    char hash[33];          /* hex XXH3-128 of the file bytes ("" if unread) */
+    char hash[33]; /* hex XXH3-128 of the file bytes ("" if unread) */
     img_info info;
-    const char *format;     /* "jpeg", "png", ..., or the extra decoder's */
-    int width, height;      /* after orientation */
-    float *pixels;          /* 3 x S x S, owned by the result */
-    void *extra_data;       /* from the extra decoder, or NULL */
+    const char *format; /* "jpeg", "png", ..., or the extra decoder's */
+    int width, height;  /* after orientation */
+    float *pixels;      /* 3 x S x S, owned by the result */
+    void *extra_data;   /* from the extra decoder, or NULL */
     void (*extra_free)(void *);
     char err[VLM_ERR_MAX];
 } decode_result;
@@ -52,18 +52,18 @@ typedef int (*decode_extra_fn)(const void *bytes, size_t len, const char *path,
                                void *user, char *err);
 
 typedef struct decode_pool_options {
-    int threads;               /* workers; 0 = number of cores */
-    int queue_cap;             /* results held at most; 0 = 4 x threads */
+    int threads;   /* workers; 0 = number of cores */
+    int queue_cap; /* results held at most; 0 = 4 x threads */
     img_prep_params prep;
-    int exact;                 /* 1: full-resolution JPEG decode */
-    uint64_t max_pixels;       /* 0 = IMG_DEFAULT_MAX_PIXELS */
-    int64_t max_file_bytes;    /* 0 = 1 GiB */
+    int exact;              /* 1: full-resolution JPEG decode */
+    uint64_t max_pixels;    /* 0 = IMG_DEFAULT_MAX_PIXELS */
+    int64_t max_file_bytes; /* 0 = 1 GiB */
     decode_skip_fn skip;
     decode_extra_fn extra;
-    void *extra_user;          /* passed to extra */
+    void *extra_user;           /* passed to extra */
     void (*extra_free)(void *); /* frees what extra attached (may be NULL) */
-    const char *extra_format;  /* format name of its results, e.g. "dicom" */
-    void *user;                /* passed to skip */
+    const char *extra_format;   /* format name of its results, e.g. "dicom" */
+    void *user;                 /* passed to skip */
 } decode_pool_options;
 
 typedef struct decode_pool decode_pool;

@@ -7,11 +7,9 @@ static int decode_dicom(const void *bytes, size_t len, const char *path,
                         char *err)
 {
     const dicom_files *df = user;
-    if (!dicom_sniff(bytes, len))
-        return VLM_EUNSUPPORTED;
+    if (!dicom_sniff(bytes, len)) return VLM_EUNSUPPORTED;
     dicom_header *hdr = calloc(1, sizeof *hdr);
-    if (!hdr)
-        return VLM_ENOMEM;
+    if (!hdr) return VLM_ENOMEM;
     dicom_load_opts o = {.window = df->window};
     int rc = dicom_load_memory(bytes, len, path, &o, out, hdr, err);
     if (rc) {
@@ -28,17 +26,21 @@ static int decode_dicom(const void *bytes, size_t len, const char *path,
 int dicom_files_store(collection *c, int64_t id, const dicom_header *h,
                       char *err)
 {
-    if (!h)
-        return VLM_OK;
+    if (!h) return VLM_OK;
     char window[64] = "";
-    if (h->windowed)
-        dicom_window_describe(&h->window, window, sizeof window);
+    if (h->windowed) dicom_window_describe(&h->window, window, sizeof window);
     collection_dicom d = {
-        .image_id = id, .study_uid = h->study_uid, .series_uid = h->series_uid,
-        .sop_uid = h->sop_uid, .accession = h->accession, .modality = h->modality,
-        .body_part = h->body_part, .study_date = h->study_date,
+        .image_id = id,
+        .study_uid = h->study_uid,
+        .series_uid = h->series_uid,
+        .sop_uid = h->sop_uid,
+        .accession = h->accession,
+        .modality = h->modality,
+        .body_part = h->body_part,
+        .study_date = h->study_date,
         .series_description = h->series_description,
-        .instance_number = h->instance_number, .window = window[0] ? window : NULL,
+        .instance_number = h->instance_number,
+        .window = window[0] ? window : NULL,
     };
     return collection_put_dicom(c, &d, err);
 }

@@ -12,15 +12,15 @@
 
 /* Instance-level fields we ask for on top of the QIDO defaults. */
 static const char *const INSTANCE_FIELDS[] = {
-    "00080020", "00080050", "0008103E", "00180015", "00280002", "00280004",
-    "00280008", "00280101", "00280103", "00281050", "00281051", "00281052",
-    "00281053",
+    "00080020", "00080050", "0008103E", "00180015", "00280002",
+    "00280004", "00280008", "00280101", "00280103", "00281050",
+    "00281051", "00281052", "00281053",
 };
 
 /* Query keys refused because the URL would carry patient identity. */
 static const char *const PATIENT_KEYS[] = {
     "PatientName", "PatientID", "PatientBirthDate", "00100010", "00100020",
-    "00100030", "limit", "offset",
+    "00100030",    "limit",     "offset",
 };
 
 struct dicomweb_client {
@@ -56,11 +56,15 @@ static int check_query(const char *q, char *err)
     if (!q) return VLM_OK;
     for (const char *p = q; *p;) {
         size_t key = strcspn(p, "=&");
-        for (size_t i = 0; i < sizeof PATIENT_KEYS / sizeof PATIENT_KEYS[0]; i++) {
-            if (strlen(PATIENT_KEYS[i]) == key && !strncasecmp(p, PATIENT_KEYS[i], key)) {
+        for (size_t i = 0; i < sizeof PATIENT_KEYS / sizeof PATIENT_KEYS[0];
+             i++) {
+            if (strlen(PATIENT_KEYS[i]) == key &&
+                !strncasecmp(p, PATIENT_KEYS[i], key)) {
                 vlm_set_err(err, "DICOMweb query: \"%s\" is not allowed (%s)",
-                            PATIENT_KEYS[i], i < 6 ? "patient identity must not "
-                            "go into URLs" : "paging is done by the client");
+                            PATIENT_KEYS[i],
+                            i < 6 ? "patient identity must not "
+                                    "go into URLs"
+                                  : "paging is done by the client");
                 return VLM_EINVAL;
             }
         }
@@ -93,8 +97,9 @@ int dicomweb_client_create(const dicomweb_opts *o, dicomweb_client **out,
     c->query = dup_or(o->query, "");
     c->accept = dup_or(accept, "");
     c->viewport = dup_or(o->viewport, "");
-    st = (c->query && c->accept && c->viewport) ? dw_http_create(o, &c->http, err)
-                                                : VLM_ENOMEM;
+    st = (c->query && c->accept && c->viewport)
+             ? dw_http_create(o, &c->http, err)
+             : VLM_ENOMEM;
     if (st != VLM_OK) {
         if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb: out of memory");
         dicomweb_client_destroy(c);
@@ -123,7 +128,10 @@ static int url_start(dw_buf *u, const dicomweb_client *c, const char *st,
 {
     int bad = dw_url_append(u, dw_http_base(c->http), 0);
     bad |= dw_url_append(u, "/studies", 0);
-    if (st) { bad |= dw_url_append(u, "/", 0); bad |= dw_url_append(u, st, 1); }
+    if (st) {
+        bad |= dw_url_append(u, "/", 0);
+        bad |= dw_url_append(u, st, 1);
+    }
     if (se) {
         bad |= dw_url_append(u, "/series/", 0);
         bad |= dw_url_append(u, se, 1);
@@ -158,13 +166,15 @@ static int next_uid(dicomweb_iter *it, uid_level *lv, const char *tag,
         dw_buf url = {0}, body = {0};
         int bad = url_start(&url, it->c, st, NULL);
         bad |= dw_url_append(&url, st ? "/series?" : "?", 0);
-        if (query && *query) bad |= dw_url_append(&url, query, 0) | dw_url_append(&url, "&", 0);
+        if (query && *query)
+            bad |= dw_url_append(&url, query, 0) | dw_url_append(&url, "&", 0);
         bad |= url_page(&url, it->c, lv->offset);
         int rc = bad ? VLM_ENOMEM : get_json(it, url.data, &body, err);
         free(lv->uids);
         lv->uids = NULL;
         lv->n = lv->next = 0;
-        if (rc == VLM_OK) rc = dw_json_uids(body.data, body.len, tag, &lv->uids, &lv->n, err);
+        if (rc == VLM_OK)
+            rc = dw_json_uids(body.data, body.len, tag, &lv->uids, &lv->n, err);
         dw_buf_free(&url);
         dw_buf_free(&body);
         if (rc != VLM_OK) return rc;
@@ -188,7 +198,8 @@ static int fetch_instances(dicomweb_iter *it, const char *st, const char *se,
     dw_buf url = {0}, body = {0};
     int bad = url_start(&url, it->c, st, se);
     bad |= dw_url_append(&url, "/instances?", 0);
-    for (size_t i = 0; i < sizeof INSTANCE_FIELDS / sizeof INSTANCE_FIELDS[0]; i++) {
+    for (size_t i = 0; i < sizeof INSTANCE_FIELDS / sizeof INSTANCE_FIELDS[0];
+         i++) {
         bad |= dw_url_append(&url, "includefield=", 0);
         bad |= dw_url_append(&url, INSTANCE_FIELDS[i], 0);
         bad |= dw_url_append(&url, "&", 0);
@@ -198,7 +209,9 @@ static int fetch_instances(dicomweb_iter *it, const char *st, const char *se,
     free(it->recs);
     it->recs = NULL;
     it->n_recs = it->next_rec = 0;
-    if (rc == VLM_OK) rc = dw_json_instances(body.data, body.len, &it->recs, &it->n_recs, err);
+    if (rc == VLM_OK)
+        rc =
+            dw_json_instances(body.data, body.len, &it->recs, &it->n_recs, err);
     dw_buf_free(&url);
     dw_buf_free(&body);
     if (rc != VLM_OK) return rc;
@@ -219,14 +232,16 @@ static int next_record(dicomweb_iter *it, const dw_record **rec, char *err)
         }
         int rc;
         if (it->cur_series[0] && it->recs_more) {
-            if ((rc = fetch_instances(it, it->cur_study, it->cur_series, err)) != VLM_OK)
+            if ((rc = fetch_instances(it, it->cur_study, it->cur_series,
+                                      err)) != VLM_OK)
                 return rc;
             continue;
         }
         const char *uid;
         it->cur_series[0] = '\0';
         rc = it->cur_study[0] ? next_uid(it, &it->series, "0020000E",
-                                         it->cur_study, NULL, &uid, err) : 0;
+                                         it->cur_study, NULL, &uid, err)
+                              : 0;
         if (rc < 0) return rc;
         if (rc == 1) {
             snprintf(it->cur_series, sizeof it->cur_series, "%s", uid);
@@ -234,7 +249,8 @@ static int next_record(dicomweb_iter *it, const dw_record **rec, char *err)
             it->recs_more = 1;
             continue;
         }
-        rc = next_uid(it, &it->studies, "0020000D", NULL, it->c->query, &uid, err);
+        rc = next_uid(it, &it->studies, "0020000D", NULL, it->c->query, &uid,
+                      err);
         if (rc <= 0) return rc;
         snprintf(it->cur_study, sizeof it->cur_study, "%s", uid);
         level_reset(&it->series);
@@ -276,7 +292,8 @@ static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
     dicom_header *h = &item->hdr;
     dw_buf url = {0}, body = {0};
     int bad = url_start(&url, c, h->study_uid, h->series_uid);
-    bad |= dw_url_append(&url, "/instances/", 0) | dw_url_append(&url, h->sop_uid, 1);
+    bad |= dw_url_append(&url, "/instances/", 0) |
+           dw_url_append(&url, h->sop_uid, 1);
     bad |= dw_url_append(&url, "/frames/1/rendered", 0);
     char q[160] = "";
     if (h->windowed)
@@ -290,11 +307,13 @@ static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
     long code = 0;
     char ctype[128];
     int rc = bad ? VLM_ENOMEM
-                 : dw_http_get(c->http, url.data, c->accept, &body, &code, ctype,
-                               sizeof ctype, item->error);
+                 : dw_http_get(c->http, url.data, c->accept, &body, &code,
+                               ctype, sizeof ctype, item->error);
     if (rc == VLM_OK && strncmp(ctype, "image/", 6)) {
-        vlm_set_err(item->error, "DICOMweb instance %s: rendered answer has "
-                    "Content-Type \"%s\", not an image", h->sop_uid, ctype);
+        vlm_set_err(item->error,
+                    "DICOMweb instance %s: rendered answer has "
+                    "Content-Type \"%s\", not an image",
+                    h->sop_uid, ctype);
         rc = VLM_EFORMAT;
     }
     if (rc == VLM_OK)
@@ -304,7 +323,8 @@ static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
     dw_buf_free(&body);
     item->status = rc;
     /* Refused credentials or an unreachable server end the whole walk. */
-    if (rc != VLM_OK && (code == 401 || code == 403 || (rc == VLM_ENETWORK && code == 0))) {
+    if (rc != VLM_OK &&
+        (code == 401 || code == 403 || (rc == VLM_ENETWORK && code == 0))) {
         vlm_set_err(err, "%s", item->error);
         return rc;
     }

@@ -38,12 +38,16 @@
 #include "model/image/image.h"
 
 typedef struct dicomweb_opts {
-    const char *base_url;   /* "https://pacs/dicom-web"; a "dicomweb+" prefix is stripped */
-    const char *query;      /* QIDO study filter, e.g. "ModalitiesInStudy=CT&StudyDate=20240101-" */
-    dicom_window window;    /* requested window; DEFAULT = per modality (dicom.h) */
-    const char *accept;     /* "image/png" (default, lossless) or "image/jpeg" */
-    const char *viewport;   /* optional "W,H" passed as viewport= */
-    const char *ca_file;    /* extra CA bundle (PEM) for TLS; NULL = system store */
+    const char *
+        base_url; /* "https://pacs/dicom-web"; a "dicomweb+" prefix is stripped */
+    const char *
+        query; /* QIDO study filter, e.g. "ModalitiesInStudy=CT&StudyDate=20240101-" */
+    dicom_window
+        window;         /* requested window; DEFAULT = per modality (dicom.h) */
+    const char *accept; /* "image/png" (default, lossless) or "image/jpeg" */
+    const char *viewport; /* optional "W,H" passed as viewport= */
+    const char
+        *ca_file; /* extra CA bundle (PEM) for TLS; NULL = system store */
     const char *netrc_file; /* optional; must be mode 0600 or stricter */
     long timeout_s;         /* whole request; 0 = 60 */
     long connect_timeout_s; /* 0 = 10 */
@@ -62,7 +66,7 @@ void dicomweb_client_destroy(dicomweb_client *c);
 /* One instance.  When status is VLM_OK, image holds the rendered frame;
  * otherwise error says why this one instance failed (e.g. HTTP 415). */
 typedef struct dicomweb_item {
-    dicom_header hdr;   /* UIDs, modality, ..., and the window requested */
+    dicom_header hdr; /* UIDs, modality, ..., and the window requested */
     img_rgb image;
     int status;
     char error[VLM_ERR_MAX];

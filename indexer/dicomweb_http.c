@@ -14,15 +14,15 @@
 
 #include "indexer/dicomweb_internal.h"
 
-#define MAX_BODY (512u << 20) /* refuse answers over 512 MiB */
+#define MAX_BODY       (512u << 20) /* refuse answers over 512 MiB */
 #define MAX_BACKOFF_MS 8000u
 
 struct dw_http {
     CURL *curl;
-    char *base;          /* normalised base URL, no trailing slash */
+    char *base;                    /* normalised base URL, no trailing slash */
     char *user, *password, *token; /* from the environment, wiped at exit */
-    char *netrc;         /* checked netrc path, or NULL */
-    const char *cred_source; /* for error messages: what was used */
+    char *netrc;                   /* checked netrc path, or NULL */
+    const char *cred_source;       /* for error messages: what was used */
     long timeout_s, connect_timeout_s;
     int max_retries;
     unsigned backoff_ms;
@@ -114,15 +114,17 @@ static int check_url(const char *url, char *err)
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         vlm_set_err(err, "DICOMweb URL is not valid (expected "
-                    "dicomweb+https://host/path)");
+                         "dicomweb+https://host/path)");
         st = VLM_EINVAL;
     } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-        vlm_set_err(err, "DICOMweb URL must not contain credentials; use "
+        vlm_set_err(err,
+                    "DICOMweb URL must not contain credentials; use "
                     "VLMINDEX_DICOMWEB_USER/_PASSWORD or a 0600 netrc file");
         st = VLM_EINVAL;
     } else if (strcasecmp(scheme, "https") &&
                !(strcasecmp(scheme, "http") == 0 && is_loopback(host))) {
-        vlm_set_err(err, "DICOMweb URL: only https:// is allowed (plain "
+        vlm_set_err(err,
+                    "DICOMweb URL: only https:// is allowed (plain "
                     "http:// only to a loopback test server), got %s://%s",
                     scheme, host);
         st = VLM_EINVAL;
@@ -160,9 +162,10 @@ static int check_netrc(dw_http *h, const char *path, char *err)
         return VLM_EINVAL;
     }
     if (sb.st_mode & 077) {
-        vlm_set_err(err, "netrc file %s is accessible by group/others (mode "
-                    "%04o); refusing to use it: chmod 600 %s", path,
-                    (unsigned)(sb.st_mode & 07777), path);
+        vlm_set_err(err,
+                    "netrc file %s is accessible by group/others (mode "
+                    "%04o); refusing to use it: chmod 600 %s",
+                    path, (unsigned)(sb.st_mode & 07777), path);
         return VLM_EINVAL;
     }
     h->netrc = strdup(path);
@@ -192,10 +195,11 @@ static int load_credentials(dw_http *h, const dicomweb_opts *o, char *err)
     }
     if (h->user || h->password) {
         vlm_set_err(err, "set both VLMINDEX_DICOMWEB_USER and "
-                    "VLMINDEX_DICOMWEB_PASSWORD, or neither");
+                         "VLMINDEX_DICOMWEB_PASSWORD, or neither");
         return VLM_EINVAL;
     }
-    const char *netrc = o->netrc_file ? o->netrc_file : getenv("VLMINDEX_DICOMWEB_NETRC");
+    const char *netrc =
+        o->netrc_file ? o->netrc_file : getenv("VLMINDEX_DICOMWEB_NETRC");
     return netrc && *netrc ? check_netrc(h, netrc, err) : VLM_OK;
 }
 
@@ -237,16 +241,22 @@ int dw_http_create(const dicomweb_opts *o, dw_http **out, char *err)
     if (!h) return VLM_ENOMEM;
     h->timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
     h->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
-    h->max_retries = o->max_retries < 0 ? 0 : o->max_retries ? o->max_retries : 3;
+    h->max_retries = o->max_retries < 0 ? 0
+                     : o->max_retries   ? o->max_retries
+                                        : 3;
     h->backoff_ms = o->backoff_ms ? o->backoff_ms : 500;
     int st = set_base(h, o->base_url, err);
-    if (st == VLM_OK && o->ca_file && !(h->ca_file = strdup(o->ca_file))) st = VLM_ENOMEM;
+    if (st == VLM_OK && o->ca_file && !(h->ca_file = strdup(o->ca_file)))
+        st = VLM_ENOMEM;
     if (st == VLM_OK) st = load_credentials(h, o, err);
     if (st == VLM_OK && !(h->curl = curl_easy_init())) st = VLM_ENOMEM;
     if (st == VLM_OK && (st = setup_curl(h)) != VLM_OK)
         vlm_set_err(err, "libcurl lacks a required option (too old?)");
     if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb: out of memory");
-    if (st != VLM_OK) { dw_http_destroy(h); return st; }
+    if (st != VLM_OK) {
+        dw_http_destroy(h);
+        return st;
+    }
     *out = h;
     return VLM_OK;
 }
@@ -265,12 +275,14 @@ static int retryable(CURLcode rc, long code)
     case CURLE_OK:
         return code == 429 || code == 500 || code == 502 || code == 503 ||
                code == 504;
-    case CURLE_COULDNT_CONNECT: case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE: case CURLE_COULDNT_RESOLVE_HOST:
-        return 1;
-    default:
-        return 0;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_COULDNT_RESOLVE_HOST: return 1;
+    default: return 0;
     }
 }
 
@@ -299,7 +311,8 @@ static void describe(const char *method, const char *url, char *buf, size_t cap)
     const char *p = strstr(url, "://");
     p = p ? strchr(p + 3, '/') : NULL;
     size_t n = p ? strcspn(p, "?#") : 1;
-    snprintf(buf, cap, "%s %.*s", method, (int)(n > 300 ? 300 : n), p ? p : "/");
+    snprintf(buf, cap, "%s %.*s", method, (int)(n > 300 ? 300 : n),
+             p ? p : "/");
 }
 
 static void report(const dw_http *h, const char *what, CURLcode rc, long code,
@@ -309,13 +322,13 @@ static void report(const dw_http *h, const char *what, CURLcode rc, long code,
         vlm_set_err(err, "DICOMweb %s: %s (after %d tr%s)", what,
                     curl_easy_strerror(rc), tries, tries == 1 ? "y" : "ies");
     } else if (code == 401 || code == 403) {
-        vlm_set_err(err, "DICOMweb %s: HTTP %ld %s: %s", what, code,
-                    reason(code),
-                    h->cred_source ? "the server rejected the credentials from"
-                                     " the configured source"
-                                   : "no credentials were given (set "
-                                     "VLMINDEX_DICOMWEB_USER/_PASSWORD, "
-                                     "VLMINDEX_DICOMWEB_TOKEN or a 0600 netrc)");
+        vlm_set_err(
+            err, "DICOMweb %s: HTTP %ld %s: %s", what, code, reason(code),
+            h->cred_source ? "the server rejected the credentials from"
+                             " the configured source"
+                           : "no credentials were given (set "
+                             "VLMINDEX_DICOMWEB_USER/_PASSWORD, "
+                             "VLMINDEX_DICOMWEB_TOKEN or a 0600 netrc)");
         if (h->cred_source && err) {
             size_t n = strlen(err);
             snprintf(err + n, VLM_ERR_MAX - n, " (%s)", h->cred_source);
@@ -342,7 +355,8 @@ static int perform(dw_http *h, const char *method, const char *url,
         *code = 0;
         rc = curl_easy_perform(h->curl);
         tries++;
-        if (rc == CURLE_OK) curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
         if (rc == CURLE_OK && *code >= 200 && *code < 300) return VLM_OK;
         if (!retryable(rc, *code) || tries > h->max_retries) break;
         sleep_ms(delay);
@@ -367,9 +381,8 @@ static struct curl_slist *header(struct curl_slist *l, const char *name,
     return n;
 }
 
-int dw_http_get(dw_http *h, const char *url, const char *accept,
-                dw_buf *body, long *code, char *ctype, size_t ctcap,
-                char *err)
+int dw_http_get(dw_http *h, const char *url, const char *accept, dw_buf *body,
+                long *code, char *ctype, size_t ctcap, char *err)
 {
     struct curl_slist *hd = header(NULL, "Accept", accept);
     if (!hd) return VLM_ENOMEM;
@@ -386,8 +399,8 @@ int dw_http_get(dw_http *h, const char *url, const char *accept,
 }
 
 int dw_http_post(dw_http *h, const char *url, const char *content_type,
-                 const void *data, size_t len, const char *accept,
-                 dw_buf *body, long *code, char *err)
+                 const void *data, size_t len, const char *accept, dw_buf *body,
+                 long *code, char *err)
 {
     struct curl_slist *hd = header(NULL, "Accept", accept);
     if (hd) hd = header(hd, "Content-Type", content_type);

@@ -31,12 +31,11 @@ const char *dw_http_base(const dw_http *h);
 /* GET/POST with retries.  VLM_OK only for HTTP 2xx; otherwise err says
  * "GET /dicom-web/studies: HTTP 401 Unauthorized ...".  `*code` gets the
  * last HTTP status (0 if none).  ctype (may be NULL) gets Content-Type. */
-int dw_http_get(dw_http *h, const char *url, const char *accept,
-                dw_buf *body, long *code, char *ctype, size_t ctcap,
-                char *err);
+int dw_http_get(dw_http *h, const char *url, const char *accept, dw_buf *body,
+                long *code, char *ctype, size_t ctcap, char *err);
 int dw_http_post(dw_http *h, const char *url, const char *content_type,
-                 const void *data, size_t len, const char *accept,
-                 dw_buf *body, long *code, char *err);
+                 const void *data, size_t len, const char *accept, dw_buf *body,
+                 long *code, char *err);
 
 /* Percent-encode a UID or value for a URL path/query (UIDs pass as-is). */
 int dw_url_append(dw_buf *b, const char *text, int encode);
@@ -49,7 +48,7 @@ dw_http *dicomweb_client_http(dicomweb_client *c);
 /* The fields of one QIDO instance record we use (no patient fields). */
 typedef struct dw_record {
     dicom_header hdr;
-    int samples;               /* 00280002, 1 when absent */
+    int samples; /* 00280002, 1 when absent */
     int has_stored;
     double stored_center, stored_width;
     int bits_stored, is_signed; /* 00280101 / 00280103 */
@@ -60,7 +59,7 @@ typedef struct dw_record {
 int dw_json_uids(const char *body, size_t len, const char *tag,
                  char (**uids)[65], size_t *n, char *err);
 
-int dw_json_instances(const char *body, size_t len, dw_record **recs,
-                      size_t *n, char *err);
+int dw_json_instances(const char *body, size_t len, dw_record **recs, size_t *n,
+                      char *err);
 
 #endif

@@ -22,12 +22,12 @@ static json_object *first_value(json_object *obj, const char *tag)
     return json_object_array_get_idx(vals, 0);
 }
 
-static void get_string(json_object *obj, const char *tag, char *buf,
-                       size_t cap)
+static void get_string(json_object *obj, const char *tag, char *buf, size_t cap)
 {
     json_object *v = first_value(obj, tag);
     const char *s = v && json_object_is_type(v, json_type_string)
-                        ? json_object_get_string(v) : "";
+                        ? json_object_get_string(v)
+                        : "";
     size_t n = strlen(s);
     if (n >= cap) n = cap - 1;
     for (size_t i = 0; i < n; i++) /* printable ASCII only, like the shim */
@@ -83,7 +83,10 @@ int dw_json_uids(const char *body, size_t len, const char *tag,
     if (!root) return VLM_EFORMAT;
     size_t count = json_object_array_length(root);
     *uids = calloc(count ? count : 1, sizeof **uids);
-    if (!*uids) { json_object_put(root); return VLM_ENOMEM; }
+    if (!*uids) {
+        json_object_put(root);
+        return VLM_ENOMEM;
+    }
     for (size_t i = 0; i < count; i++) {
         get_string(json_object_array_get_idx(root, i), tag, (*uids)[*n], 65);
         if ((*uids)[*n][0]) (*n)++;
@@ -103,7 +106,8 @@ static void read_record(json_object *o, dw_record *r)
     get_string(o, "00080060", h->modality, sizeof h->modality);
     get_string(o, "00180015", h->body_part, sizeof h->body_part);
     get_string(o, "00080020", h->study_date, sizeof h->study_date);
-    get_string(o, "0008103E", h->series_description, sizeof h->series_description);
+    get_string(o, "0008103E", h->series_description,
+               sizeof h->series_description);
     get_string(o, "00280004", h->photometric, sizeof h->photometric);
     h->instance_number = get_int(o, "00200013", 0);
     h->rows = get_int(o, "00280010", 0);
@@ -119,8 +123,8 @@ static void read_record(json_object *o, dw_record *r)
                     r->stored_width >= 1;
 }
 
-int dw_json_instances(const char *body, size_t len, dw_record **recs,
-                      size_t *n, char *err)
+int dw_json_instances(const char *body, size_t len, dw_record **recs, size_t *n,
+                      char *err)
 {
     *recs = NULL;
     *n = 0;
@@ -128,7 +132,10 @@ int dw_json_instances(const char *body, size_t len, dw_record **recs,
     if (!root) return VLM_EFORMAT;
     size_t count = json_object_array_length(root);
     *recs = calloc(count ? count : 1, sizeof **recs);
-    if (!*recs) { json_object_put(root); return VLM_ENOMEM; }
+    if (!*recs) {
+        json_object_put(root);
+        return VLM_ENOMEM;
+    }
     for (size_t i = 0; i < count; i++) {
         read_record(json_object_array_get_idx(root, i), &(*recs)[*n]);
         if ((*recs)[*n].hdr.sop_uid[0]) (*n)++;

@@ -13,7 +13,8 @@
 
 static int multipart(const uint8_t *dcm, size_t len, dw_buf *out)
 {
-    static const char head[] = "--" BOUNDARY "\r\nContent-Type: application/dicom\r\n\r\n";
+    static const char head[] =
+        "--" BOUNDARY "\r\nContent-Type: application/dicom\r\n\r\n";
     static const char tail[] = "\r\n--" BOUNDARY "--\r\n";
     size_t n = sizeof head - 1 + len + sizeof tail - 1;
     out->data = malloc(n + 1);
@@ -37,7 +38,7 @@ static int check_answer(const dw_buf *body, char *err)
     json_object_put(root);
     if (!bad) return VLM_OK;
     vlm_set_err(err, "DICOMweb STOW-RS: the server refused the SR "
-                "(FailedSOPSequence is not empty)");
+                     "(FailedSOPSequence is not empty)");
     return VLM_ENETWORK;
 }
 
@@ -60,8 +61,8 @@ int dicomweb_store_sr(dicomweb_client *c, const dicom_sr_request *req,
         st = dw_http_post(dicomweb_client_http(c), url.data,
                           "multipart/related; type=\"application/dicom\"; "
                           "boundary=" BOUNDARY,
-                          part.data, part.len, "application/dicom+json",
-                          &body, &code, err);
+                          part.data, part.len, "application/dicom+json", &body,
+                          &code, err);
     if (st == VLM_OK) st = check_answer(&body, err);
     if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb STOW-RS: out of memory");
     dw_buf_free(&part);

@@ -18,16 +18,14 @@ struct hash_set {
 static uint64_t fnv1a(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     return h;
 }
 
 hash_set *hash_set_create(void)
 {
     hash_set *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     s->cap = 1024;
     s->slots = calloc(s->cap, sizeof *s->slots);
     if (!s->slots) {
@@ -40,11 +38,9 @@ hash_set *hash_set_create(void)
 
 void hash_set_destroy(hash_set *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     for (size_t i = 0; i < s->cap; i++)
-        if (s->slots[i] && s->slots[i] != TOMBSTONE)
-            free(s->slots[i]);
+        if (s->slots[i] && s->slots[i] != TOMBSTONE) free(s->slots[i]);
     free(s->slots);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -61,8 +57,7 @@ static size_t find_slot(const hash_set *s, const char *key, int *found)
             return free_slot != SIZE_MAX ? free_slot : i;
         }
         if (k == TOMBSTONE) {
-            if (free_slot == SIZE_MAX)
-                free_slot = i;
+            if (free_slot == SIZE_MAX) free_slot = i;
         } else if (!strcmp(k, key)) {
             *found = 1;
             return i;
@@ -74,8 +69,7 @@ static int grow(hash_set *s)
 {
     hash_set bigger = {.cap = s->cap * 2};
     bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
-    if (!bigger.slots)
-        return -1;
+    if (!bigger.slots) return -1;
     for (size_t i = 0; i < s->cap; i++) {
         char *k = s->slots[i];
         if (k && k != TOMBSTONE) {
@@ -94,8 +88,7 @@ int hash_set_add(hash_set *s, const char *key)
 {
     int rc = 0, found;
     pthread_mutex_lock(&s->mu);
-    if (2 * (s->used + 1) > s->cap && grow(s))
-        rc = -1;
+    if (2 * (s->used + 1) > s->cap && grow(s)) rc = -1;
     if (!rc) {
         size_t i = find_slot(s, key, &found);
         if (!found) {
@@ -103,8 +96,7 @@ int hash_set_add(hash_set *s, const char *key)
             if (!k) {
                 rc = -1;
             } else {
-                if (!s->slots[i])
-                    s->used++;
+                if (!s->slots[i]) s->used++;
                 s->slots[i] = k;
                 s->live++;
             }

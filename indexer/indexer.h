@@ -48,10 +48,10 @@ typedef struct indexer_progress {
 typedef struct indexer_options {
     const char *const *excludes; /* --exclude globs */
     int n_excludes;
-    int decode_threads;          /* 0 = number of cores */
-    int batch_size;              /* images per forward pass; 0 = 16 */
-    int exact_decode;            /* 1: no reduced-DCT JPEG fast path */
-    uint64_t max_pixels;         /* 0 = IMG_DEFAULT_MAX_PIXELS */
+    int decode_threads;            /* 0 = number of cores */
+    int batch_size;                /* images per forward pass; 0 = 16 */
+    int exact_decode;              /* 1: no reduced-DCT JPEG fast path */
+    uint64_t max_pixels;           /* 0 = IMG_DEFAULT_MAX_PIXELS */
     volatile sig_atomic_t *cancel; /* set by a signal handler to stop */
     /* Called after every file (may be NULL). */
     void (*on_progress)(void *user, const indexer_progress *p);
@@ -73,8 +73,8 @@ typedef struct indexer_options {
  * removed (after move detection).  VLM_EINTERRUPTED if cancelled (work up
  * to the last committed batch is kept). */
 int indexer_add(collection *c, vector_index *vi, clip_model *m,
-                const char *const *paths, int n_paths,
-                const indexer_options *o, indexer_summary *s, char *err);
+                const char *const *paths, int n_paths, const indexer_options *o,
+                indexer_summary *s, char *err);
 
 /* Re-scans every known root (indexer_add over collection_list_roots). */
 int indexer_update(collection *c, vector_index *vi, clip_model *m,

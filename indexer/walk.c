@@ -20,8 +20,7 @@ static size_t seen_slot(const seen_set *s, uint64_t dev, uint64_t ino)
     uint64_t h = (dev * 0x9E3779B97F4A7C15ull) ^ (ino * 0xC2B2AE3D27D4EB4Full);
     size_t i = (size_t)(h % s->cap);
     while (s->keys[2 * i] || s->keys[2 * i + 1]) {
-        if (s->keys[2 * i] == dev && s->keys[2 * i + 1] == ino)
-            break;
+        if (s->keys[2 * i] == dev && s->keys[2 * i + 1] == ino) break;
         i = (i + 1) % s->cap;
     }
     return i;
@@ -31,8 +30,7 @@ static size_t seen_slot(const seen_set *s, uint64_t dev, uint64_t ino)
 static int seen_insert(seen_set *s, uint64_t dev, uint64_t ino)
 {
     size_t i = seen_slot(s, dev, ino);
-    if (s->keys[2 * i] == dev && s->keys[2 * i + 1] == ino)
-        return 0;
+    if (s->keys[2 * i] == dev && s->keys[2 * i + 1] == ino) return 0;
     s->keys[2 * i] = dev;
     s->keys[2 * i + 1] = ino;
     s->n++;
@@ -45,8 +43,7 @@ static int seen_add(seen_set *s, uint64_t dev, uint64_t ino)
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         seen_set bigger = {calloc(2 * cap, sizeof(uint64_t)), cap, 0};
-        if (!bigger.keys)
-            return -1;
+        if (!bigger.keys) return -1;
         for (size_t i = 0; i < s->cap; i++)
             if (s->keys[2 * i] || s->keys[2 * i + 1])
                 seen_insert(&bigger, s->keys[2 * i], s->keys[2 * i + 1]);
@@ -65,20 +62,17 @@ typedef struct walker {
 
 static int excluded(const walker *w, const char *name, const char *path)
 {
-    if (name[0] == '.')
-        return 1;
+    if (name[0] == '.') return 1;
     for (int i = 0; i < w->opts->n_excludes; i++) {
         const char *g = w->opts->excludes[i];
-        if (!fnmatch(g, name, 0) || !fnmatch(g, path, 0))
-            return 1;
+        if (!fnmatch(g, name, 0) || !fnmatch(g, path, 0)) return 1;
     }
     return 0;
 }
 
 static void report(const walker *w, const char *path, const char *why)
 {
-    if (w->opts->on_error)
-        w->opts->on_error(path, why, w->user);
+    if (w->opts->on_error) w->opts->on_error(path, why, w->user);
 }
 
 static int walk_dir(walker *w, const char *dir, const struct stat *st);
@@ -90,14 +84,12 @@ static int visit(walker *w, const char *path, const char *name)
         report(w, path, strerror(errno));
         return 0;
     }
-    if (excluded(w, name, path))
-        return 0;
-    if (S_ISDIR(st.st_mode))
-        return walk_dir(w, path, &st);
-    if (!S_ISREG(st.st_mode))
-        return 0;
+    if (excluded(w, name, path)) return 0;
+    if (S_ISDIR(st.st_mode)) return walk_dir(w, path, &st);
+    if (!S_ISREG(st.st_mode)) return 0;
     walk_file f = {path, (int64_t)st.st_size,
-                   (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
+                   (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                       st.st_mtim.tv_nsec};
     return w->cb(&f, w->user);
 }
 
@@ -110,24 +102,20 @@ static int cmp_names(const void *a, const void *b)
 static char **list_dir(const char *dir, size_t *n_out)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
+            if (!nn) break;
             names = nn;
         }
         names[n] = strdup(e->d_name);
-        if (names[n])
-            n++;
+        if (names[n]) n++;
     }
     closedir(d);
     if (names)
@@ -141,8 +129,7 @@ static char **list_dir(const char *dir, size_t *n_out)
 static int walk_dir(walker *w, const char *dir, const struct stat *st)
 {
     int added = seen_add(&w->seen, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-    if (added <= 0)
-        return 0; /* already walked (symlink loop or second link) */
+    if (added <= 0) return 0; /* already walked (symlink loop or second link) */
     size_t n = 0;
     char **names = list_dir(dir, &n);
     if (!names) {
@@ -152,8 +139,8 @@ static int walk_dir(walker *w, const char *dir, const struct stat *st)
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
-        int len = snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "",
-                           names[i]);
+        int len = snprintf(path, sizeof path, "%s/%s",
+                           strcmp(dir, "/") ? dir : "", names[i]);
         if (!rc && len > 0 && (size_t)len < sizeof path)
             rc = visit(w, path, names[i]);
         free(names[i]);
@@ -179,7 +166,8 @@ int walk_tree(const char *root, const walk_options *opts, walk_cb cb,
         rc = walk_dir(&w, abs, &st);
     } else {
         walk_file f = {abs, (int64_t)st.st_size,
-                       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
+                       (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                           st.st_mtim.tv_nsec};
         rc = S_ISREG(st.st_mode) ? cb(&f, user) : 0;
     }
     free(w.seen.keys);
@@ -190,24 +178,20 @@ int walk_tree(const char *root, const walk_options *opts, walk_cb cb,
 char *walk_abspath(const char *path)
 {
     char *r = realpath(path, NULL);
-    if (r)
-        return r;
+    if (r) return r;
     /* Resolve the parent and append the last component. */
     char *copy = strdup(path);
-    if (!copy)
-        return NULL;
+    if (!copy) return NULL;
     char *slash = strrchr(copy, '/');
     const char *base = slash ? slash + 1 : copy;
     const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
-    if (slash)
-        *slash = 0;
+    if (slash) *slash = 0;
     char *p = realpath(parent, NULL);
     char *out = NULL;
     if (p) {
         size_t n = strlen(p) + strlen(base) + 2;
         out = malloc(n);
-        if (out)
-            snprintf(out, n, "%s/%s", strcmp(p, "/") ? p : "", base);
+        if (out) snprintf(out, n, "%s/%s", strcmp(p, "/") ? p : "", base);
     }
     free(p);
     free(copy);

@@ -14,7 +14,7 @@
 #include "model/core/vlm_error.h"
 
 typedef struct walk_file {
-    const char *path;   /* absolute, normalised */
+    const char *path; /* absolute, normalised */
     int64_t size;
     int64_t mtime_ns;
 } walk_file;
@@ -27,7 +27,7 @@ typedef void (*walk_error_cb)(const char *path, const char *reason, void *user);
 typedef struct walk_options {
     const char *const *excludes; /* fnmatch globs */
     int n_excludes;
-    walk_error_cb on_error;      /* may be NULL */
+    walk_error_cb on_error; /* may be NULL */
 } walk_options;
 
 /* root may be a folder or a single file.  Returns VLM_OK, the callback's

@@ -16,9 +16,9 @@
 #include "schema/collection.h"
 
 typedef struct captions_options {
-    const char *in_dir;        /* NULL = whole collection */
-    int redo;                  /* 1: also images that have a caption */
-    const char *prompt;        /* NULL = LLAVA_DEFAULT_PROMPT */
+    const char *in_dir; /* NULL = whole collection */
+    int redo;           /* 1: also images that have a caption */
+    const char *prompt; /* NULL = LLAVA_DEFAULT_PROMPT */
     llava_gen_opts gen;
     volatile sig_atomic_t *cancel;
     void (*on_caption)(void *user, int64_t done, int64_t total,
@@ -46,7 +46,7 @@ typedef struct caption_match {
 
 /* Full-text match of the query's words (any of them) against stored
  * captions, best first, at most k.  *out is malloc'ed. */
-int captions_match(collection *c, const char *query, int k,
-                   caption_match **out, int *n, char *err);
+int captions_match(collection *c, const char *query, int k, caption_match **out,
+                   int *n, char *err);
 
 #endif

@@ -13,8 +13,8 @@
 struct label_set {
     int n, dims;
     char **labels;
-    float *matrix;  /* n x dims, normalised label embeddings */
-    float scale;    /* exp(logit_scale) */
+    float *matrix; /* n x dims, normalised label embeddings */
+    float scale;   /* exp(logit_scale) */
     char hash[17];
 };
 
@@ -22,11 +22,9 @@ struct label_set {
 static char *fill_template(const char *tpl, const char *label)
 {
     size_t cap = strlen(tpl) + 1, ll = strlen(label);
-    for (const char *p = tpl; (p = strstr(p, "{}")); p += 2)
-        cap += ll;
+    for (const char *p = tpl; (p = strstr(p, "{}")); p += 2) cap += ll;
     char *out = malloc(cap), *o = out;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (const char *p = tpl; *p;) {
         if (p[0] == '{' && p[1] == '}') {
             memcpy(o, label, ll);
@@ -42,8 +40,7 @@ static char *fill_template(const char *tpl, const char *label)
 
 static uint64_t fnv1a_str(uint64_t h, const char *s)
 {
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
     return (h ^ 0xff) * 0x100000001b3ull; /* separator */
 }
 
@@ -56,11 +53,9 @@ static int embed_label(clip_model *m, const char *label,
         char *text = fill_template(tpls[t], label);
         int rc = text ? clip_encode_text(m, text, tmp, err) : VLM_ENOMEM;
         free(text);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         clip_l2_normalize(tmp, dims);
-        for (int i = 0; i < dims; i++)
-            out[i] += tmp[i];
+        for (int i = 0; i < dims; i++) out[i] += tmp[i];
     }
     clip_l2_normalize(out, dims);
     return VLM_OK;
@@ -72,7 +67,9 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
 {
     static const char *const default_tpl[] = {"a photo of {}"};
     if (n_labels < 1) {
-        vlm_set_err(err, "classify: give at least one label (--label or --labels FILE)");
+        vlm_set_err(
+            err,
+            "classify: give at least one label (--label or --labels FILE)");
         return VLM_EINVAL;
     }
     if (n_templates < 1) {
@@ -82,8 +79,10 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     label_set *ls = calloc(1, sizeof *ls);
     int dims = clip_embed_dim(m);
     float *tmp = malloc((size_t)dims * sizeof *tmp);
-    if (!ls || !tmp || !(ls->labels = calloc((size_t)n_labels, sizeof(char *))) ||
-        !(ls->matrix = malloc((size_t)n_labels * (size_t)dims * sizeof(float)))) {
+    if (!ls || !tmp ||
+        !(ls->labels = calloc((size_t)n_labels, sizeof(char *))) ||
+        !(ls->matrix =
+              malloc((size_t)n_labels * (size_t)dims * sizeof(float)))) {
         free(tmp);
         label_set_destroy(ls);
         return VLM_ENOMEM;
@@ -96,12 +95,12 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     for (int i = 0; !rc && i < n_labels; i++) {
         ls->labels[i] = strdup(labels[i]);
         h = fnv1a_str(h, labels[i]);
-        rc = ls->labels[i] ? embed_label(m, labels[i], templates, n_templates,
-                                         ls->matrix + (size_t)i * dims, tmp, dims, err)
-                           : VLM_ENOMEM;
+        rc = ls->labels[i]
+                 ? embed_label(m, labels[i], templates, n_templates,
+                               ls->matrix + (size_t)i * dims, tmp, dims, err)
+                 : VLM_ENOMEM;
     }
-    for (int t = 0; t < n_templates; t++)
-        h = fnv1a_str(h, templates[t]);
+    for (int t = 0; t < n_templates; t++) h = fnv1a_str(h, templates[t]);
     snprintf(ls->hash, sizeof ls->hash, "%016llx", (unsigned long long)h);
     free(tmp);
     if (rc) {
@@ -114,17 +113,18 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
 
 void label_set_destroy(label_set *ls)
 {
-    if (!ls)
-        return;
-    for (int i = 0; ls->labels && i < ls->n; i++)
-        free(ls->labels[i]);
+    if (!ls) return;
+    for (int i = 0; ls->labels && i < ls->n; i++) free(ls->labels[i]);
     free(ls->labels);
     free(ls->matrix);
     free(ls);
 }
 
 int label_set_count(const label_set *ls) { return ls->n; }
-const char *label_set_label(const label_set *ls, int i) { return ls->labels[i]; }
+const char *label_set_label(const label_set *ls, int i)
+{
+    return ls->labels[i];
+}
 const char *label_set_hash(const label_set *ls) { return ls->hash; }
 
 int label_set_classify(const label_set *ls, const float *e, float *probs)
@@ -133,8 +133,7 @@ int label_set_classify(const label_set *ls, const float *e, float *probs)
     for (int l = 0; l < ls->n; l++) {
         const float *w = ls->matrix + (size_t)l * ls->dims;
         float dot = 0;
-        for (int i = 0; i < ls->dims; i++)
-            dot += w[i] * e[i];
+        for (int i = 0; i < ls->dims; i++) dot += w[i] * e[i];
         probs[l] = ls->scale * dot;
         mx = probs[l] > mx ? probs[l] : mx;
     }
@@ -146,8 +145,7 @@ int label_set_classify(const label_set *ls, const float *e, float *probs)
     }
     for (int l = 0; l < ls->n; l++) {
         probs[l] /= sum;
-        if (probs[l] > probs[top])
-            top = l;
+        if (probs[l] > probs[top]) top = l;
     }
     return top;
 }
@@ -159,7 +157,7 @@ typedef struct classify_run {
     const label_set *ls;
     const char *model_id;
     const classify_options *o;
-    int64_t *subset;  /* sorted ids of in_dir, or NULL for all */
+    int64_t *subset; /* sorted ids of in_dir, or NULL for all */
     size_t n_subset;
     sqlite3_stmt *path_stmt;
     float *probs;
@@ -177,8 +175,7 @@ static void write_json_array(FILE *f, const label_set *ls, const float *probs)
 {
     fputc('[', f);
     for (int i = 0; i < ls->n; i++) {
-        if (i)
-            fputc(',', f);
+        if (i) fputc(',', f);
         if (probs)
             fprintf(f, "%.6f", probs[i]);
         else
@@ -193,8 +190,7 @@ static char *json_array(const label_set *ls, const float *probs)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     write_json_array(f, ls, probs);
     fclose(f);
     return buf;
@@ -202,11 +198,16 @@ static char *json_array(const label_set *ls, const float *probs)
 
 static int store_result(classify_run *r, int64_t id, int top)
 {
-    char *labels = json_array(r->ls, NULL), *probs = json_array(r->ls, r->probs);
+    char *labels = json_array(r->ls, NULL),
+         *probs = json_array(r->ls, r->probs);
     collection_classification cl = {
-        .image_id = id, .labelset_hash = r->ls->hash, .labels_json = labels,
-        .top_label = r->ls->labels[top], .top_prob = r->probs[top],
-        .probs_json = probs, .model_id = r->model_id,
+        .image_id = id,
+        .labelset_hash = r->ls->hash,
+        .labels_json = labels,
+        .top_label = r->ls->labels[top],
+        .top_prob = r->probs[top],
+        .probs_json = probs,
+        .model_id = r->model_id,
     };
     int rc = labels && probs ? collection_put_classification(r->c, &cl, r->err)
                              : VLM_ENOMEM;
@@ -217,18 +218,16 @@ static int store_result(classify_run *r, int64_t id, int top)
 
 static int report(classify_run *r, int64_t id, int top)
 {
-    if (r->o->only >= 0 && top != r->o->only)
-        return VLM_OK;
-    if (r->probs[top] < r->o->min_prob)
-        return VLM_OK;
+    if (r->o->only >= 0 && top != r->o->only) return VLM_OK;
+    if (r->probs[top] < r->o->min_prob) return VLM_OK;
     sqlite3_reset(r->path_stmt);
     sqlite3_bind_int64(r->path_stmt, 1, id);
-    if (sqlite3_step(r->path_stmt) != SQLITE_ROW)
-        return VLM_OK;
+    if (sqlite3_step(r->path_stmt) != SQLITE_ROW) return VLM_OK;
     classify_row row = {id, (const char *)sqlite3_column_text(r->path_stmt, 0),
                         top, r->probs};
     r->reported++;
-    return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED : VLM_OK;
+    return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED
+                                                          : VLM_OK;
 }
 
 static int on_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
@@ -239,22 +238,21 @@ static int on_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
         if (r->subset && !bsearch(&ids[i], r->subset, r->n_subset,
                                   sizeof *r->subset, cmp_id))
             continue;
-        int top = label_set_classify(r->ls, vecs + i * (size_t)r->ls->dims, r->probs);
-        if (r->o->store)
-            rc = store_result(r, ids[i], top);
-        if (!rc)
-            rc = report(r, ids[i], top);
+        int top =
+            label_set_classify(r->ls, vecs + i * (size_t)r->ls->dims, r->probs);
+        if (r->o->store) rc = store_result(r, ids[i], top);
+        if (!rc) rc = report(r, ids[i], top);
     }
     return rc;
 }
 
 static int load_subset(classify_run *r)
 {
-    if (!r->o->in_dir)
-        return VLM_OK;
+    if (!r->o->in_dir) return VLM_OK;
     char *abs = walk_abspath(r->o->in_dir);
-    int rc = abs ? collection_ids_under(r->c, abs, &r->subset, &r->n_subset, r->err)
-                 : VLM_ENOMEM;
+    int rc =
+        abs ? collection_ids_under(r->c, abs, &r->subset, &r->n_subset, r->err)
+            : VLM_ENOMEM;
     free(abs);
     if (!rc && !r->subset)
         r->subset = calloc(1, sizeof *r->subset); /* empty, but non-NULL */
@@ -267,23 +265,22 @@ int classify_collection(collection *c, const label_set *ls,
                         const char *model_id, const classify_options *o,
                         int64_t *n_reported, char *err)
 {
-    classify_run r = {.c = c, .ls = ls, .model_id = model_id, .o = o, .err = err};
+    classify_run r = {
+        .c = c, .ls = ls, .model_id = model_id, .o = o, .err = err};
     r.probs = malloc((size_t)ls->n * sizeof *r.probs);
     int rc = r.probs ? load_subset(&r) : VLM_ENOMEM;
-    if (!rc && sqlite3_prepare_v2(collection_db(c), "SELECT path FROM images WHERE id=?1",
-                                  -1, &r.path_stmt, NULL) != SQLITE_OK)
+    if (!rc && sqlite3_prepare_v2(collection_db(c),
+                                  "SELECT path FROM images WHERE id=?1", -1,
+                                  &r.path_stmt, NULL) != SQLITE_OK)
         rc = VLM_EIO;
     /* Reading embeddings in chunks and writing results in one transaction. */
-    if (!rc && o->store)
-        rc = collection_begin(c, err);
-    if (!rc)
-        rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
+    if (!rc && o->store) rc = collection_begin(c, err);
+    if (!rc) rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
     if (o->store && !rc)
         rc = collection_commit(c, err);
     else if (o->store)
         collection_rollback(c);
-    if (rc == VLM_EINTERRUPTED)
-        rc = VLM_OK;
+    if (rc == VLM_EINTERRUPTED) rc = VLM_OK;
     sqlite3_finalize(r.path_stmt);
     free(r.probs);
     free(r.subset);
@@ -305,17 +302,14 @@ int classify_read_labels(const char *path, char ***labels, int *n, char *err)
     *n = 0;
     int rc = VLM_OK;
     while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                       line[len - 1] == ' '))
             line[--len] = 0;
-        if (!len || line[0] == '#')
-            continue;
+        if (!len || line[0] == '#') continue;
         char **nl = realloc(*labels, (size_t)(*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(line)))
-            rc = VLM_ENOMEM;
-        if (nl)
-            *labels = nl;
-        if (!rc)
-            (*n)++;
+        if (!nl || !(nl[*n] = strdup(line))) rc = VLM_ENOMEM;
+        if (nl) *labels = nl;
+        if (!rc) (*n)++;
     }
     free(line);
     fclose(f);

@@ -32,16 +32,16 @@ int label_set_classify(const label_set *ls, const float *embedding,
 typedef struct classify_row {
     int64_t id;
     const char *path;
-    int top;             /* index of the top label */
-    const float *probs;  /* n_labels */
+    int top;            /* index of the top label */
+    const float *probs; /* n_labels */
 } classify_row;
 
 typedef struct classify_options {
-    const char *in_dir;   /* subtree, NULL = whole collection */
-    float min_prob;       /* report only top_prob >= this (0 = all) */
-    int only;             /* report only images whose top label is this
+    const char *in_dir; /* subtree, NULL = whole collection */
+    float min_prob;     /* report only top_prob >= this (0 = all) */
+    int only;           /* report only images whose top label is this
                              index; -1 = any */
-    int store;            /* write results to SQLite */
+    int store;          /* write results to SQLite */
     /* Called for each reported image; return non-zero to stop. */
     int (*on_row)(void *user, const classify_row *row);
     void *user;

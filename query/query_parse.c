@@ -10,11 +10,14 @@
 typedef struct builder {
     query *q;
     int cap;
-    float sign;   /* sign for the next term */
-    char *words;  /* plain words collected for the current term */
+    float sign;  /* sign for the next term */
+    char *words; /* plain words collected for the current term */
 } builder;
 
-static int is_operator(const char *w) { return !strcmp(w, "+") || !strcmp(w, "-"); }
+static int is_operator(const char *w)
+{
+    return !strcmp(w, "+") || !strcmp(w, "-");
+}
 
 static int looks_like_path(const char *s)
 {
@@ -33,11 +36,9 @@ static float split_weight(const char *s, const char **rest)
 {
     char *end;
     *rest = s;
-    if (!(isdigit((unsigned char)s[0]) || s[0] == '.'))
-        return 1.0f;
+    if (!(isdigit((unsigned char)s[0]) || s[0] == '.')) return 1.0f;
     float w = strtof(s, &end);
-    if (*end != ':' || end == s)
-        return 1.0f;
+    if (*end != ':' || end == s) return 1.0f;
     *rest = end + 1;
     return w;
 }
@@ -45,31 +46,26 @@ static float split_weight(const char *s, const char **rest)
 static char *expand_home(const char *p)
 {
     const char *home = getenv("HOME");
-    if (strncmp(p, "~/", 2) || !home)
-        return strdup(p);
+    if (strncmp(p, "~/", 2) || !home) return strdup(p);
     size_t n = strlen(home) + strlen(p);
     char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s%s", home, p + 1);
+    if (out) snprintf(out, n, "%s%s", home, p + 1);
     return out;
 }
 
 static void trim(char *s)
 {
     size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = 0;
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
     size_t i = 0;
-    while (isspace((unsigned char)s[i]))
-        i++;
+    while (isspace((unsigned char)s[i])) i++;
     memmove(s, s + i, n - i + 1);
 }
 
 /* Turns the collected words into a term. */
 static int flush_term(builder *b, char *err)
 {
-    if (!b->words)
-        return VLM_OK;
+    if (!b->words) return VLM_OK;
     char *words = b->words;
     b->words = NULL;
     trim(words);
@@ -89,7 +85,8 @@ static int flush_term(builder *b, char *err)
         t.kind = QUERY_IMAGE;
         t.value = path;
     } else if (looks_like_path(body)) {
-        vlm_set_err(err, "%s: image query not found (not a readable file)", path);
+        vlm_set_err(err, "%s: image query not found (not a readable file)",
+                    path);
         free(path);
         free(words);
         return VLM_EINVAL;
@@ -98,8 +95,7 @@ static int flush_term(builder *b, char *err)
         t.value = strdup(body);
     }
     free(words);
-    if (!t.value)
-        return VLM_ENOMEM;
+    if (!t.value) return VLM_ENOMEM;
     if (b->q->n_terms == b->cap) {
         int cap = b->cap ? 2 * b->cap : 4;
         query_term *nt = realloc(b->q->terms, (size_t)cap * sizeof *nt);
@@ -119,10 +115,8 @@ static int append_word(builder *b, const char *w, size_t len)
 {
     size_t old = b->words ? strlen(b->words) : 0;
     char *nw = realloc(b->words, old + len + 2);
-    if (!nw)
-        return VLM_ENOMEM;
-    if (old)
-        nw[old++] = ' ';
+    if (!nw) return VLM_ENOMEM;
+    if (old) nw[old++] = ' ';
     memcpy(nw + old, w, len);
     nw[old + len] = 0;
     b->words = nw;
@@ -132,8 +126,7 @@ static int append_word(builder *b, const char *w, size_t len)
 static int apply_operator(builder *b, char op, char *err)
 {
     int rc = flush_term(b, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     b->sign = op == '-' ? -1.0f : 1.0f;
     return VLM_OK;
 }
@@ -141,19 +134,15 @@ static int apply_operator(builder *b, char op, char *err)
 /* One argv word may hold " + " / " - " separated pieces. */
 static int add_argument(builder *b, const char *arg, char *err)
 {
-    if (is_operator(arg))
-        return apply_operator(b, arg[0], err);
+    if (is_operator(arg)) return apply_operator(b, arg[0], err);
     const char *p = arg;
     for (;;) {
         const char *plus = strstr(p, " + "), *minus = strstr(p, " - ");
         const char *op = plus && (!minus || plus < minus) ? plus : minus;
-        if (!op)
-            return append_word(b, p, strlen(p));
+        if (!op) return append_word(b, p, strlen(p));
         int rc = append_word(b, p, (size_t)(op - p));
-        if (!rc)
-            rc = apply_operator(b, op[1], err);
-        if (rc)
-            return rc;
+        if (!rc) rc = apply_operator(b, op[1], err);
+        if (rc) return rc;
         p = op + 3;
     }
 }
@@ -163,24 +152,20 @@ int query_parse(int argc, const char *const *argv, query *q, char *err)
     memset(q, 0, sizeof *q);
     builder b = {.q = q, .sign = 1.0f};
     int rc = VLM_OK;
-    for (int i = 0; i < argc && !rc; i++)
-        rc = add_argument(&b, argv[i], err);
-    if (!rc)
-        rc = flush_term(&b, err);
+    for (int i = 0; i < argc && !rc; i++) rc = add_argument(&b, argv[i], err);
+    if (!rc) rc = flush_term(&b, err);
     free(b.words);
     if (!rc && q->n_terms == 0) {
         vlm_set_err(err, "empty query: give some words or an image path");
         rc = VLM_EINVAL;
     }
-    if (rc)
-        query_free(q);
+    if (rc) query_free(q);
     return rc;
 }
 
 void query_free(query *q)
 {
-    for (int i = 0; i < q->n_terms; i++)
-        free(q->terms[i].value);
+    for (int i = 0; i < q->n_terms; i++) free(q->terms[i].value);
     free(q->terms);
     memset(q, 0, sizeof *q);
 }
@@ -188,7 +173,6 @@ void query_free(query *q)
 int query_has_image(const query *q)
 {
     for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind == QUERY_IMAGE)
-            return 1;
+        if (q->terms[i].kind == QUERY_IMAGE) return 1;
     return 0;
 }

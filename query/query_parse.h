@@ -17,7 +17,10 @@
 
 #include "model/core/vlm_error.h"
 
-typedef enum query_term_kind { QUERY_TEXT, QUERY_IMAGE } query_term_kind;
+typedef enum query_term_kind {
+    QUERY_TEXT,
+    QUERY_IMAGE
+} query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;

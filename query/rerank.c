@@ -16,8 +16,7 @@ static int decode_item(llava_model *lm, const rerank_options *o, collection *c,
     int n_emb = llava_image_tokens(lm) * llava_text_dim(lm);
     float *emb = malloc((size_t)n_emb * sizeof *emb);
     int rc = emb ? image_source_load(it->path, NULL, &im, err) : VLM_ENOMEM;
-    if (!rc)
-        rc = llava_encode_image(lm, &im, emb, err);
+    if (!rc) rc = llava_encode_image(lm, &im, emb, err);
     img_rgb_free(&im);
     llava_phrase_score sc = {0};
     if (!rc)
@@ -28,7 +27,8 @@ static int decode_item(llava_model *lm, const rerank_options *o, collection *c,
     }
     llava_phrase_score_free(&sc);
     if (!rc && o->make_captions &&
-        captions_get(c, it->id, o->decoder_name, LLAVA_DEFAULT_PROMPT, &it->caption, NULL)) {
+        captions_get(c, it->id, o->decoder_name, LLAVA_DEFAULT_PROMPT,
+                     &it->caption, NULL)) {
         rc = llava_caption_embeds(lm, emb, NULL, &o->gen, &it->caption, err);
         if (!rc)
             rc = collection_put_caption(c, it->id, o->decoder_name,
@@ -42,16 +42,19 @@ static int decode_item(llava_model *lm, const rerank_options *o, collection *c,
 static void assign_ranks(rerank_item *it, int n, int which)
 {
     for (int i = 0; i < n; i++) {
-        int has = which == 0 ? 1 : which == 1 ? it[i].has_decoder : it[i].has_caption;
-        if (!has)
-            continue;
+        int has = which == 0   ? 1
+                  : which == 1 ? it[i].has_decoder
+                               : it[i].has_caption;
+        if (!has) continue;
         int r = 1;
         for (int j = 0; j < n; j++) {
             if (which == 0 && it[j].vector_score > it[i].vector_score)
                 r++;
-            else if (which == 1 && it[j].has_decoder && it[j].decoder_score > it[i].decoder_score)
+            else if (which == 1 && it[j].has_decoder &&
+                     it[j].decoder_score > it[i].decoder_score)
                 r++;
-            else if (which == 2 && it[j].has_caption && it[j].caption_bm25 < it[i].caption_bm25)
+            else if (which == 2 && it[j].has_caption &&
+                     it[j].caption_bm25 < it[i].caption_bm25)
                 r++;
         }
         if (which == 0)
@@ -65,8 +68,7 @@ static void assign_ranks(rerank_item *it, int n, int which)
 
 static void fuse(rerank_item *it, int n)
 {
-    for (int w = 0; w < 3; w++)
-        assign_ranks(it, n, w);
+    for (int w = 0; w < 3; w++) assign_ranks(it, n, w);
     for (int i = 0; i < n; i++) {
         it[i].fused = 1.0 / (RERANK_RRF_K + it[i].vector_rank);
         if (it[i].has_decoder)
@@ -78,12 +80,13 @@ static void fuse(rerank_item *it, int n)
 
 static int by_fused(const void *a, const void *b)
 {
-    double x = ((const rerank_item *)a)->fused, y = ((const rerank_item *)b)->fused;
+    double x = ((const rerank_item *)a)->fused,
+           y = ((const rerank_item *)b)->fused;
     return (x < y) - (x > y);
 }
 
-static int add_caption_signal(collection *c, const char *phrase, rerank_item *it,
-                              int n, char *err)
+static int add_caption_signal(collection *c, const char *phrase,
+                              rerank_item *it, int n, char *err)
 {
     caption_match *m = NULL;
     int nm = 0;
@@ -98,12 +101,11 @@ static int add_caption_signal(collection *c, const char *phrase, rerank_item *it
     return rc;
 }
 
-int rerank_run(collection *c, const char *phrase, const search_hit *hits,
-               int n, const rerank_options *o, rerank_item **out, char *err)
+int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
+               const rerank_options *o, rerank_item **out, char *err)
 {
     rerank_item *it = calloc((size_t)(n > 0 ? n : 1), sizeof *it);
-    if (!it)
-        return VLM_ENOMEM;
+    if (!it) return VLM_ENOMEM;
     int rc = VLM_OK;
     for (int i = 0; i < n && !rc; i++) {
         it[i].id = hits[i].id;
@@ -117,8 +119,7 @@ int rerank_run(collection *c, const char *phrase, const search_hit *hits,
             captions_get(c, it[i].id, o->decoder_name, LLAVA_DEFAULT_PROMPT,
                          &it[i].caption, NULL);
     }
-    if (!rc)
-        rc = add_caption_signal(c, phrase, it, n, err);
+    if (!rc) rc = add_caption_signal(c, phrase, it, n, err);
     if (rc) {
         rerank_items_free(it, n);
         return rc;
@@ -143,16 +144,17 @@ char *rerank_explain_json(const rerank_item *it)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    fprintf(f, "{\"fused\":%.6f,\"rule\":\"rrf k=%d\",\"vector\":{\"score\":%.6f,\"rank\":%d}",
+    if (!f) return NULL;
+    fprintf(f,
+            "{\"fused\":%.6f,\"rule\":\"rrf "
+            "k=%d\",\"vector\":{\"score\":%.6f,\"rank\":%d}",
             it->fused, RERANK_RRF_K, it->vector_score, it->vector_rank);
     if (it->has_decoder)
         fprintf(f, ",\"decoder\":{\"logprob_per_token\":%.6f,\"rank\":%d}",
                 it->decoder_score, it->decoder_rank);
     if (it->has_caption)
-        fprintf(f, ",\"caption_match\":{\"bm25\":%.6f,\"rank\":%d}", it->caption_bm25,
-                it->caption_rank);
+        fprintf(f, ",\"caption_match\":{\"bm25\":%.6f,\"rank\":%d}",
+                it->caption_bm25, it->caption_rank);
     if (it->caption) {
         fputs(",\"caption\":", f);
         json_write_string(f, it->caption);
@@ -165,30 +167,28 @@ char *rerank_explain_json(const rerank_item *it)
 static int has_id(const search_hit *h, int n, int64_t id)
 {
     for (int j = 0; j < n; j++)
-        if (h[j].id == id)
-            return 1;
+        if (h[j].id == id) return 1;
     return 0;
 }
 
-int rerank_add_caption_candidates(collection *c, const char *phrase, const float *qv,
-                                  int dims, search_hit **hits, int *n, int k, char *err)
+int rerank_add_caption_candidates(collection *c, const char *phrase,
+                                  const float *qv, int dims, search_hit **hits,
+                                  int *n, int k, char *err)
 {
     caption_match *m = NULL;
     int nm = 0;
     int rc = captions_match(c, phrase, k, &m, &nm, err);
-    search_hit *h = rc ? NULL : realloc(*hits, (size_t)(*n + nm + 1) * sizeof *h);
+    search_hit *h =
+        rc ? NULL : realloc(*hits, (size_t)(*n + nm + 1) * sizeof *h);
     float *e = malloc((size_t)dims * sizeof *e);
-    if (h)
-        *hits = h;
+    if (h) *hits = h;
     for (int i = 0; h && e && i < nm; i++) {
         if (has_id(h, *n, m[i].id) ||
             collection_get_embedding(c, m[i].id, e, dims, NULL) != VLM_OK)
             continue;
         search_hit x = {.id = m[i].id};
-        for (int d = 0; d < dims; d++)
-            x.score += e[d] * qv[d];
-        if (search_hit_lookup(c, &x, NULL) == VLM_OK)
-            h[(*n)++] = x;
+        for (int d = 0; d < dims; d++) x.score += e[d] * qv[d];
+        if (search_hit_lookup(c, &x, NULL) == VLM_OK) h[(*n)++] = x;
     }
     free(e);
     free(m);

@@ -35,21 +35,21 @@ typedef struct rerank_item {
     int has_caption;
     double caption_bm25;
     int caption_rank;
-    char *caption;        /* stored/generated caption, or NULL */
+    char *caption; /* stored/generated caption, or NULL */
     double fused;
 } rerank_item;
 
 typedef struct rerank_options {
-    llava_model *decoder;      /* NULL: no decoder signal */
-    const char *decoder_name;  /* model name used to store captions */
-    int make_captions;         /* generate + store missing captions */
-    llava_gen_opts gen;        /* for generated captions */
+    llava_model *decoder;     /* NULL: no decoder signal */
+    const char *decoder_name; /* model name used to store captions */
+    int make_captions;        /* generate + store missing captions */
+    llava_gen_opts gen;       /* for generated captions */
 } rerank_options;
 
 /* Reranks hits[n] for `phrase`; *out (n items, best first) must be freed
  * with rerank_items_free. */
-int rerank_run(collection *c, const char *phrase, const search_hit *hits,
-               int n, const rerank_options *o, rerank_item **out, char *err);
+int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
+               const rerank_options *o, rerank_item **out, char *err);
 void rerank_items_free(rerank_item *items, int n);
 
 /* Appends to *hits (n of them) the images whose stored caption matches

@@ -6,8 +6,7 @@ int result_format_parse(const char *name)
 {
     static const char *const names[] = {"tsv", "paths", "jsonl", "csv"};
     for (int i = 0; i < 4; i++)
-        if (!strcmp(name, names[i]))
-            return i;
+        if (!strcmp(name, names[i])) return i;
     return -1;
 }
 
@@ -28,8 +27,7 @@ void csv_write_field(FILE *out, const char *s)
     }
     fputc('"', out);
     for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
+        if (*s == '"') fputc('"', out);
         fputc(*s, out);
     }
     fputc('"', out);
@@ -64,8 +62,7 @@ static void write_jsonl(result_writer *w, const result_row *r)
     fprintf(w->out, ",\"id\":%lld", (long long)r->id);
     if (r->width > 0)
         fprintf(w->out, ",\"width\":%d,\"height\":%d", r->width, r->height);
-    if (r->extra_json)
-        fprintf(w->out, ",\"explain\":%s", r->extra_json);
+    if (r->extra_json) fprintf(w->out, ",\"explain\":%s", r->extra_json);
     fputc('}', w->out);
 }
 

@@ -14,7 +14,10 @@
 #include <stdio.h>
 
 typedef enum result_format {
-    RESULT_TSV, RESULT_PATHS, RESULT_JSONL, RESULT_CSV,
+    RESULT_TSV,
+    RESULT_PATHS,
+    RESULT_JSONL,
+    RESULT_CSV,
 } result_format;
 
 /* Parses "tsv" | "paths" | "jsonl" | "csv"; returns -1 if unknown. */
@@ -25,14 +28,15 @@ typedef struct result_row {
     float score;
     const char *path;
     int width, height;
-    const char *extra_json; /* optional raw JSON object text merged as "explain" */
+    const char
+        *extra_json; /* optional raw JSON object text merged as "explain" */
 } result_row;
 
 typedef struct result_writer {
     FILE *out;
     result_format format;
     int null_sep;
-    int rank;       /* rows written so far */
+    int rank; /* rows written so far */
     int header_done;
 } result_writer;
 

@@ -13,13 +13,11 @@ int search_embed_image_file(clip_model *m, const char *path, float *out,
     const img_prep_params *pp = clip_prep_params(m);
     img_rgb im = {0};
     int rc = image_source_load(path, NULL, &im, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
     float *px = malloc(n * sizeof *px);
     rc = px ? img_preprocess(&im, pp, px, err) : VLM_ENOMEM;
-    if (!rc)
-        rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
+    if (!rc) rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
     free(px);
     img_rgb_free(&im);
     return rc;
@@ -29,23 +27,20 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
 {
     int dims = clip_embed_dim(m);
     float *e = malloc((size_t)dims * sizeof *e);
-    if (!e)
-        return VLM_ENOMEM;
+    if (!e) return VLM_ENOMEM;
     memset(out, 0, (size_t)dims * sizeof *out);
     int rc = VLM_OK;
     for (int t = 0; !rc && t < q->n_terms; t++) {
         const query_term *qt = &q->terms[t];
-        rc = qt->kind == QUERY_IMAGE ? search_embed_image_file(m, qt->value, e, err)
-                                     : clip_encode_text(m, qt->value, e, err);
-        if (rc)
-            break;
+        rc = qt->kind == QUERY_IMAGE
+                 ? search_embed_image_file(m, qt->value, e, err)
+                 : clip_encode_text(m, qt->value, e, err);
+        if (rc) break;
         clip_l2_normalize(e, dims);
-        for (int i = 0; i < dims; i++)
-            out[i] += qt->weight * e[i];
+        for (int i = 0; i < dims; i++) out[i] += qt->weight * e[i];
     }
     free(e);
-    if (!rc)
-        clip_l2_normalize(out, dims);
+    if (!rc) clip_l2_normalize(out, dims);
     return rc;
 }
 
@@ -54,8 +49,7 @@ static int fill_hit(sqlite3_stmt *st, search_hit *h)
 {
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, h->id);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return VLM_ENOTFOUND;
+    if (sqlite3_step(st) != SQLITE_ROW) return VLM_ENOTFOUND;
     const char *p = (const char *)sqlite3_column_text(st, 0);
     h->path = strdup(p ? p : "");
     h->width = sqlite3_column_int(st, 1);
@@ -73,8 +67,7 @@ static int resolve_hits(collection *c, const vector_hit *vh, int n,
         return VLM_EIO;
     int k = 0, rc = VLM_OK;
     for (int i = 0; i < n && !rc; i++) {
-        if (o->use_threshold && vh[i].score < o->min_score)
-            break;
+        if (o->use_threshold && vh[i].score < o->min_score) break;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
         rc = fill_hit(st, &out[k]);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
@@ -112,8 +105,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
     if (!rc)
         rc = vector_index_search(vi, qvec, k, o->in_dir ? subset : NULL,
                                  n_subset, vh, &n, err);
-    if (!rc)
-        rc = resolve_hits(c, vh, n, o, *hits, n_hits);
+    if (!rc) rc = resolve_hits(c, vh, n, o, *hits, n_hits);
     free(vh);
     free(subset);
     if (rc) {
@@ -140,8 +132,7 @@ int search_hit_lookup(collection *c, search_hit *h, char *err)
 
 void search_hits_free(search_hit *hits, int n)
 {
-    for (int i = 0; hits && i < n; i++)
-        free(hits[i].path);
+    for (int i = 0; hits && i < n; i++) free(hits[i].path);
     free(hits);
 }
 
@@ -153,26 +144,23 @@ typedef struct score_all {
     size_t n, cap;
 } score_all;
 
-static int score_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
+static int score_chunk(void *ud, const int64_t *ids, const float *vecs,
+                       size_t n)
 {
     score_all *s = ud;
     if (s->n + n > s->cap) {
         size_t cap = (s->n + n) * 2;
         int64_t *ni = realloc(s->ids, cap * sizeof *ni);
-        if (ni)
-            s->ids = ni;
+        if (ni) s->ids = ni;
         float *nf = realloc(s->scores, cap * sizeof *nf);
-        if (nf)
-            s->scores = nf;
-        if (!ni || !nf)
-            return VLM_ENOMEM;
+        if (nf) s->scores = nf;
+        if (!ni || !nf) return VLM_ENOMEM;
         s->cap = cap;
     }
     for (size_t i = 0; i < n; i++) {
         const float *v = vecs + i * (size_t)s->dims;
         float dot = 0;
-        for (int j = 0; j < s->dims; j++)
-            dot += v[j] * s->q[j];
+        for (int j = 0; j < s->dims; j++) dot += v[j] * s->q[j];
         s->ids[s->n] = ids[i];
         s->scores[s->n++] = dot;
     }

@@ -25,10 +25,10 @@ int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
 
 typedef struct search_options {
-    int top_k;            /* default 10 */
-    int use_threshold;    /* apply min_score */
+    int top_k;         /* default 10 */
+    int use_threshold; /* apply min_score */
     float min_score;
-    const char *in_dir;   /* restrict to this subtree (NULL = all) */
+    const char *in_dir; /* restrict to this subtree (NULL = all) */
 } search_options;
 
 typedef struct search_hit {

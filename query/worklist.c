@@ -24,8 +24,7 @@ static int cmp_slice(const void *a, const void *b)
 {
     const slice *x = a, *y = b;
     int c = strcmp(x->study, y->study);
-    if (!c)
-        c = strcmp(x->series, y->series);
+    if (!c) c = strcmp(x->series, y->series);
     return c ? c : (x->score < y->score) - (x->score > y->score);
 }
 
@@ -45,22 +44,21 @@ static int load_slices(collection *c, const id_score *sorted, size_t n,
                        slice **out, size_t *n_out)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(collection_db(c),
-                           "SELECT image_id, study_uid, series_uid, sop_uid, accession, "
-                           "modality, study_date, \"window\" FROM dicom",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            collection_db(c),
+            "SELECT image_id, study_uid, series_uid, sop_uid, accession, "
+            "modality, study_date, \"window\" FROM dicom",
+            -1, &st, NULL) != SQLITE_OK)
         return VLM_EIO;
     size_t k = 0, cap = 64;
     slice *s = malloc(cap * sizeof *s);
     while (s && sqlite3_step(st) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         const id_score *hit = bsearch(&id, sorted, n, sizeof *sorted, cmp_id);
-        if (!hit)
-            continue;
+        if (!hit) continue;
         if (k == cap) {
             slice *ns = realloc(s, (cap *= 2) * sizeof *s);
-            if (!ns)
-                break;
+            if (!ns) break;
             s = ns;
         }
         slice *x = &s[k++];
@@ -85,24 +83,24 @@ static void add_series(worklist_study *w, const slice *a, const slice *b, int k)
 {
     int n = (int)(b - a), m = n < k ? n : k;
     float mean = 0;
-    for (int i = 0; i < m; i++)
-        mean += a[i].score;
+    for (int i = 0; i < m; i++) mean += a[i].score;
     mean /= (float)m;
     if (!w->series || a->score > w->score_max) {
         w->score_max = a->score;
-        snprintf(w->best_series_uid, sizeof w->best_series_uid, "%s", a->series);
+        snprintf(w->best_series_uid, sizeof w->best_series_uid, "%s",
+                 a->series);
         snprintf(w->best_sop_uid, sizeof w->best_sop_uid, "%s", a->sop);
         snprintf(w->window, sizeof w->window, "%s", a->window);
     }
-    if (!w->series || mean > w->score_topk_mean)
-        w->score_topk_mean = mean;
+    if (!w->series || mean > w->score_topk_mean) w->score_topk_mean = mean;
     w->series++;
     w->images += n;
 }
 
 static int cmp_study(const void *a, const void *b)
 {
-    float x = ((const worklist_study *)a)->score_max, y = ((const worklist_study *)b)->score_max;
+    float x = ((const worklist_study *)a)->score_max,
+          y = ((const worklist_study *)b)->score_max;
     return (x < y) - (x > y);
 }
 
@@ -111,11 +109,11 @@ static int aggregate(const slice *s, size_t n, const worklist_options *o,
 {
     int k = o && o->top_k > 0 ? o->top_k : 3, ns = 0;
     worklist_study *w = calloc(n ? n : 1, sizeof *w);
-    if (!w)
-        return VLM_ENOMEM;
+    if (!w) return VLM_ENOMEM;
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && !strcmp(s[j].study, s[i].study) && !strcmp(s[j].series, s[i].series))
+        while (j < n && !strcmp(s[j].study, s[i].study) &&
+               !strcmp(s[j].series, s[i].series))
             j++;
         if (!ns || strcmp(w[ns - 1].study_uid, s[i].study)) {
             worklist_study *x = &w[ns++];
@@ -129,7 +127,8 @@ static int aggregate(const slice *s, size_t n, const worklist_options *o,
     }
     qsort(w, (size_t)ns, sizeof *w, cmp_study);
     int keep = 0;
-    while (keep < ns && !(o && o->use_min && w[keep].score_max < o->min_score) &&
+    while (keep < ns &&
+           !(o && o->use_min && w[keep].score_max < o->min_score) &&
            !(o && o->max_studies > 0 && keep >= o->max_studies))
         keep++;
     *out = w;
@@ -144,10 +143,8 @@ int worklist_build(collection *c, const int64_t *ids, const float *scores,
     id_score *sorted = malloc((n ? n : 1) * sizeof *sorted);
     slice *s = NULL;
     size_t ns = 0;
-    if (!sorted)
-        return VLM_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = (id_score){ids[i], scores[i]};
+    if (!sorted) return VLM_ENOMEM;
+    for (size_t i = 0; i < n; i++) sorted[i] = (id_score){ids[i], scores[i]};
     qsort(sorted, n, sizeof *sorted, cmp_id);
     int rc = load_slices(c, sorted, n, &s, &ns);
     if (!rc) {
@@ -155,7 +152,8 @@ int worklist_build(collection *c, const int64_t *ids, const float *scores,
         rc = aggregate(s, ns, o, out, n_out);
     }
     if (rc)
-        vlm_set_err(err, "worklist: cannot read DICOM fields from the collection");
+        vlm_set_err(err,
+                    "worklist: cannot read DICOM fields from the collection");
     free(sorted);
     free(s);
     return rc;
@@ -166,9 +164,9 @@ static void write_csv_row(FILE *f, int rank, const worklist_study *s,
 {
     fprintf(f, "%d,%s,", rank, s->study_uid);
     csv_write_field(f, s->accession);
-    fprintf(f, ",%s,%s,%.6f,%.6f,%d,%d,%s,%s,", s->best_series_uid, s->best_sop_uid,
-            s->score_max, s->score_topk_mean, s->images, s->series, s->modality,
-            s->study_date);
+    fprintf(f, ",%s,%s,%.6f,%.6f,%d,%d,%s,%s,", s->best_series_uid,
+            s->best_sop_uid, s->score_max, s->score_topk_mean, s->images,
+            s->series, s->modality, s->study_date);
     csv_write_field(f, ctx->query);
     fputc(',', f);
     csv_write_field(f, ctx->model);
@@ -191,7 +189,9 @@ static void write_json_row(FILE *f, int rank, const worklist_study *s,
     json_field(f, "accession", s->accession);
     json_field(f, "best_series_uid", s->best_series_uid);
     json_field(f, "best_sop_uid", s->best_sop_uid);
-    fprintf(f, ",\"score_max\":%.6f,\"score_topk_mean\":%.6f,\"images\":%d,\"series\":%d",
+    fprintf(f,
+            ",\"score_max\":%.6f,\"score_topk_mean\":%.6f,\"images\":%d,"
+            "\"series\":%d",
             s->score_max, s->score_topk_mean, s->images, s->series);
     json_field(f, "modality", s->modality);
     json_field(f, "study_date", s->study_date);
@@ -208,8 +208,10 @@ void worklist_write(FILE *f, int jsonl, const worklist_study *s, int n,
 {
     if (!jsonl)
         fputs("rank,study_uid,accession,best_series_uid,best_sop_uid,score_max,"
-              "score_topk_mean,images,series,modality,study_date,query,model,window,"
-              "time,note\n", f);
+              "score_topk_mean,images,series,modality,study_date,query,model,"
+              "window,"
+              "time,note\n",
+              f);
     for (int i = 0; i < n; i++)
         (jsonl ? write_json_row : write_csv_row)(f, i + 1, &s[i], ctx);
 }

@@ -30,10 +30,10 @@ typedef struct worklist_study {
 } worklist_study;
 
 typedef struct worklist_options {
-    int top_k;        /* k of the top-k mean; 0 = 3 */
-    int use_min;      /* only studies with score_max >= min_score */
+    int top_k;   /* k of the top-k mean; 0 = 3 */
+    int use_min; /* only studies with score_max >= min_score */
     float min_score;
-    int max_studies;  /* 0 = all */
+    int max_studies; /* 0 = all */
 } worklist_options;
 
 /* ids/scores: per-image scores (any order); images without a DICOM row are
@@ -43,9 +43,9 @@ int worklist_build(collection *c, const int64_t *ids, const float *scores,
                    int *n_out, char *err);
 
 typedef struct worklist_context {
-    const char *query;  /* the search text or label */
-    const char *model;  /* model name */
-    const char *time;   /* ISO 8601, when the list was made */
+    const char *query; /* the search text or label */
+    const char *model; /* model name */
+    const char *time;  /* ISO 8601, when the list was made */
 } worklist_context;
 
 /* Explicit opt-in write-back: one Basic Text SR (VerificationFlag
@@ -53,8 +53,10 @@ typedef struct worklist_context {
  * STOW-RS through the DICOMweb server `web` describes.  Returns the number
  * stored in *n_stored; stops at the first failure. */
 struct dicomweb_opts;
-int worklist_store_sr(const worklist_study *s, int n, const worklist_context *ctx,
-                      const struct dicomweb_opts *web, int *n_stored, char *err);
+int worklist_store_sr(const worklist_study *s, int n,
+                      const worklist_context *ctx,
+                      const struct dicomweb_opts *web, int *n_stored,
+                      char *err);
 
 /* CSV (with header) or JSON lines. */
 void worklist_write(FILE *f, int jsonl, const worklist_study *s, int n,

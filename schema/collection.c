@@ -19,19 +19,18 @@
 /* SQLite helpers                                                      */
 /* ------------------------------------------------------------------ */
 
-int coll_sqlite_err(collection *c, int rc, const char *what, char *err) {
+int coll_sqlite_err(collection *c, int rc, const char *what, char *err)
+{
     vlm_set_err(err, "%s (collection %s): %s", what, c->dir,
                 sqlite3_errmsg(c->db));
-    if (rc == SQLITE_NOMEM)
-        return VLM_ENOMEM;
-    if (rc == SQLITE_CONSTRAINT)
-        return VLM_EINVAL;
-    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-        return VLM_EFORMAT;
+    if (rc == SQLITE_NOMEM) return VLM_ENOMEM;
+    if (rc == SQLITE_CONSTRAINT) return VLM_EINVAL;
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return VLM_EFORMAT;
     return VLM_EIO;
 }
 
-sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err) {
+sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err)
+{
     int free_slot = -1;
     for (int i = 0; i < COLL_STMT_CACHE; i++) {
         if (c->cache[i].sql == sql) {
@@ -39,12 +38,11 @@ sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err) {
             sqlite3_clear_bindings(c->cache[i].stmt);
             return c->cache[i].stmt;
         }
-        if (!c->cache[i].sql && free_slot < 0)
-            free_slot = i;
+        if (!c->cache[i].sql && free_slot < 0) free_slot = i;
     }
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                                NULL);
     if (rc != SQLITE_OK) {
         coll_sqlite_err(c, rc, "cannot prepare a statement", err);
         return NULL;
@@ -60,38 +58,40 @@ sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err) {
     return st;
 }
 
-int coll_exec(collection *c, const char *sql, char *err) {
+int coll_exec(collection *c, const char *sql, char *err)
+{
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? VLM_OK : coll_sqlite_err(c, rc, sql, err);
 }
 
-int coll_step_done(collection *c, sqlite3_stmt *st, const char *what,
-                   char *err) {
+int coll_step_done(collection *c, sqlite3_stmt *st, const char *what, char *err)
+{
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return VLM_OK;
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return VLM_OK;
     return coll_sqlite_err(c, rc, what, err);
 }
 
-void coll_bind_text(sqlite3_stmt *st, int i, const char *s) {
+void coll_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
 }
 
-void coll_column_text(sqlite3_stmt *st, int i, char *dst, size_t size) {
+void coll_column_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
     const unsigned char *s = sqlite3_column_text(st, i);
     snprintf(dst, size, "%s", s ? (const char *)s : "");
 }
 
-bool coll_push_id(int64_t **arr, size_t *n, size_t *cap, int64_t v) {
+bool coll_push_id(int64_t **arr, size_t *n, size_t *cap, int64_t v)
+{
     if (*n == *cap) {
         size_t grown_cap = *cap ? *cap * 2 : 256;
         int64_t *grown = realloc(*arr, grown_cap * sizeof **arr);
-        if (!grown)
-            return false;
+        if (!grown) return false;
         *arr = grown;
         *cap = grown_cap;
     }
@@ -100,21 +100,21 @@ bool coll_push_id(int64_t **arr, size_t *n, size_t *cap, int64_t v) {
 }
 
 int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
-                void *ud, char *err) {
+                void *ud, char *err)
+{
     /* Outside a batch, BEGIN IMMEDIATE takes the write lock up front so
      * the busy timeout applies (a deferred upgrade can fail at once). */
     bool own = sqlite3_get_autocommit(c->db);
     int rc = coll_exec(c, own ? "BEGIN IMMEDIATE" : "SAVEPOINT coll_op", err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     rc = fn(c, ud, err);
     if (rc == VLM_OK)
         return coll_exec(c, own ? "COMMIT" : "RELEASE coll_op", err);
     if (own)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     else
-        sqlite3_exec(c->db, "ROLLBACK TO coll_op; RELEASE coll_op", NULL,
-                     NULL, NULL);
+        sqlite3_exec(c->db, "ROLLBACK TO coll_op; RELEASE coll_op", NULL, NULL,
+                     NULL);
     return rc;
 }
 
@@ -122,7 +122,8 @@ int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
 /* Opening                                                             */
 /* ------------------------------------------------------------------ */
 
-static int make_dirs(const char *dir, mode_t mode, char *err) {
+static int make_dirs(const char *dir, mode_t mode, char *err)
+{
     char buf[COLLECTION_PATH_MAX];
     if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
         vlm_set_err(err, "collection path too long: %s", dir);
@@ -137,8 +138,7 @@ static int make_dirs(const char *dir, mode_t mode, char *err) {
                             strerror(errno));
                 return VLM_EIO;
             }
-            if (end)
-                return VLM_OK;
+            if (end) return VLM_OK;
             *p = '/';
         }
     }
@@ -146,7 +146,8 @@ static int make_dirs(const char *dir, mode_t mode, char *err) {
 
 /* Makes sure DIR and DIR/collection.db exist (or says why not). */
 static int prepare_files(const char *dir, const char *db_path,
-                         const collection_options *o, char *err) {
+                         const collection_options *o, char *err)
+{
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (!o->create_if_missing) {
@@ -154,8 +155,7 @@ static int prepare_files(const char *dir, const char *db_path,
             return VLM_ENOTFOUND;
         }
         int rc = make_dirs(dir, o->private_perms ? 0700 : 0755, err);
-        if (rc != VLM_OK)
-            return rc;
+        if (rc != VLM_OK) return rc;
     } else if (!S_ISDIR(sb.st_mode)) {
         vlm_set_err(err, "collection path %s is not a folder", dir);
         return VLM_EINVAL;
@@ -164,8 +164,7 @@ static int prepare_files(const char *dir, const char *db_path,
         vlm_set_err(err, "cannot chmod 0700 %s: %s", dir, strerror(errno));
         return VLM_EIO;
     }
-    if (stat(db_path, &sb) == 0)
-        return VLM_OK;
+    if (stat(db_path, &sb) == 0) return VLM_OK;
     if (!o->create_if_missing) {
         vlm_set_err(err, "no collection at %s (%s missing)", dir,
                     COLLECTION_DB_NAME);
@@ -183,7 +182,8 @@ static int prepare_files(const char *dir, const char *db_path,
     return VLM_OK;
 }
 
-static int configure(collection *c, int busy_ms, char *err) {
+static int configure(collection *c, int busy_ms, char *err)
+{
     c->busy_ms = busy_ms > 0 ? busy_ms : DEFAULT_BUSY_TIMEOUT_MS;
     sqlite3_busy_timeout(c->db, c->busy_ms);
     /* NORMAL is durable enough in WAL mode: a crash (kill -9) never
@@ -199,7 +199,8 @@ static int configure(collection *c, int busy_ms, char *err) {
                      err);
 }
 
-static int load_model_dims(collection *c, char *err) {
+static int load_model_dims(collection *c, char *err)
+{
     collection_model m;
     int rc = collection_get_model(c, &m, err);
     c->model_dims = rc == VLM_OK ? m.dims : 0;
@@ -207,7 +208,8 @@ static int load_model_dims(collection *c, char *err) {
 }
 
 int collection_open(const char *dir, const collection_options *opts,
-                    collection **out, char *err) {
+                    collection **out, char *err)
+{
     static const collection_options defaults = {0};
     const collection_options *o = opts ? opts : &defaults;
     *out = NULL;
@@ -217,8 +219,7 @@ int collection_open(const char *dir, const collection_options *opts,
     }
     collection *c = calloc(1, sizeof *c);
     size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
+    while (len > 1 && dir[len - 1] == '/') len--;
     char *db_path = malloc(len + sizeof "/" COLLECTION_DB_NAME);
     if (!c || !db_path || !(c->dir = strndup(dir, len))) {
         free(c), free(db_path);
@@ -234,18 +235,14 @@ int collection_open(const char *dir, const collection_options *opts,
     if (rc == VLM_OK && stat(db_path, &sb) == 0 && (sb.st_mode & 077) == 0)
         c->private_perms = true;
     if (rc == VLM_OK) {
-        int src = sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE,
-                                  NULL);
+        int src = sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE, NULL);
         rc = src == SQLITE_OK ? VLM_OK
                               : coll_sqlite_err(c, src, "cannot open", err);
     }
     free(db_path);
-    if (rc == VLM_OK)
-        rc = configure(c, o->busy_timeout_ms, err);
-    if (rc == VLM_OK)
-        rc = schema_migrate(c->db, err);
-    if (rc == VLM_OK)
-        rc = load_model_dims(c, err);
+    if (rc == VLM_OK) rc = configure(c, o->busy_timeout_ms, err);
+    if (rc == VLM_OK) rc = schema_migrate(c->db, err);
+    if (rc == VLM_OK) rc = load_model_dims(c, err);
     if (rc != VLM_OK) {
         collection_close(c);
         return rc;
@@ -254,9 +251,9 @@ int collection_open(const char *dir, const collection_options *opts,
     return VLM_OK;
 }
 
-void collection_close(collection *c) {
-    if (!c)
-        return;
+void collection_close(collection *c)
+{
+    if (!c) return;
     for (int i = 0; i < COLL_STMT_CACHE; i++)
         sqlite3_finalize(c->cache[i].stmt);
     sqlite3_close(c->db);
@@ -264,24 +261,21 @@ void collection_close(collection *c) {
     free(c);
 }
 
-const char *collection_dir(const collection *c) {
-    return c->dir;
-}
+const char *collection_dir(const collection *c) { return c->dir; }
 
-struct sqlite3 *collection_db(collection *c) {
-    return c->db;
-}
+struct sqlite3 *collection_db(collection *c) { return c->db; }
 
-int collection_schema_version(collection *c) {
+int collection_schema_version(collection *c)
+{
     sqlite3_stmt *st = coll_stmt(c, "PRAGMA user_version", NULL);
-    int v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0)
-                                                 : -1;
-    if (st)
-        sqlite3_reset(st);
+    int v =
+        st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (st) sqlite3_reset(st);
     return v;
 }
 
-int collection_default_dir(char *buf, size_t bufsize, char *err) {
+int collection_default_dir(char *buf, size_t bufsize, char *err)
+{
     const char *env = getenv("VLMINDEX_COLLECTION");
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
@@ -291,8 +285,7 @@ int collection_default_dir(char *buf, size_t bufsize, char *err) {
     else if (xdg && *xdg)
         n = snprintf(buf, bufsize, "%s/vlmindex/collection", xdg);
     else if (home && *home)
-        n = snprintf(buf, bufsize, "%s/.local/share/vlmindex/collection",
-                     home);
+        n = snprintf(buf, bufsize, "%s/.local/share/vlmindex/collection", home);
     else {
         vlm_set_err(err, "no collection folder: set --collection, "
                          "VLMINDEX_COLLECTION, XDG_DATA_HOME or HOME");
@@ -309,12 +302,12 @@ int collection_default_dir(char *buf, size_t bufsize, char *err) {
 /* Model                                                               */
 /* ------------------------------------------------------------------ */
 
-int collection_get_model(collection *c, collection_model *out, char *err) {
+int collection_get_model(collection *c, collection_model *out, char *err)
+{
     sqlite3_stmt *st = coll_stmt(
         c, "SELECT name, dims, model_id, created_at FROM model WHERE id = 1",
         err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
@@ -332,7 +325,8 @@ int collection_get_model(collection *c, collection_model *out, char *err) {
 }
 
 int collection_bind_model(collection *c, const char *name, int dims,
-                          const char *model_id, char *err) {
+                          const char *model_id, char *err)
+{
     if (!name || !model_id || dims <= 0) {
         vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
         return VLM_EINVAL;
@@ -352,26 +346,24 @@ int collection_bind_model(collection *c, const char *name, int dims,
                     c->dir, m.name, m.dims, m.model_id, name, dims, model_id);
         return VLM_EMISMATCH;
     }
-    if (rc != VLM_ENOTFOUND)
-        return rc;
-    sqlite3_stmt *st = coll_stmt(
-        c,
-        "INSERT INTO model (id, name, dims, model_id, created_at) "
-        "VALUES (1, ?, ?, ?, ?)",
-        err);
-    if (!st)
-        return VLM_EIO;
+    if (rc != VLM_ENOTFOUND) return rc;
+    sqlite3_stmt *st =
+        coll_stmt(c,
+                  "INSERT INTO model (id, name, dims, model_id, created_at) "
+                  "VALUES (1, ?, ?, ?, ?)",
+                  err);
+    if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, dims);
     sqlite3_bind_text(st, 3, model_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, coll_now());
     rc = coll_step_done(c, st, "cannot record the model", err);
-    if (rc == VLM_OK)
-        c->model_dims = dims;
+    if (rc == VLM_OK) c->model_dims = dims;
     return rc;
 }
 
-static int reset_op(collection *c, void *ud, char *err) {
+static int reset_op(collection *c, void *ud, char *err)
+{
     (void)ud;
     /* The change log cannot describe "everything went": move its floor
      * past the new generation so every saved vector index is rebuilt. */
@@ -384,12 +376,12 @@ static int reset_op(collection *c, void *ud, char *err) {
                        "  WHERE key = 'generation') "
                        "  WHERE key = 'changelog_floor';",
                        err);
-    if (rc == VLM_OK)
-        c->model_dims = 0;
+    if (rc == VLM_OK) c->model_dims = 0;
     return rc;
 }
 
-int collection_reset(collection *c, char *err) {
+int collection_reset(collection *c, char *err)
+{
     return coll_atomic(c, reset_op, NULL, err);
 }
 
@@ -397,15 +389,18 @@ int collection_reset(collection *c, char *err) {
 /* Transactions                                                        */
 /* ------------------------------------------------------------------ */
 
-int collection_begin(collection *c, char *err) {
+int collection_begin(collection *c, char *err)
+{
     return coll_exec(c, "BEGIN IMMEDIATE", err);
 }
 
-int collection_commit(collection *c, char *err) {
+int collection_commit(collection *c, char *err)
+{
     return coll_exec(c, "COMMIT", err);
 }
 
-void collection_rollback(collection *c) {
+void collection_rollback(collection *c)
+{
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -415,60 +410,59 @@ void collection_rollback(collection *c) {
 /* ------------------------------------------------------------------ */
 
 int collection_meta_set(collection *c, const char *key, const char *value,
-                        char *err) {
+                        char *err)
+{
     sqlite3_stmt *st =
-        value ? coll_stmt(c,
-                          "INSERT INTO meta (key, value) VALUES (?, ?) "
-                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                          err)
+        value ? coll_stmt(
+                    c,
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    err)
               : coll_stmt(c, "DELETE FROM meta WHERE key = ?", err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    if (value)
-        sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    if (value) sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
     return coll_step_done(c, st, "cannot write meta", err);
 }
 
 int collection_meta_get(collection *c, const char *key, char *buf,
-                        size_t bufsize, char *err) {
-    sqlite3_stmt *st = coll_stmt(c, "SELECT value FROM meta WHERE key = ?",
-                                 err);
-    if (!st)
-        return VLM_EIO;
+                        size_t bufsize, char *err)
+{
+    sqlite3_stmt *st =
+        coll_stmt(c, "SELECT value FROM meta WHERE key = ?", err);
+    if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        coll_column_text(st, 0, buf, bufsize);
+    if (rc == SQLITE_ROW) coll_column_text(st, 0, buf, bufsize);
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return VLM_OK;
+    if (rc == SQLITE_ROW) return VLM_OK;
     if (rc != SQLITE_DONE)
         return coll_sqlite_err(c, rc, "cannot read meta", err);
     vlm_set_err(err, "no meta key '%s' in collection %s", key, c->dir);
     return VLM_ENOTFOUND;
 }
 
-static int meta_int(collection *c, const char *key, int64_t *out, char *err) {
+static int meta_int(collection *c, const char *key, int64_t *out, char *err)
+{
     char buf[32];
     int rc = collection_meta_get(c, key, buf, sizeof buf, err);
-    if (rc == VLM_OK)
-        *out = strtoll(buf, NULL, 10);
+    if (rc == VLM_OK) *out = strtoll(buf, NULL, 10);
     return rc;
 }
 
-int collection_generation(collection *c, int64_t *out, char *err) {
+int collection_generation(collection *c, int64_t *out, char *err)
+{
     return meta_int(c, "generation", out, err);
 }
 
-int coll_embedding_changed(collection *c, int64_t id, char *err) {
-    sqlite3_stmt *st = coll_stmt(
-        c,
-        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-        "WHERE key = 'generation' RETURNING CAST(value AS INTEGER)",
-        err);
-    if (!st)
-        return VLM_EIO;
+int coll_embedding_changed(collection *c, int64_t id, char *err)
+{
+    sqlite3_stmt *st =
+        coll_stmt(c,
+                  "UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                  "WHERE key = 'generation' RETURNING CAST(value AS INTEGER)",
+                  err);
+    if (!st) return VLM_EIO;
     int rc = sqlite3_step(st);
     int64_t gen = sqlite3_column_int64(st, 0);
     if (rc == SQLITE_ROW) /* finish the statement before the insert */
@@ -480,8 +474,7 @@ int coll_embedding_changed(collection *c, int64_t id, char *err) {
                    "INSERT INTO vector_changes (generation, image_id) "
                    "VALUES (?, ?)",
                    err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, gen);
     sqlite3_bind_int64(st, 2, id);
     return coll_step_done(c, st, "cannot log an embedding change", err);
@@ -489,14 +482,13 @@ int coll_embedding_changed(collection *c, int64_t id, char *err) {
 
 /* Reads floor, generation and the changed ids in one read transaction,
  * so they are consistent with each other. */
-static int read_changes(collection *c, int64_t since, int64_t **ids,
-                        size_t *n, int64_t *current, char *err) {
+static int read_changes(collection *c, int64_t since, int64_t **ids, size_t *n,
+                        int64_t *current, char *err)
+{
     int64_t floor = 0;
     int rc = meta_int(c, "changelog_floor", &floor, err);
-    if (rc == VLM_OK)
-        rc = collection_generation(c, current, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc == VLM_OK) rc = collection_generation(c, current, err);
+    if (rc != VLM_OK) return rc;
     if (since < floor || since > *current) {
         vlm_set_err(err, "change log of %s does not reach generation %lld",
                     c->dir, (long long)since);
@@ -506,8 +498,7 @@ static int read_changes(collection *c, int64_t since, int64_t **ids,
                                  "SELECT DISTINCT image_id FROM vector_changes "
                                  "WHERE generation > ? ORDER BY image_id",
                                  err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, since);
     size_t cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -522,15 +513,14 @@ static int read_changes(collection *c, int64_t since, int64_t **ids,
 }
 
 int collection_changes_since(collection *c, int64_t since, int64_t **ids,
-                             size_t *n, int64_t *current, char *err) {
+                             size_t *n, int64_t *current, char *err)
+{
     *ids = NULL;
     *n = 0;
     bool own = sqlite3_get_autocommit(c->db);
-    if (own && coll_exec(c, "BEGIN", err) != VLM_OK)
-        return VLM_EIO;
+    if (own && coll_exec(c, "BEGIN", err) != VLM_OK) return VLM_EIO;
     int rc = read_changes(c, since, ids, n, current, err);
-    if (own)
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (own) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     if (rc != VLM_OK) {
         free(*ids);
         *ids = NULL;
@@ -539,27 +529,26 @@ int collection_changes_since(collection *c, int64_t since, int64_t **ids,
     return rc;
 }
 
-static int prune_op(collection *c, void *ud, char *err) {
+static int prune_op(collection *c, void *ud, char *err)
+{
     int64_t upto = *(const int64_t *)ud;
     sqlite3_stmt *st =
         coll_stmt(c, "DELETE FROM vector_changes WHERE generation <= ?", err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, upto);
     int rc = coll_step_done(c, st, "cannot prune the change log", err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     st = coll_stmt(c,
                    "UPDATE meta SET value = MAX(CAST(value AS INTEGER), ?) "
                    "WHERE key = 'changelog_floor'",
                    err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, upto);
     return coll_step_done(c, st, "cannot move the change-log floor", err);
 }
 
-int collection_prune_changes(collection *c, int64_t upto, char *err) {
+int collection_prune_changes(collection *c, int64_t upto, char *err)
+{
     return coll_atomic(c, prune_op, &upto, err);
 }
 
@@ -567,20 +556,20 @@ int collection_prune_changes(collection *c, int64_t upto, char *err) {
 /* Roots                                                               */
 /* ------------------------------------------------------------------ */
 
-int collection_add_root(collection *c, const char *path, char *err) {
+int collection_add_root(collection *c, const char *path, char *err)
+{
     sqlite3_stmt *st = coll_stmt(
         c, "INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)", err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, coll_now());
     return coll_step_done(c, st, "cannot add a root", err);
 }
 
-int collection_remove_root(collection *c, const char *path, char *err) {
+int collection_remove_root(collection *c, const char *path, char *err)
+{
     sqlite3_stmt *st = coll_stmt(c, "DELETE FROM roots WHERE path = ?", err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
     int rc = coll_step_done(c, st, "cannot remove a root", err);
     if (rc == VLM_OK && sqlite3_changes(c->db) == 0) {
@@ -590,28 +579,26 @@ int collection_remove_root(collection *c, const char *path, char *err) {
     return rc;
 }
 
-void collection_free_strings(char **strings, size_t n) {
-    for (size_t i = 0; strings && i < n; i++)
-        free(strings[i]);
+void collection_free_strings(char **strings, size_t n)
+{
+    for (size_t i = 0; strings && i < n; i++) free(strings[i]);
     free(strings);
 }
 
-int collection_list_roots(collection *c, char ***roots, size_t *n,
-                          char *err) {
+int collection_list_roots(collection *c, char ***roots, size_t *n, char *err)
+{
     *roots = NULL;
     *n = 0;
-    sqlite3_stmt *st = coll_stmt(c, "SELECT path FROM roots ORDER BY path",
-                                 err);
-    if (!st)
-        return VLM_EIO;
+    sqlite3_stmt *st =
+        coll_stmt(c, "SELECT path FROM roots ORDER BY path", err);
+    if (!st) return VLM_EIO;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char **grown = realloc(*roots, (*n + 1) * sizeof **roots);
         char *s = strdup((const char *)sqlite3_column_text(st, 0));
         if (!grown || !s) {
             free(s);
-            if (grown)
-                *roots = grown;
+            if (grown) *roots = grown;
             sqlite3_reset(st);
             collection_free_strings(*roots, *n);
             *roots = NULL, *n = 0;
@@ -630,7 +617,8 @@ int collection_list_roots(collection *c, char ***roots, size_t *n,
 /* Counts                                                              */
 /* ------------------------------------------------------------------ */
 
-int collection_get_counts(collection *c, collection_counts *out, char *err) {
+int collection_get_counts(collection *c, collection_counts *out, char *err)
+{
     static const char sql[] =
         "SELECT (SELECT count(*) FROM images),"
         " (SELECT count(*) FROM images WHERE status = 'ok'),"
@@ -642,16 +630,13 @@ int collection_get_counts(collection *c, collection_counts *out, char *err) {
         " (SELECT count(*) FROM dicom),"
         " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation')";
     sqlite3_stmt *st = coll_stmt(c, sql, err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        int64_t *f[] = {&out->images, &out->ok, &out->failed,
-                        &out->embeddings, &out->roots,
-                        &out->classifications, &out->captions, &out->dicom,
-                        &out->generation};
-        for (int i = 0; i < 9; i++)
-            *f[i] = sqlite3_column_int64(st, i);
+        int64_t *f[] = {&out->images,     &out->ok,    &out->failed,
+                        &out->embeddings, &out->roots, &out->classifications,
+                        &out->captions,   &out->dicom, &out->generation};
+        for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int64(st, i);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? VLM_OK

@@ -34,7 +34,7 @@
 typedef struct collection collection;
 struct sqlite3;
 
-#define COLLECTION_DB_NAME "collection.db"
+#define COLLECTION_DB_NAME  "collection.db"
 #define COLLECTION_PATH_MAX 4096
 #define COLLECTION_HASH_MAX 129 /* hex digest up to 512 bits + NUL */
 
@@ -74,10 +74,10 @@ int collection_schema_version(collection *c);
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    char name[256];     /* e.g. "laion/CLIP-ViT-B-32-laion2B-s34B-b79K" */
-    int dims;           /* embedding dimension */
+    char name[256]; /* e.g. "laion/CLIP-ViT-B-32-laion2B-s34B-b79K" */
+    int dims;       /* embedding dimension */
     char model_id[COLLECTION_HASH_MAX]; /* hash of config + weights */
-    int64_t created_at; /* unix seconds */
+    int64_t created_at;                 /* unix seconds */
 } collection_model;
 
 /* First call records the model; later calls verify it.  A different
@@ -105,7 +105,10 @@ void collection_rollback(collection *c);
 /* Images                                                              */
 /* ------------------------------------------------------------------ */
 
-enum { COLLECTION_STATUS_OK = 0, COLLECTION_STATUS_FAILED = 1 };
+enum {
+    COLLECTION_STATUS_OK = 0,
+    COLLECTION_STATUS_FAILED = 1
+};
 
 /* One row of `images`, copied out (no pointers into SQLite). */
 typedef struct {
@@ -122,7 +125,7 @@ typedef struct {
     int status;                             /* COLLECTION_STATUS_* */
     char error[VLM_ERR_MAX];                /* "" unless failed */
     bool has_embedding;
-    int64_t added_at, updated_at;           /* unix seconds */
+    int64_t added_at, updated_at; /* unix seconds */
 } collection_image;
 
 /* What the indexer knows about a decoded file (strings may be NULL). */
@@ -149,8 +152,7 @@ int collection_put_image(collection *c, const collection_image_info *info,
 /* Insert or update (by path) a file that could not be indexed; its old
  * embedding, if any, is dropped (generation bump).  info->path required. */
 int collection_put_failure(collection *c, const collection_image_info *info,
-                           const char *error_text, int64_t *id_out,
-                           char *err);
+                           const char *error_text, int64_t *id_out, char *err);
 
 /* Row for `path`; VLM_ENOTFOUND if none.  Used for the size+mtime check. */
 int collection_find_by_path(collection *c, const char *path,
@@ -169,8 +171,8 @@ int collection_find_moved(collection *c, const char *content_hash,
 /* Rename a row (file moved); the embedding and id are kept, so the vector
  * index needs no change.  Fails with VLM_EINVAL if new_path is taken. */
 int collection_move_image(collection *c, int64_t id, const char *new_path,
-                          const char *new_root, int64_t size,
-                          int64_t mtime_ns, char *err);
+                          const char *new_root, int64_t size, int64_t mtime_ns,
+                          char *err);
 
 /* Delete one row (VLM_ENOTFOUND if absent) / every row whose path is
  * `prefix` or lies under `prefix/`.  Dependent rows go too. */
@@ -237,10 +239,10 @@ void collection_free_strings(char **strings, size_t n);
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    int64_t images;         /* all rows */
-    int64_t ok;             /* status ok */
-    int64_t failed;         /* status failed */
-    int64_t embeddings;     /* rows with an embedding */
+    int64_t images;     /* all rows */
+    int64_t ok;         /* status ok */
+    int64_t failed;     /* status failed */
+    int64_t embeddings; /* rows with an embedding */
     int64_t roots;
     int64_t classifications;
     int64_t captions;
@@ -278,7 +280,7 @@ typedef struct {
     const char *labels_json;   /* JSON array of label strings */
     const char *top_label;
     double top_prob;
-    const char *probs_json;    /* JSON array, same order as labels */
+    const char *probs_json; /* JSON array, same order as labels */
     const char *model_id;
 } collection_classification;
 

@@ -7,7 +7,8 @@
 
 int collection_put_classification(collection *c,
                                   const collection_classification *cl,
-                                  char *err) {
+                                  char *err)
+{
     if (!cl || !cl->labelset_hash || !cl->labels_json || !cl->top_label ||
         !cl->probs_json || !cl->model_id) {
         vlm_set_err(err, "classification: every field is required");
@@ -19,8 +20,7 @@ int collection_put_classification(collection *c,
         "  labels, top_label, top_prob, probs, model_id, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, cl->image_id);
     coll_bind_text(st, 2, cl->labelset_hash);
     coll_bind_text(st, 3, cl->labels_json);
@@ -33,7 +33,8 @@ int collection_put_classification(collection *c,
 }
 
 int collection_put_caption(collection *c, int64_t image_id, const char *model,
-                           const char *prompt, const char *text, char *err) {
+                           const char *prompt, const char *text, char *err)
+{
     if (!model || !prompt || !text) {
         vlm_set_err(err, "caption: model, prompt and text are required");
         return VLM_EINVAL;
@@ -45,8 +46,7 @@ int collection_put_caption(collection *c, int64_t image_id, const char *model,
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (image_id, model, prompt) "
         "DO UPDATE SET text = excluded.text, created_at = excluded.created_at",
         err);
-    if (!st)
-        return VLM_EIO;
+    if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, image_id);
     coll_bind_text(st, 2, model);
     coll_bind_text(st, 3, prompt);
@@ -55,8 +55,8 @@ int collection_put_caption(collection *c, int64_t image_id, const char *model,
     return coll_step_done(c, st, "cannot store a caption", err);
 }
 
-int collection_put_dicom(collection *c, const collection_dicom *d,
-                         char *err) {
+int collection_put_dicom(collection *c, const collection_dicom *d, char *err)
+{
     if (!d) {
         vlm_set_err(err, "dicom: no fields given");
         return VLM_EINVAL;
@@ -68,14 +68,12 @@ int collection_put_dicom(collection *c, const collection_dicom *d,
         "  series_description, instance_number, \"window\") "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         err);
-    if (!st)
-        return VLM_EIO;
-    const char *text[] = {d->study_uid, d->series_uid, d->sop_uid,
-                          d->accession, d->modality, d->body_part,
+    if (!st) return VLM_EIO;
+    const char *text[] = {d->study_uid,  d->series_uid,        d->sop_uid,
+                          d->accession,  d->modality,          d->body_part,
                           d->study_date, d->series_description};
     sqlite3_bind_int64(st, 1, d->image_id);
-    for (int i = 0; i < 8; i++)
-        coll_bind_text(st, 2 + i, text[i]);
+    for (int i = 0; i < 8; i++) coll_bind_text(st, 2 + i, text[i]);
     sqlite3_bind_int(st, 10, d->instance_number);
     coll_bind_text(st, 11, d->window);
     return coll_step_done(c, st, "cannot store DICOM fields", err);

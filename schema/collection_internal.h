@@ -62,8 +62,6 @@ int schema_migrate(sqlite3 *db, char *err);
 extern const char *const schema_migration_steps[];
 extern const int schema_migration_count;
 
-static inline int64_t coll_now(void) {
-    return (int64_t)time(NULL);
-}
+static inline int64_t coll_now(void) { return (int64_t)time(NULL); }
 
 #endif

@@ -25,20 +25,20 @@ FAISS_DECLARE_CLASS(SearchParameters)
 FAISS_DECLARE_DESTRUCTOR(SearchParameters)
 
 /* Search parameters restricting the search to `sel` (not owned). */
-int faiss_SearchParameters_new(FaissSearchParameters** p_sp,
-                               FaissIDSelector* sel);
+int faiss_SearchParameters_new(FaissSearchParameters **p_sp,
+                               FaissIDSelector *sel);
 
 /* faiss_Index_search, honouring params (may be NULL). */
-int faiss_Index_search_with_params(const FaissIndex* index, idx_t n,
-                                   const float* x, idx_t k,
-                                   const FaissSearchParameters* params,
-                                   float* distances, idx_t* labels);
+int faiss_Index_search_with_params(const FaissIndex *index, idx_t n,
+                                   const float *x, idx_t k,
+                                   const FaissSearchParameters *params,
+                                   float *distances, idx_t *labels);
 
 FAISS_DECLARE_CLASS_INHERITED(SearchParametersIVF, SearchParameters)
 FAISS_DECLARE_DESTRUCTOR(SearchParametersIVF)
 
-int faiss_SearchParametersIVF_new_with(FaissSearchParametersIVF** p_sp,
-                                       FaissIDSelector* sel, size_t nprobe,
+int faiss_SearchParametersIVF_new_with(FaissSearchParametersIVF **p_sp,
+                                       FaissIDSelector *sel, size_t nprobe,
                                        size_t max_codes);
 
 #ifdef __cplusplus

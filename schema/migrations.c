@@ -7,7 +7,8 @@
 
 #include "schema/collection_internal.h"
 
-static int user_version(sqlite3 *db, int *out, char *err) {
+static int user_version(sqlite3 *db, int *out, char *err)
+{
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
     if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -20,7 +21,8 @@ static int user_version(sqlite3 *db, int *out, char *err) {
     return VLM_EIO;
 }
 
-static int apply_step(sqlite3 *db, int from, char *err) {
+static int apply_step(sqlite3 *db, int from, char *err)
+{
     char bump[64];
     snprintf(bump, sizeof bump, "PRAGMA user_version = %d", from + 1);
     char *msg = NULL;
@@ -35,7 +37,8 @@ static int apply_step(sqlite3 *db, int from, char *err) {
     }
     if (now != from) /* someone else migrated meanwhile */
         return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
-                   ? VLM_OK : VLM_EIO;
+                   ? VLM_OK
+                   : VLM_EIO;
     if (sqlite3_exec(db, schema_migration_steps[from], NULL, NULL, &msg) !=
             SQLITE_OK ||
         sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
@@ -51,11 +54,11 @@ fail:
     return VLM_EIO;
 }
 
-int schema_migrate(sqlite3 *db, char *err) {
+int schema_migrate(sqlite3 *db, char *err)
+{
     int version = 0;
     int rc = user_version(db, &version, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     if (version > schema_migration_count) {
         vlm_set_err(err,
                     "collection schema version %d is newer than this "
@@ -67,8 +70,7 @@ int schema_migrate(sqlite3 *db, char *err) {
         rc = apply_step(db, version, err);
         if (rc == VLM_OK) /* re-read: another process may have gone on */
             rc = user_version(db, &version, err);
-        if (rc != VLM_OK)
-            return rc;
+        if (rc != VLM_OK) return rc;
     }
     return VLM_OK;
 }

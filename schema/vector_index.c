@@ -26,16 +26,16 @@
 #define IVF_TRAIN_PER_LIST 64
 /* Retrain once the collection outgrows its centroids this many times. */
 #define IVF_RETRAIN_GROWTH 4
-#define REBUILD_CHUNK 16384
+#define REBUILD_CHUNK      16384
 
 struct vector_index {
     collection *c;
     FaissIndex *index; /* NULL until built or loaded */
     int dims;
     int64_t threshold;
-    int nprobe_opt;      /* 0 = default per nlist */
-    int nlist_opt;       /* 0 = choose_nlist() */
-    bool mmapped;        /* IVF lists mapped read-only from the file */
+    int nprobe_opt;          /* 0 = default per nlist */
+    int nlist_opt;           /* 0 = choose_nlist() */
+    bool mmapped;            /* IVF lists mapped read-only from the file */
     int64_t file_generation; /* generation of the file on disk, -1 = none */
     int64_t trained_on;
     bool unsaved_rebuild; /* rebuilt (maybe same generation) since saved */
@@ -43,24 +43,25 @@ struct vector_index {
     vector_index_info info;
 };
 
-static const char *faiss_msg(void) {
+static const char *faiss_msg(void)
+{
     const char *m = faiss_get_last_error();
     return m ? m : "unknown FAISS error";
 }
 
-static int faiss_fail(const char *what, char *err) {
+static int faiss_fail(const char *what, char *err)
+{
     vlm_set_err(err, "FAISS %s failed: %s", what, faiss_msg());
     return VLM_EIO;
 }
 
 /* Lists ~ sqrt(n), as a power of two, but never fewer than 39 training
  * points per list (FAISS's minimum; below it, it warns on stderr). */
-static int choose_nlist(int64_t n) {
+static int choose_nlist(int64_t n)
+{
     int nlist = 64;
-    while ((int64_t)nlist * nlist * 2 < n)
-        nlist *= 2;
-    while (nlist > 1 && (int64_t)nlist * 39 > n)
-        nlist /= 2;
+    while ((int64_t)nlist * nlist * 2 < n) nlist *= 2;
+    while (nlist > 1 && (int64_t)nlist * 39 > n) nlist /= 2;
     return nlist;
 }
 
@@ -68,27 +69,29 @@ static int choose_nlist(int64_t n) {
  * bench/schema (README.md) recall@10 at a fixed fraction grows with n:
  * at 1M, 3/64 (48 of 1024 lists) gives 0.985 in 30 ms where 1/16 gave
  * 0.991 in 40 ms; at 100k, 16k scanned vectors give 0.99. */
-static int default_nprobe(int nlist, int64_t ntotal) {
+static int default_nprobe(int nlist, int64_t ntotal)
+{
     double frac = ntotal > 0 ? 16384.0 / (double)ntotal : 1;
-    if (frac < 3.0 / 64)
-        frac = 3.0 / 64;
+    if (frac < 3.0 / 64) frac = 3.0 / 64;
     int p = (int)ceil(frac * nlist);
     return p < 1 ? 1 : p > nlist ? nlist : p;
 }
 
 /* Lists of the index; 1 (exhaustive, exact) for a non-IVF index. */
-static int index_nlist(FaissIndex *index) {
+static int index_nlist(FaissIndex *index)
+{
     FaissIndexIVF *ivf = index ? faiss_IndexIVF_cast(index) : NULL;
     return ivf ? (int)faiss_IndexIVF_nlist(ivf) : 1;
 }
 
-static void refresh_info(vector_index *vi) {
+static void refresh_info(vector_index *vi)
+{
     vector_index_info *in = &vi->info;
     in->ntotal = vi->index ? faiss_Index_ntotal(vi->index) : 0;
     int nlist = index_nlist(vi->index);
     in->kind = nlist > 1 ? VECTOR_INDEX_IVF : VECTOR_INDEX_EXACT;
     in->nlist = nlist > 1 ? nlist : 0;
-    in->nprobe = nlist == 1         ? 0
+    in->nprobe = nlist == 1           ? 0
                  : vi->nprobe_opt > 0 ? vi->nprobe_opt
                                       : default_nprobe(nlist, in->ntotal);
 }
@@ -106,17 +109,19 @@ typedef struct {
     char *err;
 } build_ctx;
 
-static int add_chunk(void *ud, const int64_t *ids, const float *vecs,
-                     size_t n) {
+static int add_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
+{
     build_ctx *b = ud;
     return faiss_Index_add_with_ids(b->index, (idx_t)n, vecs, ids) == 0
-               ? VLM_OK : faiss_fail("add_with_ids", b->err);
+               ? VLM_OK
+               : faiss_fail("add_with_ids", b->err);
 }
 
 /* Stride sampling over id order reaches every folder, unlike "the first
  * N rows", which would train on whatever was added first. */
 static int sample_chunk(void *ud, const int64_t *ids, const float *vecs,
-                        size_t n) {
+                        size_t n)
+{
     (void)ids;
     build_ctx *b = ud;
     for (size_t i = 0; i < n; i++, b->seen++)
@@ -127,18 +132,18 @@ static int sample_chunk(void *ud, const int64_t *ids, const float *vecs,
 }
 
 static int train_ivf(collection *c, build_ctx *b, int64_t n, int nlist,
-                     char *err) {
+                     char *err)
+{
     b->cap_sample = (int64_t)nlist * IVF_TRAIN_PER_LIST;
-    if (b->cap_sample > n)
-        b->cap_sample = n > 0 ? n : 1;
+    if (b->cap_sample > n) b->cap_sample = n > 0 ? n : 1;
     b->stride = n / b->cap_sample > 0 ? n / b->cap_sample : 1;
     b->sample = malloc((size_t)b->cap_sample * b->dims * sizeof(float));
     if (!b->sample) {
         vlm_set_err(err, "out of memory for the IVF training sample");
         return VLM_ENOMEM;
     }
-    int rc = collection_for_each_embedding(c, REBUILD_CHUNK, sample_chunk, b,
-                                           err);
+    int rc =
+        collection_for_each_embedding(c, REBUILD_CHUNK, sample_chunk, b, err);
     if (rc == VLM_OK && faiss_Index_train(b->index, b->n_sample, b->sample))
         rc = faiss_fail("IVF training", err);
     free(b->sample);
@@ -149,7 +154,8 @@ static int train_ivf(collection *c, build_ctx *b, int64_t n, int nlist,
 /* The exact kind: an IVF with one list, so every query scans every
  * vector.  Its quantizer holds one arbitrary centroid, which makes the
  * index trained without k-means (nothing to train on when empty). */
-static int new_exact_index(int dims, FaissIndex **out, char *err) {
+static int new_exact_index(int dims, FaissIndex **out, char *err)
+{
     FaissIndexFlatIP *quantizer = NULL;
     float *centroid = calloc((size_t)dims, sizeof *centroid);
     if (!centroid) {
@@ -163,8 +169,7 @@ static int new_exact_index(int dims, FaissIndex **out, char *err) {
         faiss_IndexIVFFlat_new_with_metric(out, quantizer, (size_t)dims, 1,
                                            METRIC_INNER_PRODUCT)) {
         rc = faiss_fail("exact index creation", err);
-        if (quantizer)
-            faiss_Index_free(quantizer);
+        if (quantizer) faiss_Index_free(quantizer);
     } else
         faiss_IndexIVF_set_own_fields(*out, 1);
     free(centroid);
@@ -174,11 +179,11 @@ static int new_exact_index(int dims, FaissIndex **out, char *err) {
 /* Builds a new index from SQLite inside one read transaction, so the
  * vectors and the generation it records belong to the same snapshot. */
 static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
-                          int64_t *trained_on, char *err) {
+                          int64_t *trained_on, char *err)
+{
     collection_counts counts;
     int rc = collection_get_counts(vi->c, &counts, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     *gen = counts.generation;
     int64_t n = counts.embeddings;
     bool ivf = vi->threshold > 0 && n >= vi->threshold;
@@ -193,8 +198,7 @@ static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
         rc = faiss_fail("index_factory", err);
     else
         rc = train_ivf(vi->c, &b, n, nlist, err);
-    if (rc != VLM_OK && !b.index)
-        return rc;
+    if (rc != VLM_OK && !b.index) return rc;
     if (rc == VLM_OK)
         rc = collection_for_each_embedding(vi->c, REBUILD_CHUNK, add_chunk, &b,
                                            err);
@@ -207,7 +211,8 @@ static int build_snapshot(vector_index *vi, FaissIndex **out, int64_t *gen,
     return VLM_OK;
 }
 
-int vector_index_rebuild(vector_index *vi, char *err) {
+int vector_index_rebuild(vector_index *vi, char *err)
+{
     sqlite3 *db = collection_db(vi->c);
     bool own = sqlite3_get_autocommit(db);
     if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
@@ -217,12 +222,9 @@ int vector_index_rebuild(vector_index *vi, char *err) {
     FaissIndex *fresh = NULL;
     int64_t gen = 0, trained_on = 0;
     int rc = build_snapshot(vi, &fresh, &gen, &trained_on, err);
-    if (own)
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (rc != VLM_OK)
-        return rc;
-    if (vi->index)
-        faiss_Index_free(vi->index);
+    if (own) sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != VLM_OK) return rc;
+    if (vi->index) faiss_Index_free(vi->index);
     vi->index = fresh;
     vi->mmapped = false;
     vi->trained_on = trained_on;
@@ -237,22 +239,22 @@ int vector_index_rebuild(vector_index *vi, char *err) {
 /* Incremental catch-up                                                */
 /* ------------------------------------------------------------------ */
 
-static int remove_ids(vector_index *vi, const int64_t *ids, size_t n,
-                      char *err) {
+static int remove_ids(vector_index *vi, const int64_t *ids, size_t n, char *err)
+{
     FaissIDSelectorBatch *sel = NULL;
     if (faiss_IDSelectorBatch_new(&sel, n, ids))
         return faiss_fail("IDSelectorBatch", err);
     size_t removed = 0;
-    int frc = faiss_Index_remove_ids(vi->index, (FaissIDSelector *)sel,
-                                     &removed);
+    int frc =
+        faiss_Index_remove_ids(vi->index, (FaissIDSelector *)sel, &removed);
     faiss_IDSelector_free((FaissIDSelector *)sel);
     return frc ? faiss_fail("remove_ids", err) : VLM_OK;
 }
 
 /* Re-adds the current embedding of each changed id (deleted ids and
  * failures have none and simply stay removed). */
-static int readd_ids(vector_index *vi, const int64_t *ids, size_t n,
-                     char *err) {
+static int readd_ids(vector_index *vi, const int64_t *ids, size_t n, char *err)
+{
     float *vecs = malloc(n * (size_t)vi->dims * sizeof *vecs);
     int64_t *keep = malloc(n * sizeof *keep);
     if (!vecs || !keep) {
@@ -278,13 +280,13 @@ static int readd_ids(vector_index *vi, const int64_t *ids, size_t n,
 }
 
 /* Mapped lists are read-only: load the file into memory before changing. */
-static int unmap(vector_index *vi, char *err) {
+static int unmap(vector_index *vi, char *err)
+{
     vindex_trailer t;
     FaissIndex *loaded = NULL;
     bool mapped = false;
     int rc = vindex_file_load(vi->path, -1, &t, &loaded, &mapped, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     faiss_Index_free(vi->index);
     vi->index = loaded;
     vi->mmapped = false;
@@ -294,7 +296,8 @@ static int unmap(vector_index *vi, char *err) {
 }
 
 /* VLM_ENOTFOUND: the change log cannot bring this index up to date. */
-static int replay(vector_index *vi, char *err) {
+static int replay(vector_index *vi, char *err)
+{
     int64_t *ids = NULL, current = 0;
     size_t n = 0;
     /* Reload first, then ask for the changes since what was reloaded. */
@@ -304,10 +307,8 @@ static int replay(vector_index *vi, char *err) {
     if (rc == VLM_OK)
         rc = collection_changes_since(vi->c, vi->info.generation, &ids, &n,
                                       &current, err);
-    if (rc == VLM_OK && n > 0)
-        rc = remove_ids(vi, ids, n, err);
-    if (rc == VLM_OK && n > 0)
-        rc = readd_ids(vi, ids, n, err);
+    if (rc == VLM_OK && n > 0) rc = remove_ids(vi, ids, n, err);
+    if (rc == VLM_OK && n > 0) rc = readd_ids(vi, ids, n, err);
     free(ids);
     if (rc == VLM_OK) {
         vi->info.generation = current;
@@ -317,7 +318,8 @@ static int replay(vector_index *vi, char *err) {
 }
 
 /* Exact past the threshold, or IVF far past its training size. */
-static bool needs_new_kind(const vector_index *vi) {
+static bool needs_new_kind(const vector_index *vi)
+{
     int64_t n = faiss_Index_ntotal(vi->index);
     if (index_nlist(vi->index) == 1)
         return vi->threshold > 0 && n >= vi->threshold;
@@ -325,19 +327,18 @@ static bool needs_new_kind(const vector_index *vi) {
            n > vi->trained_on * IVF_RETRAIN_GROWTH;
 }
 
-int vector_index_sync(vector_index *vi, char *err) {
+int vector_index_sync(vector_index *vi, char *err)
+{
     int64_t gen = 0;
     int rc = collection_generation(vi->c, &gen, err);
-    if (rc != VLM_OK)
-        return rc;
-    rc = !vi->index                      ? VLM_ENOTFOUND
+    if (rc != VLM_OK) return rc;
+    rc = !vi->index                   ? VLM_ENOTFOUND
          : gen != vi->info.generation ? replay(vi, err)
                                       : VLM_OK;
     if (rc == VLM_ENOTFOUND) {
         if (vi->index || !vi->info.rebuild_reason[0])
             snprintf(vi->info.rebuild_reason, sizeof vi->info.rebuild_reason,
-                     "%s", vi->index ? "stale (change log pruned)"
-                                     : "missing");
+                     "%s", vi->index ? "stale (change log pruned)" : "missing");
         return vector_index_rebuild(vi, err);
     }
     if (rc == VLM_OK && needs_new_kind(vi)) {
@@ -355,18 +356,18 @@ int vector_index_sync(vector_index *vi, char *err) {
 /* ------------------------------------------------------------------ */
 
 /* Loads the file if it is usable; otherwise says why in rebuild_reason. */
-static int try_load(vector_index *vi, char *err) {
+static int try_load(vector_index *vi, char *err)
+{
     int64_t gen = 0;
     int rc = collection_generation(vi->c, &gen, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     vindex_trailer t;
     char why[VLM_ERR_MAX] = "";
     rc = vindex_file_load(vi->path, gen, &t, &vi->index, &vi->mmapped, why);
     if (rc == VLM_OK && (t.dims != vi->dims || t.generation > gen)) {
-        snprintf(why, sizeof why, "%s", t.dims != vi->dims
-                                            ? "dims differ from the model"
-                                            : "newer than the database");
+        snprintf(why, sizeof why, "%s",
+                 t.dims != vi->dims ? "dims differ from the model"
+                                    : "newer than the database");
         faiss_Index_free(vi->index);
         vi->index = NULL;
         rc = VLM_EFORMAT;
@@ -385,14 +386,14 @@ static int try_load(vector_index *vi, char *err) {
 }
 
 int vector_index_open(collection *c, const vector_index_options *opts,
-                      vector_index **out, char *err) {
+                      vector_index **out, char *err)
+{
     static const vector_index_options defaults = {0};
     const vector_index_options *o = opts ? opts : &defaults;
     *out = NULL;
     collection_model m;
     int rc = collection_get_model(c, &m, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     vector_index *vi = calloc(1, sizeof *vi);
     size_t len = strlen(collection_dir(c)) + sizeof VECTOR_INDEX_FILE_NAME + 1;
     if (!vi || !(vi->path = malloc(len))) {
@@ -409,8 +410,7 @@ int vector_index_open(collection *c, const vector_index_options *opts,
     vi->nlist_opt = o->nlist;
     vi->file_generation = -1;
     rc = try_load(vi, err);
-    if (rc == VLM_OK)
-        rc = vector_index_sync(vi, err);
+    if (rc == VLM_OK) rc = vector_index_sync(vi, err);
     if (rc == VLM_OK && vi->info.rebuilt && o->save_after_rebuild)
         rc = vector_index_save(vi, err);
     if (rc != VLM_OK) {
@@ -422,7 +422,8 @@ int vector_index_open(collection *c, const vector_index_options *opts,
     return VLM_OK;
 }
 
-int vector_index_save(vector_index *vi, char *err) {
+int vector_index_save(vector_index *vi, char *err)
+{
     if (vi->file_generation == vi->info.generation && !vi->unsaved_rebuild)
         return VLM_OK;
     vindex_trailer t = {
@@ -434,8 +435,7 @@ int vector_index_save(vector_index *vi, char *err) {
     };
     mode_t mode = vi->c->private_perms ? 0600 : 0644;
     int rc = vindex_file_save(vi->path, vi->index, &t, mode, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     vi->file_generation = t.generation;
     vi->unsaved_rebuild = false;
     /* The file now covers everything up to its generation.  Pruning is
@@ -447,22 +447,20 @@ int vector_index_save(vector_index *vi, char *err) {
     return VLM_OK;
 }
 
-void vector_index_close(vector_index *vi) {
-    if (!vi)
-        return;
-    if (vi->index)
-        faiss_Index_free(vi->index);
+void vector_index_close(vector_index *vi)
+{
+    if (!vi) return;
+    if (vi->index) faiss_Index_free(vi->index);
     free(vi->path);
     free(vi);
 }
 
-void vector_index_get_info(const vector_index *vi, vector_index_info *out) {
+void vector_index_get_info(const vector_index *vi, vector_index_info *out)
+{
     *out = vi->info;
 }
 
-const char *vector_index_path(const vector_index *vi) {
-    return vi->path;
-}
+const char *vector_index_path(const vector_index *vi) { return vi->path; }
 
 /* ------------------------------------------------------------------ */
 /* Search                                                              */
@@ -473,7 +471,8 @@ const char *vector_index_path(const vector_index *vi) {
  * selected vectors are scanned as without a filter. */
 static int make_params(const vector_index *vi, const int64_t *subset,
                        size_t n_subset, FaissIDSelector **sel,
-                       FaissSearchParameters **params, char *err) {
+                       FaissSearchParameters **params, char *err)
+{
     *sel = NULL;
     *params = NULL;
     if (subset) {
@@ -500,7 +499,8 @@ static int make_params(const vector_index *vi, const int64_t *subset,
 
 int vector_index_search(vector_index *vi, const float *query, int k,
                         const int64_t *subset, size_t n_subset,
-                        vector_hit *hits, int *n_hits, char *err) {
+                        vector_hit *hits, int *n_hits, char *err)
+{
     *n_hits = 0;
     if (k <= 0 || !vi->index || vi->info.ntotal == 0 ||
         (subset && n_subset == 0))
@@ -514,17 +514,14 @@ int vector_index_search(vector_index *vi, const float *query, int k,
         vlm_set_err(err, "out of memory for %d results", k);
         rc = VLM_ENOMEM;
     }
-    if (rc == VLM_OK &&
-        faiss_Index_search_with_params(vi->index, 1, query, k, params, dist,
-                                       labels))
+    if (rc == VLM_OK && faiss_Index_search_with_params(vi->index, 1, query, k,
+                                                       params, dist, labels))
         rc = faiss_fail("search", err);
     for (int i = 0; rc == VLM_OK && i < k; i++)
         if (labels[i] >= 0)
             hits[(*n_hits)++] = (vector_hit){labels[i], dist[i]};
-    if (params)
-        faiss_SearchParameters_free(params);
-    if (sel)
-        faiss_IDSelector_free(sel);
+    if (params) faiss_SearchParameters_free(params);
+    if (sel) faiss_IDSelector_free(sel);
     free(dist), free(labels);
     return rc;
 }

@@ -58,7 +58,10 @@
 
 typedef struct vector_index vector_index;
 
-enum vector_index_kind { VECTOR_INDEX_EXACT = 0, VECTOR_INDEX_IVF = 1 };
+enum vector_index_kind {
+    VECTOR_INDEX_EXACT = 0,
+    VECTOR_INDEX_IVF = 1
+};
 
 typedef struct {
     int64_t approx_threshold; /* 0 = VECTOR_INDEX_APPROX_THRESHOLD;
@@ -70,13 +73,13 @@ typedef struct {
 
 /* What open()/sync() found and did (for `vlmindex status` / logs). */
 typedef struct {
-    int kind;                /* enum vector_index_kind */
-    int64_t ntotal;          /* vectors in the index */
-    int64_t generation;      /* SQLite generation it now reflects */
-    int nlist, nprobe;       /* approximate kind only, else 0 */
-    bool loaded_from_file;   /* the file was usable */
-    bool rebuilt;            /* a full rebuild happened */
-    int64_t replayed;        /* ids replayed from the change log */
+    int kind;                 /* enum vector_index_kind */
+    int64_t ntotal;           /* vectors in the index */
+    int64_t generation;       /* SQLite generation it now reflects */
+    int nlist, nprobe;        /* approximate kind only, else 0 */
+    bool loaded_from_file;    /* the file was usable */
+    bool rebuilt;             /* a full rebuild happened */
+    int64_t replayed;         /* ids replayed from the change log */
     char rebuild_reason[128]; /* "missing", "corrupt: ...", "stale"... */
 } vector_index_info;
 

@@ -19,25 +19,27 @@
 #define TRAILER_MAGIC "VLMVIDX1"
 #define TRAILER_BYTES 48
 
-static const char *faiss_msg(void) {
+static const char *faiss_msg(void)
+{
     const char *m = faiss_get_last_error();
     return m ? m : "unknown FAISS error";
 }
 
-static void put_le(unsigned char *p, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
+static void put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
-static uint64_t get_le(const unsigned char *p, int bytes) {
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
     uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)p[i] << (8 * i);
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
     return v;
 }
 
 static void encode_trailer(const vindex_trailer *t, uint64_t faiss_bytes,
-                           unsigned char out[TRAILER_BYTES]) {
+                           unsigned char out[TRAILER_BYTES])
+{
     memcpy(out, TRAILER_MAGIC, 8);
     put_le(out + 8, (uint64_t)t->generation, 8);
     put_le(out + 16, (uint64_t)t->ntotal, 8);
@@ -48,8 +50,9 @@ static void encode_trailer(const vindex_trailer *t, uint64_t faiss_bytes,
 }
 
 /* Reads and checks the trailer of an open file of `size` bytes. */
-static int read_trailer(int fd, off_t size, const char *path,
-                        vindex_trailer *t, char *err) {
+static int read_trailer(int fd, off_t size, const char *path, vindex_trailer *t,
+                        char *err)
+{
     unsigned char b[TRAILER_BYTES];
     if (size < TRAILER_BYTES ||
         pread(fd, b, TRAILER_BYTES, size - TRAILER_BYTES) != TRAILER_BYTES ||
@@ -73,7 +76,8 @@ static int read_trailer(int fd, off_t size, const char *path,
 /* FAISS reads from the same descriptor as the trailer, so a concurrent
  * rename cannot pair one file's trailer with another's data. */
 static int read_faiss(int fd, const char *path, bool mmap_lists,
-                      const vindex_trailer *t, FaissIndex **out, char *err) {
+                      const vindex_trailer *t, FaissIndex **out, char *err)
+{
     FILE *f = fdopen(fd, "rb");
     if (!f) {
         vlm_set_err(err, "%s: %s", path, strerror(errno));
@@ -87,8 +91,7 @@ static int read_faiss(int fd, const char *path, bool mmap_lists,
         vlm_set_err(err, "%s: FAISS cannot read it: %s", path, faiss_msg());
         return VLM_EFORMAT;
     }
-    if (faiss_Index_ntotal(idx) != t->ntotal ||
-        faiss_Index_d(idx) != t->dims) {
+    if (faiss_Index_ntotal(idx) != t->ntotal || faiss_Index_d(idx) != t->dims) {
         vlm_set_err(err, "%s: content does not match its trailer", path);
         faiss_Index_free(idx);
         return VLM_EFORMAT;
@@ -99,7 +102,8 @@ static int read_faiss(int fd, const char *path, bool mmap_lists,
 
 int vindex_file_load(const char *path, int64_t mmap_generation,
                      vindex_trailer *t, FaissIndex **out, bool *mmapped,
-                     char *err) {
+                     char *err)
+{
     *out = NULL;
     *mmapped = false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -117,26 +121,25 @@ int vindex_file_load(const char *path, int64_t mmap_generation,
     /* FAISS ignores the flag for index types without inverted lists. */
     bool want_mmap = t->generation == mmap_generation;
     rc = read_faiss(fd, path, want_mmap, t, out, err);
-    if (rc == VLM_OK)
-        *mmapped = want_mmap;
+    if (rc == VLM_OK) *mmapped = want_mmap;
     return rc;
 }
 
-static int fsync_parent(const char *path) {
+static int fsync_parent(const char *path)
+{
     char *copy = strdup(path);
-    if (!copy)
-        return -1;
+    if (!copy) return -1;
     int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     free(copy);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     int rc = fsync(fd);
     close(fd);
     return rc;
 }
 
 static int write_all(FILE *f, const FaissIndex *idx, const vindex_trailer *t,
-                     const char *tmp, char *err) {
+                     const char *tmp, char *err)
+{
     if (faiss_write_index(idx, f) != 0) {
         vlm_set_err(err, "%s: FAISS write failed: %s", tmp, faiss_msg());
         return VLM_EIO;
@@ -153,17 +156,16 @@ static int write_all(FILE *f, const FaissIndex *idx, const vindex_trailer *t,
 }
 
 int vindex_file_save(const char *path, const FaissIndex *idx,
-                     const vindex_trailer *t, mode_t mode, char *err) {
+                     const vindex_trailer *t, mode_t mode, char *err)
+{
     static unsigned counter;
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(),
-             counter++);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
         vlm_set_err(err, "cannot create %s: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd), unlink(tmp);
+        if (fd >= 0) close(fd), unlink(tmp);
         return VLM_EIO;
     }
     fchmod(fd, mode); /* the umask must not widen or narrow it */

@@ -93,17 +93,23 @@ static void add_encoder(spec_list *l, const char *pre, int layers, long w,
 static void build_specs(const bench_arch *a, spec_list *l)
 {
     long g = a->image_size / a->patch, T = 1 + g * g;
-    add(l, "text_model.embeddings.token_embedding.weight", 2, a->vocab, a->t_width, 0, 0, 0.02f, 0);
-    add(l, "text_model.embeddings.position_embedding.weight", 2, a->ctx, a->t_width, 0, 0, 0.01f, 0);
+    add(l, "text_model.embeddings.token_embedding.weight", 2, a->vocab,
+        a->t_width, 0, 0, 0.02f, 0);
+    add(l, "text_model.embeddings.position_embedding.weight", 2, a->ctx,
+        a->t_width, 0, 0, 0.01f, 0);
     add_encoder(l, "text_model.encoder.", a->t_layers, a->t_width, a->t_inter);
     add_norm(l, "text_model.final_layer_norm.", a->t_width);
     add(l, "text_projection.weight", 2, a->proj, a->t_width, 0, 0, 0.04f, 0);
     add(l, "logit_scale", 0, 0, 0, 0, 0, 0, 2.6592f);
-    add(l, "vision_model.embeddings.class_embedding", 1, a->v_width, 0, 0, 0, 0.1f, 0);
-    add(l, "vision_model.embeddings.patch_embedding.weight", 4, a->v_width, 3, a->patch, a->patch, 0.02f, 0);
-    add(l, "vision_model.embeddings.position_embedding.weight", 2, T, a->v_width, 0, 0, 0.02f, 0);
+    add(l, "vision_model.embeddings.class_embedding", 1, a->v_width, 0, 0, 0,
+        0.1f, 0);
+    add(l, "vision_model.embeddings.patch_embedding.weight", 4, a->v_width, 3,
+        a->patch, a->patch, 0.02f, 0);
+    add(l, "vision_model.embeddings.position_embedding.weight", 2, T,
+        a->v_width, 0, 0, 0.02f, 0);
     add_norm(l, "vision_model.pre_layrnorm.", a->v_width);
-    add_encoder(l, "vision_model.encoder.", a->v_layers, a->v_width, a->v_inter);
+    add_encoder(l, "vision_model.encoder.", a->v_layers, a->v_width,
+                a->v_inter);
     add_norm(l, "vision_model.post_layernorm.", a->v_width);
     add(l, "visual_projection.weight", 2, a->proj, a->v_width, 0, 0, 0.03f, 0);
 }
@@ -120,14 +126,18 @@ static char *header_json(const spec_list *l, size_t *len)
     size_t cap = 256 + (size_t)l->n * 256, n = 0;
     char *h = malloc(cap);
     long off = 0;
-    n += (size_t)snprintf(h + n, cap - n, "{\"__metadata__\":{\"format\":\"pt\"}");
+    n += (size_t)snprintf(h + n, cap - n,
+                          "{\"__metadata__\":{\"format\":\"pt\"}");
     for (int i = 0; i < l->n; i++) {
         const tensor_spec *t = &l->t[i];
-        n += (size_t)snprintf(h + n, cap - n, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", t->name);
+        n += (size_t)snprintf(
+            h + n, cap - n, ",\"%s\":{\"dtype\":\"F32\",\"shape\":[", t->name);
         for (int d = 0; d < t->ndim; d++)
-            n += (size_t)snprintf(h + n, cap - n, "%s%ld", d ? "," : "", t->shape[d]);
+            n += (size_t)snprintf(h + n, cap - n, "%s%ld", d ? "," : "",
+                                  t->shape[d]);
         long bytes = numel(t) * 4;
-        n += (size_t)snprintf(h + n, cap - n, "],\"data_offsets\":[%ld,%ld]}", off, off + bytes);
+        n += (size_t)snprintf(h + n, cap - n, "],\"data_offsets\":[%ld,%ld]}",
+                              off, off + bytes);
         off += bytes;
     }
     n += (size_t)snprintf(h + n, cap - n, "}");
@@ -144,7 +154,8 @@ static int write_safetensors(const spec_list *l, const char *path,
     size_t hl;
     char *h = header_json(l, &hl);
     unsigned char len8[8];
-    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)hl >> (8 * i));
     fwrite(len8, 1, 8, f);
     fwrite(h, 1, hl, f);
     free(h);
@@ -155,7 +166,8 @@ static int write_safetensors(const spec_list *l, const char *path,
             int k = left < 4096 ? (int)left : 4096;
             for (int j = 0; j < k; j++) {
                 seed = seed * 1664525u + 1013904223u;
-                buf[j] = t->offset + t->scale * ((float)(seed >> 8) / 8388608.0f - 1.0f);
+                buf[j] = t->offset +
+                         t->scale * ((float)(seed >> 8) / 8388608.0f - 1.0f);
             }
             fwrite(buf, 4, (size_t)k, f);
             left -= k;
@@ -170,26 +182,31 @@ static int write_configs(const bench_arch *a, const char *dir)
     snprintf(p, sizeof p, "%s/config.json", dir);
     FILE *f = fopen(p, "w");
     if (!f) return -1;
-    fprintf(f,
-            "{\"architectures\":[\"CLIPModel\"],\"model_type\":\"clip\","
-            "\"projection_dim\":%d,\"logit_scale_init_value\":2.6592,"
-            "\"text_config\":{\"hidden_size\":%d,\"intermediate_size\":%d,"
-            "\"num_attention_heads\":%d,\"num_hidden_layers\":%d,"
-            "\"max_position_embeddings\":%d,\"vocab_size\":%d,"
-            "\"hidden_act\":\"quick_gelu\",\"eos_token_id\":2,\"projection_dim\":%d},"
-            "\"vision_config\":{\"hidden_size\":%d,\"intermediate_size\":%d,"
-            "\"num_attention_heads\":%d,\"num_hidden_layers\":%d,\"image_size\":%d,"
-            "\"patch_size\":%d,\"hidden_act\":\"quick_gelu\",\"projection_dim\":%d}}\n",
-            a->proj, a->t_width, a->t_inter, a->t_heads, a->t_layers, a->ctx,
-            a->vocab, a->proj, a->v_width, a->v_inter, a->v_heads, a->v_layers,
-            a->image_size, a->patch, a->proj);
+    fprintf(
+        f,
+        "{\"architectures\":[\"CLIPModel\"],\"model_type\":\"clip\","
+        "\"projection_dim\":%d,\"logit_scale_init_value\":2.6592,"
+        "\"text_config\":{\"hidden_size\":%d,\"intermediate_size\":%d,"
+        "\"num_attention_heads\":%d,\"num_hidden_layers\":%d,"
+        "\"max_position_embeddings\":%d,\"vocab_size\":%d,"
+        "\"hidden_act\":\"quick_gelu\",\"eos_token_id\":2,\"projection_dim\":%"
+        "d},"
+        "\"vision_config\":{\"hidden_size\":%d,\"intermediate_size\":%d,"
+        "\"num_attention_heads\":%d,\"num_hidden_layers\":%d,\"image_size\":%d,"
+        "\"patch_size\":%d,\"hidden_act\":\"quick_gelu\",\"projection_dim\":%d}"
+        "}\n",
+        a->proj, a->t_width, a->t_inter, a->t_heads, a->t_layers, a->ctx,
+        a->vocab, a->proj, a->v_width, a->v_inter, a->v_heads, a->v_layers,
+        a->image_size, a->patch, a->proj);
     if (fclose(f)) return -1;
     snprintf(p, sizeof p, "%s/preprocessor_config.json", dir);
     f = fopen(p, "w");
     if (!f) return -1;
-    fprintf(f, "{\"crop_size\":{\"height\":%d,\"width\":%d},\"size\":{\"shortest_edge\":%d},"
-               "\"do_center_crop\":true,\"do_normalize\":true,\"do_rescale\":true,"
-               "\"image_processor_type\":\"CLIPImageProcessor\"}\n",
+    fprintf(f,
+            "{\"crop_size\":{\"height\":%d,\"width\":%d},\"size\":{\"shortest_"
+            "edge\":%d},"
+            "\"do_center_crop\":true,\"do_normalize\":true,\"do_rescale\":true,"
+            "\"image_processor_type\":\"CLIPImageProcessor\"}\n",
             a->image_size, a->image_size, a->image_size);
     return fclose(f);
 }

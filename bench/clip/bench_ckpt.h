@@ -8,7 +8,7 @@
 #define VLM_BENCH_CKPT_H
 
 typedef struct bench_arch {
-    const char *name;           /* "ViT-B/32" */
+    const char *name; /* "ViT-B/32" */
     int v_width, v_inter, v_heads, v_layers, image_size, patch;
     int t_width, t_inter, t_heads, t_layers, vocab, ctx;
     int proj;

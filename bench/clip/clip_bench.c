@@ -59,8 +59,10 @@ static void bench_vision(const char *dir, int threads, const char *prec,
     for (char *tok = strtok(batches, ","); tok; tok = strtok(NULL, ",")) {
         int B = atoi(tok);
         size_t npx = (size_t)B * 3 * S * S;
-        float *px = malloc(npx * sizeof(float)), *emb = malloc((size_t)B * E * 4);
-        for (size_t i = 0; i < npx; i++) px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1;
+        float *px = malloc(npx * sizeof(float)),
+              *emb = malloc((size_t)B * E * 4);
+        for (size_t i = 0; i < npx; i++)
+            px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1;
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
             double t0 = bench_now_s();
@@ -71,11 +73,15 @@ static void bench_vision(const char *dir, int threads, const char *prec,
             if (r >= 0) t[r] = bench_now_s() - t0;
         }
         double med = bench_median(t, reps);
-        printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\",\"threads\":%d,"
-               "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/s\",\"backend\":\"%s\"}\n",
+        printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\","
+               "\"threads\":%d,"
+               "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/"
+               "s\",\"backend\":\"%s\"}\n",
                prec, threads, B, B / med, vlm_gemm_backend(parse_prec(prec)));
         fflush(stdout);
-        free(px); free(emb); free(t);
+        free(px);
+        free(emb);
+        free(t);
     }
     clip_model_destroy(m);
 }
@@ -108,9 +114,10 @@ static void bench_text(const char *dir, int threads, const char *prec,
             }
             if (r >= 0) t[r] = bench_now_s() - t0;
         }
-        printf("{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
-               "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
-               prec, threads, L, 1e3 * bench_median(t, reps));
+        printf(
+            "{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
+            "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
+            prec, threads, L, 1e3 * bench_median(t, reps));
         fflush(stdout);
         free(t);
     }
@@ -147,7 +154,8 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "write")) {
         const bench_arch *a = bench_arch_find(argv[2]);
         if (!a || bench_ckpt_write(a, argv[3], 12345u)) {
-            fprintf(stderr, "clip_bench: cannot write %s checkpoint to %s\n", argv[2], argv[3]);
+            fprintf(stderr, "clip_bench: cannot write %s checkpoint to %s\n",
+                    argv[2], argv[3]);
             return 1;
         }
         return 0;

@@ -25,15 +25,23 @@ int main(int argc, char **argv)
     vlm_set_threads(threads);
     const int N = 3072, K = 768;
     float *w = malloc((size_t)N * K * 4);
-    for (size_t i = 0; i < (size_t)N * K; i++) w[i] = (float)(i % 97) / 97.0f - 0.5f;
-    st_tensor t = {.name = "w", .dtype = ST_F32, .ndim = 2, .shape = {N, K},
-                   .numel = (int64_t)N * K, .data = w, .nbytes = (size_t)N * K * 4};
-    const vlm_precision precs[] = {VLM_PREC_F32, VLM_PREC_F32_PACKED, VLM_PREC_BF16};
+    for (size_t i = 0; i < (size_t)N * K; i++)
+        w[i] = (float)(i % 97) / 97.0f - 0.5f;
+    st_tensor t = {.name = "w",
+                   .dtype = ST_F32,
+                   .ndim = 2,
+                   .shape = {N, K},
+                   .numel = (int64_t)N * K,
+                   .data = w,
+                   .nbytes = (size_t)N * K * 4};
+    const vlm_precision precs[] = {VLM_PREC_F32, VLM_PREC_F32_PACKED,
+                                   VLM_PREC_BF16};
     const char *names[] = {"f32(openblas)", "f32p", "bf16"};
     for (char *tok = strtok(ms, ","); tok; tok = strtok(NULL, ",")) {
         int M = atoi(tok);
         float *x = malloc((size_t)M * K * 4), *y = malloc((size_t)M * N * 4);
-        for (size_t i = 0; i < (size_t)M * K; i++) x[i] = (float)(i % 13) / 13.0f;
+        for (size_t i = 0; i < (size_t)M * K; i++)
+            x[i] = (float)(i % 13) / 13.0f;
         for (int p = 0; p < 3; p++) {
             vlm_weight *vw;
             char err[VLM_ERR_MAX];
@@ -46,8 +54,9 @@ int main(int argc, char **argv)
                 double dt = now_s() - t0;
                 if (dt < best) best = dt;
             }
-            printf("M=%5d N=%d K=%d threads=%d %-14s %7.1f GFLOP/s (best of 7)\n", M, N,
-                   K, threads, names[p], 2.0 * M * N * K / best * 1e-9);
+            printf(
+                "M=%5d N=%d K=%d threads=%d %-14s %7.1f GFLOP/s (best of 7)\n",
+                M, N, K, threads, names[p], 2.0 * M * N * K / best * 1e-9);
             vlm_weight_destroy(vw);
         }
         free(x);

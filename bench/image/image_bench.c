@@ -18,7 +18,8 @@
 
 /* Wall time is what a user waits; CPU time stays meaningful on a loaded
  * machine (the shared build box often runs several jobs per core). */
-static double now_ms(clockid_t clock) {
+static double now_ms(clockid_t clock)
+{
     struct timespec ts;
     clock_gettime(clock, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
@@ -28,14 +29,19 @@ typedef struct timing {
     double wall, cpu;
 } timing;
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* One decode + CLIP preprocessing; wall < 0 on failure. */
-static timing run_once(const char *path, int min_short, float *out, int *denom) {
-    static const img_prep_params p = {S, S, S, 1,
+static timing run_once(const char *path, int min_short, float *out, int *denom)
+{
+    static const img_prep_params p = {S,
+                                      S,
+                                      S,
+                                      1,
                                       {0.48145466f, 0.4578275f, 0.40821073f},
                                       {0.26862954f, 0.26130258f, 0.27577711f},
                                       1.0f / 255};
@@ -46,7 +52,8 @@ static timing run_once(const char *path, int min_short, float *out, int *denom) 
     double w0 = now_ms(CLOCK_MONOTONIC), c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
     int rc = img_decode_file(path, &o, &im, &info, err);
     if (!rc) rc = img_preprocess(&im, &p, out, err);
-    timing t = {now_ms(CLOCK_MONOTONIC) - w0, now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0};
+    timing t = {now_ms(CLOCK_MONOTONIC) - w0,
+                now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0};
     img_rgb_free(&im);
     if (rc) {
         fprintf(stderr, "image_bench: %s\n", err);
@@ -57,9 +64,11 @@ static timing run_once(const char *path, int min_short, float *out, int *denom) 
     return t;
 }
 
-static int bench(const char *label, const char *path, int min_short, int runs) {
+static int bench(const char *label, const char *path, int min_short, int runs)
+{
     float *out = malloc(sizeof(float) * 3 * S * S);
-    double *wall = malloc(sizeof(double) * runs), *cpu = malloc(sizeof(double) * runs);
+    double *wall = malloc(sizeof(double) * runs),
+           *cpu = malloc(sizeof(double) * runs);
     int denom = 1, rc = 0;
     if (!out || !wall || !cpu) return 1;
     run_once(path, min_short, out, &denom); /* warm the page cache */
@@ -73,8 +82,8 @@ static int bench(const char *label, const char *path, int min_short, int runs) {
         qsort(wall, runs, sizeof *wall, cmp_double);
         qsort(cpu, runs, sizeof *cpu, cmp_double);
         printf("%-27s DCT 1/%d  median wall %7.2f ms (min %7.2f)  median cpu "
-               "%7.2f ms  [%d runs]\n", label, denom, wall[runs / 2], wall[0],
-               cpu[runs / 2], runs);
+               "%7.2f ms  [%d runs]\n",
+               label, denom, wall[runs / 2], wall[0], cpu[runs / 2], runs);
     }
     free(out);
     free(wall);
@@ -82,7 +91,8 @@ static int bench(const char *label, const char *path, int min_short, int runs) {
     return rc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     char def[4096];
     const char *root = getenv("VLM_FIXTURES");
     snprintf(def, sizeof def, "%s/images/edge/large-4000x3000.jpg",

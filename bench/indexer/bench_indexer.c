@@ -27,7 +27,6 @@
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
-
 static void die(const char *what, const char *err)
 {
     fprintf(stderr, "bench_indexer: %s: %s\n", what, err);
@@ -42,19 +41,19 @@ static void sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    if (system(cmd) != 0)
-        die("shell", cmd);
+    if (system(cmd) != 0) die("shell", cmd);
 }
 
 /* A ViT-B/32 checkpoint with random weights + the fixture tokenizer. */
-static void make_model(const char *root, const char *fixtures, char *dir, size_t n)
+static void make_model(const char *root, const char *fixtures, char *dir,
+                       size_t n)
 {
     snprintf(dir, n, "%s/vit-b32", root);
-    if (access(dir, F_OK) == 0)
-        return;
+    if (access(dir, F_OK) == 0) return;
     if (bench_ckpt_write(bench_arch_find("b32"), dir, 1234))
         die("checkpoint", dir);
-    sh("ln -s '%s/tokenizer-clip/vocab.json' '%s/tokenizer-clip/merges.txt' '%s/'",
+    sh("ln -s '%s/tokenizer-clip/vocab.json' '%s/tokenizer-clip/merges.txt' "
+       "'%s/'",
        fixtures, fixtures, dir);
 }
 
@@ -63,10 +62,8 @@ static void make_model(const char *root, const char *fixtures, char *dir, size_t
 static vlm_precision bench_prec(void)
 {
     const char *p = getenv("BENCH_PREC");
-    if (p && !strcmp(p, "bf16"))
-        return VLM_PREC_BF16;
-    if (p && !strcmp(p, "f32"))
-        return VLM_PREC_F32;
+    if (p && !strcmp(p, "bf16")) return VLM_PREC_BF16;
+    if (p && !strcmp(p, "f32")) return VLM_PREC_F32;
     return VLM_PREC_F32_PACKED;
 }
 
@@ -78,8 +75,7 @@ static clip_model *load(const char *dir, int parts, int threads)
     o.precision = parts == CLIP_PART_TEXT ? VLM_PREC_F32 : bench_prec();
     clip_model *m;
     char err[VLM_ERR_MAX];
-    if (clip_model_load(dir, &o, &m, err))
-        die("load", err);
+    if (clip_model_load(dir, &o, &m, err)) die("load", err);
     return m;
 }
 
@@ -106,16 +102,18 @@ static double bare_rate(clip_model *m, int n)
 
 static void throughput(const char *fixtures, int n, int threads)
 {
-    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], photos[600], coll[600];
+    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], photos[600],
+         coll[600];
     char err[VLM_ERR_MAX], count[16];
-    if (!mkdtemp(root))
-        die("mkdtemp", root);
+    if (!mkdtemp(root)) die("mkdtemp", root);
     make_model(root, fixtures, model, sizeof model);
     snprintf(photos, sizeof photos, "%s/photos", root);
     snprintf(coll, sizeof coll, "%s/coll", root);
     snprintf(count, sizeof count, "%d", n);
-    sh("mkdir -p '%s' && for i in $(seq 1 %s); do { cat '%s/images/edge/large-4000x3000.jpg'; "
-       "echo \"copy $i\"; } > \"%s/large-$i.jpg\"; done", photos, count, fixtures, photos);
+    sh("mkdir -p '%s' && for i in $(seq 1 %s); do { cat "
+       "'%s/images/edge/large-4000x3000.jpg'; "
+       "echo \"copy $i\"; } > \"%s/large-$i.jpg\"; done",
+       photos, count, fixtures, photos);
     clip_model *m = load(model, CLIP_PART_ALL, threads);
     double bare = bare_rate(m, n);
 
@@ -123,20 +121,22 @@ static void throughput(const char *fixtures, int n, int threads)
     vector_index *vi;
     collection_options co = {.create_if_missing = true};
     if (collection_open(coll, &co, &c, err) ||
-        collection_bind_model(c, clip_model_name(m), clip_embed_dim(m), clip_model_id(m), err) ||
+        collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
+                              clip_model_id(m), err) ||
         vector_index_open(c, NULL, &vi, err))
         die("collection", err);
     indexer_options o = {.batch_size = 16};
     indexer_summary s;
     const char *paths[] = {photos};
-    if (indexer_add(c, vi, m, paths, 1, &o, &s, err))
-        die("indexer_add", err);
+    if (indexer_add(c, vi, m, paths, 1, &o, &s, err)) die("indexer_add", err);
     double rate = (double)s.added / s.seconds;
     const char *prec = getenv("BENCH_PREC");
-    printf("{\"bench\":\"indexing\",\"model\":\"ViT-B/32\",\"precision\":\"%s\","
-           "\"images\":%d,\"threads\":%d,"
-           "\"bare_encoder_images_per_s\":%.2f,\"indexing_images_per_s\":%.2f,"
-           "\"ratio\":%.3f}\n", prec ? prec : "f32p", n, threads, bare, rate, rate / bare);
+    printf(
+        "{\"bench\":\"indexing\",\"model\":\"ViT-B/32\",\"precision\":\"%s\","
+        "\"images\":%d,\"threads\":%d,"
+        "\"bare_encoder_images_per_s\":%.2f,\"indexing_images_per_s\":%.2f,"
+        "\"ratio\":%.3f}\n",
+        prec ? prec : "f32p", n, threads, bare, rate, rate / bare);
     vector_index_close(vi);
     collection_close(c);
     clip_model_destroy(m);
@@ -156,20 +156,22 @@ static void fill_collection(const char *coll, clip_model *m, long size)
     float *v = malloc((size_t)E * sizeof *v);
     unsigned long long x = 88172645463325252ull;
     for (long i = 0; i < size; i++) {
-        if (i % 20000 == 0 && (i ? collection_commit(c, err) : 0) + collection_begin(c, err))
+        if (i % 20000 == 0 &&
+            (i ? collection_commit(c, err) : 0) + collection_begin(c, err))
             die("txn", err);
         for (int j = 0; j < E; j++) { /* xorshift + Box-Muller-free approx. */
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             v[j] = (float)((double)(x >> 11) / 9007199254740992.0 - 0.5);
         }
         snprintf(path, sizeof path, "/synthetic/%07ld.jpg", i);
-        collection_image_info ci = {.path = path, .root = "/synthetic", .size = 1,
-                                    .content_hash = path, .format = "jpeg"};
-        if (collection_put_image(c, &ci, v, E, NULL, err))
-            die("put", err);
+        collection_image_info ci = {.path = path,
+                                    .root = "/synthetic",
+                                    .size = 1,
+                                    .content_hash = path,
+                                    .format = "jpeg"};
+        if (collection_put_image(c, &ci, v, E, NULL, err)) die("put", err);
     }
-    if (collection_commit(c, err))
-        die("commit", err);
+    if (collection_commit(c, err)) die("commit", err);
     vector_index *vi;
     vector_index_options vo = {.save_after_rebuild = true};
     if (vector_index_open(c, &vo, &vi, err) || vector_index_save(vi, err))
@@ -177,14 +179,15 @@ static void fill_collection(const char *coll, clip_model *m, long size)
     vector_index_info info;
     vector_index_get_info(vi, &info);
     fprintf(stderr, "collection of %ld: %s index, %lld vectors\n", size,
-            info.kind == VECTOR_INDEX_IVF ? "IVF" : "flat", (long long)info.ntotal);
+            info.kind == VECTOR_INDEX_IVF ? "IVF" : "flat",
+            (long long)info.ntotal);
     vector_index_close(vi);
     collection_close(c);
     free(v);
 }
 
-static double run_once(const char *vlmsearch, const char *coll, const char *model,
-                       const char *tok)
+static double run_once(const char *vlmsearch, const char *coll,
+                       const char *model, const char *tok)
 {
     double t0 = bench_now_s();
     pid_t pid = fork();
@@ -196,16 +199,16 @@ static double run_once(const char *vlmsearch, const char *coll, const char *mode
     }
     int st;
     waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
-        die("vlmsearch", "failed");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) die("vlmsearch", "failed");
     return bench_now_s() - t0;
 }
 
-static void search(const char *fixtures, const char *vlmsearch, char *sizes, int runs)
+static void search(const char *fixtures, const char *vlmsearch, char *sizes,
+                   int runs)
 {
-    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], coll[600], tok[600];
-    if (!mkdtemp(root))
-        die("mkdtemp", root);
+    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], coll[600],
+         tok[600];
+    if (!mkdtemp(root)) die("mkdtemp", root);
     make_model(root, fixtures, model, sizeof model);
     snprintf(tok, sizeof tok, "%s/tokenizer-clip", fixtures);
     clip_model *m = load(model, CLIP_PART_TEXT, 0);
@@ -220,9 +223,11 @@ static void search(const char *fixtures, const char *vlmsearch, char *sizes, int
         for (int i = 0; i < runs; i++)
             t[i] = run_once(vlmsearch, coll, model, tok);
         bench_median(t, runs);
-        printf("{\"bench\":\"vlmsearch\",\"vectors\":%ld,\"runs\":%d,\"median_ms\":%.1f,"
-               "\"min_ms\":%.1f,\"max_ms\":%.1f,\"fill_and_index_s\":%.1f}\n", size, runs,
-               1e3 * t[runs / 2], 1e3 * t[0], 1e3 * t[runs - 1], build);
+        printf("{\"bench\":\"vlmsearch\",\"vectors\":%ld,\"runs\":%d,\"median_"
+               "ms\":%.1f,"
+               "\"min_ms\":%.1f,\"max_ms\":%.1f,\"fill_and_index_s\":%.1f}\n",
+               size, runs, 1e3 * t[runs / 2], 1e3 * t[0], 1e3 * t[runs - 1],
+               build);
         fflush(stdout);
         free(t);
         sh("rm -rf '%s'", coll);
@@ -242,6 +247,7 @@ int main(int argc, char **argv)
         return 0;
     }
     fputs("usage: bench_indexer throughput FIXTURES N THREADS\n"
-          "       bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS\n", stderr);
+          "       bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS\n",
+          stderr);
     return 2;
 }

@@ -23,7 +23,8 @@
 #include <omp.h>
 #endif
 
-static double now(void) {
+static double now(void)
+{
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
@@ -31,13 +32,15 @@ static double now(void) {
 
 /* CPU seconds of the whole process: on a shared machine, wall time also
  * counts the time other jobs held our cores. */
-static double cpu_now(void) {
+static double cpu_now(void)
+{
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static double peak_rss_gb(void) {
+static double peak_rss_gb(void)
+{
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
     return u.ru_maxrss / 1048576.0;
@@ -45,7 +48,8 @@ static double peak_rss_gb(void) {
 
 /* Sums a[0..n) with 16 independent accumulators, so the adds vectorise and
  * the loop is limited by memory, not by one add's latency. */
-static float sum16(const float *a, size_t n) {
+static float sum16(const float *a, size_t n)
+{
     float acc[16] = {0};
     for (size_t i = 0; i + 16 <= n; i += 16)
         for (int k = 0; k < 16; k++) acc[k] += a[i + k];
@@ -56,7 +60,8 @@ static float sum16(const float *a, size_t n) {
 
 /* Best of 5 passes reading a 1 GiB array with all threads: the rate at which
  * a GEMV can stream weights from DRAM. */
-static double read_bandwidth_gbs(void) {
+static double read_bandwidth_gbs(void)
+{
     const size_t n = (size_t)1 << 28, chunk = (size_t)1 << 16;
     float *a = malloc(sizeof(float) * n);
 #pragma omp parallel for
@@ -81,7 +86,8 @@ static double read_bandwidth_gbs(void) {
 
 /* Bytes of weights one generated token streams: every decoder Linear plus
  * lm_head (the embedding table contributes one row). */
-static double decoder_weight_bytes(const llama_config *c, int elem) {
+static double decoder_weight_bytes(const llama_config *c, int elem)
+{
     const double kv = (double)c->dim / c->n_heads * c->n_kv_heads;
     const double per_layer = 2.0 * c->dim * c->dim + 2.0 * kv * c->dim +
                              3.0 * c->dim * c->hidden_dim;
@@ -89,11 +95,14 @@ static double decoder_weight_bytes(const llama_config *c, int elem) {
 }
 
 /* Wall and per-thread CPU seconds since a start mark. */
-typedef struct stopwatch { double wall, cpu; } stopwatch;
+typedef struct stopwatch {
+    double wall, cpu;
+} stopwatch;
 
 static stopwatch sw_start(void) { return (stopwatch){now(), cpu_now()}; }
 
-static stopwatch sw_elapsed(stopwatch s) {
+static stopwatch sw_elapsed(stopwatch s)
+{
     return (stopwatch){now() - s.wall, (cpu_now() - s.cpu) / vlm_get_threads()};
 }
 
@@ -103,12 +112,16 @@ typedef struct result {
     int prompt_len, gen_tokens;
 } result;
 
-static int bench_vision(llava_model *m, result *r, char *err) {
+static int bench_vision(llava_model *m, result *r, char *err)
+{
     const int S = llava_image_size(m);
     float *px = malloc(sizeof(float) * 3 * S * S);
-    float *e = malloc(sizeof(float) * llava_image_tokens(m) * llava_text_dim(m));
-    for (int i = 0; i < 3 * S * S; i++) px[i] = (float)((i * 7919 % 2001) - 1000) / 700;
-    int rc = llava_encode_pixels(m, px, 1, e, err); /* warm-up: pages, primitives */
+    float *e =
+        malloc(sizeof(float) * llava_image_tokens(m) * llava_text_dim(m));
+    for (int i = 0; i < 3 * S * S; i++)
+        px[i] = (float)((i * 7919 % 2001) - 1000) / 700;
+    int rc =
+        llava_encode_pixels(m, px, 1, e, err); /* warm-up: pages, primitives */
     stopwatch t = sw_start();
     if (!rc) rc = llava_encode_pixels(m, px, 1, e, err);
     t = sw_elapsed(t);
@@ -120,11 +133,13 @@ static int bench_vision(llava_model *m, result *r, char *err) {
 }
 
 static int bench_decoder(llava_model *m, int gen, int warm, result *r,
-                         char *err) {
+                         char *err)
+{
     const int V = llava_vocab_size(m), D = llava_text_dim(m);
     float *e = calloc((size_t)llava_image_tokens(m) * D, sizeof(float));
     float *logits = malloc(sizeof(float) * V), *x = malloc(sizeof(float) * D);
-    for (int i = 0; i < llava_image_tokens(m) * D; i++) e[i] = sinf((float)i) * 0.5f;
+    for (int i = 0; i < llava_image_tokens(m) * D; i++)
+        e[i] = sinf((float)i) * 0.5f;
     llama_state *st = NULL;
     int rc = VLM_OK;
     if (warm) { /* pages in the weights, builds GEMM primitives for this M */
@@ -144,7 +159,8 @@ static int bench_decoder(llava_model *m, int gen, int warm, result *r,
     t = sw_start();
     for (int i = 0; !rc && i < gen; i++) {
         int32_t id = 0;
-        for (int k = 1; k < V; k++) if (logits[k] > logits[id]) id = k;
+        for (int k = 1; k < V; k++)
+            if (logits[k] > logits[id]) id = k;
         llama_embed_tokens(m->decoder, &id, 1, x);
         rc = llama_forward(st, x, 1, (const int[]){0}, 1, logits, err);
     }
@@ -161,7 +177,8 @@ static int bench_decoder(llava_model *m, int gen, int warm, result *r,
 }
 
 static int run_precision(const char *dir, vlm_precision prec, int threads,
-                         int gen, const char *parts, double bw, result *r) {
+                         int gen, const char *parts, double bw, result *r)
+{
     char err[VLM_ERR_MAX];
     llava_options o = {.precision = prec, .threads = threads};
     llava_model *m;
@@ -169,8 +186,9 @@ static int run_precision(const char *dir, vlm_precision prec, int threads,
     int rc = llava_load(dir, &o, &m, err);
     r->load_s = now() - t;
     if (!rc && strchr(parts, 'v')) rc = bench_vision(m, r, err);
-    if (!rc) rc = bench_decoder(m, strchr(parts, 'g') ? gen : 1,
-                                strchr(parts, 'p') != NULL, r, err);
+    if (!rc)
+        rc = bench_decoder(m, strchr(parts, 'g') ? gen : 1,
+                           strchr(parts, 'p') != NULL, r, err);
     if (rc) {
         fprintf(stderr, "llava_bench: %s\n", err);
         return rc;
@@ -181,14 +199,16 @@ static int run_precision(const char *dir, vlm_precision prec, int threads,
     return 0;
 }
 
-static void print_result(const char *name, const result *r, double bw) {
-    printf("%-5s load %.1f s | vision %.2f s/image (CPU %.2f) | prompt %d tok: "
-           "%.1f tok/s (CPU %.1f) | generate %.2f tok/s: %.1f ms/tok wall, %.1f "
-           "ms CPU; bound %.1f ms: %.2fx wall, %.2fx CPU | peak RSS %.2f GB\n",
-           name, r->load_s, r->vision_s, r->vision_cpu_s, r->prompt_len,
-           r->prompt_tps, r->prompt_cpu_tps, r->gen_tps, r->ms_per_token,
-           r->cpu_ms_per_token, r->bound_ms, r->ms_per_token / r->bound_ms,
-           r->cpu_ms_per_token / r->bound_ms, peak_rss_gb());
+static void print_result(const char *name, const result *r, double bw)
+{
+    printf(
+        "%-5s load %.1f s | vision %.2f s/image (CPU %.2f) | prompt %d tok: "
+        "%.1f tok/s (CPU %.1f) | generate %.2f tok/s: %.1f ms/tok wall, %.1f "
+        "ms CPU; bound %.1f ms: %.2fx wall, %.2fx CPU | peak RSS %.2f GB\n",
+        name, r->load_s, r->vision_s, r->vision_cpu_s, r->prompt_len,
+        r->prompt_tps, r->prompt_cpu_tps, r->gen_tps, r->ms_per_token,
+        r->cpu_ms_per_token, r->bound_ms, r->ms_per_token / r->bound_ms,
+        r->cpu_ms_per_token / r->bound_ms, peak_rss_gb());
     printf("JSON {\"impl\": \"vlmindex\", \"precision\": \"%s\", "
            "\"vision_s\": %.4f, \"vision_cpu_s\": %.4f, \"prompt_tokens\": %d, "
            "\"prompt_tps\": %.2f, \"prompt_cpu_tps\": %.2f, \"gen_tps\": %.3f, "
@@ -200,18 +220,28 @@ static void print_result(const char *name, const result *r, double bw) {
     fflush(stdout);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     const char *dir = "/tmp/vlm-llava-bench", *tok = NULL, *prec = "both",
                *parts = "vpg";
     int gen = 32, threads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--dir")) dir = argv[i + 1];
-        else if (!strcmp(argv[i], "--tokenizer")) tok = argv[i + 1];
-        else if (!strcmp(argv[i], "--gen")) gen = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--prec")) prec = argv[i + 1];
-        else if (!strcmp(argv[i], "--parts")) parts = argv[i + 1];
-        else { fprintf(stderr, "llava_bench: unknown option %s\n", argv[i]); return 2; }
+        if (!strcmp(argv[i], "--dir"))
+            dir = argv[i + 1];
+        else if (!strcmp(argv[i], "--tokenizer"))
+            tok = argv[i + 1];
+        else if (!strcmp(argv[i], "--gen"))
+            gen = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads"))
+            threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--prec"))
+            prec = argv[i + 1];
+        else if (!strcmp(argv[i], "--parts"))
+            parts = argv[i + 1];
+        else {
+            fprintf(stderr, "llava_bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
     }
     char tokp[4096];
     if (!tok) {
@@ -227,12 +257,15 @@ int main(int argc, char **argv) {
     vlm_set_threads(threads);
     const double bw = read_bandwidth_gbs();
     printf("read bandwidth %.2f GB/s, threads %d\n", bw, vlm_get_threads());
-    const struct { const char *name; vlm_precision p; } precs[] = {
-        {"f32", VLM_PREC_F32}, {"bf16", VLM_PREC_BF16}};
+    const struct {
+        const char *name;
+        vlm_precision p;
+    } precs[] = {{"f32", VLM_PREC_F32}, {"bf16", VLM_PREC_BF16}};
     for (int i = 0; i < 2; i++) {
         if (strcmp(prec, "both") && strcmp(prec, precs[i].name)) continue;
         result r = {0};
-        if (run_precision(dir, precs[i].p, threads, gen, parts, bw, &r)) return 1;
+        if (run_precision(dir, precs[i].p, threads, gen, parts, bw, &r))
+            return 1;
         print_result(precs[i].name, &r, bw);
     }
     return 0;

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-llava_bench_shape llava_bench_shape_default(void) {
+llava_bench_shape llava_bench_shape_default(void)
+{
     return (llava_bench_shape){1024, 4096, 16, 24, 336, 14,
-                               2048, 5632, 22, 32, 4, 32000};
+                               2048, 5632, 22, 32, 4,   32000};
 }
 
 /* One tensor: values = offset + scale * U(-1, 1). */
@@ -28,8 +29,9 @@ typedef struct specs {
     int n, cap;
 } specs;
 
-static void push(specs *l, const char *name, float scale, float offset, int ndim,
-                 int64_t a, int64_t b, int64_t c, int64_t d) {
+static void push(specs *l, const char *name, float scale, float offset,
+                 int ndim, int64_t a, int64_t b, int64_t c, int64_t d)
+{
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 512;
         l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap);
@@ -46,7 +48,8 @@ static void push(specs *l, const char *name, float scale, float offset, int ndim
 /* Weight [out,in] scaled like a Kaiming-uniform init, so activations stay
  * in range through 22 layers. */
 static void linear(specs *l, const char *pre, const char *name, int64_t out,
-                   int64_t in, int bias) {
+                   int64_t in, int bias)
+{
     char n[256];
     snprintf(n, sizeof n, "%s%s.weight", pre, name);
     push(l, n, 1.0f / sqrtf((float)in), 0, 2, out, in, 0, 0);
@@ -56,7 +59,8 @@ static void linear(specs *l, const char *pre, const char *name, int64_t out,
 }
 
 static void norm(specs *l, const char *pre, const char *name, int64_t w,
-                 int bias) {
+                 int bias)
+{
     char n[256];
     snprintf(n, sizeof n, "%s%s.weight", pre, name);
     push(l, n, 0.05f, 1.0f, 1, w, 0, 0, 0);
@@ -65,7 +69,8 @@ static void norm(specs *l, const char *pre, const char *name, int64_t w,
     push(l, n, 0.02f, 0, 1, w, 0, 0, 0);
 }
 
-static void vision_specs(const llava_bench_shape *s, specs *l) {
+static void vision_specs(const llava_bench_shape *s, specs *l)
+{
     const char *P = "vision_tower.vision_model.";
     char p[96];
     const int64_t g = s->image_size / s->patch, W = s->v_width;
@@ -90,13 +95,14 @@ static void vision_specs(const llava_bench_shape *s, specs *l) {
     norm(l, P, "post_layernorm", W, 1);
 }
 
-static void decoder_specs(const llava_bench_shape *s, specs *l) {
+static void decoder_specs(const llava_bench_shape *s, specs *l)
+{
     char p[96];
     const int64_t D = s->dim, kv = s->dim / s->heads * s->kv_heads;
     linear(l, "multi_modal_projector.", "linear_1", D, s->v_width, 1);
     linear(l, "multi_modal_projector.", "linear_2", D, D, 1);
-    push(l, "language_model.model.embed_tokens.weight", 0.02f, 0, 2, s->vocab, D,
-         0, 0);
+    push(l, "language_model.model.embed_tokens.weight", 0.02f, 0, 2, s->vocab,
+         D, 0, 0);
     for (int i = 0; i < s->layers; i++) {
         snprintf(p, sizeof p, "language_model.model.layers.%d.", i);
         norm(l, p, "input_layernorm", D, 0);
@@ -113,18 +119,21 @@ static void decoder_specs(const llava_bench_shape *s, specs *l) {
     linear(l, "language_model.", "lm_head", s->vocab, D, 0);
 }
 
-static int64_t numel(const spec *s) {
+static int64_t numel(const spec *s)
+{
     int64_t n = 1;
     for (int i = 0; i < s->ndim; i++) n *= s->shape[i];
     return n;
 }
 
-static json_object *header(const specs *l) {
+static json_object *header(const specs *l)
+{
     json_object *h = json_object_new_object();
     int64_t off = 0;
     for (int i = 0; i < l->n; i++) {
         const spec *s = &l->v[i];
-        json_object *e = json_object_new_object(), *sh = json_object_new_array(),
+        json_object *e = json_object_new_object(),
+                    *sh = json_object_new_array(),
                     *of = json_object_new_array();
         for (int d = 0; d < s->ndim; d++)
             json_object_array_add(sh, json_object_new_int64(s->shape[d]));
@@ -139,9 +148,12 @@ static json_object *header(const specs *l) {
     return h;
 }
 
-static int write_tensors(const specs *l, FILE *f, unsigned seed) {
+static int write_tensors(const specs *l, FILE *f, unsigned seed)
+{
     uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;
-    enum { CHUNK = 1 << 20 };
+    enum {
+        CHUNK = 1 << 20
+    };
     float *buf = malloc(sizeof(float) * CHUNK);
     if (!buf) return -1;
     for (int i = 0; i < l->n; i++) {
@@ -165,7 +177,8 @@ static int write_tensors(const specs *l, FILE *f, unsigned seed) {
 }
 
 static int write_safetensors(const llava_bench_shape *s, const char *path,
-                             unsigned seed) {
+                             unsigned seed)
+{
     specs l = {0};
     vision_specs(s, &l);
     decoder_specs(s, &l);
@@ -184,7 +197,8 @@ static int write_safetensors(const llava_bench_shape *s, const char *path,
     return rc ? -1 : 0;
 }
 
-static int write_text(const char *dir, const char *name, const char *text) {
+static int write_text(const char *dir, const char *name, const char *text)
+{
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
@@ -193,26 +207,33 @@ static int write_text(const char *dir, const char *name, const char *text) {
     return fclose(f);
 }
 
-static int write_configs(const llava_bench_shape *s, const char *dir) {
+static int write_configs(const llava_bench_shape *s, const char *dir)
+{
     char cfg[2048], prep[1024];
-    snprintf(cfg, sizeof cfg,
-             "{\"architectures\": [\"LlavaForConditionalGeneration\"],\n"
-             " \"model_type\": \"llava\", \"image_token_index\": 32000,\n"
-             " \"projector_hidden_act\": \"gelu\", \"vision_feature_layer\": -2,\n"
-             " \"vision_feature_select_strategy\": \"default\",\n"
-             " \"vision_config\": {\"hidden_size\": %d, \"intermediate_size\": %d,\n"
-             "   \"num_attention_heads\": %d, \"num_hidden_layers\": %d,\n"
-             "   \"image_size\": %d, \"patch_size\": %d, \"hidden_act\": \"quick_gelu\",\n"
-             "   \"projection_dim\": 768},\n"
-             " \"text_config\": {\"model_type\": \"llama\", \"hidden_size\": %d,\n"
-             "   \"intermediate_size\": %d, \"num_hidden_layers\": %d,\n"
-             "   \"num_attention_heads\": %d, \"num_key_value_heads\": %d,\n"
-             "   \"vocab_size\": %d, \"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0,\n"
-             "   \"max_position_embeddings\": 2048, \"tie_word_embeddings\": false}}\n",
-             s->v_width, s->v_inter, s->v_heads, s->v_layers, s->image_size, s->patch,
-             s->dim, s->hidden, s->layers, s->heads, s->kv_heads, s->vocab);
+    snprintf(
+        cfg, sizeof cfg,
+        "{\"architectures\": [\"LlavaForConditionalGeneration\"],\n"
+        " \"model_type\": \"llava\", \"image_token_index\": 32000,\n"
+        " \"projector_hidden_act\": \"gelu\", \"vision_feature_layer\": -2,\n"
+        " \"vision_feature_select_strategy\": \"default\",\n"
+        " \"vision_config\": {\"hidden_size\": %d, \"intermediate_size\": %d,\n"
+        "   \"num_attention_heads\": %d, \"num_hidden_layers\": %d,\n"
+        "   \"image_size\": %d, \"patch_size\": %d, \"hidden_act\": "
+        "\"quick_gelu\",\n"
+        "   \"projection_dim\": 768},\n"
+        " \"text_config\": {\"model_type\": \"llama\", \"hidden_size\": %d,\n"
+        "   \"intermediate_size\": %d, \"num_hidden_layers\": %d,\n"
+        "   \"num_attention_heads\": %d, \"num_key_value_heads\": %d,\n"
+        "   \"vocab_size\": %d, \"rms_norm_eps\": 1e-05, \"rope_theta\": "
+        "10000.0,\n"
+        "   \"max_position_embeddings\": 2048, \"tie_word_embeddings\": "
+        "false}}\n",
+        s->v_width, s->v_inter, s->v_heads, s->v_layers, s->image_size,
+        s->patch, s->dim, s->hidden, s->layers, s->heads, s->kv_heads,
+        s->vocab);
     snprintf(prep, sizeof prep,
-             "{\"crop_size\": {\"height\": %d, \"width\": %d}, \"do_center_crop\": true,\n"
+             "{\"crop_size\": {\"height\": %d, \"width\": %d}, "
+             "\"do_center_crop\": true,\n"
              " \"image_mean\": [0.48145466, 0.4578275, 0.40821073],\n"
              " \"image_std\": [0.26862954, 0.26130258, 0.27577711],\n"
              " \"rescale_factor\": 0.00392156862745098, \"resample\": 3,\n"
@@ -222,7 +243,8 @@ static int write_configs(const llava_bench_shape *s, const char *dir) {
            write_text(dir, "preprocessor_config.json", prep);
 }
 
-static int copy_file(const char *from, const char *dir, const char *name) {
+static int copy_file(const char *from, const char *dir, const char *name)
+{
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *in = fopen(from, "rb"), *out = in ? fopen(p, "wb") : NULL;
@@ -237,7 +259,8 @@ static int copy_file(const char *from, const char *dir, const char *name) {
 }
 
 int llava_bench_ckpt_write(const llava_bench_shape *s, const char *dir,
-                           const char *tokenizer_path, unsigned seed) {
+                           const char *tokenizer_path, unsigned seed)
+{
     char p[4096];
     struct stat st;
     snprintf(p, sizeof p, "%s/model.safetensors", dir);
@@ -248,7 +271,8 @@ int llava_bench_ckpt_write(const llava_bench_shape *s, const char *dir,
     }
     char tmp[4096 + 8];
     snprintf(tmp, sizeof tmp, "%s.part", p);
-    if (write_configs(s, dir) || copy_file(tokenizer_path, dir, "tokenizer.model") ||
+    if (write_configs(s, dir) ||
+        copy_file(tokenizer_path, dir, "tokenizer.model") ||
         write_safetensors(s, tmp, seed) || rename(tmp, p)) {
         fprintf(stderr, "%s: cannot write the benchmark checkpoint: %s\n", dir,
                 strerror(errno));

@@ -33,61 +33,65 @@ static int n_queries = 100;
 static int nlist_opt; /* --nlist L: force the IVF list count */
 static char err[VLM_ERR_MAX];
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what) {
+static void die(const char *what)
+{
     fprintf(stderr, "bench_vector_index: %s: %s\n", what, err);
     exit(2);
 }
 
 /* splitmix64 + Box-Muller */
 static uint64_t rng_state = 12345;
-static uint64_t next_u64(void) {
+static uint64_t next_u64(void)
+{
     uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
-static float gauss(void) {
+static float gauss(void)
+{
     double u1 = ((next_u64() >> 11) + 1.0) / 9007199254740993.0;
     double u2 = (next_u64() >> 11) / 9007199254740992.0;
     return (float)(sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
 }
 
-static void normalise(float *v) {
+static void normalise(float *v)
+{
     double ss = 0;
-    for (int i = 0; i < dims; i++)
-        ss += (double)v[i] * v[i];
-    for (int i = 0; i < dims; i++)
-        v[i] = (float)(v[i] / sqrt(ss));
+    for (int i = 0; i < dims; i++) ss += (double)v[i] * v[i];
+    for (int i = 0; i < dims; i++) v[i] = (float)(v[i] / sqrt(ss));
 }
 
 static float *centers;
 static int n_centers;
-static int rank;          /* --rank R: low-rank model instead of clusters */
-static float *basis;      /* rank x dims, random unit rows */
+static int rank;     /* --rank R: low-rank model instead of clusters */
+static float *basis; /* rank x dims, random unit rows */
 
 /* Low-rank model: real CLIP embeddings have a small intrinsic dimension
  * and a decaying spectrum; v = sum_i z_i b_i / sqrt(i+1) + small noise. */
-static void synth_low_rank(float *v) {
+static void synth_low_rank(float *v)
+{
     for (int j = 0; j < dims; j++)
         v[j] = 0.3f / sqrtf((float)dims) * gauss(); /* 0.3 isotropic noise */
     for (int i = 0; i < rank; i++) {
         float z = gauss() / sqrtf((float)i + 1) * 1.5f;
         const float *b = basis + (size_t)i * dims;
-        for (int j = 0; j < dims; j++)
-            v[j] += z * b[j];
+        for (int j = 0; j < dims; j++) v[j] += z * b[j];
     }
     normalise(v);
 }
 
 /* One synthetic vector: around a random center (cos ~ 0.7), low-rank, or
  * uniform. */
-static void synth(float *v) {
+static void synth(float *v)
+{
     if (rank > 0) {
         synth_low_rank(v);
         return;
@@ -99,7 +103,8 @@ static void synth(float *v) {
     normalise(v);
 }
 
-static void make_centers(int64_t n) {
+static void make_centers(int64_t n)
+{
     if (rank > 0) {
         basis = malloc((size_t)rank * dims * sizeof *basis);
         for (int i = 0; i < rank; i++) {
@@ -111,34 +116,34 @@ static void make_centers(int64_t n) {
     n_centers = (int)(n / 200 > 10 ? n / 200 : 10);
     centers = malloc((size_t)n_centers * dims * sizeof *centers);
     for (int i = 0; i < n_centers; i++) {
-        for (int j = 0; j < dims; j++)
-            centers[(size_t)i * dims + j] = gauss();
+        for (int j = 0; j < dims; j++) centers[(size_t)i * dims + j] = gauss();
         normalise(centers + (size_t)i * dims);
     }
 }
 
-static long long file_size(const char *dir, const char *name) {
+static long long file_size(const char *dir, const char *name)
+{
     char p[4200];
     struct stat sb;
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
-static collection *open_coll(const char *dir, bool create) {
+static collection *open_coll(const char *dir, bool create)
+{
     collection *c = NULL;
     collection_options o = {.create_if_missing = create};
-    if (collection_open(dir, &o, &c, err) != VLM_OK)
-        die("open collection");
+    if (collection_open(dir, &o, &c, err) != VLM_OK) die("open collection");
     return c;
 }
 
-static void fill(collection *c, int64_t n) {
+static void fill(collection *c, int64_t n)
+{
     if (collection_bind_model(c, "synthetic", dims, "bench", err) != VLM_OK)
         die("bind model");
     collection_counts k;
     collection_get_counts(c, &k, err);
-    if (k.embeddings >= n)
-        return;
+    if (k.embeddings >= n) return;
     float *v = malloc((size_t)dims * sizeof *v);
     char path[64];
     double t0 = now_s();
@@ -147,13 +152,11 @@ static void fill(collection *c, int64_t n) {
             die("begin");
         synth(v);
         snprintf(path, sizeof path, "/bench/%08lld.jpg", (long long)i);
-        collection_image_info info = {.path = path, .root = "/bench",
-                                      .size = i, .mtime_ns = i};
-        if (collection_put_image(c, &info, v, dims, NULL, err))
-            die("put");
+        collection_image_info info = {
+            .path = path, .root = "/bench", .size = i, .mtime_ns = i};
+        if (collection_put_image(c, &info, v, dims, NULL, err)) die("put");
         if ((i + 1) % 10000 == k.embeddings % 10000 || i + 1 == n)
-            if (collection_commit(c, err))
-                die("commit");
+            if (collection_commit(c, err)) die("commit");
     }
     double dt = now_s() - t0;
     printf("sqlite_insert_s %.2f\nsqlite_insert_rows_per_s %.0f\n", dt,
@@ -163,30 +166,33 @@ static void fill(collection *c, int64_t n) {
 
 /* Opens the index with options; reports open time and what happened. */
 static vector_index *open_vi(collection *c, const char *label,
-                             int64_t threshold, int nprobe, bool save) {
-    vector_index_options o = {.approx_threshold = threshold, .nprobe = nprobe,
-                              .nlist = nlist_opt, .save_after_rebuild = save};
+                             int64_t threshold, int nprobe, bool save)
+{
+    vector_index_options o = {.approx_threshold = threshold,
+                              .nprobe = nprobe,
+                              .nlist = nlist_opt,
+                              .save_after_rebuild = save};
     vector_index *vi = NULL;
     double t0 = now_s();
-    if (vector_index_open(c, &o, &vi, err) != VLM_OK)
-        die("open index");
+    if (vector_index_open(c, &o, &vi, err) != VLM_OK) die("open index");
     vector_index_info in;
     vector_index_get_info(vi, &in);
     printf("%s_open_s %.3f  (kind %s, rebuilt %d, loaded %d, nlist %d, "
-           "nprobe %d)\n", label, now_s() - t0,
-           in.kind ? "ivf" : "exact", in.rebuilt, in.loaded_from_file,
-           in.nlist, in.nprobe);
+           "nprobe %d)\n",
+           label, now_s() - t0, in.kind ? "ivf" : "exact", in.rebuilt,
+           in.loaded_from_file, in.nlist, in.nprobe);
     return vi;
 }
 
 /* Mean ms per single-vector query; fills ids[q*10..] if ids != NULL. */
-static double time_queries(vector_index *vi, const float *q, int64_t *ids) {
+static double time_queries(vector_index *vi, const float *q, int64_t *ids)
+{
     vector_hit hits[10];
     int n;
     double t0 = now_s();
     for (int i = 0; i < n_queries; i++) {
-        if (vector_index_search(vi, q + (size_t)i * dims, 10, NULL, 0, hits,
-                                &n, err))
+        if (vector_index_search(vi, q + (size_t)i * dims, 10, NULL, 0, hits, &n,
+                                err))
             die("search");
         for (int j = 0; ids && j < 10; j++)
             ids[i * 10 + j] = j < n ? hits[j].id : -1;
@@ -194,7 +200,8 @@ static double time_queries(vector_index *vi, const float *q, int64_t *ids) {
     return (now_s() - t0) * 1000 / n_queries;
 }
 
-static double recall(const int64_t *truth, const int64_t *got) {
+static double recall(const int64_t *truth, const int64_t *got)
+{
     int hit = 0;
     for (int i = 0; i < n_queries; i++)
         for (int j = 0; j < 10; j++)
@@ -206,13 +213,13 @@ static double recall(const int64_t *truth, const int64_t *got) {
     return hit / (10.0 * n_queries);
 }
 
-static void run(const char *dir, int64_t n) {
+static void run(const char *dir, int64_t n)
+{
     make_centers(n);
     collection *c = open_coll(dir, true);
     fill(c, n);
     float *q = malloc((size_t)n_queries * dims * sizeof *q);
-    for (int i = 0; i < n_queries; i++)
-        synth(q + (size_t)i * dims);
+    for (int i = 0; i < n_queries; i++) synth(q + (size_t)i * dims);
     int64_t *truth = malloc((size_t)n_queries * 10 * sizeof *truth);
     int64_t *got = malloc((size_t)n_queries * 10 * sizeof *got);
 
@@ -237,7 +244,9 @@ static void run(const char *dir, int64_t n) {
     vector_index_close(vi);
     /* powers of two, plus 1.5x steps between them past 16 probes */
     for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 2;
-         p = (p >= 16 && (p & (p - 1)) == 0) ? p * 3 / 2 : (p & (p - 1)) ? p * 4 / 3 : p * 2) {
+         p = (p >= 16 && (p & (p - 1)) == 0) ? p * 3 / 2
+             : (p & (p - 1))                 ? p * 4 / 3
+                                             : p * 2) {
         char label[32];
         snprintf(label, sizeof label, "ivf_load_nprobe%d", p);
         vi = open_vi(c, label, 1, p, false);
@@ -254,35 +263,35 @@ static void run(const char *dir, int64_t n) {
 }
 
 /* What a one-shot search costs after process start. */
-static void search_once(const char *dir) {
+static void search_once(const char *dir)
+{
     double t0 = now_s();
     collection *c = open_coll(dir, false);
     double t1 = now_s();
     vector_index *vi = NULL;
-    if (vector_index_open(c, NULL, &vi, err) != VLM_OK)
-        die("open index");
+    if (vector_index_open(c, NULL, &vi, err) != VLM_OK) die("open index");
     double t2 = now_s();
     float *q = malloc((size_t)dims * sizeof *q);
     make_centers(10);
     synth(q);
     vector_hit hits[10];
     int n;
-    if (vector_index_search(vi, q, 10, NULL, 0, hits, &n, err))
-        die("search");
+    if (vector_index_search(vi, q, 10, NULL, 0, hits, &n, err)) die("search");
     double t3 = now_s();
     vector_index_info in;
     vector_index_get_info(vi, &in);
     printf("search_once_ms %.1f = collection %.1f + index open %.1f + "
            "query %.1f (kind %s, ntotal %lld, top %lld %.3f)\n",
            (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000,
-           (t3 - t2) * 1000, in.kind ? "ivf" : "exact",
-           (long long)in.ntotal, (long long)hits[0].id, hits[0].score);
+           (t3 - t2) * 1000, in.kind ? "ivf" : "exact", (long long)in.ntotal,
+           (long long)hits[0].id, hits[0].score);
     vector_index_close(vi);
     collection_close(c);
     free(q), free(centers);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     setvbuf(stdout, NULL, _IOLBF, 0); /* progress visible when redirected */
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -303,8 +312,11 @@ int main(int argc, char **argv) {
             break;
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] DIR N\n"
-                        "       %s --search-once DIR\n", argv[0], argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] DIR N\n"
+            "       %s --search-once DIR\n",
+            argv[0], argv[0]);
         return 2;
     }
     run(argv[i], atoll(argv[i + 1]));

@@ -20,14 +20,18 @@
 #include "model/core/vlm_error.h"
 #include "model/image/image.h"
 
-enum { CLIP_PART_TEXT = 1, CLIP_PART_VISION = 2, CLIP_PART_ALL = 3 };
+enum {
+    CLIP_PART_TEXT = 1,
+    CLIP_PART_VISION = 2,
+    CLIP_PART_ALL = 3
+};
 
 typedef struct clip_options {
-    int parts;               /* CLIP_PART_* */
-    vlm_precision precision; /* F32 (default: weights used in place),
+    int parts;                 /* CLIP_PART_* */
+    vlm_precision precision;   /* F32 (default: weights used in place),
                                 F32_PACKED or BF16 (oneDNN, packed copies;
                                 faster) */
-    int threads;             /* 0 = all cores; sets vlm_set_threads() */
+    int threads;               /* 0 = all cores; sets vlm_set_threads() */
     const char *tokenizer_dir; /* NULL = the checkpoint folder itself */
 } clip_options;
 
@@ -40,17 +44,17 @@ int clip_model_load(const char *dir, const clip_options *opts, clip_model **out,
 void clip_model_destroy(clip_model *m);
 
 /* Facts about the loaded model. */
-int clip_embed_dim(const clip_model *m);          /* projection_dim */
-int clip_image_size(const clip_model *m);         /* vision input S */
-float clip_logit_scale(const clip_model *m);      /* exp(logit_scale) */
+int clip_embed_dim(const clip_model *m);     /* projection_dim */
+int clip_image_size(const clip_model *m);    /* vision input S */
+float clip_logit_scale(const clip_model *m); /* exp(logit_scale) */
 const img_prep_params *clip_prep_params(const clip_model *m);
 /* Stable identity of the weights: hex digest of config.json + safetensors
  * headers + file sizes (does not read tensor data). */
 const char *clip_model_id(const clip_model *m);
 const char *clip_model_name(const clip_model *m);  /* folder base name */
-int clip_model_parts(const clip_model *m);        /* CLIP_PART_* loaded */
-int clip_model_text_width(const clip_model *m);   /* text hidden_size */
-int clip_model_vision_width(const clip_model *m); /* vision hidden_size */
+int clip_model_parts(const clip_model *m);         /* CLIP_PART_* loaded */
+int clip_model_text_width(const clip_model *m);    /* text hidden_size */
+int clip_model_vision_width(const clip_model *m);  /* vision hidden_size */
 int clip_model_vision_tokens(const clip_model *m); /* 1 + (S/patch)^2 */
 
 /* Encoding calls on one model must not run concurrently (scratch state).
@@ -58,8 +62,8 @@ int clip_model_vision_tokens(const clip_model *m); /* 1 + (S/patch)^2 */
  * Vision: pixels are N planar CHW images of S x S (img_preprocess output).
  * embeds: N x embed_dim, not normalised.  pooled (N x width), hidden_last and
  * hidden_penultimate (N x tokens x width) are optional (NULL to skip). */
-int clip_encode_images(clip_model *m, const float *pixels, int n,
-                       float *embeds, float *pooled, float *hidden_last,
+int clip_encode_images(clip_model *m, const float *pixels, int n, float *embeds,
+                       float *pooled, float *hidden_last,
                        float *hidden_penultimate, char *err);
 
 #define CLIP_TEXT_CONTEXT 77

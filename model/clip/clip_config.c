@@ -87,8 +87,10 @@ static int parse_act(struct json_object *o, const char *what, vlm_act *act,
 {
     struct json_object *v = key(o, "hidden_act");
     const char *s = v ? json_object_get_string(v) : "quick_gelu";
-    if (!strcmp(s, "quick_gelu")) *act = VLM_ACT_QUICK_GELU;
-    else if (!strcmp(s, "gelu")) *act = VLM_ACT_GELU;
+    if (!strcmp(s, "quick_gelu"))
+        *act = VLM_ACT_QUICK_GELU;
+    else if (!strcmp(s, "gelu"))
+        *act = VLM_ACT_GELU;
     else if (!strcmp(s, "gelu_new") || !strcmp(s, "gelu_pytorch_tanh"))
         *act = VLM_ACT_GELU_TANH;
     else {
@@ -103,7 +105,8 @@ static int parse_common(struct json_object *o, const char *what,
                         clip_tower_config *c, char *err)
 {
     c->hidden_size = get_int(o, "hidden_size", c->hidden_size);
-    c->intermediate_size = get_int(o, "intermediate_size", c->intermediate_size);
+    c->intermediate_size =
+        get_int(o, "intermediate_size", c->intermediate_size);
     c->num_heads = get_int(o, "num_attention_heads", c->num_heads);
     c->num_layers = get_int(o, "num_hidden_layers", c->num_layers);
     c->projection_dim = get_int(o, "projection_dim", 512);
@@ -111,11 +114,10 @@ static int parse_common(struct json_object *o, const char *what,
     return parse_act(o, what, &c->act, err);
 }
 
-static int check_common(const char *what, const clip_tower_config *c,
-                        char *err)
+static int check_common(const char *what, const clip_tower_config *c, char *err)
 {
-    if (c->hidden_size <= 0 || c->intermediate_size <= 0 ||
-        c->num_heads <= 0 || c->num_layers <= 0 || c->projection_dim <= 0 ||
+    if (c->hidden_size <= 0 || c->intermediate_size <= 0 || c->num_heads <= 0 ||
+        c->num_layers <= 0 || c->projection_dim <= 0 ||
         c->hidden_size % c->num_heads != 0 || !(c->layer_norm_eps > 0)) {
         vlm_set_err(err,
                     "%s: bad sizes (hidden_size %d, heads %d, layers %d, "
@@ -144,8 +146,10 @@ int clip_vision_config_from_json(struct json_object *o, clip_tower_config *c,
     if (rc) return rc;
     if (c->patch_size <= 0 || c->image_size <= 0 || c->num_channels <= 0 ||
         c->image_size % c->patch_size != 0 || c->image_size > 4096) {
-        vlm_set_err(err, "vision_config: image_size %d is not a multiple of "
-                    "patch_size %d", c->image_size, c->patch_size);
+        vlm_set_err(err,
+                    "vision_config: image_size %d is not a multiple of "
+                    "patch_size %d",
+                    c->image_size, c->patch_size);
         return VLM_EFORMAT;
     }
     return VLM_OK;
@@ -168,8 +172,9 @@ int clip_text_config_from_json(struct json_object *o, clip_tower_config *c,
     rc = check_common("text_config", c, err);
     if (rc) return rc;
     if (c->vocab_size <= 0 || c->max_positions <= 0) {
-        vlm_set_err(err, "text_config: bad vocab_size %d / max_position_embeddings %d",
-                    c->vocab_size, c->max_positions);
+        vlm_set_err(
+            err, "text_config: bad vocab_size %d / max_position_embeddings %d",
+            c->vocab_size, c->max_positions);
         return VLM_EFORMAT;
     }
     return VLM_OK;
@@ -198,7 +203,8 @@ static void get_triple(struct json_object *o, const char *k, const float *def,
     if (v && json_object_is_type(v, json_type_array) &&
         json_object_array_length(v) == 3)
         for (int i = 0; i < 3; i++)
-            dst[i] = (float)json_object_get_double(json_object_array_get_idx(v, i));
+            dst[i] =
+                (float)json_object_get_double(json_object_array_get_idx(v, i));
 }
 
 static int prep_from_json(struct json_object *o, int image_size,
@@ -219,7 +225,8 @@ static int prep_from_json(struct json_object *o, int image_size,
         memcpy(p->std, one, sizeof one);
     }
     p->rescale = get_bool(o, "do_rescale", 1)
-                     ? (float)get_num(o, "rescale_factor", 1.0 / 255.0) : 1.0f;
+                     ? (float)get_num(o, "rescale_factor", 1.0 / 255.0)
+                     : 1.0f;
     if (!p->do_center_crop) p->crop_h = p->crop_w = p->shortest_edge;
     if (p->shortest_edge <= 0 || p->crop_h != image_size ||
         p->crop_w != image_size) {
@@ -240,7 +247,8 @@ int clip_prep_params_load(const char *path, int image_size,
 {
     char *text = NULL;
     int rc = clip_read_file(path, &text, NULL, err);
-    if (rc == VLM_ENOTFOUND) return prep_from_json(NULL, image_size, out, path, err);
+    if (rc == VLM_ENOTFOUND)
+        return prep_from_json(NULL, image_size, out, path, err);
     if (rc) return rc;
     struct json_object *o = json_tokener_parse(text);
     free(text);
@@ -254,15 +262,17 @@ int clip_prep_params_load(const char *path, int image_size,
     return rc;
 }
 
-static int config_from_json(struct json_object *root, clip_config *c,
-                            char *err)
+static int config_from_json(struct json_object *root, clip_config *c, char *err)
 {
-    int rc = clip_text_config_from_json(key(root, "text_config"), &c->text, err);
+    int rc =
+        clip_text_config_from_json(key(root, "text_config"), &c->text, err);
     if (!rc)
-        rc = clip_vision_config_from_json(key(root, "vision_config"), &c->vision, err);
+        rc = clip_vision_config_from_json(key(root, "vision_config"),
+                                          &c->vision, err);
     if (rc) return rc;
     c->projection_dim = get_int(root, "projection_dim", 512);
-    c->logit_scale_init = (float)get_num(root, "logit_scale_init_value", 2.6592);
+    c->logit_scale_init =
+        (float)get_num(root, "logit_scale_init_value", 2.6592);
     if (c->projection_dim <= 0) {
         vlm_set_err(err, "bad projection_dim %d", c->projection_dim);
         return VLM_EFORMAT;
@@ -279,7 +289,8 @@ int clip_config_load(const char *dir, clip_config *c, char *err)
     int rc = clip_read_file(path, &text, NULL, err);
     if (rc) return rc;
     struct json_tokener *tok = json_tokener_new();
-    struct json_object *root = json_tokener_parse_ex(tok, text, (int)strlen(text));
+    struct json_object *root =
+        json_tokener_parse_ex(tok, text, (int)strlen(text));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     json_tokener_free(tok);
     free(text);

@@ -16,7 +16,7 @@
 typedef struct clip_tower_config {
     int hidden_size, intermediate_size, num_heads, num_layers;
     float layer_norm_eps;
-    vlm_act act;          /* hidden_act: quick_gelu | gelu | gelu_new */
+    vlm_act act; /* hidden_act: quick_gelu | gelu | gelu_new */
     int projection_dim;
     /* vision only */
     int image_size, patch_size, num_channels;
@@ -28,8 +28,8 @@ typedef struct clip_tower_config {
  * Checks that every size is positive and hidden_size % num_heads == 0. */
 int clip_vision_config_from_json(struct json_object *obj,
                                  clip_tower_config *out, char *err);
-int clip_text_config_from_json(struct json_object *obj,
-                               clip_tower_config *out, char *err);
+int clip_text_config_from_json(struct json_object *obj, clip_tower_config *out,
+                               char *err);
 
 /* A whole CLIPModel folder: DIR/config.json + DIR/preprocessor_config.json
  * (the latter optional: defaults derived from the vision image_size). */

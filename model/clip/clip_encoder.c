@@ -12,8 +12,8 @@
 static void block_free(clip_block *b)
 {
     vlm_weight *w[] = {b->q, b->k, b->v, b->qkv, b->o, b->fc1, b->fc2};
-    float *f[] = {b->q_b, b->k_b, b->v_b, b->qkv_b, b->o_b, b->fc1_b, b->fc2_b,
-                  b->ln1_w, b->ln1_b, b->ln2_w, b->ln2_b};
+    float *f[] = {b->q_b,   b->k_b,   b->v_b,   b->qkv_b, b->o_b,  b->fc1_b,
+                  b->fc2_b, b->ln1_w, b->ln1_b, b->ln2_w, b->ln2_b};
     for (size_t i = 0; i < sizeof w / sizeof *w; i++) vlm_weight_destroy(w[i]);
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) free(f[i]);
 }
@@ -46,9 +46,13 @@ static int load_qkv(clip_block *b, const st_checkpoint *ck, const char *pre,
         memcpy(b->qkv_b + (size_t)i * W, part, (size_t)W * sizeof(float));
         free(part);
     }
-    st_tensor t = {.name = "qkv", .dtype = ST_F32, .ndim = 2,
-                   .shape = {3 * (int64_t)W, W}, .numel = 3 * (int64_t)ww,
-                   .data = stack, .nbytes = 3 * ww * sizeof(float)};
+    st_tensor t = {.name = "qkv",
+                   .dtype = ST_F32,
+                   .ndim = 2,
+                   .shape = {3 * (int64_t)W, W},
+                   .numel = 3 * (int64_t)ww,
+                   .data = stack,
+                   .nbytes = 3 * ww * sizeof(float)};
     if (!rc) rc = vlm_weight_create(&t, prec, &b->qkv, err);
     free(stack); /* packed precisions keep their own copy */
     return rc;
@@ -59,10 +63,10 @@ static int block_load(clip_block *b, const st_checkpoint *ck, const char *pre,
 {
     char p[512];
     int W = c->hidden_size, I = c->intermediate_size, rc;
-#define LIN(field, sub, o, i)                                                 \
-    snprintf(p, sizeof p, "%s" sub, pre);                                     \
-    if ((rc = clip_load_linear(ck, p, o, i, prec, &b->field, &b->field##_b,   \
-                               err)))                                         \
+#define LIN(field, sub, o, i)                                               \
+    snprintf(p, sizeof p, "%s" sub, pre);                                   \
+    if ((rc = clip_load_linear(ck, p, o, i, prec, &b->field, &b->field##_b, \
+                               err)))                                       \
         return rc;
     snprintf(p, sizeof p, "%sself_attn.", pre);
     if (prec != VLM_PREC_F32) { /* packed weights are copies anyway: stack */
@@ -131,11 +135,11 @@ void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
 
 /* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided
  * by W, through two small GEMMs and a row softmax in s[T][T]. */
-static void attend_head(const float *q, const float *k, const float *v,
-                        int ld, float *o, int T, int W, int d, int causal,
-                        float *s)
+static void attend_head(const float *q, const float *k, const float *v, int ld,
+                        float *o, int T, int W, int d, int causal, float *s)
 {
-    vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, ld, k, ld, 0.0f, s, T);
+    vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, ld, k, ld, 0.0f, s,
+                   T);
     for (int i = 0; i < T; i++) {
         float *restrict si = s + (size_t)i * T;
         int n = causal ? i + 1 : T;
@@ -183,14 +187,19 @@ typedef struct work {
 
 static void work_free(work *w)
 {
-    free(w->h); free(w->qkv); free(w->a); free(w->m);
+    free(w->h);
+    free(w->qkv);
+    free(w->a);
+    free(w->m);
     free(w->start);
 }
 
 static int work_alloc(work *w, size_t M, int W, int I, int nseq)
 {
     size_t mw = M * W * sizeof(float);
-    w->h = malloc(mw); w->qkv = malloc(3 * mw); w->a = malloc(mw);
+    w->h = malloc(mw);
+    w->qkv = malloc(3 * mw);
+    w->a = malloc(mw);
     w->m = malloc(M * I * sizeof(float));
     w->start = malloc((size_t)nseq * sizeof(size_t));
     return w->h && w->qkv && w->a && w->m && w->start;

@@ -15,8 +15,10 @@
 
 clip_options clip_options_default(void)
 {
-    clip_options o = {.parts = CLIP_PART_ALL, .precision = VLM_PREC_F32,
-                      .threads = 0, .tokenizer_dir = NULL};
+    clip_options o = {.parts = CLIP_PART_ALL,
+                      .precision = VLM_PREC_F32,
+                      .threads = 0,
+                      .tokenizer_dir = NULL};
     return o;
 }
 
@@ -39,7 +41,8 @@ static int hash_file_header(uint64_t *h, const char *path, char *err)
     }
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--) n = (n << 8) | len8[i];
-    if (n > (uint64_t)st.st_size - 8) n = (uint64_t)st.st_size - 8; /* validated by weights */
+    if (n > (uint64_t)st.st_size - 8)
+        n = (uint64_t)st.st_size - 8; /* validated by weights */
     char *buf = malloc(n ? n : 1);
     int ok = buf && pread(fd, buf, n, 8) == (ssize_t)n;
     close(fd);
@@ -103,8 +106,8 @@ static int load_parts(clip_model *m, const clip_options *o, char *err)
                                   &m->text_proj, NULL, err);
     }
     if (!rc && (o->parts & CLIP_PART_VISION)) {
-        clip_vision_opts vo = {.layers = 0, .post_layernorm = 1,
-                               .precision = o->precision};
+        clip_vision_opts vo = {
+            .layers = 0, .post_layernorm = 1, .precision = o->precision};
         rc = clip_vision_create(m->ck, "vision_model.", &c->vision, &vo,
                                 &m->vision, err);
         if (!rc)
@@ -171,21 +174,30 @@ int clip_model_parts(const clip_model *m) { return m->parts; }
 int clip_embed_dim(const clip_model *m) { return m->cfg.projection_dim; }
 int clip_image_size(const clip_model *m) { return m->cfg.vision.image_size; }
 float clip_logit_scale(const clip_model *m) { return expf(m->logit_scale); }
-const img_prep_params *clip_prep_params(const clip_model *m) { return &m->cfg.prep; }
+const img_prep_params *clip_prep_params(const clip_model *m)
+{
+    return &m->cfg.prep;
+}
 const char *clip_model_id(const clip_model *m) { return m->id; }
 const char *clip_model_name(const clip_model *m) { return m->name; }
-int clip_model_text_width(const clip_model *m) { return m->cfg.text.hidden_size; }
+int clip_model_text_width(const clip_model *m)
+{
+    return m->cfg.text.hidden_size;
+}
 int clip_model_vision_tokens(const clip_model *m)
 {
     const clip_tower_config *v = &m->cfg.vision;
     int g = v->image_size / v->patch_size;
     return 1 + g * g;
 }
-int clip_model_vision_width(const clip_model *m) { return m->cfg.vision.hidden_size; }
+int clip_model_vision_width(const clip_model *m)
+{
+    return m->cfg.vision.hidden_size;
+}
 
 /* ---- encoding --------------------------------------------------------- */
-int clip_encode_images(clip_model *m, const float *pixels, int n,
-                       float *embeds, float *pooled, float *hidden_last,
+int clip_encode_images(clip_model *m, const float *pixels, int n, float *embeds,
+                       float *pooled, float *hidden_last,
                        float *hidden_penultimate, char *err)
 {
     if (!m->vision) {

@@ -79,8 +79,14 @@ void clip_tensor_row(const st_tensor *t, int64_t row, int cols, float *dst)
     for (int i = 0; i < cols; i++) {
         uint16_t h;
         switch (t->dtype) {
-        case ST_F16: memcpy(&h, p + 2 * i, 2); dst[i] = st_f16_to_f32(h); break;
-        case ST_BF16: memcpy(&h, p + 2 * i, 2); dst[i] = st_bf16_to_f32(h); break;
+        case ST_F16:
+            memcpy(&h, p + 2 * i, 2);
+            dst[i] = st_f16_to_f32(h);
+            break;
+        case ST_BF16:
+            memcpy(&h, p + 2 * i, 2);
+            dst[i] = st_bf16_to_f32(h);
+            break;
         default: memcpy(&dst[i], p + 4 * i, 4); break; /* F32 (required) */
         }
     }

@@ -31,16 +31,19 @@ int clip_text_create(const st_checkpoint *ck, const char *prefix,
     snprintf(name, sizeof name, "%sembeddings.token_embedding.weight", prefix);
     int rc = st_checkpoint_require(ck, name, 2, tok, &t->tok_emb, err);
     if (!rc) {
-        snprintf(name, sizeof name, "%sembeddings.position_embedding.weight", prefix);
+        snprintf(name, sizeof name, "%sembeddings.position_embedding.weight",
+                 prefix);
         rc = clip_load_f32(ck, name, 2, pos, &t->pos, err);
     }
     if (!rc) {
         snprintf(name, sizeof name, "%sfinal_layer_norm.", prefix);
-        rc = clip_load_norm(ck, name, cfg->hidden_size, &t->final_w, &t->final_b, err);
+        rc = clip_load_norm(ck, name, cfg->hidden_size, &t->final_w,
+                            &t->final_b, err);
     }
     if (!rc) {
         snprintf(name, sizeof name, "%sencoder.", prefix);
-        rc = clip_encoder_load(&t->enc, ck, name, cfg, cfg->num_layers, prec, err);
+        rc = clip_encoder_load(&t->enc, ck, name, cfg, cfg->num_layers, prec,
+                               err);
     }
     if (rc) {
         clip_text_destroy(t);
@@ -94,8 +97,10 @@ int clip_text_forward(const clip_text *t, const int32_t *ids, int n, int ctx,
         for (int i = 0; i < lens[s]; i++) {
             int32_t id = ids[(size_t)s * ctx + i];
             if (id < 0 || id >= c->vocab_size) {
-                vlm_set_err(err, "token id %d (text %d, position %d) is outside "
-                            "the vocabulary of %d", id, s, i, c->vocab_size);
+                vlm_set_err(err,
+                            "token id %d (text %d, position %d) is outside "
+                            "the vocabulary of %d",
+                            id, s, i, c->vocab_size);
                 free(lens);
                 return VLM_EINVAL;
             }

@@ -12,9 +12,9 @@
 struct clip_vision {
     clip_tower_config cfg;
     int grid, tokens, post_ln;
-    vlm_weight *patch;       /* conv kernel as [W, C*P*P] */
-    float *class_emb;        /* [W] */
-    float *pos;              /* [T, W] */
+    vlm_weight *patch; /* conv kernel as [W, C*P*P] */
+    float *class_emb;  /* [W] */
+    float *pos;        /* [T, W] */
     float *pre_w, *pre_b, *post_w, *post_b;
     clip_encoder enc;
 };
@@ -35,7 +35,8 @@ static int load_embeddings(clip_vision *v, const st_checkpoint *ck,
     if ((rc = clip_load_vec(ck, name, c->hidden_size, &v->class_emb, err)))
         return rc;
     int64_t pos[2] = {v->tokens, c->hidden_size};
-    snprintf(name, sizeof name, "%sembeddings.position_embedding.weight", prefix);
+    snprintf(name, sizeof name, "%sembeddings.position_embedding.weight",
+             prefix);
     if ((rc = clip_load_f32(ck, name, 2, pos, &v->pos, err))) return rc;
     /* "pre_layrnorm" is HF's spelling. */
     snprintf(name, sizeof name, "%spre_layrnorm.", prefix);
@@ -64,11 +65,13 @@ int clip_vision_create(const st_checkpoint *ck, const char *prefix,
     int rc = load_embeddings(v, ck, prefix, opts->precision, err);
     if (!rc && v->post_ln) {
         snprintf(name, sizeof name, "%spost_layernorm.", prefix);
-        rc = clip_load_norm(ck, name, cfg->hidden_size, &v->post_w, &v->post_b, err);
+        rc = clip_load_norm(ck, name, cfg->hidden_size, &v->post_w, &v->post_b,
+                            err);
     }
     if (!rc) {
         snprintf(name, sizeof name, "%sencoder.", prefix);
-        rc = clip_encoder_load(&v->enc, ck, name, cfg, layers, opts->precision, err);
+        rc = clip_encoder_load(&v->enc, ck, name, cfg, layers, opts->precision,
+                               err);
     }
     if (rc) {
         clip_vision_destroy(v);
@@ -82,8 +85,12 @@ void clip_vision_destroy(clip_vision *v)
 {
     if (!v) return;
     vlm_weight_destroy(v->patch);
-    free(v->class_emb); free(v->pos);
-    free(v->pre_w); free(v->pre_b); free(v->post_w); free(v->post_b);
+    free(v->class_emb);
+    free(v->pos);
+    free(v->pre_w);
+    free(v->pre_b);
+    free(v->post_w);
+    free(v->post_b);
     clip_encoder_free(&v->enc);
     free(v);
 }
@@ -93,8 +100,7 @@ int clip_vision_width(const clip_vision *v) { return v->cfg.hidden_size; }
 int clip_vision_layers(const clip_vision *v) { return v->enc.n_blocks; }
 
 /* cols[(img*G + py)*G + px][c][ky][kx]: the conv as one GEMM's input. */
-static void im2col(const float *pixels, int n, int C, int S, int P,
-                   float *cols)
+static void im2col(const float *pixels, int n, int C, int S, int P, float *cols)
 {
     int G = S / P, K = C * P * P;
 #pragma omp parallel for schedule(static)
@@ -103,9 +109,10 @@ static void im2col(const float *pixels, int n, int C, int S, int P,
         float *dst = cols + (size_t)r * K;
         for (int c = 0; c < C; c++)
             for (int ky = 0; ky < P; ky++) {
-                const float *src = pixels + (((size_t)img * C + c) * S +
-                                             (size_t)py * P + ky) * S +
-                                   (size_t)px * P;
+                const float *src =
+                    pixels +
+                    (((size_t)img * C + c) * S + (size_t)py * P + ky) * S +
+                    (size_t)px * P;
                 memcpy(dst + (c * P + ky) * P, src, (size_t)P * sizeof(float));
             }
     }
@@ -138,7 +145,8 @@ static int embed(const clip_vision *v, const float *pixels, int n, float *x,
     float *cols = malloc(rows * K * sizeof(float));
     float *pout = malloc(rows * c->hidden_size * sizeof(float));
     if (!cols || !pout) {
-        free(cols); free(pout);
+        free(cols);
+        free(pout);
         vlm_set_err(err, "out of memory for %d images", n);
         return VLM_ENOMEM;
     }
@@ -158,7 +166,8 @@ int clip_vision_forward(clip_vision *v, const float *pixels, int n,
 {
     if (n <= 0) return VLM_OK;
     if (pooled && !v->post_ln) {
-        vlm_set_err(err, "pooled output needs the post_layernorm (load option)");
+        vlm_set_err(err,
+                    "pooled output needs the post_layernorm (load option)");
         return VLM_EINVAL;
     }
     int W = v->cfg.hidden_size, T = v->tokens;
@@ -171,7 +180,8 @@ int clip_vision_forward(clip_vision *v, const float *pixels, int n,
     if (!rc) rc = embed(v, pixels, n, x, err);
     if (!rc && hidden_prev && v->enc.n_blocks == 0)
         memcpy(hidden_prev, x, n * per * sizeof(float));
-    if (!rc) rc = clip_encoder_forward(&v->enc, x, lens, n, 0, hidden_prev, err);
+    if (!rc)
+        rc = clip_encoder_forward(&v->enc, x, lens, n, 0, hidden_prev, err);
     for (int i = 0; !rc && pooled && i < n; i++)
         clip_layer_norm(x + i * per, pooled + (size_t)i * W, 1, W, v->post_w,
                         v->post_b, v->cfg.layer_norm_eps);

@@ -35,8 +35,8 @@
 #include "model/weights/safetensors.h"
 
 typedef struct clip_vision_opts {
-    int layers;          /* encoder blocks to load and run; 0 = all */
-    int post_layernorm;  /* load post_layernorm and allow `pooled` output */
+    int layers;         /* encoder blocks to load and run; 0 = all */
+    int post_layernorm; /* load post_layernorm and allow `pooled` output */
     vlm_precision precision;
 } clip_vision_opts;
 

@@ -82,8 +82,10 @@ static float half_to_f32(uint16_t h)
         float v = ldexpf((float)man, -24);
         return sign ? -v : v;
     }
-    if (exp == 31) bits = sign | 0x7f800000u | (man << 13);
-    else bits = sign | ((exp + 112) << 23) | (man << 13);
+    if (exp == 31)
+        bits = sign | 0x7f800000u | (man << 13);
+    else
+        bits = sign | ((exp + 112) << 23) | (man << 13);
     float f;
     memcpy(&f, &bits, 4);
     return f;
@@ -98,7 +100,10 @@ static int tensor_to_f32(const st_tensor *t, float *dst, size_t n, char *err)
         uint32_t bits;
         switch (t->dtype) {
         case ST_F32: memcpy(&dst[i], p + 4 * i, 4); break;
-        case ST_F16: memcpy(&h, p + 2 * i, 2); dst[i] = half_to_f32(h); break;
+        case ST_F16:
+            memcpy(&h, p + 2 * i, 2);
+            dst[i] = half_to_f32(h);
+            break;
         case ST_BF16:
             memcpy(&h, p + 2 * i, 2);
             bits = (uint32_t)h << 16;
@@ -134,11 +139,13 @@ int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
 {
     *out = NULL;
     if (t->ndim < 2) {
-        vlm_set_err(err, "tensor %s is not a matrix (%d dims)", t->name, t->ndim);
+        vlm_set_err(err, "tensor %s is not a matrix (%d dims)", t->name,
+                    t->ndim);
         return VLM_EMISMATCH;
     }
     int64_t in = t->numel / (t->shape[0] ? t->shape[0] : 1);
-    if (t->shape[0] <= 0 || in <= 0 || t->shape[0] > INT32_MAX || in > INT32_MAX) {
+    if (t->shape[0] <= 0 || in <= 0 || t->shape[0] > INT32_MAX ||
+        in > INT32_MAX) {
         vlm_set_err(err, "tensor %s has an unusable shape", t->name);
         return VLM_EMISMATCH;
     }
@@ -195,7 +202,10 @@ static inline float vexpf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    union { int32_t i; float f; } scale = {.i = ((int32_t)n + 127) << 23};
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)n + 127) << 23};
     return p * scale.f;
 }
 
@@ -204,7 +214,10 @@ static inline float verff(float x)
 {
     float a = __builtin_fabsf(x), t = 1.0f / (1.0f + 0.3275911f * a);
     float y = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t -
-                0.284496736f) * t + 0.254829592f) * t;
+                0.284496736f) *
+                   t +
+               0.254829592f) *
+              t;
     y = 1.0f - y * vexpf(-a * a);
     return x < 0 ? -y : y;
 }
@@ -213,7 +226,8 @@ static inline float act_one(vlm_act act, float x)
 {
     switch (act) {
     case VLM_ACT_QUICK_GELU: return x / (1.0f + vexpf(-1.702f * x));
-    case VLM_ACT_GELU: return 0.5f * x * (1.0f + verff(x * 0.70710678118654752f));
+    case VLM_ACT_GELU:
+        return 0.5f * x * (1.0f + verff(x * 0.70710678118654752f));
     case VLM_ACT_GELU_TANH: { /* tanh(u) = 1 - 2 / (exp(2u) + 1) */
         float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
         return 0.5f * x * (2.0f - 2.0f / (vexpf(2.0f * u) + 1.0f));
@@ -319,8 +333,9 @@ void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
     /* OpenBLAS must be single-threaded before a parallel loop calls this;
      * vlm_set_threads does that (idempotent, so racing threads agree). */
     if (g_threads == 0) vlm_set_threads(0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-                M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B,
+                ldb, beta, C, ldc);
 }
 
 void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,

@@ -15,8 +15,8 @@
 #include "model/weights/safetensors.h"
 
 typedef enum vlm_precision {
-    VLM_PREC_F32 = 0,  /* fp32 weights and math (reference parity) */
-    VLM_PREC_BF16 = 1, /* bf16 weights, fp32 accumulate (fast path) */
+    VLM_PREC_F32 = 0,        /* fp32 weights and math (reference parity) */
+    VLM_PREC_BF16 = 1,       /* bf16 weights, fp32 accumulate (fast path) */
     VLM_PREC_F32_PACKED = 2, /* fp32 math on weights repacked for oneDNN
                                 (a private copy; steadier at small M) */
 } vlm_precision;

@@ -41,7 +41,8 @@ static _Thread_local size_t t_src16_cap;
 
 static dnnl_stream_t stream_get(void)
 {
-    if (!t_stream) dnnl_stream_create(&t_stream, g_engine, dnnl_stream_default_flags);
+    if (!t_stream)
+        dnnl_stream_create(&t_stream, g_engine, dnnl_stream_default_flags);
     return t_stream;
 }
 
@@ -52,7 +53,8 @@ static inline uint16_t f32_to_bf16(float f)
     memcpy(&b, &f, 4);
     uint32_t r = b + 0x7fffu + ((b >> 16) & 1u); /* round to nearest even */
     /* branch-free so it vectorises: NaN stays a (quiet) NaN */
-    return (uint16_t)(((b & 0x7fffffffu) > 0x7f800000u ? (b | 0x400000u) : r) >> 16);
+    return (uint16_t)(((b & 0x7fffffffu) > 0x7f800000u ? (b | 0x400000u) : r) >>
+                      16);
 }
 
 static const uint16_t *to_bf16(const float *x, size_t n)
@@ -85,24 +87,29 @@ static dnnl_status_t matmul_pd(const dnnl_weight *dw, int M, int has_bias,
     dnnl_data_type_t dt = dw->bf16 ? dnnl_bf16 : dnnl_f32;
     dnnl_memory_desc_t src, wei, bia, dst;
     md_plain(&src, M, dw->in, dt, dnnl_ab);
-    if (wmd) wei = *wmd;
-    else md_plain(&wei, dw->in, dw->out, dt, dnnl_format_tag_any);
+    if (wmd)
+        wei = *wmd;
+    else
+        md_plain(&wei, dw->in, dw->out, dt, dnnl_format_tag_any);
     md_plain(&bia, 1, dw->out, dnnl_f32, dnnl_ab);
     md_plain(&dst, M, dw->out, dnnl_f32, dnnl_ab);
     dnnl_matmul_desc_t desc;
-    dnnl_status_t st = dnnl_matmul_desc_init(&desc, &src, &wei,
-                                             has_bias ? &bia : NULL, &dst);
+    dnnl_status_t st =
+        dnnl_matmul_desc_init(&desc, &src, &wei, has_bias ? &bia : NULL, &dst);
     if (st != dnnl_success) return st;
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
     dnnl_primitive_attr_create(&attr);
     dnnl_post_ops_create(&po);
     if (act == VLM_ACT_QUICK_GELU)
-        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.702f, 0.0f);
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.702f,
+                                     0.0f);
     else if (act == VLM_ACT_GELU)
-        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f);
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.0f,
+                                     0.0f);
     else if (act == VLM_ACT_GELU_TANH)
-        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_tanh, 0.0f, 0.0f);
+        dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_tanh, 0.0f,
+                                     0.0f);
     if (accumulate) dnnl_post_ops_append_sum(po, 1.0f);
     dnnl_primitive_attr_set_post_ops(attr, po);
     st = dnnl_primitive_desc_create(pd, &desc, attr, g_engine, NULL);
@@ -122,13 +129,15 @@ static int pack_weights(dnnl_weight *dw, const float *w, char *err)
     dnnl_primitive_t r = NULL;
     dnnl_status_t st = dnnl_memory_create(&src, &src_md, g_engine, (void *)w);
     if (st == dnnl_success)
-        st = dnnl_memory_create(&dw->wmem, &dw->wmd, g_engine, DNNL_MEMORY_ALLOCATE);
+        st = dnnl_memory_create(&dw->wmem, &dw->wmd, g_engine,
+                                DNNL_MEMORY_ALLOCATE);
     if (st == dnnl_success)
         st = dnnl_reorder_primitive_desc_create(&rpd, &src_md, g_engine,
                                                 &dw->wmd, g_engine, NULL);
     if (st == dnnl_success) st = dnnl_primitive_create(&r, rpd);
     if (st == dnnl_success) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dw->wmem}};
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src},
+                                   {DNNL_ARG_TO, dw->wmem}};
         st = dnnl_primitive_execute(r, stream_get(), 2, args);
         if (st == dnnl_success) st = dnnl_stream_wait(stream_get());
     }
@@ -201,7 +210,8 @@ static dnnl_primitive_t prim_get(dnnl_weight *dw, int M, int has_bias,
         p = p->next;
     if (!p) {
         dnnl_primitive_desc_t pd;
-        if (matmul_pd(dw, M, has_bias, act, accumulate, &dw->wmd, &pd) != dnnl_success)
+        if (matmul_pd(dw, M, has_bias, act, accumulate, &dw->wmd, &pd) !=
+            dnnl_success)
             abort(); /* shapes were validated at create: cannot happen */
         p = calloc(1, sizeof *p);
         if (!p || dnnl_primitive_create(&p->prim, pd) != dnnl_success) abort();
@@ -217,8 +227,8 @@ static dnnl_primitive_t prim_get(dnnl_weight *dw, int M, int has_bias,
     return p->prim;
 }
 
-void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x,
-                      int M, float *y, vlm_act act, int accumulate)
+void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x, int M,
+                      float *y, vlm_act act, int accumulate)
 {
     dnnl_primitive_t prim = prim_get(dw, M, bias != NULL, act, accumulate);
     dnnl_data_type_t dt = dw->bf16 ? dnnl_bf16 : dnnl_f32;
@@ -231,9 +241,8 @@ void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x,
     dnnl_memory_t ms, md, mb = NULL;
     dnnl_memory_create(&ms, &smd, g_engine, (void *)src);
     dnnl_memory_create(&md, &dmd, g_engine, y);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, ms},
-                               {DNNL_ARG_WEIGHTS, dw->wmem},
-                               {DNNL_ARG_DST, md}};
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, dw->wmem}, {DNNL_ARG_DST, md}};
     int nargs = 3;
     if (bias) {
         dnnl_memory_create(&mb, &bmd, g_engine, (void *)bias);

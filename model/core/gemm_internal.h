@@ -22,8 +22,8 @@ struct vlm_weight {
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,
                             dnnl_weight **dw, char *err);
 void gemm_dnnl_weight_destroy(dnnl_weight *dw);
-void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x,
-                      int M, float *y, vlm_act act, int accumulate);
+void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x, int M,
+                      float *y, vlm_act act, int accumulate);
 #endif
 
 #endif

@@ -5,8 +5,7 @@
 
 void vlm_set_err(char *err, const char *fmt, ...)
 {
-    if (!err)
-        return;
+    if (!err) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, VLM_ERR_MAX, fmt, ap);

@@ -35,13 +35,14 @@ int dicom_sniff_file(const char *path, char *err);
 /* ---- VOI window --------------------------------------------------------- */
 
 typedef enum dicom_window_kind {
-    DICOM_WINDOW_DEFAULT = 0,  /* choose per modality, see dicom_window_resolve */
-    DICOM_WINDOW_LUNG,         /* C -600, W 1500 (HU) */
-    DICOM_WINDOW_MEDIASTINUM,  /* C 40,   W 400  (HU) */
-    DICOM_WINDOW_BONE,         /* C 400,  W 1800 (HU) */
-    DICOM_WINDOW_STORED,       /* first WindowCenter/Width in the file */
-    DICOM_WINDOW_EXPLICIT,     /* center/width given by the caller */
-    DICOM_WINDOW_FULL_RANGE,   /* all values BitsStored can hold, after rescale */
+    DICOM_WINDOW_DEFAULT =
+        0,             /* choose per modality, see dicom_window_resolve */
+    DICOM_WINDOW_LUNG, /* C -600, W 1500 (HU) */
+    DICOM_WINDOW_MEDIASTINUM, /* C 40,   W 400  (HU) */
+    DICOM_WINDOW_BONE,        /* C 400,  W 1800 (HU) */
+    DICOM_WINDOW_STORED,      /* first WindowCenter/Width in the file */
+    DICOM_WINDOW_EXPLICIT,    /* center/width given by the caller */
+    DICOM_WINDOW_FULL_RANGE, /* all values BitsStored can hold, after rescale */
 } dicom_window_kind;
 
 typedef struct dicom_window {
@@ -58,9 +59,9 @@ const char *dicom_window_kind_name(dicom_window_kind k);
 
 /* What an image needs to know to turn a requested window into numbers. */
 typedef struct dicom_window_context {
-    char modality[17];        /* "CT", "CR", ... (may be "") */
-    char body_part[17];       /* BodyPartExamined (may be "") */
-    int has_stored;           /* 1 if the file/server gave a window */
+    char modality[17];  /* "CT", "CR", ... (may be "") */
+    char body_part[17]; /* BodyPartExamined (may be "") */
+    int has_stored;     /* 1 if the file/server gave a window */
     double stored_center, stored_width;
     double range_lo, range_hi; /* modality-unit range of BitsStored values */
 } dicom_window_context;
@@ -88,15 +89,15 @@ typedef struct dicom_header {
     char accession[17];
     char modality[17];
     char body_part[17];
-    char study_date[9];          /* YYYYMMDD or "" */
+    char study_date[9]; /* YYYYMMDD or "" */
     char series_description[65];
-    int instance_number;         /* 0 when absent */
+    int instance_number; /* 0 when absent */
     int rows, cols;
-    int frames;                  /* NumberOfFrames (1 when absent) */
-    char photometric[17];        /* "MONOCHROME2", "RGB", ... */
+    int frames;           /* NumberOfFrames (1 when absent) */
+    char photometric[17]; /* "MONOCHROME2", "RGB", ... */
     char transfer_syntax[65];
-    dicom_window window;         /* the window applied (unused when windowed == 0) */
-    int windowed;                /* 0 for colour images (no VOI applied) */
+    dicom_window window; /* the window applied (unused when windowed == 0) */
+    int windowed;        /* 0 for colour images (no VOI applied) */
 } dicom_header;
 
 /* Print the header as "key=value" lines (used by tests and `--verbose`). */
@@ -105,7 +106,7 @@ void dicom_header_format(const dicom_header *h, char *buf, size_t cap);
 /* ---- loading ------------------------------------------------------------ */
 
 typedef struct dicom_load_opts {
-    dicom_window window;       /* requested window; kind DEFAULT if zeroed */
+    dicom_window window; /* requested window; kind DEFAULT if zeroed */
     unsigned long long max_pixels; /* 0 = IMG_DEFAULT_MAX_PIXELS */
 } dicom_load_opts;
 
@@ -113,8 +114,8 @@ typedef struct dicom_load_opts {
  * channels) and fill `hdr`.  opts may be NULL.  Errors name the file:
  * "scan.dcm: not a DICOM file (no DICM marker)". out/hdr are zeroed on
  * failure.  Free `out` with img_rgb_free. */
-int dicom_load_file(const char *path, const dicom_load_opts *opts,
-                    img_rgb *out, dicom_header *hdr, char *err);
+int dicom_load_file(const char *path, const dicom_load_opts *opts, img_rgb *out,
+                    dicom_header *hdr, char *err);
 
 /* Same from memory (e.g. a Part-10 body fetched over the network). */
 int dicom_load_memory(const void *bytes, size_t len, const char *label,

@@ -27,7 +27,8 @@
 
 #include "model/dicom/dicom_shim.h"
 
-namespace {
+namespace
+{
 
 /* GDCM's enum strings are DICOM-padded ("MONOCHROME1 "). */
 void copy_trimmed(char *dst, size_t cap, const char *src)
@@ -51,7 +52,10 @@ void tag_string(const gdcm::DataSet &ds, uint16_t g, uint16_t e, char *buf,
     size_t n = bv->GetLength();
     const char *p = bv->GetPointer();
     while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\0')) n--;
-    while (n > 0 && *p == ' ') { p++; n--; }
+    while (n > 0 && *p == ' ') {
+        p++;
+        n--;
+    }
     if (n >= cap) n = cap - 1;
     for (size_t i = 0; i < n; i++)
         buf[i] = (p[i] >= 32 && p[i] < 127) ? p[i] : '?';
@@ -130,8 +134,10 @@ int grey_values(const gdcm::Image &img, const gdcm::DataSet &ds,
     int stored = pf.GetBitsStored();
     if ((alloc != 8 && alloc != 16 && alloc != 32) || stored < 1 ||
         stored > alloc) {
-        vlm_set_err(err, "%s: unsupported pixel layout (%d bits allocated, "
-                    "%d stored)", label, alloc, stored);
+        vlm_set_err(err,
+                    "%s: unsupported pixel layout (%d bits allocated, "
+                    "%d stored)",
+                    label, alloc, stored);
         return VLM_EUNSUPPORTED;
     }
     int high = pf.GetHighBit();
@@ -197,7 +203,8 @@ int colour_values(const gdcm::Image &img, const std::vector<char> &buf,
     }
     /* GDCM hands YBR_FULL / YBR_FULL_422 (JPEG baseline) out as full-size
      * YCbCr; JPEG 2000's YBR_ICT/YBR_RCT come out of openjpeg as RGB. */
-    gdcm::PhotometricInterpretation::PIType pi = img.GetPhotometricInterpretation();
+    gdcm::PhotometricInterpretation::PIType pi =
+        img.GetPhotometricInterpretation();
     if (pi == gdcm::PhotometricInterpretation::YBR_FULL ||
         pi == gdcm::PhotometricInterpretation::YBR_FULL_422)
         ybr_full_to_rgb(raw->rgb, n);
@@ -237,8 +244,10 @@ int decode(gdcm::ImageReader &reader, const char *label,
     gdcm::Trace::SetWarning(false);
     gdcm::Trace::SetError(false);
     if (!reader.Read()) {
-        vlm_set_err(err, "%s: GDCM could not read the DICOM image (corrupt "
-                    "file or no pixel data)", label);
+        vlm_set_err(err,
+                    "%s: GDCM could not read the DICOM image (corrupt "
+                    "file or no pixel data)",
+                    label);
         return VLM_EFORMAT;
     }
     const gdcm::Image &img = reader.GetImage();
@@ -296,10 +305,9 @@ int guarded(gdcm::ImageReader &reader, const char *label,
 
 extern "C" unsigned vlm_gdcm_abi(void) { return DICOM_SHIM_ABI; }
 
-extern "C" int vlm_gdcm_read(const void *bytes, size_t len,
-                                  const char *label,
-                                  unsigned long long max_pixels,
-                                  dicom_raw *out, char *err)
+extern "C" int vlm_gdcm_read(const void *bytes, size_t len, const char *label,
+                             unsigned long long max_pixels, dicom_raw *out,
+                             char *err)
 {
     try {
         std::istringstream in(std::string((const char *)bytes, len),

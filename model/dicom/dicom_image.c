@@ -49,8 +49,8 @@ static int render(dicom_raw *raw, const dicom_load_opts *opts, img_rgb *out,
 {
     *hdr = raw->hdr;
     if (raw->samples == 3) { /* colour: no VOI, hand the buffer over */
-        *out = (img_rgb){.width = raw->width, .height = raw->height,
-                         .pixels = raw->rgb};
+        *out = (img_rgb){
+            .width = raw->width, .height = raw->height, .pixels = raw->rgb};
         raw->rgb = NULL;
         return VLM_OK;
     }
@@ -60,10 +60,11 @@ static int render(dicom_raw *raw, const dicom_load_opts *opts, img_rgb *out,
         vlm_set_err(err, "%s: out of memory for %zu pixels", label, n);
         return VLM_ENOMEM;
     }
-    dicom_window_context ctx = {
-        .has_stored = raw->has_stored, .stored_center = raw->stored_center,
-        .stored_width = raw->stored_width, .range_lo = raw->range_lo,
-        .range_hi = raw->range_hi};
+    dicom_window_context ctx = {.has_stored = raw->has_stored,
+                                .stored_center = raw->stored_center,
+                                .stored_width = raw->stored_width,
+                                .range_lo = raw->range_lo,
+                                .range_hi = raw->range_hi};
     snprintf(ctx.modality, sizeof ctx.modality, "%s", raw->hdr.modality);
     snprintf(ctx.body_part, sizeof ctx.body_part, "%s", raw->hdr.body_part);
     dicom_window_resolve(opts ? &opts->window : NULL, &ctx, &hdr->window);
@@ -74,8 +75,7 @@ static int render(dicom_raw *raw, const dicom_load_opts *opts, img_rgb *out,
 }
 
 static int finish(int st, dicom_raw *raw, const dicom_load_opts *opts,
-                  img_rgb *out, dicom_header *hdr, const char *label,
-                  char *err)
+                  img_rgb *out, dicom_header *hdr, const char *label, char *err)
 {
     if (st == VLM_OK) st = render(raw, opts, out, hdr, label, err);
     dicom_raw_free(raw);
@@ -126,13 +126,16 @@ static int read_file(const char *path, uint8_t **bytes, size_t *len, char *err)
         st = VLM_EIO;
     }
     fclose(f);
-    if (st != VLM_OK) { free(*bytes); *bytes = NULL; }
+    if (st != VLM_OK) {
+        free(*bytes);
+        *bytes = NULL;
+    }
     *len = st == VLM_OK ? (size_t)sb.st_size : 0;
     return st;
 }
 
-int dicom_load_file(const char *path, const dicom_load_opts *opts,
-                    img_rgb *out, dicom_header *hdr, char *err)
+int dicom_load_file(const char *path, const dicom_load_opts *opts, img_rgb *out,
+                    dicom_header *hdr, char *err)
 {
     uint8_t *bytes;
     size_t len;

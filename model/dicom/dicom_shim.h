@@ -26,13 +26,13 @@ extern "C" {
 #include "model/dicom/dicom.h"
 
 typedef struct dicom_raw {
-    dicom_header hdr;      /* identifiers; window fields left zero */
+    dicom_header hdr; /* identifiers; window fields left zero */
     int width, height;
-    int samples;           /* 1 = greyscale, 3 = colour */
-    int monochrome1;       /* 1 if the display must be inverted */
-    float *values;         /* samples == 1: width*height modality values */
-    uint8_t *rgb;          /* samples == 3: width*height*3 RGB */
-    int has_stored;        /* first WindowCenter/Width present and usable */
+    int samples;     /* 1 = greyscale, 3 = colour */
+    int monochrome1; /* 1 if the display must be inverted */
+    float *values;   /* samples == 1: width*height modality values */
+    uint8_t *rgb;    /* samples == 3: width*height*3 RGB */
+    int has_stored;  /* first WindowCenter/Width present and usable */
     double stored_center, stored_width;
     double range_lo, range_hi; /* modality-unit range of BitsStored */
 } dicom_raw;
@@ -55,13 +55,12 @@ void dicom_raw_free(dicom_raw *raw); /* frees buffers, zeroes the struct */
 #define DICOM_SHIM_ABI (0x10000u + (unsigned)sizeof(dicom_raw))
 
 /* Entry points exported by the module (looked up by these names). */
-typedef int dicom_shim_read_fn(const void *bytes, size_t len,
-                               const char *label,
+typedef int dicom_shim_read_fn(const void *bytes, size_t len, const char *label,
                                unsigned long long max_pixels, dicom_raw *out,
                                char *err);
 typedef unsigned dicom_shim_abi_fn(void);
 #define DICOM_SHIM_READ_SYMBOL "vlm_gdcm_read"
-#define DICOM_SHIM_ABI_SYMBOL "vlm_gdcm_abi"
+#define DICOM_SHIM_ABI_SYMBOL  "vlm_gdcm_abi"
 /* Defined only in the module (whose other symbols are hidden); C code
  * reaches them through dlsym, never by linking. */
 __attribute__((visibility("default"))) dicom_shim_read_fn vlm_gdcm_read;

@@ -36,7 +36,8 @@ static dicom_shim_read_fn *open_candidate(const char *dir, char *why,
 {
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/%s", dir, DICOM_SHIM_MODULE) >=
-            (int)sizeof path || access(path, F_OK) != 0)
+            (int)sizeof path ||
+        access(path, F_OK) != 0)
         return NULL;
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
@@ -49,8 +50,10 @@ static dicom_shim_read_fn *open_candidate(const char *dir, char *why,
         (dicom_shim_read_fn *)dlsym(h, DICOM_SHIM_READ_SYMBOL);
     if (abi && rd && abi() == DICOM_SHIM_ABI) return rd; /* never dlclosed */
     if (!why[0])
-        snprintf(why, cap, "%.300s is from another vlmindex build (ABI %#x, "
-                 "expected %#x)", path, abi ? abi() : 0u, DICOM_SHIM_ABI);
+        snprintf(why, cap,
+                 "%.300s is from another vlmindex build (ABI %#x, "
+                 "expected %#x)",
+                 path, abi ? abi() : 0u, DICOM_SHIM_ABI);
     dlclose(h);
     return NULL;
 }
@@ -82,8 +85,8 @@ static void load_module(void)
     /* secure_getenv: a setuid caller must not be steered to another module. */
     const char *dirs[] = {secure_getenv("VLMINDEX_LIBDIR"),
                           VLM_GDCM_INSTALL_DIR, VLM_GDCM_BUILD_DIR};
-    shim_read = dicom_shim_load_from(dirs, sizeof dirs / sizeof dirs[0],
-                                     load_error);
+    shim_read =
+        dicom_shim_load_from(dirs, sizeof dirs / sizeof dirs[0], load_error);
 }
 
 int dicom_shim_read(const void *bytes, size_t len, const char *label,

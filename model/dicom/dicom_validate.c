@@ -8,12 +8,12 @@
 #include "model/dicom/dicom_validate.h"
 
 #define MAX_NESTING 16
-#define UNDEFINED 0xFFFFFFFFu
-#define TAG(g, e) (((uint32_t)(g) << 16) | (e))
-#define ITEM TAG(0xFFFE, 0xE000)
-#define ITEM_END TAG(0xFFFE, 0xE00D)
-#define SEQ_END TAG(0xFFFE, 0xE0DD)
-#define PIXEL_DATA TAG(0x7FE0, 0x0010)
+#define UNDEFINED   0xFFFFFFFFu
+#define TAG(g, e)   (((uint32_t)(g) << 16) | (e))
+#define ITEM        TAG(0xFFFE, 0xE000)
+#define ITEM_END    TAG(0xFFFE, 0xE00D)
+#define SEQ_END     TAG(0xFFFE, 0xE0DD)
+#define PIXEL_DATA  TAG(0x7FE0, 0x0010)
 
 typedef struct walker {
     const uint8_t *p;
@@ -28,7 +28,10 @@ typedef struct walker {
 
 static int bad(walker *w, const char *what)
 {
-    if (!w->problem) { w->problem = what; w->problem_at = w->pos; }
+    if (!w->problem) {
+        w->problem = what;
+        w->problem_at = w->pos;
+    }
     return -1;
 }
 
@@ -40,7 +43,8 @@ static int need(walker *w, size_t n)
 static uint32_t rd16(const walker *w, size_t at)
 {
     const uint8_t *b = w->p + at;
-    return w->big_endian ? (uint32_t)(b[0] << 8 | b[1]) : (uint32_t)(b[1] << 8 | b[0]);
+    return w->big_endian ? (uint32_t)(b[0] << 8 | b[1])
+                         : (uint32_t)(b[1] << 8 | b[0]);
 }
 
 static uint32_t rd32(const walker *w, size_t at)
@@ -104,7 +108,8 @@ static int walk_items(walker *w, int depth, int fragments)
         if (el.length == UNDEFINED && !fragments) {
             if (walk_dataset(w, depth + 1, ITEM_END)) return -1;
         } else {
-            if (el.length == UNDEFINED || need(w, el.length)) return bad(w, "item runs past the end");
+            if (el.length == UNDEFINED || need(w, el.length))
+                return bad(w, "item runs past the end");
             w->pos += el.length;
         }
     }
@@ -138,7 +143,8 @@ static int check_native_pixels(walker *w, uint32_t length)
     if (w->bits < 8) return 0; /* 1-bit and odd layouts: GDCM decides */
     unsigned long long want = (unsigned long long)w->rows * w->cols *
                               w->samples * ((w->bits + 7) / 8) * w->frames;
-    return length >= want ? 0 : bad(w, "pixel data shorter than the image size");
+    return length >= want ? 0
+                          : bad(w, "pixel data shorter than the image size");
 }
 
 static int walk_value(walker *w, int depth, const element *el)
@@ -146,7 +152,8 @@ static int walk_value(walker *w, int depth, const element *el)
     if (el->length != UNDEFINED) {
         if (need(w, el->length)) return bad(w, "value runs past the end");
         if (depth == 0) {
-            if (el->tag == PIXEL_DATA && check_native_pixels(w, el->length)) return -1;
+            if (el->tag == PIXEL_DATA && check_native_pixels(w, el->length))
+                return -1;
             if (el->length <= 12) note_geometry(w, el);
         }
         w->pos += el->length;
@@ -182,7 +189,8 @@ static int walk_meta(walker *w, char *ts, size_t cap)
     w->pos = 132;
     while (w->len - w->pos >= 8 && rd16(w, w->pos) == 0x0002) {
         element el;
-        if (read_element(w, &el) || el.length == UNDEFINED || need(w, el.length))
+        if (read_element(w, &el) || el.length == UNDEFINED ||
+            need(w, el.length))
             return bad(w, "file meta group runs past the end");
         if (el.tag == TAG(0x0002, 0x0010)) {
             size_t n = el.length < cap ? el.length : cap - 1;
@@ -197,15 +205,18 @@ static int walk_meta(walker *w, char *ts, size_t cap)
 
 int dicom_validate(const void *bytes, size_t len, const char *label, char *err)
 {
-    walker w = {.p = bytes, .len = len, .explicit_vr = 1, .samples = 1,
-                .frames = 1};
+    walker w = {
+        .p = bytes, .len = len, .explicit_vr = 1, .samples = 1, .frames = 1};
     char ts[65];
-    if (len < 132) bad(&w, "truncated");
+    if (len < 132)
+        bad(&w, "truncated");
     else if (walk_meta(&w, ts, sizeof ts) == 0) {
         w.explicit_vr = strcmp(ts, "1.2.840.10008.1.2") != 0;
         w.big_endian = strcmp(ts, "1.2.840.10008.1.2.2") == 0;
-        if (strcmp(ts, "1.2.840.10008.1.2.1.99") == 0) return VLM_OK; /* deflated */
-        if (walk_dataset(&w, 0, 0) == 0 && !w.has_pixels) bad(&w, "no pixel data");
+        if (strcmp(ts, "1.2.840.10008.1.2.1.99") == 0)
+            return VLM_OK; /* deflated */
+        if (walk_dataset(&w, 0, 0) == 0 && !w.has_pixels)
+            bad(&w, "no pixel data");
     }
     if (!w.problem) return VLM_OK;
     vlm_set_err(err, "%s: corrupt DICOM: %s (at byte %zu)", label, w.problem,

@@ -18,7 +18,6 @@
 #include "model/core/vlm_error.h"
 
 /* VLM_OK, or VLM_EFORMAT with err naming `label` and the byte offset. */
-int dicom_validate(const void *bytes, size_t len, const char *label,
-                   char *err);
+int dicom_validate(const void *bytes, size_t len, const char *label, char *err);
 
 #endif

@@ -26,9 +26,12 @@ static const preset PRESETS[] = {
 };
 
 static const char *const KIND_NAMES[] = {
-    [DICOM_WINDOW_DEFAULT] = "default", [DICOM_WINDOW_LUNG] = "lung",
-    [DICOM_WINDOW_MEDIASTINUM] = "mediastinum", [DICOM_WINDOW_BONE] = "bone",
-    [DICOM_WINDOW_STORED] = "stored", [DICOM_WINDOW_EXPLICIT] = "explicit",
+    [DICOM_WINDOW_DEFAULT] = "default",
+    [DICOM_WINDOW_LUNG] = "lung",
+    [DICOM_WINDOW_MEDIASTINUM] = "mediastinum",
+    [DICOM_WINDOW_BONE] = "bone",
+    [DICOM_WINDOW_STORED] = "stored",
+    [DICOM_WINDOW_EXPLICIT] = "explicit",
     [DICOM_WINDOW_FULL_RANGE] = "full",
 };
 
@@ -60,8 +63,10 @@ static int parse_explicit(const char *text, dicom_window *out, char *err)
     *out = (dicom_window){DICOM_WINDOW_EXPLICIT, c, w};
     return VLM_OK;
 bad:
-    vlm_set_err(err, "window \"%s\": expected lung, mediastinum, bone, "
-                "stored, full, default or CENTER,WIDTH", text);
+    vlm_set_err(err,
+                "window \"%s\": expected lung, mediastinum, bone, "
+                "stored, full, default or CENTER,WIDTH",
+                text);
     return VLM_EINVAL;
 }
 
@@ -77,7 +82,10 @@ int dicom_window_parse(const char *text, dicom_window *out, char *err)
             continue;
         out->kind = (dicom_window_kind)k;
         const preset *p = find_preset(out->kind);
-        if (p) { out->center = p->center; out->width = p->width; }
+        if (p) {
+            out->center = p->center;
+            out->width = p->width;
+        }
         return VLM_OK;
     }
     return parse_explicit(text, out, err);
@@ -121,12 +129,8 @@ void dicom_window_resolve(const dicom_window *req,
     switch (k) {
     case DICOM_WINDOW_LUNG:
     case DICOM_WINDOW_MEDIASTINUM:
-    case DICOM_WINDOW_BONE:
-        set_preset(out, k);
-        return;
-    case DICOM_WINDOW_EXPLICIT:
-        *out = *req;
-        return;
+    case DICOM_WINDOW_BONE: set_preset(out, k); return;
+    case DICOM_WINDOW_EXPLICIT: *out = *req; return;
     case DICOM_WINDOW_FULL_RANGE: {
         dicom_window_context c = *ctx;
         c.has_stored = 0;
@@ -134,9 +138,7 @@ void dicom_window_resolve(const dicom_window *req,
         stored_or_fallback(&c, out);
         return;
     }
-    case DICOM_WINDOW_STORED:
-        stored_or_fallback(ctx, out);
-        return;
+    case DICOM_WINDOW_STORED: stored_or_fallback(ctx, out); return;
     case DICOM_WINDOW_DEFAULT:
     default:
         if (!strcasecmp(ctx->modality, "CT") && is_chest(ctx->body_part))

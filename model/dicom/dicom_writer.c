@@ -7,14 +7,14 @@
 
 #include "model/dicom/dicom_writer.h"
 
-#define MAX_DEPTH 8
-#define EXPLICIT_VR_LE "1.2.840.10008.1.2.1"
+#define MAX_DEPTH          8
+#define EXPLICIT_VR_LE     "1.2.840.10008.1.2.1"
 #define IMPLEMENTATION_UID "2.25.98370154371123954870925731042511416811"
 
 struct dicom_writer {
     uint8_t *buf;
     size_t len, cap;
-    int depth;                       /* 0 = top-level data set */
+    int depth;                        /* 0 = top-level data set */
     uint32_t last_tag[MAX_DEPTH + 1]; /* ordering check per level */
     char err[VLM_ERR_MAX];
     int failed;
@@ -35,7 +35,10 @@ static void put(dicom_writer *w, const void *p, size_t n)
         size_t cap = w->cap ? w->cap : 1024;
         while (cap < w->len + n) cap *= 2;
         uint8_t *nb = realloc(w->buf, cap);
-        if (!nb) { fail(w, "out of memory", 0); return; }
+        if (!nb) {
+            fail(w, "out of memory", 0);
+            return;
+        }
         w->buf = nb;
         w->cap = cap;
     }
@@ -58,9 +61,8 @@ static void put_u32(dicom_writer *w, uint32_t v)
 
 static int long_length_vr(const char *vr)
 {
-    static const char *const LONG[] = {"OB", "OD", "OF", "OL", "OV", "OW",
-                                       "SQ", "SV", "UC", "UN", "UR", "UT",
-                                       "UV"};
+    static const char *const LONG[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                       "SV", "UC", "UN", "UR", "UT", "UV"};
     for (size_t i = 0; i < sizeof LONG / sizeof LONG[0]; i++)
         if (!strncmp(vr, LONG[i], 2)) return 1;
     return 0;
@@ -88,7 +90,8 @@ static void element_header(dicom_writer *w, uint16_t group, uint16_t elem,
         put_u16(w, 0);
         put_u32(w, len);
     } else if (len > 0xFFFF) {
-        fail(w, "value too long for a 16-bit length", (uint32_t)group << 16 | elem);
+        fail(w, "value too long for a 16-bit length",
+             (uint32_t)group << 16 | elem);
     } else {
         put_u16(w, (uint16_t)len);
     }
@@ -136,7 +139,10 @@ void dicom_writer_seq_begin(dicom_writer *w, uint16_t group, uint16_t elem)
 
 void dicom_writer_item_begin(dicom_writer *w)
 {
-    if (w->depth >= MAX_DEPTH) { fail(w, "sequences nested too deep", 0); return; }
+    if (w->depth >= MAX_DEPTH) {
+        fail(w, "sequences nested too deep", 0);
+        return;
+    }
     put_u16(w, 0xFFFE);
     put_u16(w, 0xE000);
     put_u32(w, 0xFFFFFFFFu);
@@ -145,7 +151,10 @@ void dicom_writer_item_begin(dicom_writer *w)
 
 void dicom_writer_item_end(dicom_writer *w)
 {
-    if (w->depth == 0) { fail(w, "item end without item", 0); return; }
+    if (w->depth == 0) {
+        fail(w, "item end without item", 0);
+        return;
+    }
     w->depth--;
     put_u16(w, 0xFFFE);
     put_u16(w, 0xE00D);
@@ -168,7 +177,10 @@ static void write_meta(dicom_writer *w, const char *sop_class,
     put(w, preamble, sizeof preamble);
     put(w, "DICM", 4);
     size_t len_at = w->len + 8; /* value offset of (0002,0000) UL */
-    put_u16(w, 0x0002); put_u16(w, 0x0000); put(w, "UL", 2); put_u16(w, 4);
+    put_u16(w, 0x0002);
+    put_u16(w, 0x0000);
+    put(w, "UL", 2);
+    put_u16(w, 4);
     put_u32(w, 0);
     w->last_tag[0] = 0x00020000;
     dicom_writer_bytes(w, 0x0002, 0x0001, "OB", version, 2);

@@ -13,7 +13,10 @@
 
 #include "model/image/image_internal.h"
 
-enum { BI_RGB = 0, BI_BITFIELDS = 3 };
+enum {
+    BI_RGB = 0,
+    BI_BITFIELDS = 3
+};
 
 typedef struct bmp_hdr {
     long long width, height;
@@ -21,23 +24,28 @@ typedef struct bmp_hdr {
     uint32_t data_off, hdr_size, masks[4];
 } bmp_hdr;
 
-static uint32_t le32(const uint8_t *p) {
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
 }
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
-static int bad(const img_src *src, const char *why, char *err) {
+static int bad(const img_src *src, const char *why, char *err)
+{
     vlm_set_err(err, "%s: invalid BMP: %s", src->label, why);
     return VLM_EFORMAT;
 }
 
-static void default_masks(bmp_hdr *h) {
+static void default_masks(bmp_hdr *h)
+{
     static const uint32_t m16[4] = {0x7c00, 0x03e0, 0x001f, 0};
     static const uint32_t m32[4] = {0xff0000, 0xff00, 0xff, 0};
     memcpy(h->masks, h->bits == 16 ? m16 : m32, sizeof h->masks);
 }
 
-static int parse_header(const img_src *src, bmp_hdr *h, char *err) {
+static int parse_header(const img_src *src, bmp_hdr *h, char *err)
+{
     const uint8_t *b = src->bytes;
     memset(h, 0, sizeof *h);
     if (src->len < 26) return bad(src, "file too short", err);
@@ -74,7 +82,8 @@ static int parse_header(const img_src *src, bmp_hdr *h, char *err) {
 }
 
 /* Pillow's unpackers scale a field to 8 bits as v * 255 / max. */
-static uint8_t field(uint32_t px, uint32_t mask) {
+static uint8_t field(uint32_t px, uint32_t mask)
+{
     if (!mask) return 0;
     int shift = __builtin_ctz(mask);
     uint32_t max = mask >> shift;
@@ -82,22 +91,27 @@ static uint8_t field(uint32_t px, uint32_t mask) {
 }
 
 static void unpack_direct(const bmp_hdr *h, const uint8_t *row, img_rgb *out,
-                          int y) {
+                          int y)
+{
     uint8_t *rgb = out->pixels + (size_t)y * out->width * 3;
     for (int x = 0; x < out->width; x++, rgb += 3) {
         if (h->bits == 24) {
             const uint8_t *p = row + 3 * x;
-            rgb[0] = p[2]; rgb[1] = p[1]; rgb[2] = p[0];
+            rgb[0] = p[2];
+            rgb[1] = p[1];
+            rgb[2] = p[0];
             continue;
         }
         uint32_t px = h->bits == 16 ? le16(row + 2 * x) : le32(row + 4 * x);
         for (int c = 0; c < 3; c++) rgb[c] = field(px, h->masks[c]);
-        if (out->alpha) out->alpha[(size_t)y * out->width + x] = field(px, h->masks[3]);
+        if (out->alpha)
+            out->alpha[(size_t)y * out->width + x] = field(px, h->masks[3]);
     }
 }
 
 static void unpack_indexed(const bmp_hdr *h, const img_palette *pal,
-                           const uint8_t *row, img_rgb *out, int y) {
+                           const uint8_t *row, img_rgb *out, int y)
+{
     uint8_t *rgb = out->pixels + (size_t)y * out->width * 3;
     int per_byte = 8 / h->bits, mask = (1 << h->bits) - 1;
     for (int x = 0; x < out->width; x++) {
@@ -107,7 +121,8 @@ static void unpack_indexed(const bmp_hdr *h, const img_palette *pal,
 }
 
 static int load_palette(const img_src *src, bmp_hdr *h, img_palette *pal,
-                        img_rgb *out, char *err) {
+                        img_rgb *out, char *err)
+{
     int max = 1 << h->bits;
     int count = h->colors > 0 && h->colors <= max ? h->colors : max;
     size_t at = 14 + (size_t)h->hdr_size;
@@ -129,8 +144,8 @@ static int load_palette(const img_src *src, bmp_hdr *h, img_palette *pal,
     return VLM_OK;
 }
 
-int img_decode_bmp(const img_src *src, img_rgb *out, img_meta *meta,
-                   char *err) {
+int img_decode_bmp(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     bmp_hdr h;
     int rc = parse_header(src, &h, err);
     if (rc) return rc;
@@ -152,8 +167,10 @@ int img_decode_bmp(const img_src *src, img_rgb *out, img_meta *meta,
     for (int y = 0; y < out->height; y++) {
         int stored = h.top_down ? y : out->height - 1 - y;
         const uint8_t *row = src->bytes + h.data_off + stride * stored;
-        if (h.bits <= 8) unpack_indexed(&h, &pal, row, out, y);
-        else unpack_direct(&h, row, out, y);
+        if (h.bits <= 8)
+            unpack_indexed(&h, &pal, row, out, y);
+        else
+            unpack_direct(&h, row, out, y);
     }
     return VLM_OK;
 }

@@ -19,7 +19,8 @@ typedef struct gif_reader {
     size_t pos;
 } gif_reader;
 
-static int on_read(GifFileType *gif, GifByteType *dst, int n) {
+static int on_read(GifFileType *gif, GifByteType *dst, int n)
+{
     gif_reader *r = gif->UserData;
     size_t left = r->src->len - r->pos;
     size_t take = n < 0 ? 0 : (size_t)n < left ? (size_t)n : left;
@@ -29,12 +30,13 @@ static int on_read(GifFileType *gif, GifByteType *dst, int n) {
 }
 
 typedef struct gif_frame {
-    int transparent;   /* index or -1 */
+    int transparent; /* index or -1 */
     int left, top, w, h, interlace;
     const ColorMapObject *cmap;
 } gif_frame;
 
-static int fail(const img_src *src, GifFileType *gif, char *err) {
+static int fail(const img_src *src, GifFileType *gif, char *err)
+{
     vlm_set_err(err, "%s: corrupt or truncated GIF: %s", src->label,
                 GifErrorString(gif->Error) ? GifErrorString(gif->Error)
                                            : "unknown error");
@@ -42,12 +44,14 @@ static int fail(const img_src *src, GifFileType *gif, char *err) {
 }
 
 /* Skip extensions until the first image descriptor; remember transparency. */
-static int seek_first_image(const img_src *src, GifFileType *gif,
-                            gif_frame *fr, char *err) {
+static int seek_first_image(const img_src *src, GifFileType *gif, gif_frame *fr,
+                            char *err)
+{
     fr->transparent = -1;
     for (;;) {
         GifRecordType type;
-        if (DGifGetRecordType(gif, &type) == GIF_ERROR) return fail(src, gif, err);
+        if (DGifGetRecordType(gif, &type) == GIF_ERROR)
+            return fail(src, gif, err);
         if (type == TERMINATE_RECORD_TYPE) {
             vlm_set_err(err, "%s: GIF has no image", src->label);
             return VLM_EFORMAT;
@@ -59,24 +63,28 @@ static int seek_first_image(const img_src *src, GifFileType *gif,
             fr->w = gif->Image.Width;
             fr->h = gif->Image.Height;
             fr->interlace = gif->Image.Interlace;
-            fr->cmap = gif->Image.ColorMap ? gif->Image.ColorMap : gif->SColorMap;
+            fr->cmap =
+                gif->Image.ColorMap ? gif->Image.ColorMap : gif->SColorMap;
             return VLM_OK;
         }
         if (type != EXTENSION_RECORD_TYPE) continue;
         int code;
         GifByteType *ext;
-        if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR) return fail(src, gif, err);
-        if (code == GRAPHICS_EXT_FUNC_CODE && ext && ext[0] >= 4 && (ext[1] & 1))
+        if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR)
+            return fail(src, gif, err);
+        if (code == GRAPHICS_EXT_FUNC_CODE && ext && ext[0] >= 4 &&
+            (ext[1] & 1))
             fr->transparent = ext[4];
         while (ext)
-            if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR) return fail(src, gif, err);
+            if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR)
+                return fail(src, gif, err);
     }
 }
 
 /* Frame rows into the index canvas, honouring the interlaced row order. */
 static int read_indices(const img_src *src, GifFileType *gif,
-                        const gif_frame *fr, uint8_t *canvas, int cw,
-                        char *err) {
+                        const gif_frame *fr, uint8_t *canvas, int cw, char *err)
+{
     static const int start[4] = {0, 4, 2, 1}, step[4] = {8, 8, 4, 2};
     int passes = fr->interlace ? 4 : 1;
     for (int p = 0; p < passes; p++) {
@@ -90,18 +98,23 @@ static int read_indices(const img_src *src, GifFileType *gif,
     return VLM_OK;
 }
 
-static void apply_palette(const uint8_t *idx, const gif_frame *fr, img_rgb *out) {
+static void apply_palette(const uint8_t *idx, const gif_frame *fr, img_rgb *out)
+{
     img_palette pal;
     int count = fr->cmap ? fr->cmap->ColorCount : 0;
-    const uint8_t *entries = fr->cmap ? (const uint8_t *)fr->cmap->Colors : NULL;
+    const uint8_t *entries =
+        fr->cmap ? (const uint8_t *)fr->cmap->Colors : NULL;
     img_palette_init(&pal, entries, count, 3);
-    out->nearest = count > 0 && !img_palette_is_identity_gray(entries, count, 3);
+    out->nearest =
+        count > 0 && !img_palette_is_identity_gray(entries, count, 3);
     size_t n = (size_t)out->width * out->height;
-    for (size_t i = 0; i < n; i++) memcpy(out->pixels + 3 * i, pal.rgb[idx[i]], 3);
+    for (size_t i = 0; i < n; i++)
+        memcpy(out->pixels + 3 * i, pal.rgb[idx[i]], 3);
 }
 
 static int decode_open(const img_src *src, GifFileType *gif, img_rgb *out,
-                       img_meta *meta, char *err) {
+                       img_meta *meta, char *err)
+{
     int rc = img_check_size(src, gif->SWidth, gif->SHeight, err);
     if (rc) return rc;
     gif_frame fr;
@@ -126,8 +139,8 @@ static int decode_open(const img_src *src, GifFileType *gif, img_rgb *out,
     return rc;
 }
 
-int img_decode_gif(const img_src *src, img_rgb *out, img_meta *meta,
-                   char *err) {
+int img_decode_gif(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     gif_reader r = {src, 0};
     int gerr = 0;
     GifFileType *gif = DGifOpen(&r, on_read, &gerr);

@@ -16,18 +16,21 @@
 #include "model/image/image_internal.h"
 
 /* Pillow's MULDIV255: round(a*b/255) in integers. */
-static inline int muldiv255(int a, int b) {
+static inline int muldiv255(int a, int b)
+{
     int t = a * b + 128;
     return ((t >> 8) + t) >> 8;
 }
 
-static inline uint8_t clip8(int v) {
+static inline uint8_t clip8(int v)
+{
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
 /* Adobe CMYK is stored inverted; Pillow reads it as "CMYK;I" then applies
  * cmyk2rgb: channel = (255-k) - (c*(255-k))/255. */
-static void inverted_cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t n) {
+static void inverted_cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t n)
+{
     for (size_t i = 0; i < n; i++, cmyk += 4, rgb += 3) {
         int nk = cmyk[3]; /* 255 - (255 - stored k) */
         for (int c = 0; c < 3; c++)
@@ -36,7 +39,8 @@ static void inverted_cmyk_to_rgb(const uint8_t *cmyk, uint8_t *rgb, size_t n) {
 }
 
 /* Largest 1/N reduction whose shorter side still reaches min_short. */
-static int pick_scale(int w, int h, int min_short, tjscalingfactor *sf) {
+static int pick_scale(int w, int h, int min_short, tjscalingfactor *sf)
+{
     int count = 0;
     tjscalingfactor *all = tjGetScalingFactors(&count);
     sf->num = sf->denom = 1;
@@ -54,7 +58,8 @@ static int pick_scale(int w, int h, int min_short, tjscalingfactor *sf) {
 }
 
 static int decompress(tjhandle tj, const img_src *src, int w, int h,
-                      int pixel_format, uint8_t *dst, char *err) {
+                      int pixel_format, uint8_t *dst, char *err)
+{
     int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
     if (tjDecompress2(tj, src->bytes, (unsigned long)src->len, dst, w, 0, h,
                       pixel_format, flags) == 0)
@@ -64,8 +69,9 @@ static int decompress(tjhandle tj, const img_src *src, int w, int h,
     return VLM_EFORMAT;
 }
 
-static int decode_cmyk(tjhandle tj, const img_src *src, img_rgb *out,
-                       int w, int h, char *err) {
+static int decode_cmyk(tjhandle tj, const img_src *src, img_rgb *out, int w,
+                       int h, char *err)
+{
     int rc = img_rgb_alloc(src, out, w, h, 0, err);
     if (rc) return rc;
     uint8_t *cmyk = malloc((size_t)w * h * 4);
@@ -80,7 +86,8 @@ static int decode_cmyk(tjhandle tj, const img_src *src, img_rgb *out,
 }
 
 static int decode_with(tjhandle tj, const img_src *src, img_rgb *out,
-                       img_meta *meta, char *err) {
+                       img_meta *meta, char *err)
+{
     int w, h, subsamp, colorspace;
     if (tjDecompressHeader3(tj, src->bytes, (unsigned long)src->len, &w, &h,
                             &subsamp, &colorspace) != 0) {
@@ -102,8 +109,8 @@ static int decode_with(tjhandle tj, const img_src *src, img_rgb *out,
     return decompress(tj, src, sw, sh, TJPF_RGB, out->pixels, err);
 }
 
-int img_decode_jpeg(const img_src *src, img_rgb *out, img_meta *meta,
-                    char *err) {
+int img_decode_jpeg(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     tjhandle tj = tjInitDecompress();
     if (!tj) {
         vlm_set_err(err, "%s: cannot start the JPEG decoder: %s", src->label,

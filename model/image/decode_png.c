@@ -21,43 +21,51 @@ typedef struct png_ctx {
     const img_src *src;
     size_t pos;
     char *err;
-    png_bytep *rows;   /* freed on every path */
+    png_bytep *rows; /* freed on every path */
     uint8_t *raw;
 } png_ctx;
 
-static void on_error(png_structp png, png_const_charp msg) {
+static void on_error(png_structp png, png_const_charp msg)
+{
     png_ctx *c = png_get_error_ptr(png);
     vlm_set_err(c->err, "%s: corrupt or truncated PNG: %s", c->src->label, msg);
     png_longjmp(png, 1);
 }
 
-static void on_warning(png_structp png, png_const_charp msg) {
+static void on_warning(png_structp png, png_const_charp msg)
+{
     (void)png;
     (void)msg;
 }
 
-static void on_read(png_structp png, png_bytep dst, size_t n) {
+static void on_read(png_structp png, png_bytep dst, size_t n)
+{
     png_ctx *c = png_get_io_ptr(png);
     if (n > c->src->len - c->pos) png_error(png, "unexpected end of file");
     memcpy(dst, c->src->bytes + c->pos, n);
     c->pos += n;
 }
 
-static uint32_t be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 
-static int check_ihdr(const img_src *src, char *err) {
+static int check_ihdr(const img_src *src, char *err)
+{
     if (src->len < 33 || memcmp(src->bytes + 12, "IHDR", 4) != 0) {
         vlm_set_err(err, "%s: truncated PNG (no IHDR chunk)", src->label);
         return VLM_EFORMAT;
     }
-    return img_check_size(src, be32(src->bytes + 16), be32(src->bytes + 20), err);
+    return img_check_size(src, be32(src->bytes + 16), be32(src->bytes + 20),
+                          err);
 }
 
 /* One decoded row (after libpng's transforms) into RGB + alpha. */
 static void convert_row(const uint8_t *in, int channels, int gray16, int w,
-                        uint8_t *rgb, uint8_t *alpha) {
+                        uint8_t *rgb, uint8_t *alpha)
+{
     for (int x = 0; x < w; x++, rgb += 3) {
         if (gray16) {
             unsigned v = (unsigned)in[2 * x] << 8 | in[2 * x + 1];
@@ -65,13 +73,16 @@ static void convert_row(const uint8_t *in, int channels, int gray16, int w,
             continue;
         }
         const uint8_t *p = in + (size_t)x * channels;
-        if (channels <= 2) rgb[0] = rgb[1] = rgb[2] = p[0];
-        else memcpy(rgb, p, 3);
+        if (channels <= 2)
+            rgb[0] = rgb[1] = rgb[2] = p[0];
+        else
+            memcpy(rgb, p, 3);
         if (alpha) alpha[x] = p[channels - 1];
     }
 }
 
-static void setup_transforms(png_structp png, png_infop info, int *gray16) {
+static void setup_transforms(png_structp png, png_infop info, int *gray16)
+{
     int type = png_get_color_type(png, info);
     int depth = png_get_bit_depth(png, info);
     *gray16 = (type == PNG_COLOR_TYPE_GRAY && depth == 16);
@@ -84,7 +95,8 @@ static void setup_transforms(png_structp png, png_infop info, int *gray16) {
 }
 
 static int decode_rows(png_ctx *c, png_structp png, png_infop info,
-                       img_rgb *out, img_meta *meta) {
+                       img_rgb *out, img_meta *meta)
+{
     const img_src *src = c->src;
     png_read_info(png, info);
     int w = (int)png_get_image_width(png, info);
@@ -123,13 +135,13 @@ static int decode_rows(png_ctx *c, png_structp png, png_infop info,
     return VLM_OK;
 }
 
-int img_decode_png(const img_src *src, img_rgb *out, img_meta *meta,
-                   char *err) {
+int img_decode_png(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     int rc = check_ihdr(src, err);
     if (rc) return rc;
     png_ctx c = {src, 8, err, NULL, NULL};
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &c,
-                                             on_error, on_warning);
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, &c, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
         png_destroy_read_struct(&png, NULL, NULL);

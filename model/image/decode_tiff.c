@@ -20,7 +20,8 @@ typedef struct tiff_io {
     char msg[256];
 } tiff_io;
 
-static tmsize_t io_read(thandle_t h, void *dst, tmsize_t n) {
+static tmsize_t io_read(thandle_t h, void *dst, tmsize_t n)
+{
     tiff_io *io = h;
     if (n < 0 || io->pos >= io->src->len) return 0;
     size_t left = io->src->len - io->pos;
@@ -30,51 +31,76 @@ static tmsize_t io_read(thandle_t h, void *dst, tmsize_t n) {
     return (tmsize_t)take;
 }
 
-static tmsize_t io_write(thandle_t h, void *src, tmsize_t n) {
-    (void)h; (void)src; (void)n;
+static tmsize_t io_write(thandle_t h, void *src, tmsize_t n)
+{
+    (void)h;
+    (void)src;
+    (void)n;
     return -1;
 }
 
-static toff_t io_seek(thandle_t h, toff_t off, int whence) {
+static toff_t io_seek(thandle_t h, toff_t off, int whence)
+{
     tiff_io *io = h;
-    toff_t base = whence == SEEK_CUR ? io->pos : whence == SEEK_END ? io->src->len : 0;
+    toff_t base = whence == SEEK_CUR   ? io->pos
+                  : whence == SEEK_END ? io->src->len
+                                       : 0;
     io->pos = base + off;
     return io->pos;
 }
 
-static int io_close(thandle_t h) { (void)h; return 0; }
-static toff_t io_size(thandle_t h) { return ((tiff_io *)h)->src->len; }
-static int io_map(thandle_t h, void **base, toff_t *size) {
-    (void)h; (void)base; (void)size;
+static int io_close(thandle_t h)
+{
+    (void)h;
     return 0;
 }
-static void io_unmap(thandle_t h, void *base, toff_t size) {
-    (void)h; (void)base; (void)size;
+static toff_t io_size(thandle_t h) { return ((tiff_io *)h)->src->len; }
+static int io_map(thandle_t h, void **base, toff_t *size)
+{
+    (void)h;
+    (void)base;
+    (void)size;
+    return 0;
+}
+static void io_unmap(thandle_t h, void *base, toff_t size)
+{
+    (void)h;
+    (void)base;
+    (void)size;
 }
 
 /* Keep the first error; returning 1 stops libtiff's global (stderr) handler. */
 static int on_error(TIFF *tif, void *user, const char *module, const char *fmt,
-                    va_list ap) {
-    (void)tif; (void)module;
+                    va_list ap)
+{
+    (void)tif;
+    (void)module;
     tiff_io *io = user;
     if (!io->msg[0]) vsnprintf(io->msg, sizeof io->msg, fmt, ap);
     return 1;
 }
 
 static int on_warning(TIFF *tif, void *user, const char *module,
-                      const char *fmt, va_list ap) {
-    (void)tif; (void)user; (void)module; (void)fmt; (void)ap;
+                      const char *fmt, va_list ap)
+{
+    (void)tif;
+    (void)user;
+    (void)module;
+    (void)fmt;
+    (void)ap;
     return 1;
 }
 
-static int fail(const tiff_io *io, const char *what, char *err) {
+static int fail(const tiff_io *io, const char *what, char *err)
+{
     vlm_set_err(err, "%s: %s%s%s", io->src->label, what, io->msg[0] ? ": " : "",
                 io->msg);
     return VLM_EFORMAT;
 }
 
 /* libtiff hands out ABGR words with premultiplied alpha. */
-static void unpack_raster(const uint32_t *raster, img_rgb *out) {
+static void unpack_raster(const uint32_t *raster, img_rgb *out)
+{
     size_t n = (size_t)out->width * out->height;
     for (size_t i = 0; i < n; i++) {
         uint32_t p = raster[i];
@@ -90,17 +116,20 @@ static void unpack_raster(const uint32_t *raster, img_rgb *out) {
     }
 }
 
-static int has_alpha(TIFF *tif) {
+static int has_alpha(TIFF *tif)
+{
     uint16_t count = 0, *types = NULL;
     if (!TIFFGetField(tif, TIFFTAG_EXTRASAMPLES, &count, &types)) return 0;
     for (int i = 0; i < count; i++)
-        if (types[i] == EXTRASAMPLE_ASSOCALPHA || types[i] == EXTRASAMPLE_UNASSALPHA)
+        if (types[i] == EXTRASAMPLE_ASSOCALPHA ||
+            types[i] == EXTRASAMPLE_UNASSALPHA)
             return 1;
     return 0;
 }
 
 static int decode_open(TIFF *tif, tiff_io *io, img_rgb *out, img_meta *meta,
-                       char *err) {
+                       char *err)
+{
     uint32_t w = 0, h = 0;
     uint16_t photometric = 0, bps = 1, orientation = ORIENTATION_TOPLEFT;
     TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
@@ -132,8 +161,8 @@ static int decode_open(TIFF *tif, tiff_io *io, img_rgb *out, img_meta *meta,
     return rc;
 }
 
-int img_decode_tiff(const img_src *src, img_rgb *out, img_meta *meta,
-                    char *err) {
+int img_decode_tiff(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     tiff_io io = {src, 0, ""};
     TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
     if (!opts) {
@@ -142,9 +171,9 @@ int img_decode_tiff(const img_src *src, img_rgb *out, img_meta *meta,
     }
     TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &io);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &io);
-    TIFF *tif = TIFFClientOpenExt(src->label, "rm", &io, io_read, io_write,
-                                  io_seek, io_close, io_size, io_map, io_unmap,
-                                  opts);
+    TIFF *tif =
+        TIFFClientOpenExt(src->label, "rm", &io, io_read, io_write, io_seek,
+                          io_close, io_size, io_map, io_unmap, opts);
     TIFFOpenOptionsFree(opts);
     if (!tif) return fail(&io, "invalid TIFF header", err);
     int rc = decode_open(tif, &io, out, meta, err);

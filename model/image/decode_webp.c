@@ -9,7 +9,8 @@
 
 #include "model/image/image_internal.h"
 
-static void find_exif(const img_src *src, img_meta *meta) {
+static void find_exif(const img_src *src, img_meta *meta)
+{
     WebPData data = {src->bytes, src->len};
     WebPDemuxer *dmux = WebPDemux(&data);
     if (!dmux) return;
@@ -23,7 +24,8 @@ static void find_exif(const img_src *src, img_meta *meta) {
     WebPDemuxDelete(dmux);
 }
 
-static void split_alpha(const uint8_t *rgba, img_rgb *out) {
+static void split_alpha(const uint8_t *rgba, img_rgb *out)
+{
     size_t n = (size_t)out->width * out->height;
     for (size_t i = 0; i < n; i++) {
         memcpy(out->pixels + 3 * i, rgba + 4 * i, 3);
@@ -31,8 +33,8 @@ static void split_alpha(const uint8_t *rgba, img_rgb *out) {
     }
 }
 
-int img_decode_webp(const img_src *src, img_rgb *out, img_meta *meta,
-                    char *err) {
+int img_decode_webp(const img_src *src, img_rgb *out, img_meta *meta, char *err)
+{
     WebPBitstreamFeatures f;
     if (WebPGetFeatures(src->bytes, src->len, &f) != VP8_STATUS_OK) {
         vlm_set_err(err, "%s: invalid or truncated WebP header", src->label);
@@ -54,7 +56,9 @@ int img_decode_webp(const img_src *src, img_rgb *out, img_meta *meta,
         rc = rgba ? VLM_OK : VLM_EFORMAT;
     } else {
         rc = WebPDecodeRGBInto(src->bytes, src->len, out->pixels, n * 3,
-                               f.width * 3) ? VLM_OK : VLM_EFORMAT;
+                               f.width * 3)
+                 ? VLM_OK
+                 : VLM_EFORMAT;
     }
     if (rc) {
         vlm_set_err(err, "%s: corrupt or truncated WebP data", src->label);

@@ -10,9 +10,11 @@
 
 #include "model/image/image_internal.h"
 
-static ExifData *load(const uint8_t *blob, size_t len) {
+static ExifData *load(const uint8_t *blob, size_t len)
+{
     if (len > 0x7fffffff) return NULL;
-    int bare_tiff = len >= 4 && (!memcmp(blob, "II*\0", 4) || !memcmp(blob, "MM\0*", 4));
+    int bare_tiff =
+        len >= 4 && (!memcmp(blob, "II*\0", 4) || !memcmp(blob, "MM\0*", 4));
     if (!bare_tiff) return exif_data_new_from_data(blob, (unsigned)len);
     uint8_t *tmp = malloc(len + 6);
     if (!tmp) return NULL;
@@ -23,22 +25,26 @@ static ExifData *load(const uint8_t *blob, size_t len) {
     return d;
 }
 
-static void read_datetime(ExifData *d, char datetime[20]) {
+static void read_datetime(ExifData *d, char datetime[20])
+{
     ExifEntry *e = exif_content_get_entry(d->ifd[EXIF_IFD_EXIF],
                                           EXIF_TAG_DATE_TIME_ORIGINAL);
-    if (!e || e->format != EXIF_FORMAT_ASCII || e->size < 19 || !e->data) return;
+    if (!e || e->format != EXIF_FORMAT_ASCII || e->size < 19 || !e->data)
+        return;
     memcpy(datetime, e->data, 19);
     datetime[19] = '\0';
 }
 
 void img_exif_read(const uint8_t *blob, size_t len, int *orientation,
-                   char datetime[20]) {
+                   char datetime[20])
+{
     *orientation = 1;
     datetime[0] = '\0';
     if (!blob || len < 8) return;
     ExifData *d = load(blob, len);
     if (!d) return;
-    ExifEntry *e = exif_content_get_entry(d->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+    ExifEntry *e =
+        exif_content_get_entry(d->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
     if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->data) {
         int v = exif_get_short(e->data, exif_data_get_byte_order(d));
         if (v >= 1 && v <= 8) *orientation = v;

@@ -18,7 +18,13 @@
 #include "model/core/vlm_error.h"
 
 typedef enum img_format {
-    IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_GIF, IMG_TIFF, IMG_BMP,
+    IMG_UNKNOWN = 0,
+    IMG_JPEG,
+    IMG_PNG,
+    IMG_WEBP,
+    IMG_GIF,
+    IMG_TIFF,
+    IMG_BMP,
     IMG_PNM,
 } img_format;
 
@@ -51,7 +57,7 @@ typedef struct img_info {
 } img_info;
 
 typedef struct img_decode_opts {
-    uint64_t max_pixels;    /* refuse width*height above this; 0 = default */
+    uint64_t max_pixels; /* refuse width*height above this; 0 = default */
     /* JPEG fast path: if > 0, decode at the smallest DCT scale whose shorter
      * side is still >= min_short_side (pass 2x the model input).  0 = exact,
      * full-resolution decode. */
@@ -64,10 +70,10 @@ typedef struct img_decode_opts {
  * the path).  On failure out is zeroed and err says why, e.g.
  * "photos/x.jpg: truncated JPEG data". */
 int img_decode_memory(const void *bytes, size_t len, const char *label,
-                      const img_decode_opts *opts, img_rgb *out,
-                      img_info *info, char *err);
-int img_decode_file(const char *path, const img_decode_opts *opts,
-                    img_rgb *out, img_info *info, char *err);
+                      const img_decode_opts *opts, img_rgb *out, img_info *info,
+                      char *err);
+int img_decode_file(const char *path, const img_decode_opts *opts, img_rgb *out,
+                    img_info *info, char *err);
 
 /* ---- preprocessing (CLIPImageProcessor semantics) ------------------------ */
 typedef struct img_prep_params {
@@ -75,7 +81,7 @@ typedef struct img_prep_params {
     int crop_w, crop_h; /* center crop */
     int do_center_crop;
     float mean[3], std[3];
-    float rescale;      /* normally 1/255 */
+    float rescale; /* normally 1/255 */
 } img_prep_params;
 
 /* Resize shorter side with Pillow's antialiased bicubic (long side

@@ -10,7 +10,8 @@
 
 #include "model/image/image_internal.h"
 
-static img_decoder_fn decoder_for(img_format f) {
+static img_decoder_fn decoder_for(img_format f)
+{
     switch (f) {
     case IMG_JPEG: return img_decode_jpeg;
     case IMG_PNG: return img_decode_png;
@@ -24,7 +25,8 @@ static img_decoder_fn decoder_for(img_format f) {
 }
 
 static void fill_info(img_info *info, img_format f, const img_meta *m,
-                      int orientation, const char *datetime) {
+                      int orientation, const char *datetime)
+{
     if (!info) return;
     memset(info, 0, sizeof *info);
     info->format = f;
@@ -36,8 +38,9 @@ static void fill_info(img_info *info, img_format f, const img_meta *m,
 }
 
 int img_decode_memory(const void *bytes, size_t len, const char *label,
-                      const img_decode_opts *opts, img_rgb *out,
-                      img_info *info, char *err) {
+                      const img_decode_opts *opts, img_rgb *out, img_info *info,
+                      char *err)
+{
     if (!label) label = "<memory>";
     if (!out) {
         vlm_set_err(err, "%s: no output image given", label);
@@ -52,13 +55,14 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
     img_format f = img_sniff(bytes, len);
     img_decoder_fn dec = decoder_for(f);
     if (!dec) {
-        vlm_set_err(err, "%s: not a recognised image format (%zu bytes)",
-                    label, len);
+        vlm_set_err(err, "%s: not a recognised image format (%zu bytes)", label,
+                    len);
         return VLM_EUNSUPPORTED;
     }
     img_src src = {bytes, len, label, IMG_DEFAULT_MAX_PIXELS, 0};
     if (opts && opts->max_pixels) src.max_pixels = opts->max_pixels;
-    if (opts && opts->min_short_side > 0) src.min_short_side = opts->min_short_side;
+    if (opts && opts->min_short_side > 0)
+        src.min_short_side = opts->min_short_side;
 
     img_meta meta = {0};
     int rc = dec(&src, out, &meta, err);
@@ -68,7 +72,8 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
     }
     int orientation = 1;
     char datetime[20] = "";
-    if (meta.exif) img_exif_read(meta.exif, meta.exif_len, &orientation, datetime);
+    if (meta.exif)
+        img_exif_read(meta.exif, meta.exif_len, &orientation, datetime);
     if (meta.orientation >= 1 && meta.orientation <= 8)
         orientation = meta.orientation;
     if (meta.exif_datetime[0])
@@ -87,7 +92,8 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
 #define IMG_MAX_FILE_BYTES (1024ull * 1024 * 1024)
 
 /* Whole file into memory. */
-static int read_file(const char *path, uint8_t **buf, size_t *len, char *err) {
+static int read_file(const char *path, uint8_t **buf, size_t *len, char *err)
+{
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         vlm_set_err(err, "%s: cannot open: %s", path, strerror(errno));
@@ -100,8 +106,10 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err) {
         return VLM_EIO;
     }
     if ((unsigned long long)st.st_size > IMG_MAX_FILE_BYTES) {
-        vlm_set_err(err, "%s: file is %lld bytes, over the 1 GiB limit for "
-                    "an image", path, (long long)st.st_size);
+        vlm_set_err(err,
+                    "%s: file is %lld bytes, over the 1 GiB limit for "
+                    "an image",
+                    path, (long long)st.st_size);
         fclose(fp);
         return VLM_ETOOBIG;
     }
@@ -125,8 +133,9 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, char *err) {
     return VLM_OK;
 }
 
-int img_decode_file(const char *path, const img_decode_opts *opts,
-                    img_rgb *out, img_info *info, char *err) {
+int img_decode_file(const char *path, const img_decode_opts *opts, img_rgb *out,
+                    img_info *info, char *err)
+{
     if (out) memset(out, 0, sizeof *out);
     if (!path || !out) {
         vlm_set_err(err, "img_decode_file: path and output are required");

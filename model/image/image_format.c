@@ -6,7 +6,8 @@
 
 #include "model/image/image.h"
 
-const char *img_format_name(img_format f) {
+const char *img_format_name(img_format f)
+{
     switch (f) {
     case IMG_JPEG: return "jpeg";
     case IMG_PNG: return "png";
@@ -20,17 +21,20 @@ const char *img_format_name(img_format f) {
 }
 
 static int starts_with(const unsigned char *b, size_t len, const void *magic,
-                       size_t n) {
+                       size_t n)
+{
     return len >= n && memcmp(b, magic, n) == 0;
 }
 
-static int is_pnm(const unsigned char *b, size_t len) {
+static int is_pnm(const unsigned char *b, size_t len)
+{
     return len >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&
            (b[2] == ' ' || b[2] == '\t' || b[2] == '\n' || b[2] == '\r' ||
             b[2] == '#');
 }
 
-img_format img_sniff(const void *bytes, size_t len) {
+img_format img_sniff(const void *bytes, size_t len)
+{
     const unsigned char *b = bytes;
     if (!b) return IMG_UNKNOWN;
     if (starts_with(b, len, "\xff\xd8\xff", 3)) return IMG_JPEG;

@@ -16,29 +16,32 @@
 typedef struct img_src {
     const uint8_t *bytes;
     size_t len;
-    const char *label;    /* for messages */
-    uint64_t max_pixels;  /* already defaulted */
-    int min_short_side;   /* JPEG DCT-scaling fast path, 0 = exact */
+    const char *label;   /* for messages */
+    uint64_t max_pixels; /* already defaulted */
+    int min_short_side;  /* JPEG DCT-scaling fast path, 0 = exact */
 } img_src;
 
 /* What a decoder reports besides the pixels. */
 typedef struct img_meta {
-    int width, height;        /* as stored */
-    int scale_denom;          /* JPEG DCT scale used, else 1 */
-    int orientation;          /* already known (TIFF tag, PNG eXIf), 0 = use EXIF */
-    char exif_datetime[20];   /* already known, "" = use EXIF */
-    const uint8_t *exif;      /* raw EXIF blob inside the input, or NULL */
+    int width, height; /* as stored */
+    int scale_denom;   /* JPEG DCT scale used, else 1 */
+    int orientation;   /* already known (TIFF tag, PNG eXIf), 0 = use EXIF */
+    char exif_datetime[20]; /* already known, "" = use EXIF */
+    const uint8_t *exif;    /* raw EXIF blob inside the input, or NULL */
     size_t exif_len;
 } img_meta;
 
-typedef int (*img_decoder_fn)(const img_src *src, img_rgb *out,
-                              img_meta *meta, char *err);
+typedef int (*img_decoder_fn)(const img_src *src, img_rgb *out, img_meta *meta,
+                              char *err);
 
-int img_decode_jpeg(const img_src *src, img_rgb *out, img_meta *meta, char *err);
+int img_decode_jpeg(const img_src *src, img_rgb *out, img_meta *meta,
+                    char *err);
 int img_decode_png(const img_src *src, img_rgb *out, img_meta *meta, char *err);
-int img_decode_webp(const img_src *src, img_rgb *out, img_meta *meta, char *err);
+int img_decode_webp(const img_src *src, img_rgb *out, img_meta *meta,
+                    char *err);
 int img_decode_gif(const img_src *src, img_rgb *out, img_meta *meta, char *err);
-int img_decode_tiff(const img_src *src, img_rgb *out, img_meta *meta, char *err);
+int img_decode_tiff(const img_src *src, img_rgb *out, img_meta *meta,
+                    char *err);
 int img_decode_bmp(const img_src *src, img_rgb *out, img_meta *meta, char *err);
 int img_decode_pnm(const img_src *src, img_rgb *out, img_meta *meta, char *err);
 

@@ -27,7 +27,8 @@ typedef struct axis_coeffs {
     int *kk;     /* count * ksize fixed-point weights */
 } axis_coeffs;
 
-static double bicubic(double x) {
+static double bicubic(double x)
+{
     const double a = -0.5;
     if (x < 0.0) x = -x;
     if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
@@ -35,7 +36,8 @@ static double bicubic(double x) {
     return 0.0;
 }
 
-static void axis_free(axis_coeffs *c) {
+static void axis_free(axis_coeffs *c)
+{
     free(c->bounds);
     free(c->kk);
     c->bounds = NULL;
@@ -44,8 +46,10 @@ static void axis_free(axis_coeffs *c) {
 
 /* Pillow's precompute_coeffs + normalize_coeffs_8bpc for box [0, in_size). */
 static int axis_init(axis_coeffs *c, int in_size, int out_size, int first,
-                     int count) {
-    double scale = (double)in_size / out_size, filterscale = scale < 1.0 ? 1.0 : scale;
+                     int count)
+{
+    double scale = (double)in_size / out_size,
+           filterscale = scale < 1.0 ? 1.0 : scale;
     double support = 2.0 * filterscale, ss = 1.0 / filterscale;
     c->ksize = (int)ceil(support) * 2 + 1;
     c->first = first;
@@ -60,7 +64,8 @@ static int axis_init(axis_coeffs *c, int in_size, int out_size, int first,
     for (int i = 0; i < count; i++) {
         int xx = first + i;
         double center = (xx + 0.5) * scale, ww = 0.0;
-        int xmin = (int)(center - support + 0.5), xmax = (int)(center + support + 0.5);
+        int xmin = (int)(center - support + 0.5),
+            xmax = (int)(center + support + 0.5);
         if (xmin < 0) xmin = 0;
         if (xmax > in_size) xmax = in_size;
         xmax -= xmin;
@@ -81,7 +86,8 @@ static int axis_init(axis_coeffs *c, int in_size, int out_size, int first,
     return VLM_OK;
 }
 
-static inline uint8_t clip8(int32_t v) {
+static inline uint8_t clip8(int32_t v)
+{
     if (v >= (1 << (PRECISION_BITS + 8))) return 255;
     if (v <= 0) return 0;
     return (uint8_t)(v >> PRECISION_BITS);
@@ -93,7 +99,8 @@ static inline uint8_t clip8(int32_t v) {
 /* One output row of the horizontal pass; `ch` is a literal at each call
  * site so the band loops unroll. */
 static inline void horizontal_row(const uint8_t *src, uint8_t *dst, int ch,
-                                  const img_resize_job *j, const axis_coeffs *c) {
+                                  const img_resize_job *j, const axis_coeffs *c)
+{
     for (int xx = 0; xx < j->win_w; xx++) {
         int n = c->bounds[2 * xx + 1];
         const uint8_t *p = src + (size_t)c->bounds[2 * xx] * ch;
@@ -108,21 +115,26 @@ static inline void horizontal_row(const uint8_t *src, uint8_t *dst, int ch,
 
 /* Horizontal pass over source rows [y0, y0+rows) for the window columns. */
 static void pass_horizontal(const img_resize_job *j, const axis_coeffs *c,
-                            int y0, int rows, uint8_t *tmp) {
+                            int y0, int rows, uint8_t *tmp)
+{
     int ch = j->channels;
     for (int y = 0; y < rows; y++) {
         const uint8_t *src = j->in + (size_t)(y0 + y) * j->in_w * ch;
         uint8_t *dst = tmp + (size_t)y * j->win_w * ch;
-        if (ch == 3) horizontal_row(src, dst, 3, j, c);
-        else if (ch == 4) horizontal_row(src, dst, 4, j, c);
-        else horizontal_row(src, dst, ch, j, c);
+        if (ch == 3)
+            horizontal_row(src, dst, 3, j, c);
+        else if (ch == 4)
+            horizontal_row(src, dst, 4, j, c);
+        else
+            horizontal_row(src, dst, ch, j, c);
     }
 }
 
 /* Vertical pass: tmp holds rows starting at source row y0, win_w wide.
  * Accumulates a whole output row at a time so the inner loop is contiguous. */
 static int pass_vertical(const img_resize_job *j, const axis_coeffs *c,
-                         const uint8_t *tmp, int y0, uint8_t *out) {
+                         const uint8_t *tmp, int y0, uint8_t *out)
+{
     size_t row = (size_t)j->win_w * j->channels;
     int32_t *acc = malloc(sizeof(int32_t) * row);
     if (!acc) return VLM_ENOMEM;
@@ -134,20 +146,26 @@ static int pass_vertical(const img_resize_job *j, const axis_coeffs *c,
             const uint8_t *src = tmp + (size_t)(y + ymin) * row;
             for (size_t i = 0; i < row; i++) acc[i] += src[i] * k[y];
         }
-        for (size_t i = 0; i < row; i++) out[(size_t)yy * row + i] = clip8(acc[i]);
+        for (size_t i = 0; i < row; i++)
+            out[(size_t)yy * row + i] = clip8(acc[i]);
     }
     free(acc);
     return VLM_OK;
 }
 
 /* Without a horizontal resize Pillow reads the source directly. */
-static void copy_columns(const img_resize_job *j, int y0, int rows, uint8_t *tmp) {
+static void copy_columns(const img_resize_job *j, int y0, int rows,
+                         uint8_t *tmp)
+{
     size_t row = (size_t)j->win_w * j->channels;
     for (int y = 0; y < rows; y++)
-        memcpy(tmp + y * row, j->in + ((size_t)(y0 + y) * j->in_w + j->win_x) * j->channels, row);
+        memcpy(tmp + y * row,
+               j->in + ((size_t)(y0 + y) * j->in_w + j->win_x) * j->channels,
+               row);
 }
 
-static int resample_bicubic(const img_resize_job *j, uint8_t *out) {
+static int resample_bicubic(const img_resize_job *j, uint8_t *out)
+{
     axis_coeffs h = {0}, v = {0};
     if (axis_init(&h, j->in_w, j->out_w, j->win_x, j->win_w) ||
         axis_init(&v, j->in_h, j->out_h, j->win_y, j->win_h)) {
@@ -157,17 +175,21 @@ static int resample_bicubic(const img_resize_job *j, uint8_t *out) {
     int last = j->win_h - 1;
     int y0 = v.bounds[0], y1 = v.bounds[2 * last] + v.bounds[2 * last + 1];
     int need_v = j->out_h != j->in_h;
-    if (!need_v) {  /* rows map 1:1; the window rows are the source rows */
+    if (!need_v) { /* rows map 1:1; the window rows are the source rows */
         y0 = j->win_y;
         y1 = j->win_y + j->win_h;
     }
     uint8_t *tmp = malloc((size_t)(y1 - y0) * j->win_w * j->channels);
     int rc = tmp ? VLM_OK : VLM_ENOMEM;
     if (tmp) {
-        if (j->out_w != j->in_w) pass_horizontal(j, &h, y0, y1 - y0, tmp);
-        else copy_columns(j, y0, y1 - y0, tmp);
-        if (need_v) rc = pass_vertical(j, &v, tmp, y0, out);
-        else memcpy(out, tmp, (size_t)j->win_h * j->win_w * j->channels);
+        if (j->out_w != j->in_w)
+            pass_horizontal(j, &h, y0, y1 - y0, tmp);
+        else
+            copy_columns(j, y0, y1 - y0, tmp);
+        if (need_v)
+            rc = pass_vertical(j, &v, tmp, y0, out);
+        else
+            memcpy(out, tmp, (size_t)j->win_h * j->win_w * j->channels);
     }
     free(tmp);
     axis_free(&h);
@@ -178,12 +200,14 @@ static int resample_bicubic(const img_resize_job *j, uint8_t *out) {
 /* Pillow's COORD(): truncation, with everything below zero mapped to -1. */
 static int coord(double v) { return v < 0.0 ? -1 : (int)v; }
 
-static int resample_nearest(const img_resize_job *j, uint8_t *out) {
+static int resample_nearest(const img_resize_job *j, uint8_t *out)
+{
     int ch = j->channels;
     double ax = (double)j->in_w / j->out_w, ay = (double)j->in_h / j->out_h;
     int *xin = malloc(sizeof(int) * j->win_w);
     if (!xin) return VLM_ENOMEM;
-    double xo = ax * 0.5, yo = ay * 0.5; /* accumulated exactly as Pillow does */
+    double xo = ax * 0.5,
+           yo = ay * 0.5; /* accumulated exactly as Pillow does */
     for (int x = 0; x < j->win_x + j->win_w; x++, xo += ax)
         if (x >= j->win_x) xin[x - j->win_x] = coord(xo);
     for (int y = 0; y < j->win_y + j->win_h; y++, yo += ay) {
@@ -195,18 +219,20 @@ static int resample_nearest(const img_resize_job *j, uint8_t *out) {
             if (yi < 0 || yi >= j->in_h || xi < 0 || xi >= j->in_w)
                 memset(dst + xx * ch, 0, ch);
             else
-                memcpy(dst + xx * ch, j->in + ((size_t)yi * j->in_w + xi) * ch, ch);
+                memcpy(dst + xx * ch, j->in + ((size_t)yi * j->in_w + xi) * ch,
+                       ch);
         }
     }
     free(xin);
     return VLM_OK;
 }
 
-int img_resample(const img_resize_job *j, uint8_t *out, char *err) {
-    if (!j->in || j->in_w <= 0 || j->channels > MAX_CH || j->in_h <= 0 || j->out_w <= 0 || j->out_h <= 0 ||
-        j->channels <= 0 || j->win_x < 0 || j->win_y < 0 || j->win_w <= 0 ||
-        j->win_h <= 0 || j->win_x + j->win_w > j->out_w ||
-        j->win_y + j->win_h > j->out_h) {
+int img_resample(const img_resize_job *j, uint8_t *out, char *err)
+{
+    if (!j->in || j->in_w <= 0 || j->channels > MAX_CH || j->in_h <= 0 ||
+        j->out_w <= 0 || j->out_h <= 0 || j->channels <= 0 || j->win_x < 0 ||
+        j->win_y < 0 || j->win_w <= 0 || j->win_h <= 0 ||
+        j->win_x + j->win_w > j->out_w || j->win_y + j->win_h > j->out_h) {
         vlm_set_err(err, "resize: invalid sizes or window");
         return VLM_EINVAL;
     }

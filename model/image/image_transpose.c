@@ -10,19 +10,42 @@
 
 /* Source coordinates of output pixel (x, y) for an input of w x h. */
 static void source_of(int orientation, int x, int y, int w, int h, int *sx,
-                      int *sy) {
+                      int *sy)
+{
     switch (orientation) {
-    case 2: *sx = w - 1 - x; *sy = y; break;
-    case 3: *sx = w - 1 - x; *sy = h - 1 - y; break;
-    case 4: *sx = x; *sy = h - 1 - y; break;
-    case 5: *sx = y; *sy = x; break;
-    case 6: *sx = y; *sy = h - 1 - x; break;
-    case 7: *sx = w - 1 - y; *sy = h - 1 - x; break;
-    default: *sx = w - 1 - y; *sy = x; break; /* 8 */
+    case 2:
+        *sx = w - 1 - x;
+        *sy = y;
+        break;
+    case 3:
+        *sx = w - 1 - x;
+        *sy = h - 1 - y;
+        break;
+    case 4:
+        *sx = x;
+        *sy = h - 1 - y;
+        break;
+    case 5:
+        *sx = y;
+        *sy = x;
+        break;
+    case 6:
+        *sx = y;
+        *sy = h - 1 - x;
+        break;
+    case 7:
+        *sx = w - 1 - y;
+        *sy = h - 1 - x;
+        break;
+    default:
+        *sx = w - 1 - y;
+        *sy = x;
+        break; /* 8 */
     }
 }
 
-static uint8_t *remap(const uint8_t *in, int w, int h, int ch, int orientation) {
+static uint8_t *remap(const uint8_t *in, int w, int h, int ch, int orientation)
+{
     int swap = orientation >= 5;
     int ow = swap ? h : w, oh = swap ? w : h;
     uint8_t *out = malloc((size_t)w * h * ch);
@@ -31,16 +54,19 @@ static uint8_t *remap(const uint8_t *in, int w, int h, int ch, int orientation) 
         for (int x = 0; x < ow; x++) {
             int sx, sy;
             source_of(orientation, x, y, w, h, &sx, &sy);
-            memcpy(out + ((size_t)y * ow + x) * ch, in + ((size_t)sy * w + sx) * ch, ch);
+            memcpy(out + ((size_t)y * ow + x) * ch,
+                   in + ((size_t)sy * w + sx) * ch, ch);
         }
     return out;
 }
 
-int img_apply_orientation(img_rgb *im, int orientation, char *err) {
+int img_apply_orientation(img_rgb *im, int orientation, char *err)
+{
     if (orientation < 2 || orientation > 8) return VLM_OK;
     uint8_t *px = remap(im->pixels, im->width, im->height, 3, orientation);
-    uint8_t *alpha = im->alpha ? remap(im->alpha, im->width, im->height, 1,
-                                       orientation) : NULL;
+    uint8_t *alpha =
+        im->alpha ? remap(im->alpha, im->width, im->height, 1, orientation)
+                  : NULL;
     if (!px || (im->alpha && !alpha)) {
         free(px);
         free(alpha);

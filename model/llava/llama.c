@@ -48,42 +48,51 @@ struct llama_state {
 
 /* ---- config + loading --------------------------------------------------- */
 
-int llama_config_check(const llama_config *c, char *err) {
+int llama_config_check(const llama_config *c, char *err)
+{
     if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 ||
         c->n_heads <= 0 || c->n_kv_heads <= 0 || c->vocab_size <= 0 ||
         c->max_positions <= 0) {
-        vlm_set_err(err, "llama config: sizes must be positive (hidden_size %d,"
+        vlm_set_err(err,
+                    "llama config: sizes must be positive (hidden_size %d,"
                     " intermediate_size %d, layers %d, heads %d, kv heads %d,"
-                    " vocab %d, max positions %d)", c->dim, c->hidden_dim,
-                    c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size,
-                    c->max_positions);
+                    " vocab %d, max positions %d)",
+                    c->dim, c->hidden_dim, c->n_layers, c->n_heads,
+                    c->n_kv_heads, c->vocab_size, c->max_positions);
         return VLM_EFORMAT;
     }
     if (c->dim % c->n_heads || (c->dim / c->n_heads) % 2) {
-        vlm_set_err(err, "llama config: hidden_size %d is not num_attention_heads"
-                    " %d times an even head size", c->dim, c->n_heads);
+        vlm_set_err(err,
+                    "llama config: hidden_size %d is not num_attention_heads"
+                    " %d times an even head size",
+                    c->dim, c->n_heads);
         return VLM_EFORMAT;
     }
     if (c->n_heads % c->n_kv_heads) {
-        vlm_set_err(err, "llama config: num_attention_heads %d is not a multiple"
-                    " of num_key_value_heads %d", c->n_heads, c->n_kv_heads);
+        vlm_set_err(err,
+                    "llama config: num_attention_heads %d is not a multiple"
+                    " of num_key_value_heads %d",
+                    c->n_heads, c->n_kv_heads);
         return VLM_EFORMAT;
     }
     if (!(c->rms_eps > 0) || !(c->rope_theta > 0)) {
-        vlm_set_err(err, "llama config: rms_norm_eps and rope_theta must be > 0");
+        vlm_set_err(err,
+                    "llama config: rms_norm_eps and rope_theta must be > 0");
         return VLM_EFORMAT;
     }
     return VLM_OK;
 }
 
-static int kv_dim(const llama_config *c) {
+static int kv_dim(const llama_config *c)
+{
     return c->dim / c->n_heads * c->n_kv_heads;
 }
 
 /* Requires prefix+name with the given shape; on success *out is set. */
 static int require(const st_checkpoint *ck, const char *prefix,
                    const char *name, int ndim, int64_t d0, int64_t d1,
-                   const st_tensor **out, char *err) {
+                   const st_tensor **out, char *err)
+{
     char full[512];
     if (snprintf(full, sizeof full, "%s%s", prefix, name) >= (int)sizeof full) {
         vlm_set_err(err, "tensor name too long: %s%s", prefix, name);
@@ -94,7 +103,8 @@ static int require(const st_checkpoint *ck, const char *prefix,
 }
 
 static int load_vector(const st_checkpoint *ck, const char *prefix,
-                       const char *name, int n, float **out, char *err) {
+                       const char *name, int n, float **out, char *err)
+{
     const st_tensor *t;
     int rc = require(ck, prefix, name, 1, n, 0, &t, err);
     if (rc) return rc;
@@ -110,19 +120,22 @@ static int load_vector(const st_checkpoint *ck, const char *prefix,
  * prompts run ~2x faster than fp32); one-token steps through the GEMV, which
  * in bf16 mode holds its own plain bf16 copy beside oneDNN's packed one. */
 static int linear_create(const st_tensor *t, vlm_precision prec,
-                         llama_linear *out, char *err) {
+                         llama_linear *out, char *err)
+{
     int rc = vlm_weight_create(t, prec, &out->w, err);
     return rc ? rc : llama_gemv_init(&out->g, t, prec, err);
 }
 
-static void linear_destroy(llama_linear *l) {
+static void linear_destroy(llama_linear *l)
+{
     if (l->w) vlm_weight_destroy(l->w);
     llama_gemv_free(&l->g);
 }
 
 static int load_linear(const st_checkpoint *ck, const char *prefix,
                        const char *name, int out_f, int in_f,
-                       vlm_precision prec, llama_linear *out, char *err) {
+                       vlm_precision prec, llama_linear *out, char *err)
+{
     const st_tensor *t;
     int rc = require(ck, prefix, name, 2, out_f, in_f, &t, err);
     if (rc) return rc;
@@ -131,7 +144,8 @@ static int load_linear(const st_checkpoint *ck, const char *prefix,
 
 /* y = x W^T (+ y when accumulate) for n rows. */
 static void linear(const llama_linear *l, const float *x, int n, float *y,
-                   int accumulate) {
+                   int accumulate)
+{
     if (n == 1 && llama_gemv_ready(&l->g))
         llama_gemv_run(&l->g, x, y, accumulate);
     else
@@ -139,8 +153,9 @@ static void linear(const llama_linear *l, const float *x, int n, float *y,
 }
 
 static int load_layer(const st_checkpoint *ck, const char *prefix, int l,
-                      const llama_config *c, vlm_precision prec,
-                      llama_layer *L, char *err) {
+                      const llama_config *c, vlm_precision prec, llama_layer *L,
+                      char *err)
+{
     char p[400];
     snprintf(p, sizeof p, "%smodel.layers.%d.", prefix, l);
     const int kv = kv_dim(c);
@@ -169,7 +184,8 @@ static int load_layer(const st_checkpoint *ck, const char *prefix, int l,
 
 static int load_embeddings(const st_checkpoint *ck, const char *prefix,
                            const llama_config *c, vlm_precision prec,
-                           llama_model *m, char *err) {
+                           llama_model *m, char *err)
+{
     char p[400];
     snprintf(p, sizeof p, "%smodel.", prefix);
     int rc = require(ck, p, "embed_tokens.weight", 2, c->vocab_size, c->dim,
@@ -177,14 +193,16 @@ static int load_embeddings(const st_checkpoint *ck, const char *prefix,
     if (rc) return rc;
     if ((rc = load_vector(ck, p, "norm.weight", c->dim, &m->final_norm, err)))
         return rc;
-    if (c->tie_embeddings) return linear_create(m->embed, prec, &m->lm_head, err);
+    if (c->tie_embeddings)
+        return linear_create(m->embed, prec, &m->lm_head, err);
     return load_linear(ck, prefix, "lm_head.weight", c->vocab_size, c->dim,
                        prec, &m->lm_head, err);
 }
 
 int llama_load(const st_checkpoint *ck, const char *prefix,
-               const llama_config *cfg, vlm_precision prec,
-               llama_model **out, char *err) {
+               const llama_config *cfg, vlm_precision prec, llama_model **out,
+               char *err)
+{
     *out = NULL;
     int rc = llama_config_check(cfg, err);
     if (rc) return rc;
@@ -207,15 +225,17 @@ int llama_load(const st_checkpoint *ck, const char *prefix,
     return VLM_OK;
 }
 
-void llama_destroy(llama_model *m) {
+void llama_destroy(llama_model *m)
+{
     if (!m) return;
     for (int l = 0; l < m->cfg.n_layers; l++) {
         llama_layer *L = &m->layers[l];
         free(L->attn_norm);
         free(L->ffn_norm);
-        llama_linear *ls[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate,
-                              &L->w_up, &L->w_down};
-        for (size_t i = 0; i < sizeof ls / sizeof *ls; i++) linear_destroy(ls[i]);
+        llama_linear *ls[] = {&L->wq,     &L->wk,   &L->wv,    &L->wo,
+                              &L->w_gate, &L->w_up, &L->w_down};
+        for (size_t i = 0; i < sizeof ls / sizeof *ls; i++)
+            linear_destroy(ls[i]);
     }
     free(m->layers);
     free(m->final_norm);
@@ -226,7 +246,8 @@ void llama_destroy(llama_model *m) {
 const llama_config *llama_model_config(const llama_model *m) { return &m->cfg; }
 
 void llama_embed_tokens(const llama_model *m, const int32_t *ids, int n,
-                        float *out) {
+                        float *out)
+{
     const int dim = m->cfg.dim;
     const st_tensor *e = m->embed;
     for (int i = 0; i < n; i++) {
@@ -245,7 +266,8 @@ void llama_embed_tokens(const llama_model *m, const int32_t *ids, int n,
 
 /* ---- state -------------------------------------------------------------- */
 
-static int effective_threads(void) {
+static int effective_threads(void)
+{
     int n = vlm_get_threads();
 #ifdef _OPENMP
     if (n <= 0) n = omp_get_max_threads();
@@ -254,7 +276,8 @@ static int effective_threads(void) {
 }
 
 int llama_state_create(const llama_model *m, int max_seq, llama_state **out,
-                       char *err) {
+                       char *err)
+{
     *out = NULL;
     if (max_seq <= 0 || max_seq > m->cfg.max_positions) {
         vlm_set_err(err, "decoder context of %d positions is outside 1..%d",
@@ -279,7 +302,8 @@ oom:
     return VLM_ENOMEM;
 }
 
-static void free_scratch(llama_state *s) {
+static void free_scratch(llama_state *s)
+{
     float **bufs[] = {&s->x, &s->xb, &s->q, &s->k, &s->v, &s->hb, &s->hb2};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) {
         free(*bufs[i]);
@@ -288,7 +312,8 @@ static void free_scratch(llama_state *s) {
     s->cap = 0;
 }
 
-void llama_state_destroy(llama_state *s) {
+void llama_state_destroy(llama_state *s)
+{
     if (!s) return;
     free_scratch(s);
     free(s->key_cache);
@@ -297,12 +322,14 @@ void llama_state_destroy(llama_state *s) {
     free(s);
 }
 
-void llama_state_rewind(llama_state *s, int pos) {
+void llama_state_rewind(llama_state *s, int pos)
+{
     if (pos >= 0 && pos < s->pos) s->pos = pos;
 }
 int llama_state_pos(const llama_state *s) { return s->pos; }
 
-static int ensure_scratch(llama_state *s, int n) {
+static int ensure_scratch(llama_state *s, int n)
+{
     if (n <= s->cap) return VLM_OK;
     free_scratch(s);
     const llama_config *c = &s->m->cfg;
@@ -326,7 +353,8 @@ static int ensure_scratch(llama_state *s, int n) {
 /* ---- the forward pass --------------------------------------------------- */
 
 static void rmsnorm(float *o, const float *x, const float *w, int n, int dim,
-                    float eps) {
+                    float eps)
+{
 #pragma omp parallel for if (n > 1)
     for (int i = 0; i < n; i++) {
         const float *xi = x + (size_t)i * dim;
@@ -340,7 +368,8 @@ static void rmsnorm(float *o, const float *x, const float *w, int n, int dim,
 
 /* HF's rotate-half RoPE on n rows of `heads` heads of size hs, rows at
  * positions pos0, pos0+1, ...: pairs (j, j + hs/2) rotate by pos * theta^(-2j/hs). */
-static void rope(float *v, int n, int heads, int hs, int pos0, float theta) {
+static void rope(float *v, int n, int heads, int hs, int pos0, float theta)
+{
     const int half = hs / 2;
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < half; j++) {
@@ -359,7 +388,8 @@ static void rope(float *v, int n, int heads, int hs, int pos0, float theta) {
 
 /* Causal attention of the n new query rows (positions pos0..pos0+n-1) over
  * the cache; the output goes to xb (n x dim). */
-static void attention(llama_state *s, int l, int n, int pos0) {
+static void attention(llama_state *s, int l, int n, int pos0)
+{
     const llama_config *c = &s->m->cfg;
     const int hs = c->dim / c->n_heads, kvd = kv_dim(c);
     const int group = c->n_heads / c->n_kv_heads;
@@ -399,12 +429,14 @@ static void attention(llama_state *s, int l, int n, int pos0) {
     }
 }
 
-static void swiglu(float *g, const float *u, size_t n) {
+static void swiglu(float *g, const float *u, size_t n)
+{
 #pragma omp parallel for if (n > 65536)
     for (size_t i = 0; i < n; i++) g[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
 
-static void layer_forward(llama_state *s, int l, int n, int pos0) {
+static void layer_forward(llama_state *s, int l, int n, int pos0)
+{
     const llama_config *c = &s->m->cfg;
     const llama_layer *L = &s->m->layers[l];
     const int hs = c->dim / c->n_heads, kvd = kv_dim(c);
@@ -431,7 +463,8 @@ static void layer_forward(llama_state *s, int l, int n, int pos0) {
 /* Final norm + lm_head on the requested rows only (the vocab GEMM is the
  * biggest single one; a prompt needs it for one row). */
 static int project_rows(llama_state *s, int n, const int *rows, int n_rows,
-                        float *logits, char *err) {
+                        float *logits, char *err)
+{
     const llama_config *c = &s->m->cfg;
     float *sel = malloc(sizeof(float) * (size_t)n_rows * c->dim);
     if (!sel) {
@@ -454,11 +487,14 @@ static int project_rows(llama_state *s, int n, const int *rows, int n_rows,
 }
 
 int llama_forward(llama_state *s, const float *x, int n, const int *rows,
-                  int n_rows, float *logits, char *err) {
+                  int n_rows, float *logits, char *err)
+{
     const llama_config *c = &s->m->cfg;
     if (n <= 0 || s->pos + n > s->max_seq) {
-        vlm_set_err(err, "sequence of %d positions does not fit the decoder "
-                    "context (%d used of %d)", n, s->pos, s->max_seq);
+        vlm_set_err(err,
+                    "sequence of %d positions does not fit the decoder "
+                    "context (%d used of %d)",
+                    n, s->pos, s->max_seq);
         return n <= 0 ? VLM_EINVAL : VLM_ETOOBIG;
     }
     if (ensure_scratch(s, n)) {
@@ -467,7 +503,8 @@ int llama_forward(llama_state *s, const float *x, int n, const int *rows,
     }
     memcpy(s->x, x, sizeof(float) * (size_t)n * c->dim);
     for (int l = 0; l < c->n_layers; l++) layer_forward(s, l, n, s->pos);
-    int rc = n_rows > 0 ? project_rows(s, n, rows, n_rows, logits, err) : VLM_OK;
+    int rc =
+        n_rows > 0 ? project_rows(s, n, rows, n_rows, logits, err) : VLM_OK;
     if (rc == VLM_OK) s->pos += n;
     return rc;
 }

@@ -27,11 +27,11 @@
 #include "model/weights/safetensors.h"
 
 typedef struct llama_config {
-    int dim;          /* hidden_size */
-    int hidden_dim;   /* intermediate_size */
+    int dim;        /* hidden_size */
+    int hidden_dim; /* intermediate_size */
     int n_layers;
     int n_heads;
-    int n_kv_heads;   /* grouped-query attention: n_heads % n_kv_heads == 0 */
+    int n_kv_heads; /* grouped-query attention: n_heads % n_kv_heads == 0 */
     int vocab_size;
     int max_positions;
     float rms_eps;
@@ -48,8 +48,8 @@ typedef struct llama_model llama_model;
  * tie_embeddings), requiring every tensor with the shape the config implies.
  * The checkpoint must outlive the model (fp32 weights stay in its mapping). */
 int llama_load(const st_checkpoint *ck, const char *prefix,
-               const llama_config *cfg, vlm_precision prec,
-               llama_model **out, char *err);
+               const llama_config *cfg, vlm_precision prec, llama_model **out,
+               char *err);
 void llama_destroy(llama_model *m);
 const llama_config *llama_model_config(const llama_model *m);
 

@@ -9,7 +9,8 @@
 #endif
 
 int llama_gemv_init(llama_gemv *g, const st_tensor *t, vlm_precision prec,
-                    char *err) {
+                    char *err)
+{
     memset(g, 0, sizeof *g);
     g->out = (int)t->shape[0];
     g->in = (int)t->shape[1];
@@ -54,18 +55,21 @@ int llama_gemv_init(llama_gemv *g, const st_tensor *t, vlm_precision prec,
     return VLM_OK;
 }
 
-void llama_gemv_free(llama_gemv *g) {
+void llama_gemv_free(llama_gemv *g)
+{
     free(g->owned);
     memset(g, 0, sizeof *g);
 }
 
-static float dot_f32(const float *w, const float *x, int n) {
+static float dot_f32(const float *w, const float *x, int n)
+{
     int j = 0;
     float s = 0;
 #if defined(__AVX512F__)
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     for (; j + 32 <= n; j += 32) {
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + j), _mm512_loadu_ps(x + j), a0);
+        a0 =
+            _mm512_fmadd_ps(_mm512_loadu_ps(w + j), _mm512_loadu_ps(x + j), a0);
         a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + j + 16),
                              _mm512_loadu_ps(x + j + 16), a1);
     }
@@ -75,7 +79,8 @@ static float dot_f32(const float *w, const float *x, int n) {
     return s;
 }
 
-static inline float bf16_to_f32(uint16_t b) {
+static inline float bf16_to_f32(uint16_t b)
+{
     const uint32_t u = (uint32_t)b << 16;
     float f;
     memcpy(&f, &u, 4);
@@ -83,7 +88,8 @@ static inline float bf16_to_f32(uint16_t b) {
 }
 
 /* bf16 weights times fp32 x: widen each weight (a 16-bit shift) and FMA. */
-static float dot_bf16_widen(const uint16_t *w, const float *x, int n) {
+static float dot_bf16_widen(const uint16_t *w, const float *x, int n)
+{
     int j = 0;
     float s = 0;
 #if defined(__AVX512F__)
@@ -102,7 +108,8 @@ static float dot_bf16_widen(const uint16_t *w, const float *x, int n) {
 
 /* bf16 weights times x rounded to bf16 (xb), 32 products per vdpbf16ps. */
 static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
-                      int n) {
+                      int n)
+{
 #if defined(__AVX512BF16__)
     int j = 0;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
@@ -123,7 +130,8 @@ static float dot_bf16(const uint16_t *w, const uint16_t *xb, const float *x,
 }
 
 void llama_gemv_run(const llama_gemv *g, const float *x, float *y,
-                    int accumulate) {
+                    int accumulate)
+{
     /* x rounded to bf16 once per call; without memory for it, the widening
      * kernel gives the same product in fp32. */
     uint16_t *xb = g->bf16 ? malloc(sizeof(uint16_t) * (size_t)g->in) : NULL;

@@ -31,7 +31,8 @@ typedef struct llama_gemv {
 int llama_gemv_init(llama_gemv *g, const st_tensor *t, vlm_precision prec,
                     char *err);
 void llama_gemv_free(llama_gemv *g);
-static inline int llama_gemv_ready(const llama_gemv *g) {
+static inline int llama_gemv_ready(const llama_gemv *g)
+{
     return g->f32 || g->bf16;
 }
 

@@ -5,25 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-llava_options llava_options_default(void) {
+llava_options llava_options_default(void)
+{
     return (llava_options){.precision = VLM_PREC_F32, .threads = 0};
 }
 
-static int load_vision(llava_model *m, vlm_precision prec, char *err) {
+static int load_vision(llava_model *m, vlm_precision prec, char *err)
+{
     const llava_config *c = &m->cfg;
     /* hidden_states[0] (no block) is the input of block 0: run one block
      * and take hidden_prev. */
     clip_vision_opts o = {.layers = c->vision_blocks ? c->vision_blocks : 1,
-                          .post_layernorm = 0, .precision = prec};
-    int rc = clip_vision_create(m->ck, "vision_tower.vision_model.",
-                                &c->vision, &o, &m->vision, err);
+                          .post_layernorm = 0,
+                          .precision = prec};
+    int rc = clip_vision_create(m->ck, "vision_tower.vision_model.", &c->vision,
+                                &o, &m->vision, err);
     if (rc) return rc;
     m->n_image_tokens = clip_vision_tokens(m->vision) - (c->keep_cls ? 0 : 1);
     return VLM_OK;
 }
 
 static int load_bias(const st_checkpoint *ck, const char *name, int n,
-                     float **out, char *err) {
+                     float **out, char *err)
+{
     const st_tensor *t;
     const int64_t shape[1] = {n};
     int rc = st_checkpoint_require(ck, name, 1, shape, &t, err);
@@ -35,17 +39,20 @@ static int load_bias(const st_checkpoint *ck, const char *name, int n,
     return st_tensor_to_f32(t, *out, (size_t)n, err);
 }
 
-static int load_projector(llava_model *m, vlm_precision prec, char *err) {
+static int load_projector(llava_model *m, vlm_precision prec, char *err)
+{
     const int vd = m->cfg.vision.hidden_size, td = m->cfg.text.dim;
     const st_tensor *t;
     int rc;
-    if ((rc = st_checkpoint_require(m->ck, "multi_modal_projector.linear_1.weight",
-                                    2, (const int64_t[]){td, vd}, &t, err)) ||
+    if ((rc = st_checkpoint_require(m->ck,
+                                    "multi_modal_projector.linear_1.weight", 2,
+                                    (const int64_t[]){td, vd}, &t, err)) ||
         (rc = vlm_weight_create(t, prec, &m->proj1, err)) ||
         (rc = load_bias(m->ck, "multi_modal_projector.linear_1.bias", td,
                         &m->proj1_bias, err)) ||
-        (rc = st_checkpoint_require(m->ck, "multi_modal_projector.linear_2.weight",
-                                    2, (const int64_t[]){td, td}, &t, err)) ||
+        (rc = st_checkpoint_require(m->ck,
+                                    "multi_modal_projector.linear_2.weight", 2,
+                                    (const int64_t[]){td, td}, &t, err)) ||
         (rc = vlm_weight_create(t, prec, &m->proj2, err)) ||
         (rc = load_bias(m->ck, "multi_modal_projector.linear_2.bias", td,
                         &m->proj2_bias, err)))
@@ -56,26 +63,31 @@ static int load_projector(llava_model *m, vlm_precision prec, char *err) {
 /* BOS/EOS must be rows of the vocabulary; the image token need not be (it
  * is replaced before the embedding lookup, and llava-hf checkpoints with
  * vocab_size 32000 use 32000). */
-static int check_special_ids(const llava_model *m, char *err) {
+static int check_special_ids(const llava_model *m, char *err)
+{
     const llava_config *c = &m->cfg;
     const int vocab = c->text.vocab_size;
     if (c->image_token < 0 || c->bos_id < 0 || c->bos_id >= vocab ||
         c->eos_id < 0 || c->eos_id >= vocab) {
-        vlm_set_err(err, "config.json: image_token_index %d, bos %d or eos %d is"
-                    " outside the vocabulary of %d", c->image_token, c->bos_id,
-                    c->eos_id, vocab);
+        vlm_set_err(err,
+                    "config.json: image_token_index %d, bos %d or eos %d is"
+                    " outside the vocabulary of %d",
+                    c->image_token, c->bos_id, c->eos_id, vocab);
         return VLM_EFORMAT;
     }
     if (sp_tokenizer_vocab_size(m->tok) > vocab) {
-        vlm_set_err(err, "tokenizer.model has %d pieces, more than the decoder's"
-                    " vocab_size %d", sp_tokenizer_vocab_size(m->tok), vocab);
+        vlm_set_err(err,
+                    "tokenizer.model has %d pieces, more than the decoder's"
+                    " vocab_size %d",
+                    sp_tokenizer_vocab_size(m->tok), vocab);
         return VLM_EMISMATCH;
     }
     return VLM_OK;
 }
 
 static int load_parts(llava_model *m, const char *dir, vlm_precision prec,
-                      char *err) {
+                      char *err)
+{
     char path[4096];
     int rc;
     if ((rc = llava_config_load(dir, &m->cfg, err))) return rc;
@@ -90,7 +102,8 @@ static int load_parts(llava_model *m, const char *dir, vlm_precision prec,
 }
 
 int llava_load(const char *dir, const llava_options *opts, llava_model **out,
-               char *err) {
+               char *err)
+{
     *out = NULL;
     const llava_options o = opts ? *opts : llava_options_default();
     vlm_set_threads(o.threads);
@@ -108,7 +121,8 @@ int llava_load(const char *dir, const llava_options *opts, llava_model **out,
     return VLM_OK;
 }
 
-void llava_destroy(llava_model *m) {
+void llava_destroy(llava_model *m)
+{
     if (!m) return;
     llama_destroy(m->decoder);
     if (m->proj1) vlm_weight_destroy(m->proj1);
@@ -121,7 +135,8 @@ void llava_destroy(llava_model *m) {
     free(m);
 }
 
-const img_prep_params *llava_prep_params(const llava_model *m) {
+const img_prep_params *llava_prep_params(const llava_model *m)
+{
     return &m->cfg.prep;
 }
 int llava_image_size(const llava_model *m) { return m->cfg.vision.image_size; }
@@ -135,7 +150,8 @@ const sp_tokenizer *llava_tokenizer(const llava_model *m) { return m->tok; }
 /* ---- image side ---------------------------------------------------------- */
 
 int llava_image_features(llava_model *m, const float *pixels, int n,
-                         float *features, char *err) {
+                         float *features, char *err)
+{
     const int T = clip_vision_tokens(m->vision), W = m->cfg.vision.hidden_size;
     float *h = malloc(sizeof(float) * (size_t)n * T * W);
     if (!h) {
@@ -154,7 +170,8 @@ int llava_image_features(llava_model *m, const float *pixels, int n,
 }
 
 int llava_project(llava_model *m, const float *features, int n, float *embeds,
-                  char *err) {
+                  char *err)
+{
     const int rows = n * m->n_image_tokens, td = m->cfg.text.dim;
     float *mid = malloc(sizeof(float) * (size_t)rows * td);
     if (!mid) {
@@ -169,7 +186,8 @@ int llava_project(llava_model *m, const float *features, int n, float *embeds,
 }
 
 int llava_encode_pixels(llava_model *m, const float *pixels, int n,
-                        float *embeds, char *err) {
+                        float *embeds, char *err)
+{
     const size_t per = (size_t)m->n_image_tokens * m->cfg.vision.hidden_size;
     float *f = malloc(sizeof(float) * per * n);
     if (!f) {
@@ -183,7 +201,8 @@ int llava_encode_pixels(llava_model *m, const float *pixels, int n,
 }
 
 int llava_encode_image(llava_model *m, const img_rgb *image, float *embeds,
-                       char *err) {
+                       char *err)
+{
     const img_prep_params *p = &m->cfg.prep;
     float *px = malloc(sizeof(float) * 3 * (size_t)p->crop_w * p->crop_h);
     if (!px) {

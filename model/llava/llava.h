@@ -56,7 +56,7 @@ void llava_destroy(llava_model *m);
 
 /* ---- facts ---------------------------------------------------------------*/
 const img_prep_params *llava_prep_params(const llava_model *m);
-int llava_image_size(const llava_model *m);   /* vision input S (pixels S x S) */
+int llava_image_size(const llava_model *m); /* vision input S (pixels S x S) */
 int llava_image_tokens(const llava_model *m); /* N embeddings per image */
 int llava_vision_dim(const llava_model *m);   /* vision hidden_size */
 int llava_text_dim(const llava_model *m);     /* decoder hidden_size */

@@ -6,27 +6,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int get_int(json_object *o, const char *key, int def) {
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_int(v)
-                                                          : def;
-}
-
-static double get_double(json_object *o, const char *key, double def) {
+static int get_int(json_object *o, const char *key, int def)
+{
     json_object *v;
     return o && json_object_object_get_ex(o, key, &v) && v
-               ? json_object_get_double(v) : def;
+               ? json_object_get_int(v)
+               : def;
 }
 
-static const char *get_string(json_object *o, const char *key, const char *def) {
+static double get_double(json_object *o, const char *key, double def)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) && v
+               ? json_object_get_double(v)
+               : def;
+}
+
+static const char *get_string(json_object *o, const char *key, const char *def)
+{
     json_object *v;
     return o && json_object_object_get_ex(o, key, &v) &&
                    json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : def;
+               ? json_object_get_string(v)
+               : def;
 }
 
 /* LlamaConfig defaults for keys a text_config leaves out. */
-static void text_from_json(json_object *root, json_object *t, llava_config *c) {
+static void text_from_json(json_object *root, json_object *t, llava_config *c)
+{
     llama_config *l = &c->text;
     l->dim = get_int(t, "hidden_size", 4096);
     l->hidden_dim = get_int(t, "intermediate_size", 11008);
@@ -43,9 +50,14 @@ static void text_from_json(json_object *root, json_object *t, llava_config *c) {
     c->eos_id = get_int(t, "eos_token_id", 2);
 }
 
-static int projector_act(const char *name, vlm_act *out, char *err) {
-    static const struct { const char *name; vlm_act act; } acts[] = {
-        {"gelu", VLM_ACT_GELU}, {"gelu_new", VLM_ACT_GELU_TANH},
+static int projector_act(const char *name, vlm_act *out, char *err)
+{
+    static const struct {
+        const char *name;
+        vlm_act act;
+    } acts[] = {
+        {"gelu", VLM_ACT_GELU},
+        {"gelu_new", VLM_ACT_GELU_TANH},
         {"gelu_pytorch_tanh", VLM_ACT_GELU_TANH},
         {"quick_gelu", VLM_ACT_QUICK_GELU},
     };
@@ -54,35 +66,40 @@ static int projector_act(const char *name, vlm_act *out, char *err) {
             *out = acts[i].act;
             return VLM_OK;
         }
-    vlm_set_err(err, "config.json: projector_hidden_act \"%s\" is not supported",
-                name);
+    vlm_set_err(
+        err, "config.json: projector_hidden_act \"%s\" is not supported", name);
     return VLM_EUNSUPPORTED;
 }
 
 /* vision_feature_layer indexes HF's hidden_states (embeddings + one entry per
  * block), so -2 means "the output of all blocks but the last". */
-static int feature_selection(json_object *root, llava_config *c, char *err) {
+static int feature_selection(json_object *root, llava_config *c, char *err)
+{
     json_object *v;
     if (json_object_object_get_ex(root, "vision_feature_layer", &v) &&
         !json_object_is_type(v, json_type_int)) {
         vlm_set_err(err, "config.json: vision_feature_layer must be one integer"
-                    " (layer lists are not supported)");
+                         " (layer lists are not supported)");
         return VLM_EUNSUPPORTED;
     }
     const int layers = c->vision.num_layers;
     int idx = get_int(root, "vision_feature_layer", -2);
     if (idx < 0) idx += layers + 1;
     if (idx < 0 || idx > layers) {
-        vlm_set_err(err, "config.json: vision_feature_layer %d is outside a %d-block"
-                    " vision tower", get_int(root, "vision_feature_layer", -2),
-                    layers);
+        vlm_set_err(err,
+                    "config.json: vision_feature_layer %d is outside a %d-block"
+                    " vision tower",
+                    get_int(root, "vision_feature_layer", -2), layers);
         return VLM_EFORMAT;
     }
     c->vision_blocks = idx;
-    const char *sel = get_string(root, "vision_feature_select_strategy", "default");
+    const char *sel =
+        get_string(root, "vision_feature_select_strategy", "default");
     if (strcmp(sel, "default") && strcmp(sel, "full")) {
-        vlm_set_err(err, "config.json: vision_feature_select_strategy \"%s\" is "
-                    "not \"default\" or \"full\"", sel);
+        vlm_set_err(err,
+                    "config.json: vision_feature_select_strategy \"%s\" is "
+                    "not \"default\" or \"full\"",
+                    sel);
         return VLM_EUNSUPPORTED;
     }
     c->keep_cls = !strcmp(sel, "full");
@@ -90,7 +107,8 @@ static int feature_selection(json_object *root, llava_config *c, char *err) {
 }
 
 static int parse_root(json_object *root, const char *dir, llava_config *c,
-                      char *err) {
+                      char *err)
+{
     json_object *vis = NULL, *txt = NULL;
     json_object_object_get_ex(root, "vision_config", &vis);
     json_object_object_get_ex(root, "text_config", &txt);
@@ -109,15 +127,17 @@ static int parse_root(json_object *root, const char *dir, llava_config *c,
         return rc;
     if (c->prep.crop_w != c->vision.image_size ||
         c->prep.crop_h != c->vision.image_size) {
-        vlm_set_err(err, "%s: crop size %dx%d differs from the vision tower's "
-                    "image_size %d", path, c->prep.crop_w, c->prep.crop_h,
-                    c->vision.image_size);
+        vlm_set_err(err,
+                    "%s: crop size %dx%d differs from the vision tower's "
+                    "image_size %d",
+                    path, c->prep.crop_w, c->prep.crop_h, c->vision.image_size);
         return VLM_EMISMATCH;
     }
     return VLM_OK;
 }
 
-int llava_config_load(const char *dir, llava_config *out, char *err) {
+int llava_config_load(const char *dir, llava_config *out, char *err)
+{
     memset(out, 0, sizeof *out);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-llava_gen_opts llava_gen_opts_default(void) {
-    return (llava_gen_opts){.max_tokens = 64, .temperature = 0.0f,
-                            .top_p = 1.0f, .seed = 0};
+llava_gen_opts llava_gen_opts_default(void)
+{
+    return (llava_gen_opts){
+        .max_tokens = 64, .temperature = 0.0f, .top_p = 1.0f, .seed = 0};
 }
 
 /* splitmix64: a tiny, seedable, platform-independent generator. */
-static double next_uniform(uint64_t *state) {
+static double next_uniform(uint64_t *state)
+{
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -19,16 +21,21 @@ static double next_uniform(uint64_t *state) {
     return (double)(z >> 11) * 0x1.0p-53;
 }
 
-static int32_t argmax(const float *v, int n) {
+static int32_t argmax(const float *v, int n)
+{
     int32_t best = 0;
     for (int i = 1; i < n; i++)
         if (v[i] > v[best]) best = i;
     return best;
 }
 
-typedef struct prob_id { float p; int32_t id; } prob_id;
+typedef struct prob_id {
+    float p;
+    int32_t id;
+} prob_id;
 
-static int by_prob_desc(const void *a, const void *b) {
+static int by_prob_desc(const void *a, const void *b)
+{
     const float pa = ((const prob_id *)a)->p, pb = ((const prob_id *)b)->p;
     return (pa < pb) - (pa > pb);
 }
@@ -36,7 +43,8 @@ static int by_prob_desc(const void *a, const void *b) {
 /* Samples from softmax(logits / T) restricted to the smallest set of most
  * likely tokens whose mass reaches top_p.  `work` holds vocab entries. */
 static int32_t sample(const float *logits, int vocab, const llava_gen_opts *o,
-                      uint64_t *rng, prob_id *work) {
+                      uint64_t *rng, prob_id *work)
+{
     const float mx = logits[argmax(logits, vocab)];
     double sum = 0;
     for (int i = 0; i < vocab; i++) {
@@ -59,10 +67,14 @@ static int32_t sample(const float *logits, int vocab, const llava_gen_opts *o,
     return work[n - 1].id;
 }
 
-static int check_opts(const llava_gen_opts *o, char *err) {
-    if (o->max_tokens < 0 || (o->temperature > 0 && !(o->top_p > 0 && o->top_p <= 1))) {
-        vlm_set_err(err, "generation options: max_tokens %d must be >= 0 and "
-                    "top_p %g in (0, 1]", o->max_tokens, (double)o->top_p);
+static int check_opts(const llava_gen_opts *o, char *err)
+{
+    if (o->max_tokens < 0 ||
+        (o->temperature > 0 && !(o->top_p > 0 && o->top_p <= 1))) {
+        vlm_set_err(err,
+                    "generation options: max_tokens %d must be >= 0 and "
+                    "top_p %g in (0, 1]",
+                    o->max_tokens, (double)o->top_p);
         return VLM_EINVAL;
     }
     return VLM_OK;
@@ -71,9 +83,10 @@ static int check_opts(const llava_gen_opts *o, char *err) {
 /* The decoding loop after the prompt: logits holds the last prompt row. */
 static int decode_loop(llava_model *m, llama_state *st, float *logits,
                        const llava_gen_opts *o, int32_t *ids, int cap,
-                       int *n_out, char *err) {
-    const int vocab = m->cfg.text.vocab_size, limit = o->max_tokens < cap
-                                                          ? o->max_tokens : cap;
+                       int *n_out, char *err)
+{
+    const int vocab = m->cfg.text.vocab_size,
+              limit = o->max_tokens < cap ? o->max_tokens : cap;
     prob_id *work = o->temperature > 0 ? malloc(sizeof *work * vocab) : NULL;
     float *x = malloc(sizeof(float) * m->cfg.text.dim);
     uint64_t rng = o->seed;
@@ -96,7 +109,8 @@ static int decode_loop(llava_model *m, llama_state *st, float *logits,
 
 int llava_generate(llava_model *m, const float *embeds, const char *prompt,
                    const llava_gen_opts *opts, int32_t *ids, int cap,
-                   int *n_out, char *err) {
+                   int *n_out, char *err)
+{
     const llava_gen_opts o = opts ? *opts : llava_gen_opts_default();
     *n_out = 0;
     int rc = check_opts(&o, err);
@@ -117,9 +131,11 @@ int llava_generate(llava_model *m, const float *embeds, const char *prompt,
 
 int llava_caption_embeds(llava_model *m, const float *embeds,
                          const char *prompt, const llava_gen_opts *opts,
-                         char **text, char *err) {
+                         char **text, char *err)
+{
     *text = NULL;
-    const int cap = opts ? opts->max_tokens : llava_gen_opts_default().max_tokens;
+    const int cap =
+        opts ? opts->max_tokens : llava_gen_opts_default().max_tokens;
     int32_t *ids = malloc(sizeof(int32_t) * (size_t)(cap > 0 ? cap : 1));
     if (!ids) {
         vlm_set_err(err, "out of memory generating");
@@ -132,8 +148,7 @@ int llava_caption_embeds(llava_model *m, const float *embeds,
      * skip_special_tokens. */
     const int vocab = sp_tokenizer_vocab_size(m->tok);
     for (int i = 0; i < n; i++)
-        if (ids[i] >= 0 && ids[i] < vocab)
-            ids[kept++] = ids[i];
+        if (ids[i] >= 0 && ids[i] < vocab) ids[kept++] = ids[i];
     if (!rc && !(*text = sp_tokenizer_decode(m->tok, ids, kept, err)))
         rc = VLM_EFORMAT;
     free(ids);
@@ -141,9 +156,11 @@ int llava_caption_embeds(llava_model *m, const float *embeds,
 }
 
 int llava_caption(llava_model *m, const img_rgb *image, const char *prompt,
-                  const llava_gen_opts *opts, char **text, char *err) {
+                  const llava_gen_opts *opts, char **text, char *err)
+{
     *text = NULL;
-    float *e = malloc(sizeof(float) * (size_t)m->n_image_tokens * m->cfg.text.dim);
+    float *e =
+        malloc(sizeof(float) * (size_t)m->n_image_tokens * m->cfg.text.dim);
     if (!e) {
         vlm_set_err(err, "out of memory for image embeddings");
         return VLM_ENOMEM;

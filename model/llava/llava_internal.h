@@ -25,8 +25,8 @@ struct llava_model {
 typedef struct llava_seq {
     int32_t *ids;
     int n_ids;
-    int image_at;  /* index of the image token in ids */
-    int n_embeds;  /* n_ids - 1 + N: positions the decoder sees */
+    int image_at; /* index of the image token in ids */
+    int n_embeds; /* n_ids - 1 + N: positions the decoder sees */
 } llava_seq;
 
 int llava_seq_build(const llava_model *m, const char *prompt, llava_seq *s,

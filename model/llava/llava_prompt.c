@@ -9,7 +9,8 @@
 static const char IMAGE_MARKER[] = "<image>";
 
 /* Makes room for `need` ids in s->ids. */
-static int reserve(llava_seq *s, int *cap, int need) {
+static int reserve(llava_seq *s, int *cap, int need)
+{
     if (need <= *cap) return VLM_OK;
     int32_t *ids = realloc(s->ids, sizeof(int32_t) * (size_t)need);
     if (!ids) return VLM_ENOMEM;
@@ -18,7 +19,8 @@ static int reserve(llava_seq *s, int *cap, int need) {
     return VLM_OK;
 }
 
-static int push_id(llava_seq *s, int *cap, int32_t id) {
+static int push_id(llava_seq *s, int *cap, int32_t id)
+{
     if (s->n_ids == *cap && reserve(s, cap, 2 * *cap + 16)) return VLM_ENOMEM;
     s->ids[s->n_ids++] = id;
     return VLM_OK;
@@ -26,7 +28,8 @@ static int push_id(llava_seq *s, int *cap, int32_t id) {
 
 /* Appends sp(text) to s->ids, retrying once with the exact size needed. */
 static int append_text(const llava_model *m, const char *text, llava_seq *s,
-                       int *cap, char *err) {
+                       int *cap, char *err)
+{
     for (;;) {
         int n = sp_tokenizer_encode(m->tok, text, s->ids + s->n_ids,
                                     *cap - s->n_ids, err);
@@ -42,7 +45,8 @@ static int append_text(const llava_model *m, const char *text, llava_seq *s,
 /* Splits the prompt at its "<image>" marker into before/after copies,
  * wrapping a marker-less prompt in the LLaVA-1.5 template. */
 static int split_prompt(const char *prompt, char **before, const char **after,
-                        char *err) {
+                        char *err)
+{
     if (!prompt) prompt = LLAVA_DEFAULT_PROMPT;
     const char *mark = strstr(prompt, IMAGE_MARKER);
     if (mark && strstr(mark + 1, IMAGE_MARKER)) {
@@ -65,7 +69,8 @@ static int split_prompt(const char *prompt, char **before, const char **after,
 }
 
 int llava_seq_build(const llava_model *m, const char *prompt, llava_seq *s,
-                    char *err) {
+                    char *err)
+{
     memset(s, 0, sizeof *s);
     char *before = NULL;
     const char *after = NULL;
@@ -90,13 +95,15 @@ int llava_seq_build(const llava_model *m, const char *prompt, llava_seq *s,
     return VLM_OK;
 }
 
-void llava_seq_free(llava_seq *s) {
+void llava_seq_free(llava_seq *s)
+{
     free(s->ids);
     memset(s, 0, sizeof *s);
 }
 
 int llava_prompt_ids(const llava_model *m, const char *prompt, int32_t **ids,
-                     int *n, char *err) {
+                     int *n, char *err)
+{
     llava_seq s;
     int rc = llava_seq_build(m, prompt, &s, err);
     if (rc) return rc;
@@ -107,12 +114,14 @@ int llava_prompt_ids(const llava_model *m, const char *prompt, int32_t **ids,
 
 /* Decoder input: token embeddings with the image's N rows spliced in. */
 static float *seq_embeddings(const llava_model *m, const llava_seq *s,
-                             const float *image) {
+                             const float *image)
+{
     const int dim = m->cfg.text.dim, N = m->n_image_tokens;
     float *x = malloc(sizeof(float) * (size_t)s->n_embeds * dim);
     if (!x) return NULL;
     llama_embed_tokens(m->decoder, s->ids, s->image_at, x);
-    memcpy(x + (size_t)s->image_at * dim, image, sizeof(float) * (size_t)N * dim);
+    memcpy(x + (size_t)s->image_at * dim, image,
+           sizeof(float) * (size_t)N * dim);
     llama_embed_tokens(m->decoder, s->ids + s->image_at + 1,
                        s->n_ids - s->image_at - 1,
                        x + (size_t)(s->image_at + N) * dim);
@@ -121,7 +130,8 @@ static float *seq_embeddings(const llava_model *m, const llava_seq *s,
 
 int llava_run_prompt(llava_model *m, const float *embeds, const char *prompt,
                      int extra, int last_k, float *logits, llama_state **state,
-                     char *err) {
+                     char *err)
+{
     *state = NULL;
     llava_seq s;
     int rc = llava_seq_build(m, prompt, &s, err);
@@ -139,15 +149,17 @@ int llava_run_prompt(llava_model *m, const float *embeds, const char *prompt,
         vlm_set_err(err, "out of memory embedding the prompt");
         rc = VLM_ENOMEM;
     } else if (ctx > m->cfg.text.max_positions) {
-        vlm_set_err(err, "prompt of %d positions plus %d new tokens exceeds the "
-                    "decoder's %d positions", s.n_embeds, extra,
-                    m->cfg.text.max_positions);
+        vlm_set_err(err,
+                    "prompt of %d positions plus %d new tokens exceeds the "
+                    "decoder's %d positions",
+                    s.n_embeds, extra, m->cfg.text.max_positions);
         rc = VLM_ETOOBIG;
     } else {
         rc = llama_state_create(m->decoder, ctx, state, err);
     }
     for (int i = 0; !rc && i < last_k; i++) rows[i] = s.n_embeds - last_k + i;
-    if (!rc) rc = llama_forward(*state, x, s.n_embeds, rows, last_k, logits, err);
+    if (!rc)
+        rc = llama_forward(*state, x, s.n_embeds, rows, last_k, logits, err);
     if (rc) {
         llama_state_destroy(*state);
         *state = NULL;
@@ -159,14 +171,16 @@ int llava_run_prompt(llava_model *m, const float *embeds, const char *prompt,
 }
 
 int llava_prompt_logits(llava_model *m, const float *embeds, const char *prompt,
-                        int last_k, float *logits, char *err) {
+                        int last_k, float *logits, char *err)
+{
     llama_state *st;
     int rc = llava_run_prompt(m, embeds, prompt, 0, last_k, logits, &st, err);
     llama_state_destroy(st);
     return rc;
 }
 
-double llava_log_prob(const float *logits, int vocab, int32_t id) {
+double llava_log_prob(const float *logits, int vocab, int32_t id)
+{
     float mx = logits[0];
     for (int i = 1; i < vocab; i++)
         if (logits[i] > mx) mx = logits[i];

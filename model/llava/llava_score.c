@@ -4,14 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-void llava_phrase_score_free(llava_phrase_score *s) {
+void llava_phrase_score_free(llava_phrase_score *s)
+{
     if (!s) return;
     free(s->per_token);
     memset(s, 0, sizeof *s);
 }
 
 static int encode_phrase(const llava_model *m, const char *phrase,
-                         int32_t **ids, int *n, char *err) {
+                         int32_t **ids, int *n, char *err)
+{
     *ids = NULL;
     int len = sp_tokenizer_encode(m->tok, phrase, NULL, 0, err);
     if (len < 0) return len;
@@ -30,7 +32,8 @@ static int encode_phrase(const llava_model *m, const char *phrase,
 /* With the prompt cached in st and its last logits in `first`: appends the
  * phrase, scores each token against the row before it, rewinds. */
 static int score_one(llava_model *m, llama_state *st, const float *first,
-                     const char *phrase, llava_phrase_score *out, char *err) {
+                     const char *phrase, llava_phrase_score *out, char *err)
+{
     const int vocab = m->cfg.text.vocab_size, dim = m->cfg.text.dim;
     const int prompt_len = llama_state_pos(st);
     int32_t *ids;
@@ -55,7 +58,8 @@ static int score_one(llava_model *m, llama_state *st, const float *first,
             rc = llama_forward(st, x, n - 1, rows, n - 1, logits + vocab, err);
     }
     for (int i = 0; !rc && i < n; i++) {
-        const double lp = llava_log_prob(logits + (size_t)i * vocab, vocab, ids[i]);
+        const double lp =
+            llava_log_prob(logits + (size_t)i * vocab, vocab, ids[i]);
         out->per_token[i] = (float)lp;
         out->total += lp;
     }
@@ -70,7 +74,8 @@ static int score_one(llava_model *m, llama_state *st, const float *first,
 }
 
 static int longest_phrase(const llava_model *m, const char *const *phrases,
-                          int n, char *err) {
+                          int n, char *err)
+{
     int longest = 0;
     for (int i = 0; i < n; i++) {
         int len = sp_tokenizer_encode(m->tok, phrases[i], NULL, 0, err);
@@ -82,7 +87,8 @@ static int longest_phrase(const llava_model *m, const char *const *phrases,
 
 int llava_score_phrases_embeds(llava_model *m, const float *embeds,
                                const char *prompt, const char *const *phrases,
-                               int n, llava_phrase_score *out, char *err) {
+                               int n, llava_phrase_score *out, char *err)
+{
     memset(out, 0, sizeof *out * (size_t)n);
     int longest = longest_phrase(m, phrases, n, err);
     if (longest < 0) return longest;
@@ -103,15 +109,18 @@ int llava_score_phrases_embeds(llava_model *m, const float *embeds,
 }
 
 int llava_score_phrase(llava_model *m, const img_rgb *image, const char *prompt,
-                       const char *phrase, llava_phrase_score *out, char *err) {
+                       const char *phrase, llava_phrase_score *out, char *err)
+{
     memset(out, 0, sizeof *out);
-    float *e = malloc(sizeof(float) * (size_t)m->n_image_tokens * m->cfg.text.dim);
+    float *e =
+        malloc(sizeof(float) * (size_t)m->n_image_tokens * m->cfg.text.dim);
     if (!e) {
         vlm_set_err(err, "out of memory for image embeddings");
         return VLM_ENOMEM;
     }
     int rc = llava_encode_image(m, image, e, err);
-    if (!rc) rc = llava_score_phrases_embeds(m, e, prompt, &phrase, 1, out, err);
+    if (!rc)
+        rc = llava_score_phrases_embeds(m, e, prompt, &phrase, 1, out, err);
     free(e);
     return rc;
 }

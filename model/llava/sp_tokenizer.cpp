@@ -19,7 +19,8 @@ struct sp_tokenizer {
 };
 
 extern "C" int sp_tokenizer_load(const char *model_path, sp_tokenizer **out,
-                                 char *err) {
+                                 char *err)
+{
     *out = nullptr;
     try {
         sp_tokenizer *t = new sp_tokenizer();
@@ -44,7 +45,8 @@ extern "C" int sp_tokenizer_load(const char *model_path, sp_tokenizer **out,
 extern "C" void sp_tokenizer_destroy(sp_tokenizer *t) { delete t; }
 
 extern "C" int sp_tokenizer_encode(const sp_tokenizer *t, const char *text,
-                                   int32_t *ids, int cap, char *err) {
+                                   int32_t *ids, int cap, char *err)
+{
     try {
         std::vector<int> v;
         auto st = t->proc.Encode(text, &v);
@@ -61,7 +63,8 @@ extern "C" int sp_tokenizer_encode(const sp_tokenizer *t, const char *text,
 }
 
 extern "C" char *sp_tokenizer_decode(const sp_tokenizer *t, const int32_t *ids,
-                                     int n, char *err) {
+                                     int n, char *err)
+{
     try {
         std::vector<int> v(ids, ids + n);
         const int vocab = t->proc.GetPieceSize();
@@ -91,29 +94,35 @@ extern "C" char *sp_tokenizer_decode(const sp_tokenizer *t, const int32_t *ids,
     }
 }
 
-extern "C" int sp_tokenizer_vocab_size(const sp_tokenizer *t) {
+extern "C" int sp_tokenizer_vocab_size(const sp_tokenizer *t)
+{
     return t->proc.GetPieceSize();
 }
 
 extern "C" const char *sp_tokenizer_id_to_piece(const sp_tokenizer *t,
-                                                int32_t id) {
+                                                int32_t id)
+{
     if (id < 0 || id >= t->proc.GetPieceSize()) return nullptr;
     // IdToPiece returns a reference into the model proto: stable storage.
     return t->proc.IdToPiece(id).c_str();
 }
 
 extern "C" int32_t sp_tokenizer_piece_to_id(const sp_tokenizer *t,
-                                            const char *piece) {
+                                            const char *piece)
+{
     int id = t->proc.PieceToId(piece);
     // PieceToId maps unknown pieces to unk; tell that apart from "<unk>".
-    if (id == t->proc.unk_id() && std::strcmp(piece, t->proc.IdToPiece(id).c_str()) != 0)
+    if (id == t->proc.unk_id() &&
+        std::strcmp(piece, t->proc.IdToPiece(id).c_str()) != 0)
         return -1;
     return id;
 }
 
-extern "C" int32_t sp_tokenizer_bos_id(const sp_tokenizer *t) {
+extern "C" int32_t sp_tokenizer_bos_id(const sp_tokenizer *t)
+{
     return t->proc.bos_id();
 }
-extern "C" int32_t sp_tokenizer_eos_id(const sp_tokenizer *t) {
+extern "C" int32_t sp_tokenizer_eos_id(const sp_tokenizer *t)
+{
     return t->proc.eos_id();
 }

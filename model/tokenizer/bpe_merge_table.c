@@ -32,8 +32,7 @@ int bpe_merge_table_create(size_t count, bpe_merge_table **out)
 {
     *out = NULL;
     bpe_merge_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return VLM_ENOMEM;
+    if (!t) return VLM_ENOMEM;
     size_t cap = 16;
     while (cap < 2 * count + 1) /* load factor <= 1/2 keeps probes short */
         cap *= 2;
@@ -42,8 +41,7 @@ int bpe_merge_table_create(size_t count, bpe_merge_table **out)
         free(t);
         return VLM_ENOMEM;
     }
-    for (size_t i = 0; i < cap; i++)
-        t->slots[i].key = EMPTY_KEY;
+    for (size_t i = 0; i < cap; i++) t->slots[i].key = EMPTY_KEY;
     t->mask = cap - 1;
     t->limit = count;
     *out = t;
@@ -52,25 +50,21 @@ int bpe_merge_table_create(size_t count, bpe_merge_table **out)
 
 void bpe_merge_table_destroy(bpe_merge_table *t)
 {
-    if (!t)
-        return;
-    if (!t->borrowed)
-        free(t->slots);
+    if (!t) return;
+    if (!t->borrowed) free(t->slots);
     free(t);
 }
 
 int bpe_merge_table_put(bpe_merge_table *t, int32_t left, int32_t right,
                         int32_t rank, int32_t merged)
 {
-    if (t->borrowed)
-        return VLM_EINVAL;
+    if (t->borrowed) return VLM_EINVAL;
     uint64_t key = pair_key(left, right);
     size_t i = slot_of(t, key);
     while (t->slots[i].key != EMPTY_KEY && t->slots[i].key != key)
         i = (i + 1) & t->mask;
     if (t->slots[i].key == EMPTY_KEY) {
-        if (t->used == t->limit)
-            return VLM_ETOOBIG;
+        if (t->used == t->limit) return VLM_ETOOBIG;
         t->used++;
     }
     t->slots[i] = (merge_slot){key, rank, merged};
@@ -87,8 +81,7 @@ int32_t bpe_merge_table_get(const bpe_merge_table *t, int32_t left,
             *merged = s->merged;
             return s->rank;
         }
-        if (s->key == EMPTY_KEY)
-            return -1;
+        if (s->key == EMPTY_KEY) return -1;
     }
 }
 
@@ -127,8 +120,7 @@ int bpe_merge_table_view(const void *slots, size_t n_slots, int32_t n_ids,
         !slots_valid(slots, n_slots, n_ids))
         return VLM_EFORMAT;
     bpe_merge_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return VLM_ENOMEM;
+    if (!t) return VLM_ENOMEM;
     t->slots = (merge_slot *)slots; /* never written: put() refuses views */
     t->mask = n_slots - 1;
     t->borrowed = 1;

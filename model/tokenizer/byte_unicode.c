@@ -12,23 +12,17 @@ static int is_printable(unsigned b)
 
 uint32_t byte_to_unicode(uint8_t b)
 {
-    if (is_printable(b))
-        return b;
-    if (b <= 0x20)
-        return 256 + b;
-    if (b <= 0xA0)
-        return 256 + 33 + (b - 0x7F);
+    if (is_printable(b)) return b;
+    if (b <= 0x20) return 256 + b;
+    if (b <= 0xA0) return 256 + 33 + (b - 0x7F);
     return 256 + 67; /* 0xAD */
 }
 
 int unicode_to_byte(uint32_t c)
 {
-    if (c < 256)
-        return is_printable(c) ? (int)c : -1;
+    if (c < 256) return is_printable(c) ? (int)c : -1;
     uint32_t n = c - 256;
-    if (n < 33)
-        return (int)n;
-    if (n < 67)
-        return (int)(0x7F + n - 33);
+    if (n < 33) return (int)n;
+    if (n < 67) return (int)(0x7F + n - 33);
     return n == 67 ? 0xAD : -1;
 }

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 typedef enum {
-    PRETOK_WORD,          /* goes through BPE */
-    PRETOK_STARTOFTEXT,   /* literal <|startoftext|> */
-    PRETOK_ENDOFTEXT,     /* literal <|endoftext|> */
+    PRETOK_WORD,        /* goes through BPE */
+    PRETOK_STARTOFTEXT, /* literal <|startoftext|> */
+    PRETOK_ENDOFTEXT,   /* literal <|endoftext|> */
 } pretok_kind;
 
 typedef struct {

@@ -23,18 +23,16 @@ int32_t clip_tokenizer_vocab_size(const clip_tokenizer *tok)
 typedef struct {
     int32_t *ids;
     int cap, count, stop;
-    cp_buf text;   /* normalised text */
-    int32_t *sym;  /* BPE symbols of the current pre-token */
+    cp_buf text;  /* normalised text */
+    int32_t *sym; /* BPE symbols of the current pre-token */
     size_t sym_cap;
     bpe_work work;
 } encode_state;
 
 static int emit(encode_state *st, int32_t id)
 {
-    if (st->count == INT_MAX)
-        return VLM_ETOOBIG;
-    if (st->count < st->cap)
-        st->ids[st->count] = id;
+    if (st->count == INT_MAX) return VLM_ETOOBIG;
+    if (st->count < st->cap) st->ids[st->count] = id;
     st->count++;
     return VLM_OK;
 }
@@ -45,8 +43,7 @@ static int word_symbols(const clip_tokenizer *tok, encode_state *st,
 {
     if (4 * t->len > st->sym_cap) {
         int32_t *p = realloc(st->sym, 4 * t->len * sizeof *p);
-        if (!p)
-            return VLM_ENOMEM;
+        if (!p) return VLM_ENOMEM;
         st->sym = p;
         st->sym_cap = 4 * t->len;
     }
@@ -65,16 +62,12 @@ static int word_symbols(const clip_tokenizer *tok, encode_state *st,
 static int encode_word(const clip_tokenizer *tok, encode_state *st,
                        const pretok *t)
 {
-    if (t->kind == PRETOK_STARTOFTEXT)
-        return emit(st, tok->sot);
-    if (t->kind == PRETOK_ENDOFTEXT)
-        return emit(st, tok->eot);
+    if (t->kind == PRETOK_STARTOFTEXT) return emit(st, tok->sot);
+    if (t->kind == PRETOK_ENDOFTEXT) return emit(st, tok->eot);
     size_t n;
     int rc = word_symbols(tok, st, t, &n);
-    if (rc == VLM_OK)
-        rc = bpe_apply(tok->merges, st->sym, n, &st->work, &n);
-    for (size_t i = 0; i < n && rc == VLM_OK; i++)
-        rc = emit(st, st->sym[i]);
+    if (rc == VLM_OK) rc = bpe_apply(tok->merges, st->sym, n, &st->work, &n);
+    for (size_t i = 0; i < n && rc == VLM_OK; i++) rc = emit(st, st->sym[i]);
     return rc;
 }
 
@@ -110,8 +103,7 @@ int clip_tokenizer_encode(const clip_tokenizer *tok, const char *text,
 }
 
 int clip_tokenizer_encode_context(const clip_tokenizer *tok, const char *text,
-                                  int32_t *ids, int ctx, int32_t pad,
-                                  char *err)
+                                  int32_t *ids, int ctx, int32_t pad, char *err)
 {
     if (!tok || !text || !ids || ctx < 2) {
         vlm_set_err(err, "clip_tokenizer_encode_context: invalid argument");
@@ -121,13 +113,11 @@ int clip_tokenizer_encode_context(const clip_tokenizer *tok, const char *text,
      * most ctx-2 text ids survive; one more tells us truncation happened. */
     encode_state st = {.ids = ids + 1, .cap = ctx - 2, .stop = ctx - 1};
     int rc = encode_into(tok, text, &st, err);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     int kept = st.count < ctx - 2 ? st.count : ctx - 2;
     ids[0] = tok->sot;
     ids[kept + 1] = tok->eot;
-    for (int i = kept + 2; i < ctx; i++)
-        ids[i] = pad;
+    for (int i = kept + 2; i < ctx; i++) ids[i] = pad;
     return kept + 2;
 }
 
@@ -136,15 +126,12 @@ int clip_tokenizer_encode_context(const clip_tokenizer *tok, const char *text,
 char *clip_tokenizer_decode(const clip_tokenizer *tok, const int32_t *ids,
                             int n)
 {
-    if (!tok || n < 0 || (n > 0 && !ids))
-        return NULL;
+    if (!tok || n < 0 || (n > 0 && !ids)) return NULL;
     size_t total = 0;
     for (int i = 0; i < n; i++)
-        if (ids[i] >= 0 && ids[i] < tok->n_ids)
-            total += tok->len[ids[i]];
+        if (ids[i] >= 0 && ids[i] < tok->n_ids) total += tok->len[ids[i]];
     char *raw = malloc(total + 1);
-    if (!raw)
-        return NULL;
+    if (!raw) return NULL;
     size_t k = 0;
     for (int i = 0; i < n; i++) {
         if (ids[i] < 0 || ids[i] >= tok->n_ids)

@@ -26,7 +26,7 @@
 
 /* What a cache file must match: identity of the two source files. */
 typedef struct {
-    uint64_t hash;        /* XXH3-64 of sizes + vocab bytes + merges bytes */
+    uint64_t hash; /* XXH3-64 of sizes + vocab bytes + merges bytes */
     uint64_t vocab_size, merges_size;
 } clip_cache_key;
 

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIP_CACHE_MAGIC "VLMCLIPT" /* 8 bytes, no NUL stored */
-#define CLIP_CACHE_VERSION 1u
-#define CLIP_CACHE_ENDIAN 0x01020304u
+#define CLIP_CACHE_MAGIC     "VLMCLIPT" /* 8 bytes, no NUL stored */
+#define CLIP_CACHE_VERSION   1u
+#define CLIP_CACHE_ENDIAN    0x01020304u
 #define CLIP_CACHE_MAX_BYTES (1ull << 30) /* far above a real tokenizer */
 
 enum {
@@ -45,6 +45,7 @@ typedef struct {
 
 _Static_assert(sizeof(clip_cache_header) % 8 == 0, "sections stay aligned");
 _Static_assert(offsetof(clip_cache_header, checksum) + 8 ==
-                   sizeof(clip_cache_header), "checksum is the last field");
+                   sizeof(clip_cache_header),
+               "checksum is the last field");
 
 #endif

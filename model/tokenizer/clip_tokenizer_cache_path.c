@@ -15,8 +15,7 @@ static const char *env(const char *name)
 char *clip_cache_path(const clip_cache_key *key)
 {
     const char *off = env("VLMINDEX_NO_CACHE");
-    if (off && strcmp(off, "0") != 0)
-        return NULL;
+    if (off && strcmp(off, "0") != 0) return NULL;
     const char *dir = env("VLMINDEX_CACHE_DIR"), *base = NULL, *sub = "";
     if (!dir) {
         const char *xdg = env("XDG_CACHE_HOME");

@@ -16,8 +16,7 @@
 static int map_file(const char *path, void **map, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return VLM_ENOTFOUND;
+    if (fd < 0) return VLM_ENOTFOUND;
     struct stat st;
     int rc = VLM_EFORMAT;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -70,25 +69,24 @@ static int sections_ok(const clip_cache_header *h, size_t file_size)
 static int ids_in_range(const int32_t *ids, size_t n, int32_t n_ids)
 {
     for (size_t i = 0; i < n; i++)
-        if (ids[i] < 0 || ids[i] >= n_ids)
-            return 0;
+        if (ids[i] < 0 || ids[i] >= n_ids) return 0;
     return 1;
 }
 
 /* Every id's bytes lie inside the bytes section. */
-static int spans_in_range(const uint32_t *start, const uint32_t *len,
-                          size_t n, uint64_t n_bytes)
+static int spans_in_range(const uint32_t *start, const uint32_t *len, size_t n,
+                          uint64_t n_bytes)
 {
     for (size_t i = 0; i < n; i++)
-        if ((uint64_t)start[i] + len[i] > n_bytes)
-            return 0;
+        if ((uint64_t)start[i] + len[i] > n_bytes) return 0;
     return 1;
 }
 
 /* Points tok into the mapping once everything checks out. */
 static int adopt(const clip_cache_header *h, char *base, clip_tokenizer *tok)
 {
-    const int32_t *byte_ids = (const int32_t *)(base + h->sec[CLIP_SEC_BYTE_IDS].off);
+    const int32_t *byte_ids =
+        (const int32_t *)(base + h->sec[CLIP_SEC_BYTE_IDS].off);
     uint32_t *start = (uint32_t *)(base + h->sec[CLIP_SEC_START].off);
     uint32_t *len = (uint32_t *)(base + h->sec[CLIP_SEC_LEN].off);
     const clip_cache_section *b = &h->sec[CLIP_SEC_BYTES];
@@ -99,8 +97,7 @@ static int adopt(const clip_cache_header *h, char *base, clip_tokenizer *tok)
     int rc = bpe_merge_table_view(base + m->off,
                                   m->size / bpe_merge_table_slot_size(),
                                   h->n_ids, &tok->merges);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     memcpy(tok->byte_id, byte_ids, sizeof tok->byte_id);
     memcpy(tok->byte_eow_id, byte_ids + 256, sizeof tok->byte_eow_id);
     tok->sot = h->sot;
@@ -119,8 +116,7 @@ int clip_cache_load(const char *path, const clip_cache_key *key,
     void *map;
     size_t size;
     int rc = map_file(path, &map, &size);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     clip_cache_header h;
     memcpy(&h, map, sizeof h);
     rc = header_matches(&h, key, size) && sections_ok(&h, size) &&
@@ -138,8 +134,7 @@ int clip_cache_load(const char *path, const clip_cache_key *key,
 
 void clip_cache_unmap(clip_tokenizer *tok)
 {
-    if (tok->map)
-        munmap(tok->map, tok->map_size);
+    if (tok->map) munmap(tok->map, tok->map_size);
     tok->map = NULL;
 }
 

@@ -30,10 +30,15 @@ static size_t lay_out(const clip_tokenizer *tok, const clip_cache_key *key,
         [CLIP_SEC_MERGES] = n_slots * bpe_merge_table_slot_size(),
     };
     *h = (clip_cache_header){
-        .version = CLIP_CACHE_VERSION, .endian = CLIP_CACHE_ENDIAN,
-        .key_hash = key->hash, .vocab_size = key->vocab_size,
-        .merges_size = key->merges_size, .n_ids = tok->n_ids,
-        .sot = tok->sot, .eot = tok->eot, .max_merges = CLIP_MAX_MERGES,
+        .version = CLIP_CACHE_VERSION,
+        .endian = CLIP_CACHE_ENDIAN,
+        .key_hash = key->hash,
+        .vocab_size = key->vocab_size,
+        .merges_size = key->merges_size,
+        .n_ids = tok->n_ids,
+        .sot = tok->sot,
+        .eot = tok->eot,
+        .max_merges = CLIP_MAX_MERGES,
     };
     memcpy(h->magic, CLIP_CACHE_MAGIC, 8);
     uint64_t off = sizeof *h;
@@ -52,21 +57,21 @@ static char *build_image(const clip_tokenizer *tok, const clip_cache_key *key,
     clip_cache_header h;
     *size = lay_out(tok, key, &h);
     char *img = calloc(1, *size); /* zeroed padding: deterministic bytes */
-    if (!img)
-        return NULL;
+    if (!img) return NULL;
     size_t n_slots;
     const void *slots = bpe_merge_table_slots(tok->merges, &n_slots);
     const void *src[CLIP_SEC_COUNT] = {
-        [CLIP_SEC_START] = tok->start, [CLIP_SEC_LEN] = tok->len,
-        [CLIP_SEC_BYTES] = tok->bytes, [CLIP_SEC_MERGES] = slots,
+        [CLIP_SEC_START] = tok->start,
+        [CLIP_SEC_LEN] = tok->len,
+        [CLIP_SEC_BYTES] = tok->bytes,
+        [CLIP_SEC_MERGES] = slots,
     };
     memcpy(img + h.sec[CLIP_SEC_BYTE_IDS].off, tok->byte_id,
            sizeof tok->byte_id);
     memcpy(img + h.sec[CLIP_SEC_BYTE_IDS].off + sizeof tok->byte_id,
            tok->byte_eow_id, sizeof tok->byte_eow_id);
     for (int s = CLIP_SEC_START; s < CLIP_SEC_COUNT; s++)
-        if (h.sec[s].size)
-            memcpy(img + h.sec[s].off, src[s], h.sec[s].size);
+        if (h.sec[s].size) memcpy(img + h.sec[s].off, src[s], h.sec[s].size);
     memcpy(img, &h, sizeof h);
     h.checksum = clip_cache_checksum(img, *size);
     memcpy(img, &h, sizeof h);
@@ -77,14 +82,12 @@ static char *build_image(const clip_tokenizer *tok, const clip_cache_key *key,
 static int make_parent_dirs(const char *path)
 {
     char *dir = strdup(path);
-    if (!dir)
-        return VLM_ENOMEM;
+    if (!dir) return VLM_ENOMEM;
     int rc = VLM_OK;
     for (char *p = strchr(dir + 1, '/'); p && rc == VLM_OK;
          p = strchr(p + 1, '/')) {
         *p = 0;
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            rc = VLM_EIO;
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) rc = VLM_EIO;
         *p = '/';
     }
     free(dir);
@@ -95,10 +98,8 @@ static int write_all(int fd, const char *buf, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return VLM_EIO;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return VLM_EIO;
         buf += w;
         n -= (size_t)w;
     }
@@ -110,8 +111,7 @@ static int write_atomically(const char *path, const char *img, size_t size)
 {
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);
-    if (!tmp)
-        return VLM_ENOMEM;
+    if (!tmp) return VLM_ENOMEM;
     snprintf(tmp, n, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     int rc = fd < 0 ? VLM_EIO : VLM_OK;
@@ -119,12 +119,9 @@ static int write_atomically(const char *path, const char *img, size_t size)
         if (fchmod(fd, 0644) != 0 || write_all(fd, img, size) != VLM_OK ||
             fsync(fd) != 0)
             rc = VLM_EIO;
-        if (close(fd) != 0)
-            rc = VLM_EIO;
-        if (rc == VLM_OK && rename(tmp, path) != 0)
-            rc = VLM_EIO;
-        if (rc != VLM_OK)
-            unlink(tmp);
+        if (close(fd) != 0) rc = VLM_EIO;
+        if (rc == VLM_OK && rename(tmp, path) != 0) rc = VLM_EIO;
+        if (rc != VLM_OK) unlink(tmp);
     }
     free(tmp);
     return rc;
@@ -134,12 +131,10 @@ int clip_cache_save(const char *path, const clip_cache_key *key,
                     const clip_tokenizer *tok)
 {
     int rc = make_parent_dirs(path);
-    if (rc != VLM_OK)
-        return rc;
+    if (rc != VLM_OK) return rc;
     size_t size;
     char *img = build_image(tok, key, &size);
-    if (!img)
-        return VLM_ENOMEM;
+    if (!img) return VLM_ENOMEM;
     rc = write_atomically(path, img, size);
     free(img);
     return rc;

@@ -12,7 +12,7 @@
 #include "model/tokenizer/bpe_merge_table.h"
 
 /* CLIP keeps the first 49152 - 256 - 2 merges of merges.txt. */
-#define CLIP_MAX_MERGES (49152 - 256 - 2)
+#define CLIP_MAX_MERGES   (49152 - 256 - 2)
 #define CLIP_MAX_TOKEN_ID (1 << 24) /* far above any real vocabulary */
 
 struct clip_tokenizer {

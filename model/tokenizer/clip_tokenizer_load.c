@@ -46,8 +46,7 @@ static int read_file(const char *path, char **out, size_t *len, char *err)
         size_t got = fread(buf + n, 1, cap - 1 - n, f);
         n += got;
         if (got == 0) {
-            if (ferror(f))
-                rc = VLM_EIO;
+            if (ferror(f)) rc = VLM_EIO;
             break;
         }
     }
@@ -71,8 +70,8 @@ static int parse_vocab(const char *path, const char *text, size_t len,
     *out = jt ? json_tokener_parse_ex(jt, text, (int)len) : NULL;
     if (jt) {
         jerr = json_tokener_get_error(jt);
-        if (*out && text[jt->char_offset + strspn(text + jt->char_offset,
-                                                  " \t\r\n")])
+        if (*out &&
+            text[jt->char_offset + strspn(text + jt->char_offset, " \t\r\n")])
             jerr = json_tokener_error_parse_unexpected; /* trailing garbage */
         json_tokener_free(jt);
     }
@@ -92,25 +91,25 @@ static int parse_vocab(const char *path, const char *text, size_t len,
 static int32_t vocab_id(json_object *vocab, const char *key)
 {
     json_object *v;
-    if (!json_object_object_get_ex(vocab, key, &v))
-        return -1;
+    if (!json_object_object_get_ex(vocab, key, &v)) return -1;
     return (int32_t)json_object_get_int(v);
 }
 
 /* Checks every value is an id in [0, CLIP_MAX_TOKEN_ID); sets tok->n_ids. */
-static int check_ids(json_object *vocab, clip_tokenizer *tok,
-                     const char *path, char *err)
+static int check_ids(json_object *vocab, clip_tokenizer *tok, const char *path,
+                     char *err)
 {
     tok->n_ids = 0;
-    json_object_object_foreach(vocab, key, val) {
+    json_object_object_foreach(vocab, key, val)
+    {
         int64_t id = json_object_get_int64(val);
         if (!json_object_is_type(val, json_type_int) || id < 0 ||
             id >= CLIP_MAX_TOKEN_ID) {
-            vlm_set_err(err, "%s: token \"%.40s\" has an invalid id", path, key);
+            vlm_set_err(err, "%s: token \"%.40s\" has an invalid id", path,
+                        key);
             return VLM_EFORMAT;
         }
-        if (id >= tok->n_ids)
-            tok->n_ids = (int32_t)id + 1;
+        if (id >= tok->n_ids) tok->n_ids = (int32_t)id + 1;
     }
     if (tok->n_ids == 0) {
         vlm_set_err(err, "%s: empty vocabulary", path);
@@ -143,16 +142,17 @@ static size_t key_to_bytes(const char *key, char *dst)
 static int build_id_bytes(json_object *vocab, clip_tokenizer *tok)
 {
     size_t total = 0, pos = 0;
-    json_object_object_foreach(vocab, key, val) {
+    json_object_object_foreach(vocab, key, val)
+    {
         (void)val;
         total += 4 * strlen(key); /* a key char decodes to <= 4 bytes */
     }
     tok->bytes = malloc(total + 1);
     tok->start = calloc((size_t)tok->n_ids, sizeof *tok->start);
     tok->len = calloc((size_t)tok->n_ids, sizeof *tok->len);
-    if (!tok->bytes || !tok->start || !tok->len)
-        return VLM_ENOMEM;
-    json_object_object_foreach(vocab, k2, v2) {
+    if (!tok->bytes || !tok->start || !tok->len) return VLM_ENOMEM;
+    json_object_object_foreach(vocab, k2, v2)
+    {
         int32_t id = json_object_get_int(v2);
         tok->start[id] = (uint32_t)pos;
         tok->len[id] = (uint32_t)key_to_bytes(k2, tok->bytes + pos);
@@ -192,8 +192,8 @@ static int add_merge(clip_tokenizer *tok, json_object *vocab, char *line,
 {
     char *space = strchr(line, ' ');
     if (!space || space == line || !space[1] || strchr(space + 1, ' ')) {
-        vlm_set_err(err, "%s line %d: expected two tokens, got \"%.60s\"",
-                    path, rank + 2, line);
+        vlm_set_err(err, "%s line %d: expected two tokens, got \"%.60s\"", path,
+                    rank + 2, line);
         return VLM_EFORMAT;
     }
     *space = 0;
@@ -202,8 +202,10 @@ static int add_merge(clip_tokenizer *tok, json_object *vocab, char *line,
     memmove(space, space + 1, rl + 1); /* line is now left+right */
     int32_t merged = vocab_id(vocab, line);
     if (left < 0 || right < 0 || merged < 0) {
-        vlm_set_err(err, "%s line %d: \"%.*s %s\" uses a token missing from "
-                    "vocab.json", path, rank + 2, (int)ll, line, line + ll);
+        vlm_set_err(err,
+                    "%s line %d: \"%.*s %s\" uses a token missing from "
+                    "vocab.json",
+                    path, rank + 2, (int)ll, line, line + ll);
         return VLM_EFORMAT;
     }
     return bpe_merge_table_put(tok->merges, left, right, rank, merged);
@@ -223,10 +225,8 @@ static int load_merges(clip_tokenizer *tok, json_object *vocab,
     while (rc == VLM_OK && rank < CLIP_MAX_MERGES &&
            (line = strtok_r(NULL, "\n", &save))) {
         size_t n = strlen(line);
-        if (n && line[n - 1] == '\r')
-            line[--n] = 0;
-        if (n)
-            rc = add_merge(tok, vocab, line, rank++, path, err);
+        if (n && line[n - 1] == '\r') line[--n] = 0;
+        if (n) rc = add_merge(tok, vocab, line, rank++, path, err);
     }
     if (rc == VLM_OK && rank == 0) {
         vlm_set_err(err, "%s: no merges after the header line", path);
@@ -242,12 +242,9 @@ static int parse_sources(clip_tokenizer *tok, const char *vocab_json,
 {
     json_object *vocab = NULL;
     int rc = parse_vocab(vocab_json, vtext, vlen, &vocab, err);
-    if (rc == VLM_OK)
-        rc = check_ids(vocab, tok, vocab_json, err);
-    if (rc == VLM_OK)
-        rc = find_special(vocab, tok, vocab_json, err);
-    if (rc == VLM_OK)
-        rc = build_id_bytes(vocab, tok);
+    if (rc == VLM_OK) rc = check_ids(vocab, tok, vocab_json, err);
+    if (rc == VLM_OK) rc = find_special(vocab, tok, vocab_json, err);
+    if (rc == VLM_OK) rc = build_id_bytes(vocab, tok);
     if (rc == VLM_OK)
         rc = load_merges(tok, vocab, merges_txt, mtext, mlen, err);
     json_object_put(vocab);
@@ -269,8 +266,7 @@ static int load_cached_or_parse(clip_tokenizer *tok, const char *vocab_json,
     }
     int rc = parse_sources(tok, vocab_json, vtext, vlen, merges_txt, mtext,
                            mlen, err);
-    if (rc == VLM_OK && cache)
-        (void)clip_cache_save(cache, &key, tok);
+    if (rc == VLM_OK && cache) (void)clip_cache_save(cache, &key, tok);
     free(cache);
     return rc;
 }
@@ -286,11 +282,9 @@ int clip_tokenizer_create_files(const char *vocab_json, const char *merges_txt,
     char *vtext = NULL, *mtext = NULL;
     size_t vlen = 0, mlen = 0;
     clip_tokenizer *tok = calloc(1, sizeof *tok);
-    if (!tok)
-        return VLM_ENOMEM;
+    if (!tok) return VLM_ENOMEM;
     int rc = read_file(vocab_json, &vtext, &vlen, err);
-    if (rc == VLM_OK)
-        rc = read_file(merges_txt, &mtext, &mlen, err);
+    if (rc == VLM_OK) rc = read_file(merges_txt, &mtext, &mlen, err);
     if (rc == VLM_OK)
         rc = load_cached_or_parse(tok, vocab_json, vtext, vlen, merges_txt,
                                   mtext, mlen, err);
@@ -327,8 +321,7 @@ int clip_tokenizer_create(const char *dir, clip_tokenizer **out, char *err)
 
 void clip_tokenizer_destroy(clip_tokenizer *tok)
 {
-    if (!tok)
-        return;
+    if (!tok) return;
     bpe_merge_table_destroy(tok->merges);
     if (tok->map) {
         clip_cache_unmap(tok); /* the tables live in the mapping */

@@ -43,21 +43,32 @@ static int is_cased(uint32_t c)
 static int is_case_ignorable(uint32_t c)
 {
     switch (utf8proc_category((int32_t)c)) {
-    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_SK:
-        return 1;
-    default:
-        break;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_SK: return 1;
+    default: break;
     }
     switch (c) {
-    case 0x27: case 0x2E: case 0x3A: case 0xB7: case 0x387: case 0x55F:
-    case 0x5F4: case 0x2018: case 0x2019: case 0x2024: case 0x2027:
-    case 0xFE13: case 0xFE52: case 0xFE55: case 0xFF07: case 0xFF0E:
-    case 0xFF1A:
-        return 1;
-    default:
-        return 0;
+    case 0x27:
+    case 0x2E:
+    case 0x3A:
+    case 0xB7:
+    case 0x387:
+    case 0x55F:
+    case 0x5F4:
+    case 0x2018:
+    case 0x2019:
+    case 0x2024:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE52:
+    case 0xFE55:
+    case 0xFF07:
+    case 0xFF0E:
+    case 0xFF1A: return 1;
+    default: return 0;
     }
 }
 
@@ -65,10 +76,8 @@ static int is_case_ignorable(uint32_t c)
 static uint32_t lower_sigma(const uint32_t *s, size_t n, size_t i)
 {
     size_t j = i;
-    while (j > 0 && is_case_ignorable(s[j - 1]))
-        j--;
-    if (j == 0 || !is_cased(s[j - 1]))
-        return 0x3C3;
+    while (j > 0 && is_case_ignorable(s[j - 1])) j--;
+    if (j == 0 || !is_cased(s[j - 1])) return 0x3C3;
     for (j = i + 1; j < n && is_case_ignorable(s[j]); j++)
         ;
     return (j == n || !is_cased(s[j])) ? 0x3C2 : 0x3C3;
@@ -76,8 +85,7 @@ static uint32_t lower_sigma(const uint32_t *s, size_t n, size_t i)
 
 int uc_lower_python(const uint32_t *in, size_t n, cp_buf *out)
 {
-    if (cp_buf_reserve(out, n) != VLM_OK)
-        return VLM_ENOMEM;
+    if (cp_buf_reserve(out, n) != VLM_OK) return VLM_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = in[i];
         if (c == 0x130) { /* the only multi-char full lowercase mapping */
@@ -88,8 +96,7 @@ int uc_lower_python(const uint32_t *in, size_t n, cp_buf *out)
         }
         c = c == 0x3A3 ? lower_sigma(in, n, i)
                        : (uint32_t)utf8proc_tolower((int32_t)c);
-        if (cp_buf_push(out, c) != VLM_OK)
-            return VLM_ENOMEM;
+        if (cp_buf_push(out, c) != VLM_OK) return VLM_ENOMEM;
     }
     return VLM_OK;
 }
@@ -99,12 +106,11 @@ static int map_into(const uint32_t *s, size_t n, int options, cp_buf *out)
 {
     size_t len;
     char *utf8 = utf8_encode_all(s, n, &len);
-    if (!utf8)
-        return VLM_ENOMEM;
+    if (!utf8) return VLM_ENOMEM;
     utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)utf8,
-                                      (utf8proc_ssize_t)len, &mapped,
-                                      (utf8proc_option_t)options);
+    utf8proc_ssize_t m =
+        utf8proc_map((const utf8proc_uint8_t *)utf8, (utf8proc_ssize_t)len,
+                     &mapped, (utf8proc_option_t)options);
     free(utf8);
     if (m < 0) /* only ENOMEM is possible: the input is valid UTF-8 */
         return VLM_ENOMEM;

@@ -7,14 +7,11 @@
 
 int cp_buf_reserve(cp_buf *b, size_t extra)
 {
-    if (b->n + extra <= b->cap)
-        return VLM_OK;
+    if (b->n + extra <= b->cap) return VLM_OK;
     size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->n + extra)
-        cap *= 2;
+    while (cap < b->n + extra) cap *= 2;
     uint32_t *p = realloc(b->cp, cap * sizeof *p);
-    if (!p)
-        return VLM_ENOMEM;
+    if (!p) return VLM_ENOMEM;
     b->cp = p;
     b->cap = cap;
     return VLM_OK;
@@ -22,8 +19,7 @@ int cp_buf_reserve(cp_buf *b, size_t extra)
 
 int cp_buf_push(cp_buf *b, uint32_t c)
 {
-    if (b->n == b->cap && cp_buf_reserve(b, 1) != VLM_OK)
-        return VLM_ENOMEM;
+    if (b->n == b->cap && cp_buf_reserve(b, 1) != VLM_OK) return VLM_ENOMEM;
     b->cp[b->n++] = c;
     return VLM_OK;
 }
@@ -64,18 +60,14 @@ static uint32_t decode_one(const uint8_t *s, size_t len, size_t *used)
 {
     int need = seq_len(s[0]);
     *used = 1;
-    if (need == 1)
-        return s[0];
-    if (need == 0)
-        return 0xFFFD;
+    if (need == 1) return s[0];
+    if (need == 0) return 0xFFFD;
     uint32_t c = s[0] & (0x7F >> need);
     for (int i = 1; i < need; i++) {
-        if ((size_t)i >= len)
-            return 0xFFFD;
+        if ((size_t)i >= len) return 0xFFFD;
         uint8_t b = s[i];
         int ok = i == 1 ? second_byte_ok(s[0], b) : (b & 0xC0) == 0x80;
-        if (!ok)
-            return 0xFFFD;
+        if (!ok) return 0xFFFD;
         c = (c << 6) | (b & 0x3F);
         *used = (size_t)i + 1;
     }
@@ -84,8 +76,7 @@ static uint32_t decode_one(const uint8_t *s, size_t len, size_t *used)
 
 int utf8_decode_replace(const uint8_t *s, size_t len, cp_buf *out)
 {
-    if (cp_buf_reserve(out, len) != VLM_OK)
-        return VLM_ENOMEM;
+    if (cp_buf_reserve(out, len) != VLM_OK) return VLM_ENOMEM;
     size_t i = 0;
     while (i < len) {
         size_t used;
@@ -122,13 +113,10 @@ size_t utf8_encode_one(uint32_t c, uint8_t *d)
 char *utf8_encode_all(const uint32_t *cp, size_t n, size_t *out_len)
 {
     uint8_t *s = malloc(4 * n + 1);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += utf8_encode_one(cp[i], s + k);
+    for (size_t i = 0; i < n; i++) k += utf8_encode_one(cp[i], s + k);
     s[k] = 0;
-    if (out_len)
-        *out_len = k;
+    if (out_len) *out_len = k;
     return (char *)s;
 }

@@ -32,10 +32,7 @@ float st_f16_to_f32(uint16_t h)
     return f32_from_bits(sign | ((exp + 112u) << 23) | (mant << 13));
 }
 
-float st_bf16_to_f32(uint16_t b)
-{
-    return f32_from_bits((uint32_t)b << 16);
-}
+float st_bf16_to_f32(uint16_t b) { return f32_from_bits((uint32_t)b << 16); }
 
 uint16_t st_f32_to_bf16(float f)
 {
@@ -50,33 +47,52 @@ uint16_t st_f32_to_bf16(float f)
 static int check_count(const st_tensor *t, size_t n, char *err)
 {
     if ((int64_t)n != t->numel) {
-        vlm_set_err(err, "%s: tensor '%s' has %lld elements, caller expected %zu",
+        vlm_set_err(err,
+                    "%s: tensor '%s' has %lld elements, caller expected %zu",
                     t->path, t->name, (long long)t->numel, n);
         return VLM_EINVAL;
     }
     return VLM_OK;
 }
 
-#define LOAD(type, p, i) \
-    ({ type v_; memcpy(&v_, (const char *)(p) + (i) * sizeof(type), sizeof v_); v_; })
+#define LOAD(type, p, i)                                                \
+    ({                                                                  \
+        type v_;                                                        \
+        memcpy(&v_, (const char *)(p) + (i) * sizeof(type), sizeof v_); \
+        v_;                                                             \
+    })
 
 int st_tensor_to_f32(const st_tensor *t, float *dst, size_t n, char *err)
 {
     int rc = check_count(t, n, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const void *p = t->data;
     switch (t->dtype) {
     case ST_F32: memcpy(dst, p, n * sizeof *dst); return VLM_OK;
-    case ST_F64: for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(double, p, i); return VLM_OK;
-    case ST_F16: for (size_t i = 0; i < n; i++) dst[i] = st_f16_to_f32(LOAD(uint16_t, p, i)); return VLM_OK;
-    case ST_BF16: for (size_t i = 0; i < n; i++) dst[i] = st_bf16_to_f32(LOAD(uint16_t, p, i)); return VLM_OK;
-    case ST_I32: for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(int32_t, p, i); return VLM_OK;
-    case ST_I64: for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(int64_t, p, i); return VLM_OK;
-    case ST_U8: for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(uint8_t, p, i); return VLM_OK;
+    case ST_F64:
+        for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(double, p, i);
+        return VLM_OK;
+    case ST_F16:
+        for (size_t i = 0; i < n; i++)
+            dst[i] = st_f16_to_f32(LOAD(uint16_t, p, i));
+        return VLM_OK;
+    case ST_BF16:
+        for (size_t i = 0; i < n; i++)
+            dst[i] = st_bf16_to_f32(LOAD(uint16_t, p, i));
+        return VLM_OK;
+    case ST_I32:
+        for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(int32_t, p, i);
+        return VLM_OK;
+    case ST_I64:
+        for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(int64_t, p, i);
+        return VLM_OK;
+    case ST_U8:
+        for (size_t i = 0; i < n; i++) dst[i] = (float)LOAD(uint8_t, p, i);
+        return VLM_OK;
     default: break;
     }
-    vlm_set_err(err, "%s: tensor '%s' has dtype %s, which cannot be read as float",
+    vlm_set_err(err,
+                "%s: tensor '%s' has dtype %s, which cannot be read as float",
                 t->path, t->name, st_dtype_name(t->dtype));
     return VLM_EUNSUPPORTED;
 }
@@ -95,8 +111,7 @@ static int i64_to_i32(const st_tensor *t, int64_t v, int32_t *dst, char *err)
 int st_tensor_to_i32(const st_tensor *t, int32_t *dst, size_t n, char *err)
 {
     int rc = check_count(t, n, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const void *p = t->data;
     switch (t->dtype) {
     case ST_I32: memcpy(dst, p, n * sizeof *dst); return VLM_OK;
@@ -105,13 +120,22 @@ int st_tensor_to_i32(const st_tensor *t, int32_t *dst, size_t n, char *err)
             if ((rc = i64_to_i32(t, LOAD(int64_t, p, i), &dst[i], err)))
                 return rc;
         return VLM_OK;
-    case ST_I16: for (size_t i = 0; i < n; i++) dst[i] = LOAD(int16_t, p, i); return VLM_OK;
-    case ST_U16: for (size_t i = 0; i < n; i++) dst[i] = LOAD(uint16_t, p, i); return VLM_OK;
-    case ST_I8: for (size_t i = 0; i < n; i++) dst[i] = LOAD(int8_t, p, i); return VLM_OK;
-    case ST_U8: for (size_t i = 0; i < n; i++) dst[i] = LOAD(uint8_t, p, i); return VLM_OK;
+    case ST_I16:
+        for (size_t i = 0; i < n; i++) dst[i] = LOAD(int16_t, p, i);
+        return VLM_OK;
+    case ST_U16:
+        for (size_t i = 0; i < n; i++) dst[i] = LOAD(uint16_t, p, i);
+        return VLM_OK;
+    case ST_I8:
+        for (size_t i = 0; i < n; i++) dst[i] = LOAD(int8_t, p, i);
+        return VLM_OK;
+    case ST_U8:
+        for (size_t i = 0; i < n; i++) dst[i] = LOAD(uint8_t, p, i);
+        return VLM_OK;
     default: break;
     }
-    vlm_set_err(err, "%s: tensor '%s' has dtype %s, which cannot be read as int32",
+    vlm_set_err(err,
+                "%s: tensor '%s' has dtype %s, which cannot be read as int32",
                 t->path, t->name, st_dtype_name(t->dtype));
     return VLM_EUNSUPPORTED;
 }

@@ -26,18 +26,19 @@ typedef int (*hub_progress_fn)(void *user, uint64_t bytes_done,
                                uint64_t bytes_total, const char *file);
 
 typedef struct hub_options {
-    const char *endpoint;     /* NULL: $HF_ENDPOINT, else HUB_DEFAULT_ENDPOINT */
-    const char *token;        /* NULL: $HF_TOKEN (sent as a Bearer token) */
-    int offline;              /* nonzero, or $HF_HUB_OFFLINE=1: no network */
+    const char *endpoint; /* NULL: $HF_ENDPOINT, else HUB_DEFAULT_ENDPOINT */
+    const char *token;    /* NULL: $HF_TOKEN (sent as a Bearer token) */
+    int offline;          /* nonzero, or $HF_HUB_OFFLINE=1: no network */
     hub_progress_fn progress; /* may be NULL */
     void *progress_user;
-    long connect_timeout_s;   /* 0: 30 s */
-    long stall_timeout_s;     /* abort when no byte arrives for this long; 0: 60 s */
+    long connect_timeout_s; /* 0: 30 s */
+    long
+        stall_timeout_s; /* abort when no byte arrives for this long; 0: 60 s */
 } hub_options;
 
 typedef struct hub_file {
-    const char *name;         /* repo-relative, e.g. "config.json" */
-    int optional;             /* a 404 on an optional file is not an error */
+    const char *name; /* repo-relative, e.g. "config.json" */
+    int optional;     /* a 404 on an optional file is not an error */
 } hub_file;
 
 /* Downloads `files` of `repo_id` at `revision` (NULL: "main") into

@@ -21,38 +21,35 @@
 typedef struct fetch_state {
     const hub_fetch_req *req;
     FILE *fp;
-    uint64_t offset;        /* bytes already in the .part when the reply began */
-    long status;            /* status of the latest response */
+    uint64_t offset; /* bytes already in the .part when the reply began */
+    long status;     /* status of the latest response */
     int64_t content_length; /* of the latest response, -1 unknown */
     int64_t range_total;    /* "Content-Range: bytes a-b/T", -1 unknown */
     int64_t linked_size;    /* X-Linked-Size (hub, LFS), -1 unknown */
     char etag[96], linked_etag[96];
     int io_failed;
-    int got_body;           /* the .part was opened for this reply */
+    int got_body; /* the .part was opened for this reply */
 } fetch_state;
 
 /* ---- response headers ------------------------------------------------- */
 
-static int header_is(const char *line, size_t n, const char *name, const char **val)
+static int header_is(const char *line, size_t n, const char *name,
+                     const char **val)
 {
     size_t k = strlen(name);
-    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-        return 0;
+    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':') return 0;
     *val = line + k + 1;
-    while (**val == ' ' || **val == '\t')
-        (*val)++;
+    while (**val == ' ' || **val == '\t') (*val)++;
     return 1;
 }
 
 /* Copies a header value without CR/LF, quotes or a weak "W/" prefix. */
 static void copy_tag(char *dst, size_t cap, const char *v)
 {
-    if (strncmp(v, "W/", 2) == 0)
-        v += 2;
+    if (strncmp(v, "W/", 2) == 0) v += 2;
     size_t k = 0;
     for (; *v && *v != '\r' && *v != '\n' && k + 1 < cap; v++)
-        if (*v != '"')
-            dst[k++] = *v;
+        if (*v != '"') dst[k++] = *v;
     dst[k] = 0;
 }
 
@@ -92,8 +89,7 @@ static int open_part(fetch_state *s)
 {
     if (s->status == 200 && s->offset > 0)
         s->offset = 0; /* range ignored: the body is the whole file */
-    if (hub_make_parent_dirs(s->req->part_path, NULL) != VLM_OK)
-        return -1;
+    if (hub_make_parent_dirs(s->req->part_path, NULL) != VLM_OK) return -1;
     s->fp = fopen(s->req->part_path, s->offset ? "ab" : "wb");
     s->got_body = s->fp != NULL;
     return s->fp ? 0 : -1;
@@ -122,12 +118,12 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
     (void)ultotal, (void)ulnow;
     fetch_state *s = user;
     const hub_options *o = s->req->opt;
-    if (!o || !o->progress)
-        return 0;
+    if (!o || !o->progress) return 0;
     uint64_t total = s->linked_size > 0 ? (uint64_t)s->linked_size
-                     : dltotal > 0     ? s->offset + (uint64_t)dltotal
-                                       : 0;
-    return o->progress(o->progress_user, s->offset + (uint64_t)dlnow, total, s->req->name);
+                     : dltotal > 0      ? s->offset + (uint64_t)dltotal
+                                        : 0;
+    return o->progress(o->progress_user, s->offset + (uint64_t)dlnow, total,
+                       s->req->name);
 }
 
 /* ---- the request ------------------------------------------------------- */
@@ -148,7 +144,8 @@ static void setup_request(CURL *curl, fetch_state *s, char *range, char *errbuf)
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-                     o && o->connect_timeout_s > 0 ? o->connect_timeout_s : 30L);
+                     o && o->connect_timeout_s > 0 ? o->connect_timeout_s
+                                                   : 30L);
     /* a stalled connection (under 1 byte/s for this long) is abandoned */
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
@@ -158,8 +155,7 @@ static void setup_request(CURL *curl, fetch_state *s, char *range, char *errbuf)
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, r->token);
     }
-    if (s->offset > 0)
-        curl_easy_setopt(curl, CURLOPT_RANGE, range);
+    if (s->offset > 0) curl_easy_setopt(curl, CURLOPT_RANGE, range);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, s);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -172,32 +168,36 @@ static void setup_request(CURL *curl, fetch_state *s, char *range, char *errbuf)
 static uint64_t part_size(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size
+                                                       : 0;
 }
 
 static int close_part(fetch_state *s)
 {
-    if (!s->fp)
-        return 0;
+    if (!s->fp) return 0;
     int bad = fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0;
     bad |= fclose(s->fp) != 0;
     s->fp = NULL;
     return bad;
 }
 
-static int transfer_error(const fetch_state *s, CURLcode cc, const char *errbuf, char *err)
+static int transfer_error(const fetch_state *s, CURLcode cc, const char *errbuf,
+                          char *err)
 {
     const hub_fetch_req *r = s->req;
     if (cc == CURLE_ABORTED_BY_CALLBACK) {
-        vlm_set_err(err, "%s: download cancelled (partial data kept for resuming)", r->name);
+        vlm_set_err(err,
+                    "%s: download cancelled (partial data kept for resuming)",
+                    r->name);
         return VLM_EINTERRUPTED;
     }
     if (s->io_failed) {
-        vlm_set_err(err, "%s: cannot write %s: %s", r->name, r->part_path, strerror(errno));
+        vlm_set_err(err, "%s: cannot write %s: %s", r->name, r->part_path,
+                    strerror(errno));
         return VLM_EIO;
     }
-    vlm_set_err(err, "%s: download from %s failed: %s (rerun to resume)", r->name, r->url,
-                errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    vlm_set_err(err, "%s: download from %s failed: %s (rerun to resume)",
+                r->name, r->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
     return VLM_ENETWORK;
 }
 
@@ -209,8 +209,11 @@ static int http_error(const fetch_state *s, char *err)
         return VLM_ENOTFOUND;
     }
     if (s->status == 401 || s->status == 403) {
-        vlm_set_err(err, "%s: access denied (HTTP %ld) at %s; the repository may be gated "
-                    "or private: set HF_TOKEN", r->name, s->status, r->url);
+        vlm_set_err(
+            err,
+            "%s: access denied (HTTP %ld) at %s; the repository may be gated "
+            "or private: set HF_TOKEN",
+            r->name, s->status, r->url);
         return VLM_ENETWORK;
     }
     vlm_set_err(err, "%s: HTTP %ld from %s", r->name, s->status, r->url);
@@ -220,12 +223,9 @@ static int http_error(const fetch_state *s, char *err)
 /* The size the server promised for the whole file, or -1. */
 static int64_t announced_size(const fetch_state *s)
 {
-    if (s->linked_size >= 0)
-        return s->linked_size;
-    if (s->range_total >= 0)
-        return s->range_total;
-    if (s->status == 200 && s->content_length >= 0)
-        return s->content_length;
+    if (s->linked_size >= 0) return s->linked_size;
+    if (s->range_total >= 0) return s->range_total;
+    if (s->status == 200 && s->content_length >= 0) return s->content_length;
     return -1;
 }
 
@@ -233,8 +233,7 @@ static int is_sha256_hex(const char *t)
 {
     size_t n = 0;
     for (; t[n]; n++)
-        if (!isxdigit((unsigned char)t[n]))
-            return 0;
+        if (!isxdigit((unsigned char)t[n])) return 0;
     return n == VLM_SHA256_HEX_LEN;
 }
 
@@ -246,20 +245,21 @@ static int verify_part(const fetch_state *s, char *err)
     uint64_t got = part_size(r->part_path);
     if (want >= 0 && got != (uint64_t)want) {
         unlink(r->part_path);
-        vlm_set_err(err, "%s: downloaded %llu bytes but the server announced %lld; "
-                    "discarded", r->name, (unsigned long long)got, (long long)want);
+        vlm_set_err(err,
+                    "%s: downloaded %llu bytes but the server announced %lld; "
+                    "discarded",
+                    r->name, (unsigned long long)got, (long long)want);
         return VLM_EMISMATCH;
     }
     const char *tag = s->linked_etag[0] ? s->linked_etag : s->etag;
-    if (!is_sha256_hex(tag))
-        return VLM_OK;
+    if (!is_sha256_hex(tag)) return VLM_OK;
     char hex[VLM_SHA256_HEX_LEN + 1];
     int rc = vlm_sha256_file(r->part_path, hex, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (strcasecmp(hex, tag) != 0) {
         unlink(r->part_path);
-        vlm_set_err(err, "%s: SHA-256 %s does not match the hub's %s; discarded",
+        vlm_set_err(err,
+                    "%s: SHA-256 %s does not match the hub's %s; discarded",
                     r->name, hex, tag);
         return VLM_EMISMATCH;
     }
@@ -268,8 +268,7 @@ static int verify_part(const fetch_state *s, char *err)
 
 static int create_empty(const char *path)
 {
-    if (hub_make_parent_dirs(path, NULL) != VLM_OK)
-        return -1;
+    if (hub_make_parent_dirs(path, NULL) != VLM_OK) return -1;
     FILE *fp = fopen(path, "wb");
     return fp ? fclose(fp) : -1;
 }
@@ -283,10 +282,10 @@ static int fetch_once(CURL *curl, fetch_state *s, int *retry, char *err)
     setup_request(curl, s, range, errbuf);
     CURLcode cc = curl_easy_perform(curl);
     int bad_close = close_part(s);
-    if (cc != CURLE_OK)
-        return transfer_error(s, cc, errbuf, err);
+    if (cc != CURLE_OK) return transfer_error(s, cc, errbuf, err);
     if (bad_close) {
-        vlm_set_err(err, "%s: cannot write %s", s->req->name, s->req->part_path);
+        vlm_set_err(err, "%s: cannot write %s", s->req->name,
+                    s->req->part_path);
         return VLM_EIO;
     }
     if (s->status == 416) {
@@ -297,11 +296,12 @@ static int fetch_once(CURL *curl, fetch_state *s, int *retry, char *err)
         *retry = 1;
         return VLM_OK;
     }
-    if (s->status != 200 && s->status != 206)
-        return http_error(s, err);
-    if (!s->got_body && s->offset == 0 && create_empty(s->req->part_path) != 0) {
+    if (s->status != 200 && s->status != 206) return http_error(s, err);
+    if (!s->got_body && s->offset == 0 &&
+        create_empty(s->req->part_path) != 0) {
         /* no body at all: an empty file is still a file */
-        vlm_set_err(err, "%s: cannot create %s", s->req->name, s->req->part_path);
+        vlm_set_err(err, "%s: cannot create %s", s->req->name,
+                    s->req->part_path);
         return VLM_EIO;
     }
     return verify_part(s, err);
@@ -313,18 +313,17 @@ int hub_fetch_file(CURL *curl, const hub_fetch_req *r, char *err)
     for (int attempt = 0; attempt < 2 && retry; attempt++) {
         fetch_state s = {.req = r, .linked_size = -1};
         retry = 0;
-        if ((rc = fetch_once(curl, &s, &retry, err)))
-            return rc;
+        if ((rc = fetch_once(curl, &s, &retry, err))) return rc;
     }
     if (retry) {
-        vlm_set_err(err, "%s: the server keeps refusing the byte range", r->name);
+        vlm_set_err(err, "%s: the server keeps refusing the byte range",
+                    r->name);
         return VLM_ENETWORK;
     }
-    if ((rc = hub_make_parent_dirs(r->final_path, err)))
-        return rc;
+    if ((rc = hub_make_parent_dirs(r->final_path, err))) return rc;
     if (rename(r->part_path, r->final_path) != 0) {
-        vlm_set_err(err, "%s: cannot rename %s to %s: %s", r->name, r->part_path,
-                    r->final_path, strerror(errno));
+        vlm_set_err(err, "%s: cannot rename %s to %s: %s", r->name,
+                    r->part_path, r->final_path, strerror(errno));
         return VLM_EIO;
     }
     return VLM_OK;
@@ -340,7 +339,8 @@ int hub_make_parent_dirs(const char *path, char *err)
     for (char *q = p + 1; (q = strchr(q, '/')); q++) {
         *q = 0;
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            vlm_set_err(err, "%s: cannot create folder: %s", p, strerror(errno));
+            vlm_set_err(err, "%s: cannot create folder: %s", p,
+                        strerror(errno));
             free(p);
             return VLM_EIO;
         }

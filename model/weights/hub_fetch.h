@@ -11,11 +11,11 @@
 
 typedef struct hub_fetch_req {
     const char *url;
-    const char *name;        /* repo-relative name, for messages and progress */
-    const char *part_path;   /* DEST/.partial/NAME.part */
-    const char *final_path;  /* DEST/NAME */
-    const char *token;       /* NULL or "" for none */
-    const hub_options *opt;  /* progress callback and timeouts */
+    const char *name;       /* repo-relative name, for messages and progress */
+    const char *part_path;  /* DEST/.partial/NAME.part */
+    const char *final_path; /* DEST/NAME */
+    const char *token;      /* NULL or "" for none */
+    const hub_options *opt; /* progress callback and timeouts */
 } hub_fetch_req;
 
 /* Fetches r->url into r->final_path (see hub_download.h for the protocol).

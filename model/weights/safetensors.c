@@ -25,11 +25,11 @@
 struct st_file {
     char *label;
     int count;
-    st_tensor *tensors;          /* header order */
-    const st_tensor **by_name;   /* sorted by name, for st_file_find */
+    st_tensor *tensors;        /* header order */
+    const st_tensor **by_name; /* sorted by name, for st_file_find */
     int n_meta;
     char **meta_keys, **meta_values;
-    void *map;                   /* non-NULL when opened from a path */
+    void *map; /* non-NULL when opened from a path */
     size_t map_len;
 };
 
@@ -46,12 +46,10 @@ typedef struct parse_ctx {
 /* A non-negative JSON integer; -1 when the value is anything else. */
 static int64_t json_nonneg_int(struct json_object *v)
 {
-    if (!json_object_is_type(v, json_type_int))
-        return -1;
+    if (!json_object_is_type(v, json_type_int)) return -1;
     int64_t x = json_object_get_int64(v);
     /* json-c saturates values beyond int64 to INT64_MAX */
-    if (x < 0 || x == INT64_MAX)
-        return -1;
+    if (x < 0 || x == INT64_MAX) return -1;
     return x;
 }
 
@@ -59,13 +57,15 @@ static int parse_shape(parse_ctx *c, const char *name, struct json_object *js,
                        st_tensor *t)
 {
     if (!json_object_is_type(js, json_type_array)) {
-        vlm_set_err(c->err, "%s: tensor '%s': \"shape\" is missing or not an array",
+        vlm_set_err(c->err,
+                    "%s: tensor '%s': \"shape\" is missing or not an array",
                     c->f->label, name);
         return VLM_EFORMAT;
     }
     size_t nd = json_object_array_length(js);
     if (nd > ST_MAX_DIMS) {
-        vlm_set_err(c->err, "%s: tensor '%s': %zu dimensions (at most %d supported)",
+        vlm_set_err(c->err,
+                    "%s: tensor '%s': %zu dimensions (at most %d supported)",
                     c->f->label, name, nd, ST_MAX_DIMS);
         return VLM_EUNSUPPORTED;
     }
@@ -74,7 +74,9 @@ static int parse_shape(parse_ctx *c, const char *name, struct json_object *js,
     for (size_t i = 0; i < nd; i++) {
         int64_t d = json_nonneg_int(json_object_array_get_idx(js, i));
         if (d < 0) {
-            vlm_set_err(c->err, "%s: tensor '%s': shape entry %zu is not a non-negative integer",
+            vlm_set_err(c->err,
+                        "%s: tensor '%s': shape entry %zu is not a "
+                        "non-negative integer",
                         c->f->label, name, i);
             return VLM_EFORMAT;
         }
@@ -98,21 +100,28 @@ static int parse_span(parse_ctx *c, const char *name, struct json_object *jo,
         e = json_nonneg_int(json_object_array_get_idx(jo, 1));
     }
     if (b < 0 || e < 0 || e < b) {
-        vlm_set_err(c->err, "%s: tensor '%s': \"data_offsets\" must be [begin, end] with 0 <= begin <= end",
+        vlm_set_err(c->err,
+                    "%s: tensor '%s': \"data_offsets\" must be [begin, end] "
+                    "with 0 <= begin <= end",
                     c->f->label, name);
         return VLM_EFORMAT;
     }
     if ((uint64_t)e > c->data_len) {
-        vlm_set_err(c->err, "%s: tensor '%s': data span [%lld, %lld) lies beyond the %llu-byte data area",
+        vlm_set_err(c->err,
+                    "%s: tensor '%s': data span [%lld, %lld) lies beyond the "
+                    "%llu-byte data area",
                     c->f->label, name, (long long)b, (long long)e,
                     (unsigned long long)c->data_len);
         return VLM_EFORMAT;
     }
     int64_t want;
-    if (__builtin_mul_overflow(t->numel, (int64_t)st_dtype_size(t->dtype), &want) ||
+    if (__builtin_mul_overflow(t->numel, (int64_t)st_dtype_size(t->dtype),
+                               &want) ||
         want != e - b) {
-        vlm_set_err(c->err, "%s: tensor '%s': shape x %s size is not the span of %lld bytes",
-                    c->f->label, name, st_dtype_name(t->dtype), (long long)(e - b));
+        vlm_set_err(
+            c->err,
+            "%s: tensor '%s': shape x %s size is not the span of %lld bytes",
+            c->f->label, name, st_dtype_name(t->dtype), (long long)(e - b));
         return VLM_EFORMAT;
     }
     t->data = c->data + b;
@@ -133,7 +142,8 @@ static int parse_tensor(parse_ctx *c, const char *name, struct json_object *v,
     json_object_object_get_ex(v, "shape", &js);
     json_object_object_get_ex(v, "data_offsets", &jo);
     if (!json_object_is_type(jd, json_type_string)) {
-        vlm_set_err(c->err, "%s: tensor '%s': \"dtype\" is missing or not a string",
+        vlm_set_err(c->err,
+                    "%s: tensor '%s': \"dtype\" is missing or not a string",
                     c->f->label, name);
         return VLM_EFORMAT;
     }
@@ -144,8 +154,7 @@ static int parse_tensor(parse_ctx *c, const char *name, struct json_object *v,
     }
     t->name = t->path = NULL;
     int rc = parse_shape(c, name, js, t);
-    if (rc == VLM_OK)
-        rc = parse_span(c, name, jo, t);
+    if (rc == VLM_OK) rc = parse_span(c, name, jo, t);
     if (rc == VLM_OK && !(t->name = strdup(name))) {
         vlm_set_err(c->err, "%s: out of memory", c->f->label);
         rc = VLM_ENOMEM;
@@ -158,7 +167,8 @@ static int parse_metadata(parse_ctx *c, struct json_object *m)
 {
     st_file *f = c->f;
     if (!json_object_is_type(m, json_type_object)) {
-        vlm_set_err(c->err, "%s: \"__metadata__\" is not a JSON object", f->label);
+        vlm_set_err(c->err, "%s: \"__metadata__\" is not a JSON object",
+                    f->label);
         return VLM_EFORMAT;
     }
     size_t n = (size_t)json_object_object_length(m);
@@ -168,9 +178,11 @@ static int parse_metadata(parse_ctx *c, struct json_object *m)
         vlm_set_err(c->err, "%s: out of memory", f->label);
         return VLM_ENOMEM;
     }
-    json_object_object_foreach(m, key, val) {
+    json_object_object_foreach(m, key, val)
+    {
         if (!json_object_is_type(val, json_type_string)) {
-            vlm_set_err(c->err, "%s: \"__metadata__\" value '%s' is not a string",
+            vlm_set_err(c->err,
+                        "%s: \"__metadata__\" value '%s' is not a string",
                         f->label, key);
             return VLM_EFORMAT;
         }
@@ -190,8 +202,7 @@ static int cmp_by_begin(const void *a, const void *b)
     const st_tensor *x = *(const st_tensor *const *)a;
     const st_tensor *y = *(const st_tensor *const *)b;
     const char *px = x->data, *py = y->data;
-    if (px != py)
-        return px < py ? -1 : 1;
+    if (px != py) return px < py ? -1 : 1;
     return x->nbytes < y->nbytes ? -1 : x->nbytes > y->nbytes;
 }
 
@@ -204,16 +215,16 @@ static int check_overlaps(parse_ctx *c)
         vlm_set_err(c->err, "%s: out of memory", f->label);
         return VLM_ENOMEM;
     }
-    for (int i = 0; i < f->count; i++)
-        v[i] = &f->tensors[i];
+    for (int i = 0; i < f->count; i++) v[i] = &f->tensors[i];
     qsort(v, (size_t)f->count, sizeof *v, cmp_by_begin);
     const st_tensor *prev = NULL;
     int rc = VLM_OK;
     for (int i = 0; i < f->count && rc == VLM_OK; i++) {
-        if (v[i]->nbytes == 0)
-            continue;
-        if (prev && (const char *)v[i]->data < (const char *)prev->data + prev->nbytes) {
-            vlm_set_err(c->err, "%s: tensor '%s' overlaps tensor '%s' in the data area",
+        if (v[i]->nbytes == 0) continue;
+        if (prev && (const char *)v[i]->data <
+                        (const char *)prev->data + prev->nbytes) {
+            vlm_set_err(c->err,
+                        "%s: tensor '%s' overlaps tensor '%s' in the data area",
                         f->label, v[i]->name, prev->name);
             rc = VLM_EFORMAT;
         }
@@ -231,8 +242,7 @@ static int build_name_index(parse_ctx *c)
         vlm_set_err(c->err, "%s: out of memory", f->label);
         return VLM_ENOMEM;
     }
-    for (int i = 0; i < f->count; i++)
-        f->by_name[i] = &f->tensors[i];
+    for (int i = 0; i < f->count; i++) f->by_name[i] = &f->tensors[i];
     qsort(f->by_name, (size_t)f->count, sizeof *f->by_name, st_tensor_ptr_cmp);
     return VLM_OK;
 }
@@ -246,14 +256,15 @@ static int parse_entries(parse_ctx *c, struct json_object *root)
         vlm_set_err(c->err, "%s: out of memory", f->label);
         return VLM_ENOMEM;
     }
-    json_object_object_foreach(root, key, val) {
+    json_object_object_foreach(root, key, val)
+    {
         int rc;
         if (strcmp(key, "__metadata__") == 0)
             rc = parse_metadata(c, val);
-        else if ((rc = parse_tensor(c, key, val, &f->tensors[f->count])) == VLM_OK)
+        else if ((rc = parse_tensor(c, key, val, &f->tensors[f->count])) ==
+                 VLM_OK)
             f->count++;
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     int rc = check_overlaps(c);
     return rc ? rc : build_name_index(c);
@@ -270,7 +281,8 @@ static struct json_object *parse_header_json(const char *label, const char *js,
     }
     /* Strict RFC 8259 and valid UTF-8; trailing bytes are checked below
      * because writers pad the header with spaces. */
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                                    JSON_TOKENER_ALLOW_TRAILING_CHARS |
                                     JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *root = json_tokener_parse_ex(tok, js, (int)n);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -278,14 +290,17 @@ static struct json_object *parse_header_json(const char *label, const char *js,
     json_tokener_free(tok);
     if (!root || jerr != json_tokener_success) {
         vlm_set_err(err, "%s: header is not valid JSON (%s)", label,
-                    jerr == json_tokener_continue ? "unexpected end"
-                                                  : json_tokener_error_desc(jerr));
+                    jerr == json_tokener_continue
+                        ? "unexpected end"
+                        : json_tokener_error_desc(jerr));
         json_object_put(root);
         return NULL;
     }
     for (size_t i = used; i < n; i++) {
         if (js[i] != ' ' && js[i] != '\t' && js[i] != '\n' && js[i] != '\r') {
-            vlm_set_err(err, "%s: header has trailing bytes after the JSON object", label);
+            vlm_set_err(err,
+                        "%s: header has trailing bytes after the JSON object",
+                        label);
             json_object_put(root);
             return NULL;
         }
@@ -300,10 +315,8 @@ static struct json_object *parse_header_json(const char *label, const char *js,
 
 void st_file_close(st_file *f)
 {
-    if (!f)
-        return;
-    for (int i = 0; i < f->count; i++)
-        free((char *)f->tensors[i].name);
+    if (!f) return;
+    for (int i = 0; i < f->count; i++) free((char *)f->tensors[i].name);
     for (int i = 0; i < f->n_meta; i++) {
         free(f->meta_keys[i]);
         free(f->meta_values[i]);
@@ -312,8 +325,7 @@ void st_file_close(st_file *f)
     free(f->meta_values);
     free(f->tensors);
     free(f->by_name);
-    if (f->map)
-        munmap(f->map, f->map_len);
+    if (f->map) munmap(f->map, f->map_len);
     free(f->label);
     free(f);
 }
@@ -323,21 +335,24 @@ static int read_header_len(const uint8_t *p, size_t len, const char *label,
                            uint64_t *n, char *err)
 {
     if (len < 8) {
-        vlm_set_err(err, "%s: %zu bytes is too short for a safetensors header length",
-                    label, len);
+        vlm_set_err(
+            err, "%s: %zu bytes is too short for a safetensors header length",
+            label, len);
         return VLM_EFORMAT;
     }
     *n = 0;
-    for (int i = 7; i >= 0; i--)
-        *n = (*n << 8) | p[i];
+    for (int i = 7; i >= 0; i--) *n = (*n << 8) | p[i];
     if (*n > ST_MAX_HEADER) {
         vlm_set_err(err, "%s: header length %llu exceeds the %llu-byte limit",
-                    label, (unsigned long long)*n, (unsigned long long)ST_MAX_HEADER);
+                    label, (unsigned long long)*n,
+                    (unsigned long long)ST_MAX_HEADER);
         return VLM_ETOOBIG;
     }
     if (*n > len - 8) {
-        vlm_set_err(err, "%s: header length %llu runs past the end of the %zu-byte file",
-                    label, (unsigned long long)*n, len);
+        vlm_set_err(
+            err,
+            "%s: header length %llu runs past the end of the %zu-byte file",
+            label, (unsigned long long)*n, len);
         return VLM_EFORMAT;
     }
     return VLM_OK;
@@ -347,20 +362,18 @@ int st_file_from_buffer(const void *buf, size_t len, const char *label,
                         st_file **out, char *err)
 {
     *out = NULL;
-    if (!label)
-        label = "<buffer>";
+    if (!label) label = "<buffer>";
     if (!buf && len) {
         vlm_set_err(err, "%s: NULL buffer", label);
         return VLM_EINVAL;
     }
     uint64_t hlen;
     int rc = read_header_len(buf, len, label, &hlen, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const uint8_t *p = buf;
-    struct json_object *root = parse_header_json(label, (const char *)p + 8, hlen, err);
-    if (!root)
-        return VLM_EFORMAT;
+    struct json_object *root =
+        parse_header_json(label, (const char *)p + 8, hlen, err);
+    if (!root) return VLM_EFORMAT;
     st_file *f = calloc(1, sizeof *f);
     if (!f || !(f->label = strdup(label))) {
         free(f);
@@ -368,7 +381,8 @@ int st_file_from_buffer(const void *buf, size_t len, const char *label,
         vlm_set_err(err, "%s: out of memory", label);
         return VLM_ENOMEM;
     }
-    parse_ctx c = {.f = f, .data = p + 8 + hlen, .data_len = len - 8 - hlen, .err = err};
+    parse_ctx c = {
+        .f = f, .data = p + 8 + hlen, .data_len = len - 8 - hlen, .err = err};
     rc = parse_entries(&c, root);
     json_object_put(root);
     if (rc) {
@@ -393,8 +407,9 @@ static int map_file(const char *path, void **map, size_t *len, char *err)
         vlm_set_err(err, "%s: not a regular file", path);
         rc = VLM_EIO;
     } else if (st.st_size < 8) {
-        vlm_set_err(err, "%s: %lld bytes is too short for a safetensors header length",
-                    path, (long long)st.st_size);
+        vlm_set_err(
+            err, "%s: %lld bytes is too short for a safetensors header length",
+            path, (long long)st.st_size);
         rc = VLM_EFORMAT;
     } else {
         *len = (size_t)st.st_size;
@@ -415,8 +430,7 @@ int st_file_open(const char *path, st_file **out, char *err)
     void *map = NULL;
     size_t len = 0;
     int rc = map_file(path, &map, &len, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     rc = st_file_from_buffer(map, len, path, out, err);
     if (rc) {
         munmap(map, len);
@@ -427,10 +441,7 @@ int st_file_open(const char *path, st_file **out, char *err)
     return VLM_OK;
 }
 
-int st_file_count(const st_file *f)
-{
-    return f ? f->count : 0;
-}
+int st_file_count(const st_file *f) { return f ? f->count : 0; }
 
 const st_tensor *st_file_tensor(const st_file *f, int i)
 {
@@ -445,7 +456,6 @@ const st_tensor *st_file_find(const st_file *f, const char *name)
 const char *st_file_metadata(const st_file *f, const char *key)
 {
     for (int i = 0; f && key && i < f->n_meta; i++)
-        if (strcmp(f->meta_keys[i], key) == 0)
-            return f->meta_values[i];
+        if (strcmp(f->meta_keys[i], key) == 0) return f->meta_values[i];
     return NULL;
 }

@@ -20,22 +20,32 @@
 #include "model/core/vlm_error.h"
 
 typedef enum st_dtype {
-    ST_F64, ST_F32, ST_F16, ST_BF16,
-    ST_I64, ST_I32, ST_I16, ST_I8,
-    ST_U64, ST_U32, ST_U16, ST_U8, ST_BOOL,
+    ST_F64,
+    ST_F32,
+    ST_F16,
+    ST_BF16,
+    ST_I64,
+    ST_I32,
+    ST_I16,
+    ST_I8,
+    ST_U64,
+    ST_U32,
+    ST_U16,
+    ST_U8,
+    ST_BOOL,
 } st_dtype;
 
 #define ST_MAX_DIMS 8
 
 typedef struct st_tensor {
-    const char *name;     /* owned by the file/checkpoint */
+    const char *name; /* owned by the file/checkpoint */
     st_dtype dtype;
-    int ndim;             /* 0 for a scalar */
+    int ndim; /* 0 for a scalar */
     int64_t shape[ST_MAX_DIMS];
-    int64_t numel;        /* product of shape (1 for a scalar) */
-    const void *data;     /* into the read-only mapping, not aligned beyond 1 */
+    int64_t numel;    /* product of shape (1 for a scalar) */
+    const void *data; /* into the read-only mapping, not aligned beyond 1 */
     size_t nbytes;
-    const char *path;     /* file this tensor lives in (for messages) */
+    const char *path; /* file this tensor lives in (for messages) */
 } st_tensor;
 
 size_t st_dtype_size(st_dtype t);

@@ -9,7 +9,8 @@
 
 #define CHUNK (1 << 20)
 
-int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1], char *err)
+int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1],
+                    char *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -25,8 +26,7 @@ int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1], char *er
     }
     size_t n;
     while (rc == VLM_OK && (n = fread(buf, 1, CHUNK, fp)) > 0)
-        if (!EVP_DigestUpdate(ctx, buf, n))
-            rc = VLM_EIO;
+        if (!EVP_DigestUpdate(ctx, buf, n)) rc = VLM_EIO;
     if (rc == VLM_OK && ferror(fp)) {
         vlm_set_err(err, "%s: read error", path);
         rc = VLM_EIO;
@@ -34,8 +34,7 @@ int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1], char *er
     unsigned char md[32];
     unsigned int len = 0;
     if (rc == VLM_OK && EVP_DigestFinal_ex(ctx, md, &len) && len == 32) {
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
     } else if (rc == VLM_OK) {
         vlm_set_err(err, "%s: SHA-256 failed", path);
         rc = VLM_EIO;

@@ -12,6 +12,7 @@
 #define VLM_SHA256_HEX_LEN 64
 
 /* Hashes the whole file at `path` into hex (65 bytes incl. the NUL). */
-int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1], char *err);
+int vlm_sha256_file(const char *path, char hex[VLM_SHA256_HEX_LEN + 1],
+                    char *err);
 
 #endif

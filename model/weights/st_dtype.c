@@ -8,10 +8,10 @@ static const struct {
     const char *name;
     size_t size;
 } dtype_info[] = {
-    [ST_F64] = {"F64", 8},  [ST_F32] = {"F32", 4},   [ST_F16] = {"F16", 2},
-    [ST_BF16] = {"BF16", 2}, [ST_I64] = {"I64", 8},  [ST_I32] = {"I32", 4},
-    [ST_I16] = {"I16", 2},  [ST_I8] = {"I8", 1},     [ST_U64] = {"U64", 8},
-    [ST_U32] = {"U32", 4},  [ST_U16] = {"U16", 2},   [ST_U8] = {"U8", 1},
+    [ST_F64] = {"F64", 8},   [ST_F32] = {"F32", 4}, [ST_F16] = {"F16", 2},
+    [ST_BF16] = {"BF16", 2}, [ST_I64] = {"I64", 8}, [ST_I32] = {"I32", 4},
+    [ST_I16] = {"I16", 2},   [ST_I8] = {"I8", 1},   [ST_U64] = {"U64", 8},
+    [ST_U32] = {"U32", 4},   [ST_U16] = {"U16", 2}, [ST_U8] = {"U8", 1},
     [ST_BOOL] = {"BOOL", 1},
 };
 
@@ -48,8 +48,7 @@ int st_tensor_ptr_cmp(const void *a, const void *b)
 const st_tensor *st_sorted_find(const st_tensor *const *sorted, int n,
                                 const char *name)
 {
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     st_tensor key = {.name = name};
     const st_tensor *kp = &key;
     const st_tensor *const *hit =

@@ -56,13 +56,15 @@ Test(clip_load, wrong_width_names_tensor)
     char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "";
     fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
     /* vision hidden_size 128 -> 96 (still divisible by the 2 heads) */
-    make_edited(dir, "\"hidden_size\": 128", "\"hidden_size\": 96", tmp, sizeof tmp);
+    make_edited(dir, "\"hidden_size\": 128", "\"hidden_size\": 96", tmp,
+                sizeof tmp);
     clip_model *m = NULL;
     int rc = clip_model_load(tmp, NULL, &m, err);
     remove_edited(tmp);
     cr_expect_null(m);
     cr_expect_eq(rc, VLM_EMISMATCH, "rc %d: %s", rc, err);
-    cr_expect(strstr(err, "vision_model.embeddings.patch_embedding.weight") != NULL,
+    cr_expect(strstr(err, "vision_model.embeddings.patch_embedding.weight") !=
+                  NULL,
               "message does not name the tensor: %s", err);
 }
 
@@ -70,8 +72,8 @@ Test(clip_load, wrong_layer_count_names_tensor)
 {
     char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "";
     fixture_dir("clip-tiny-gelu-f16", dir, sizeof dir);
-    make_edited(dir, "\"num_hidden_layers\": 3", "\"num_hidden_layers\": 4", tmp,
-                sizeof tmp);
+    make_edited(dir, "\"num_hidden_layers\": 3", "\"num_hidden_layers\": 4",
+                tmp, sizeof tmp);
     clip_options o = clip_options_default();
     o.parts = CLIP_PART_TEXT;
     clip_model *m = NULL;
@@ -104,7 +106,8 @@ Test(clip_load, text_only_cannot_encode_images)
     cr_assert_eq(clip_model_load(dir, &o, &m, err), VLM_OK, "%s", err);
     cr_expect_eq(clip_model_parts(m), CLIP_PART_TEXT);
     float px[3 * 32 * 32] = {0}, emb[24];
-    cr_expect_eq(clip_encode_images(m, px, 1, emb, NULL, NULL, NULL, err), VLM_EINVAL);
+    cr_expect_eq(clip_encode_images(m, px, 1, emb, NULL, NULL, NULL, err),
+                 VLM_EINVAL);
     cr_expect(strstr(err, "vision") != NULL, "%s", err);
     clip_model_destroy(m);
 }
@@ -122,7 +125,8 @@ Test(clip_load, facts_and_id)
     cr_assert_eq(clip_model_load(a, &o, &m2, err), VLM_OK, "%s", err);
     cr_assert_eq(clip_model_load(b, &o, &m3, err), VLM_OK, "%s", err);
     cr_expect_eq(strlen(clip_model_id(m1)), 16);
-    cr_expect_str_eq(clip_model_id(m1), clip_model_id(m2)); /* parts don't matter */
+    cr_expect_str_eq(clip_model_id(m1),
+                     clip_model_id(m2)); /* parts don't matter */
     cr_expect_str_neq(clip_model_id(m1), clip_model_id(m3));
     cr_expect_str_eq(clip_model_name(m1), "clip-tiny-quickgelu-f32");
     cr_expect_eq(clip_embed_dim(m1), 24);
@@ -162,7 +166,9 @@ Test(clip_load, bad_inputs_are_errors)
     cr_expect_eq(clip_encode_text_ids(m, ids, 1, e, NULL, err), VLM_EINVAL);
     cr_expect(strstr(err, "99999") != NULL, "%s", err);
     cr_expect_eq(clip_encode_text_ids(m, ids, 0, e, NULL, err), VLM_OK);
-    cr_expect_eq(clip_encode_images(m, NULL, 0, e, NULL, NULL, NULL, err), VLM_OK);
-    cr_expect_eq(clip_encode_images(m, NULL, -1, e, NULL, NULL, NULL, err), VLM_EINVAL);
+    cr_expect_eq(clip_encode_images(m, NULL, 0, e, NULL, NULL, NULL, err),
+                 VLM_OK);
+    cr_expect_eq(clip_encode_images(m, NULL, -1, e, NULL, NULL, NULL, err),
+                 VLM_EINVAL);
     clip_model_destroy(m);
 }

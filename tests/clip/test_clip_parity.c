@@ -49,14 +49,22 @@ static void vision_parity(const char *fx)
                            clip_model_vision_width(m));
     float *g_emb = malloc(nemb * 4), *g_pool = malloc(npool * 4),
           *g_last = malloc(nhid * 4), *g_pen = malloc(nhid * 4);
-    cr_assert_eq(clip_encode_images(m, pix, n, g_emb, g_pool, g_last, g_pen, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(
+        clip_encode_images(m, pix, n, g_emb, g_pool, g_last, g_pen, err),
+        VLM_OK, "%s", err);
     check("image_embeds", fx, g_emb, emb, nemb);
     check("image_pooled", fx, g_pool, pool, npool);
     check("vision_hidden_last", fx, g_last, last, nhid);
     check("vision_hidden_penultimate", fx, g_pen, pen, nhid);
-    free(pix); free(emb); free(pool); free(last); free(pen);
-    free(g_emb); free(g_pool); free(g_last); free(g_pen);
+    free(pix);
+    free(emb);
+    free(pool);
+    free(last);
+    free(pen);
+    free(g_emb);
+    free(g_pool);
+    free(g_last);
+    free(g_pen);
     clip_model_destroy(m);
     st_file_close(ex);
 }
@@ -82,17 +90,29 @@ static void text_parity(const char *fx)
     float one[512];
     cr_assert(clip_embed_dim(m) <= 512);
     for (int i = 0; i < n; i += 7) {
-        cr_assert_eq(clip_encode_text_ids(m, ids + (size_t)i * CLIP_TEXT_CONTEXT,
-                                          1, one, NULL, err), VLM_OK, "%s", err);
+        cr_assert_eq(clip_encode_text_ids(m,
+                                          ids + (size_t)i * CLIP_TEXT_CONTEXT,
+                                          1, one, NULL, err),
+                     VLM_OK, "%s", err);
         check("text_embeds (single)", fx, one,
               emb + (size_t)i * clip_embed_dim(m), clip_embed_dim(m));
     }
-    free(ids); free(emb); free(pool); free(g_emb); free(g_pool);
+    free(ids);
+    free(emb);
+    free(pool);
+    free(g_emb);
+    free(g_pool);
     clip_model_destroy(m);
     st_file_close(ex);
 }
 
-Test(clip_parity, vision_quickgelu_f32) { vision_parity("clip-tiny-quickgelu-f32"); }
+Test(clip_parity, vision_quickgelu_f32)
+{
+    vision_parity("clip-tiny-quickgelu-f32");
+}
 Test(clip_parity, vision_gelu_f16) { vision_parity("clip-tiny-gelu-f16"); }
-Test(clip_parity, text_quickgelu_f32) { text_parity("clip-tiny-quickgelu-f32"); }
+Test(clip_parity, text_quickgelu_f32)
+{
+    text_parity("clip-tiny-quickgelu-f32");
+}
 Test(clip_parity, text_gelu_f16) { text_parity("clip-tiny-gelu-f16"); }

@@ -36,14 +36,17 @@ Test(clip_text_query, strings_match_reference)
     cr_assert_eq((size_t)n * E, nref);
     double worst = 0;
     for (int i = 0; i < n; i++) {
-        const char *s = json_object_get_string(json_object_array_get_idx(texts, i));
+        const char *s =
+            json_object_get_string(json_object_array_get_idx(texts, i));
         float got[512];
-        cr_assert_eq(clip_encode_text(m, s, got, err), VLM_OK, "text %d: %s", i, err);
+        cr_assert_eq(clip_encode_text(m, s, got, err), VLM_OK, "text %d: %s", i,
+                     err);
         double d = max_abs_diff(got, ref + (size_t)i * E, (size_t)E);
         if (d > worst) worst = d;
         cr_expect(d <= 1e-3, "text %d \"%s\": max abs diff %g", i, s, d);
     }
-    fprintf(stderr, "clip_encode_text on %d fixture texts: max abs diff %.3g\n", n, worst);
+    fprintf(stderr, "clip_encode_text on %d fixture texts: max abs diff %.3g\n",
+            n, worst);
     free(ref);
     json_object_put(texts);
     clip_model_destroy(m);
@@ -64,10 +67,12 @@ Test(clip_text_query, same_as_ids_path)
     cr_assert_eq(clip_tokenizer_create(tokdir, &tok, err), VLM_OK, "%s", err);
     const char *s = "a black cat sleeping on a chair";
     int32_t ids[CLIP_TEXT_CONTEXT];
-    cr_assert(clip_tokenizer_encode_context(tok, s, ids, CLIP_TEXT_CONTEXT, 0, err) > 0);
+    cr_assert(clip_tokenizer_encode_context(tok, s, ids, CLIP_TEXT_CONTEXT, 0,
+                                            err) > 0);
     float a[48], b[48];
     cr_assert_eq(clip_encode_text(m, s, a, err), VLM_OK, "%s", err);
-    cr_assert_eq(clip_encode_text_ids(m, ids, 1, b, NULL, err), VLM_OK, "%s", err);
+    cr_assert_eq(clip_encode_text_ids(m, ids, 1, b, NULL, err), VLM_OK, "%s",
+                 err);
     cr_expect_eq(memcmp(a, b, sizeof a), 0, "string and ids paths differ");
     clip_tokenizer_destroy(tok);
     clip_model_destroy(m);

@@ -24,9 +24,9 @@ static void *read_tensor(const st_file *f, const char *name, size_t elem,
     void *d = malloc((size_t)t->numel * elem);
     char err[VLM_ERR_MAX] = "";
     cr_assert_not_null(d);
-    cr_assert_eq(convert(t, d, (size_t)t->numel, err), VLM_OK, "%s: %s", name, err);
-    if (numel)
-        *numel = (size_t)t->numel;
+    cr_assert_eq(convert(t, d, (size_t)t->numel, err), VLM_OK, "%s: %s", name,
+                 err);
+    if (numel) *numel = (size_t)t->numel;
     return d;
 }
 

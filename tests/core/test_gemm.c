@@ -23,7 +23,8 @@ static double act_ref(vlm_act a, double x)
     case VLM_ACT_QUICK_GELU: return x / (1 + exp(-1.702 * x));
     case VLM_ACT_GELU: return 0.5 * x * (1 + erf(x / sqrt(2.0)));
     case VLM_ACT_GELU_TANH:
-        return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+        return 0.5 * x *
+               (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
     default: return x;
     }
 }
@@ -32,7 +33,8 @@ static uint16_t to_f16(float f) /* exact for the values used (k/256) */
 {
     uint32_t b;
     memcpy(&b, &f, 4);
-    uint32_t sign = (b >> 16) & 0x8000, exp = (b >> 23) & 255, man = b & 0x7fffff;
+    uint32_t sign = (b >> 16) & 0x8000, exp = (b >> 23) & 255,
+             man = b & 0x7fffff;
     if (exp == 0) return (uint16_t)sign;
     return (uint16_t)(sign | ((exp - 112) << 10) | (man >> 13));
 }
@@ -55,10 +57,14 @@ static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
     for (int i = 0; i < M * K; i++) x[i] = frand(&seed);
     for (int i = 0; i < N; i++) b[i] = frand(&seed);
     for (int i = 0; i < M * N; i++) y0[i] = y[i] = frand(&seed);
-    st_tensor t = {.name = "w", .dtype = dt, .ndim = 2, .shape = {N, K},
+    st_tensor t = {.name = "w",
+                   .dtype = dt,
+                   .ndim = 2,
+                   .shape = {N, K},
                    .numel = (int64_t)N * K,
                    .data = dt == ST_F32 ? (const void *)w : (const void *)w16,
-                   .nbytes = (size_t)N * K * (dt == ST_F32 ? 4 : 2), .path = "mem"};
+                   .nbytes = (size_t)N * K * (dt == ST_F32 ? 4 : 2),
+                   .path = "mem"};
     vlm_weight *vw;
     char err[VLM_ERR_MAX] = "";
     cr_assert_eq(vlm_weight_create(&t, prec, &vw, err), VLM_OK, "%s", err);
@@ -69,7 +75,8 @@ static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             double s = with_bias ? b[j] : 0;
-            for (int k = 0; k < K; k++) s += (double)x[i * K + k] * w[j * K + k];
+            for (int k = 0; k < K; k++)
+                s += (double)x[i * K + k] * w[j * K + k];
             double want = act_ref(act, s) + (accumulate ? y0[i * N + j] : 0);
             double d = fabs(want - y[i * N + j]);
             if (!(d <= worst)) worst = d;
@@ -78,12 +85,18 @@ static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
               "dtype %d prec %d M=%d N=%d K=%d act %d acc %d: max err %g",
               (int)dt, (int)prec, M, N, K, act, accumulate, worst);
     vlm_weight_destroy(vw);
-    free(w); free(x); free(b); free(y); free(y0); free(w16);
+    free(w);
+    free(x);
+    free(b);
+    free(y);
+    free(y0);
+    free(w16);
 }
 
 static void sweep(vlm_precision prec, double tol)
 {
-    static const int shapes[][3] = {{1, 24, 64}, {50, 96, 128}, {77, 130, 33}, {200, 64, 256}};
+    static const int shapes[][3] = {
+        {1, 24, 64}, {50, 96, 128}, {77, 130, 33}, {200, 64, 256}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int act = VLM_ACT_NONE; act <= VLM_ACT_GELU_TANH; act++)
             for (int acc = 0; acc < 2; acc++)
@@ -93,7 +106,11 @@ static void sweep(vlm_precision prec, double tol)
     run_case(ST_BF16, prec, 5, 40, 48, VLM_ACT_GELU, 1, 1, tol);
 }
 
-Test(gemm, openblas_f32) { vlm_set_threads(2); sweep(VLM_PREC_F32, 2e-6); }
+Test(gemm, openblas_f32)
+{
+    vlm_set_threads(2);
+    sweep(VLM_PREC_F32, 2e-6);
+}
 
 Test(gemm, onednn_f32_packed)
 {
@@ -122,15 +139,23 @@ Test(gemm, conv_kernel_is_flattened)
 {
     float w[2 * 3 * 2 * 2];
     for (int i = 0; i < 24; i++) w[i] = (float)i;
-    st_tensor t = {.name = "conv", .dtype = ST_F32, .ndim = 4, .shape = {2, 3, 2, 2},
-                   .numel = 24, .data = w, .nbytes = sizeof w, .path = "mem"};
+    st_tensor t = {.name = "conv",
+                   .dtype = ST_F32,
+                   .ndim = 4,
+                   .shape = {2, 3, 2, 2},
+                   .numel = 24,
+                   .data = w,
+                   .nbytes = sizeof w,
+                   .path = "mem"};
     vlm_weight *vw;
     char err[VLM_ERR_MAX];
-    cr_assert_eq(vlm_weight_create(&t, VLM_PREC_F32, &vw, err), VLM_OK, "%s", err);
+    cr_assert_eq(vlm_weight_create(&t, VLM_PREC_F32, &vw, err), VLM_OK, "%s",
+                 err);
     cr_expect_eq(vlm_weight_out(vw), 2);
     cr_expect_eq(vlm_weight_in(vw), 12);
     vlm_weight_destroy(vw);
     st_tensor bad = t;
     bad.ndim = 1;
-    cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err), VLM_EMISMATCH);
+    cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err),
+                 VLM_EMISMATCH);
 }

@@ -28,8 +28,10 @@ void syn_setup(void)
     int rc = system(cmd);
     if (rc != 0) {
         char msg[600];
-        snprintf(msg, sizeof msg, "generating synthetic DICOM failed (see "
-                 "%s/gen.log): is dcmtk/libgdcm-tools installed?", syn_dir);
+        snprintf(msg, sizeof msg,
+                 "generating synthetic DICOM failed (see "
+                 "%s/gen.log): is dcmtk/libgdcm-tools installed?",
+                 syn_dir);
         setenv("VLM_DICOM_SYN_ERR", msg, 1);
     }
     setenv("VLM_DICOM_SYN", syn_dir, 1);
@@ -38,7 +40,9 @@ void syn_setup(void)
 static int remove_entry(const char *p, const struct stat *sb, int flag,
                         struct FTW *ftw)
 {
-    (void)sb; (void)flag; (void)ftw;
+    (void)sb;
+    (void)flag;
+    (void)ftw;
     return remove(p);
 }
 
@@ -71,9 +75,15 @@ unsigned char *read_all(const char *path, size_t *len)
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
     unsigned char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
     fclose(f);
-    if (b) { b[n] = 0; *len = (size_t)n; }
+    if (b) {
+        b[n] = 0;
+        *len = (size_t)n;
+    }
     return b;
 }
 

@@ -15,16 +15,18 @@
 #include "tests/dicom/fixtures_gen/synthetic.h"
 
 static const char *const CT_FILES[] = {
-    "ct_1.dcm", "ct_2.dcm", "ct_3.dcm",
-    "ct_1_jpegll.dcm", "ct_1_jpegls.dcm", "ct_1_rle.dcm", "ct_1_j2k.dcm",
-    "ct_2_jpegll.dcm", "ct_2_jpegls.dcm", "ct_2_rle.dcm", "ct_2_j2k.dcm",
+    "ct_1.dcm",        "ct_2.dcm",     "ct_3.dcm",     "ct_1_jpegll.dcm",
+    "ct_1_jpegls.dcm", "ct_1_rle.dcm", "ct_1_j2k.dcm", "ct_2_jpegll.dcm",
+    "ct_2_jpegls.dcm", "ct_2_rle.dcm", "ct_2_j2k.dcm",
 };
 #define N_CT (sizeof CT_FILES / sizeof CT_FILES[0])
 
 static const char *need(const char *name, char *buf, size_t cap)
 {
     const char *p = syn_path(name, buf, cap);
-    if (!p) cr_skip_test("synthetic DICOM unavailable: %s", syn_error() ? syn_error() : name);
+    if (!p)
+        cr_skip_test("synthetic DICOM unavailable: %s",
+                     syn_error() ? syn_error() : name);
     return p;
 }
 
@@ -40,8 +42,11 @@ static void load(const char *path, const char *window, img_rgb *im,
 {
     char err[VLM_ERR_MAX] = "";
     dicom_load_opts o = {0};
-    if (window) cr_assert_eq(dicom_window_parse(window, &o.window, err), VLM_OK, "%s", err);
-    cr_assert_eq(dicom_load_file(path, &o, im, h, err), VLM_OK, "%s: %s", path, err);
+    if (window)
+        cr_assert_eq(dicom_window_parse(window, &o.window, err), VLM_OK, "%s",
+                     err);
+    cr_assert_eq(dicom_load_file(path, &o, im, h, err), VLM_OK, "%s: %s", path,
+                 err);
 }
 
 /* Each CT region's grey level equals the window formula for its HU. */
@@ -56,9 +61,12 @@ static void check_ct_regions(const char *name, const char *window, double c,
     cr_assert_eq(im.width, SYN_CT_SIZE);
     cr_assert_eq(h.window.center, c, "%s: center", name);
     cr_assert_eq(h.window.width, w, "%s: width", name);
-    const struct { int r, c, hu; } pts[] = {
-        {SYN_PT_AIR, SYN_HU_AIR}, {SYN_PT_SOFT, SYN_HU_SOFT},
-        {SYN_PT_LUNG, SYN_HU_LUNG}, {SYN_PT_BONE, SYN_HU_BONE}};
+    const struct {
+        int r, c, hu;
+    } pts[] = {{SYN_PT_AIR, SYN_HU_AIR},
+               {SYN_PT_SOFT, SYN_HU_SOFT},
+               {SYN_PT_LUNG, SYN_HU_LUNG},
+               {SYN_PT_BONE, SYN_HU_BONE}};
     for (size_t i = 0; i < 4; i++)
         cr_expect_eq(grey(&im, pts[i].r, pts[i].c),
                      dicom_window_apply_value(pts[i].hu, c, w),
@@ -85,11 +93,13 @@ Test(dicom_window, parse)
     dicom_window w;
     char err[VLM_ERR_MAX];
     cr_assert_eq(dicom_window_parse("lung", &w, err), VLM_OK);
-    cr_expect(w.kind == DICOM_WINDOW_LUNG && w.center == -600 && w.width == 1500);
+    cr_expect(w.kind == DICOM_WINDOW_LUNG && w.center == -600 &&
+              w.width == 1500);
     cr_assert_eq(dicom_window_parse("Bone", &w, err), VLM_OK);
     cr_expect(w.center == 400 && w.width == 1800);
     cr_assert_eq(dicom_window_parse("-50.5,350", &w, err), VLM_OK);
-    cr_expect(w.kind == DICOM_WINDOW_EXPLICIT && w.center == -50.5 && w.width == 350);
+    cr_expect(w.kind == DICOM_WINDOW_EXPLICIT && w.center == -50.5 &&
+              w.width == 350);
     cr_expect_eq(dicom_window_parse("40,0", &w, err), VLM_EINVAL);
     cr_expect_eq(dicom_window_parse("40;400", &w, err), VLM_EINVAL);
     cr_expect_eq(dicom_window_parse("lungs", &w, err), VLM_EINVAL);
@@ -99,8 +109,10 @@ Test(dicom_window, parse)
 Test(dicom_window, defaults_per_modality)
 {
     dicom_window req = {0}, out;
-    dicom_window_context ct = {.modality = "CT", .body_part = "CHEST",
-                               .has_stored = 1, .stored_center = 50,
+    dicom_window_context ct = {.modality = "CT",
+                               .body_part = "CHEST",
+                               .has_stored = 1,
+                               .stored_center = 50,
                                .stored_width = 350};
     dicom_window_resolve(&req, &ct, &out);
     cr_expect(out.kind == DICOM_WINDOW_LUNG, "chest CT defaults to lung");
@@ -110,7 +122,8 @@ Test(dicom_window, defaults_per_modality)
     ct.has_stored = 0;
     dicom_window_resolve(&req, &ct, &out);
     cr_expect(out.kind == DICOM_WINDOW_MEDIASTINUM);
-    dicom_window_context cr = {.modality = "CR", .range_lo = 0, .range_hi = 4095};
+    dicom_window_context cr = {
+        .modality = "CR", .range_lo = 0, .range_hi = 4095};
     dicom_window_resolve(&req, &cr, &out);
     cr_expect(out.kind == DICOM_WINDOW_FULL_RANGE && out.center == 2048 &&
               out.width == 4096);
@@ -118,7 +131,8 @@ Test(dicom_window, defaults_per_modality)
 
 Test(dicom_decode, every_variant_lung_window)
 {
-    for (size_t i = 0; i < N_CT; i++) check_ct_regions(CT_FILES[i], "lung", -600, 1500);
+    for (size_t i = 0; i < N_CT; i++)
+        check_ct_regions(CT_FILES[i], "lung", -600, 1500);
 }
 
 Test(dicom_decode, every_variant_mediastinum_window)
@@ -129,7 +143,8 @@ Test(dicom_decode, every_variant_mediastinum_window)
 
 Test(dicom_decode, every_variant_explicit_window)
 {
-    for (size_t i = 0; i < N_CT; i++) check_ct_regions(CT_FILES[i], "-200,900", -200, 900);
+    for (size_t i = 0; i < N_CT; i++)
+        check_ct_regions(CT_FILES[i], "-200,900", -200, 900);
 }
 
 Test(dicom_decode, chest_ct_default_and_stored_are_lung)
@@ -181,14 +196,20 @@ static void check_rgb(const char *name, int tol)
     dicom_header h;
     load(need(name, buf, sizeof buf), "lung", &im, &h);
     cr_expect_eq(h.windowed, 0, "%s: colour is not windowed", name);
-    const struct { int r, c; uint8_t rgb[3]; } pts[] = {
-        {5, 5, {200, 100, 50}}, {5, 40, {200, 30, 50}},
-        {40, 5, {10, 100, 50}}, {40, 40, {10, 30, 50}}};
+    const struct {
+        int r, c;
+        uint8_t rgb[3];
+    } pts[] = {{5, 5, {200, 100, 50}},
+               {5, 40, {200, 30, 50}},
+               {40, 5, {10, 100, 50}},
+               {40, 40, {10, 30, 50}}};
     for (size_t i = 0; i < 4; i++)
         for (int k = 0; k < 3; k++) {
-            int got = im.pixels[((size_t)pts[i].r * im.width + pts[i].c) * 3 + k];
-            cr_expect(abs(got - pts[i].rgb[k]) <= tol, "%s (%d,%d)[%d]: %d vs %d",
-                      name, pts[i].r, pts[i].c, k, got, pts[i].rgb[k]);
+            int got =
+                im.pixels[((size_t)pts[i].r * im.width + pts[i].c) * 3 + k];
+            cr_expect(abs(got - pts[i].rgb[k]) <= tol,
+                      "%s (%d,%d)[%d]: %d vs %d", name, pts[i].r, pts[i].c, k,
+                      got, pts[i].rgb[k]);
         }
     test_img_free(&im);
 }
@@ -218,7 +239,8 @@ static void expect_clean_failure(const char *path, const char *why)
     dicom_header h = {.rows = 7};
     int st = dicom_load_file(path, NULL, &im, &h, err);
     cr_expect(st < 0, "%s must fail", why);
-    cr_expect(strstr(err, path) != NULL, "%s: error names the file: %s", why, err);
+    cr_expect(strstr(err, path) != NULL, "%s: error names the file: %s", why,
+              err);
     cr_expect(im.pixels == NULL && im.width == 0 && h.rows == 0);
 }
 
@@ -272,7 +294,8 @@ Test(dicom_decode, patient_fields_never_reach_structs_or_text)
         dicom_header_format(&h, text, sizeof text);
         for (const char *s = SYN_PATIENT_NAME; s; s = NULL) {
             cr_expect(!bytes_contain(&h, sizeof h, s), "struct holds %s", s);
-            cr_expect(!bytes_contain(text, strlen(text), s), "text holds %s", s);
+            cr_expect(!bytes_contain(text, strlen(text), s), "text holds %s",
+                      s);
         }
         cr_expect(!bytes_contain(&h, sizeof h, SYN_PATIENT_ID));
         cr_expect(!bytes_contain(&h, sizeof h, SYN_BIRTH_DATE));

@@ -84,7 +84,8 @@ Test(dicom_lazy_load, missing_module_names_it_and_the_directories)
     const char *dirs[] = {NULL, "/nonexistent-a", "", "/nonexistent-b"};
     cr_assert_null(dicom_shim_load_from(dirs, 4, err));
     cr_expect(strstr(err, "cannot load " DICOM_SHIM_MODULE ": not found in "
-                          "/nonexistent-a:/nonexistent-b") != NULL, "%s", err);
+                          "/nonexistent-a:/nonexistent-b") != NULL,
+              "%s", err);
     cr_expect(!mapped(GDCM_LIB));
 }
 

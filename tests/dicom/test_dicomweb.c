@@ -20,7 +20,7 @@
 #include "tests/dicom/dicom_test_util.h"
 #include "tests/dicom/fixtures_gen/synthetic.h"
 
-#define N_UPLOADED 6 /* ct_1..3, cr_sc, cr_mono1, rgb_sc */
+#define N_UPLOADED   6 /* ct_1..3, cr_sc, cr_mono1, rgb_sc */
 #define STUDY_FILTER "ModalitiesInStudy=CT,CR"
 
 static char rig_dir[256];
@@ -49,8 +49,10 @@ static dicomweb_opts opts_with_netrc(char *url, size_t cap, char *netrc,
 {
     base_url(url, cap);
     snprintf(netrc, ncap, "%s/netrc", rig());
-    return (dicomweb_opts){.base_url = url, .query = STUDY_FILTER,
-                           .netrc_file = netrc, .page_size = 2,
+    return (dicomweb_opts){.base_url = url,
+                           .query = STUDY_FILTER,
+                           .netrc_file = netrc,
+                           .page_size = 2,
                            .backoff_ms = 10};
 }
 
@@ -91,8 +93,8 @@ static int grey(const img_rgb *im, int r, int c)
 
 static void expect_near(int got, int want, const char *what, const char *sop)
 {
-    cr_expect(abs(got - want) <= 1, "%s: grey %d, expected %d (±1) [%s]",
-              what, got, want, sop);
+    cr_expect(abs(got - want) <= 1, "%s: grey %d, expected %d (±1) [%s]", what,
+              got, want, sop);
 }
 
 /* Per-instance checks of the rendered pixels under the default window. */
@@ -108,17 +110,27 @@ static void check_default(const dicomweb_item *it, void *ctx)
     if (!strcmp(h->modality, "CT")) {
         cr_expect(h->window.kind == DICOM_WINDOW_LUNG, "chest CT → lung");
         cr_assert_eq(im->width, SYN_CT_SIZE);
-        expect_near(grey(im, SYN_PT_AIR), dicom_window_apply_value(SYN_HU_AIR, -600, 1500), "air", h->sop_uid);
-        expect_near(grey(im, SYN_PT_LUNG), dicom_window_apply_value(SYN_HU_LUNG, -600, 1500), "lung", h->sop_uid);
-        expect_near(grey(im, SYN_PT_SOFT), dicom_window_apply_value(SYN_HU_SOFT, -600, 1500), "soft", h->sop_uid);
+        expect_near(grey(im, SYN_PT_AIR),
+                    dicom_window_apply_value(SYN_HU_AIR, -600, 1500), "air",
+                    h->sop_uid);
+        expect_near(grey(im, SYN_PT_LUNG),
+                    dicom_window_apply_value(SYN_HU_LUNG, -600, 1500), "lung",
+                    h->sop_uid);
+        expect_near(grey(im, SYN_PT_SOFT),
+                    dicom_window_apply_value(SYN_HU_SOFT, -600, 1500), "soft",
+                    h->sop_uid);
         expect_near(grey(im, SYN_PT_BONE), 255, "bone", h->sop_uid);
     } else if (!h->windowed) {
-        cr_expect(im->pixels[0] == 200 && im->pixels[1] == 100, "RGB passes through");
+        cr_expect(im->pixels[0] == 200 && im->pixels[1] == 100,
+                  "RGB passes through");
     } else {
         int inv = !strcmp(h->photometric, "MONOCHROME1");
         cr_expect(h->window.kind == DICOM_WINDOW_FULL_RANGE);
-        expect_near(grey(im, SYN_PT_CR_BG), inv ? 255 - SYN_CR_BG : SYN_CR_BG, "CR bg", h->photometric);
-        expect_near(grey(im, SYN_PT_CR_BOX), inv ? 255 - SYN_CR_BOX : SYN_CR_BOX, "CR box", h->photometric);
+        expect_near(grey(im, SYN_PT_CR_BG), inv ? 255 - SYN_CR_BG : SYN_CR_BG,
+                    "CR bg", h->photometric);
+        expect_near(grey(im, SYN_PT_CR_BOX),
+                    inv ? 255 - SYN_CR_BOX : SYN_CR_BOX, "CR box",
+                    h->photometric);
     }
 }
 
@@ -132,7 +144,8 @@ Test(dicomweb, paged_search_finds_and_renders_every_instance)
     cr_expect_eq(r.ok, N_UPLOADED);
     for (int i = 0; i < r.yielded; i++)
         for (int j = 0; j < i; j++)
-            cr_expect(strcmp(r.sops[i], r.sops[j]), "instance %s twice", r.sops[i]);
+            cr_expect(strcmp(r.sops[i], r.sops[j]), "instance %s twice",
+                      r.sops[i]);
 }
 
 static void check_mediastinum(const dicomweb_item *it, void *ctx)
@@ -141,7 +154,9 @@ static void check_mediastinum(const dicomweb_item *it, void *ctx)
     if (strcmp(it->hdr.modality, "CT")) return;
     cr_expect(it->hdr.window.center == 40 && it->hdr.window.width == 400);
     expect_near(grey(&it->image, SYN_PT_LUNG), 0, "lung", it->hdr.sop_uid);
-    expect_near(grey(&it->image, SYN_PT_SOFT), dicom_window_apply_value(SYN_HU_SOFT, 40, 400), "soft", it->hdr.sop_uid);
+    expect_near(grey(&it->image, SYN_PT_SOFT),
+                dicom_window_apply_value(SYN_HU_SOFT, 40, 400), "soft",
+                it->hdr.sop_uid);
 }
 
 Test(dicomweb, explicit_window_reaches_the_pixels)
@@ -161,7 +176,8 @@ static walk_result expect_refused(const dicomweb_opts *o)
     walk_result r = walk(o, NULL, NULL, NULL, NULL);
     cr_expect(r.rc < 0, "walk must fail");
     cr_expect_eq(r.yielded, 0, "nothing may be yielded");
-    cr_expect(strstr(r.err, "HTTP 401") != NULL, "error names HTTP 401: %s", r.err);
+    cr_expect(strstr(r.err, "HTTP 401") != NULL, "error names HTTP 401: %s",
+              r.err);
     cr_expect(!strstr(r.err, "SECRET"));
     return r;
 }
@@ -197,7 +213,8 @@ Test(dicomweb, wrong_credentials_fail_right_ones_work_from_env)
     setenv("VLMINDEX_DICOMWEB_USER", "vlmtest", 1);
     setenv("VLMINDEX_DICOMWEB_PASSWORD", "wrong-password", 1);
     walk_result r = expect_refused(&o);
-    cr_expect(strstr(r.err, "rejected") && !strstr(r.err, "wrong-password"), "%s", r.err);
+    cr_expect(strstr(r.err, "rejected") && !strstr(r.err, "wrong-password"),
+              "%s", r.err);
     netrc_password(pw, sizeof pw);
     setenv("VLMINDEX_DICOMWEB_PASSWORD", pw, 1);
     r = walk(&o, NULL, NULL, NULL, NULL);
@@ -232,13 +249,17 @@ Test(dicomweb, unsafe_urls_and_queries_are_refused)
         {.base_url = "dicomweb+http://pacs.example.org/dicom-web"},
         {.base_url = "https://user:pw@pacs.example.org/dicom-web"},
         {.base_url = "ftp://pacs.example.org/"},
-        {.base_url = "https://pacs.example.org/dicom-web", .query = "PatientName=DOE*"},
-        {.base_url = "https://pacs.example.org/dicom-web", .query = "Modality=CT&00100020=1"},
-        {.base_url = "https://pacs.example.org/dicom-web", .accept = "image/gif"},
+        {.base_url = "https://pacs.example.org/dicom-web",
+         .query = "PatientName=DOE*"},
+        {.base_url = "https://pacs.example.org/dicom-web",
+         .query = "Modality=CT&00100020=1"},
+        {.base_url = "https://pacs.example.org/dicom-web",
+         .accept = "image/gif"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        cr_expect_eq(dicomweb_client_create(&bad[i], &c, err), VLM_EINVAL, "case %zu", i);
+        cr_expect_eq(dicomweb_client_create(&bad[i], &c, err), VLM_EINVAL,
+                     "case %zu", i);
         cr_expect(err[0] && !strstr(err, ":pw@"), "case %zu: %s", i, err);
     }
 }
@@ -270,16 +291,22 @@ Test(dicomweb, stow_stores_an_unverified_sr)
     dicomweb_client *c;
     cr_assert_eq(dicomweb_client_create(&o, &c, err), VLM_OK, "%s", err);
     const dicom_sr_finding f[] = {{"1.2.3.4", "1.2.3.4.5", 0.3125}};
-    const dicom_sr_request req = {.study_uid = study, .query = "nodular lung shadow",
-                                  .model = "clip-tiny", .window = "lung -600,1500",
-                                  .findings = f, .n_findings = 1};
+    const dicom_sr_request req = {.study_uid = study,
+                                  .query = "nodular lung shadow",
+                                  .model = "clip-tiny",
+                                  .window = "lung -600,1500",
+                                  .findings = f,
+                                  .n_findings = 1};
     cr_assert_eq(dicomweb_store_sr(c, &req, sop, err), VLM_OK, "%s", err);
     dicomweb_client_destroy(c);
     /* Read it back with curl: the study metadata holds the SR. */
     snprintf(cmd, sizeof cmd,
-             "curl -sf --netrc-file '%s' '%sstudies/%s/metadata' > '%s/sr-%s.json' && "
-             "grep -q UNVERIFIED '%s/sr-%s.json' && grep -q 'not a diagnosis' '%s/sr-%s.json'",
-             netrc, url + strlen("dicomweb+"), study, rig(), sop, rig(), sop, rig(), sop);
+             "curl -sf --netrc-file '%s' '%sstudies/%s/metadata' > "
+             "'%s/sr-%s.json' && "
+             "grep -q UNVERIFIED '%s/sr-%s.json' && grep -q 'not a diagnosis' "
+             "'%s/sr-%s.json'",
+             netrc, url + strlen("dicomweb+"), study, rig(), sop, rig(), sop,
+             rig(), sop);
     cr_expect_eq(system(cmd), 0, "SR not stored with UNVERIFIED + disclaimer");
 }
 
@@ -288,8 +315,10 @@ Test(dicomweb, sr_bytes_say_research_triage)
     char err[VLM_ERR_MAX], sop[65];
     uint8_t *bytes;
     size_t len;
-    const dicom_sr_request req = {.study_uid = "1.2.3", .query = "q", .model = "m", .window = "w"};
-    cr_assert_eq(dicom_sr_build(&req, &bytes, &len, sop, err), VLM_OK, "%s", err);
+    const dicom_sr_request req = {
+        .study_uid = "1.2.3", .query = "q", .model = "m", .window = "w"};
+    cr_assert_eq(dicom_sr_build(&req, &bytes, &len, sop, err), VLM_OK, "%s",
+                 err);
     cr_expect(bytes_contain(bytes, len, "UNVERIFIED"));
     cr_expect(bytes_contain(bytes, len, DICOM_SR_DISCLAIMER));
     cr_expect(bytes_contain(bytes, len, sop));
@@ -312,19 +341,25 @@ Test(dicomweb, tls_is_always_verified_and_ca_file_is_honoured)
     int port = 20000 + (int)((getpid() * 13) % 20000);
     snprintf(cmd, sizeof cmd, "sh '%s' start '%s' %d >'%s/start.log' 2>&1",
              SYN_TLS, dir, port, dir);
-    if (system(cmd) != 0) cr_skip_test("openssl s_server stub did not start (see %s)", dir);
+    if (system(cmd) != 0)
+        cr_skip_test("openssl s_server stub did not start (see %s)", dir);
     snprintf(url, sizeof url, "https://127.0.0.1:%d/dicom-web", port);
     dicomweb_opts o = {.base_url = url, .max_retries = -1};
     walk_result r = walk_expect_fail(&o);
-    cr_expect(strstr(r.err, "certificate") != NULL, "self-signed refused: %s", r.err);
+    cr_expect(strstr(r.err, "certificate") != NULL, "self-signed refused: %s",
+              r.err);
     snprintf(ca, sizeof ca, "%s/cert.pem", dir);
     o.ca_file = ca;
-    r = walk_expect_fail(&o); /* TLS accepted; the stub's HTML is not QIDO JSON */
-    cr_expect(strstr(r.err, "not a DICOM JSON array") != NULL, "with CA: %s", r.err);
+    r = walk_expect_fail(
+        &o); /* TLS accepted; the stub's HTML is not QIDO JSON */
+    cr_expect(strstr(r.err, "not a DICOM JSON array") != NULL, "with CA: %s",
+              r.err);
     snprintf(url, sizeof url, "https://localhost:%d/dicom-web", port);
     r = walk_expect_fail(&o); /* the certificate names 127.0.0.1 only */
-    cr_expect(strstr(r.err, "certificate") || strstr(r.err, "SSL"), "host name checked: %s", r.err);
-    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_TLS, dir, dir);
+    cr_expect(strstr(r.err, "certificate") || strstr(r.err, "SSL"),
+              "host name checked: %s", r.err);
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_TLS, dir,
+             dir);
     cr_expect_eq(system(cmd), 0);
 }
 
@@ -334,8 +369,8 @@ Test(dicomweb, tls_is_always_verified_and_ca_file_is_honoured)
 static int rig_cmd(const char *action, const char *args)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "sh '%s' %s '%s' %s >>'%s/rig.log' 2>&1",
-             SYN_RIG, action, rig_dir, args, rig_dir);
+    snprintf(cmd, sizeof cmd, "sh '%s' %s '%s' %s >>'%s/rig.log' 2>&1", SYN_RIG,
+             action, rig_dir, args, rig_dir);
     return system(cmd);
 }
 
@@ -345,24 +380,30 @@ static void rig_setup(void)
     snprintf(rig_dir, sizeof rig_dir, "/tmp/vlm-rig-XXXXXX");
     snprintf(cmd, sizeof cmd, "sh '%s' check 2>/dev/null", SYN_RIG);
     if (!mkdtemp(rig_dir) || system(cmd) != 0) {
-        setenv("VLM_DICOM_RIG_ERR", "Orthanc or orthanc-dicomweb is not "
-               "installed (apt-get install orthanc orthanc-dicomweb)", 1);
+        setenv("VLM_DICOM_RIG_ERR",
+               "Orthanc or orthanc-dicomweb is not "
+               "installed (apt-get install orthanc orthanc-dicomweb)",
+               1);
         return;
     }
     int started = 0;
     for (int i = 0; i < 5 && !started; i++) { /* a port may be taken */
-        snprintf(port, sizeof port, "%d", 20000 + (int)((getpid() * 7 + i * 997) % 20000));
+        snprintf(port, sizeof port, "%d",
+                 20000 + (int)((getpid() * 7 + i * 997) % 20000));
         started = rig_cmd("start", port) == 0;
     }
     const char *dir = getenv("VLM_DICOM_SYN");
-    static const char *const names[] = {"ct_1", "ct_2", "ct_3", "cr_sc", "cr_mono1", "rgb_sc"};
+    static const char *const names[] = {"ct_1",  "ct_2",     "ct_3",
+                                        "cr_sc", "cr_mono1", "rgb_sc"};
     for (size_t i = 0; dir && i < 6; i++) {
         size_t n = strlen(files);
         snprintf(files + n, sizeof files - n, " '%s/%s.dcm'", dir, names[i]);
     }
     if (!started || !dir || rig_cmd("upload", files) != 0) {
-        setenv("VLM_DICOM_RIG_ERR", "could not start Orthanc or upload the "
-               "synthetic data (see rig.log in the rig dir)", 1);
+        setenv("VLM_DICOM_RIG_ERR",
+               "could not start Orthanc or upload the "
+               "synthetic data (see rig.log in the rig dir)",
+               1);
         return;
     }
     setenv("VLM_DICOM_RIG", rig_dir, 1);
@@ -371,7 +412,9 @@ static void rig_setup(void)
 static int remove_entry(const char *p, const struct stat *sb, int flag,
                         struct FTW *ftw)
 {
-    (void)sb; (void)flag; (void)ftw;
+    (void)sb;
+    (void)flag;
+    (void)ftw;
     return remove(p);
 }
 
@@ -387,8 +430,9 @@ int main(int argc, char **argv)
 {
     struct criterion_test_set *tests = criterion_initialize();
     int rc = 0;
-    static const char *const CREDS[] = {"VLMINDEX_DICOMWEB_USER", "VLMINDEX_DICOMWEB_PASSWORD",
-                                        "VLMINDEX_DICOMWEB_TOKEN", "VLMINDEX_DICOMWEB_NETRC"};
+    static const char *const CREDS[] = {
+        "VLMINDEX_DICOMWEB_USER", "VLMINDEX_DICOMWEB_PASSWORD",
+        "VLMINDEX_DICOMWEB_TOKEN", "VLMINDEX_DICOMWEB_NETRC"};
     for (size_t i = 0; i < 4; i++) unsetenv(CREDS[i]);
     if (criterion_handle_args(argc, argv, true)) {
         syn_setup();

@@ -30,9 +30,12 @@ void e2e_ws_init(e2e_ws *ws, const char *model_name)
     const char *fx = getenv("VLM_FIXTURES");
     struct stat st;
     char probe[1024];
-    snprintf(probe, sizeof probe, "%s/%s/model.safetensors", fx ? fx : "", model_name);
+    snprintf(probe, sizeof probe, "%s/%s/model.safetensors", fx ? fx : "",
+             model_name);
     if (!fx || stat(probe, &st) != 0)
-        cr_skip_test("fixtures not found (VLM_FIXTURES=%s): see ../shared/fixtures", fx ? fx : "unset");
+        cr_skip_test(
+            "fixtures not found (VLM_FIXTURES=%s): see ../shared/fixtures",
+            fx ? fx : "unset");
     snprintf(ws->fixtures, sizeof ws->fixtures, "%s", fx);
     snprintf(ws->root, sizeof ws->root, "/tmp/vlm-e2e-XXXXXX");
     cr_assert_not_null(mkdtemp(ws->root));
@@ -41,16 +44,17 @@ void e2e_ws_init(e2e_ws *ws, const char *model_name)
     snprintf(ws->photos, sizeof ws->photos, "%s/photos", ws->root);
     /* A hub-layout folder: checkpoint files + CLIP tokenizer files. */
     cr_assert_eq(e2e_sh("mkdir -p '%s' && ln -s '%s/%s'/* '%s/' && "
-                        "ln -s '%s/tokenizer-clip/vocab.json' '%s/tokenizer-clip/merges.txt' '%s/' && "
+                        "ln -s '%s/tokenizer-clip/vocab.json' "
+                        "'%s/tokenizer-clip/merges.txt' '%s/' && "
                         "cp -r '%s/images/photos' '%s' && chmod -R u+w '%s'",
                         ws->model, fx, model_name, ws->model, fx, fx, ws->model,
-                        fx, ws->photos, ws->photos), 0);
+                        fx, ws->photos, ws->photos),
+                 0);
 }
 
 void e2e_ws_cleanup(e2e_ws *ws)
 {
-    if (ws->root[0])
-        e2e_sh("rm -rf '%s'", ws->root);
+    if (ws->root[0]) e2e_sh("rm -rf '%s'", ws->root);
 }
 
 static char *slurp_fd(int fd, size_t *len)
@@ -61,13 +65,10 @@ static char *slurp_fd(int fd, size_t *len)
     ssize_t r;
     while (b && (r = read(fd, b + n, cap - n)) > 0) {
         n += (size_t)r;
-        if (n == cap)
-            b = realloc(b, (cap *= 2) + 1);
+        if (n == cap) b = realloc(b, (cap *= 2) + 1);
     }
-    if (b)
-        b[n] = 0;
-    if (len)
-        *len = n;
+    if (b) b[n] = 0;
+    if (len) *len = n;
     return b;
 }
 
@@ -77,15 +78,15 @@ static void bin_path(const char *prog, char *out, size_t n)
     snprintf(out, n, "%s/bin/%s", bd ? bd : ".", prog);
 }
 
-static pid_t spawn(const char *prog, const char *const *args, int out_fd, int err_fd)
+static pid_t spawn(const char *prog, const char *const *args, int out_fd,
+                   int err_fd)
 {
     char path[1024];
     const char *argv[128];
     int n = 0;
     bin_path(prog, path, sizeof path);
     argv[n++] = path;
-    for (int i = 0; args[i] && n < 127; i++)
-        argv[n++] = args[i];
+    for (int i = 0; args[i] && n < 127; i++) argv[n++] = args[i];
     argv[n] = NULL;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -132,8 +133,7 @@ void e2e_run_free(e2e_run *r)
 int e2e_count_lines(const char *s)
 {
     int n = 0;
-    for (; s && *s; s++)
-        n += *s == '\n';
+    for (; s && *s; s++) n += *s == '\n';
     return n;
 }
 

@@ -11,10 +11,10 @@
 #include "schema/collection.h"
 
 typedef struct e2e_ws {
-    char root[512];       /* temporary folder, removed by e2e_ws_cleanup */
-    char model[600];      /* model folder (fixture weights + tokenizer) */
-    char coll[600];       /* collection folder */
-    char photos[600];     /* a private copy of fixtures/images/photos */
+    char root[512];   /* temporary folder, removed by e2e_ws_cleanup */
+    char model[600];  /* model folder (fixture weights + tokenizer) */
+    char coll[600];   /* collection folder */
+    char photos[600]; /* a private copy of fixtures/images/photos */
     char fixtures[512];
 } e2e_ws;
 
@@ -24,10 +24,10 @@ void e2e_ws_init(e2e_ws *ws, const char *model_name);
 void e2e_ws_cleanup(e2e_ws *ws);
 
 typedef struct e2e_run {
-    int status;   /* exit code, or 128+signal */
-    char *out;    /* captured stdout (NUL-terminated; may contain NULs) */
+    int status; /* exit code, or 128+signal */
+    char *out;  /* captured stdout (NUL-terminated; may contain NULs) */
     size_t out_len;
-    char *err;    /* captured stderr */
+    char *err; /* captured stderr */
 } e2e_run;
 
 /* Runs build/bin/<prog> with the NULL-terminated argv (without argv[0]). */

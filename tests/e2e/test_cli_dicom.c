@@ -25,7 +25,9 @@ static void setup(void)
 {
     e2e_ws_init(&ws, MODEL);
     snprintf(dcm, sizeof dcm, "%s/dicom", ws.root);
-    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm, SYN_GENERATOR, dcm), 0);
+    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm,
+                        SYN_GENERATOR, dcm),
+                 0);
 }
 static void teardown(void) { e2e_ws_cleanup(&ws); }
 
@@ -34,14 +36,19 @@ TestSuite(cli_dicom, .init = setup, .fini = teardown, .timeout = 300);
 /* No patient identifier may appear in this text (or binary) blob. */
 static void assert_no_phi(const char *what, const char *buf, size_t len)
 {
-    const char *phi[] = {"TESTPATIENT", "SECRET", SYN_PATIENT_ID, SYN_BIRTH_DATE};
+    const char *phi[] = {"TESTPATIENT", "SECRET", SYN_PATIENT_ID,
+                         SYN_BIRTH_DATE};
     for (int i = 0; i < 4; i++)
-        cr_assert_null(memmem(buf, len, phi[i], strlen(phi[i])), "%s leaks '%s'", what, phi[i]);
+        cr_assert_null(memmem(buf, len, phi[i], strlen(phi[i])),
+                       "%s leaks '%s'", what, phi[i]);
 }
 
 static void assert_db_has_no_phi(void)
 {
-    cr_assert_eq(e2e_sh("sqlite3 '%s/collection.db' 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null", ws.coll), 0);
+    cr_assert_eq(e2e_sh("sqlite3 '%s/collection.db' 'PRAGMA "
+                        "wal_checkpoint(TRUNCATE);' >/dev/null",
+                        ws.coll),
+                 0);
     char path[800];
     snprintf(path, sizeof path, "%s/collection.db", ws.coll);
     FILE *f = fopen(path, "rb");
@@ -54,8 +61,9 @@ static void assert_db_has_no_phi(void)
 
 static e2e_run add(const char *window)
 {
-    const char *args[] = {"add", "--collection", ws.coll, "--model", ws.model,
-                          "--window", window, dcm, NULL};
+    const char *args[] = {"add",    "--collection", ws.coll, "--model",
+                          ws.model, "--window",     window,  dcm,
+                          NULL};
     return e2e_exec("vlmindex", args);
 }
 
@@ -92,11 +100,13 @@ static int check_worklist_csv(const char *out)
 {
     cr_assert_eq(strncmp(out, "rank,study_uid,accession,", 25), 0, "%s", out);
     int rows = 0;
-    for (const char *l = strchr(out, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+    for (const char *l = strchr(out, '\n'); l && l[1];
+         l = strchr(l + 1, '\n')) {
         rows++;
         const char *eol = strchr(l + 1, '\n');
         cr_assert_not_null(eol);
-        cr_assert(memmem(l, (size_t)(eol - l), "research triage, not a diagnosis", 32),
+        cr_assert(memmem(l, (size_t)(eol - l),
+                         "research triage, not a diagnosis", 32),
                   "every row carries the triage marker");
     }
     return rows;
@@ -108,8 +118,11 @@ static int count_studies(void)
     char err[VLM_ERR_MAX];
     sqlite3_stmt *st;
     cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
-    cr_assert_eq(sqlite3_prepare_v2(collection_db(c), "SELECT count(DISTINCT study_uid) FROM dicom",
-                                    -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(
+        sqlite3_prepare_v2(collection_db(c),
+                           "SELECT count(DISTINCT study_uid) FROM dicom", -1,
+                           &st, NULL),
+        SQLITE_OK);
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     int n = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -122,31 +135,48 @@ Test(cli_dicom, search_and_classify_worklists_aggregate_per_study)
     e2e_run r = add("lung");
     cr_assert_eq(r.status, 0, "%s", r.err);
     e2e_run_free(&r);
-    const char *q[] = {"--collection", ws.coll, "--model", ws.model, "--worklist",
-                       "nodular lung shadow", NULL};
+    const char *q[] = {
+        "--collection",        ws.coll, "--model", ws.model, "--worklist",
+        "nodular lung shadow", NULL};
     r = e2e_exec("vlmsearch", q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     int studies = count_studies();
     cr_assert_geq(studies, 2);
-    cr_assert_eq(check_worklist_csv(r.out), studies, "one row per study:\n%s", r.out);
+    cr_assert_eq(check_worklist_csv(r.out), studies, "one row per study:\n%s",
+                 r.out);
     assert_no_phi("worklist", r.out, r.out_len);
-    cr_assert(strstr(r.out, "lung -600,1500"), "the window used is listed:\n%s", r.out);
+    cr_assert(strstr(r.out, "lung -600,1500"), "the window used is listed:\n%s",
+              r.out);
     e2e_run_free(&r);
 
-    const char *cl[] = {"classify", "--collection", ws.coll, "--model", ws.model,
-                        "--label", "nodular lung shadow", "--label", "normal chest",
-                        "--only", "nodular lung shadow", "--worklist", "--format", "jsonl", NULL};
+    const char *cl[] = {"classify",
+                        "--collection",
+                        ws.coll,
+                        "--model",
+                        ws.model,
+                        "--label",
+                        "nodular lung shadow",
+                        "--label",
+                        "normal chest",
+                        "--only",
+                        "nodular lung shadow",
+                        "--worklist",
+                        "--format",
+                        "jsonl",
+                        NULL};
     r = e2e_exec("vlmindex", cl);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), studies, "%s", r.out);
     json_object *o = json_tokener_parse(r.out), *v;
     cr_assert_not_null(o);
     cr_assert(json_object_object_get_ex(o, "note", &v));
-    cr_assert_str_eq(json_object_get_string(v), "research triage, not a diagnosis");
+    cr_assert_str_eq(json_object_get_string(v),
+                     "research triage, not a diagnosis");
     cr_assert(json_object_object_get_ex(o, "score_max", &v));
     double mx = json_object_get_double(v);
     cr_assert(json_object_object_get_ex(o, "score_topk_mean", &v));
-    cr_assert_leq(json_object_get_double(v), mx + 1e-6, "top-k mean never exceeds max");
+    cr_assert_leq(json_object_get_double(v), mx + 1e-6,
+                  "top-k mean never exceeds max");
     json_object_put(o);
     e2e_run_free(&r);
 }
@@ -164,7 +194,8 @@ Test(cli_dicom, window_changes_what_the_model_sees)
     collection_image *row = malloc(sizeof *row);
     cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
     cr_assert_eq(collection_find_by_path(c, p, row, err), 0, "%s", err);
-    cr_assert_eq(collection_get_embedding(c, row->id, a, 24, err), 0, "%s", err);
+    cr_assert_eq(collection_get_embedding(c, row->id, a, 24, err), 0, "%s",
+                 err);
     collection_close(c);
     cr_assert_eq(e2e_sh("rm -rf '%s'", ws.coll), 0);
     r = add("bone");
@@ -172,13 +203,14 @@ Test(cli_dicom, window_changes_what_the_model_sees)
     e2e_run_free(&r);
     cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
     cr_assert_eq(collection_find_by_path(c, p, row, err), 0, "%s", err);
-    cr_assert_eq(collection_get_embedding(c, row->id, b, 24, err), 0, "%s", err);
+    cr_assert_eq(collection_get_embedding(c, row->id, b, 24, err), 0, "%s",
+                 err);
     collection_close(c);
     free(row);
     float dot = 0;
-    for (int i = 0; i < 24; i++)
-        dot += a[i] * b[i];
-    cr_assert_lt(dot, 0.9999f, "lung and bone windows must reach the model differently");
+    for (int i = 0; i < 24; i++) dot += a[i] * b[i];
+    cr_assert_lt(dot, 0.9999f,
+                 "lung and bone windows must reach the model differently");
 }
 
 /* ---- a real PACS ------------------------------------------------------- */
@@ -188,12 +220,13 @@ static char rig[800], url[900];
 static int start_rig(void)
 {
     snprintf(rig, sizeof rig, "%s/orthanc", ws.root);
-    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0)
-        return 0;
+    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) return 0;
     for (int i = 0; i < 5; i++) {
         int port = 20000 + (int)((getpid() * 11 + i * 991) % 20000);
-        if (e2e_sh("'%s' start '%s' %d >/dev/null 2>&1", SYN_RIG, rig, port) == 0) {
-            snprintf(url, sizeof url, "dicomweb+http://127.0.0.1:%d/dicom-web", port);
+        if (e2e_sh("'%s' start '%s' %d >/dev/null 2>&1", SYN_RIG, rig, port) ==
+            0) {
+            snprintf(url, sizeof url, "dicomweb+http://127.0.0.1:%d/dicom-web",
+                     port);
             return 1;
         }
     }
@@ -203,24 +236,30 @@ static int start_rig(void)
 Test(cli_dicom, dicomweb_index_auth_and_incremental)
 {
     if (!start_rig())
-        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc orthanc-dicomweb");
-    cr_assert_eq(e2e_sh("'%s' upload '%s' '%s'/ct_1.dcm '%s'/ct_2.dcm '%s'/ct_3.dcm '%s'/cr_sc.dcm",
-                        SYN_RIG, rig, dcm, dcm, dcm, dcm), 0);
+        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
+                     "orthanc-dicomweb");
+    cr_assert_eq(e2e_sh("'%s' upload '%s' '%s'/ct_1.dcm '%s'/ct_2.dcm "
+                        "'%s'/ct_3.dcm '%s'/cr_sc.dcm",
+                        SYN_RIG, rig, dcm, dcm, dcm, dcm),
+                 0);
     char netrc[900], bad[900];
     snprintf(netrc, sizeof netrc, "%s/netrc", rig);
     snprintf(bad, sizeof bad, "%s/bad-netrc", ws.root);
-    cr_assert_eq(e2e_sh("sed 's/password .*/password wrong/' '%s' > '%s' && chmod 600 '%s'",
-                        netrc, bad, bad), 0);
+    cr_assert_eq(
+        e2e_sh(
+            "sed 's/password .*/password wrong/' '%s' > '%s' && chmod 600 '%s'",
+            netrc, bad, bad),
+        0);
 
     const char *wrong[] = {"add", "--collection", ws.coll, "--model", ws.model,
-                           url, "--netrc", bad, NULL};
+                           url,   "--netrc",      bad,     NULL};
     e2e_run r = e2e_exec("vlmindex", wrong);
     cr_assert_eq(r.status, 2, "a wrong password fails the command");
     cr_assert(strstr(r.err, "401"), "names the HTTP status: %s", r.err);
     e2e_run_free(&r);
 
     const char *ok[] = {"add", "--collection", ws.coll, "--model", ws.model,
-                        url, "--netrc", netrc, NULL};
+                        url,   "--netrc",      netrc,   NULL};
     r = e2e_exec("vlmindex", ok);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "added 4,"), "%s", r.out);
@@ -230,11 +269,19 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
 
     r = e2e_exec("vlmindex", ok);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "added 0,"), "a re-run fetches nothing new: %s", r.out);
+    cr_assert(strstr(r.out, "added 0,"), "a re-run fetches nothing new: %s",
+              r.out);
     e2e_run_free(&r);
 
-    const char *q[] = {"--collection", ws.coll, "--model", ws.model, "--worklist",
-                       "--format", "jsonl", "nodular lung shadow", NULL};
+    const char *q[] = {"--collection",
+                       ws.coll,
+                       "--model",
+                       ws.model,
+                       "--worklist",
+                       "--format",
+                       "jsonl",
+                       "nodular lung shadow",
+                       NULL};
     r = e2e_exec("vlmsearch", q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), 2, "%s", r.out);
@@ -243,15 +290,28 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
     assert_db_has_no_phi();
 
     /* Opt-in write-back: one UNVERIFIED Basic Text SR per study. */
-    const char *sr[] = {"--collection", ws.coll, "--model", ws.model, "--worklist",
-                        "--store-sr", url, "--netrc", netrc, "nodular lung shadow", NULL};
+    const char *sr[] = {"--collection",
+                        ws.coll,
+                        "--model",
+                        ws.model,
+                        "--worklist",
+                        "--store-sr",
+                        url,
+                        "--netrc",
+                        netrc,
+                        "nodular lung shadow",
+                        NULL};
     r = e2e_exec("vlmsearch", sr);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.err, "stored 2 structured report"), "%s", r.err);
     e2e_run_free(&r);
     const char *http = strstr(url, "http://");
-    cr_assert_eq(e2e_sh("curl -sf --netrc-file '%s' '%s/instances?Modality=SR' | grep -q UNVERIFIED || "
-                        "curl -sf --netrc-file '%s' '%s/instances?Modality=SR&includefield=0040A493' | grep -q UNVERIFIED",
-                        netrc, http, netrc, http), 0, "the PACS holds the SRs");
+    cr_assert_eq(e2e_sh("curl -sf --netrc-file '%s' '%s/instances?Modality=SR' "
+                        "| grep -q UNVERIFIED || "
+                        "curl -sf --netrc-file '%s' "
+                        "'%s/instances?Modality=SR&includefield=0040A493' | "
+                        "grep -q UNVERIFIED",
+                        netrc, http, netrc, http),
+                 0, "the PACS holds the SRs");
     e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
 }

@@ -19,8 +19,8 @@ TestSuite(cli_index, .init = setup, .fini = teardown, .timeout = 120);
 
 static e2e_run vlmindex(const char *cmd, const char *a1, const char *a2)
 {
-    const char *args[] = {cmd, "--collection", ws.coll, "--model", ws.model,
-                          a1, a2, NULL};
+    const char *args[] = {
+        cmd, "--collection", ws.coll, "--model", ws.model, a1, a2, NULL};
     return e2e_exec("vlmindex", args);
 }
 
@@ -30,16 +30,14 @@ static int64_t row_id(const char *path)
     collection_image *row = malloc(sizeof *row);
     char err[VLM_ERR_MAX];
     cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
-    int64_t id = collection_find_by_path(c, path, row, NULL) == VLM_OK ? row->id : 0;
+    int64_t id =
+        collection_find_by_path(c, path, row, NULL) == VLM_OK ? row->id : 0;
     collection_close(c);
     free(row);
     return id;
 }
 
-static collection_counts counts(void)
-{
-    return e2e_counts(ws.coll);
-}
+static collection_counts counts(void) { return e2e_counts(ws.coll); }
 
 Test(cli_index, add_reports_summary_and_second_add_embeds_nothing)
 {
@@ -54,7 +52,8 @@ Test(cli_index, add_reports_summary_and_second_add_embeds_nothing)
 
     r = vlmindex("add", ws.photos, NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(strstr(r.out, "added 0, updated 0, unchanged 28"), "second add: %s", r.out);
+    cr_assert(strstr(r.out, "added 0, updated 0, unchanged 28"),
+              "second add: %s", r.out);
     e2e_run_free(&r);
 }
 
@@ -67,19 +66,20 @@ Test(cli_index, bad_files_are_reported_and_run_succeeds)
     cr_assert(strstr(r.out, "failed 9"), "summary: %s", r.out);
     /* Every file is named with a reason on stderr. */
     const char *names[] = {"bomb-100000x100000.png", "bomb-65000x65000.jpg",
-                           "corrupt-scan.jpg", "empty.jpg", "header-only.jpg",
-                           "png-truncated.png", "random-bytes.jpg",
-                           "text-named.jpg", "truncated-half.jpg"};
+                           "corrupt-scan.jpg",       "empty.jpg",
+                           "header-only.jpg",        "png-truncated.png",
+                           "random-bytes.jpg",       "text-named.jpg",
+                           "truncated-half.jpg"};
     for (int i = 0; i < 9; i++)
-        cr_assert(strstr(r.err, names[i]), "%s not reported:\n%s", names[i], r.err);
+        cr_assert(strstr(r.err, names[i]), "%s not reported:\n%s", names[i],
+                  r.err);
     e2e_run_free(&r);
 
     const char *args[] = {"status", "--collection", ws.coll, "--failed", NULL};
     r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 0);
     cr_assert_eq(e2e_count_lines(r.out), 9, "status --failed:\n%s", r.out);
-    for (int i = 0; i < 9; i++)
-        cr_assert(strstr(r.out, names[i]));
+    for (int i = 0; i < 9; i++) cr_assert(strstr(r.out, names[i]));
     e2e_run_free(&r);
 }
 
@@ -93,7 +93,8 @@ Test(cli_index, moved_file_keeps_its_row_and_vector)
     snprintf(to, sizeof to, "%s/sub/renamed-cat.jpg", ws.photos);
     int64_t id = row_id(from);
     cr_assert_gt(id, 0);
-    cr_assert_eq(e2e_sh("mkdir -p '%s/sub' && mv '%s' '%s'", ws.photos, from, to), 0);
+    cr_assert_eq(
+        e2e_sh("mkdir -p '%s/sub' && mv '%s' '%s'", ws.photos, from, to), 0);
 
     r = vlmindex("add", ws.photos, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -152,10 +153,13 @@ Test(cli_index, other_model_is_refused)
     e2e_run_free(&r);
     char other[1024];
     snprintf(other, sizeof other, "%s/other-model", ws.root);
-    cr_assert_eq(e2e_sh("mkdir '%s' && ln -s '%s/clip-tiny-gelu-f16'/* '%s/tokenizer-clip/vocab.json' "
+    cr_assert_eq(e2e_sh("mkdir '%s' && ln -s '%s/clip-tiny-gelu-f16'/* "
+                        "'%s/tokenizer-clip/vocab.json' "
                         "'%s/tokenizer-clip/merges.txt' '%s/'",
-                        other, ws.fixtures, ws.fixtures, ws.fixtures, other), 0);
-    const char *args[] = {"add", "--collection", ws.coll, "--model", other, ws.photos, NULL};
+                        other, ws.fixtures, ws.fixtures, ws.fixtures, other),
+                 0);
+    const char *args[] = {"add", "--collection", ws.coll, "--model",
+                          other, ws.photos,      NULL};
     r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "--collection") || strstr(r.err, "reset"),
@@ -165,7 +169,8 @@ Test(cli_index, other_model_is_refused)
 
 Test(cli_index, missing_collection_is_a_clear_error)
 {
-    const char *args[] = {"status", "--collection", "/nonexistent/vlm-coll", NULL};
+    const char *args[] = {"status", "--collection", "/nonexistent/vlm-coll",
+                          NULL};
     e2e_run r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "/nonexistent/vlm-coll"), "%s", r.err);

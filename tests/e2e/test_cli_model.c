@@ -11,7 +11,7 @@
 #include "tests/weights/http_test_server.h"
 
 #define MODEL "clip-tiny-quickgelu-f32"
-#define REPO "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+#define REPO  "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 
 static e2e_ws ws;
 static hts *server;
@@ -25,7 +25,8 @@ static void setup(void)
     hts_knobs k = {.send_sha256 = 1};
     hts_set_knobs(server, &k);
     char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", hts_port(server));
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d",
+             hts_port(server));
     snprintf(xdg, sizeof xdg, "%s/xdg", ws.root);
     setenv("HF_ENDPOINT", endpoint, 1);
     setenv("XDG_DATA_HOME", xdg, 1);
@@ -48,7 +49,10 @@ Test(cli_model, pull_then_list)
     e2e_run r = e2e_exec("vlmindex", pull);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char cfg[1024];
-    snprintf(cfg, sizeof cfg, "%s/vlmindex/models/laion--CLIP-ViT-B-32-laion2B-s34B-b79K/model.safetensors", xdg);
+    snprintf(cfg, sizeof cfg,
+             "%s/vlmindex/models/laion--CLIP-ViT-B-32-laion2B-s34B-b79K/"
+             "model.safetensors",
+             xdg);
     struct stat st;
     cr_assert_eq(stat(cfg, &st), 0, "installed at %s", cfg);
     e2e_run_free(&r);
@@ -63,7 +67,8 @@ Test(cli_model, pull_then_list)
     int before = hts_requests(server);
     r = e2e_exec("vlmindex", pull);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_lt(hts_requests(server) - before, 8, "required files are not fetched again");
+    cr_assert_lt(hts_requests(server) - before, 8,
+                 "required files are not fetched again");
     e2e_run_free(&r);
 }
 
@@ -82,11 +87,13 @@ Test(cli_model, first_add_fetches_the_default_model_then_search_works)
     const char *add[] = {"add", ws.photos, NULL};
     e2e_run r = e2e_exec("vlmindex", add);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.err, REPO), "announces which model it fetches: %s", r.err);
+    cr_assert(strstr(r.err, REPO), "announces which model it fetches: %s",
+              r.err);
     cr_assert(strstr(r.out, "added 28,"), "%s", r.out);
     e2e_run_free(&r);
 
-    const char *q[] = {"-n", "2", "a cat", NULL}; /* default collection and its model */
+    const char *q[] = {"-n", "2", "a cat",
+                       NULL}; /* default collection and its model */
     r = e2e_exec("vlmsearch", q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), 2);

@@ -18,7 +18,8 @@ static e2e_ws ws;
 static void setup(void)
 {
     e2e_ws_init(&ws, MODEL);
-    const char *args[] = {"add", "--collection", ws.coll, "--model", ws.model, ws.photos, NULL};
+    const char *args[] = {"add",    "--collection", ws.coll, "--model",
+                          ws.model, ws.photos,      NULL};
     e2e_run r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 0, "add failed: %s", r.err);
     e2e_run_free(&r);
@@ -59,19 +60,19 @@ static ranked *brute_force(const char *text, const char *under, size_t *n_out)
     float *vecs;
     size_t n;
     int d;
-    cr_assert_eq(collection_load_embeddings(c, &ids, &vecs, &n, &d, err), 0, "%s", err);
+    cr_assert_eq(collection_load_embeddings(c, &ids, &vecs, &n, &d, err), 0,
+                 "%s", err);
     cr_assert_eq(d, dims);
     ranked *r = calloc(n, sizeof *r);
     collection_image *row = malloc(sizeof *row);
     size_t k = 0;
     collection_cursor *cur;
-    cr_assert_eq(collection_cursor_open(c, NULL, COLLECTION_ROWS_OK, &cur, err), 0, "%s", err);
+    cr_assert_eq(collection_cursor_open(c, NULL, COLLECTION_ROWS_OK, &cur, err),
+                 0, "%s", err);
     while (collection_cursor_step(cur, row, err) == 1) {
-        if (under && strncmp(row->path, under, strlen(under)))
-            continue;
+        if (under && strncmp(row->path, under, strlen(under))) continue;
         for (size_t i = 0; i < n; i++) {
-            if (ids[i] != row->id)
-                continue;
+            if (ids[i] != row->id) continue;
             float s = 0;
             for (int j = 0; j < dims; j++)
                 s += q[j] * vecs[i * (size_t)dims + (size_t)j];
@@ -95,18 +96,19 @@ static e2e_run search(const char *const *extra)
 {
     const char *args[32] = {"--collection", ws.coll, "--model", ws.model};
     int n = 4;
-    for (int i = 0; extra[i]; i++)
-        args[n++] = extra[i];
+    for (int i = 0; extra[i]; i++) args[n++] = extra[i];
     args[n] = NULL;
     return e2e_exec("vlmsearch", args);
 }
 
 /* Parses JSONL output and checks it equals the brute-force top-k. */
-static void check_jsonl_against(const e2e_run *r, const ranked *ref, size_t n_ref, int k)
+static void check_jsonl_against(const e2e_run *r, const ranked *ref,
+                                size_t n_ref, int k)
 {
     char *save = NULL, *text = strdup(r->out);
     int line = 0;
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save), line++) {
+    for (char *l = strtok_r(text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save), line++) {
         json_object *o = json_tokener_parse(l);
         cr_assert_not_null(o, "line %d is not JSON: %s", line, l);
         json_object *id, *score, *path, *rank;
@@ -118,11 +120,13 @@ static void check_jsonl_against(const e2e_run *r, const ranked *ref, size_t n_re
         cr_assert_eq(json_object_get_int(rank), line + 1);
         /* Ties could swap ids; compare scores strictly, ids where distinct. */
         cr_assert_float_eq(json_object_get_double(score), ref[line].score, 1e-4,
-                           "rank %d score %f vs %f", line, json_object_get_double(score),
-                           ref[line].score);
-        if (line + 1 < (int)n_ref && fabsf(ref[line].score - ref[line + 1].score) > 1e-5f &&
+                           "rank %d score %f vs %f", line,
+                           json_object_get_double(score), ref[line].score);
+        if (line + 1 < (int)n_ref &&
+            fabsf(ref[line].score - ref[line + 1].score) > 1e-5f &&
             (line == 0 || fabsf(ref[line].score - ref[line - 1].score) > 1e-5f))
-            cr_assert_eq(json_object_get_int64(id), ref[line].id, "rank %d", line);
+            cr_assert_eq(json_object_get_int64(id), ref[line].id, "rank %d",
+                         line);
         cr_assert_str_eq(json_object_get_string(path), ref[line].path);
         json_object_put(o);
     }
@@ -132,7 +136,9 @@ static void check_jsonl_against(const e2e_run *r, const ranked *ref, size_t n_re
 
 Test(cli_search, ranking_equals_brute_force_and_jsonl_parses)
 {
-    const char *q[] = {"--format", "jsonl", "-n", "7", "a black cat sleeping on a chair", NULL};
+    const char *q[] = {
+        "--format", "jsonl", "-n", "7", "a black cat sleeping on a chair",
+        NULL};
     e2e_run r = search(q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     size_t n;
@@ -145,17 +151,22 @@ Test(cli_search, ranking_equals_brute_force_and_jsonl_parses)
 
 Test(cli_search, in_dir_restricts_inside_the_search)
 {
-    cr_assert_eq(e2e_sh("mkdir -p '%s/sub' && cp '%s/cat.jpg' '%s/camera.jpg' '%s/sub/'",
-                        ws.photos, ws.photos, ws.photos, ws.photos), 0);
-    const char *a[] = {"add", "--collection", ws.coll, "--model", ws.model, ws.photos, NULL};
+    cr_assert_eq(
+        e2e_sh("mkdir -p '%s/sub' && cp '%s/cat.jpg' '%s/camera.jpg' '%s/sub/'",
+               ws.photos, ws.photos, ws.photos, ws.photos),
+        0);
+    const char *a[] = {"add",    "--collection", ws.coll, "--model",
+                       ws.model, ws.photos,      NULL};
     e2e_run r = e2e_exec("vlmindex", a);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "copied 2"), "duplicates copy their vectors: %s", r.out);
+    cr_assert(strstr(r.out, "copied 2"), "duplicates copy their vectors: %s",
+              r.out);
     e2e_run_free(&r);
 
     char sub[1024];
     snprintf(sub, sizeof sub, "%s/sub", ws.photos);
-    const char *q[] = {"--format", "jsonl", "--in", sub, "-n", "5", "flowers", NULL};
+    const char *q[] = {"--format", "jsonl", "--in",    sub,
+                       "-n",       "5",     "flowers", NULL};
     r = search(q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     size_t n;
@@ -181,8 +192,7 @@ Test(cli_search, formats_threshold_and_exit_codes)
     r = search(nul);
     cr_assert_eq(r.status, 0);
     int zeros = 0;
-    for (size_t i = 0; i < r.out_len; i++)
-        zeros += r.out[i] == 0;
+    for (size_t i = 0; i < r.out_len; i++) zeros += r.out[i] == 0;
     cr_assert_eq(zeros, 4, "-0 prints NUL-terminated paths");
     cr_assert_eq(e2e_count_lines(r.out), 0);
     e2e_run_free(&r);
@@ -219,7 +229,8 @@ Test(cli_search, image_and_weighted_terms)
     cr_assert_str_eq(r.out, expect, "an image is its own nearest neighbour");
     e2e_run_free(&r);
 
-    const char *mix[] = {"--format", "jsonl", "2:black cat", "+", img, "-", "coffee", NULL};
+    const char *mix[] = {"--format", "jsonl", "2:black cat", "+",
+                         img,        "-",     "coffee",      NULL};
     r = search(mix);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), 10);
@@ -228,24 +239,29 @@ Test(cli_search, image_and_weighted_terms)
 
 Test(cli_search, classify_writes_csv_and_filters)
 {
-    const char *args[] = {"classify", "--collection", ws.coll, "--model", ws.model,
-                          "--label", "cat", "--label", "bee", "--label", "camera", NULL};
+    const char *args[] = {"classify", "--collection", ws.coll,  "--model",
+                          ws.model,   "--label",      "cat",    "--label",
+                          "bee",      "--label",      "camera", NULL};
     e2e_run r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_eq(strncmp(r.out, "path,label,prob,cat,bee,camera\n", 31), 0, "%s", r.out);
+    cr_assert_eq(strncmp(r.out, "path,label,prob,cat,bee,camera\n", 31), 0,
+                 "%s", r.out);
     cr_assert_eq(e2e_count_lines(r.out), 29, "header + one row per image");
     /* Fields: path,label,prob,p_cat,p_bee,p_camera (fixture paths have no
      * commas); probabilities sum to 1 and the label is the argmax. */
     char *save = NULL, *text = strdup(r.out);
     int cats = 0;
     strtok_r(text, "\n", &save);
-    for (char *l = strtok_r(NULL, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = strtok_r(NULL, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save)) {
         char *f[6], *fs = NULL;
         int nf = 0;
-        for (char *t = strtok_r(l, ",", &fs); t && nf < 6; t = strtok_r(NULL, ",", &fs))
+        for (char *t = strtok_r(l, ",", &fs); t && nf < 6;
+             t = strtok_r(NULL, ",", &fs))
             f[nf++] = t;
         cr_assert_eq(nf, 6);
-        float p[3] = {strtof(f[3], NULL), strtof(f[4], NULL), strtof(f[5], NULL)};
+        float p[3] = {strtof(f[3], NULL), strtof(f[4], NULL),
+                      strtof(f[5], NULL)};
         cr_assert_float_eq(p[0] + p[1] + p[2], 1.0f, 1e-4);
         int top = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
         const char *labels[] = {"cat", "bee", "camera"};
@@ -255,14 +271,17 @@ Test(cli_search, classify_writes_csv_and_filters)
     free(text);
     e2e_run_free(&r);
 
-    const char *only[] = {"classify", "--collection", ws.coll, "--model", ws.model,
-                          "--label", "cat", "--label", "bee", "--label", "camera",
-                          "--only", "cat", "--format", "jsonl", NULL};
+    const char *only[] = {"classify", "--collection", ws.coll,  "--model",
+                          ws.model,   "--label",      "cat",    "--label",
+                          "bee",      "--label",      "camera", "--only",
+                          "cat",      "--format",     "jsonl",  NULL};
     r = e2e_exec("vlmindex", only);
     cr_assert(r.status == 0 || r.status == 1, "%s", r.err);
     int n = e2e_count_lines(r.out);
-    cr_assert_eq(n, cats, "--only cat lists exactly the rows whose top label is cat");
-    for (char *l = r.out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+    cr_assert_eq(n, cats,
+                 "--only cat lists exactly the rows whose top label is cat");
+    for (char *l = r.out; l && *l;
+         l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
         cr_assert(strstr(l, "\"label\":\"cat\""));
     e2e_run_free(&r);
 }
@@ -271,14 +290,16 @@ Test(cli_search, embed_prints_normalised_json)
 {
     char img[1024];
     snprintf(img, sizeof img, "%s/bee.jpg", ws.photos);
-    const char *args[] = {"embed", "--model", ws.model, "--text", "a bee", "--image", img, NULL};
+    const char *args[] = {"embed", "--model", ws.model, "--text",
+                          "a bee", "--image", img,      NULL};
     e2e_run r = e2e_exec("vlmindex", args);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), 2);
     char *save = NULL, *text = strdup(r.out);
     const char *kinds[] = {"text", "image"};
     int i = 0;
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save), i++) {
+    for (char *l = strtok_r(text, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save), i++) {
         json_object *o = json_tokener_parse(l), *k, *e;
         cr_assert_not_null(o);
         cr_assert(json_object_object_get_ex(o, "kind", &k));

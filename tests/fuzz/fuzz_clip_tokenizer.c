@@ -36,16 +36,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int valid_utf8(const unsigned char *s)
 {
     while (*s) {
-        unsigned c = *s, n = c < 0x80 ? 0 : c < 0xC2 ? 9 : c < 0xE0 ? 1
-                           : c < 0xF0 ? 2 : c < 0xF5 ? 3 : 9;
-        if (n == 9)
-            return 0;
+        unsigned c = *s, n = c < 0x80   ? 0
+                             : c < 0xC2 ? 9
+                             : c < 0xE0 ? 1
+                             : c < 0xF0 ? 2
+                             : c < 0xF5 ? 3
+                                        : 9;
+        if (n == 9) return 0;
         unsigned lo = (c == 0xE0) ? 0xA0 : (c == 0xF0) ? 0x90 : 0x80;
         unsigned hi = (c == 0xED) ? 0x9F : (c == 0xF4) ? 0x8F : 0xBF;
         for (unsigned i = 1; i <= n; i++) {
             unsigned b = s[i];
-            if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF))
-                return 0;
+            if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) return 0;
         }
         s += n + 1;
     }
@@ -55,8 +57,7 @@ static int valid_utf8(const unsigned char *s)
 static void check_decode(const int32_t *ids, int n)
 {
     char *text = clip_tokenizer_decode(tok, ids, n);
-    if (!text || !valid_utf8((const unsigned char *)text))
-        __builtin_trap();
+    if (!text || !valid_utf8((const unsigned char *)text)) __builtin_trap();
     free(text);
 }
 
@@ -71,24 +72,20 @@ static void check_context(const char *text, const int32_t *ids, int n)
         ctx[real - 1] != clip_tokenizer_eos(tok))
         __builtin_trap();
     for (int i = 1; i < real - 1; i++)
-        if (ctx[i] != ids[i - 1])
-            __builtin_trap();
+        if (ctx[i] != ids[i - 1]) __builtin_trap();
     for (int i = real; i < CLIP_CONTEXT_LEN; i++)
-        if (ctx[i] != -1)
-            __builtin_trap();
+        if (ctx[i] != -1) __builtin_trap();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1), err[VLM_ERR_MAX];
-    if (!text)
-        return 0;
+    if (!text) return 0;
     memcpy(text, data, size);
     text[size] = 0; /* an embedded NUL simply ends the text */
     int32_t ids[MAX_IDS];
     int n = clip_tokenizer_encode(tok, text, ids, MAX_IDS, err);
-    if (n < 0)
-        __builtin_trap();
+    if (n < 0) __builtin_trap();
     int kept = n < MAX_IDS ? n : MAX_IDS;
     for (int i = 0; i < kept; i++)
         if (ids[i] < 0 || ids[i] >= clip_tokenizer_vocab_size(tok))

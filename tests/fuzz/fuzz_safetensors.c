@@ -18,13 +18,10 @@ static void touch_tensors(const st_file *f, const uint8_t *buf, size_t len)
         const uint8_t *p = t->data;
         if (t->nbytes && (p < buf || p + t->nbytes > buf + len))
             __builtin_trap();
-        for (size_t k = 0; k < t->nbytes; k++)
-            sink ^= p[k];
-        if (st_file_find(f, t->name) == NULL)
-            __builtin_trap();
+        for (size_t k = 0; k < t->nbytes; k++) sink ^= p[k];
+        if (st_file_find(f, t->name) == NULL) __builtin_trap();
         float one;
-        if (t->numel == 1)
-            (void)st_tensor_to_f32(t, &one, 1, NULL);
+        if (t->numel == 1) (void)st_tensor_to_f32(t, &one, 1, NULL);
     }
     (void)st_file_metadata(f, "format");
     (void)sink;

@@ -27,7 +27,7 @@ void decode_224(const char *path, int min_short_side, uint8_t *out);
 
 typedef struct diff_stats {
     int max_abs;
-    double over2;    /* fraction of values differing by more than 2 */
+    double over2; /* fraction of values differing by more than 2 */
     double mean_abs;
 } diff_stats;
 diff_stats u8_diff(const uint8_t *a, const uint8_t *b, size_t n);

@@ -12,13 +12,15 @@
 
 #include "tests/image/image_fixture.h"
 
-static long max_rss_kb(void) {
+static long max_rss_kb(void)
+{
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
 
-Test(image_errors, every_bad_file_fails_naming_the_file) {
+Test(image_errors, every_bad_file_fails_naming_the_file)
+{
     char dir[4096], path[8192], err[VLM_ERR_MAX];
     image_fixture_dir("bad", dir, sizeof dir);
     DIR *d = opendir(dir);
@@ -33,8 +35,10 @@ Test(image_errors, every_bad_file_fails_naming_the_file) {
         int rc = img_decode_file(path, NULL, &im, &info, err);
         cr_expect_neq(rc, VLM_OK, "%s decoded although it is bad", e->d_name);
         cr_expect_null(im.pixels, "%s: pixels left allocated", e->d_name);
-        cr_expect(strstr(err, e->d_name) != NULL, "%s: message lacks the file "
-                  "name: %s", e->d_name, err);
+        cr_expect(strstr(err, e->d_name) != NULL,
+                  "%s: message lacks the file "
+                  "name: %s",
+                  e->d_name, err);
         cr_expect(strlen(err) > strlen(path) + 5, "%s: no reason given: %s",
                   e->d_name, err);
         seen++;
@@ -43,7 +47,8 @@ Test(image_errors, every_bad_file_fails_naming_the_file) {
     cr_assert_geq(seen, 9, "only %d bad files found", seen);
 }
 
-static void expect_bomb_refused(const char *name) {
+static void expect_bomb_refused(const char *name)
+{
     char path[4096], rel[256], err[VLM_ERR_MAX] = "";
     snprintf(rel, sizeof rel, "images/bad/%s", name);
     fixture_path(rel, path, sizeof path);
@@ -56,26 +61,32 @@ static void expect_bomb_refused(const char *name) {
     cr_assert_eq(rc, VLM_ETOOBIG, "%s: rc %d (%s)", name, rc, err);
     cr_assert(strstr(err, "pixels") && strstr(err, name), "%s: %s", name, err);
     cr_assert_lt(dt, 0.25, "%s took %.3f s to refuse", name, dt);
-    cr_assert_lt(grew_kb, 32 * 1024, "%s: peak RSS grew by %ld KiB", name, grew_kb);
+    cr_assert_lt(grew_kb, 32 * 1024, "%s: peak RSS grew by %ld KiB", name,
+                 grew_kb);
 }
 
-Test(image_errors, jpeg_bomb_refused_from_header) {
+Test(image_errors, jpeg_bomb_refused_from_header)
+{
     expect_bomb_refused("bomb-65000x65000.jpg");
 }
 
-Test(image_errors, png_bomb_refused_from_header) {
+Test(image_errors, png_bomb_refused_from_header)
+{
     expect_bomb_refused("bomb-100000x100000.png");
 }
 
-Test(image_errors, pixel_limit_option_applies) {
+Test(image_errors, pixel_limit_option_applies)
+{
     char path[4096], err[VLM_ERR_MAX] = "";
     fixture_path("images/photos/cat.jpg", path, sizeof path);
     img_decode_opts o = {1000, 0}; /* cat.jpg is 384x256 */
     img_rgb im;
-    cr_assert_eq(img_decode_file(path, &o, &im, NULL, err), VLM_ETOOBIG, "%s", err);
+    cr_assert_eq(img_decode_file(path, &o, &im, NULL, err), VLM_ETOOBIG, "%s",
+                 err);
 }
 
-Test(image_errors, missing_file_is_not_found) {
+Test(image_errors, missing_file_is_not_found)
+{
     char err[VLM_ERR_MAX] = "";
     img_rgb im;
     int rc = img_decode_file("/nonexistent/dir/x.jpg", NULL, &im, NULL, err);
@@ -83,7 +94,8 @@ Test(image_errors, missing_file_is_not_found) {
     cr_assert(strstr(err, "/nonexistent/dir/x.jpg"), "%s", err);
 }
 
-static img_format sniff_file(const char *rel) {
+static img_format sniff_file(const char *rel)
+{
     char path[4096];
     fixture_path(rel, path, sizeof path);
     FILE *f = fopen(path, "rb");
@@ -94,9 +106,11 @@ static img_format sniff_file(const char *rel) {
     return img_sniff(buf, n);
 }
 
-Test(image_sniff, extensions_are_ignored) {
+Test(image_sniff, extensions_are_ignored)
+{
     cr_expect_eq(sniff_file("images/photos/duck.jp2"), IMG_JPEG);
-    cr_expect_eq(sniff_file("images/edge/jpeg-with-wrong-extension.jp2"), IMG_JPEG);
+    cr_expect_eq(sniff_file("images/edge/jpeg-with-wrong-extension.jp2"),
+                 IMG_JPEG);
     cr_expect_eq(sniff_file("images/bad/text-named.jpg"), IMG_UNKNOWN);
     cr_expect_eq(sniff_file("images/photos/not-an-image.txt"), IMG_UNKNOWN);
     cr_expect_eq(sniff_file("images/photos/tree.webp"), IMG_WEBP);
@@ -107,13 +121,15 @@ Test(image_sniff, extensions_are_ignored) {
     cr_expect_eq(sniff_file("images/edge/palette.png"), IMG_PNG);
 }
 
-Test(image_sniff, short_and_empty_buffers) {
+Test(image_sniff, short_and_empty_buffers)
+{
     cr_expect_eq(img_sniff(NULL, 0), IMG_UNKNOWN);
     cr_expect_eq(img_sniff("\xff\xd8", 2), IMG_UNKNOWN);
     cr_expect_eq(img_sniff("P7\n", 3), IMG_UNKNOWN);
     cr_expect_str_eq(img_format_name(IMG_PNM), "pnm");
     char err[VLM_ERR_MAX] = "";
     img_rgb im;
-    cr_expect_eq(img_decode_memory("", 0, "mem", NULL, &im, NULL, err), VLM_EFORMAT);
+    cr_expect_eq(img_decode_memory("", 0, "mem", NULL, &im, NULL, err),
+                 VLM_EFORMAT);
     cr_expect(strstr(err, "mem: empty"), "%s", err);
 }

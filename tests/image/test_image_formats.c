@@ -12,7 +12,8 @@
 
 #include "tests/image/image_fixture.h"
 
-static img_rgb decode_ok(const void *bytes, size_t len) {
+static img_rgb decode_ok(const void *bytes, size_t len)
+{
     img_rgb im;
     char err[VLM_ERR_MAX] = "";
     int rc = img_decode_memory(bytes, len, "synthetic", NULL, &im, NULL, err);
@@ -21,7 +22,8 @@ static img_rgb decode_ok(const void *bytes, size_t len) {
 }
 
 static void expect_pixels(const char *what, const void *bytes, size_t len,
-                          int w, int h, const uint8_t *rgb, int nearest) {
+                          int w, int h, const uint8_t *rgb, int nearest)
+{
     img_rgb im = decode_ok(bytes, len);
     cr_expect_eq(im.width, w, "%s width", what);
     cr_expect_eq(im.height, h, "%s height", what);
@@ -32,7 +34,8 @@ static void expect_pixels(const char *what, const void *bytes, size_t len,
 
 #define PNM(s) s, sizeof(s) - 1
 
-Test(image_pnm, ascii_and_scaled_variants) {
+Test(image_pnm, ascii_and_scaled_variants)
+{
     expect_pixels("P2 maxval 15", PNM("P2\n# comment\n3 1\n15\n0 7 15\n"), 3, 1,
                   (uint8_t[]){0, 0, 0, 119, 119, 119, 255, 255, 255}, 0);
     expect_pixels("P3", PNM("P3 2 1 255 1 2 3 4 5 6\n"), 2, 1,
@@ -42,30 +45,36 @@ Test(image_pnm, ascii_and_scaled_variants) {
     /* 16-bit gray is Pillow "I": scaled to 0..65535, clipped at 255. */
     expect_pixels("P5 16-bit", PNM("P5 2 1 65535\n\x00\x80\xff\xff"), 2, 1,
                   (uint8_t[]){128, 128, 128, 255, 255, 255}, 0);
-    expect_pixels("P6 16-bit", PNM("P6 1 1 65535\n\x80\x00\x00\x00\xff\xff"), 1, 1,
-                  (uint8_t[]){128, 0, 255}, 0);
+    expect_pixels("P6 16-bit", PNM("P6 1 1 65535\n\x80\x00\x00\x00\xff\xff"), 1,
+                  1, (uint8_t[]){128, 0, 255}, 0);
 }
 
-Test(image_pnm, truncated_data_fails) {
+Test(image_pnm, truncated_data_fails)
+{
     char err[VLM_ERR_MAX] = "";
     img_rgb im;
     cr_expect_eq(img_decode_memory(PNM("P6 4 4 255\n\x01\x02"), "t.ppm", NULL,
-                                   &im, NULL, err), VLM_EFORMAT);
+                                   &im, NULL, err),
+                 VLM_EFORMAT);
     cr_expect(strstr(err, "t.ppm"), "%s", err);
-    cr_expect_eq(img_decode_memory(PNM("P2 2 2 255 1 2"), "t.pgm", NULL, &im,
-                                   NULL, err), VLM_EFORMAT);
-    cr_expect_eq(img_decode_memory(PNM("P5 2 2 70000\n"), "t.pgm", NULL, &im,
-                                   NULL, err), VLM_EFORMAT);
+    cr_expect_eq(
+        img_decode_memory(PNM("P2 2 2 255 1 2"), "t.pgm", NULL, &im, NULL, err),
+        VLM_EFORMAT);
+    cr_expect_eq(
+        img_decode_memory(PNM("P5 2 2 70000\n"), "t.pgm", NULL, &im, NULL, err),
+        VLM_EFORMAT);
 }
 
-static void put32(uint8_t *p, uint32_t v) {
+static void put32(uint8_t *p, uint32_t v)
+{
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* BITMAPINFOHEADER-family file: header of hdr bytes, then palette, pixels. */
 static size_t make_bmp(uint8_t *buf, int w, int h, int bits, int comp,
                        const uint32_t *masks, int hdr, const uint8_t *pal,
-                       size_t pal_len, const uint8_t *px, size_t px_len) {
+                       size_t pal_len, const uint8_t *px, size_t px_len)
+{
     size_t off = 14 + hdr + pal_len;
     memset(buf, 0, off + px_len);
     buf[0] = 'B';
@@ -84,7 +93,8 @@ static size_t make_bmp(uint8_t *buf, int w, int h, int bits, int comp,
     return off + px_len;
 }
 
-Test(image_bmp, palettes_masks_and_row_order) {
+Test(image_bmp, palettes_masks_and_row_order)
+{
     uint8_t buf[512];
     size_t n;
     n = make_bmp(buf, 2, 1, 1, 0, NULL, 40,
@@ -106,8 +116,8 @@ Test(image_bmp, palettes_masks_and_row_order) {
     expect_pixels("24-bit top-down", buf, n, 1, 2,
                   (uint8_t[]){3, 2, 1, 6, 5, 4}, 0);
     n = make_bmp(buf, 1, 1, 32, 3,
-                 (uint32_t[]){0xff0000, 0xff00, 0xff, 0xff000000u}, 108, NULL, 0,
-                 (uint8_t[]){10, 20, 30, 128}, 4);
+                 (uint32_t[]){0xff0000, 0xff00, 0xff, 0xff000000u}, 108, NULL,
+                 0, (uint8_t[]){10, 20, 30, 128}, 4);
     img_rgb im = decode_ok(buf, n);
     cr_expect_arr_eq(im.pixels, ((uint8_t[]){30, 20, 10}), 3);
     cr_assert_not_null(im.alpha, "bitfield alpha mask gives an alpha plane");
@@ -115,13 +125,15 @@ Test(image_bmp, palettes_masks_and_row_order) {
     img_rgb_free(&im);
 }
 
-Test(image_bmp, truncated_and_rle_fail) {
+Test(image_bmp, truncated_and_rle_fail)
+{
     uint8_t buf[512];
     char err[VLM_ERR_MAX] = "";
     img_rgb im;
-    size_t n = make_bmp(buf, 4, 4, 24, 0, NULL, 40, NULL, 0,
-                        (uint8_t[]){1, 2, 3}, 3);
-    cr_expect_eq(img_decode_memory(buf, n, "t.bmp", NULL, &im, NULL, err), VLM_EFORMAT);
+    size_t n =
+        make_bmp(buf, 4, 4, 24, 0, NULL, 40, NULL, 0, (uint8_t[]){1, 2, 3}, 3);
+    cr_expect_eq(img_decode_memory(buf, n, "t.bmp", NULL, &im, NULL, err),
+                 VLM_EFORMAT);
     cr_expect(strstr(err, "t.bmp: invalid BMP: truncated"), "%s", err);
     n = make_bmp(buf, 1, 1, 8, 1, NULL, 40, (uint8_t[4]){0}, 4,
                  (uint8_t[]){0, 1, 0, 0}, 4);

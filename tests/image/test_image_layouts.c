@@ -17,23 +17,28 @@
 
 #define SMALL 32
 
-static void data_path(const char *name, char *buf, size_t cap) {
+static void data_path(const char *name, char *buf, size_t cap)
+{
     const char *src = getenv("VLM_SOURCE_DIR");
     if (!src) cr_skip_test("VLM_SOURCE_DIR is not set");
     snprintf(buf, cap, "%s/tests/image/data/%s", src, name);
 }
 
-static void decode_small(const char *path, uint8_t *out) {
+static void decode_small(const char *path, uint8_t *out)
+{
     img_rgb im;
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(img_decode_file(path, NULL, &im, NULL, err), VLM_OK, "%s", err);
-    img_prep_params p = {SMALL, SMALL, SMALL, 1, {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+    cr_assert_eq(img_decode_file(path, NULL, &im, NULL, err), VLM_OK, "%s",
+                 err);
+    img_prep_params p = {SMALL,     SMALL,     SMALL,     1,
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
     int rc = img_resize_crop_u8(&im, &p, out, err);
     img_rgb_free(&im);
     cr_assert_eq(rc, VLM_OK, "%s: %s", path, err);
 }
 
-Test(image_layouts, synthetic_layouts_match_pillow) {
+Test(image_layouts, synthetic_layouts_match_pillow)
+{
     char path[4096], err[VLM_ERR_MAX] = "";
     data_path("expected.safetensors", path, sizeof path);
     st_file *f = NULL;
@@ -46,9 +51,12 @@ Test(image_layouts, synthetic_layouts_match_pillow) {
         data_path(t->name, path, sizeof path);
         decode_small(path, got);
         diff_stats s = u8_diff(got, t->data, sizeof got);
-        printf("layout %-20s max %3d  over2 %.4f\n", t->name, s.max_abs, s.over2);
-        cr_expect(s.over2 <= 0.005, "%s: %.2f%% of values off by more than 2 "
-                  "(max %d)", t->name, 100 * s.over2, s.max_abs);
+        printf("layout %-20s max %3d  over2 %.4f\n", t->name, s.max_abs,
+               s.over2);
+        cr_expect(s.over2 <= 0.005,
+                  "%s: %.2f%% of values off by more than 2 "
+                  "(max %d)",
+                  t->name, 100 * s.over2, s.max_abs);
         checked++;
     }
     cr_assert_geq(checked, 18);

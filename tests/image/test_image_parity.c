@@ -11,7 +11,8 @@
 #include "model/weights/safetensors.h"
 #include "tests/image/image_fixture.h"
 
-Test(image_parity, all_expected_images_match_pillow) {
+Test(image_parity, all_expected_images_match_pillow)
+{
     char path[4096], err[VLM_ERR_MAX] = "";
     fixture_path("preprocess-224/expected_u8.safetensors", path, sizeof path);
     st_file *f = NULL;
@@ -28,8 +29,10 @@ Test(image_parity, all_expected_images_match_pillow) {
                   "no image file for key %s", t->name);
         decode_224(path, 0, got);
         diff_stats s = u8_diff(got, t->data, IMG_N);
-        cr_expect(s.over2 <= 0.005, "%s: %.4f%% of values off by more than 2 "
-                  "(max %d)", t->name, 100 * s.over2, s.max_abs);
+        cr_expect(s.over2 <= 0.005,
+                  "%s: %.4f%% of values off by more than 2 "
+                  "(max %d)",
+                  t->name, 100 * s.over2, s.max_abs);
         if (s.max_abs > worst.max_abs ||
             (s.max_abs == worst.max_abs && s.over2 > worst.over2)) {
             worst = s;
@@ -38,7 +41,8 @@ Test(image_parity, all_expected_images_match_pillow) {
         checked++;
     }
     printf("image parity: %d images; worst %s: max abs diff %d, %.4f%% over 2, "
-           "mean %.4f\n", checked, worst_name, worst.max_abs, 100 * worst.over2,
+           "mean %.4f\n",
+           checked, worst_name, worst.max_abs, 100 * worst.over2,
            worst.mean_abs);
     cr_assert_geq(checked, 40, "expected file lists only %d images", checked);
     st_file_close(f);

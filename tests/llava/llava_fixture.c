@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-const char *llava_fixture_dir(void) {
+const char *llava_fixture_dir(void)
+{
     static char dir[4096];
     const char *root = getenv("VLM_FIXTURES");
     struct stat st;
@@ -20,27 +21,31 @@ const char *llava_fixture_dir(void) {
     return dir;
 }
 
-const char *llava_fixture_path(const char *name) {
+const char *llava_fixture_path(const char *name)
+{
     static char path[4096 + 256];
     snprintf(path, sizeof path, "%s/%s", llava_fixture_dir(), name);
     return path;
 }
 
-float *llava_expected_f32(const st_file *f, const char *name, int64_t *n) {
+float *llava_expected_f32(const st_file *f, const char *name, int64_t *n)
+{
     size_t k;
     float *v = fixture_tensor_f32(f, name, &k);
     if (n) *n = (int64_t)k;
     return v;
 }
 
-int32_t *llava_expected_i32(const st_file *f, const char *name, int64_t *n) {
+int32_t *llava_expected_i32(const st_file *f, const char *name, int64_t *n)
+{
     size_t k;
     int32_t *v = fixture_tensor_i32(f, name, &k);
     if (n) *n = (int64_t)k;
     return v;
 }
 
-double llava_rel_diff(const float *a, const float *b, int64_t n) {
+double llava_rel_diff(const float *a, const float *b, int64_t n)
+{
     double md = 0, mb = 0;
     for (int64_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - b[i]);

@@ -15,7 +15,8 @@
 
 static char tmpdir[] = "/tmp/llava_bad_XXXXXX";
 
-static void link_file(const char *name) {
+static void link_file(const char *name)
+{
     char dst[512];
     snprintf(dst, sizeof dst, "%s/%s", tmpdir, name);
     cr_assert_eq(symlink(llava_fixture_path(name), dst), 0, "symlink %s", dst);
@@ -24,7 +25,8 @@ static void link_file(const char *name) {
 static const char *dtype_json(st_dtype t) { return st_dtype_name(t); }
 
 /* Copies model.safetensors into tmpdir without the tensor named `drop`. */
-static void write_checkpoint_without(const char *drop) {
+static void write_checkpoint_without(const char *drop)
+{
     char err[VLM_ERR_MAX], path[512];
     st_file *f;
     cr_assert_eq(st_file_open(llava_fixture_path("model.safetensors"), &f, err),
@@ -34,13 +36,16 @@ static void write_checkpoint_without(const char *drop) {
     for (int i = 0; i < st_file_count(f); i++) {
         const st_tensor *t = st_file_tensor(f, i);
         if (!strcmp(t->name, drop)) continue;
-        json_object *e = json_object_new_object(), *shape = json_object_new_array();
+        json_object *e = json_object_new_object(),
+                    *shape = json_object_new_array();
         for (int d = 0; d < t->ndim; d++)
             json_object_array_add(shape, json_object_new_int64(t->shape[d]));
         json_object *offs = json_object_new_array();
         json_object_array_add(offs, json_object_new_int64((int64_t)off));
-        json_object_array_add(offs, json_object_new_int64((int64_t)(off + t->nbytes)));
-        json_object_object_add(e, "dtype", json_object_new_string(dtype_json(t->dtype)));
+        json_object_array_add(
+            offs, json_object_new_int64((int64_t)(off + t->nbytes)));
+        json_object_object_add(e, "dtype",
+                               json_object_new_string(dtype_json(t->dtype)));
         json_object_object_add(e, "shape", shape);
         json_object_object_add(e, "data_offsets", offs);
         json_object_object_add(hdr, t->name, e);
@@ -64,8 +69,10 @@ static void write_checkpoint_without(const char *drop) {
 
 /* config.json with [section][key] = value (section NULL: top level). */
 static void write_config_value(const char *section, const char *key,
-                               json_object *value) {
-    json_object *root = json_object_from_file(llava_fixture_path("config.json"));
+                               json_object *value)
+{
+    json_object *root =
+        json_object_from_file(llava_fixture_path("config.json"));
     cr_assert_not_null(root);
     json_object *obj = section ? json_object_object_get(root, section) : root;
     json_object_object_add(obj, key, value);
@@ -75,11 +82,13 @@ static void write_config_value(const char *section, const char *key,
     json_object_put(root);
 }
 
-static void write_config_with(const char *key, int value) {
+static void write_config_with(const char *key, int value)
+{
     write_config_value("text_config", key, json_object_new_int(value));
 }
 
-static void make_dir(void) {
+static void make_dir(void)
+{
     llava_fixture_dir();
     strcpy(tmpdir, "/tmp/llava_bad_XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
@@ -87,7 +96,8 @@ static void make_dir(void) {
     link_file("tokenizer.model");
 }
 
-static void remove_dir(void) {
+static void remove_dir(void)
+{
     const char *names[] = {"config.json", "preprocessor_config.json",
                            "tokenizer.model", "model.safetensors"};
     char p[512];
@@ -98,14 +108,16 @@ static void remove_dir(void) {
     rmdir(tmpdir);
 }
 
-static int load_error(char *err) {
+static int load_error(char *err)
+{
     llava_model *m = (llava_model *)1;
     int rc = llava_load(tmpdir, NULL, &m, err);
     cr_assert_null(m);
     return rc;
 }
 
-Test(llava_bad, missing_tensor_is_named, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, missing_tensor_is_named, .init = make_dir, .fini = remove_dir)
+{
     const char *gone = "language_model.model.layers.1.mlp.up_proj.weight";
     link_file("config.json");
     write_checkpoint_without(gone);
@@ -114,7 +126,9 @@ Test(llava_bad, missing_tensor_is_named, .init = make_dir, .fini = remove_dir) {
     cr_assert(strstr(err, gone), "message does not name the tensor: %s", err);
 }
 
-Test(llava_bad, missing_projector_is_named, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, missing_projector_is_named, .init = make_dir,
+     .fini = remove_dir)
+{
     const char *gone = "multi_modal_projector.linear_2.bias";
     link_file("config.json");
     write_checkpoint_without(gone);
@@ -123,7 +137,8 @@ Test(llava_bad, missing_projector_is_named, .init = make_dir, .fini = remove_dir
     cr_assert(strstr(err, gone), "message does not name the tensor: %s", err);
 }
 
-Test(llava_bad, shape_mismatch_is_named, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, shape_mismatch_is_named, .init = make_dir, .fini = remove_dir)
+{
     link_file("model.safetensors");
     write_config_with("intermediate_size", 100);
     char err[VLM_ERR_MAX] = "";
@@ -132,7 +147,9 @@ Test(llava_bad, shape_mismatch_is_named, .init = make_dir, .fini = remove_dir) {
               "message does not name the tensor: %s", err);
 }
 
-Test(llava_bad, inconsistent_heads_rejected, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, inconsistent_heads_rejected, .init = make_dir,
+     .fini = remove_dir)
+{
     link_file("model.safetensors");
     write_config_with("num_key_value_heads", 3);
     char err[VLM_ERR_MAX] = "";
@@ -140,7 +157,8 @@ Test(llava_bad, inconsistent_heads_rejected, .init = make_dir, .fini = remove_di
     cr_assert(strstr(err, "num_key_value_heads"), "message: %s", err);
 }
 
-Test(llava_bad, missing_folder) {
+Test(llava_bad, missing_folder)
+{
     llava_fixture_dir();
     char err[VLM_ERR_MAX] = "";
     llava_model *m;
@@ -149,22 +167,26 @@ Test(llava_bad, missing_folder) {
 }
 
 Test(llava_bad, tied_embeddings_need_no_lm_head, .init = make_dir,
-     .fini = remove_dir) {
+     .fini = remove_dir)
+{
     write_checkpoint_without("language_model.lm_head.weight");
     write_config_value("text_config", "tie_word_embeddings",
                        json_object_new_boolean(1));
     char err[VLM_ERR_MAX] = "";
     llava_model *m;
     cr_assert_eq(llava_load(tmpdir, NULL, &m, err), VLM_OK, "%s", err);
-    float *e = calloc(16 * 64, sizeof(float)), *logits = malloc(sizeof(float) * 32064);
-    cr_assert_eq(llava_prompt_logits(m, e, NULL, 1, logits, err), VLM_OK, "%s", err);
+    float *e = calloc(16 * 64, sizeof(float)),
+          *logits = malloc(sizeof(float) * 32064);
+    cr_assert_eq(llava_prompt_logits(m, e, NULL, 1, logits, err), VLM_OK, "%s",
+                 err);
     for (int i = 0; i < 32064; i++) cr_assert(isfinite(logits[i]));
     free(logits);
     free(e);
     llava_destroy(m);
 }
 
-Test(llava_bad, full_strategy_keeps_cls, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, full_strategy_keeps_cls, .init = make_dir, .fini = remove_dir)
+{
     link_file("model.safetensors");
     write_config_value(NULL, "vision_feature_select_strategy",
                        json_object_new_string("full"));
@@ -175,7 +197,8 @@ Test(llava_bad, full_strategy_keeps_cls, .init = make_dir, .fini = remove_dir) {
     llava_destroy(m);
 }
 
-Test(llava_bad, unknown_strategy_rejected, .init = make_dir, .fini = remove_dir) {
+Test(llava_bad, unknown_strategy_rejected, .init = make_dir, .fini = remove_dir)
+{
     link_file("model.safetensors");
     write_config_value(NULL, "vision_feature_select_strategy",
                        json_object_new_string("pooled"));

@@ -18,18 +18,18 @@
 static char *dir;
 static char err[VLM_ERR_MAX];
 
-static void setup(void) {
+static void setup(void)
+{
     dir = scratch_dir();
     err[0] = '\0';
 }
 
-static void teardown(void) {
-    scratch_remove(dir);
-}
+static void teardown(void) { scratch_remove(dir); }
 
 TestSuite(collection, .init = setup, .fini = teardown);
 
-static int64_t count_sql(collection *c, const char *sql) {
+static int64_t count_sql(collection *c, const char *sql)
+{
     sqlite3_stmt *st;
     cr_assert_eq(sqlite3_prepare_v2(collection_db(c), sql, -1, &st, NULL),
                  SQLITE_OK, "%s", sql);
@@ -39,7 +39,8 @@ static int64_t count_sql(collection *c, const char *sql) {
     return v;
 }
 
-Test(collection, open_missing_without_create_fails) {
+Test(collection, open_missing_without_create_fails)
+{
     collection *c = NULL;
     char sub[600];
     snprintf(sub, sizeof sub, "%s/nothing", dir);
@@ -48,7 +49,8 @@ Test(collection, open_missing_without_create_fails) {
     cr_assert(strstr(err, "no collection") != NULL, "%s", err);
 }
 
-Test(collection, migrates_from_empty_and_reopens) {
+Test(collection, migrates_from_empty_and_reopens)
+{
     char sub[600];
     snprintf(sub, sizeof sub, "%s/a/b/coll", dir); /* creates parents */
     collection *c = NULL;
@@ -82,7 +84,8 @@ Test(collection, migrates_from_empty_and_reopens) {
     collection_close(c);
 }
 
-Test(collection, model_mismatch_is_refused_with_advice) {
+Test(collection, model_mismatch_is_refused_with_advice)
+{
     collection *c = open_test_collection(dir, DIMS);
     cr_assert_eq(collection_bind_model(c, "test-model", DIMS, "abc123", err),
                  VLM_OK, "same model must be accepted: %s", err);
@@ -106,13 +109,18 @@ Test(collection, model_mismatch_is_refused_with_advice) {
     collection_close(c);
 }
 
-Test(collection, put_lookup_move_delete) {
+Test(collection, put_lookup_move_delete)
+{
     collection *c = open_test_collection(dir, DIMS);
     float v[DIMS] = {3, 4}; /* not normalised: stored as (0.6, 0.8) */
-    collection_image_info info = {.path = "/p/a.jpg", .root = "/p",
-                                  .size = 10, .mtime_ns = 123456789012LL,
-                                  .content_hash = "hash-a", .width = 640,
-                                  .height = 480, .format = "jpeg",
+    collection_image_info info = {.path = "/p/a.jpg",
+                                  .root = "/p",
+                                  .size = 10,
+                                  .mtime_ns = 123456789012LL,
+                                  .content_hash = "hash-a",
+                                  .width = 640,
+                                  .height = 480,
+                                  .format = "jpeg",
                                   .exif_datetime = "2020:01:02 03:04:05",
                                   .orientation = 6};
     int64_t id = 0;
@@ -184,17 +192,18 @@ Test(collection, put_lookup_move_delete) {
     collection_close(c);
 }
 
-Test(collection, prefix_delete_and_ids_under) {
+Test(collection, prefix_delete_and_ids_under)
+{
     collection *c = open_test_collection(dir, DIMS);
     float *v = random_unit_vectors(6, DIMS, 1);
-    const char *paths[] = {"/r/a/1.jpg", "/r/a/2.jpg", "/r/a/sub/3.jpg",
-                           "/r/ab/4.jpg", "/r/a.jpg", "/r/b/5.jpg"};
+    const char *paths[] = {"/r/a/1.jpg",  "/r/a/2.jpg", "/r/a/sub/3.jpg",
+                           "/r/ab/4.jpg", "/r/a.jpg",   "/r/b/5.jpg"};
     int64_t ids[6];
     for (int i = 0; i < 6; i++) {
         collection_image_info info = {.path = paths[i], .root = "/r"};
-        cr_assert_eq(collection_put_image(c, &info, v + i * DIMS, DIMS,
-                                          &ids[i], err),
-                     VLM_OK, "%s", err);
+        cr_assert_eq(
+            collection_put_image(c, &info, v + i * DIMS, DIMS, &ids[i], err),
+            VLM_OK, "%s", err);
     }
     int64_t *under;
     size_t n;
@@ -219,7 +228,8 @@ Test(collection, prefix_delete_and_ids_under) {
     collection_close(c);
 }
 
-Test(collection, failures_and_cursor) {
+Test(collection, failures_and_cursor)
+{
     collection *c = open_test_collection(dir, DIMS);
     float *v = random_unit_vectors(3, DIMS, 2);
     collection_image_info ok1 = {.path = "/x/1.jpg"},
@@ -240,9 +250,9 @@ Test(collection, failures_and_cursor) {
 
     collection_cursor *cur;
     collection_image row;
-    cr_assert_eq(collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur,
-                                        err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(
+        collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur, err),
+        VLM_OK, "%s", err);
     cr_assert_eq(collection_cursor_step(cur, &row, err), 1);
     cr_assert_str_eq(row.path, "/x/2.jpg");
     cr_assert_str_eq(row.error, "truncated JPEG");
@@ -254,10 +264,10 @@ Test(collection, failures_and_cursor) {
     collection_cursor_close(cur);
 
     int n = 0;
-    cr_assert_eq(collection_cursor_open(c, "/x", COLLECTION_ROWS_ALL, &cur,
-                                        err), VLM_OK);
-    while (collection_cursor_step(cur, &row, err) == 1)
-        n++;
+    cr_assert_eq(
+        collection_cursor_open(c, "/x", COLLECTION_ROWS_ALL, &cur, err),
+        VLM_OK);
+    while (collection_cursor_step(cur, &row, err) == 1) n++;
     collection_cursor_close(cur);
     cr_assert_eq(n, 3);
 
@@ -270,7 +280,8 @@ Test(collection, failures_and_cursor) {
     collection_close(c);
 }
 
-Test(collection, generation_and_change_log) {
+Test(collection, generation_and_change_log)
+{
     collection *c = open_test_collection(dir, DIMS);
     float *v = random_unit_vectors(4, DIMS, 3);
     int64_t g0, g1, ids[4];
@@ -280,16 +291,18 @@ Test(collection, generation_and_change_log) {
     cr_assert_eq(g1, g0 + 4);
 
     /* a move does not touch embeddings: no bump */
-    cr_assert_eq(collection_move_image(c, ids[0], "/g/moved.jpg", "/g", 1, 1,
-                                       err), VLM_OK);
+    cr_assert_eq(
+        collection_move_image(c, ids[0], "/g/moved.jpg", "/g", 1, 1, err),
+        VLM_OK);
     int64_t g2;
     collection_generation(c, &g2, err);
     cr_assert_eq(g2, g1);
 
     int64_t *changed, current;
     size_t n;
-    cr_assert_eq(collection_changes_since(c, g0 + 2, &changed, &n, &current,
-                                          err), VLM_OK, "%s", err);
+    cr_assert_eq(
+        collection_changes_since(c, g0 + 2, &changed, &n, &current, err),
+        VLM_OK, "%s", err);
     cr_assert_eq(current, g1);
     cr_assert_eq(n, 2);
     cr_assert_eq(changed[0], ids[2]);
@@ -297,17 +310,20 @@ Test(collection, generation_and_change_log) {
     free(changed);
 
     cr_assert_eq(collection_prune_changes(c, g0 + 3, err), VLM_OK);
-    cr_assert_eq(collection_changes_since(c, g0 + 2, &changed, &n, &current,
-                                          err), VLM_ENOTFOUND);
-    cr_assert_eq(collection_changes_since(c, g0 + 3, &changed, &n, &current,
-                                          err), VLM_OK);
+    cr_assert_eq(
+        collection_changes_since(c, g0 + 2, &changed, &n, &current, err),
+        VLM_ENOTFOUND);
+    cr_assert_eq(
+        collection_changes_since(c, g0 + 3, &changed, &n, &current, err),
+        VLM_OK);
     cr_assert_eq(n, 1);
     free(changed);
     free(v);
     collection_close(c);
 }
 
-Test(collection, rollback_discards_batch) {
+Test(collection, rollback_discards_batch)
+{
     collection *c = open_test_collection(dir, DIMS);
     float *v = random_unit_vectors(1, DIMS, 4);
     collection_image_info info = {.path = "/t/1.jpg"};
@@ -324,16 +340,20 @@ Test(collection, rollback_discards_batch) {
     collection_close(c);
 }
 
-Test(collection, classifications_captions_dicom) {
+Test(collection, classifications_captions_dicom)
+{
     collection *c = open_test_collection(dir, DIMS);
     float *v = random_unit_vectors(1, DIMS, 5);
     int64_t id;
     collection_image_info info = {.path = "/d/1.dcm", .format = "dicom"};
     cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, err), VLM_OK);
-    collection_classification cl = {
-        .image_id = id, .labelset_hash = "ls1",
-        .labels_json = "[\"cat\",\"dog\"]", .top_label = "dog",
-        .top_prob = 0.9, .probs_json = "[0.1,0.9]", .model_id = "abc123"};
+    collection_classification cl = {.image_id = id,
+                                    .labelset_hash = "ls1",
+                                    .labels_json = "[\"cat\",\"dog\"]",
+                                    .top_label = "dog",
+                                    .top_prob = 0.9,
+                                    .probs_json = "[0.1,0.9]",
+                                    .model_id = "abc123"};
     cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK, "%s", err);
     cl.top_prob = 0.8;
     cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK);
@@ -343,16 +363,23 @@ Test(collection, classifications_captions_dicom) {
                                         "a chest x-ray with a nodule", err),
                  VLM_OK, "%s", err);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
-                              "WHERE captions_fts MATCH 'nodule'"), 1);
+                              "WHERE captions_fts MATCH 'nodule'"),
+                 1);
     cr_assert_eq(collection_put_caption(c, id, "llava", "describe",
-                                        "a knee radiograph", err), VLM_OK);
+                                        "a knee radiograph", err),
+                 VLM_OK);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
-                              "WHERE captions_fts MATCH 'nodule'"), 0);
+                              "WHERE captions_fts MATCH 'nodule'"),
+                 0);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
-                              "WHERE captions_fts MATCH 'knee'"), 1);
+                              "WHERE captions_fts MATCH 'knee'"),
+                 1);
 
-    collection_dicom d = {.image_id = id, .sop_uid = "1.2.3", .modality = "CR",
-                          .instance_number = 4, .window = "40/400"};
+    collection_dicom d = {.image_id = id,
+                          .sop_uid = "1.2.3",
+                          .modality = "CR",
+                          .instance_number = 4,
+                          .window = "40/400"};
     cr_assert_eq(collection_put_dicom(c, &d, err), VLM_OK, "%s", err);
     collection_counts k;
     collection_get_counts(c, &k, err);
@@ -365,17 +392,21 @@ Test(collection, classifications_captions_dicom) {
     collection_get_counts(c, &k, err);
     cr_assert_eq(k.classifications + k.captions + k.dicom, 0);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM captions_fts "
-                              "WHERE captions_fts MATCH 'knee'"), 0);
+                              "WHERE captions_fts MATCH 'knee'"),
+                 0);
     free(v);
     collection_close(c);
 }
 
-Test(collection, dicom_table_has_no_patient_columns) {
+Test(collection, dicom_table_has_no_patient_columns)
+{
     collection *c = open_test_collection(dir, DIMS);
     sqlite3_stmt *st;
     cr_assert_eq(sqlite3_prepare_v2(collection_db(c),
                                     "SELECT lower(name) FROM pragma_table_info"
-                                    "('dicom')", -1, &st, NULL), SQLITE_OK);
+                                    "('dicom')",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
     int columns = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -389,11 +420,13 @@ Test(collection, dicom_table_has_no_patient_columns) {
     /* and nowhere else in the schema text either */
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM sqlite_master WHERE "
                               "lower(sql) LIKE '%patient%' OR "
-                              "lower(sql) LIKE '%birth%'"), 0);
+                              "lower(sql) LIKE '%birth%'"),
+                 0);
     collection_close(c);
 }
 
-Test(collection, private_permissions) {
+Test(collection, private_permissions)
+{
     char sub[600];
     snprintf(sub, sizeof sub, "%s/private", dir);
     collection *c = NULL;
@@ -426,7 +459,8 @@ Test(collection, private_permissions) {
     collection_close(c);
 }
 
-Test(collection, default_dir_follows_env) {
+Test(collection, default_dir_follows_env)
+{
     char buf[512];
     setenv("VLMINDEX_COLLECTION", "/tmp/explicit", 1);
     cr_assert_eq(collection_default_dir(buf, sizeof buf, err), VLM_OK);

@@ -14,7 +14,8 @@
 
 #define DIMS 16
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
@@ -22,14 +23,13 @@ static double now_s(void) {
 
 /* Child: open its own connection, read and search; exit code = failure
  * step (0 = all good).  Must finish long before the busy timeout. */
-static int reader_child(const char *dir, const float *query,
-                        int64_t expect_top) {
+static int reader_child(const char *dir, const float *query, int64_t expect_top)
+{
     char err[VLM_ERR_MAX];
     collection *c = NULL;
     collection_options o = {.busy_timeout_ms = 2000};
     double t0 = now_s();
-    if (collection_open(dir, &o, &c, err) != VLM_OK)
-        return 1;
+    if (collection_open(dir, &o, &c, err) != VLM_OK) return 1;
     collection_counts k;
     if (collection_get_counts(c, &k, err) != VLM_OK || k.images != 50)
         return 2; /* the 10 uncommitted rows must be invisible */
@@ -37,8 +37,7 @@ static int reader_child(const char *dir, const float *query,
     if (collection_find_by_path(c, "/w/img0.jpg", &row, err) != VLM_OK)
         return 3;
     vector_index *vi = NULL;
-    if (vector_index_open(c, NULL, &vi, err) != VLM_OK)
-        return 4;
+    if (vector_index_open(c, NULL, &vi, err) != VLM_OK) return 4;
     vector_hit hits[3];
     int n = 0;
     if (vector_index_search(vi, query, 3, NULL, 0, hits, &n, err) != VLM_OK ||
@@ -49,7 +48,8 @@ static int reader_child(const char *dir, const float *query,
     return now_s() - t0 < 1.5 ? 0 : 6; /* not waiting on the writer */
 }
 
-Test(concurrency, reader_works_while_writer_holds_a_batch) {
+Test(concurrency, reader_works_while_writer_holds_a_batch)
+{
     char *dir = scratch_dir();
     char err[VLM_ERR_MAX];
     float *v = random_unit_vectors(60, DIMS, 11);
@@ -64,12 +64,12 @@ Test(concurrency, reader_works_while_writer_holds_a_batch) {
         snprintf(path, sizeof path, "/w/new%d.jpg", i);
         collection_image_info info = {.path = path};
         cr_assert_eq(collection_put_image(c, &info, v + (50 + i) * DIMS, DIMS,
-                                          NULL, err), VLM_OK, "%s", err);
+                                          NULL, err),
+                     VLM_OK, "%s", err);
     }
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
-    if (pid == 0)
-        _exit(reader_child(dir, v + 7 * DIMS, ids[7]));
+    if (pid == 0) _exit(reader_child(dir, v + 7 * DIMS, ids[7]));
     int status = 0;
     waitpid(pid, &status, 0);
     cr_assert(WIFEXITED(status));

@@ -13,8 +13,8 @@
 #include "tests/schema/schema_test_util.h"
 
 #define DIMS 32
-#define N 600
-#define K 10
+#define N    600
+#define K    10
 
 static char *dir;
 static char err[VLM_ERR_MAX];
@@ -22,7 +22,8 @@ static collection *coll;
 static float *vecs;
 static int64_t ids[N];
 
-static void setup(void) {
+static void setup(void)
+{
     dir = scratch_dir();
     err[0] = '\0';
     coll = open_test_collection(dir, DIMS);
@@ -30,7 +31,8 @@ static void setup(void) {
     add_test_images(coll, "/v", vecs, N, DIMS, ids);
 }
 
-static void teardown(void) {
+static void teardown(void)
+{
     collection_close(coll);
     free(vecs);
     scratch_remove(dir);
@@ -38,7 +40,8 @@ static void teardown(void) {
 
 TestSuite(vector_index, .init = setup, .fini = teardown);
 
-static vector_index *open_index(const vector_index_options *o) {
+static vector_index *open_index(const vector_index_options *o)
+{
     vector_index *vi = NULL;
     cr_assert_eq(vector_index_open(coll, o, &vi, err), VLM_OK, "%s", err);
     return vi;
@@ -47,20 +50,21 @@ static vector_index *open_index(const vector_index_options *o) {
 /* Search == brute force over SQLite's embeddings, optionally restricted
  * to `subset` (sorted ascending). */
 static void expect_exact(vector_index *vi, const float *q,
-                         const int64_t *subset, size_t n_subset) {
+                         const int64_t *subset, size_t n_subset)
+{
     int64_t *all_ids;
     float *all;
     size_t n;
     int dims;
-    cr_assert_eq(collection_load_embeddings(coll, &all_ids, &all, &n, &dims,
-                                            err), VLM_OK, "%s", err);
+    cr_assert_eq(
+        collection_load_embeddings(coll, &all_ids, &all, &n, &dims, err),
+        VLM_OK, "%s", err);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         bool keep = !subset;
         for (size_t j = 0; subset && j < n_subset && !keep; j++)
             keep = subset[j] == all_ids[i];
-        if (!keep)
-            continue;
+        if (!keep) continue;
         all_ids[m] = all_ids[i];
         memmove(all + m * DIMS, all + i * DIMS, DIMS * sizeof *all);
         m++;
@@ -70,8 +74,9 @@ static void expect_exact(vector_index *vi, const float *q,
     brute_force_topk(q, all, all_ids, m, DIMS, K, want, want_s);
     vector_hit hits[K];
     int got = 0;
-    cr_assert_eq(vector_index_search(vi, q, K, subset, n_subset, hits, &got,
-                                     err), VLM_OK, "%s", err);
+    cr_assert_eq(
+        vector_index_search(vi, q, K, subset, n_subset, hits, &got, err),
+        VLM_OK, "%s", err);
     int expect_n = m < K ? (int)m : K;
     cr_assert_eq(got, expect_n);
     for (int i = 0; i < got; i++) {
@@ -82,17 +87,20 @@ static void expect_exact(vector_index *vi, const float *q,
     free(all_ids), free(all);
 }
 
-static float *queries(int n, uint64_t seed) {
+static float *queries(int n, uint64_t seed)
+{
     return random_unit_vectors((size_t)n, DIMS, seed);
 }
 
-static bool file_exists(const char *name) {
+static bool file_exists(const char *name)
+{
     char p[700];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return access(p, F_OK) == 0;
 }
 
-Test(vector_index, exact_equals_brute_force) {
+Test(vector_index, exact_equals_brute_force)
+{
     vector_index *vi = open_index(NULL);
     vector_index_info info;
     vector_index_get_info(vi, &info);
@@ -101,21 +109,19 @@ Test(vector_index, exact_equals_brute_force) {
     cr_assert(info.rebuilt);
     cr_assert_str_eq(info.rebuild_reason, "missing");
     float *q = queries(20, 7);
-    for (int i = 0; i < 20; i++)
-        expect_exact(vi, q + i * DIMS, NULL, 0);
+    for (int i = 0; i < 20; i++) expect_exact(vi, q + i * DIMS, NULL, 0);
     free(q);
     vector_index_close(vi);
 }
 
-Test(vector_index, selector_restricts_inside_search) {
+Test(vector_index, selector_restricts_inside_search)
+{
     vector_index *vi = open_index(NULL);
     int64_t subset[N / 7 + 1];
     size_t ns = 0;
-    for (int i = 0; i < N; i += 7)
-        subset[ns++] = ids[i];
+    for (int i = 0; i < N; i += 7) subset[ns++] = ids[i];
     float *q = queries(10, 8);
-    for (int i = 0; i < 10; i++)
-        expect_exact(vi, q + i * DIMS, subset, ns);
+    for (int i = 0; i < 10; i++) expect_exact(vi, q + i * DIMS, subset, ns);
     /* a subset smaller than k returns just its members */
     expect_exact(vi, q, subset, 3);
     vector_hit hits[K];
@@ -127,7 +133,8 @@ Test(vector_index, selector_restricts_inside_search) {
     vector_index_close(vi);
 }
 
-Test(vector_index, saved_file_is_reused_and_atomic) {
+Test(vector_index, saved_file_is_reused_and_atomic)
+{
     vector_index_options o = {.save_after_rebuild = true};
     vector_index *vi = open_index(&o);
     vector_index_close(vi);
@@ -145,13 +152,13 @@ Test(vector_index, saved_file_is_reused_and_atomic) {
     cr_assert_not(info.rebuilt);
     cr_assert_eq(info.replayed, 0);
     float *q = queries(5, 9);
-    for (int i = 0; i < 5; i++)
-        expect_exact(vi, q + i * DIMS, NULL, 0);
+    for (int i = 0; i < 5; i++) expect_exact(vi, q + i * DIMS, NULL, 0);
     free(q);
     vector_index_close(vi);
 }
 
-static void write_file(const char *name, const void *data, size_t n) {
+static void write_file(const char *name, const void *data, size_t n)
+{
     char p[700];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "wb");
@@ -160,12 +167,12 @@ static void write_file(const char *name, const void *data, size_t n) {
     fclose(f);
 }
 
-Test(vector_index, corrupt_file_is_rebuilt) {
+Test(vector_index, corrupt_file_is_rebuilt)
+{
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     char garbage[4096];
-    for (size_t i = 0; i < sizeof garbage; i++)
-        garbage[i] = (char)(i * 31 + 7);
+    for (size_t i = 0; i < sizeof garbage; i++) garbage[i] = (char)(i * 31 + 7);
     write_file(VECTOR_INDEX_FILE_NAME, garbage, sizeof garbage);
 
     vector_index *vi = open_index(&o);
@@ -188,7 +195,8 @@ Test(vector_index, corrupt_file_is_rebuilt) {
     vector_index_close(vi);
 }
 
-Test(vector_index, truncated_file_is_rebuilt) {
+Test(vector_index, truncated_file_is_rebuilt)
+{
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     char p[700];
@@ -206,7 +214,8 @@ Test(vector_index, truncated_file_is_rebuilt) {
     vector_index_close(vi);
 }
 
-Test(vector_index, stale_file_catches_up_incrementally) {
+Test(vector_index, stale_file_catches_up_incrementally)
+{
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     /* change the collection: 5 new images, 1 deleted, 1 failed */
@@ -231,19 +240,20 @@ Test(vector_index, stale_file_catches_up_incrementally) {
     vector_hit hits[K];
     int got;
     /* querying with a new vector finds it first; deleted ones are gone */
-    cr_assert_eq(vector_index_search(vi, more + 2 * DIMS, K, NULL, 0, hits,
-                                     &got, err), VLM_OK);
+    cr_assert_eq(
+        vector_index_search(vi, more + 2 * DIMS, K, NULL, 0, hits, &got, err),
+        VLM_OK);
     cr_assert_eq(hits[0].id, more_ids[2]);
     cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
                  VLM_OK);
-    for (int i = 0; i < got; i++)
-        cr_assert_neq(hits[i].id, ids[0]);
+    for (int i = 0; i < got; i++) cr_assert_neq(hits[i].id, ids[0]);
     expect_exact(vi, vecs + 1 * DIMS, NULL, 0);
     vector_index_close(vi);
     free(more);
 }
 
-Test(vector_index, stale_beyond_change_log_is_rebuilt) {
+Test(vector_index, stale_beyond_change_log_is_rebuilt)
+{
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     float *more = random_unit_vectors(2, DIMS, 5);
@@ -263,7 +273,8 @@ Test(vector_index, stale_beyond_change_log_is_rebuilt) {
     free(more);
 }
 
-Test(vector_index, sync_after_each_batch) {
+Test(vector_index, sync_after_each_batch)
+{
     vector_index *vi = open_index(NULL);
     float *more = random_unit_vectors(30, DIMS, 77);
     for (int b = 0; b < 3; b++) {
@@ -282,19 +293,19 @@ Test(vector_index, sync_after_each_batch) {
     free(more);
 }
 
-Test(vector_index, ivf_kind_past_threshold) {
+Test(vector_index, ivf_kind_past_threshold)
+{
     /* threshold below N: IVF; probing every list makes it exact, which
      * lets the test compare with brute force. */
-    vector_index_options o = {.approx_threshold = 400, .nprobe = 1 << 20,
-                              .save_after_rebuild = true};
+    vector_index_options o = {
+        .approx_threshold = 400, .nprobe = 1 << 20, .save_after_rebuild = true};
     vector_index *vi = open_index(&o);
     vector_index_info info;
     vector_index_get_info(vi, &info);
     cr_assert_eq(info.kind, VECTOR_INDEX_IVF);
     cr_assert_gt(info.nlist, 1);
     float *q = queries(5, 12);
-    for (int i = 0; i < 5; i++)
-        expect_exact(vi, q + i * DIMS, NULL, 0);
+    for (int i = 0; i < 5; i++) expect_exact(vi, q + i * DIMS, NULL, 0);
     vector_index_close(vi);
 
     /* reload (lists memory-mapped), then change and sync, then subset */
@@ -318,20 +329,21 @@ Test(vector_index, ivf_kind_past_threshold) {
     free(q), free(more);
 }
 
-Test(vector_index, ivf_small_subset_probes_enough_lists) {
+Test(vector_index, ivf_small_subset_probes_enough_lists)
+{
     /* default nprobe: a 5-id subset must still come back complete, since
      * the search widens its probes for small subsets */
     vector_index_options o = {.approx_threshold = 400};
     vector_index *vi = open_index(&o);
     int64_t subset[] = {ids[1], ids[100], ids[200], ids[300], ids[599]};
     float *q = queries(3, 14);
-    for (int i = 0; i < 3; i++)
-        expect_exact(vi, q + i * DIMS, subset, 5);
+    for (int i = 0; i < 3; i++) expect_exact(vi, q + i * DIMS, subset, 5);
     free(q);
     vector_index_close(vi);
 }
 
-Test(vector_index, empty_collection_then_first_images) {
+Test(vector_index, empty_collection_then_first_images)
+{
     char *d2 = scratch_dir();
     collection *c = open_test_collection(d2, DIMS);
     vector_index *vi = NULL;

@@ -20,15 +20,13 @@ static char cache_dir[64];
 static void remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return;
+    if (!d) return;
     struct dirent *e;
     char path[4400];
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            if (unlink(path) != 0)
-                remove_tree(path);
+            if (unlink(path) != 0) remove_tree(path);
         }
     closedir(d);
     rmdir(dir);
@@ -51,15 +49,13 @@ TestSuite(clip_cache, .init = setup, .fini = teardown);
 static int cache_files(char *path, size_t cap)
 {
     DIR *d = opendir(cache_dir);
-    if (!d)
-        return 0;
+    if (!d) return 0;
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)))
         if (e->d_name[0] != '.') {
             n++;
-            if (path)
-                snprintf(path, cap, "%s/%s", cache_dir, e->d_name);
+            if (path) snprintf(path, cap, "%s/%s", cache_dir, e->d_name);
         }
     closedir(d);
     return n;
@@ -112,8 +108,8 @@ Test(clip_cache, cold_load_writes_warm_load_reads)
     struct stat st;
     cr_assert_eq(stat(path, &st), 0);
     cr_expect_eq(st.st_mode & 0777, 0644, "cache mode %o", st.st_mode & 0777);
-    cr_expect_eq(strncmp(path + strlen(cache_dir), "/tokenizer-", 11), 0,
-                 "%s", path);
+    cr_expect_eq(strncmp(path + strlen(cache_dir), "/tokenizer-", 11), 0, "%s",
+                 path);
 
     clip_tokenizer *warm = load(1);
     cr_expect_eq(clip_tokenizer_bos(warm), clip_tokenizer_bos(cold));
@@ -171,12 +167,12 @@ Test(clip_cache, flipped_bytes_are_detected)
     struct stat st;
     cr_assert_eq(stat(path, &st), 0);
     const long offsets[] = {
-        0,                                         /* magic */
-        (long)offsetof(clip_cache_header, sot),    /* a header value */
+        0,                                      /* magic */
+        (long)offsetof(clip_cache_header, sot), /* a header value */
         (long)offsetof(clip_cache_header, checksum),
-        (long)sizeof(clip_cache_header) + 5,       /* byte ids */
-        (long)st.st_size / 2,                      /* payload */
-        (long)st.st_size - 3,                      /* last merge slot */
+        (long)sizeof(clip_cache_header) + 5, /* byte ids */
+        (long)st.st_size / 2,                /* payload */
+        (long)st.st_size - 3,                /* last merge slot */
     };
     for (size_t i = 0; i < sizeof offsets / sizeof *offsets; i++) {
         flip_byte(path, offsets[i]);

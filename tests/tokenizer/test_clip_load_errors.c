@@ -107,8 +107,9 @@ Test(clip_load_errors, corrupt_merges_txt)
     expect_fail(fixture_vocab, write_tmp("merges.txt", three, strlen(three)),
                 VLM_EFORMAT, "merges.txt line 3");
     const char *unknown = "#version: 0.2\nqqqq zzzz\n";
-    expect_fail(fixture_vocab, write_tmp("merges.txt", unknown, strlen(unknown)),
-                VLM_EFORMAT, "missing from vocab.json");
+    expect_fail(fixture_vocab,
+                write_tmp("merges.txt", unknown, strlen(unknown)), VLM_EFORMAT,
+                "missing from vocab.json");
     expect_fail(fixture_vocab, write_tmp("merges.txt", "#version: 0.2\n", 14),
                 VLM_EFORMAT, "no merges");
     expect_fail(fixture_vocab, write_tmp("merges.txt", "x\0y z\n", 6),

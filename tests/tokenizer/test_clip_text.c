@@ -18,7 +18,8 @@ TestSuite(clip_text, .init = load, .fini = unload);
 static void expect_same_ids(const char *a, const char *b)
 {
     int na, nb;
-    int32_t *ia = tok_encode_all(tok, a, &na), *ib = tok_encode_all(tok, b, &nb);
+    int32_t *ia = tok_encode_all(tok, a, &na),
+            *ib = tok_encode_all(tok, b, &nb);
     int same = na == nb && memcmp(ia, ib, (size_t)na * sizeof *ia) == 0;
     char *da = clip_tokenizer_decode(tok, ia, na);
     cr_expect(same, "\"%s\" -> \"%s\" should tokenize like \"%s\"", a, da, b);
@@ -38,12 +39,13 @@ Test(clip_text, html_unescape_like_python)
 {
     expect_same_ids("&eacute;t&#233;", "été");
     expect_same_ids("&#x41;&#65;&#X42;", "aab");
-    expect_same_ids("&notit; &ampfoo", "¬it; &foo");   /* legacy prefixes */
-    expect_roundtrip("&#128;&#x93;", "€\u201c "); /* cp1252; not uncurled */
+    expect_same_ids("&notit; &ampfoo", "¬it; &foo"); /* legacy prefixes */
+    expect_roundtrip("&#128;&#x93;", "€\u201c ");    /* cp1252; not uncurled */
     expect_same_ids("a&#0;b &#xD800; &#99999999999;", "a\uFFFDb \uFFFD \uFFFD");
-    expect_same_ids("x&#1;y&#xFFFF;z", "xyz");         /* dropped */
-    expect_same_ids("&NotNestedGreaterGreater; &bogus; &#x;", "\u2AA2\u0338 &bogus; &#x;");
-    expect_roundtrip("&amp;amp;lt;", "& lt ; ");       /* exactly twice */
+    expect_same_ids("x&#1;y&#xFFFF;z", "xyz"); /* dropped */
+    expect_same_ids("&NotNestedGreaterGreater; &bogus; &#x;",
+                    "\u2AA2\u0338 &bogus; &#x;");
+    expect_roundtrip("&amp;amp;lt;", "& lt ; "); /* exactly twice */
 }
 
 Test(clip_text, ftfy_character_fixes)
@@ -51,9 +53,12 @@ Test(clip_text, ftfy_character_fixes)
     expect_same_ids("\u201chi\u201d \u2018x\u2019 \u02bcy", "\"hi\" 'x' 'y");
     expect_same_ids("\uFB03x \uFB06 \u0133", "ffix st ij");
     expect_same_ids("\uFF21\uFF22\u3000\uFF43\uFF01", "ab c!");
-    expect_same_ids("a\x01" "b\x7f" "c\u200e\uFEFF", "abc\u200e");
-    expect_same_ids("\xc2\x93quoted\xc2\x94", "\"quoted\"");  /* C1 as cp1252 */
-    expect_same_ids("e\u0301", "\u00e9");                 /* NFC */
+    expect_same_ids("a\x01"
+                    "b\x7f"
+                    "c\u200e\uFEFF",
+                    "abc\u200e");
+    expect_same_ids("\xc2\x93quoted\xc2\x94", "\"quoted\""); /* C1 as cp1252 */
+    expect_same_ids("e\u0301", "\u00e9");                    /* NFC */
 }
 
 Test(clip_text, python_lower_and_split)
@@ -87,8 +92,8 @@ static void check_long(const char *text)
     int32_t ctx[CLIP_CONTEXT_LEN];
     char err[VLM_ERR_MAX] = "";
     double t0 = seconds_now();
-    int real = clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN,
-                                             0, err);
+    int real =
+        clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN, 0, err);
     double dt = seconds_now() - t0;
     cr_expect_eq(real, CLIP_CONTEXT_LEN, "%s", err);
     cr_expect_eq(ctx[0], clip_tokenizer_bos(tok));
@@ -97,9 +102,11 @@ static void check_long(const char *text)
     cr_expect_lt(dt, 5.0, "1 MB took %.2f s", dt);
     /* the truncated context is the prefix of the full encoding */
     int32_t head[CLIP_CONTEXT_LEN];
-    int total = clip_tokenizer_encode(tok, text, head, CLIP_CONTEXT_LEN - 2, err);
+    int total =
+        clip_tokenizer_encode(tok, text, head, CLIP_CONTEXT_LEN - 2, err);
     cr_expect_gt(total, CLIP_CONTEXT_LEN);
-    cr_expect_eq(memcmp(head, ctx + 1, (CLIP_CONTEXT_LEN - 2) * sizeof *head), 0);
+    cr_expect_eq(memcmp(head, ctx + 1, (CLIP_CONTEXT_LEN - 2) * sizeof *head),
+                 0);
 }
 
 Test(clip_text, one_megabyte_input_truncates)
@@ -108,8 +115,7 @@ Test(clip_text, one_megabyte_input_truncates)
     char *text = malloc(n + 1);
     cr_assert_not_null(text);
     const char *words = "a photo of the lung, 42 nodules; ";
-    for (size_t i = 0; i < n; i++)
-        text[i] = words[i % strlen(words)];
+    for (size_t i = 0; i < n; i++) text[i] = words[i % strlen(words)];
     text[n] = 0;
     check_long(text);
     memset(text, 'q', n); /* one 1 MB "word": worst case for BPE */

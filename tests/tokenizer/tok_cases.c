@@ -13,8 +13,8 @@ static void assert_ids(const char *what, const char *text, const int32_t *got,
                        int n_got, json_object *want)
 {
     int n_want = (int)json_object_array_length(want);
-    cr_expect_eq(n_got, n_want, "%s of \"%s\": %d ids, reference has %d",
-                 what, text, n_got, n_want);
+    cr_expect_eq(n_got, n_want, "%s of \"%s\": %d ids, reference has %d", what,
+                 text, n_got, n_want);
     for (int i = 0; i < n_got && i < n_want; i++) {
         int32_t w = json_object_get_int(json_object_array_get_idx(want, i));
         cr_expect_eq(got[i], w, "%s of \"%s\" [%d]: %d, reference %d", what,
@@ -26,9 +26,9 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
 {
     json_object *jtext, *jids, *jctx, *jdec;
     cr_assert(json_object_object_get_ex(c, "text", &jtext) &&
-              json_object_object_get_ex(c, "ids", &jids) &&
-              json_object_object_get_ex(c, "context77", &jctx) &&
-              json_object_object_get_ex(c, "decoded", &jdec),
+                  json_object_object_get_ex(c, "ids", &jids) &&
+                  json_object_object_get_ex(c, "context77", &jctx) &&
+                  json_object_object_get_ex(c, "decoded", &jdec),
               "case without text/ids/context77/decoded");
     const char *text = json_object_get_string(jtext);
     int n;
@@ -37,8 +37,8 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
 
     int32_t ctx[CLIP_CONTEXT_LEN];
     char err[VLM_ERR_MAX] = "";
-    int real = clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN,
-                                             0, err);
+    int real =
+        clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN, 0, err);
     cr_expect_eq(real, n + 2 < CLIP_CONTEXT_LEN ? n + 2 : CLIP_CONTEXT_LEN,
                  "real token count of \"%s\": %d (%s)", text, real, err);
     assert_ids("context77", text, ctx, CLIP_CONTEXT_LEN, jctx);

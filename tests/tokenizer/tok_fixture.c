@@ -12,8 +12,7 @@ static void keep_cache_out_of_home(void)
 {
     const char *build = getenv("VLM_BUILD_DIR");
     char dir[4200];
-    if (getenv("VLMINDEX_CACHE_DIR"))
-        return;
+    if (getenv("VLMINDEX_CACHE_DIR")) return;
     if (build)
         snprintf(dir, sizeof dir, "%s/tokenizer-test-cache", build);
     else
@@ -27,11 +26,9 @@ const char *tok_fixture_dir(void)
     static char dir[4096];
     keep_cache_out_of_home();
     const char *root = getenv("VLM_FIXTURES");
-    if (!root)
-        cr_skip_test("VLM_FIXTURES is not set; run through meson test");
+    if (!root) cr_skip_test("VLM_FIXTURES is not set; run through meson test");
     snprintf(dir, sizeof dir, "%s/tokenizer-clip", root);
-    if (access(dir, R_OK) != 0)
-        cr_skip_test("fixtures not found at %s", dir);
+    if (access(dir, R_OK) != 0) cr_skip_test("fixtures not found at %s", dir);
     return dir;
 }
 

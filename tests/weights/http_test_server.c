@@ -35,8 +35,7 @@ static void send_all(int fd, const void *buf, size_t n)
     const char *p = buf;
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0)
-            return; /* client went away */
+        if (w <= 0) return; /* client went away */
         p += w;
         n -= (size_t)w;
     }
@@ -45,8 +44,10 @@ static void send_all(int fd, const void *buf, size_t n)
 static void send_status(int fd, int code, const char *reason)
 {
     char h[256];
-    int n = snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n%s", code, reason, strlen(reason), reason);
+    int n = snprintf(h, sizeof h,
+                     "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s",
+                     code, reason, strlen(reason), reason);
     send_all(fd, h, (size_t)n);
 }
 
@@ -56,12 +57,10 @@ static int read_request(int fd, char *buf, size_t cap)
     size_t n = 0;
     while (n + 1 < cap) {
         ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
-        if (r <= 0)
-            return -1;
+        if (r <= 0) return -1;
         n += (size_t)r;
         buf[n] = 0;
-        if (strstr(buf, "\r\n\r\n"))
-            return 0;
+        if (strstr(buf, "\r\n\r\n")) return 0;
     }
     return -1;
 }
@@ -72,22 +71,24 @@ static int64_t parse_range(const char *req)
     return r ? strtoll(r + strlen("\r\nRange: bytes="), NULL, 10) : -1;
 }
 
-static void send_file(hts *s, int fd, const char *path, int64_t range, const hts_knobs *k)
+static void send_file(hts *s, int fd, const char *path, int64_t range,
+                      const hts_knobs *k)
 {
     struct stat st;
     FILE *fp = fopen(path, "rb");
     if (!fp || fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fp)
-            fclose(fp);
+        if (fp) fclose(fp);
         send_status(fd, 404, "Entry not found");
         return;
     }
     int64_t size = st.st_size, from = k->ignore_range || range < 0 ? 0 : range;
     if (from > size || (range >= 0 && from == size && !k->ignore_range)) {
         char h[160];
-        int n = snprintf(h, sizeof h, "HTTP/1.1 416 Range Not Satisfiable\r\n"
+        int n = snprintf(h, sizeof h,
+                         "HTTP/1.1 416 Range Not Satisfiable\r\n"
                          "Content-Range: bytes */%lld\r\nContent-Length: 0\r\n"
-                         "Connection: close\r\n\r\n", (long long)size);
+                         "Connection: close\r\n\r\n",
+                         (long long)size);
         send_all(fd, h, (size_t)n);
         fclose(fp);
         return;
@@ -96,23 +97,26 @@ static void send_file(hts *s, int fd, const char *path, int64_t range, const hts
     int e = 0;
     if (k->send_sha256) {
         char hex[VLM_SHA256_HEX_LEN + 1];
-        if (vlm_sha256_file(path, hex, NULL) != 0)
-            abort();
-        if (k->send_sha256 == 2)
-            hex[0] = hex[0] == '0' ? '1' : '0';
-        e += snprintf(extra + e, sizeof extra - (size_t)e, "X-Linked-Etag: \"%s\"\r\n", hex);
+        if (vlm_sha256_file(path, hex, NULL) != 0) abort();
+        if (k->send_sha256 == 2) hex[0] = hex[0] == '0' ? '1' : '0';
+        e += snprintf(extra + e, sizeof extra - (size_t)e,
+                      "X-Linked-Etag: \"%s\"\r\n", hex);
     }
     if (k->size_lie)
-        e += snprintf(extra + e, sizeof extra - (size_t)e, "X-Linked-Size: %lld\r\n",
+        e += snprintf(extra + e, sizeof extra - (size_t)e,
+                      "X-Linked-Size: %lld\r\n",
                       (long long)(size + k->size_lie));
     int n;
     if (from > 0)
-        n = snprintf(h, sizeof h, "HTTP/1.1 206 Partial Content\r\nContent-Length: %lld\r\n"
-                     "Content-Range: bytes %lld-%lld/%lld\r\n%sConnection: close\r\n\r\n",
-                     (long long)(size - from), (long long)from, (long long)size - 1,
-                     (long long)size, extra);
+        n = snprintf(h, sizeof h,
+                     "HTTP/1.1 206 Partial Content\r\nContent-Length: %lld\r\n"
+                     "Content-Range: bytes %lld-%lld/%lld\r\n%sConnection: "
+                     "close\r\n\r\n",
+                     (long long)(size - from), (long long)from,
+                     (long long)size - 1, (long long)size, extra);
     else
-        n = snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\n"
+        n = snprintf(h, sizeof h,
+                     "HTTP/1.1 200 OK\r\nContent-Length: %lld\r\n"
                      "ETag: \"not-a-sha\"\r\n%sConnection: close\r\n\r\n",
                      (long long)size, extra);
     send_all(fd, h, (size_t)n);
@@ -121,8 +125,7 @@ static void send_file(hts *s, int fd, const char *path, int64_t range, const hts
     char buf[65536];
     size_t r;
     while (budget > 0 && (r = fread(buf, 1, sizeof buf, fp)) > 0) {
-        if ((int64_t)r > budget)
-            r = (size_t)budget;
+        if ((int64_t)r > budget) r = (size_t)budget;
         send_all(fd, buf, r);
         budget -= (int64_t)r;
     }
@@ -133,8 +136,7 @@ static void send_file(hts *s, int fd, const char *path, int64_t range, const hts
 static void handle(hts *s, int fd)
 {
     char req[8192];
-    if (read_request(fd, req, sizeof req) != 0)
-        return;
+    if (read_request(fd, req, sizeof req) != 0) return;
     pthread_mutex_lock(&s->mu);
     hts_knobs k = s->knobs;
     s->requests++;
@@ -143,11 +145,13 @@ static void handle(hts *s, int fd)
     pthread_mutex_unlock(&s->mu);
 
     char method[16], target[2048];
-    if (sscanf(req, "%15s %2047s", method, target) != 2 || strcmp(method, "GET") != 0) {
+    if (sscanf(req, "%15s %2047s", method, target) != 2 ||
+        strcmp(method, "GET") != 0) {
         send_status(fd, 405, "Method not allowed");
         return;
     }
-    if (k.require_token && !strcasestr(req, "\r\nAuthorization: Bearer secret\r\n")) {
+    if (k.require_token &&
+        !strcasestr(req, "\r\nAuthorization: Bearer secret\r\n")) {
         send_status(fd, 401, "Unauthorized");
         return;
     }
@@ -166,11 +170,9 @@ static void *serve(void *arg)
     hts *s = arg;
     while (!atomic_load(&s->stop)) {
         struct pollfd p = {.fd = s->listen_fd, .events = POLLIN};
-        if (poll(&p, 1, 50) <= 0)
-            continue;
+        if (poll(&p, 1, 50) <= 0) continue;
         int fd = accept(s->listen_fd, NULL, NULL);
-        if (fd < 0)
-            continue;
+        if (fd < 0) continue;
         handle(s, fd);
         shutdown(fd, SHUT_WR);
         close(fd);
@@ -186,23 +188,23 @@ hts *hts_start(const char *root, const char *prefix)
     s->last_range = -1;
     pthread_mutex_init(&s->mu, NULL);
     s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0,
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = 0,
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
-    if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+    if (s->listen_fd < 0 ||
+        bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
         listen(s->listen_fd, 16) != 0 ||
         getsockname(s->listen_fd, (struct sockaddr *)&a, &len) != 0)
         abort();
     s->port = ntohs(a.sin_port);
-    if (pthread_create(&s->thread, NULL, serve, s) != 0)
-        abort();
+    if (pthread_create(&s->thread, NULL, serve, s) != 0) abort();
     return s;
 }
 
 void hts_stop(hts *s)
 {
-    if (!s)
-        return;
+    if (!s) return;
     atomic_store(&s->stop, 1);
     pthread_join(s->thread, NULL);
     close(s->listen_fd);
@@ -212,10 +214,7 @@ void hts_stop(hts *s)
     free(s);
 }
 
-int hts_port(const hts *s)
-{
-    return s->port;
-}
+int hts_port(const hts *s) { return s->port; }
 
 void hts_set_knobs(hts *s, const hts_knobs *k)
 {

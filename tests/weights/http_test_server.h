@@ -13,12 +13,12 @@
 typedef struct hts hts;
 
 typedef struct hts_knobs {
-    int send_sha256;       /* 1: X-Linked-Etag with the file's sha256 (hub LFS style),
+    int send_sha256; /* 1: X-Linked-Etag with the file's sha256 (hub LFS style),
                               2: a wrong sha256 */
-    int64_t size_lie;      /* added to X-Linked-Size (0: header omitted) */
-    int64_t cut_after;     /* >0: send only this many body bytes, then close */
-    int ignore_range;      /* reply 200 + whole file even to Range requests */
-    int require_token;     /* 1: 401 unless "Authorization: Bearer secret" */
+    int64_t size_lie;  /* added to X-Linked-Size (0: header omitted) */
+    int64_t cut_after; /* >0: send only this many body bytes, then close */
+    int ignore_range;  /* reply 200 + whole file even to Range requests */
+    int require_token; /* 1: 401 unless "Authorization: Bearer secret" */
 } hts_knobs;
 
 /* Starts serving `root` under URL path `prefix` ("/org/model/resolve/main/"). */

@@ -13,10 +13,11 @@
 char *stt_fixture(const char *rel);
 
 /* Skips the current Criterion test when the fixtures are missing. */
-#define STT_FIXTURE_OR_SKIP(var, rel)                                           \
-    char *var = stt_fixture(rel);                                               \
-    if (!var)                                                                   \
-        cr_skip_test("fixtures not found (set VLM_FIXTURES to ../shared/fixtures)")
+#define STT_FIXTURE_OR_SKIP(var, rel)                       \
+    char *var = stt_fixture(rel);                           \
+    if (!var)                                               \
+    cr_skip_test("fixtures not found (set VLM_FIXTURES to " \
+                 "../shared/fixtures)")
 
 /* A fresh folder under $TMPDIR (malloc'd), and its recursive removal. */
 char *stt_tempdir(void);
@@ -26,7 +27,8 @@ void stt_rmtree(const char *dir);
 char *stt_join(const char *dir, const char *name);
 
 /* Writes raw bytes to dir/name; returns the malloc'd path. */
-char *stt_write_raw(const char *dir, const char *name, const void *buf, size_t len);
+char *stt_write_raw(const char *dir, const char *name, const void *buf,
+                    size_t len);
 
 /* Writes a safetensors file: 8-byte length of `header` (or `declared_len`
  * when it is not (size_t)-1), the header text, then `data`. */

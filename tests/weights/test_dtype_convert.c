@@ -23,11 +23,14 @@ static float from_bits(uint32_t u)
 Test(dtype, f16_edge_values)
 {
     cr_assert_eq(bits(st_f16_to_f32(0x0000)), 0x00000000u);
-    cr_assert_eq(bits(st_f16_to_f32(0x8000)), 0x80000000u); /* -0 keeps its sign */
-    cr_assert_eq(st_f16_to_f32(0x0001), ldexpf(1, -24));    /* smallest subnormal */
-    cr_assert_eq(st_f16_to_f32(0x03ff), ldexpf(1023, -24)); /* largest subnormal */
+    cr_assert_eq(bits(st_f16_to_f32(0x8000)),
+                 0x80000000u); /* -0 keeps its sign */
+    cr_assert_eq(st_f16_to_f32(0x0001),
+                 ldexpf(1, -24)); /* smallest subnormal */
+    cr_assert_eq(st_f16_to_f32(0x03ff),
+                 ldexpf(1023, -24)); /* largest subnormal */
     cr_assert_eq(st_f16_to_f32(0x8001), -ldexpf(1, -24));
-    cr_assert_eq(st_f16_to_f32(0x0400), ldexpf(1, -14));    /* smallest normal */
+    cr_assert_eq(st_f16_to_f32(0x0400), ldexpf(1, -14)); /* smallest normal */
     cr_assert_eq(st_f16_to_f32(0x3c00), 1.0f);
     cr_assert_eq(st_f16_to_f32(0xc000), -2.0f);
     cr_assert_eq(st_f16_to_f32(0x3555), 0.333251953125f);
@@ -35,7 +38,8 @@ Test(dtype, f16_edge_values)
     cr_assert(isinf(st_f16_to_f32(0x7c00)) && st_f16_to_f32(0x7c00) > 0);
     cr_assert(isinf(st_f16_to_f32(0xfc00)) && st_f16_to_f32(0xfc00) < 0);
     cr_assert(isnan(st_f16_to_f32(0x7e00)));
-    cr_assert(isnan(st_f16_to_f32(0x7c01))); /* signalling payload stays a NaN */
+    cr_assert(
+        isnan(st_f16_to_f32(0x7c01))); /* signalling payload stays a NaN */
     cr_assert(isnan(st_f16_to_f32(0xfe00)));
 }
 
@@ -51,7 +55,8 @@ Test(dtype, f16_exhaustive_matches_compiler)
         if (isnan(want))
             cr_assert(isnan(got), "0x%04x", h);
         else
-            cr_assert_eq(bits(got), bits(want), "0x%04x: %g vs %g", h, got, want);
+            cr_assert_eq(bits(got), bits(want), "0x%04x: %g vs %g", h, got,
+                         want);
     }
 }
 #endif
@@ -71,15 +76,21 @@ Test(dtype, bf16_edge_values)
 Test(dtype, f32_to_bf16_rounds_to_nearest_even)
 {
     cr_assert_eq(st_f32_to_bf16(1.0f), 0x3f80);
-    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f808000u)), 0x3f80); /* tie, even stays */
-    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f818000u)), 0x3f82); /* tie, odd rounds up */
-    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f808001u)), 0x3f81); /* above tie */
-    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f807fffu)), 0x3f80); /* below tie */
-    cr_assert_eq(st_f32_to_bf16(from_bits(0x7f7fffffu)), 0x7f80); /* FLT_MAX -> inf */
+    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f808000u)),
+                 0x3f80); /* tie, even stays */
+    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f818000u)),
+                 0x3f82); /* tie, odd rounds up */
+    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f808001u)),
+                 0x3f81); /* above tie */
+    cr_assert_eq(st_f32_to_bf16(from_bits(0x3f807fffu)),
+                 0x3f80); /* below tie */
+    cr_assert_eq(st_f32_to_bf16(from_bits(0x7f7fffffu)),
+                 0x7f80); /* FLT_MAX -> inf */
     cr_assert_eq(st_f32_to_bf16(INFINITY), 0x7f80);
     cr_assert_eq(st_f32_to_bf16(-INFINITY), 0xff80);
     cr_assert_eq(st_f32_to_bf16(-0.0f), 0x8000);
-    uint16_t n = st_f32_to_bf16(from_bits(0x7f800001u)); /* NaN with low payload only */
+    uint16_t n =
+        st_f32_to_bf16(from_bits(0x7f800001u)); /* NaN with low payload only */
     cr_assert(isnan(st_bf16_to_f32(n)), "NaN became 0x%04x", n);
     for (uint32_t b = 0; b < 65536; b++) {
         float f = st_bf16_to_f32((uint16_t)b);
@@ -90,8 +101,13 @@ Test(dtype, f32_to_bf16_rounds_to_nearest_even)
 
 static st_tensor make(st_dtype dt, const void *data, int64_t n)
 {
-    st_tensor t = {.name = "t", .path = "mem", .dtype = dt, .ndim = 1,
-                   .shape = {n}, .numel = n, .data = data,
+    st_tensor t = {.name = "t",
+                   .path = "mem",
+                   .dtype = dt,
+                   .ndim = 1,
+                   .shape = {n},
+                   .numel = n,
+                   .data = data,
                    .nbytes = (size_t)n * st_dtype_size(dt)};
     return t;
 }

@@ -23,8 +23,7 @@ static void link_fixture(const char *rel, const char *name)
 {
     char *src = stt_fixture(rel);
     char *dst = stt_join(repo_dir, name);
-    if (symlink(src, dst) != 0)
-        abort();
+    if (symlink(src, dst) != 0) abort();
     free(src);
     free(dst);
 }
@@ -37,14 +36,16 @@ static void setup(void)
     dest = stt_join(tmp, "dest");
     mkdir(repo_dir, 0755);
     server = hts_start(repo_dir, "/" REPO "/resolve/main/");
-    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", hts_port(server));
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d",
+             hts_port(server));
     char *fx = stt_fixture("");
-    if (!fx)
-        return; /* tests skip */
+    if (!fx) return; /* tests skip */
     free(fx);
     link_fixture("clip-tiny-quickgelu-f32/config.json", "config.json");
-    link_fixture("clip-tiny-quickgelu-f32/preprocessor_config.json", "preprocessor_config.json");
-    link_fixture("clip-tiny-quickgelu-f32/model.safetensors", "model.safetensors");
+    link_fixture("clip-tiny-quickgelu-f32/preprocessor_config.json",
+                 "preprocessor_config.json");
+    link_fixture("clip-tiny-quickgelu-f32/model.safetensors",
+                 "model.safetensors");
     link_fixture("tokenizer-clip/vocab.json", "vocab.json");
     link_fixture("tokenizer-clip/merges.txt", "merges.txt");
 }
@@ -60,12 +61,11 @@ static void teardown(void)
 
 TestSuite(hub, .init = setup, .fini = teardown, .timeout = 30);
 
-#define SKIP_WITHOUT_FIXTURES()                                    \
-    do {                                                           \
-        char *fx_ = stt_fixture("");                               \
-        if (!fx_)                                                  \
-            cr_skip_test("fixtures not found (set VLM_FIXTURES)"); \
-        free(fx_);                                                 \
+#define SKIP_WITHOUT_FIXTURES()                                          \
+    do {                                                                 \
+        char *fx_ = stt_fixture("");                                     \
+        if (!fx_) cr_skip_test("fixtures not found (set VLM_FIXTURES)"); \
+        free(fx_);                                                       \
     } while (0)
 
 typedef struct progress_log {
@@ -74,7 +74,8 @@ typedef struct progress_log {
     int cancel_after;
 } progress_log;
 
-static int on_progress(void *user, uint64_t done, uint64_t total, const char *file)
+static int on_progress(void *user, uint64_t done, uint64_t total,
+                       const char *file)
 {
     progress_log *p = user;
     if (strcmp(file, "model.safetensors") == 0) {
@@ -87,8 +88,12 @@ static int on_progress(void *user, uint64_t done, uint64_t total, const char *fi
 
 static hub_options options(progress_log *log)
 {
-    hub_options o = {.endpoint = endpoint, .token = "", .progress = on_progress,
-                     .progress_user = log, .connect_timeout_s = 5, .stall_timeout_s = 5};
+    hub_options o = {.endpoint = endpoint,
+                     .token = "",
+                     .progress = on_progress,
+                     .progress_user = log,
+                     .connect_timeout_s = 5,
+                     .stall_timeout_s = 5};
     return o;
 }
 
@@ -146,13 +151,15 @@ Test(hub, full_model_download_with_sha256)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s", err);
-    const char *names[] = {"config.json", "preprocessor_config.json", "model.safetensors",
-                           "vocab.json", "merges.txt"};
-    for (int i = 0; i < 5; i++)
-        assert_same_file(names[i]);
-    cr_assert_eq(file_size(dest, "tokenizer.json"), -1); /* optional, absent: 404 */
-    cr_assert_eq(file_size(dest, ".partial"), -1, "empty .partial folder left behind");
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s",
+                 err);
+    const char *names[] = {"config.json", "preprocessor_config.json",
+                           "model.safetensors", "vocab.json", "merges.txt"};
+    for (int i = 0; i < 5; i++) assert_same_file(names[i]);
+    cr_assert_eq(file_size(dest, "tokenizer.json"),
+                 -1); /* optional, absent: 404 */
+    cr_assert_eq(file_size(dest, ".partial"), -1,
+                 "empty .partial folder left behind");
     long size = file_size(repo_dir, "model.safetensors");
     cr_assert_gt(log.calls, 0);
     cr_assert_eq(log.last_done, (uint64_t)size);
@@ -165,7 +172,8 @@ Test(hub, full_model_download_with_sha256)
     /* a second pull re-asks only for the 5 optional files the repo lacks
      * (index, tokenizer.json/.model, tokenizer_config, special_tokens_map) */
     int before = hts_requests(server);
-    cr_assert_eq(hub_download_model(REPO, NULL, dest, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_model(REPO, NULL, dest, &o, err), VLM_OK, "%s",
+                 err);
     cr_assert_eq(hts_requests(server), before + 5);
 }
 
@@ -177,7 +185,8 @@ Test(hub, resumes_existing_part)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_OK, "%s", err);
     cr_assert_eq(hts_last_range(server), 1000000);
     cr_assert_eq(hts_requests(server), 1);
     assert_same_file("model.safetensors");
@@ -190,13 +199,16 @@ Test(hub, interrupted_transfer_then_resume)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_ENETWORK);
-    cr_assert(strstr(err, "model.safetensors") && strstr(err, "resume"), "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_ENETWORK);
+    cr_assert(strstr(err, "model.safetensors") && strstr(err, "resume"), "%s",
+              err);
     cr_assert_eq(file_size(dest, ".partial/model.safetensors.part"), 3000000);
     cr_assert_eq(file_size(dest, "model.safetensors"), -1);
 
     hts_set_knobs(server, &(hts_knobs){.send_sha256 = 1});
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_OK, "%s", err);
     cr_assert_eq(hts_last_range(server), 3000000);
     assert_same_file("model.safetensors");
 }
@@ -209,7 +221,8 @@ Test(hub, server_ignoring_range_restarts)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_OK, "%s", err);
     cr_assert_eq(hts_last_range(server), 12345);
     assert_same_file("model.safetensors");
 }
@@ -221,7 +234,8 @@ Test(hub, complete_part_is_finished_via_416)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_OK, "%s", err);
     assert_same_file("model.safetensors");
 }
 
@@ -231,10 +245,13 @@ Test(hub, missing_required_file_is_a_clear_error)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    const hub_file want[] = {{"config.json", 0}, {"extra.json", 1}, {"weights.bin", 0}};
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, want, 3, &o, err), VLM_ENOTFOUND);
+    const hub_file want[] = {
+        {"config.json", 0}, {"extra.json", 1}, {"weights.bin", 0}};
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, want, 3, &o, err),
+                 VLM_ENOTFOUND);
     cr_assert(strstr(err, "weights.bin") && strstr(err, "404") &&
-              strstr(err, "/" REPO "/resolve/main/weights.bin"), "%s", err);
+                  strstr(err, "/" REPO "/resolve/main/weights.bin"),
+              "%s", err);
     cr_assert_gt(file_size(dest, "config.json"), 0);
     cr_assert_eq(file_size(dest, ".partial/weights.bin.part"), -1);
     cr_assert_eq(file_size(dest, "extra.json"), -1);
@@ -243,7 +260,8 @@ Test(hub, missing_required_file_is_a_clear_error)
     char *v = stt_join(repo_dir, "vocab.json");
     unlink(v);
     free(v);
-    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_ENOTFOUND);
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err),
+                 VLM_ENOTFOUND);
     cr_assert(strstr(err, "no tokenizer files"), "%s", err);
 }
 
@@ -254,8 +272,10 @@ Test(hub, size_mismatch_is_refused)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_EMISMATCH);
-    cr_assert(strstr(err, "model.safetensors") && strstr(err, "announced"), "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_EMISMATCH);
+    cr_assert(strstr(err, "model.safetensors") && strstr(err, "announced"),
+              "%s", err);
     cr_assert_eq(file_size(dest, "model.safetensors"), -1);
     cr_assert_eq(file_size(dest, ".partial/model.safetensors.part"), -1);
 }
@@ -267,7 +287,8 @@ Test(hub, sha256_mismatch_is_refused)
     progress_log log = {0};
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_EMISMATCH);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_EMISMATCH);
     cr_assert(strstr(err, "SHA-256"), "%s", err);
     cr_assert_eq(file_size(dest, "model.safetensors"), -1);
 }
@@ -284,10 +305,12 @@ Test(hub, offline_refuses_then_uses_local_files)
     cr_assert_eq(hts_requests(server), 0);
 
     o.offline = 0;
-    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s",
+                 err);
     int n = hts_requests(server);
     setenv("HF_HUB_OFFLINE", "1", 1);
-    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s",
+                 err);
     unsetenv("HF_HUB_OFFLINE");
     cr_assert_eq(hts_requests(server), n);
 }
@@ -300,10 +323,12 @@ Test(hub, token_is_sent)
     hub_options o = options(&log);
     char err[VLM_ERR_MAX] = "";
     const hub_file cfg[] = {{"config.json", 0}};
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, cfg, 1, &o, err), VLM_ENETWORK);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, cfg, 1, &o, err),
+                 VLM_ENETWORK);
     cr_assert(strstr(err, "401") && strstr(err, "HF_TOKEN"), "%s", err);
     o.token = "secret";
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, cfg, 1, &o, err), VLM_OK, "%s", err);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, cfg, 1, &o, err), VLM_OK,
+                 "%s", err);
 }
 
 Test(hub, sharded_checkpoint)
@@ -316,8 +341,10 @@ Test(hub, sharded_checkpoint)
     stt_write_sharded(repo_dir, src, 2);
     progress_log log = {0};
     hub_options o = options(&log);
-    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s", err);
-    cr_assert_eq(file_size(dest, "model.safetensors"), -1, "single file fetched too");
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s",
+                 err);
+    cr_assert_eq(file_size(dest, "model.safetensors"), -1,
+                 "single file fetched too");
     assert_same_file("model-00001-of-00002.safetensors");
     assert_same_file("model-00002-of-00002.safetensors");
     st_checkpoint *c;
@@ -337,13 +364,17 @@ Test(hub, cancel_and_bad_arguments)
     cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
                  VLM_EINTERRUPTED);
     cr_assert(strstr(err, "cancelled"), "%s", err);
-    cr_assert_eq(hub_download_repo("../etc", "main", dest, model_only, 1, &o, err), VLM_EINVAL);
+    cr_assert_eq(
+        hub_download_repo("../etc", "main", dest, model_only, 1, &o, err),
+        VLM_EINVAL);
     const hub_file evil[] = {{"../../x", 0}};
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, evil, 1, &o, err), VLM_EINVAL);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, evil, 1, &o, err),
+                 VLM_EINVAL);
     cr_assert(strstr(err, "unsafe"), "%s", err);
     /* unreachable endpoint: a network error naming the URL */
     o.endpoint = "http://127.0.0.1:1";
     o.progress = NULL;
-    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err), VLM_ENETWORK);
+    cr_assert_eq(hub_download_repo(REPO, "main", dest, model_only, 1, &o, err),
+                 VLM_ENETWORK);
     cr_assert(strstr(err, "127.0.0.1:1"), "%s", err);
 }

@@ -12,14 +12,19 @@
 static char *tmp;
 
 static void setup(void) { tmp = stt_tempdir(); }
-static void teardown(void) { stt_rmtree(tmp); free(tmp); }
+static void teardown(void)
+{
+    stt_rmtree(tmp);
+    free(tmp);
+}
 
 TestSuite(st_bad, .init = setup, .fini = teardown);
 
 static const unsigned char zeros[64];
 
 /* Opens path, expects `want` and every fragment in the message. */
-static void expect_fail(const char *path, int want, const char *frag1, const char *frag2)
+static void expect_fail(const char *path, int want, const char *frag1,
+                        const char *frag2)
 {
     char err[VLM_ERR_MAX] = "";
     st_file *f = (st_file *)&err; /* must be reset to NULL on failure */
@@ -35,7 +40,8 @@ static void expect_fail(const char *path, int want, const char *frag1, const cha
 static void bad_header(const char *header, size_t data_len, int want,
                        const char *frag1, const char *frag2)
 {
-    char *p = stt_write_st(tmp, "bad.safetensors", header, (size_t)-1, zeros, data_len);
+    char *p = stt_write_st(tmp, "bad.safetensors", header, (size_t)-1, zeros,
+                           data_len);
     expect_fail(p, want, frag1, frag2);
     free(p);
 }
@@ -66,14 +72,16 @@ Test(st_bad, header_length_beyond_file)
 
 Test(st_bad, header_length_over_cap)
 {
-    char *p = stt_write_st(tmp, "huge.safetensors", "{}", (size_t)1 << 40, NULL, 0);
+    char *p =
+        stt_write_st(tmp, "huge.safetensors", "{}", (size_t)1 << 40, NULL, 0);
     expect_fail(p, VLM_ETOOBIG, "limit", NULL);
     free(p);
 }
 
 Test(st_bad, invalid_json)
 {
-    bad_header("{\"a\": {\"dtype\": \"F32\", ", 0, VLM_EFORMAT, "not valid JSON", NULL);
+    bad_header("{\"a\": {\"dtype\": \"F32\", ", 0, VLM_EFORMAT,
+               "not valid JSON", NULL);
     bad_header("{\"a\" 1}", 0, VLM_EFORMAT, "not valid JSON", NULL);
     bad_header("{} trailing", 0, VLM_EFORMAT, "trailing bytes", NULL);
     bad_header("{\"a\xff\": {}}", 0, VLM_EFORMAT, "not valid JSON", NULL);
@@ -87,49 +95,60 @@ Test(st_bad, header_not_an_object)
 
 Test(st_bad, unknown_dtype)
 {
-    bad_header("{\"enc.w\": {\"dtype\": \"F8_E4M3\", \"shape\": [2], \"data_offsets\": [0, 2]}}",
+    bad_header("{\"enc.w\": {\"dtype\": \"F8_E4M3\", \"shape\": [2], "
+               "\"data_offsets\": [0, 2]}}",
                2, VLM_EUNSUPPORTED, "'enc.w'", "unknown dtype \"F8_E4M3\"");
-    bad_header("{\"enc.w\": {\"shape\": [2], \"data_offsets\": [0, 8]}}",
-               8, VLM_EFORMAT, "'enc.w'", "\"dtype\"");
+    bad_header("{\"enc.w\": {\"shape\": [2], \"data_offsets\": [0, 8]}}", 8,
+               VLM_EFORMAT, "'enc.w'", "\"dtype\"");
 }
 
 Test(st_bad, shape_span_mismatch)
 {
-    bad_header("{\"proj\": {\"dtype\": \"F32\", \"shape\": [2, 2], \"data_offsets\": [0, 12]}}",
+    bad_header("{\"proj\": {\"dtype\": \"F32\", \"shape\": [2, 2], "
+               "\"data_offsets\": [0, 12]}}",
                16, VLM_EFORMAT, "'proj'", "not the span of 12 bytes");
 }
 
 Test(st_bad, overlapping_spans)
 {
-    bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]},"
-               " \"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [8, 24]}}",
+    bad_header("{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": "
+               "[0, 16]},"
+               " \"b\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": "
+               "[8, 24]}}",
                24, VLM_EFORMAT, "overlaps", "'b'");
 }
 
 Test(st_bad, span_beyond_data)
 {
-    bad_header("{\"big\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}",
+    bad_header("{\"big\": {\"dtype\": \"F32\", \"shape\": [4], "
+               "\"data_offsets\": [0, 16]}}",
                8, VLM_EFORMAT, "'big'", "beyond the 8-byte data area");
-    bad_header("{\"rev\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [8, 4]}}",
+    bad_header("{\"rev\": {\"dtype\": \"F32\", \"shape\": [0], "
+               "\"data_offsets\": [8, 4]}}",
                8, VLM_EFORMAT, "'rev'", "begin <= end");
 }
 
 Test(st_bad, negative_and_overflowing_shapes)
 {
-    bad_header("{\"neg\": {\"dtype\": \"F32\", \"shape\": [-1, 4], \"data_offsets\": [0, 16]}}",
+    bad_header("{\"neg\": {\"dtype\": \"F32\", \"shape\": [-1, 4], "
+               "\"data_offsets\": [0, 16]}}",
                16, VLM_EFORMAT, "'neg'", "shape entry 0");
-    bad_header("{\"frac\": {\"dtype\": \"F32\", \"shape\": [2.0], \"data_offsets\": [0, 8]}}",
+    bad_header("{\"frac\": {\"dtype\": \"F32\", \"shape\": [2.0], "
+               "\"data_offsets\": [0, 8]}}",
                16, VLM_EFORMAT, "'frac'", "shape entry 0");
-    bad_header("{\"ovf\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 4],"
-               " \"data_offsets\": [0, 16]}}",
-               16, VLM_EFORMAT, "'ovf'", "overflows");
+    bad_header(
+        "{\"ovf\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 4],"
+        " \"data_offsets\": [0, 16]}}",
+        16, VLM_EFORMAT, "'ovf'", "overflows");
     /* numel fits in 64 bits, numel x 4 does not */
-    bad_header("{\"ovf4\": {\"dtype\": \"F32\", \"shape\": [4611686018427387904],"
-               " \"data_offsets\": [0, 0]}}",
-               16, VLM_EFORMAT, "'ovf4'", "not the span");
-    bad_header("{\"big\": {\"dtype\": \"U8\", \"shape\": [18446744073709551615],"
-               " \"data_offsets\": [0, 1]}}",
-               16, VLM_EFORMAT, "'big'", "shape entry 0");
+    bad_header(
+        "{\"ovf4\": {\"dtype\": \"F32\", \"shape\": [4611686018427387904],"
+        " \"data_offsets\": [0, 0]}}",
+        16, VLM_EFORMAT, "'ovf4'", "not the span");
+    bad_header(
+        "{\"big\": {\"dtype\": \"U8\", \"shape\": [18446744073709551615],"
+        " \"data_offsets\": [0, 1]}}",
+        16, VLM_EFORMAT, "'big'", "shape entry 0");
     bad_header("{\"nd\": {\"dtype\": \"U8\", \"shape\": [1,1,1,1,1,1,1,1,1],"
                " \"data_offsets\": [0, 1]}}",
                16, VLM_EUNSUPPORTED, "'nd'", "9 dimensions");
@@ -137,21 +156,27 @@ Test(st_bad, negative_and_overflowing_shapes)
 
 Test(st_bad, bad_metadata)
 {
-    bad_header("{\"__metadata__\": {\"format\": 3}}", 0, VLM_EFORMAT, "__metadata__", "'format'");
-    bad_header("{\"__metadata__\": [\"pt\"]}", 0, VLM_EFORMAT, "__metadata__", NULL);
+    bad_header("{\"__metadata__\": {\"format\": 3}}", 0, VLM_EFORMAT,
+               "__metadata__", "'format'");
+    bad_header("{\"__metadata__\": [\"pt\"]}", 0, VLM_EFORMAT, "__metadata__",
+               NULL);
 }
 
 Test(st_bad, well_formed_edge_cases_are_accepted)
 {
     /* space padding, a scalar, an empty tensor, a gap, metadata */
-    const char *h = "{\"__metadata__\": {\"format\": \"pt\"},"
-                    " \"s\": {\"dtype\": \"F32\", \"shape\": [], \"data_offsets\": [4, 8]},"
-                    " \"e\": {\"dtype\": \"BF16\", \"shape\": [0, 3], \"data_offsets\": [8, 8]},"
-                    " \"b\": {\"dtype\": \"BOOL\", \"shape\": [2], \"data_offsets\": [12, 14]}}   ";
+    const char *h =
+        "{\"__metadata__\": {\"format\": \"pt\"},"
+        " \"s\": {\"dtype\": \"F32\", \"shape\": [], \"data_offsets\": [4, 8]},"
+        " \"e\": {\"dtype\": \"BF16\", \"shape\": [0, 3], \"data_offsets\": "
+        "[8, 8]},"
+        " \"b\": {\"dtype\": \"BOOL\", \"shape\": [2], \"data_offsets\": [12, "
+        "14]}}   ";
     const float one = 1.0f;
     unsigned char data[16] = {0};
     memcpy(data + 4, &one, 4);
-    char *p = stt_write_st(tmp, "ok.safetensors", h, (size_t)-1, data, sizeof data);
+    char *p =
+        stt_write_st(tmp, "ok.safetensors", h, (size_t)-1, data, sizeof data);
     char err[VLM_ERR_MAX] = "";
     st_file *f;
     cr_assert_eq(st_file_open(p, &f, err), VLM_OK, "%s", err);
@@ -173,8 +198,9 @@ Test(st_bad, buffer_api_labels_messages)
 {
     char err[VLM_ERR_MAX] = "";
     st_file *f;
-    cr_assert_eq(st_file_from_buffer("\2\0\0\0\0\0\0\0[]", 10, "mem-image", &f, err),
-                 VLM_EFORMAT);
+    cr_assert_eq(
+        st_file_from_buffer("\2\0\0\0\0\0\0\0[]", 10, "mem-image", &f, err),
+        VLM_EFORMAT);
     cr_assert_null(f);
     cr_assert(strstr(err, "mem-image"), "%s", err);
 }

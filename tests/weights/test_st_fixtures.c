@@ -17,10 +17,12 @@ static st_file *open_ok(const char *path)
     return f;
 }
 
-static void assert_shape(const st_tensor *t, st_dtype dt, int ndim, const int64_t *shape)
+static void assert_shape(const st_tensor *t, st_dtype dt, int ndim,
+                         const int64_t *shape)
 {
     cr_assert_not_null(t);
-    cr_assert_eq(t->dtype, dt, "%s: dtype %s", t->name, st_dtype_name(t->dtype));
+    cr_assert_eq(t->dtype, dt, "%s: dtype %s", t->name,
+                 st_dtype_name(t->dtype));
     cr_assert_eq(t->ndim, ndim, "%s: ndim %d", t->name, t->ndim);
     int64_t numel = 1;
     for (int i = 0; i < ndim; i++) {
@@ -35,7 +37,8 @@ Test(st_fixtures, every_fixture_file_opens)
 {
     STT_FIXTURE_OR_SKIP(pattern, "*/*.safetensors");
     glob_t g;
-    cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "no fixture files match %s", pattern);
+    cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "no fixture files match %s",
+                 pattern);
     cr_assert_geq(g.gl_pathc, 7u);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         st_file *f = open_ok(g.gl_pathv[i]);
@@ -66,7 +69,8 @@ Test(st_fixtures, clip_f32_expected_values_and_metadata)
     cr_assert_eq(st_tensor_to_f32(ls, &v, 1, err), VLM_OK, "%s", err);
     cr_assert_float_eq(v, 2.6592600345611572f, 1e-7);
 
-    assert_shape(st_file_find(f, "pixel_values"), ST_F32, 4, (int64_t[]){4, 3, 32, 32});
+    assert_shape(st_file_find(f, "pixel_values"), ST_F32, 4,
+                 (int64_t[]){4, 3, 32, 32});
     assert_shape(st_file_find(f, "vision_hidden_penultimate"), ST_F32, 3,
                  (int64_t[]){4, 17, 128});
     const st_tensor *ids = st_file_find(f, "input_ids");
@@ -95,7 +99,8 @@ Test(st_fixtures, clip_f16_model_converts)
 
     const st_tensor *w;
     cr_assert_eq(st_checkpoint_require(c, "visual_projection.weight", 2,
-                                       (int64_t[]){48, 192}, &w, err), VLM_OK, "%s", err);
+                                       (int64_t[]){48, 192}, &w, err),
+                 VLM_OK, "%s", err);
     cr_assert_eq(w->dtype, ST_F16);
     float *x = malloc(48 * 192 * sizeof *x);
     cr_assert_eq(st_tensor_to_f32(w, x, 48 * 192, err), VLM_OK, "%s", err);
@@ -107,15 +112,17 @@ Test(st_fixtures, clip_f16_model_converts)
     free(x);
 
     float ls;
-    cr_assert_eq(st_tensor_to_f32(st_checkpoint_find(c, "logit_scale"), &ls, 1, err), VLM_OK);
+    cr_assert_eq(
+        st_tensor_to_f32(st_checkpoint_find(c, "logit_scale"), &ls, 1, err),
+        VLM_OK);
     cr_assert_eq(ls, 2.66015625f);
 
-    const st_tensor *pos = st_checkpoint_find(c, "text_model.embeddings.position_ids");
+    const st_tensor *pos =
+        st_checkpoint_find(c, "text_model.embeddings.position_ids");
     assert_shape(pos, ST_I64, 2, (int64_t[]){1, 77});
     int32_t p[77];
     cr_assert_eq(st_tensor_to_i32(pos, p, 77, err), VLM_OK, "%s", err);
-    for (int i = 0; i < 77; i++)
-        cr_assert_eq(p[i], i);
+    for (int i = 0; i < 77; i++) cr_assert_eq(p[i], i);
     st_checkpoint_close(c);
     free(dir);
 }
@@ -139,7 +146,8 @@ Test(st_fixtures, llava_and_preprocess_shapes)
     cr_assert_arr_eq(cat->data, want, 5);
     float *px = malloc(224 * 224 * 3 * sizeof *px);
     char err[VLM_ERR_MAX];
-    cr_assert_eq(st_tensor_to_f32(cat, px, 224 * 224 * 3, err), VLM_OK, "%s", err);
+    cr_assert_eq(st_tensor_to_f32(cat, px, 224 * 224 * 3, err), VLM_OK, "%s",
+                 err);
     cr_assert_eq(px[1], 99.0f);
     free(px);
     st_file_close(f);
@@ -157,12 +165,14 @@ Test(st_fixtures, open_does_not_touch_tensor_pages)
     getrusage(RUSAGE_SELF, &before);
     st_file *f = open_ok(path);
     getrusage(RUSAGE_SELF, &after);
-    long faults = (after.ru_minflt - before.ru_minflt) + (after.ru_majflt - before.ru_majflt);
+    long faults = (after.ru_minflt - before.ru_minflt) +
+                  (after.ru_majflt - before.ru_majflt);
     size_t data_pages = 0;
     for (int i = 0; i < st_file_count(f); i++)
         data_pages += st_file_tensor(f, i)->nbytes / 4096;
     cr_assert_gt(data_pages, 3000u);
-    cr_assert_lt((size_t)faults, data_pages / 4, "open faulted %ld pages", faults);
+    cr_assert_lt((size_t)faults, data_pages / 4, "open faulted %ld pages",
+                 faults);
     st_file_close(f);
     free(path);
 }

@@ -27,10 +27,10 @@
 typedef struct pixel_spec {
     int size, samples;
     const char *photometric;
-    int bits_stored, is_signed;      /* bits allocated is 8 or 16 */
+    int bits_stored, is_signed; /* bits allocated is 8 or 16 */
     double slope, intercept;
     int has_window;
-    int frames;                      /* 0 or 1 = single frame */
+    int frames; /* 0 or 1 = single frame */
 } pixel_spec;
 
 typedef struct series_ids {
@@ -117,7 +117,10 @@ static int write_file(const char *path, const series_ids *s, int instance,
 {
     char err[VLM_ERR_MAX], sop[65], num[16];
     const char *cls = strcmp(s->modality, "CT") ? SC_CLASS : CT_CLASS;
-    if (dicom_uid_generate(sop, err)) { fprintf(stderr, "%s\n", err); return 1; }
+    if (dicom_uid_generate(sop, err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     dicom_writer *w = dicom_writer_create(cls, sop);
     snprintf(num, sizeof num, "%d", instance);
     dicom_writer_string(w, 0x0008, 0x0016, "UI", cls);
@@ -142,14 +145,19 @@ static int write_file(const char *path, const series_ids *s, int instance,
     image_module(w, p);
     size_t plen;
     uint8_t *px = make_pixels(p, &plen);
-    if (px) dicom_writer_bytes(w, 0x7FE0, 0x0010, p->bits_stored > 8 ? "OW" : "OB", px, plen);
+    if (px)
+        dicom_writer_bytes(w, 0x7FE0, 0x0010, p->bits_stored > 8 ? "OW" : "OB",
+                           px, plen);
     free(px);
 
     uint8_t *bytes;
     size_t len;
     int st = dicom_writer_finish(w, &bytes, &len, err);
     dicom_writer_destroy(w);
-    if (st) { fprintf(stderr, "%s: %s\n", path, err); return 1; }
+    if (st) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return 1;
+    }
     FILE *f = fopen(path, "wb");
     int bad = !f || fwrite(bytes, 1, len, f) != len;
     if (f && fclose(f)) bad = 1;
@@ -165,7 +173,8 @@ static int new_series(series_ids *s, const char *mod, const char *body,
     s->modality = mod;
     s->body_part = body;
     s->description = desc;
-    if (dicom_uid_generate(s->study, err) || dicom_uid_generate(s->series, err)) {
+    if (dicom_uid_generate(s->study, err) ||
+        dicom_uid_generate(s->series, err)) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
@@ -183,7 +192,8 @@ int main(int argc, char **argv)
         {SYN_CT_SIZE, 1, "MONOCHROME2", 12, 0, 1, -1024, 1, 1},
         {SYN_CT_SIZE, 1, "MONOCHROME2", 16, 0, 2, -1024, 1, 1},
     };
-    static const pixel_spec CR = {SYN_CR_SIZE, 1, "MONOCHROME2", 8, 0, 0, 0, 0, 1};
+    static const pixel_spec CR = {SYN_CR_SIZE, 1, "MONOCHROME2", 8, 0, 0, 0,
+                                  0,           1};
     pixel_spec mono1 = CR, rgb = CR, multi = CT[0];
     multi.frames = 2;
     mono1.photometric = "MONOCHROME1";
@@ -204,7 +214,10 @@ int main(int argc, char **argv)
     if (new_series(&mf, "CT", "CHEST", "Multi-frame")) return 1;
     snprintf(path, sizeof path, "%s/ct_2frames.dcm", argv[1]);
     bad |= write_file(path, &mf, 1, &multi, "ACC0004");
-    const struct { const char *name; const pixel_spec *p; } CRS[] = {
+    const struct {
+        const char *name;
+        const pixel_spec *p;
+    } CRS[] = {
         {"cr_sc.dcm", &CR}, {"cr_mono1.dcm", &mono1}, {"rgb_sc.dcm", &rgb}};
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", argv[1], CRS[i].name);
