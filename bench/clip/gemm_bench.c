@@ -22,18 +22,18 @@ int main(int argc, char **argv)
     int threads = argc > 1 ? atoi(argv[1]) : 2;
     char ms[256] = "50,400,1600";
     if (argc > 2) snprintf(ms, sizeof ms, "%s", argv[2]);
-    vlm_set_threads(threads);
+    vlm_threads_enter(threads); /* this program's scope: all of main */
     const int N = 3072, K = 768;
     float *w = malloc((size_t)N * K * 4);
     for (size_t i = 0; i < (size_t)N * K; i++)
         w[i] = (float)(i % 97) / 97.0f - 0.5f;
-    st_tensor t = {.name = "w",
-                   .dtype = ST_F32,
-                   .ndim = 2,
-                   .shape = {N, K},
-                   .numel = (int64_t)N * K,
-                   .data = w,
-                   .nbytes = (size_t)N * K * 4};
+    vlm_tensor t = {.name = "w",
+                    .dtype = VLM_DTYPE_F32,
+                    .ndim = 2,
+                    .shape = {N, K},
+                    .numel = (int64_t)N * K,
+                    .data = w,
+                    .nbytes = (size_t)N * K * 4};
     const vlm_precision precs[] = {VLM_PREC_F32, VLM_PREC_F32_PACKED,
                                    VLM_PREC_BF16};
     const char *names[] = {"f32(openblas)", "f32p", "bf16"};

@@ -67,7 +67,7 @@ static double read_bandwidth_gbs(void)
 #pragma omp parallel for
     for (size_t i = 0; i < n; i++) a[i] = (float)(i & 7);
     double best = 0, sink = 0;
-    const int nt = vlm_get_threads();
+    const int nt = vlm_threads_current();
     for (int r = 0; r < 5; r++) {
         double t = now(), c0 = cpu_now(), s = 0;
 #pragma omp parallel for reduction(+ : s) schedule(static)
@@ -103,7 +103,8 @@ static stopwatch sw_start(void) { return (stopwatch){now(), cpu_now()}; }
 
 static stopwatch sw_elapsed(stopwatch s)
 {
-    return (stopwatch){now() - s.wall, (cpu_now() - s.cpu) / vlm_get_threads()};
+    return (stopwatch){now() - s.wall,
+                       (cpu_now() - s.cpu) / vlm_threads_current()};
 }
 
 typedef struct result {
@@ -254,9 +255,9 @@ int main(int argc, char **argv)
     double t = now();
     if (llava_bench_ckpt_write(&shape, dir, tok, 1234)) return 1;
     printf("checkpoint %s ready in %.1f s\n", dir, now() - t);
-    vlm_set_threads(threads);
+    vlm_threads_enter(threads); /* this program's scope: all of main */
     const double bw = read_bandwidth_gbs();
-    printf("read bandwidth %.2f GB/s, threads %d\n", bw, vlm_get_threads());
+    printf("read bandwidth %.2f GB/s, threads %d\n", bw, vlm_threads_current());
     const struct {
         const char *name;
         vlm_precision p;

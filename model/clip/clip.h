@@ -31,7 +31,7 @@ typedef struct clip_options {
     vlm_precision precision;   /* F32 (default: weights used in place),
                                 F32_PACKED or BF16 (oneDNN, packed copies;
                                 faster) */
-    int threads;               /* 0 = all cores; sets vlm_set_threads() */
+    int threads;               /* this model's calls: 0 = all cores */
     const char *tokenizer_dir; /* NULL = the checkpoint folder itself */
 } clip_options;
 

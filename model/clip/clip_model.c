@@ -137,10 +137,10 @@ int clip_model_load(const char *dir, const clip_options *opts, clip_model **out,
         vlm_set_err(err, "clip_model_load: no parts requested");
         return VLM_EINVAL;
     }
-    vlm_set_threads(o.threads);
     clip_model *m = calloc(1, sizeof *m);
     if (!m) return VLM_ENOMEM;
     m->parts = o.parts & CLIP_PART_ALL;
+    m->threads = vlm_threads_resolve(o.threads);
     m->name = base_name(dir);
     m->tokenizer_dir = strdup(o.tokenizer_dir ? o.tokenizer_dir : dir);
     int rc = (m->name && m->tokenizer_dir) ? VLM_OK : VLM_ENOMEM;
@@ -208,9 +208,11 @@ int clip_encode_images(clip_model *m, const float *pixels, int n, float *embeds,
     int W = m->cfg.vision.hidden_size;
     float *pool = pooled ? pooled : malloc((size_t)n * W * sizeof(float));
     if (!pool) return VLM_ENOMEM;
+    int prev = vlm_threads_enter(m->threads);
     int rc = clip_vision_forward(m->vision, pixels, n, hidden_last,
                                  hidden_penultimate, pool, err);
     if (!rc && embeds) vlm_linear(m->vis_proj, NULL, pool, n, embeds);
+    vlm_threads_leave(prev);
     if (pool != pooled) free(pool);
     return rc;
 }
@@ -226,8 +228,10 @@ int clip_encode_text_ids(clip_model *m, const int32_t *ids, int n,
     int W = m->cfg.text.hidden_size;
     float *pool = pooled ? pooled : malloc((size_t)n * W * sizeof(float));
     if (!pool) return VLM_ENOMEM;
+    int prev = vlm_threads_enter(m->threads);
     int rc = clip_text_forward(m->text, ids, n, CLIP_TEXT_CONTEXT, pool, err);
     if (!rc && embeds) vlm_linear(m->text_proj, NULL, pool, n, embeds);
+    vlm_threads_leave(prev);
     if (pool != pooled) free(pool);
     return rc;
 }

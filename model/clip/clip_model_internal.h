@@ -15,6 +15,7 @@ struct clip_tokenizer;
 struct clip_model {
     clip_config cfg;
     int parts;
+    int threads; /* every encode call runs on this many (threads.h) */
     st_checkpoint *ck;
     clip_text *text;
     clip_vision *vision;

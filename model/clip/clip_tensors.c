@@ -74,20 +74,6 @@ int clip_load_norm(const st_checkpoint *ck, const char *prefix, int n,
 
 void clip_tensor_row(const st_tensor *t, int64_t row, int cols, float *dst)
 {
-    size_t es = st_dtype_size(t->dtype);
-    const uint8_t *p = (const uint8_t *)t->data + (size_t)row * cols * es;
-    for (int i = 0; i < cols; i++) {
-        uint16_t h;
-        switch (t->dtype) {
-        case ST_F16:
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = st_f16_to_f32(h);
-            break;
-        case ST_BF16:
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = st_bf16_to_f32(h);
-            break;
-        default: memcpy(&dst[i], p + 4 * i, 4); break; /* F32 (required) */
-        }
-    }
+    (void)cols; /* a row of the [rows, cols] tensor checked at load */
+    vlm_tensor_rows_to_f32(t, row, 1, dst, NULL);
 }

@@ -24,7 +24,7 @@
  *   clip_vision_destroy(v);
  *
  * The checkpoint must outlive the tower (F32 weights point into its mapping).
- * Threads: vlm_set_threads() (model/core/gemm.h).
+ * Threads: the caller's scope (model/core/threads.h).
  */
 #ifndef VLM_CLIP_VISION_H
 #define VLM_CLIP_VISION_H

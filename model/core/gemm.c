@@ -11,17 +11,16 @@
 #include <omp.h>
 #endif
 
+#include "model/core/dtype_convert.h"
 #include "model/core/gemm_internal.h"
 
 /* openblas_set_num_threads is OpenBLAS-specific and not in every cblas.h. */
 void openblas_set_num_threads(int num_threads);
 
-static int g_threads = 0;
-
 /* OpenBLAS's pthread build starts a thread pool in its constructor whose
  * threads spin for ~0.1 s waiting for work — ~50 ms of CPU in every process,
  * stolen from the other core on a busy machine.  We never use that pool
- * (OpenBLAS is pinned to one thread below and GEMMs are split over our own
+ * (OpenBLAS is pinned to one thread here and GEMMs are split over our own
  * OpenMP team), so stop it as soon as our code runs.  Weak: other BLAS
  * libraries have no such pool and no such symbol. */
 extern int blas_thread_shutdown_(void) __attribute__((weak));
@@ -38,30 +37,6 @@ __attribute__((constructor)) static void quiet_openblas_at_start(void)
     quiet_openblas_pool();
 }
 
-void vlm_set_threads(int n)
-{
-#ifdef _OPENMP
-    if (n <= 0) n = omp_get_num_procs();
-    omp_set_num_threads(n);
-#else
-    if (n <= 0) n = 1;
-#endif
-    g_threads = n;
-    /* OpenBLAS stays single-threaded: blas_linear splits work over our own
-     * OpenMP team instead. */
-    quiet_openblas_pool();
-}
-
-int vlm_get_threads(void)
-{
-    if (g_threads > 0) return g_threads;
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
 const char *vlm_gemm_backend(vlm_precision prec)
 {
 #ifdef VLM_HAVE_DNNL
@@ -72,56 +47,10 @@ const char *vlm_gemm_backend(vlm_precision prec)
     return "openblas";
 }
 
-/* Half-precision decoding is repeated here (not taken from model/weights)
- * because core sits below weights in the link order. */
-static float half_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31,
-             man = h & 1023, bits;
-    if (exp == 0) {
-        float v = ldexpf((float)man, -24);
-        return sign ? -v : v;
-    }
-    if (exp == 31)
-        bits = sign | 0x7f800000u | (man << 13);
-    else
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-/* Fills dst[n] from an F32/F16/BF16 tensor (any alignment). */
-static int tensor_to_f32(const st_tensor *t, float *dst, size_t n, char *err)
-{
-    const uint8_t *p = t->data;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t h;
-        uint32_t bits;
-        switch (t->dtype) {
-        case ST_F32: memcpy(&dst[i], p + 4 * i, 4); break;
-        case ST_F16:
-            memcpy(&h, p + 2 * i, 2);
-            dst[i] = half_to_f32(h);
-            break;
-        case ST_BF16:
-            memcpy(&h, p + 2 * i, 2);
-            bits = (uint32_t)h << 16;
-            memcpy(&dst[i], &bits, 4);
-            break;
-        default:
-            vlm_set_err(err, "%s: tensor %s is not F32/F16/BF16",
-                        t->path ? t->path : "?", t->name);
-            return VLM_EUNSUPPORTED;
-        }
-    }
-    return VLM_OK;
-}
-
-static int weight_load_f32(vlm_weight *w, const st_tensor *t, char *err)
+static int weight_load_f32(vlm_weight *w, const vlm_tensor *t, char *err)
 {
     size_t n = (size_t)w->out * w->in;
-    if (t->dtype == ST_F32 && ((uintptr_t)t->data & 3) == 0) {
+    if (t->dtype == VLM_DTYPE_F32 && ((uintptr_t)t->data & 3) == 0) {
         w->f32 = t->data; /* straight from the mapping: no copy */
         return VLM_OK;
     }
@@ -131,10 +60,10 @@ static int weight_load_f32(vlm_weight *w, const st_tensor *t, char *err)
         return VLM_ENOMEM;
     }
     w->f32 = w->owned;
-    return tensor_to_f32(t, w->owned, n, err);
+    return vlm_tensor_to_f32(t, w->owned, n, err);
 }
 
-int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
+int vlm_weight_create(const vlm_tensor *t, vlm_precision prec, vlm_weight **out,
                       char *err)
 {
     *out = NULL;
@@ -301,8 +230,7 @@ static void blas_linear(const vlm_weight *w, const float *bias, const float *x,
 {
     int N = w->out;
     double flops = 2.0 * M * N * w->in;
-    if (g_threads == 0) vlm_set_threads(0); /* pins OpenBLAS to 1 thread */
-    int nt = flops < 2e6 ? 1 : g_threads;
+    int nt = flops < 2e6 ? 1 : vlm_threads_current();
     if (nt > N / 16) nt = N / 16 > 0 ? N / 16 : 1;
 #pragma omp parallel num_threads(nt)
     {
@@ -330,9 +258,8 @@ void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
                     const float *A, int lda, const float *B, int ldb,
                     float beta, float *C, int ldc)
 {
-    /* OpenBLAS must be single-threaded before a parallel loop calls this;
-     * vlm_set_threads does that (idempotent, so racing threads agree). */
-    if (g_threads == 0) vlm_set_threads(0);
+    /* OpenBLAS is single-threaded (pinned at start), so this may be called
+     * from inside parallel loops. */
     cblas_sgemm(CblasRowMajor, CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B,
                 ldb, beta, C, ldc);

@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/core/tensor.h"
+#include "model/core/threads.h"
 #include "model/core/vlm_error.h"
-#include "model/weights/safetensors.h"
 
 typedef enum vlm_precision {
     VLM_PREC_F32 = 0,        /* fp32 weights and math (reference parity) */
@@ -28,13 +29,14 @@ typedef struct vlm_weight vlm_weight;
  * mapping (no copy) when 4-byte aligned; F16/BF16 are converted once at load.
  * BF16 mode needs oneDNN; without it the weight is kept in fp32
  * (vlm_gemm_backend says which). */
-int vlm_weight_create(const st_tensor *t, vlm_precision prec, vlm_weight **out,
+int vlm_weight_create(const vlm_tensor *t, vlm_precision prec, vlm_weight **out,
                       char *err);
 void vlm_weight_destroy(vlm_weight *w);
 int vlm_weight_out(const vlm_weight *w);
 int vlm_weight_in(const vlm_weight *w);
 
-/* y[M,out] = x[M,in] * W^T (+ bias[out] when bias != NULL). */
+/* y[M,out] = x[M,in] * W^T (+ bias[out] when bias != NULL), on the
+ * calling thread's thread count (threads.h). */
 void vlm_linear(const vlm_weight *w, const float *bias, const float *x, int M,
                 float *y);
 
@@ -64,10 +66,5 @@ void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
 
 /* Which backend runs GEMMs of this precision: "openblas", "onednn". */
 const char *vlm_gemm_backend(vlm_precision prec);
-
-/* Threads used by GEMMs and by the hand-written (OpenMP) loops: attention,
- * norms.  n <= 0 means all cores. */
-void vlm_set_threads(int n);
-int vlm_get_threads(void);
 
 #endif

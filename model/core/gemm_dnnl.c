@@ -12,6 +12,7 @@
 
 #include <dnnl.h>
 
+#include "model/core/dtype_convert.h"
 #include "model/core/gemm_internal.h"
 
 typedef struct dnnl_prim {
@@ -46,17 +47,6 @@ static dnnl_stream_t stream_get(void)
     return t_stream;
 }
 
-#pragma omp declare simd
-static inline uint16_t f32_to_bf16(float f)
-{
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    uint32_t r = b + 0x7fffu + ((b >> 16) & 1u); /* round to nearest even */
-    /* branch-free so it vectorises: NaN stays a (quiet) NaN */
-    return (uint16_t)(((b & 0x7fffffffu) > 0x7f800000u ? (b | 0x400000u) : r) >>
-                      16);
-}
-
 static const uint16_t *to_bf16(const float *x, size_t n)
 {
     if (n > t_src16_cap) {
@@ -66,8 +56,11 @@ static const uint16_t *to_bf16(const float *x, size_t n)
         t_src16_cap = n;
     }
     uint16_t *d = t_src16;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) d[i] = f32_to_bf16(x[i]);
+    size_t chunk = 16384, nchunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t c = 0; c < nchunks; c++)
+        vlm_f32_to_bf16_n(x + c * chunk, d + c * chunk,
+                          c == nchunks - 1 ? n - c * chunk : chunk);
     return d;
 }
 

@@ -34,6 +34,7 @@ struct llama_model {
     float *final_norm;
     llama_linear lm_head;
     llama_layer *layers;
+    int threads; /* each state's calls run on this many (threads.h) */
 };
 
 struct llama_state {
@@ -214,6 +215,7 @@ int llama_load(const st_checkpoint *ck, const char *prefix,
         return VLM_ENOMEM;
     }
     m->cfg = *cfg;
+    m->threads = vlm_threads_resolve(0);
     rc = load_embeddings(ck, prefix, cfg, prec, m, err);
     for (int l = 0; !rc && l < cfg->n_layers; l++)
         rc = load_layer(ck, prefix, l, cfg, prec, &m->layers[l], err);
@@ -245,35 +247,21 @@ void llama_destroy(llama_model *m)
 
 const llama_config *llama_model_config(const llama_model *m) { return &m->cfg; }
 
+void llama_set_threads(llama_model *m, int n)
+{
+    m->threads = vlm_threads_resolve(n);
+}
+
 void llama_embed_tokens(const llama_model *m, const int32_t *ids, int n,
                         float *out)
 {
-    const int dim = m->cfg.dim;
-    const st_tensor *e = m->embed;
-    for (int i = 0; i < n; i++) {
-        float *o = out + (size_t)i * dim;
-        const size_t row = (size_t)ids[i] * dim;
-        if (e->dtype == ST_F32) {
-            memcpy(o, (const float *)e->data + row, sizeof(float) * dim);
-            continue;
-        }
-        const uint16_t *h = (const uint16_t *)e->data + row;
-        for (int j = 0; j < dim; j++)
-            o[j] = e->dtype == ST_BF16 ? st_bf16_to_f32(h[j])
-                                       : st_f16_to_f32(h[j]);
-    }
+    /* rows of a float tensor whose shape was checked at load */
+    for (int i = 0; i < n; i++)
+        vlm_tensor_rows_to_f32(m->embed, ids[i], 1,
+                               out + (size_t)i * m->cfg.dim, NULL);
 }
 
 /* ---- state -------------------------------------------------------------- */
-
-static int effective_threads(void)
-{
-    int n = vlm_get_threads();
-#ifdef _OPENMP
-    if (n <= 0) n = omp_get_max_threads();
-#endif
-    return n > 0 ? n : 1;
-}
 
 int llama_state_create(const llama_model *m, int max_seq, llama_state **out,
                        char *err)
@@ -288,7 +276,7 @@ int llama_state_create(const llama_model *m, int max_seq, llama_state **out,
     if (!s) goto oom;
     s->m = m;
     s->max_seq = max_seq;
-    s->n_threads = effective_threads();
+    s->n_threads = m->threads;
     const size_t cache = (size_t)m->cfg.n_layers * max_seq * kv_dim(&m->cfg);
     s->key_cache = malloc(sizeof(float) * cache);
     s->value_cache = malloc(sizeof(float) * cache);
@@ -502,9 +490,11 @@ int llama_forward(llama_state *s, const float *x, int n, const int *rows,
         return VLM_ENOMEM;
     }
     memcpy(s->x, x, sizeof(float) * (size_t)n * c->dim);
+    int prev = vlm_threads_enter(s->n_threads);
     for (int l = 0; l < c->n_layers; l++) layer_forward(s, l, n, s->pos);
     int rc =
         n_rows > 0 ? project_rows(s, n, rows, n_rows, logits, err) : VLM_OK;
+    vlm_threads_leave(prev);
     if (rc == VLM_OK) s->pos += n;
     return rc;
 }

@@ -52,6 +52,9 @@ int llama_load(const st_checkpoint *ck, const char *prefix,
                char *err);
 void llama_destroy(llama_model *m);
 const llama_config *llama_model_config(const llama_model *m);
+/* Threads for the calls of states created from now on (0 = all cores, the
+ * default). */
+void llama_set_threads(llama_model *m, int n);
 
 /* Looks up n token embeddings into out (n x dim).  Ids must be in range. */
 void llama_embed_tokens(const llama_model *m, const int32_t *ids, int n,

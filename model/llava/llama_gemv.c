@@ -24,33 +24,16 @@ int llama_gemv_init(llama_gemv *g, const st_tensor *t, vlm_precision prec,
         return VLM_OK;
     }
     const size_t n = (size_t)t->numel;
-    float *tmp = malloc(sizeof(float) * (n < 65536 ? n : 65536));
     g->owned = malloc(sizeof(uint16_t) * n);
-    if (!tmp || !g->owned) {
-        free(tmp);
-        llama_gemv_free(g);
+    if (!g->owned) {
         vlm_set_err(err, "out of memory converting %s to bf16", t->name);
         return VLM_ENOMEM;
     }
-    /* convert row by row so only one row's floats exist at a time */
-    for (int r = 0; r < g->out; r++) {
-        st_tensor row = *t;
-        const size_t es = st_dtype_size(t->dtype);
-        row.data = (const char *)t->data + (size_t)r * g->in * es;
-        row.numel = g->in;
-        row.nbytes = (size_t)g->in * es;
-        row.ndim = 1;
-        row.shape[0] = g->in;
-        int rc = st_tensor_to_f32(&row, tmp, (size_t)g->in, err);
-        if (rc) {
-            free(tmp);
-            llama_gemv_free(g);
-            return rc;
-        }
-        for (int j = 0; j < g->in; j++)
-            g->owned[(size_t)r * g->in + j] = st_f32_to_bf16(tmp[j]);
+    int rc = vlm_tensor_to_bf16(t, g->owned, n, err);
+    if (rc) {
+        llama_gemv_free(g);
+        return rc;
     }
-    free(tmp);
     g->bf16 = g->owned;
     return VLM_OK;
 }
@@ -135,8 +118,8 @@ void llama_gemv_run(const llama_gemv *g, const float *x, float *y,
     /* x rounded to bf16 once per call; without memory for it, the widening
      * kernel gives the same product in fp32. */
     uint16_t *xb = g->bf16 ? malloc(sizeof(uint16_t) * (size_t)g->in) : NULL;
-    for (int j = 0; xb && j < g->in; j++) xb[j] = st_f32_to_bf16(x[j]);
-    int nt = g->out >= 256 ? vlm_get_threads() : 1;
+    if (xb) vlm_f32_to_bf16_n(x, xb, (size_t)g->in);
+    int nt = g->out >= 256 ? vlm_threads_current() : 1;
     if (nt <= 0) nt = 1;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (int r = 0; r < g->out; r++) {

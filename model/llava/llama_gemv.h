@@ -36,7 +36,8 @@ static inline int llama_gemv_ready(const llama_gemv *g)
     return g->f32 || g->bf16;
 }
 
-/* y[out] = W x (accumulate: y += W x), rows split over vlm_get_threads(). */
+/* y[out] = W x (accumulate: y += W x), rows split over the calling
+ * thread's count (threads.h). */
 void llama_gemv_run(const llama_gemv *g, const float *x, float *y,
                     int accumulate);
 

@@ -106,13 +106,14 @@ int llava_load(const char *dir, const llava_options *opts, llava_model **out,
 {
     *out = NULL;
     const llava_options o = opts ? *opts : llava_options_default();
-    vlm_set_threads(o.threads);
     llava_model *m = calloc(1, sizeof *m);
     if (!m) {
         vlm_set_err(err, "out of memory loading %s", dir);
         return VLM_ENOMEM;
     }
+    m->threads = vlm_threads_resolve(o.threads);
     int rc = load_parts(m, dir, o.precision, err);
+    if (!rc) llama_set_threads(m->decoder, m->threads);
     if (rc) {
         llava_destroy(m);
         return rc;
@@ -159,8 +160,10 @@ int llava_image_features(llava_model *m, const float *pixels, int n,
         return VLM_ENOMEM;
     }
     const int want_prev = m->cfg.vision_blocks == 0;
+    int prev = vlm_threads_enter(m->threads);
     int rc = clip_vision_forward(m->vision, pixels, n, want_prev ? NULL : h,
                                  want_prev ? h : NULL, NULL, err);
+    vlm_threads_leave(prev);
     const int skip = m->cfg.keep_cls ? 0 : 1, N = T - skip;
     for (int i = 0; !rc && i < n; i++)
         memcpy(features + (size_t)i * N * W, h + ((size_t)i * T + skip) * W,
@@ -178,9 +181,11 @@ int llava_project(llava_model *m, const float *features, int n, float *embeds,
         vlm_set_err(err, "out of memory projecting %d images", n);
         return VLM_ENOMEM;
     }
+    int prev = vlm_threads_enter(m->threads);
     vlm_linear_ex(m->proj1, m->proj1_bias, features, rows, mid,
                   m->cfg.projector_act, 0);
     vlm_linear(m->proj2, m->proj2_bias, mid, rows, embeds);
+    vlm_threads_leave(prev);
     free(mid);
     return VLM_OK;
 }

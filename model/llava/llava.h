@@ -40,7 +40,7 @@
 
 typedef struct llava_options {
     vlm_precision precision; /* F32 (parity) or BF16 weights */
-    int threads;             /* 0 = all cores (sets vlm_set_threads) */
+    int threads;             /* this model's calls: 0 = all cores */
 } llava_options;
 
 llava_options llava_options_default(void);

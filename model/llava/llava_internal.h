@@ -18,6 +18,7 @@ struct llava_model {
     float *proj1_bias, *proj2_bias;
     llama_model *decoder;
     int n_image_tokens;
+    int threads; /* the image side runs on this many (threads.h) */
 };
 
 /* A prompt laid out for the decoder: ids with the image token in place and

@@ -17,39 +17,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/core/dtype_convert.h"
+#include "model/core/tensor.h"
 #include "model/core/vlm_error.h"
 
-typedef enum st_dtype {
-    ST_F64,
-    ST_F32,
-    ST_F16,
-    ST_BF16,
-    ST_I64,
-    ST_I32,
-    ST_I16,
-    ST_I8,
-    ST_U64,
-    ST_U32,
-    ST_U16,
-    ST_U8,
-    ST_BOOL,
-} st_dtype;
+/* The element types and the tensor view are model/core's (tensor.h); these
+ * are their names in this room's API. */
+typedef vlm_dtype st_dtype;
+#define ST_F64      VLM_DTYPE_F64
+#define ST_F32      VLM_DTYPE_F32
+#define ST_F16      VLM_DTYPE_F16
+#define ST_BF16     VLM_DTYPE_BF16
+#define ST_I64      VLM_DTYPE_I64
+#define ST_I32      VLM_DTYPE_I32
+#define ST_I16      VLM_DTYPE_I16
+#define ST_I8       VLM_DTYPE_I8
+#define ST_U64      VLM_DTYPE_U64
+#define ST_U32      VLM_DTYPE_U32
+#define ST_U16      VLM_DTYPE_U16
+#define ST_U8       VLM_DTYPE_U8
+#define ST_BOOL     VLM_DTYPE_BOOL
 
-#define ST_MAX_DIMS 8
+#define ST_MAX_DIMS VLM_TENSOR_MAX_DIMS
 
-typedef struct st_tensor {
-    const char *name; /* owned by the file/checkpoint */
-    st_dtype dtype;
-    int ndim; /* 0 for a scalar */
-    int64_t shape[ST_MAX_DIMS];
-    int64_t numel;    /* product of shape (1 for a scalar) */
-    const void *data; /* into the read-only mapping, not aligned beyond 1 */
-    size_t nbytes;
-    const char *path; /* file this tensor lives in (for messages) */
-} st_tensor;
+/* name: owned by the file/checkpoint; data: into the read-only mapping;
+ * path: the file the tensor lives in. */
+typedef vlm_tensor st_tensor;
 
-size_t st_dtype_size(st_dtype t);
-const char *st_dtype_name(st_dtype t);
+static inline size_t st_dtype_size(st_dtype t) { return vlm_dtype_size(t); }
+static inline const char *st_dtype_name(st_dtype t)
+{
+    return vlm_dtype_name(t);
+}
 
 /* ---- one file ---------------------------------------------------------- */
 typedef struct st_file st_file;
@@ -90,15 +89,19 @@ int st_checkpoint_require(const st_checkpoint *c, const char *name, int ndim,
                           const int64_t *shape, const st_tensor **out,
                           char *err);
 
-/* ---- dtype conversion -------------------------------------------------- */
-/* Converts t (F32/F16/BF16, or I32/I64/U8 for integer fixture data) into n
- * floats at dst; n must equal t->numel. */
-int st_tensor_to_f32(const st_tensor *t, float *dst, size_t n, char *err);
-/* Same for integer tensors into int32 (I32/I64/U8/I16/U16). */
-int st_tensor_to_i32(const st_tensor *t, int32_t *dst, size_t n, char *err);
-
-float st_f16_to_f32(uint16_t h);
-float st_bf16_to_f32(uint16_t b);
-uint16_t st_f32_to_bf16(float f); /* round-to-nearest-even */
+/* ---- dtype conversion (model/core/dtype_convert.h) ------------------- */
+static inline int st_tensor_to_f32(const st_tensor *t, float *dst, size_t n,
+                                   char *err)
+{
+    return vlm_tensor_to_f32(t, dst, n, err);
+}
+static inline int st_tensor_to_i32(const st_tensor *t, int32_t *dst, size_t n,
+                                   char *err)
+{
+    return vlm_tensor_to_i32(t, dst, n, err);
+}
+static inline float st_f16_to_f32(uint16_t h) { return vlm_f16_to_f32(h); }
+static inline float st_bf16_to_f32(uint16_t b) { return vlm_bf16_to_f32(b); }
+static inline uint16_t st_f32_to_bf16(float f) { return vlm_f32_to_bf16(f); }
 
 #endif

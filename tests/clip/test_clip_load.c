@@ -172,3 +172,28 @@ Test(clip_load, bad_inputs_are_errors)
                  VLM_EINVAL);
     clip_model_destroy(m);
 }
+
+/* Threads are per model: a load changes nothing for the caller, and a
+ * second model with another count leaves the first one's results alone. */
+Test(clip_load, loading_does_not_rethread_the_process)
+{
+    char dir[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir("clip-tiny-quickgelu-f32", dir, sizeof dir);
+    int before = vlm_threads_current();
+    clip_options o = clip_options_default();
+    o.threads = before + 3;
+    clip_model *a, *b;
+    cr_assert_eq(clip_model_load(dir, &o, &a, err), VLM_OK, "%s", err);
+    cr_expect_eq(vlm_threads_current(), before);
+    int32_t ids[CLIP_TEXT_CONTEXT] = {49406, 320, 1929, 49407};
+    float e1[64], e2[64];
+    cr_assert_leq(clip_embed_dim(a), 64);
+    cr_assert_eq(clip_encode_text_ids(a, ids, 1, e1, NULL, err), VLM_OK);
+    cr_expect_eq(vlm_threads_current(), before);
+    o.threads = 1;
+    cr_assert_eq(clip_model_load(dir, &o, &b, err), VLM_OK, "%s", err);
+    cr_assert_eq(clip_encode_text_ids(a, ids, 1, e2, NULL, err), VLM_OK);
+    cr_expect_arr_eq(e1, e2, sizeof(float) * (size_t)clip_embed_dim(a));
+    clip_model_destroy(b);
+    clip_model_destroy(a);
+}

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "model/core/gemm.h"
+#include "model/core/threads.h"
 
 static float frand(unsigned *s)
 {
@@ -40,7 +41,7 @@ static uint16_t to_f16(float f) /* exact for the values used (k/256) */
 }
 
 /* Runs one case; tol is relative to sqrt(K) (typical error growth). */
-static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
+static void run_case(vlm_dtype dt, vlm_precision prec, int M, int N, int K,
                      vlm_act act, int accumulate, int with_bias, double tol)
 {
     unsigned seed = (unsigned)(M * 131 + N * 7 + K + act * 1000 + accumulate);
@@ -52,19 +53,20 @@ static void run_case(st_dtype dt, vlm_precision prec, int M, int N, int K,
         w[i] = roundf(frand(&seed) * 256) / 256; /* exact in f16 and bf16 */
         uint32_t bits;
         memcpy(&bits, &w[i], 4);
-        w16[i] = dt == ST_F16 ? to_f16(w[i]) : (uint16_t)(bits >> 16);
+        w16[i] = dt == VLM_DTYPE_F16 ? to_f16(w[i]) : (uint16_t)(bits >> 16);
     }
     for (int i = 0; i < M * K; i++) x[i] = frand(&seed);
     for (int i = 0; i < N; i++) b[i] = frand(&seed);
     for (int i = 0; i < M * N; i++) y0[i] = y[i] = frand(&seed);
-    st_tensor t = {.name = "w",
-                   .dtype = dt,
-                   .ndim = 2,
-                   .shape = {N, K},
-                   .numel = (int64_t)N * K,
-                   .data = dt == ST_F32 ? (const void *)w : (const void *)w16,
-                   .nbytes = (size_t)N * K * (dt == ST_F32 ? 4 : 2),
-                   .path = "mem"};
+    vlm_tensor t = {.name = "w",
+                    .dtype = dt,
+                    .ndim = 2,
+                    .shape = {N, K},
+                    .numel = (int64_t)N * K,
+                    .data = dt == VLM_DTYPE_F32 ? (const void *)w
+                                                : (const void *)w16,
+                    .nbytes = (size_t)N * K * (dt == VLM_DTYPE_F32 ? 4 : 2),
+                    .path = "mem"};
     vlm_weight *vw;
     char err[VLM_ERR_MAX] = "";
     cr_assert_eq(vlm_weight_create(&t, prec, &vw, err), VLM_OK, "%s", err);
@@ -100,16 +102,18 @@ static void sweep(vlm_precision prec, double tol)
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int act = VLM_ACT_NONE; act <= VLM_ACT_GELU_TANH; act++)
             for (int acc = 0; acc < 2; acc++)
-                run_case(ST_F32, prec, shapes[s][0], shapes[s][1], shapes[s][2],
-                         (vlm_act)act, acc, (act + acc) % 2 == 0, tol);
-    run_case(ST_F16, prec, 5, 40, 48, VLM_ACT_NONE, 0, 1, tol);
-    run_case(ST_BF16, prec, 5, 40, 48, VLM_ACT_GELU, 1, 1, tol);
+                run_case(VLM_DTYPE_F32, prec, shapes[s][0], shapes[s][1],
+                         shapes[s][2], (vlm_act)act, acc, (act + acc) % 2 == 0,
+                         tol);
+    run_case(VLM_DTYPE_F16, prec, 5, 40, 48, VLM_ACT_NONE, 0, 1, tol);
+    run_case(VLM_DTYPE_BF16, prec, 5, 40, 48, VLM_ACT_GELU, 1, 1, tol);
 }
 
 Test(gemm, openblas_f32)
 {
-    vlm_set_threads(2);
+    int prev = vlm_threads_enter(2);
     sweep(VLM_PREC_F32, 2e-6);
+    vlm_threads_leave(prev);
 }
 
 Test(gemm, onednn_f32_packed)
@@ -127,26 +131,18 @@ Test(gemm, onednn_bf16)
     sweep(VLM_PREC_BF16, 4e-3);
 }
 
-Test(gemm, threads_setting)
-{
-    vlm_set_threads(1);
-    cr_expect_eq(vlm_get_threads(), 1);
-    vlm_set_threads(2);
-    cr_expect_eq(vlm_get_threads(), 2);
-}
-
 Test(gemm, conv_kernel_is_flattened)
 {
     float w[2 * 3 * 2 * 2];
     for (int i = 0; i < 24; i++) w[i] = (float)i;
-    st_tensor t = {.name = "conv",
-                   .dtype = ST_F32,
-                   .ndim = 4,
-                   .shape = {2, 3, 2, 2},
-                   .numel = 24,
-                   .data = w,
-                   .nbytes = sizeof w,
-                   .path = "mem"};
+    vlm_tensor t = {.name = "conv",
+                    .dtype = VLM_DTYPE_F32,
+                    .ndim = 4,
+                    .shape = {2, 3, 2, 2},
+                    .numel = 24,
+                    .data = w,
+                    .nbytes = sizeof w,
+                    .path = "mem"};
     vlm_weight *vw;
     char err[VLM_ERR_MAX];
     cr_assert_eq(vlm_weight_create(&t, VLM_PREC_F32, &vw, err), VLM_OK, "%s",
@@ -154,7 +150,7 @@ Test(gemm, conv_kernel_is_flattened)
     cr_expect_eq(vlm_weight_out(vw), 2);
     cr_expect_eq(vlm_weight_in(vw), 12);
     vlm_weight_destroy(vw);
-    st_tensor bad = t;
+    vlm_tensor bad = t;
     bad.ndim = 1;
     cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err),
                  VLM_EMISMATCH);
