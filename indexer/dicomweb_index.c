@@ -1,6 +1,5 @@
 #include "indexer/dicomweb_index.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +25,7 @@ typedef struct web_run {
 static int want_new(void *ctx, const dicom_header *hdr)
 {
     web_run *r = ctx;
-    sqlite3_stmt *st;
-    int known = 0;
-    if (sqlite3_prepare_v2(collection_db(r->c),
-                           "SELECT 1 FROM dicom WHERE sop_uid=?1", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, hdr->sop_uid, -1, SQLITE_STATIC);
-        known = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-    }
+    int known = collection_has_sop_uid(r->c, hdr->sop_uid, NULL) == 1;
     if (known) r->s->unchanged++;
     return !known;
 }
@@ -55,7 +46,7 @@ static int put_item(web_run *r, dicomweb_item *it, const float *emb)
                                 .width = it->image.width,
                                 .height = it->image.height,
                                 .format = "dicomweb",
-                                .content_hash = it->hdr.sop_uid};
+                                .sop_uid = it->hdr.sop_uid};
     int64_t id;
     if (!emb) {
         r->s->failed++;

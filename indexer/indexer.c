@@ -1,6 +1,6 @@
 #include "indexer/indexer.h"
 
-#include <sqlite3.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,35 +158,35 @@ static int put_embedded(run *r, decode_result *d, const float *emb)
     return rc;
 }
 
-/* Any embedded row with these bytes (the same path after a touch, or a
- * duplicate elsewhere); 0 if none. */
-static int64_t find_by_hash(run *r, const char *hash)
+/* Move detection: the first embedded row with these bytes whose file
+ * vanished from disk. */
+static int vanished_row(void *ud, int64_t id, const char *path)
 {
-    sqlite3_stmt *st;
+    struct stat st;
+    if (stat(path, &st) == 0 || errno != ENOENT) return 0;
+    *(int64_t *)ud = id;
+    return 1;
+}
+
+static int64_t find_moved(run *r, const char *hash)
+{
     int64_t id = 0;
-    if (sqlite3_prepare_v2(collection_db(r->c),
-                           "SELECT id FROM images WHERE content_hash=?1 AND "
-                           "embedding IS NOT NULL ORDER BY id LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
+    return collection_hash_rows(r->c, hash, vanished_row, &id, NULL) == 1 ? id
+                                                                          : 0;
 }
 
 /* The worker skipped decoding because the bytes are known: move or copy. */
 static int put_known(run *r, decode_result *d)
 {
-    collection_image moved;
     const candidate *cd = &r->cands[d->tag];
-    if (!cd->existing_id &&
-        collection_find_moved(r->c, d->hash, &moved, NULL) == VLM_OK) {
+    int64_t moved = cd->existing_id ? 0 : find_moved(r, d->hash);
+    if (moved) {
         r->s->moved++;
-        return collection_move_image(r->c, moved.id, d->path, cd->root, d->size,
+        return collection_move_image(r->c, moved, d->path, cd->root, d->size,
                                      d->mtime_ns, r->err);
     }
-    int64_t src = find_by_hash(r, d->hash);
+    int64_t src = 0;
+    collection_find_by_hash(r->c, d->hash, &src, NULL);
     float *emb = src ? malloc((size_t)r->dims * sizeof *emb) : NULL;
     int rc = VLM_ENOTFOUND;
     if (emb &&

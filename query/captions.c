@@ -1,38 +1,11 @@
 #include "query/captions.h"
 
-#include <ctype.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "indexer/image_source.h"
 #include "indexer/walk.h"
-
-int captions_get(collection *c, int64_t id, const char *model,
-                 const char *prompt, char **text, char *err)
-{
-    sqlite3_stmt *st;
-    *text = NULL;
-    if (sqlite3_prepare_v2(
-            collection_db(c),
-            "SELECT text FROM captions WHERE image_id=?1 AND model=?2 "
-            "AND prompt=?3",
-            -1, &st, NULL) != SQLITE_OK) {
-        vlm_set_err(err, "captions: %s", sqlite3_errmsg(collection_db(c)));
-        return VLM_EIO;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, prompt, -1, SQLITE_STATIC);
-    int rc = VLM_ENOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *text = strdup((const char *)sqlite3_column_text(st, 0));
-        rc = *text ? VLM_OK : VLM_ENOMEM;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
 
 /* The work list: (id, path) of ok rows under in_dir. */
 typedef struct work_list {
@@ -102,8 +75,8 @@ int captions_run(collection *c, llava_model *lm, const char *model_name,
                              "again to continue");
             break;
         }
-        if (!o->redo && captions_get(c, t.ids[i], model_name, prompt, &text,
-                                     NULL) == VLM_OK) {
+        if (!o->redo && collection_get_caption(c, t.ids[i], model_name, prompt,
+                                               &text, NULL) == VLM_OK) {
             free(text);
             s->skipped++;
             continue;
@@ -121,70 +94,5 @@ int captions_run(collection *c, llava_model *lm, const char *model_name,
         free(text);
     }
     work_list_free(&t);
-    return rc;
-}
-
-/* "red flowers!" -> "\"red\" OR \"flowers\"": plain words only, so user
- * text can never be FTS5 syntax. */
-static char *fts_query(const char *q)
-{
-    size_t cap = 8 * strlen(q) + 16, k = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    for (const unsigned char *p = (const unsigned char *)q; *p;) {
-        while (*p && !(isalnum(*p) || *p >= 0x80)) p++;
-        if (!*p) break;
-        if (k) k += (size_t)snprintf(out + k, cap - k, " OR ");
-        out[k++] = '"';
-        while (*p && (isalnum(*p) || *p >= 0x80)) out[k++] = (char)*p++;
-        out[k++] = '"';
-    }
-    out[k] = 0;
-    return out;
-}
-
-int captions_match(collection *c, const char *query, int k, caption_match **out,
-                   int *n, char *err)
-{
-    *out = NULL;
-    *n = 0;
-    char *fq = fts_query(query);
-    if (!fq) return VLM_ENOMEM;
-    if (!*fq) {
-        free(fq);
-        return VLM_OK;
-    }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(
-            collection_db(c),
-            /* Best first; an image with several captions is
-                            * kept once, at its best (bm25() cannot be
-                            * aggregated in SQL). */
-            "SELECT captions.image_id, bm25(captions_fts) FROM captions_fts "
-            "JOIN captions ON captions.id = captions_fts.rowid "
-            "WHERE captions_fts MATCH ?1 ORDER BY 2",
-            -1, &st, NULL) != SQLITE_OK) {
-        vlm_set_err(err, "captions: %s", sqlite3_errmsg(collection_db(c)));
-        free(fq);
-        return VLM_EIO;
-    }
-    sqlite3_bind_text(st, 1, fq, -1, SQLITE_STATIC);
-    *out = malloc((size_t)(k > 0 ? k : 1) * sizeof **out);
-    int step = SQLITE_DONE;
-    while (*out && *n < k && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        caption_match m = {sqlite3_column_int64(st, 0),
-                           sqlite3_column_double(st, 1)};
-        int seen = 0;
-        for (int i = 0; i < *n && !seen; i++) seen = (*out)[i].id == m.id;
-        if (!seen) (*out)[(*n)++] = m;
-    }
-    int rc = !*out                                         ? VLM_ENOMEM
-             : (step == SQLITE_ROW || step == SQLITE_DONE) ? VLM_OK
-                                                           : VLM_EIO;
-    if (rc == VLM_EIO)
-        vlm_set_err(err, "caption search: %s",
-                    sqlite3_errmsg(collection_db(c)));
-    sqlite3_finalize(st);
-    free(fq);
     return rc;
 }

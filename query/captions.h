@@ -1,6 +1,7 @@
 /*
  * captions.h — captions written by the LLaVA decoder, stored in SQLite with
- * an FTS5 index, and matched as text.
+ * an FTS5 index (collection_get_caption / collection_match_captions read
+ * them back).
  *
  * captions_run() captions the images of a collection (all, a subtree, or
  * only those without a caption for this model + prompt), committing each
@@ -33,20 +34,5 @@ typedef struct captions_summary {
 
 int captions_run(collection *c, llava_model *lm, const char *model_name,
                  const captions_options *o, captions_summary *s, char *err);
-
-/* Stored caption of image `id` for (model, prompt) into *text (malloc'ed);
- * VLM_ENOTFOUND if none. */
-int captions_get(collection *c, int64_t id, const char *model,
-                 const char *prompt, char **text, char *err);
-
-typedef struct caption_match {
-    int64_t id;
-    double bm25; /* SQLite's bm25(): lower (more negative) is better */
-} caption_match;
-
-/* Full-text match of the query's words (any of them) against stored
- * captions, best first, at most k.  *out is malloc'ed. */
-int captions_match(collection *c, const char *query, int k, caption_match **out,
-                   int *n, char *err);
 
 #endif

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +158,6 @@ typedef struct classify_run {
     const classify_options *o;
     int64_t *subset; /* sorted ids of in_dir, or NULL for all */
     size_t n_subset;
-    sqlite3_stmt *path_stmt;
     float *probs;
     int64_t reported;
     char *err;
@@ -220,11 +218,9 @@ static int report(classify_run *r, int64_t id, int top)
 {
     if (r->o->only >= 0 && top != r->o->only) return VLM_OK;
     if (r->probs[top] < r->o->min_prob) return VLM_OK;
-    sqlite3_reset(r->path_stmt);
-    sqlite3_bind_int64(r->path_stmt, 1, id);
-    if (sqlite3_step(r->path_stmt) != SQLITE_ROW) return VLM_OK;
-    classify_row row = {id, (const char *)sqlite3_column_text(r->path_stmt, 0),
-                        top, r->probs};
+    collection_brief b;
+    if (collection_image_brief(r->c, id, &b, NULL) != VLM_OK) return VLM_OK;
+    classify_row row = {id, b.path, top, r->probs};
     r->reported++;
     return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED
                                                           : VLM_OK;
@@ -269,10 +265,6 @@ int classify_collection(collection *c, const label_set *ls,
         .c = c, .ls = ls, .model_id = model_id, .o = o, .err = err};
     r.probs = malloc((size_t)ls->n * sizeof *r.probs);
     int rc = r.probs ? load_subset(&r) : VLM_ENOMEM;
-    if (!rc && sqlite3_prepare_v2(collection_db(c),
-                                  "SELECT path FROM images WHERE id=?1", -1,
-                                  &r.path_stmt, NULL) != SQLITE_OK)
-        rc = VLM_EIO;
     /* Reading embeddings in chunks and writing results in one transaction. */
     if (!rc && o->store) rc = collection_begin(c, err);
     if (!rc) rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
@@ -281,7 +273,6 @@ int classify_collection(collection *c, const label_set *ls,
     else if (o->store)
         collection_rollback(c);
     if (rc == VLM_EINTERRUPTED) rc = VLM_OK;
-    sqlite3_finalize(r.path_stmt);
     free(r.probs);
     free(r.subset);
     *n_reported = r.reported;

@@ -27,8 +27,8 @@ static int decode_item(llava_model *lm, const rerank_options *o, collection *c,
     }
     llava_phrase_score_free(&sc);
     if (!rc && o->make_captions &&
-        captions_get(c, it->id, o->decoder_name, LLAVA_DEFAULT_PROMPT,
-                     &it->caption, NULL)) {
+        collection_get_caption(c, it->id, o->decoder_name, LLAVA_DEFAULT_PROMPT,
+                               &it->caption, NULL)) {
         rc = llava_caption_embeds(lm, emb, NULL, &o->gen, &it->caption, err);
         if (!rc)
             rc = collection_put_caption(c, it->id, o->decoder_name,
@@ -88,12 +88,12 @@ static int by_fused(const void *a, const void *b)
 static int add_caption_signal(collection *c, const char *phrase,
                               rerank_item *it, int n, char *err)
 {
-    caption_match *m = NULL;
+    collection_caption_match *m = NULL;
     int nm = 0;
-    int rc = captions_match(c, phrase, 100000, &m, &nm, err);
+    int rc = collection_match_captions(c, phrase, 100000, &m, &nm, err);
     for (int i = 0; !rc && i < nm; i++)
         for (int j = 0; j < n; j++)
-            if (it[j].id == m[i].id) {
+            if (it[j].id == m[i].image_id) {
                 it[j].has_caption = 1;
                 it[j].caption_bm25 = m[i].bm25;
             }
@@ -116,8 +116,8 @@ int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
         if (o->decoder)
             rc = decode_item(o->decoder, o, c, phrase, &it[i], err);
         else if (o->decoder_name)
-            captions_get(c, it[i].id, o->decoder_name, LLAVA_DEFAULT_PROMPT,
-                         &it[i].caption, NULL);
+            collection_get_caption(c, it[i].id, o->decoder_name,
+                                   LLAVA_DEFAULT_PROMPT, &it[i].caption, NULL);
     }
     if (!rc) rc = add_caption_signal(c, phrase, it, n, err);
     if (rc) {
@@ -175,18 +175,18 @@ int rerank_add_caption_candidates(collection *c, const char *phrase,
                                   const float *qv, int dims, search_hit **hits,
                                   int *n, int k, char *err)
 {
-    caption_match *m = NULL;
+    collection_caption_match *m = NULL;
     int nm = 0;
-    int rc = captions_match(c, phrase, k, &m, &nm, err);
+    int rc = collection_match_captions(c, phrase, k, &m, &nm, err);
     search_hit *h =
         rc ? NULL : realloc(*hits, (size_t)(*n + nm + 1) * sizeof *h);
     float *e = malloc((size_t)dims * sizeof *e);
     if (h) *hits = h;
     for (int i = 0; h && e && i < nm; i++) {
-        if (has_id(h, *n, m[i].id) ||
-            collection_get_embedding(c, m[i].id, e, dims, NULL) != VLM_OK)
+        if (has_id(h, *n, m[i].image_id) ||
+            collection_get_embedding(c, m[i].image_id, e, dims, NULL) != VLM_OK)
             continue;
-        search_hit x = {.id = m[i].id};
+        search_hit x = {.id = m[i].image_id};
         for (int d = 0; d < dims; d++) x.score += e[d] * qv[d];
         if (search_hit_lookup(c, &x, NULL) == VLM_OK) h[(*n)++] = x;
     }

@@ -1,6 +1,5 @@
 #include "query/search.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,38 +43,20 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
-/* Fills path/width/height of a hit from SQLite. */
-static int fill_hit(sqlite3_stmt *st, search_hit *h)
-{
-    sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, h->id);
-    if (sqlite3_step(st) != SQLITE_ROW) return VLM_ENOTFOUND;
-    const char *p = (const char *)sqlite3_column_text(st, 0);
-    h->path = strdup(p ? p : "");
-    h->width = sqlite3_column_int(st, 1);
-    h->height = sqlite3_column_int(st, 2);
-    return h->path ? VLM_OK : VLM_ENOMEM;
-}
-
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
-                        const search_options *o, search_hit *out, int *n_out)
+                        const search_options *o, search_hit *out, int *n_out,
+                        char *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(collection_db(c),
-                           "SELECT path, width, height FROM images WHERE id=?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return VLM_EIO;
     int k = 0, rc = VLM_OK;
     for (int i = 0; i < n && !rc; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
-        rc = fill_hit(st, &out[k]);
+        rc = search_hit_lookup(c, &out[k], err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
             rc = VLM_OK;
         else if (!rc)
             k++;
     }
-    sqlite3_finalize(st);
     *n_out = k;
     return rc;
 }
@@ -105,7 +86,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
     if (!rc)
         rc = vector_index_search(vi, qvec, k, o->in_dir ? subset : NULL,
                                  n_subset, vh, &n, err);
-    if (!rc) rc = resolve_hits(c, vh, n, o, *hits, n_hits);
+    if (!rc) rc = resolve_hits(c, vh, n, o, *hits, n_hits, err);
     free(vh);
     free(subset);
     if (rc) {
@@ -118,16 +99,15 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
 
 int search_hit_lookup(collection *c, search_hit *h, char *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(collection_db(c),
-                           "SELECT path, width, height FROM images WHERE id=?1",
-                           -1, &st, NULL) != SQLITE_OK) {
-        vlm_set_err(err, "search: %s", sqlite3_errmsg(collection_db(c)));
-        return VLM_EIO;
-    }
-    int rc = fill_hit(st, h);
-    sqlite3_finalize(st);
-    return rc;
+    collection_brief b;
+    int rc = collection_image_brief(c, h->id, &b, err);
+    if (rc) return rc;
+    h->width = b.width;
+    h->height = b.height;
+    h->path = strdup(b.path);
+    if (h->path) return VLM_OK;
+    vlm_set_err(err, "out of memory");
+    return VLM_ENOMEM;
 }
 
 void search_hits_free(search_hit *hits, int n)

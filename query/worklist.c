@@ -1,6 +1,6 @@
 #include "query/worklist.h"
 
-#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,54 +28,59 @@ static int cmp_slice(const void *a, const void *b)
     return c ? c : (x->score < y->score) - (x->score > y->score);
 }
 
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
-{
-    const char *v = (const char *)sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", v ? v : "");
-}
-
 typedef struct id_score {
     int64_t id;
     float score;
 } id_score;
 
-/* Joins the scores with the dicom table. */
-static int load_slices(collection *c, const id_score *sorted, size_t n,
-                       slice **out, size_t *n_out)
+typedef struct slice_list {
+    const id_score *sorted; /* the scores, by id */
+    size_t n_sorted;
+    slice *s;
+    size_t n, cap;
+} slice_list;
+
+/* One DICOM row: keep it when it has a score. */
+static int add_slice(void *ud, const collection_dicom *d)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(
-            collection_db(c),
-            "SELECT image_id, study_uid, series_uid, sop_uid, accession, "
-            "modality, study_date, \"window\" FROM dicom",
-            -1, &st, NULL) != SQLITE_OK)
-        return VLM_EIO;
-    size_t k = 0, cap = 64;
-    slice *s = malloc(cap * sizeof *s);
-    while (s && sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const id_score *hit = bsearch(&id, sorted, n, sizeof *sorted, cmp_id);
-        if (!hit) continue;
-        if (k == cap) {
-            slice *ns = realloc(s, (cap *= 2) * sizeof *s);
-            if (!ns) break;
-            s = ns;
-        }
-        slice *x = &s[k++];
-        x->id = id;
-        x->score = hit->score;
-        copy_col(st, 1, x->study, sizeof x->study);
-        copy_col(st, 2, x->series, sizeof x->series);
-        copy_col(st, 3, x->sop, sizeof x->sop);
-        copy_col(st, 4, x->accession, sizeof x->accession);
-        copy_col(st, 5, x->modality, sizeof x->modality);
-        copy_col(st, 6, x->date, sizeof x->date);
-        copy_col(st, 7, x->window, sizeof x->window);
+    slice_list *l = ud;
+    const id_score *hit = bsearch(&d->image_id, l->sorted, l->n_sorted,
+                                  sizeof *l->sorted, cmp_id);
+    if (!hit) return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        slice *grown = realloc(l->s, cap * sizeof *grown);
+        if (!grown) return VLM_ENOMEM;
+        l->s = grown;
+        l->cap = cap;
     }
-    sqlite3_finalize(st);
-    *out = s;
-    *n_out = k;
-    return s ? VLM_OK : VLM_ENOMEM;
+    slice *x = &l->s[l->n++];
+    x->id = d->image_id;
+    x->score = hit->score;
+    snprintf(x->study, sizeof x->study, "%s", d->study_uid);
+    snprintf(x->series, sizeof x->series, "%s", d->series_uid);
+    snprintf(x->sop, sizeof x->sop, "%s", d->sop_uid);
+    snprintf(x->accession, sizeof x->accession, "%s", d->accession);
+    snprintf(x->modality, sizeof x->modality, "%s", d->modality);
+    snprintf(x->date, sizeof x->date, "%s", d->study_date);
+    snprintf(x->window, sizeof x->window, "%s", d->window);
+    return 0;
+}
+
+/* Joins the scores with the DICOM fields. */
+static int load_slices(collection *c, const id_score *sorted, size_t n,
+                       slice **out, size_t *n_out, char *err)
+{
+    slice_list l = {.sorted = sorted, .n_sorted = n};
+    int rc = collection_for_each_dicom(c, add_slice, &l, err);
+    if (rc == VLM_ENOMEM) vlm_set_err(err, "worklist: out of memory");
+    if (rc) {
+        free(l.s);
+        return rc;
+    }
+    *out = l.s;
+    *n_out = l.n;
+    return VLM_OK;
 }
 
 /* Folds one series (slices [a, b), best first) into its study row. */
@@ -146,14 +151,12 @@ int worklist_build(collection *c, const int64_t *ids, const float *scores,
     if (!sorted) return VLM_ENOMEM;
     for (size_t i = 0; i < n; i++) sorted[i] = (id_score){ids[i], scores[i]};
     qsort(sorted, n, sizeof *sorted, cmp_id);
-    int rc = load_slices(c, sorted, n, &s, &ns);
+    int rc = load_slices(c, sorted, n, &s, &ns, err);
     if (!rc) {
         qsort(s, ns, sizeof *s, cmp_slice);
         rc = aggregate(s, ns, o, out, n_out);
+        if (rc) vlm_set_err(err, "worklist: out of memory");
     }
-    if (rc)
-        vlm_set_err(err,
-                    "worklist: cannot read DICOM fields from the collection");
     free(sorted);
     free(s);
     return rc;

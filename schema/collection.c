@@ -257,13 +257,14 @@ void collection_close(collection *c)
     for (int i = 0; i < COLL_STMT_CACHE; i++)
         sqlite3_finalize(c->cache[i].stmt);
     sqlite3_close(c->db);
+    free(c->row_text.data);
     free(c->dir);
     free(c);
 }
 
 const char *collection_dir(const collection *c) { return c->dir; }
 
-struct sqlite3 *collection_db(collection *c) { return c->db; }
+sqlite3 *collection_db(collection *c) { return c->db; }
 
 int collection_schema_version(collection *c)
 {

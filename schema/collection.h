@@ -32,11 +32,11 @@
 #include "model/core/vlm_error.h"
 
 typedef struct collection collection;
-struct sqlite3;
 
 #define COLLECTION_DB_NAME  "collection.db"
 #define COLLECTION_PATH_MAX 4096
 #define COLLECTION_HASH_MAX 129 /* hex digest up to 512 bits + NUL */
+#define COLLECTION_UID_MAX  65  /* DICOM UID: 64 characters + NUL */
 
 /* ------------------------------------------------------------------ */
 /* Opening                                                             */
@@ -61,10 +61,6 @@ const char *collection_dir(const collection *c);
 /* Default collection folder: $VLMINDEX_COLLECTION, else
  * $XDG_DATA_HOME/vlmindex/collection, else ~/.local/share/vlmindex/collection. */
 int collection_default_dir(char *buf, size_t bufsize, char *err);
-
-/* Underlying SQLite handle, for read-only SQL filters in query/ (e.g. FTS
- * over captions, DICOM fields).  Do not write through it. */
-struct sqlite3 *collection_db(collection *c);
 
 /* Schema version after migrations (PRAGMA user_version). */
 int collection_schema_version(collection *c);
@@ -110,46 +106,64 @@ enum {
     COLLECTION_STATUS_FAILED = 1
 };
 
-/* One row of `images`, copied out (no pointers into SQLite). */
+/* One row of `images`.  Lean on purpose: the strings point into storage
+ * owned by the cursor (valid until its next step or close) or, for the
+ * single-row lookups, by the collection handle (valid until the next image
+ * lookup on it).  Copy what you keep.  Never NULL ("" when absent). */
 typedef struct {
     int64_t id;
-    char path[COLLECTION_PATH_MAX];
-    char root[COLLECTION_PATH_MAX];
+    const char *path;
+    const char *root;
     int64_t size;
     int64_t mtime_ns;
     char content_hash[COLLECTION_HASH_MAX]; /* "" if unknown */
+    char sop_uid[COLLECTION_UID_MAX];       /* key of instance rows, or "" */
     int width, height;                      /* 0 if unknown */
     char format[16];                        /* "jpeg", "png", "dicom"... */
     char exif_datetime[32];                 /* "" if absent */
     int orientation;                        /* EXIF 1..8, 0 if absent */
     int status;                             /* COLLECTION_STATUS_* */
-    char error[VLM_ERR_MAX];                /* "" unless failed */
+    const char *error;                      /* "" unless failed */
     bool has_embedding;
     int64_t added_at, updated_at; /* unix seconds */
 } collection_image;
 
-/* What the indexer knows about a decoded file (strings may be NULL). */
+/* What a search hit needs: path (same lifetime rule as collection_image)
+ * and the stored size. */
+typedef struct {
+    int64_t id;
+    const char *path;
+    int width, height;
+} collection_brief;
+
+/* What the indexer knows about an item (strings may be NULL).  A row's key
+ * is its path, or for an instance that has no file of its own (DICOMweb,
+ * later DIMSE) its SOP Instance UID: a put with sop_uid set updates the row
+ * holding that UID even when its path (URL) changed. */
 typedef struct {
     const char *path;
     const char *root; /* the user root the file was found under */
     int64_t size;
     int64_t mtime_ns;
     const char *content_hash;
+    const char *sop_uid;
     int width, height;
     const char *format;
     const char *exif_datetime;
     int orientation;
 } collection_image_info;
 
-/* Insert or update (by path) an image with its embedding (`dims` floats;
- * normalised here if it is not).  dims must equal the bound model's.
+/* Insert or update (by key, see above) an image with its embedding (`dims`
+ * floats, L2-normalised by the caller; a vector that is not unit length is
+ * normalised here, so stored vectors always are).  dims must equal the
+ * bound model's.
  * Sets status ok, clears the error, bumps the generation.  *id_out may be
  * NULL. */
 int collection_put_image(collection *c, const collection_image_info *info,
                          const float *embedding, int dims, int64_t *id_out,
                          char *err);
 
-/* Insert or update (by path) a file that could not be indexed; its old
+/* Insert or update (by key) an item that could not be indexed; its old
  * embedding, if any, is dropped (generation bump).  info->path required. */
 int collection_put_failure(collection *c, const collection_image_info *info,
                            const char *error_text, int64_t *id_out, char *err);
@@ -158,15 +172,31 @@ int collection_put_failure(collection *c, const collection_image_info *info,
 int collection_find_by_path(collection *c, const char *path,
                             collection_image *out, char *err);
 
-/* Row with this id (images.id = vector index id); VLM_ENOTFOUND if none.
- * Joins search hits to their path and metadata. */
+/* Row with this id (images.id = vector index id); VLM_ENOTFOUND if none. */
 int collection_get_image(collection *c, int64_t id, collection_image *out,
                          char *err);
 
-/* Move detection: a row with this content hash and an embedding whose file
- * no longer exists on disk (checked with stat).  VLM_ENOTFOUND if none. */
-int collection_find_moved(collection *c, const char *content_hash,
-                          collection_image *out, char *err);
+/* Path and size of image `id`, to join a search hit; VLM_ENOTFOUND if the
+ * row is gone (deleted since the vector index was saved). */
+int collection_image_brief(collection *c, int64_t id, collection_brief *out,
+                           char *err);
+
+/* The lowest id of an embedded row with this content hash (the same bytes
+ * indexed before); VLM_ENOTFOUND if none. */
+int collection_find_by_hash(collection *c, const char *content_hash,
+                            int64_t *id, char *err);
+
+/* Calls cb(ud, id, path) for every embedded row with this content hash,
+ * ascending id, until cb returns non-zero (that value is returned; 0 when
+ * all were visited).  Move detection asks the file system which of these
+ * paths vanished. */
+typedef int (*collection_path_cb)(void *ud, int64_t id, const char *path);
+int collection_hash_rows(collection *c, const char *content_hash,
+                         collection_path_cb cb, void *ud, char *err);
+
+/* 1 if an image with this SOP Instance UID is indexed (a DICOM file or an
+ * instance), 0 if not, <0 (a VLM_E* status) on error. */
+int collection_has_sop_uid(collection *c, const char *sop_uid, char *err);
 
 /* Rename a row (file moved); the embedding and id are kept, so the vector
  * index needs no change.  Fails with VLM_EINVAL if new_path is taken. */
@@ -218,7 +248,8 @@ enum {
 /* Rows ordered by path; prefix NULL = all, else `prefix` and under it. */
 int collection_cursor_open(collection *c, const char *prefix, int which,
                            collection_cursor **out, char *err);
-/* 1 = *row filled, 0 = done, <0 = error. */
+/* 1 = *row filled (strings valid until the next step), 0 = done,
+ * <0 = error. */
 int collection_cursor_step(collection_cursor *cur, collection_image *row,
                            char *err);
 void collection_cursor_close(collection_cursor *cur);
@@ -294,6 +325,24 @@ int collection_put_classification(collection *c,
 int collection_put_caption(collection *c, int64_t image_id, const char *model,
                            const char *prompt, const char *text, char *err);
 
+/* The caption of image_id for (model, prompt) into *text (malloc'ed);
+ * VLM_ENOTFOUND if there is none. */
+int collection_get_caption(collection *c, int64_t image_id, const char *model,
+                           const char *prompt, char **text, char *err);
+
+typedef struct {
+    int64_t image_id;
+    double bm25; /* SQLite's bm25(): lower (more negative) is better */
+} collection_caption_match;
+
+/* Images whose captions match any word of `words` (letters and digits;
+ * everything else separates words, so user text is never FTS5 syntax),
+ * best first, each image once at its best caption, at most k.  *out is
+ * malloc'ed (NULL with *n = 0 when words has no word). */
+int collection_match_captions(collection *c, const char *words, int k,
+                              collection_caption_match **out, int *n,
+                              char *err);
+
 /* De-identified DICOM fields only (strings may be NULL). */
 typedef struct {
     int64_t image_id;
@@ -306,5 +355,11 @@ typedef struct {
 
 /* Replaces the DICOM row of image_id (sop_uid is UNIQUE). */
 int collection_put_dicom(collection *c, const collection_dicom *d, char *err);
+
+/* Calls cb for every DICOM row (strings valid during the call; "" when
+ * absent) until it returns non-zero, which is returned. */
+typedef int (*collection_dicom_cb)(void *ud, const collection_dicom *d);
+int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
+                              char *err);
 
 #endif

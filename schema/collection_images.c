@@ -1,14 +1,12 @@
 /*
  * collection_images.c — the images table: insert/update with embeddings,
- * failures, lookups (path, moved-by-hash), moves, deletes, embeddings,
- * and the step-style cursor.
+ * failures, lookups (path, id, content hash, SOP UID), moves, deletes,
+ * embeddings, and the step-style cursor.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "schema/collection_internal.h"
 
@@ -21,17 +19,55 @@
 #define IMAGE_COLS                                                          \
     "id, path, root, size, mtime_ns, content_hash, width, height, format, " \
     "exif_datetime, orientation, status, error, embedding IS NOT NULL, "    \
-    "added_at, updated_at"
+    "added_at, updated_at, sop_uid"
 
 /* "path is P or under P/": [P/, P0) is every string starting with "P/"
  * ('0' follows '/'), and lets SQLite use the UNIQUE index on path. */
 #define UNDER_PREFIX "(path = ?1 OR (path >= ?2 AND path < ?3))"
 
-static void read_image_row(sqlite3_stmt *st, collection_image *out)
+static const char *column_or_empty(sqlite3_stmt *st, int i)
 {
+    const unsigned char *s = sqlite3_column_text(st, i);
+    return s ? (const char *)s : "";
+}
+
+/* Copies the NUL-terminated strings src[0..n) into buf (grown as needed)
+ * and points dst[i] at the copies. */
+static int keep_strings(coll_text_buf *buf, const char *const *src,
+                        const char **dst, int n, char *err)
+{
+    size_t need = 0, len[4];
+    for (int i = 0; i < n; i++) need += (len[i] = strlen(src[i])) + 1;
+    if (need > buf->cap) {
+        char *grown = realloc(buf->data, need);
+        if (!grown) {
+            vlm_set_err(err, "out of memory reading an image row");
+            return VLM_ENOMEM;
+        }
+        buf->data = grown;
+        buf->cap = need;
+    }
+    char *p = buf->data;
+    for (int i = 0; i < n; i++) {
+        memcpy(p, src[i], len[i] + 1);
+        dst[i] = p;
+        p += len[i] + 1;
+    }
+    return VLM_OK;
+}
+
+static int read_image_row(sqlite3_stmt *st, collection_image *out,
+                          coll_text_buf *buf, char *err)
+{
+    const char *text[3] = {column_or_empty(st, 1), column_or_empty(st, 2),
+                           column_or_empty(st, 12)};
+    const char *kept[3];
+    int rc = keep_strings(buf, text, kept, 3, err);
+    if (rc != VLM_OK) return rc;
     out->id = sqlite3_column_int64(st, 0);
-    coll_column_text(st, 1, out->path, sizeof out->path);
-    coll_column_text(st, 2, out->root, sizeof out->root);
+    out->path = kept[0];
+    out->root = kept[1];
+    out->error = kept[2];
     out->size = sqlite3_column_int64(st, 3);
     out->mtime_ns = sqlite3_column_int64(st, 4);
     coll_column_text(st, 5, out->content_hash, sizeof out->content_hash);
@@ -40,14 +76,14 @@ static void read_image_row(sqlite3_stmt *st, collection_image *out)
     coll_column_text(st, 8, out->format, sizeof out->format);
     coll_column_text(st, 9, out->exif_datetime, sizeof out->exif_datetime);
     out->orientation = sqlite3_column_int(st, 10);
-    const unsigned char *status = sqlite3_column_text(st, 11);
-    out->status = status && strcmp((const char *)status, "failed") == 0
+    out->status = strcmp(column_or_empty(st, 11), "failed") == 0
                       ? COLLECTION_STATUS_FAILED
                       : COLLECTION_STATUS_OK;
-    coll_column_text(st, 12, out->error, sizeof out->error);
     out->has_embedding = sqlite3_column_int(st, 13) != 0;
     out->added_at = sqlite3_column_int64(st, 14);
     out->updated_at = sqlite3_column_int64(st, 15);
+    coll_column_text(st, 16, out->sop_uid, sizeof out->sop_uid);
+    return VLM_OK;
 }
 
 /* Binds ?1..?3 for UNDER_PREFIX; trailing '/' of the prefix ignored. */
@@ -74,39 +110,46 @@ static int bind_prefix(sqlite3_stmt *st, const char *prefix, char *err)
 /* Writing rows                                                        */
 /* ------------------------------------------------------------------ */
 
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
 static void bind_info(sqlite3_stmt *st, const collection_image_info *in)
 {
     coll_bind_text(st, 1, in->path);
     coll_bind_text(st, 2, in->root);
     sqlite3_bind_int64(st, 3, in->size);
     sqlite3_bind_int64(st, 4, in->mtime_ns);
-    coll_bind_text(
-        st, 5, in->content_hash && *in->content_hash ? in->content_hash : NULL);
+    coll_bind_text(st, 5, nonempty(in->content_hash));
     sqlite3_bind_int(st, 6, in->width);
     sqlite3_bind_int(st, 7, in->height);
     coll_bind_text(st, 8, in->format);
-    coll_bind_text(st, 9,
-                   in->exif_datetime && *in->exif_datetime ? in->exif_datetime
-                                                           : NULL);
+    coll_bind_text(st, 9, nonempty(in->exif_datetime));
     sqlite3_bind_int(st, 10, in->orientation);
     sqlite3_bind_int64(st, 13, coll_now());
+    coll_bind_text(st, 15, nonempty(in->sop_uid));
 }
 
-/* Upsert by path; ?11 status, ?12 error, ?13 now, ?14 embedding. */
+#define UPSERT_SET                                                         \
+    "root = excluded.root, size = excluded.size, "                         \
+    "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, " \
+    "width = excluded.width, height = excluded.height, "                   \
+    "format = excluded.format, exif_datetime = excluded.exif_datetime, "   \
+    "orientation = excluded.orientation, status = excluded.status, "       \
+    "error = excluded.error, embedding = excluded.embedding, "             \
+    "updated_at = excluded.updated_at "
+
+/* Upsert by key: the path, or the SOP Instance UID of an instance row
+ * (whose URL may change).  ?11 status, ?12 error, ?13 now, ?14 embedding,
+ * ?15 sop_uid. */
 static const char upsert_sql[] =
     "INSERT INTO images (path, root, size, mtime_ns, content_hash, width, "
     "  height, format, exif_datetime, orientation, status, error, "
-    "  embedding, added_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?13, ?13) "
-    "ON CONFLICT (path) DO UPDATE SET root = excluded.root, "
-    "  size = excluded.size, mtime_ns = excluded.mtime_ns, "
-    "  content_hash = excluded.content_hash, width = excluded.width, "
-    "  height = excluded.height, format = excluded.format, "
-    "  exif_datetime = excluded.exif_datetime, "
-    "  orientation = excluded.orientation, status = excluded.status, "
-    "  error = excluded.error, embedding = excluded.embedding, "
-    "  updated_at = excluded.updated_at "
-    "RETURNING id";
+    "  embedding, added_at, updated_at, sop_uid) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?13, ?13, "
+    "  ?15) "
+    "ON CONFLICT (path) DO UPDATE SET " UPSERT_SET
+    ", sop_uid = excluded.sop_uid "
+    "ON CONFLICT (sop_uid) WHERE sop_uid IS NOT NULL DO UPDATE SET "
+    "  path = excluded.path, " UPSERT_SET "RETURNING id";
 
 typedef struct {
     const collection_image_info *info;
@@ -116,12 +159,17 @@ typedef struct {
     int64_t id;
 } put_args;
 
-static int had_embedding(collection *c, const char *path, bool *had, char *err)
+/* Whether the row this put replaces (same key) had an embedding. */
+static int had_embedding(collection *c, const collection_image_info *info,
+                         bool *had, char *err)
 {
-    sqlite3_stmt *st = coll_stmt(
-        c, "SELECT embedding IS NOT NULL FROM images WHERE path = ?", err);
+    sqlite3_stmt *st = coll_stmt(c,
+                                 "SELECT embedding IS NOT NULL FROM images "
+                                 "WHERE path = ?1 OR sop_uid = ?2",
+                                 err);
     if (!st) return VLM_EIO;
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, info->path, -1, SQLITE_TRANSIENT);
+    coll_bind_text(st, 2, nonempty(info->sop_uid));
     int rc = sqlite3_step(st);
     *had = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
     sqlite3_reset(st);
@@ -135,7 +183,7 @@ static int put_op(collection *c, void *ud, char *err)
     put_args *a = ud;
     bool changed = a->vec != NULL;
     if (!changed) {
-        int rc = had_embedding(c, a->info->path, &changed, err);
+        int rc = had_embedding(c, a->info, &changed, err);
         if (rc != VLM_OK) return rc;
     }
     sqlite3_stmt *st = coll_stmt(c, upsert_sql, err);
@@ -154,20 +202,24 @@ static int put_op(collection *c, void *ud, char *err)
     return changed ? coll_embedding_changed(c, a->id, err) : VLM_OK;
 }
 
-/* Copy of v scaled to unit length (stored vectors are always normalised,
- * so inner product = cosine). */
-static float *normalised_copy(const float *v, int dims, char *err)
+/* Stored vectors are unit length (inner product = cosine).  Callers
+ * normalise once on the way in; a vector that is not unit yet gets a
+ * normalised copy in *copy, one that is passes through untouched. */
+static const float *unit_vector(const float *v, size_t dims, float **copy,
+                                char *err)
 {
     double ss = 0;
-    for (int i = 0; i < dims; i++) ss += (double)v[i] * v[i];
-    float *out = malloc((size_t)dims * sizeof *out);
+    for (size_t i = 0; i < dims; i++) ss += (double)v[i] * v[i];
+    *copy = NULL;
+    if (fabs(ss - 1.0) <= 1e-4) return v;
+    float *out = malloc(dims * sizeof *out);
     if (!out) {
         vlm_set_err(err, "out of memory");
         return NULL;
     }
     float scale = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
-    for (int i = 0; i < dims; i++) out[i] = v[i] * scale;
-    return out;
+    for (size_t i = 0; i < dims; i++) out[i] = v[i] * scale;
+    return *copy = out;
 }
 
 int collection_put_image(collection *c, const collection_image_info *info,
@@ -188,11 +240,12 @@ int collection_put_image(collection *c, const collection_image_info *info,
                     info->path, dims, c->model_dims);
         return VLM_EMISMATCH;
     }
-    float *unit = normalised_copy(embedding, dims, err);
+    float *copy;
+    const float *unit = unit_vector(embedding, (size_t)dims, &copy, err);
     if (!unit) return VLM_ENOMEM;
     put_args a = {.info = info, .vec = unit, .dims = dims};
     int rc = coll_atomic(c, put_op, &a, err);
-    free(unit);
+    free(copy);
     if (rc == VLM_OK && id_out) *id_out = a.id;
     return rc;
 }
@@ -219,11 +272,12 @@ static int read_one_image(collection *c, sqlite3_stmt *st,
                           collection_image *out, char *err)
 {
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) read_image_row(st, out);
+    int status = rc == SQLITE_ROW ? read_image_row(st, out, &c->row_text, err)
+                 : rc == SQLITE_DONE
+                     ? VLM_ENOTFOUND
+                     : coll_sqlite_err(c, rc, "cannot look up", err);
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW) return VLM_OK;
-    return rc == SQLITE_DONE ? VLM_ENOTFOUND
-                             : coll_sqlite_err(c, rc, "cannot look up", err);
+    return status;
 }
 
 int collection_find_by_path(collection *c, const char *path,
@@ -253,28 +307,81 @@ int collection_get_image(collection *c, int64_t id, collection_image *out,
     return rc;
 }
 
-int collection_find_moved(collection *c, const char *content_hash,
-                          collection_image *out, char *err)
+int collection_image_brief(collection *c, int64_t id, collection_brief *out,
+                           char *err)
+{
+    sqlite3_stmt *st = coll_stmt(
+        c, "SELECT path, width, height FROM images WHERE id = ?", err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    const char *path = rc == SQLITE_ROW ? column_or_empty(st, 0) : NULL;
+    int status = path ? keep_strings(&c->row_text, &path, &out->path, 1, err)
+                 : rc == SQLITE_DONE
+                     ? VLM_ENOTFOUND
+                     : coll_sqlite_err(c, rc, "cannot look up", err);
+    if (status == VLM_OK) {
+        out->id = id;
+        out->width = sqlite3_column_int(st, 1);
+        out->height = sqlite3_column_int(st, 2);
+    }
+    sqlite3_reset(st);
+    if (status == VLM_ENOTFOUND)
+        vlm_set_err(err, "no image with id %lld in collection %s",
+                    (long long)id, c->dir);
+    return status;
+}
+
+int collection_find_by_hash(collection *c, const char *content_hash,
+                            int64_t *id, char *err)
+{
+    sqlite3_stmt *st =
+        coll_stmt(c,
+                  "SELECT id FROM images WHERE content_hash = ? "
+                  "AND embedding IS NOT NULL ORDER BY id LIMIT 1",
+                  err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_text(st, 1, content_hash, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return VLM_OK;
+    if (rc != SQLITE_DONE)
+        return coll_sqlite_err(c, rc, "cannot look up a hash", err);
+    vlm_set_err(err, "no embedded image with hash %.16s", content_hash);
+    return VLM_ENOTFOUND;
+}
+
+int collection_hash_rows(collection *c, const char *content_hash,
+                         collection_path_cb cb, void *ud, char *err)
 {
     sqlite3_stmt *st = coll_stmt(c,
-                                 "SELECT " IMAGE_COLS " FROM images "
+                                 "SELECT id, path FROM images "
                                  "WHERE content_hash = ? AND "
                                  "embedding IS NOT NULL ORDER BY id",
                                  err);
     if (!st) return VLM_EIO;
     sqlite3_bind_text(st, 1, content_hash, -1, SQLITE_TRANSIENT);
-    int rc;
-    struct stat sb;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_image_row(st, out);
-        if (stat(out->path, &sb) != 0 && errno == ENOENT) break;
-    }
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = cb(ud, sqlite3_column_int64(st, 0), column_or_empty(st, 1));
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW) return VLM_OK;
-    if (rc != SQLITE_DONE)
-        return coll_sqlite_err(c, rc, "cannot look up a hash", err);
-    vlm_set_err(err, "no vanished file with hash %.16s", content_hash);
-    return VLM_ENOTFOUND;
+    if (stop || rc == SQLITE_DONE) return stop;
+    return coll_sqlite_err(c, rc, "cannot look up a hash", err);
+}
+
+int collection_has_sop_uid(collection *c, const char *sop_uid, char *err)
+{
+    /* Every instance row also has a dicom row, so the dicom table (DICOM
+     * files and instances alike) answers for both. */
+    sqlite3_stmt *st =
+        coll_stmt(c, "SELECT 1 FROM dicom WHERE sop_uid = ?", err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_text(st, 1, sop_uid, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return rc == SQLITE_ROW;
+    return coll_sqlite_err(c, rc, "cannot look up a SOP Instance UID", err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -519,7 +626,8 @@ int collection_load_embeddings(collection *c, int64_t **ids, float **vecs,
 
 struct collection_cursor {
     collection *c;
-    sqlite3_stmt *st; /* owned: not from the cache, may outlive calls */
+    sqlite3_stmt *st;       /* owned: not from the cache, may outlive calls */
+    coll_text_buf row_text; /* strings of the current row */
 };
 
 int collection_cursor_open(collection *c, const char *prefix, int which,
@@ -558,8 +666,8 @@ int collection_cursor_step(collection_cursor *cur, collection_image *row,
 {
     int rc = sqlite3_step(cur->st);
     if (rc == SQLITE_ROW) {
-        read_image_row(cur->st, row);
-        return 1;
+        int status = read_image_row(cur->st, row, &cur->row_text, err);
+        return status == VLM_OK ? 1 : status;
     }
     if (rc == SQLITE_DONE) return 0;
     return coll_sqlite_err(cur->c, rc, "cannot iterate images", err);
@@ -569,5 +677,6 @@ void collection_cursor_close(collection_cursor *cur)
 {
     if (!cur) return;
     sqlite3_finalize(cur->st);
+    free(cur->row_text.data);
     free(cur);
 }

@@ -12,17 +12,29 @@
 
 #define COLL_STMT_CACHE 48
 
+/* Storage for the strings of a collection_image / collection_brief that
+ * a lookup or cursor step hands out (valid until the next fill). */
+typedef struct coll_text_buf {
+    char *data;
+    size_t cap;
+} coll_text_buf;
+
 struct collection {
     sqlite3 *db;
     char *dir;
     bool private_perms;
-    int model_dims; /* 0 until a model is bound */
-    int busy_ms;    /* configured busy timeout */
+    int model_dims;         /* 0 until a model is bound */
+    int busy_ms;            /* configured busy timeout */
+    coll_text_buf row_text; /* strings of the last single-row lookup */
     struct {
         const char *sql; /* static string: the cache key is its address */
         sqlite3_stmt *stmt;
     } cache[COLL_STMT_CACHE];
 };
+
+/* The SQLite connection, for the schema room only (vector_index.c reads
+ * its snapshot in one transaction; tests/schema inspect the schema). */
+sqlite3 *collection_db(collection *c);
 
 /* Prepared (and reset) statement for a static SQL string; NULL + err. */
 sqlite3_stmt *coll_stmt(collection *c, const char *sql, char *err);

@@ -112,8 +112,20 @@ static const char step1_initial[] =
     ");\n"
     "CREATE INDEX dicom_by_series ON dicom (series_uid);\n";
 
+/* A row's key is its path, or for an instance without a file of its own
+ * (DICOMweb, later DIMSE) its SOP Instance UID.  Version 1 kept the UID of
+ * DICOMweb rows in content_hash, where move detection looks for file
+ * bytes: move it to its own column. */
+static const char step2_sop_uid_key[] =
+    "ALTER TABLE images ADD COLUMN sop_uid TEXT;\n"
+    "UPDATE images SET sop_uid = content_hash, content_hash = NULL\n"
+    "  WHERE format = 'dicomweb';\n"
+    "CREATE UNIQUE INDEX images_by_sop_uid ON images (sop_uid)\n"
+    "  WHERE sop_uid IS NOT NULL;\n";
+
 const char *const schema_migration_steps[] = {
     step1_initial,
+    step2_sop_uid_key,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "schema/collection.h"
 #include "tests/dicom/fixtures_gen/synthetic.h"
 #include "tests/e2e/e2e_util.h"
@@ -112,22 +110,31 @@ static int check_worklist_csv(const char *out)
     return rows;
 }
 
+typedef struct study_set {
+    int n;
+    char uids[64][65];
+} study_set;
+
+static int add_study(void *ud, const collection_dicom *d)
+{
+    study_set *s = ud;
+    for (int i = 0; i < s->n; i++)
+        if (!strcmp(s->uids[i], d->study_uid)) return 0;
+    if (s->n == 64) return VLM_ENOMEM;
+    snprintf(s->uids[s->n++], sizeof s->uids[0], "%s", d->study_uid);
+    return 0;
+}
+
 static int count_studies(void)
 {
     collection *c;
     char err[VLM_ERR_MAX];
-    sqlite3_stmt *st;
+    study_set s = {0};
     cr_assert_eq(collection_open(ws.coll, NULL, &c, err), 0, "%s", err);
-    cr_assert_eq(
-        sqlite3_prepare_v2(collection_db(c),
-                           "SELECT count(DISTINCT study_uid) FROM dicom", -1,
-                           &st, NULL),
-        SQLITE_OK);
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    cr_assert_eq(collection_for_each_dicom(c, add_study, &s, err), 0, "%s",
+                 err);
     collection_close(c);
-    return n;
+    return s.n;
 }
 
 Test(cli_dicom, search_and_classify_worklists_aggregate_per_study)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "schema/collection.h"
+#include "schema/collection_internal.h" /* collection_db: schema whitebox */
 #include "schema/vector_index.h"
 #include "tests/schema/schema_test_util.h"
 
@@ -109,6 +110,20 @@ Test(collection, model_mismatch_is_refused_with_advice)
     collection_close(c);
 }
 
+typedef struct hash_visit {
+    int n, stop_after;
+    int64_t ids[4];
+    char paths[4][64];
+} hash_visit;
+
+static int visit_hash_row(void *ud, int64_t id, const char *path)
+{
+    hash_visit *hv = ud;
+    hv->ids[hv->n] = id;
+    snprintf(hv->paths[hv->n], sizeof hv->paths[0], "%s", path);
+    return ++hv->n == hv->stop_after ? 7 : 0;
+}
+
 Test(collection, put_lookup_move_delete)
 {
     collection *c = open_test_collection(dir, DIMS);
@@ -157,11 +172,19 @@ Test(collection, put_lookup_move_delete)
     cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id2, err), VLM_OK);
     cr_assert_eq(id2, id);
 
-    /* moved detection: the file /p/a.jpg does not exist on disk */
-    cr_assert_eq(collection_find_moved(c, "hash-a", &row, err), VLM_OK, "%s",
-                 err);
-    cr_assert_eq(row.id, id);
-    cr_assert_eq(collection_find_moved(c, "nope", &row, err), VLM_ENOTFOUND);
+    /* content-hash lookups: the lowest embedded id, every (id, path) */
+    int64_t found = 0;
+    cr_assert_eq(collection_find_by_hash(c, "hash-a", &found, err), VLM_OK,
+                 "%s", err);
+    cr_assert_eq(found, id);
+    cr_assert_eq(collection_find_by_hash(c, "nope", &found, err),
+                 VLM_ENOTFOUND);
+    hash_visit hv = {0};
+    cr_assert_eq(collection_hash_rows(c, "hash-a", visit_hash_row, &hv, err), 0,
+                 "%s", err);
+    cr_assert_eq(hv.n, 1);
+    cr_assert_eq(hv.ids[0], id);
+    cr_assert_str_eq(hv.paths[0], "/p/a.jpg");
     cr_assert_eq(collection_move_image(c, id, "/q/a.jpg", "/q", 11, 5, err),
                  VLM_OK, "%s", err);
     cr_assert_eq(collection_find_by_path(c, "/p/a.jpg", &row, err),
@@ -169,17 +192,28 @@ Test(collection, put_lookup_move_delete)
     cr_assert_eq(collection_find_by_path(c, "/q/a.jpg", &row, err), VLM_OK);
     cr_assert_eq(row.id, id);
     cr_assert(row.has_embedding);
+    collection_brief b;
+    cr_assert_eq(collection_image_brief(c, id, &b, err), VLM_OK, "%s", err);
+    cr_assert_str_eq(b.path, "/q/a.jpg");
+    cr_assert_eq(b.width, 640);
+    cr_assert_eq(b.height, 480);
+    cr_assert_eq(collection_image_brief(c, id + 1000, &b, err), VLM_ENOTFOUND);
 
-    /* a file that exists on disk is not "moved" */
+    /* a second row with the same bytes: both visited, in id order */
     char real[700];
     snprintf(real, sizeof real, "%s/real.jpg", dir);
-    FILE *f = fopen(real, "w");
-    fclose(f);
     info.path = real;
-    info.content_hash = "hash-real";
-    cr_assert_eq(collection_put_image(c, &info, v, DIMS, NULL, err), VLM_OK);
-    cr_assert_eq(collection_find_moved(c, "hash-real", &row, err),
-                 VLM_ENOTFOUND);
+    int64_t id3 = 0;
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id3, err), VLM_OK);
+    hv = (hash_visit){.stop_after = 0};
+    cr_assert_eq(collection_hash_rows(c, "hash-a", visit_hash_row, &hv, err),
+                 0);
+    cr_assert_eq(hv.n, 2);
+    cr_assert_eq(hv.ids[1], id3);
+    hv = (hash_visit){.stop_after = 1}; /* the callback's value stops it */
+    cr_assert_eq(collection_hash_rows(c, "hash-a", visit_hash_row, &hv, err),
+                 7);
+    cr_assert_eq(hv.n, 1);
 
     /* move onto a taken path is refused */
     cr_assert_eq(collection_move_image(c, id, real, dir, 1, 1, err),
