@@ -6,7 +6,7 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
-#include "indexer/image_source.h"
+#include "media/media_file.h"
 #include "model/llava/llava.h"
 #include "query/captions.h"
 #include "query/result_format.h"
@@ -96,7 +96,7 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
 {
     img_rgb im = {0};
     char *text = NULL;
-    int rc = image_source_load(a->image, NULL, &im, err);
+    int rc = media_load_file(a->image, NULL, &im, err);
     if (!rc) rc = llava_caption(m, &im, a->prompt, &a->gen, &text, err);
     if (!rc) printf("%s\n", text);
     free(text);
@@ -211,7 +211,7 @@ int cmd_score(int argc, char **argv)
     llava_phrase_score s = {0};
     int rc = llava_dir(&a, NULL, dir, sizeof dir, err);
     if (!rc) rc = load_llava(&a, dir, &m, err);
-    if (!rc) rc = image_source_load(a.image, NULL, &im, err);
+    if (!rc) rc = media_load_file(a.image, NULL, &im, err);
     if (!rc) rc = llava_score_phrase(m, &im, a.prompt, a.phrase, &s, err);
     if (!rc) print_score(m, &a, &s);
     llava_phrase_score_free(&s);

@@ -6,7 +6,6 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
-#include "indexer/dicom_files.h"
 #include "indexer/dicomweb_index.h"
 #include "indexer/indexer.h"
 
@@ -17,7 +16,7 @@ typedef struct index_args {
     int batch;
     int exact;
     int failed_only;
-    dicom_files dicom;
+    dicom_window window; /* --window */
     dicomweb_opts web;
 } index_args;
 
@@ -77,7 +76,7 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         case 'N': a->web.netrc_file = optarg; break;
         case 'w': {
             char err[VLM_ERR_MAX];
-            if (dicom_window_parse(optarg, &a->dicom.window, err)) {
+            if (dicom_window_parse(optarg, &a->window, err)) {
                 cli_error(err);
                 return -1;
             }
@@ -173,12 +172,12 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .on_failure = on_failure,
             .user = a,
         };
-        dicom_files_attach(&a->dicom, &o);
+        o.window = a->window;
         if (update)
             rc = indexer_update(s.c, s.vi, s.m, &o, &sum, err);
         else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
             a->web.base_url = paths[0];
-            a->web.window = a->dicom.window;
+            a->web.window = a->window;
             rc = dicomweb_index(s.c, s.vi, s.m, &a->web, &o, &sum, err);
         } else
             rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o,

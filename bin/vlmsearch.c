@@ -17,7 +17,7 @@
 #include "query/captions.h"
 #include "query/rerank.h"
 #include "query/search.h"
-#include "indexer/dicomweb.h"
+#include "dicomweb/dicomweb.h"
 #include "query/worklist.h"
 
 static const char usage[] =

@@ -1,15 +1,13 @@
 #include "indexer/decode_pool.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+
+#include "media/media_file.h"
 
 typedef struct job {
     int64_t tag;
@@ -31,54 +29,6 @@ struct decode_pool {
     int pending; /* submitted, not yet handed to the caller */
 };
 
-int decode_name_claims_image(const char *path)
-{
-    static const char *const exts[] = {
-        "jpg",  "jpeg", "jpe", "jfif", "png", "webp", "gif", "tif",
-        "tiff", "bmp",  "pbm", "pgm",  "ppm", "pnm",  "dcm", NULL};
-    const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/')) return 0;
-    for (int i = 0; exts[i]; i++)
-        if (!strcasecmp(dot + 1, exts[i])) return 1;
-    return 0;
-}
-
-/* Reads the whole file, refusing more than max bytes. */
-static int read_file(const char *path, int64_t max, uint8_t **buf, size_t *len,
-                     char *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        vlm_set_err(err, "%s: cannot open: %s", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        return VLM_EIO;
-    }
-    if (st.st_size > max) {
-        vlm_set_err(err, "%s: file is %lld bytes, over the %lld-byte limit",
-                    path, (long long)st.st_size, (long long)max);
-        close(fd);
-        return VLM_ETOOBIG;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *b = malloc(n ? n : 1);
-    while (b && got < n) {
-        ssize_t r = read(fd, b + got, n - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!b || got != n) {
-        vlm_set_err(err, "%s: read failed: %s", path,
-                    b ? "file changed while reading" : "out of memory");
-        free(b);
-        return b ? VLM_EIO : VLM_ENOMEM;
-    }
-    *buf = b;
-    *len = n;
-    return VLM_OK;
-}
-
 static void hash_hex(const void *b, size_t n, char out[33])
 {
     XXH128_hash_t h = XXH3_128bits(b, n);
@@ -86,32 +36,32 @@ static void hash_hex(const void *b, size_t n, char out[33])
              (unsigned long long)h.low64);
 }
 
-/* Decodes bytes to RGB: the extra decoder first, then built-in formats. */
-static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
-                        size_t n, img_rgb *im)
+/* Decodes and preprocesses: DECODE_OK with pixels, DECODE_NOT_IMAGE, or
+ * DECODE_FAILED with err. */
+static void decode(decode_pool *p, decode_result *r, const uint8_t *b, size_t n)
 {
-    if (p->o.extra) {
-        int rc = p->o.extra(b, n, r->path, im, &r->info, &r->extra_data,
-                            p->o.extra_user, r->err);
-        if (rc != VLM_EUNSUPPORTED) {
-            r->format = p->o.extra_format;
-            return rc;
-        }
-        r->err[0] = 0;
-    }
-    if (img_sniff(b, n) == IMG_UNKNOWN) {
-        if (!decode_name_claims_image(r->path)) return VLM_EUNSUPPORTED;
-        vlm_set_err(r->err,
-                    "%s: not an image: the content matches no supported format",
-                    r->path);
-        return VLM_EFORMAT;
-    }
-    r->format = img_format_name(img_sniff(b, n));
-    img_decode_opts o = {
+    media_decode_opts o = {
         .max_pixels = p->o.max_pixels,
         .min_short_side = p->o.exact ? 0 : 2 * p->o.prep.shortest_edge,
+        .window = p->o.window,
     };
-    return img_decode_memory(b, n, r->path, &o, im, &r->info, r->err);
+    media_image m;
+    int rc = media_decode(b, n, r->path, &o, &m, r->err);
+    if (rc == VLM_EUNSUPPORTED && !r->err[0]) r->status = DECODE_NOT_IMAGE;
+    if (rc) return;
+    r->format = m.format;
+    r->info = m.info;
+    r->dicom = m.dicom;
+    m.dicom = NULL; /* the result owns the DICOM fields now */
+    r->width = m.rgb.width;
+    r->height = m.rgb.height;
+    size_t count = 3 * (size_t)p->o.prep.crop_w * (size_t)p->o.prep.crop_h;
+    r->pixels = malloc(count * sizeof(float));
+    if (!r->pixels)
+        vlm_set_err(r->err, "%s: out of memory for model input", r->path);
+    else if (img_preprocess(&m.rgb, &p->o.prep, r->pixels, r->err) == VLM_OK)
+        r->status = DECODE_OK;
+    media_image_free(&m);
 }
 
 static void process(decode_pool *p, decode_result *r)
@@ -119,30 +69,13 @@ static void process(decode_pool *p, decode_result *r)
     uint8_t *b = NULL;
     size_t n = 0;
     r->status = DECODE_FAILED;
-    if (read_file(r->path, p->o.max_file_bytes, &b, &n, r->err)) return;
+    if (media_read_file(r->path, p->o.max_file_bytes, &b, &n, r->err)) return;
     hash_hex(b, n, r->hash);
-    if (p->o.skip && p->o.skip(r->hash, p->o.user)) {
+    if (p->o.skip && p->o.skip(r->hash, p->o.user))
         r->status = DECODE_SKIPPED;
-        free(b);
-        return;
-    }
-    img_rgb im = {0};
-    int rc = decode_bytes(p, r, b, n, &im);
+    else
+        decode(p, r, b, n);
     free(b);
-    if (rc == VLM_EUNSUPPORTED && !r->err[0]) {
-        r->status = DECODE_NOT_IMAGE;
-        return;
-    }
-    if (rc) return;
-    r->width = im.width;
-    r->height = im.height;
-    size_t count = 3 * (size_t)p->o.prep.crop_w * (size_t)p->o.prep.crop_h;
-    r->pixels = malloc(count * sizeof(float));
-    if (!r->pixels)
-        vlm_set_err(r->err, "%s: out of memory for model input", r->path);
-    else if (img_preprocess(&im, &p->o.prep, r->pixels, r->err) == VLM_OK)
-        r->status = DECODE_OK;
-    img_rgb_free(&im);
 }
 
 static job *take_job(decode_pool *p)
@@ -182,7 +115,6 @@ static void *worker(void *arg)
         decode_result *r = calloc(1, sizeof *r);
         if (r) {
             r->tag = j->tag;
-            r->extra_free = p->o.extra_free;
             r->path = j->path;
             r->size = j->size;
             r->mtime_ns = j->mtime_ns;
@@ -206,7 +138,6 @@ int decode_pool_create(const decode_pool_options *opts, decode_pool **out,
     p->n_threads =
         opts->threads > 0 ? opts->threads : (cores > 0 ? (int)cores : 1);
     p->rcap = opts->queue_cap > 0 ? opts->queue_cap : 4 * p->n_threads;
-    if (!p->o.max_file_bytes) p->o.max_file_bytes = (int64_t)1 << 30;
     p->res = calloc((size_t)p->rcap, sizeof *p->res);
     p->threads = calloc((size_t)p->n_threads, sizeof *p->threads);
     pthread_mutex_init(&p->mu, NULL);
@@ -290,7 +221,7 @@ int decode_pool_pending(decode_pool *p)
 void decode_result_free(decode_result *r)
 {
     if (!r) return;
-    if (r->extra_data && r->extra_free) r->extra_free(r->extra_data);
+    free(r->dicom);
     free(r->path);
     free(r->pixels);
     free(r);

@@ -3,8 +3,8 @@
  *
  * Each job: read the whole file once (bounded size), hash it (XXH3-128, the
  * content hash that recognises moved files), ask the caller whether the hash
- * makes decoding unnecessary, sniff + decode + EXIF-orient + preprocess to
- * planar floats.  Results come back in completion order through a bounded
+ * makes decoding unnecessary, decode with media_decode() (photo formats and
+ * DICOM, EXIF-oriented) and preprocess to planar floats.  Results come back in completion order through a bounded
  * queue, so memory stays at about `queue_cap` decoded images however large
  * the folder is, and decoding overlaps with the caller's batched encoding.
  */
@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "media/media_decode.h"
 #include "model/core/vlm_error.h"
 #include "model/image/image.h"
 
@@ -30,11 +31,10 @@ typedef struct decode_result {
     decode_status status;
     char hash[33]; /* hex XXH3-128 of the file bytes ("" if unread) */
     img_info info;
-    const char *format; /* "jpeg", "png", ..., or the extra decoder's */
-    int width, height;  /* after orientation */
-    float *pixels;      /* 3 x S x S, owned by the result */
-    void *extra_data;   /* from the extra decoder, or NULL */
-    void (*extra_free)(void *);
+    const char *format;  /* "jpeg", "png", ..., "dicom" */
+    int width, height;   /* after orientation */
+    float *pixels;       /* 3 x S x S, owned by the result */
+    dicom_header *dicom; /* DICOM fields of a DICOM file, owned, or NULL */
     char err[VLM_ERR_MAX];
 } decode_result;
 
@@ -42,28 +42,16 @@ typedef struct decode_result {
  * decoding (e.g. the hash belongs to a moved file).  Must be thread-safe. */
 typedef int (*decode_skip_fn)(const char *hash, void *user);
 
-/* Optional extra decoder tried before the built-in image formats (DICOM):
- * return VLM_OK and fill out/info, VLM_EUNSUPPORTED to fall through, or an
- * error status with err.  It may attach data for the caller (e.g. DICOM
- * header fields) to *data; the result frees it with decode_pool_options's
- * extra_free. */
-typedef int (*decode_extra_fn)(const void *bytes, size_t len, const char *path,
-                               img_rgb *out, img_info *info, void **data,
-                               void *user, char *err);
-
 typedef struct decode_pool_options {
     int threads;   /* workers; 0 = number of cores */
     int queue_cap; /* results held at most; 0 = 4 x threads */
     img_prep_params prep;
     int exact;              /* 1: full-resolution JPEG decode */
     uint64_t max_pixels;    /* 0 = IMG_DEFAULT_MAX_PIXELS */
-    int64_t max_file_bytes; /* 0 = 1 GiB */
-    decode_skip_fn skip;
-    decode_extra_fn extra;
-    void *extra_user;           /* passed to extra */
-    void (*extra_free)(void *); /* frees what extra attached (may be NULL) */
-    const char *extra_format;   /* format name of its results, e.g. "dicom" */
-    void *user;                 /* passed to skip */
+    int64_t max_file_bytes; /* 0 = MEDIA_MAX_FILE_BYTES */
+    dicom_window window;    /* DICOM VOI window (kind DEFAULT = per modality) */
+    decode_skip_fn skip;    /* may be NULL */
+    void *user;             /* passed to skip */
 } decode_pool_options;
 
 typedef struct decode_pool decode_pool;
@@ -82,8 +70,5 @@ int decode_pool_pending(decode_pool *p);
 void decode_result_free(decode_result *r);
 /* Stops workers (pending jobs are dropped) and frees the pool. */
 void decode_pool_destroy(decode_pool *p);
-
-/* True for names whose extension claims an image format we read. */
-int decode_name_claims_image(const char *path);
 
 #endif

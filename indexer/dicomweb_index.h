@@ -12,7 +12,7 @@
 #ifndef VLM_DICOMWEB_INDEX_H
 #define VLM_DICOMWEB_INDEX_H
 
-#include "indexer/dicomweb.h"
+#include "dicomweb/dicomweb.h"
 #include "indexer/indexer.h"
 
 int dicomweb_index(collection *c, vector_index *vi, clip_model *m,

@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "indexer/dicom_files.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
+#include "media/media_path.h"
 
 #define FLUSH_OTHERS          256 /* flush after this many non-image results too */
 #define INDEX_SAVE_INTERVAL_S 30.0
@@ -148,8 +150,7 @@ static int put_embedded(run *r, decode_result *d, const float *emb)
     collection_image_info ci = info_of(r, d);
     int64_t id;
     int rc = collection_put_image(r->c, &ci, emb, r->dims, &id, r->err);
-    if (!rc && r->o->after_put)
-        rc = r->o->after_put(r->o->user, r->c, id, d, r->err);
+    if (!rc) rc = dicom_files_store(r->c, id, d->dicom, r->err);
     if (!rc && r->cands[d->tag].existing_id)
         r->s->updated++;
     else if (!rc)
@@ -306,11 +307,8 @@ static int start_pool(run *r)
         .prep = *clip_prep_params(r->m),
         .exact = r->o->exact_decode,
         .max_pixels = r->o->max_pixels,
+        .window = r->o->window,
         .skip = skip_known,
-        .extra = r->o->extra_decoder,
-        .extra_user = r->o->extra_user,
-        .extra_free = r->o->extra_free,
-        .extra_format = r->o->extra_format,
         .user = r,
     };
     return decode_pool_create(&po, &r->pool, r->err);
@@ -498,7 +496,7 @@ int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
     *n_removed = 0;
     int rc = collection_begin(c, err);
     for (int i = 0; !rc && i < n_paths; i++) {
-        char *abs = walk_abspath(paths[i]);
+        char *abs = media_abspath(paths[i]);
         int64_t k = 0;
         rc = abs ? collection_delete_under(c, abs, &k, err) : VLM_ENOMEM;
         if (!rc) {

@@ -58,14 +58,7 @@ typedef struct indexer_options {
     /* Called for each file that failed (may be NULL). */
     void (*on_failure)(void *user, const char *path, const char *reason);
     void *user;
-    decode_extra_fn extra_decoder; /* e.g. DICOM; may be NULL */
-    void *extra_user;
-    void (*extra_free)(void *);
-    const char *extra_format;
-    /* Called inside the batch transaction after an image row is written,
-     * e.g. to store DICOM fields (may be NULL). */
-    int (*after_put)(void *user, collection *c, int64_t id,
-                     const decode_result *r, char *err);
+    dicom_window window; /* DICOM VOI window (kind DEFAULT = per modality) */
 } indexer_options;
 
 /* Adds (or refreshes) each path — folders walked recursively — and records

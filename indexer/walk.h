@@ -35,8 +35,4 @@ typedef struct walk_options {
 int walk_tree(const char *root, const walk_options *opts, walk_cb cb,
               void *user, char *err);
 
-/* realpath() that also works for paths that no longer exist (it resolves
- * the longest existing parent).  Returns a malloc'd string or NULL. */
-char *walk_abspath(const char *path);
-
 #endif

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/image_source.h"
-#include "indexer/walk.h"
+#include "media/media_file.h"
+#include "media/media_path.h"
 
 /* The work list: (id, path) of ok rows under in_dir. */
 typedef struct work_list {
@@ -23,7 +23,7 @@ static void work_list_free(work_list *t)
 
 static int list_work(collection *c, const char *in_dir, work_list *t, char *err)
 {
-    char *abs = in_dir ? walk_abspath(in_dir) : NULL;
+    char *abs = in_dir ? media_abspath(in_dir) : NULL;
     collection_cursor *cur;
     int rc = collection_cursor_open(c, abs, COLLECTION_ROWS_OK, &cur, err);
     free(abs);
@@ -53,7 +53,7 @@ static int caption_one(collection *c, llava_model *lm, const char *model_name,
                        int64_t id, const char *path, char **text, char *err)
 {
     img_rgb im = {0};
-    int rc = image_source_load(path, NULL, &im, err);
+    int rc = media_load_file(path, NULL, &im, err);
     if (!rc) rc = llava_caption(lm, &im, prompt, &o->gen, text, err);
     img_rgb_free(&im);
     if (!rc) rc = collection_put_caption(c, id, model_name, prompt, *text, err);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/walk.h"
+#include "media/media_path.h"
 #include "query/result_format.h"
 
 struct label_set {
@@ -245,7 +245,7 @@ static int on_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
 static int load_subset(classify_run *r)
 {
     if (!r->o->in_dir) return VLM_OK;
-    char *abs = walk_abspath(r->o->in_dir);
+    char *abs = media_abspath(r->o->in_dir);
     int rc =
         abs ? collection_ids_under(r->c, abs, &r->subset, &r->n_subset, r->err)
             : VLM_ENOMEM;

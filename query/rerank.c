@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/image_source.h"
+#include "media/media_file.h"
 #include "query/captions.h"
 #include "query/result_format.h"
 
@@ -15,7 +15,7 @@ static int decode_item(llava_model *lm, const rerank_options *o, collection *c,
     img_rgb im = {0};
     int n_emb = llava_image_tokens(lm) * llava_text_dim(lm);
     float *emb = malloc((size_t)n_emb * sizeof *emb);
-    int rc = emb ? image_source_load(it->path, NULL, &im, err) : VLM_ENOMEM;
+    int rc = emb ? media_load_file(it->path, NULL, &im, err) : VLM_ENOMEM;
     if (!rc) rc = llava_encode_image(lm, &im, emb, err);
     img_rgb_free(&im);
     llava_phrase_score sc = {0};

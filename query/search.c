@@ -3,15 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/image_source.h"
-#include "indexer/walk.h"
+#include "media/media_file.h"
+#include "media/media_path.h"
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
 {
     const img_prep_params *pp = clip_prep_params(m);
     img_rgb im = {0};
-    int rc = image_source_load(path, NULL, &im, err);
+    int rc = media_load_file(path, NULL, &im, err);
     if (rc) return rc;
     size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
     float *px = malloc(n * sizeof *px);
@@ -71,7 +71,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
     *hits = NULL;
     *n_hits = 0;
     if (o->in_dir) {
-        char *abs = walk_abspath(o->in_dir);
+        char *abs = media_abspath(o->in_dir);
         int rc = abs ? collection_ids_under(c, abs, &subset, &n_subset, err)
                      : VLM_ENOMEM;
         free(abs);

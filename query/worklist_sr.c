@@ -1,7 +1,7 @@
 /* worklist_store_sr: the PACS write-back of a worklist (explicit opt-in). */
 #include "query/worklist.h"
 
-#include "indexer/dicomweb.h"
+#include "dicomweb/dicomweb.h"
 
 int worklist_store_sr(const worklist_study *s, int n,
                       const worklist_context *ctx,

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "indexer/dicomweb.h"
+#include "dicomweb/dicomweb.h"
 #include "model/dicom/dicom_writer.h"
 #include "tests/dicom/dicom_test_util.h"
 #include "tests/dicom/fixtures_gen/synthetic.h"

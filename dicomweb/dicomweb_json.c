@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/dicomweb_internal.h"
+#include "dicomweb/dicomweb_internal.h"
 
 /* Value[0] of `tag` in one DICOM JSON object, or NULL. */
 static json_object *first_value(json_object *obj, const char *tag)

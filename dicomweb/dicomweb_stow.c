@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "indexer/dicomweb_internal.h"
+#include "dicomweb/dicomweb_internal.h"
 
 #define BOUNDARY "vlmindex-stow-7f3a9c2e41d8"
 

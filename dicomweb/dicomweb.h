@@ -9,7 +9,7 @@
  * .../instances/{sop}/frames/1/rendered?window=C,W,linear — always with an
  * explicit window resolved on the client (the Orthanc plugin ignores the
  * stored window and stretches min..max otherwise) — and decoded with
- * img_decode_memory.  Colour instances are rendered without a window.
+ * media_decode() like every other untrusted image.  Colour instances are rendered without a window.
  *
  * Security rules this module enforces:
  *  - credentials come only from the environment (VLMINDEX_DICOMWEB_TOKEN as

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "indexer/dicomweb.h"
+#include "dicomweb/dicomweb.h"
 
 /* ---- HTTP --------------------------------------------------------------- */
 

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "indexer/dicomweb_internal.h"
+#include "dicomweb/dicomweb_internal.h"
+#include "media/media_decode.h"
 
 /* Instance-level fields we ask for on top of the QIDO defaults. */
 static const char *const INSTANCE_FIELDS[] = {
@@ -286,6 +287,25 @@ static void choose_window(const dicomweb_client *c, const dw_record *r,
     h->windowed = 1;
 }
 
+/* The rendered frame is bytes from the network: decoded like any file. */
+static int decode_frame(const dw_buf *body, const char *sop_uid,
+                        dicomweb_item *item)
+{
+    media_image m;
+    int rc =
+        media_decode(body->data, body->len, sop_uid, NULL, &m, item->error);
+    if (rc == VLM_EUNSUPPORTED)
+        vlm_set_err(item->error,
+                    "DICOMweb instance %s: rendered answer is no image we "
+                    "read (%zu bytes)",
+                    sop_uid, body->len);
+    if (rc) return rc == VLM_EUNSUPPORTED ? VLM_EFORMAT : rc;
+    item->image = m.rgb; /* the item owns the pixels now */
+    m.rgb = (img_rgb){0};
+    media_image_free(&m);
+    return VLM_OK;
+}
+
 static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
 {
     const dicomweb_client *c = it->c;
@@ -316,9 +336,7 @@ static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
                     h->sop_uid, ctype);
         rc = VLM_EFORMAT;
     }
-    if (rc == VLM_OK)
-        rc = img_decode_memory(body.data, body.len, h->sop_uid, NULL,
-                               &item->image, NULL, item->error);
+    if (rc == VLM_OK) rc = decode_frame(&body, h->sop_uid, item);
     dw_buf_free(&url);
     dw_buf_free(&body);
     item->status = rc;

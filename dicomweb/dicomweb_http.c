@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "indexer/dicomweb_internal.h"
+#include "dicomweb/dicomweb_internal.h"
 
 #define MAX_BODY       (512u << 20) /* refuse answers over 512 MiB */
 #define MAX_BACKOFF_MS 8000u
