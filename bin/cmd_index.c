@@ -6,7 +6,6 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
-#include "indexer/dicomweb_index.h"
 #include "indexer/indexer.h"
 
 typedef struct index_args {
@@ -178,7 +177,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
         else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
             a->web.base_url = paths[0];
             a->web.window = a->window;
-            rc = dicomweb_index(s.c, s.vi, s.m, &a->web, &o, &sum, err);
+            rc = indexer_add_dicomweb(s.c, s.vi, s.m, &a->web, &o, &sum, err);
         } else
             rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o,
                              &sum, err);

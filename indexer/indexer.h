@@ -1,11 +1,12 @@
 /*
  * indexer.h — `vlmindex add / update / rm`: keep a collection in step with
- * folders of images.
+ * folders of images and with DICOMweb servers.
  *
- *   walk -> compare (path, size, mtime) with SQLite -> new or changed files
- *     -> decode pool (threads: read, hash, decode, preprocess)
- *     -> batches -> vision tower -> one SQLite transaction per batch
- *     -> vector index sync; atomic index save at the end.
+ *   folders:  walk -> compare (path, size, mtime) with SQLite -> new or
+ *             changed files -> decode pool (threads: read, hash, decode,
+ *             preprocess) -> the batch writer (ingest.h)
+ *   DICOMweb: QIDO search -> instances not indexed yet (by SOP Instance
+ *             UID) -> rendered frames -> the same batch writer
  *
  * Unchanged files cost one SQLite lookup.  A file whose bytes are already in
  * the collection is never decoded: a vanished row with the same content hash
@@ -20,62 +21,73 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "indexer/decode_pool.h"
+#include "dicomweb/dicomweb.h"
 #include "model/clip/clip.h"
+#include "model/dicom/dicom.h"
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
 typedef struct indexer_summary {
-    int64_t seen;       /* files found by the walk */
+    int64_t seen;       /* files found by the walk / instances fetched */
     int64_t added;      /* new rows embedded */
     int64_t updated;    /* changed files re-embedded */
-    int64_t unchanged;  /* size + mtime matched (incl. known failures) */
+    int64_t unchanged;  /* size + mtime matched (incl. known failures),
+                           or the instance was indexed already */
     int64_t moved;      /* recognised by content hash, vector kept */
     int64_t copied;     /* duplicate content, embedding copied */
     int64_t removed;    /* rows whose file vanished */
     int64_t failed;     /* newly failed files */
     int64_t not_images; /* skipped: content and name are not images */
-    double seconds;
+    double seconds;     /* from the first item on (the walk excluded) */
 } indexer_summary;
 
 typedef struct indexer_progress {
-    int64_t done, total; /* files processed / to process (after the walk) */
+    int64_t done, total; /* items committed / expected so far */
     int64_t embedded;
     double elapsed;      /* seconds since processing began */
-    const char *current; /* last file finished */
+    const char *current; /* last item committed */
 } indexer_progress;
 
 typedef struct indexer_options {
+    /* Folders */
     const char *const *excludes; /* --exclude globs */
     int n_excludes;
-    int decode_threads;            /* 0 = number of cores */
+    int decode_threads;  /* 0 = number of cores */
+    int exact_decode;    /* 1: no reduced-DCT JPEG fast path */
+    uint64_t max_pixels; /* 0 = IMG_DEFAULT_MAX_PIXELS */
+    dicom_window window; /* DICOM VOI window (kind DEFAULT = per modality) */
+    /* Every run */
     int batch_size;                /* images per forward pass; 0 = 16 */
-    int exact_decode;              /* 1: no reduced-DCT JPEG fast path */
-    uint64_t max_pixels;           /* 0 = IMG_DEFAULT_MAX_PIXELS */
     volatile sig_atomic_t *cancel; /* set by a signal handler to stop */
-    /* Called after every file (may be NULL). */
+    /* Called after every committed batch (may be NULL). */
     void (*on_progress)(void *user, const indexer_progress *p);
-    /* Called for each file that failed (may be NULL). */
+    /* Called for each item that failed (may be NULL). */
     void (*on_failure)(void *user, const char *path, const char *reason);
     void *user;
-    dicom_window window; /* DICOM VOI window (kind DEFAULT = per modality) */
 } indexer_options;
 
 /* Adds (or refreshes) each path — folders walked recursively — and records
- * folders as roots.  Rows under a walked folder whose file vanished are
- * removed (after move detection).  VLM_EINTERRUPTED if cancelled (work up
- * to the last committed batch is kept). */
+ * them as roots.  Rows under a given path whose file vanished are removed
+ * (after move detection).  o may be NULL.  VLM_EINTERRUPTED if cancelled
+ * (work up to the last committed batch is kept). */
 int indexer_add(collection *c, vector_index *vi, clip_model *m,
                 const char *const *paths, int n_paths, const indexer_options *o,
                 indexer_summary *s, char *err);
 
-/* Re-scans every known root (indexer_add over collection_list_roots). */
+/* Re-scans every known root (indexer_add over collection_list_roots);
+ * roots that vanished entirely are forgotten. */
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err);
 
-/* Ends a batch transaction: commit when rc is VLM_OK (then let the vector
- * index catch up), else roll back.  Returns the first failure. */
-int indexer_finish_batch(collection *c, vector_index *vi, int rc, char *err);
+/* Indexes the instances a QIDO-RS query finds on a DICOMweb server,
+ * incrementally by SOP Instance UID (instances already in the collection
+ * are not fetched).  Each becomes a row keyed by its SOP Instance UID whose
+ * path is its WADO-RS URL (no credentials, no query string), plus its
+ * de-identified DICOM fields.  An authentication or transport failure
+ * before any instance arrives leaves the images untouched. */
+int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
+                         const dicomweb_opts *web, const indexer_options *o,
+                         indexer_summary *s, char *err);
 
 /* Forgets the given files/folders (rows and roots), not touching disk. */
 int indexer_remove(collection *c, vector_index *vi, const char *const *paths,

@@ -1,0 +1,298 @@
+#include "indexer/ingest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define FLUSH_OTHERS          256 /* flush after this many items of any kind */
+#define INDEX_SAVE_INTERVAL_S 30.0
+#define DEFAULT_BATCH         16
+
+typedef struct writer {
+    collection *c;
+    vector_index *vi;
+    const ingest_encoder *enc;
+    ingest_source *src;
+    const indexer_options *o;
+    indexer_summary *s;
+    ingest_item **batch; /* yielded, waiting for the next flush */
+    int n, n_embed, batch_size;
+    size_t per;             /* floats per image */
+    float *pixels, *embeds; /* batch_size x per, batch_size x dims */
+    int64_t written;        /* items committed */
+    struct timespec t0, last_save;
+    char *err;
+} writer;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) +
+           1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static int cancelled(const writer *w) { return w->o->cancel && *w->o->cancel; }
+
+void ingest_source_destroy(ingest_source *src)
+{
+    if (src && src->ops && src->ops->destroy) src->ops->destroy(src->self);
+    if (src) *src = (ingest_source){0};
+}
+
+int ingest_finish_batch(collection *c, vector_index *vi, int rc, char *err)
+{
+    if (rc) {
+        collection_rollback(c);
+        return rc;
+    }
+    rc = collection_commit(c, err);
+    return rc ? rc : vector_index_sync(vi, err);
+}
+
+/* ---- writing one item ------------------------------------------------------ */
+
+static int store_dicom(writer *w, int64_t id, const dicom_header *h)
+{
+    if (!h) return VLM_OK;
+    char window[64] = "";
+    if (h->windowed) dicom_window_describe(&h->window, window, sizeof window);
+    collection_dicom d = {
+        .image_id = id,
+        .study_uid = h->study_uid,
+        .series_uid = h->series_uid,
+        .sop_uid = h->sop_uid,
+        .accession = h->accession,
+        .modality = h->modality,
+        .body_part = h->body_part,
+        .study_date = h->study_date,
+        .series_description = h->series_description,
+        .instance_number = h->instance_number,
+        .window = window[0] ? window : NULL,
+    };
+    return collection_put_dicom(w->c, &d, w->err);
+}
+
+static int put_embedded(writer *w, const ingest_item *it, const float *emb)
+{
+    int64_t id;
+    int rc =
+        collection_put_image(w->c, &it->info, emb, w->enc->dims, &id, w->err);
+    if (!rc) rc = store_dicom(w, id, it->dicom);
+    if (!rc) *(it->existing_id ? &w->s->updated : &w->s->added) += 1;
+    return rc;
+}
+
+static int put_failed(writer *w, const ingest_item *it)
+{
+    w->s->failed++;
+    if (w->o->on_failure)
+        w->o->on_failure(w->o->user, it->info.path, it->error);
+    return collection_put_failure(w->c, &it->info, it->error, NULL, w->err);
+}
+
+/* Move detection: the first embedded row with these bytes whose file
+ * vanished from disk. */
+static int vanished_row(void *ud, int64_t id, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 || errno != ENOENT) return 0;
+    *(int64_t *)ud = id;
+    return 1;
+}
+
+/* Copies the vector of the first row holding these bytes; VLM_ENOTFOUND
+ * when there is none any more. */
+static int copy_vector(writer *w, const ingest_item *it)
+{
+    int64_t from = 0;
+    int rc = collection_find_by_hash(w->c, it->info.content_hash, &from, NULL);
+    float *emb = rc ? NULL : malloc((size_t)w->enc->dims * sizeof *emb);
+    if (!rc && !emb) rc = VLM_ENOMEM;
+    if (!rc) rc = collection_get_embedding(w->c, from, emb, w->enc->dims, NULL);
+    if (!rc)
+        rc = collection_put_image(w->c, &it->info, emb, w->enc->dims, NULL,
+                                  w->err);
+    if (!rc) *(from == it->existing_id ? &w->s->unchanged : &w->s->copied) += 1;
+    free(emb);
+    return rc;
+}
+
+static int put_reused(writer *w, ingest_item *it, int *retried)
+{
+    int64_t moved = 0;
+    if (!it->existing_id &&
+        collection_hash_rows(w->c, it->info.content_hash, vanished_row, &moved,
+                             NULL) == 1) {
+        w->s->moved++;
+        return collection_move_image(w->c, moved, it->info.path, it->info.root,
+                                     it->info.size, it->info.mtime_ns, w->err);
+    }
+    int rc = copy_vector(w, it);
+    if (rc != VLM_ENOTFOUND) return rc;
+    /* The row went away meanwhile: the source decodes the file after all. */
+    *retried = 1;
+    if (w->src->ops->retry) return w->src->ops->retry(w->src->self, it, w->err);
+    vlm_set_err(w->err, "%s: its content was indexed but is gone now",
+                it->info.path);
+    return VLM_ENOTFOUND;
+}
+
+static int delete_row(writer *w, int64_t id)
+{
+    int rc = collection_delete_image(w->c, id, w->err);
+    if (rc == VLM_ENOTFOUND) return VLM_OK; /* someone else removed it */
+    if (!rc) w->s->removed++;
+    return rc;
+}
+
+static int write_item(writer *w, ingest_item *it, int *k, int *retried)
+{
+    switch (it->kind) {
+    case INGEST_EMBED:
+        return put_embedded(w, it, w->embeds + (size_t)(*k)++ * w->enc->dims);
+    case INGEST_FAIL: return put_failed(w, it);
+    case INGEST_REUSE: return put_reused(w, it, retried);
+    case INGEST_NOT_IMAGE: w->s->not_images++; return VLM_OK;
+    case INGEST_DELETE: return delete_row(w, it->delete_id);
+    }
+    return VLM_OK;
+}
+
+/* ---- one batch ------------------------------------------------------------- */
+
+/* Encodes the EMBED items' pixels and normalises each vector (the one
+ * normalisation on the way in). */
+static int encode_batch(writer *w)
+{
+    int n = 0;
+    for (int i = 0; i < w->n; i++)
+        if (w->batch[i]->kind == INGEST_EMBED)
+            memcpy(w->pixels + w->per * (size_t)n++, w->batch[i]->pixels,
+                   w->per * sizeof(float));
+    if (!n) return VLM_OK;
+    int rc = w->enc->encode(w->enc->self, w->pixels, n, w->embeds, w->err);
+    for (int i = 0; !rc && i < n; i++)
+        clip_l2_normalize(w->embeds + (size_t)i * w->enc->dims, w->enc->dims);
+    return rc;
+}
+
+static void release_batch(writer *w)
+{
+    for (int i = 0; i < w->n; i++)
+        if (w->batch[i]) w->src->ops->release(w->src->self, w->batch[i]);
+    w->n = w->n_embed = 0;
+}
+
+/* Progress counts committed items, so the rate and ETA reflect encoding,
+ * not just decoding. */
+static void report_progress(writer *w, const char *current)
+{
+    if (!w->o->on_progress) return;
+    indexer_progress p = {w->written, w->src->ops->total(w->src->self),
+                          w->s->added + w->s->updated, since(&w->t0), current};
+    w->o->on_progress(w->o->user, &p);
+}
+
+/* Save the index now and then, so a search during a long run catches up
+ * from a recent file instead of replaying the whole run. */
+static int maybe_save(writer *w)
+{
+    if (since(&w->last_save) <= INDEX_SAVE_INTERVAL_S) return VLM_OK;
+    clock_gettime(CLOCK_MONOTONIC, &w->last_save);
+    return vector_index_save(w->vi, w->err);
+}
+
+/* Encodes, then writes every buffered item in one transaction and lets
+ * the vector index catch up. */
+static int flush(writer *w)
+{
+    if (!w->n) return VLM_OK;
+    int rc = encode_batch(w);
+    if (!rc) rc = collection_begin(w->c, w->err);
+    int k = 0, n_written = 0;
+    for (int i = 0; !rc && i < w->n; i++) {
+        int retried = 0;
+        rc = write_item(w, w->batch[i], &k, &retried);
+        if (retried && !rc) w->batch[i] = NULL; /* the source has it back */
+        n_written += !retried;
+    }
+    rc = ingest_finish_batch(w->c, w->vi, rc, w->err);
+    if (!rc) {
+        w->written += n_written;
+        report_progress(w, w->batch[w->n - 1] ? w->batch[w->n - 1]->info.path
+                                              : NULL);
+        rc = maybe_save(w);
+    }
+    release_batch(w);
+    return rc;
+}
+
+static int add_item(writer *w, ingest_item *it)
+{
+    w->batch[w->n++] = it;
+    w->n_embed += it->kind == INGEST_EMBED;
+    if (w->n_embed >= w->batch_size || w->n >= FLUSH_OTHERS) return flush(w);
+    return VLM_OK;
+}
+
+static int drain(writer *w)
+{
+    int rc = VLM_OK, got;
+    ingest_item *it = NULL;
+    while (!rc && (got = w->src->ops->next(w->src->self, &it, w->err)) > 0) {
+        rc = got == INGEST_ITEM ? add_item(w, it) : flush(w);
+        if (!rc && cancelled(w)) rc = VLM_EINTERRUPTED;
+    }
+    if (!rc && got < 0) rc = got;
+    if (!rc) rc = flush(w);
+    return rc;
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+static int init_writer(writer *w, const ingest_encoder *enc,
+                       const indexer_options *o)
+{
+    w->batch_size = o->batch_size > 0 ? o->batch_size : DEFAULT_BATCH;
+    w->per = 3 * (size_t)enc->prep.crop_w * (size_t)enc->prep.crop_h;
+    w->batch = calloc(FLUSH_OTHERS + (size_t)w->batch_size, sizeof *w->batch);
+    w->pixels = malloc((size_t)w->batch_size * w->per * sizeof(float));
+    w->embeds =
+        malloc((size_t)w->batch_size * (size_t)enc->dims * sizeof(float));
+    if (w->batch && w->pixels && w->embeds) return VLM_OK;
+    vlm_set_err(w->err, "indexer: out of memory");
+    return VLM_ENOMEM;
+}
+
+int ingest_run(collection *c, vector_index *vi, const ingest_encoder *enc,
+               ingest_source *src, const indexer_options *o, indexer_summary *s,
+               char *err)
+{
+    static const indexer_options defaults = {0};
+    writer w = {.c = c, .vi = vi, .enc = enc, .src = src, .s = s, .err = err};
+    w.o = o ? o : &defaults;
+    memset(s, 0, sizeof *s);
+    int rc = init_writer(&w, enc, w.o);
+    if (!rc)
+        rc = collection_bind_model(c, enc->name, enc->dims, enc->model_id, err);
+    ingest_context ctx = {.c = c, .prep = &enc->prep, .o = w.o, .s = s};
+    if (!rc) rc = src->ops->start(src->self, &ctx, err);
+    clock_gettime(CLOCK_MONOTONIC, &w.t0);
+    w.last_save = w.t0;
+    if (!rc) rc = drain(&w);
+    if (rc == VLM_EINTERRUPTED)
+        vlm_set_err(err, "interrupted: work up to the last committed batch is "
+                         "kept; run the same command again to finish");
+    release_batch(&w);
+    int save_rc = vector_index_save(vi, rc ? NULL : err);
+    if (!rc) rc = save_rc;
+    s->seconds = since(&w.t0);
+    free(w.batch);
+    free(w.pixels);
+    free(w.embeds);
+    return rc;
+}

@@ -1,0 +1,350 @@
+#include "indexer/source_folder.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "indexer/decode_pool.h"
+#include "indexer/hash_set.h"
+#include "indexer/walk.h"
+
+typedef struct candidate {
+    char *path;
+    const char *root;
+    int64_t size, mtime_ns;
+    int64_t existing_id; /* row for this path, 0 if new */
+} candidate;
+
+/* What next() hands out: a pool result, or one vanished row. */
+typedef struct folder_item {
+    ingest_item item; /* first: the writer's pointer is ours */
+    decode_result *d; /* NULL for a DELETE */
+} folder_item;
+
+typedef struct folder_source {
+    char **roots;
+    int n_roots;
+    const indexer_options *o;
+    ingest_context ctx;
+    const char *root; /* root being walked */
+    candidate *cands;
+    size_t n_cands, cap_cands;
+    hash_set *seen_paths;   /* every path the walk found */
+    hash_set *known_hashes; /* content already embedded */
+    decode_pool *pool;
+    int pool_flushed;     /* INGEST_FLUSH sent since the pool last drained */
+    folder_item *deletes; /* vanished rows, planned after the last file */
+    size_t n_deletes, cap_deletes, next_delete;
+    int planned_roots;
+} folder_source;
+
+static int cancelled(const folder_source *f)
+{
+    return f->o->cancel && *f->o->cancel;
+}
+
+/* ---- walking: decide what needs work --------------------------------------- */
+
+static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
+{
+    if (f->n_cands == f->cap_cands) {
+        size_t cap = f->cap_cands ? 2 * f->cap_cands : 256;
+        candidate *grown = realloc(f->cands, cap * sizeof *grown);
+        if (!grown) return VLM_ENOMEM;
+        f->cands = grown;
+        f->cap_cands = cap;
+    }
+    candidate *cd = &f->cands[f->n_cands];
+    if (!(cd->path = strdup(w->path))) return VLM_ENOMEM;
+    cd->root = f->root;
+    cd->size = w->size;
+    cd->mtime_ns = w->mtime_ns;
+    cd->existing_id = id;
+    f->n_cands++;
+    return VLM_OK;
+}
+
+static int on_walk_file(const walk_file *w, void *user)
+{
+    folder_source *f = user;
+    if (cancelled(f)) return VLM_EINTERRUPTED;
+    f->ctx.s->seen++;
+    if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
+    collection_image row;
+    int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
+    if (rc == VLM_OK && row.size == w->size && row.mtime_ns == w->mtime_ns &&
+        (row.has_embedding || row.status == COLLECTION_STATUS_FAILED)) {
+        f->ctx.s->unchanged++;
+        return VLM_OK;
+    }
+    return push_candidate(f, w, rc == VLM_OK ? row.id : 0);
+}
+
+static void on_walk_error(const char *path, const char *reason, void *user)
+{
+    folder_source *f = user;
+    if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
+}
+
+static int walk_roots(folder_source *f, char *err)
+{
+    walk_options wo = {.excludes = f->o->excludes,
+                       .n_excludes = f->o->n_excludes,
+                       .on_error = on_walk_error};
+    for (int i = 0; i < f->n_roots; i++) {
+        f->root = f->roots[i];
+        int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
+        if (rc) return rc;
+    }
+    return VLM_OK;
+}
+
+/* ---- decoding -------------------------------------------------------------- */
+
+/* Content hashes of every embedded row, so workers can skip known bytes. */
+static int load_known_hashes(folder_source *f, char *err)
+{
+    collection_cursor *cur;
+    int rc =
+        collection_cursor_open(f->ctx.c, NULL, COLLECTION_ROWS_OK, &cur, err);
+    if (rc) return rc;
+    collection_image row;
+    while ((rc = collection_cursor_step(cur, &row, err)) == 1)
+        if (row.has_embedding && row.content_hash[0] &&
+            hash_set_add(f->known_hashes, row.content_hash)) {
+            rc = VLM_ENOMEM;
+            break;
+        }
+    collection_cursor_close(cur);
+    return rc < 0 ? rc : VLM_OK;
+}
+
+static int skip_known(const char *hash, void *user)
+{
+    return hash_set_contains(((folder_source *)user)->known_hashes, hash);
+}
+
+static int start_pool(folder_source *f, char *err)
+{
+    int batch = f->o->batch_size > 0 ? f->o->batch_size : 16;
+    decode_pool_options po = {
+        .threads = f->o->decode_threads,
+        .queue_cap = 2 * batch,
+        .prep = *f->ctx.prep,
+        .exact = f->o->exact_decode,
+        .max_pixels = f->o->max_pixels,
+        .window = f->o->window,
+        .skip = skip_known,
+        .user = f,
+    };
+    int rc = decode_pool_create(&po, &f->pool, err);
+    for (size_t i = 0; !rc && i < f->n_cands; i++)
+        rc = decode_pool_submit(f->pool, (int64_t)i, f->cands[i].path,
+                                f->cands[i].size, f->cands[i].mtime_ns);
+    return rc;
+}
+
+/* Each path made absolute and recorded as a root (what `update` walks). */
+static int resolve_roots(folder_source *f, char *err)
+{
+    for (int i = 0; i < f->n_roots; i++) {
+        char *abs = realpath(f->roots[i], NULL);
+        if (!abs) {
+            vlm_set_err(err, "%s: no such file or folder", f->roots[i]);
+            return VLM_ENOTFOUND;
+        }
+        free(f->roots[i]);
+        f->roots[i] = abs;
+        int rc = collection_add_root(f->ctx.c, abs, err);
+        if (rc) return rc;
+    }
+    return VLM_OK;
+}
+
+static int folder_start(void *self, const ingest_context *ctx, char *err)
+{
+    folder_source *f = self;
+    f->ctx = *ctx;
+    int rc = resolve_roots(f, err);
+    if (!rc) rc = walk_roots(f, err);
+    if (!rc && f->n_cands) rc = load_known_hashes(f, err);
+    if (!rc && f->n_cands) rc = start_pool(f, err);
+    return rc;
+}
+
+/* ---- yielding items ------------------------------------------------------- */
+
+static void fill_item(folder_source *f, folder_item *fi)
+{
+    const decode_result *d = fi->d;
+    const candidate *cd = &f->cands[d->tag];
+    static const ingest_kind kinds[] = {
+        [DECODE_OK] = INGEST_EMBED,
+        [DECODE_FAILED] = INGEST_FAIL,
+        [DECODE_NOT_IMAGE] = INGEST_NOT_IMAGE,
+        [DECODE_SKIPPED] = INGEST_REUSE,
+    };
+    fi->item = (ingest_item){
+        .kind = kinds[d->status],
+        .info = {.path = d->path,
+                 .root = cd->root,
+                 .size = d->size,
+                 .mtime_ns = d->mtime_ns,
+                 .content_hash = d->hash,
+                 .width = d->width,
+                 .height = d->height,
+                 .format = d->format,
+                 .exif_datetime = d->info.exif_datetime,
+                 .orientation = d->info.orientation},
+        .existing_id = cd->existing_id,
+        .pixels = d->pixels,
+        .dicom = d->dicom,
+        .error = d->err,
+    };
+}
+
+static int next_result(folder_source *f, ingest_item **out, char *err)
+{
+    folder_item *fi = calloc(1, sizeof *fi);
+    decode_result *d = fi ? decode_pool_next(f->pool) : NULL;
+    if (!d) {
+        free(fi);
+        vlm_set_err(err, "indexer: out of memory");
+        return VLM_ENOMEM;
+    }
+    fi->d = d;
+    fill_item(f, fi);
+    /* Later files with these bytes need not be decoded: this row is
+     * written before theirs, in yield order.  (Out of memory here only
+     * costs a decode.) */
+    if (d->status == DECODE_OK) (void)hash_set_add(f->known_hashes, d->hash);
+    *out = &fi->item;
+    return INGEST_ITEM;
+}
+
+static int add_delete(folder_source *f, int64_t id)
+{
+    if (f->n_deletes == f->cap_deletes) {
+        size_t cap = f->cap_deletes ? 2 * f->cap_deletes : 64;
+        folder_item *grown = realloc(f->deletes, cap * sizeof *grown);
+        if (!grown) return VLM_ENOMEM;
+        f->deletes = grown;
+        f->cap_deletes = cap;
+    }
+    f->deletes[f->n_deletes++] =
+        (folder_item){.item = {.kind = INGEST_DELETE, .delete_id = id}};
+    return VLM_OK;
+}
+
+/* Rows under `root` whose file vanished (moved rows were renamed by then,
+ * so their new paths are in seen_paths). */
+static int plan_root_deletes(folder_source *f, const char *root, char *err)
+{
+    collection_cursor *cur;
+    int rc =
+        collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur, err);
+    if (rc) return rc;
+    collection_image row;
+    struct stat st;
+    int step = 0;
+    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1)
+        if (!hash_set_contains(f->seen_paths, row.path) &&
+            stat(row.path, &st) != 0)
+            rc = add_delete(f, row.id);
+    collection_cursor_close(cur);
+    return rc ? rc : step < 0 ? step : VLM_OK;
+}
+
+static int folder_next(void *self, ingest_item **out, char *err)
+{
+    folder_source *f = self;
+    if (f->pool && decode_pool_pending(f->pool) > 0)
+        return next_result(f, out, err);
+    if (f->pool && !f->pool_flushed) {
+        f->pool_flushed = 1; /* commit moves before looking for vanished */
+        return INGEST_FLUSH;
+    }
+    for (; f->planned_roots < f->n_roots; f->planned_roots++) {
+        int rc = plan_root_deletes(f, f->roots[f->planned_roots], err);
+        if (rc) return rc;
+    }
+    if (f->next_delete == f->n_deletes) return INGEST_END;
+    *out = &f->deletes[f->next_delete++].item;
+    return INGEST_ITEM;
+}
+
+static void folder_release(void *self, ingest_item *item)
+{
+    (void)self;
+    folder_item *fi = (folder_item *)item;
+    if (!fi->d) return; /* a DELETE lives in the deletes array */
+    decode_result_free(fi->d);
+    free(fi);
+}
+
+static int folder_retry(void *self, ingest_item *item, char *err)
+{
+    folder_source *f = self;
+    folder_item *fi = (folder_item *)item;
+    const decode_result *d = fi->d;
+    (void)err;
+    hash_set_remove(f->known_hashes, d->hash);
+    int rc = decode_pool_submit(f->pool, d->tag, d->path, d->size, d->mtime_ns);
+    f->pool_flushed = 0;
+    folder_release(self, item);
+    return rc;
+}
+
+static int64_t folder_total(void *self)
+{
+    const folder_source *f = self;
+    return (int64_t)(f->n_cands + f->n_deletes);
+}
+
+static void folder_destroy(void *self)
+{
+    folder_source *f = self;
+    if (!f) return;
+    decode_pool_destroy(f->pool);
+    for (size_t i = 0; i < f->n_cands; i++) free(f->cands[i].path);
+    for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
+    free(f->cands);
+    free(f->roots);
+    free(f->deletes);
+    hash_set_destroy(f->seen_paths);
+    hash_set_destroy(f->known_hashes);
+    free(f);
+}
+
+static const ingest_source_ops folder_ops = {
+    .start = folder_start,
+    .next = folder_next,
+    .retry = folder_retry,
+    .release = folder_release,
+    .total = folder_total,
+    .destroy = folder_destroy,
+};
+
+int folder_source_create(const char *const *roots, int n_roots,
+                         const indexer_options *o, ingest_source *out,
+                         char *err)
+{
+    folder_source *f = calloc(1, sizeof *f);
+    int ok = f && (f->roots = calloc((size_t)(n_roots > 0 ? n_roots : 1),
+                                     sizeof *f->roots));
+    for (int i = 0; ok && i < n_roots; i++)
+        ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;
+    if (ok) {
+        f->o = o;
+        f->seen_paths = hash_set_create();
+        f->known_hashes = hash_set_create();
+        ok = f->seen_paths && f->known_hashes;
+    }
+    if (!ok) {
+        folder_destroy(f);
+        vlm_set_err(err, "indexer: out of memory");
+        return VLM_ENOMEM;
+    }
+    *out = (ingest_source){&folder_ops, f};
+    return VLM_OK;
+}
