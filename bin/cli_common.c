@@ -1,11 +1,8 @@
 #include "bin/cli_common.h"
 
-#include "model/weights/hub_download.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,133 +45,41 @@ int cli_exit_code(int status, const char *err)
     return status ? EXIT_ERROR : 0;
 }
 
-int cli_collection_dir(const cli_common *o, char *buf, size_t n, char *err)
+static void announce_download(void *user, const char *repo)
 {
-    if (o->collection) {
-        snprintf(buf, n, "%s", o->collection);
-        return VLM_OK;
-    }
-    return collection_default_dir(buf, n, err);
+    (void)user;
+    fprintf(stderr,
+            "No model installed. Downloading the default model %s "
+            "(about 605 MB, once) — use --model DIR to use a local checkpoint "
+            "instead.\n",
+            repo);
 }
 
-int cli_open(const cli_common *o, int create, int private_perms, collection **c,
-             vector_index **vi, char *err)
+session_config cli_session_config(const cli_common *o, session_access access,
+                                  session_index_mode index, int parts)
 {
-    char dir[4096];
-    int rc = cli_collection_dir(o, dir, sizeof dir, err);
-    if (rc) return rc;
-    collection_options co = {.create_if_missing = create,
-                             .private_perms = private_perms};
-    rc = collection_open(dir, &co, c, err);
-    if (rc == VLM_ENOTFOUND && !create)
-        vlm_set_err(err,
-                    "no collection at %s: index some images first with "
-                    "`vlmindex add DIR` (or pass --collection DIR)",
-                    dir);
-    if (rc || !vi) return rc;
-    collection_model cm;
-    if (collection_get_model(*c, &cm, NULL) != VLM_OK) {
-        *vi = NULL;
-        return VLM_OK; /* empty collection: no index yet */
-    }
-    /* A rebuilt index is saved, so the next command does not rebuild again. */
-    vector_index_options vo = {.save_after_rebuild = true};
-    rc = vector_index_open(*c, &vo, vi, err);
-    if (rc) {
-        collection_close(*c);
-        *c = NULL;
-    }
-    return rc;
+    session_config cfg = session_config_default();
+    cfg.collection = o->collection;
+    cfg.access = access;
+    cfg.index = index;
+    cfg.parts = parts;
+    cfg.model = o->model;
+    cfg.tokenizer = o->tokenizer;
+    cfg.threads = o->threads;
+    cfg.precision = o->bf16 ? VLM_PREC_BF16 : o->fp32;
+    cfg.offline = o->offline;
+    cfg.fetch = (session_fetch_hooks){.announce = announce_download,
+                                      .progress = cli_fetch_progress,
+                                      .user = (void *)o};
+    return cfg;
 }
 
-static int is_dir(const char *p)
+int cli_open_session(const cli_common *o, session_access access,
+                     session_index_mode index, int parts, session **s,
+                     char *err)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int cli_models_dir(char *buf, size_t n)
-{
-    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    if (xdg && *xdg)
-        snprintf(buf, n, "%s/vlmindex/models", xdg);
-    else
-        snprintf(buf, n, "%s/.local/share/vlmindex/models", home ? home : ".");
-    return VLM_OK;
-}
-
-/* "org/name" -> MODELS/org--name (the hub cache's naming). */
-static void installed_path(const char *name, char *out, size_t n)
-{
-    char models[4096], flat[1024];
-    size_t k = 0;
-    cli_models_dir(models, sizeof models);
-    for (const char *p = name; *p && k + 3 < sizeof flat; p++) {
-        if (*p == '/') {
-            flat[k++] = '-';
-            flat[k++] = '-';
-        } else {
-            flat[k++] = *p;
-        }
-    }
-    flat[k] = 0;
-    snprintf(out, n, "%s/%s", models, flat);
-}
-
-static int try_model(const char *cand, char *dir, size_t n)
-{
-    char p[4096];
-    if (!cand || !*cand) return 0;
-    if (is_dir(cand)) {
-        char *abs = realpath(cand, NULL);
-        snprintf(dir, n, "%s", abs ? abs : cand);
-        free(abs);
-        return 1;
-    }
-    installed_path(cand, p, sizeof p);
-    if (is_dir(p)) {
-        snprintf(dir, n, "%s", p);
-        return 1;
-    }
-    return 0;
-}
-
-int cli_resolve_model(const cli_common *o, collection *c, char *dir, size_t n,
-                      char *err)
-{
-    if (o->model) {
-        if (try_model(o->model, dir, n)) return VLM_OK;
-        vlm_set_err(err,
-                    "model '%s' not found: give a checkpoint folder (--model "
-                    "DIR) or install it with `vlmindex model pull %s`",
-                    o->model, o->model);
-        return VLM_ENOTFOUND;
-    }
-    char used[4096];
-    if (c &&
-        collection_meta_get(c, "model_dir", used, sizeof used, NULL) ==
-            VLM_OK &&
-        try_model(used, dir, n))
-        return VLM_OK;
-    if (try_model(getenv("VLMINDEX_MODEL"), dir, n) ||
-        try_model(DEFAULT_MODEL_REPO, dir, n))
-        return VLM_OK;
-    vlm_set_err(err,
-                "no model installed: pass --model DIR (a Hugging Face CLIP "
-                "checkpoint folder) or run `vlmindex model pull %s`",
-                DEFAULT_MODEL_REPO);
-    return VLM_ENOTFOUND;
-}
-
-int cli_load_model(const cli_common *o, const char *dir, int parts,
-                   clip_model **m, char *err)
-{
-    clip_options co = clip_options_default();
-    co.parts = parts;
-    co.threads = o->threads;
-    co.precision = o->bf16 ? VLM_PREC_BF16 : o->fp32;
-    co.tokenizer_dir = o->tokenizer;
-    return clip_model_load(dir, &co, m, err);
+    session_config cfg = cli_session_config(o, access, index, parts);
+    return session_open(&cfg, s, err);
 }
 
 static double now(void)
@@ -228,8 +133,8 @@ int cli_common_option(cli_common *o, int opt, const char *arg)
     }
 }
 
-static int pull_progress(void *user, uint64_t done, uint64_t total,
-                         const char *file)
+int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
+                       const char *file)
 {
     const cli_common *o = user;
     static double t0;
@@ -237,36 +142,4 @@ static int pull_progress(void *user, uint64_t done, uint64_t total,
     cli_progress(o->quiet, (int64_t)(done >> 20), (int64_t)(total >> 20),
                  now() - t0, file);
     return cli_cancel;
-}
-
-int cli_pull_model(const cli_common *o, const char *name, const char *revision,
-                   char *dir, size_t n, char *err)
-{
-    hub_options ho = {.offline = o->offline,
-                      .progress = pull_progress,
-                      .progress_user = (void *)o};
-    installed_path(name, dir, n);
-    cli_install_signal_handlers();
-    int rc = hub_download_model(name, revision, dir, &ho, err);
-    cli_progress_done(o->quiet);
-    return rc;
-}
-
-int cli_resolve_or_fetch_model(const cli_common *o, collection *c, char *dir,
-                               size_t n, char *err)
-{
-    int rc = cli_resolve_model(o, c, dir, n, err);
-    if (rc != VLM_ENOTFOUND || o->model) return rc;
-    if (o->offline) {
-        vlm_set_err(err, "no model installed and --offline/VLMINDEX_OFFLINE=1 "
-                         "forbids downloading: pass --model DIR (a Hugging "
-                         "Face CLIP checkpoint folder)");
-        return VLM_ENOTFOUND;
-    }
-    fprintf(stderr,
-            "No model installed. Downloading the default model %s "
-            "(about 605 MB, once) — use --model DIR to use a local checkpoint "
-            "instead.\n",
-            DEFAULT_MODEL_REPO);
-    return cli_pull_model(o, DEFAULT_MODEL_REPO, NULL, dir, n, err);
 }

@@ -1,6 +1,6 @@
 /*
- * cli_common.h — what both CLIs share: locating the collection and the
- * model, opening them, the progress line, Ctrl-C handling, exit codes.
+ * cli_common.h — what both CLIs share: the common options and how they
+ * become a session, the progress line, Ctrl-C handling, exit codes.
  */
 #ifndef VLM_CLI_COMMON_H
 #define VLM_CLI_COMMON_H
@@ -8,17 +8,13 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "model/clip/clip.h"
-#include "schema/collection.h"
-#include "schema/vector_index.h"
+#include "session/session.h"
 
 enum {
     EXIT_RESULTS = 0,
     EXIT_NO_RESULTS = 1,
     EXIT_ERROR = 2
 };
-
-#define DEFAULT_MODEL_REPO "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
 
 /* Options common to every command that touches a collection or a model. */
 typedef struct cli_common {
@@ -39,26 +35,18 @@ void cli_common_init(cli_common *o);
 extern volatile sig_atomic_t cli_cancel;
 void cli_install_signal_handlers(void);
 
-/* Resolves the collection folder (flag, $VLMINDEX_COLLECTION, XDG). */
-int cli_collection_dir(const cli_common *o, char *buf, size_t n, char *err);
+/* The session the options describe; downloads show a progress line. */
+session_config cli_session_config(const cli_common *o, session_access access,
+                                  session_index_mode index, int parts);
 
-/* Opens collection + vector index; create makes the folder if needed.
- * The index is opened only when vi != NULL. */
-int cli_open(const cli_common *o, int create, int private_perms, collection **c,
-             vector_index **vi, char *err);
+/* cli_session_config + session_open. */
+int cli_open_session(const cli_common *o, session_access access,
+                     session_index_mode index, int parts, session **s,
+                     char *err);
 
-/* $XDG_DATA_HOME/vlmindex/models (or ~/.local/share/vlmindex/models). */
-int cli_models_dir(char *buf, size_t n);
-
-/* Finds the checkpoint folder: --model (a folder, or a name installed under
- * the models folder), else the folder the collection was built with, else
- * $VLMINDEX_MODEL, else the installed default.  VLM_ENOTFOUND when none. */
-int cli_resolve_model(const cli_common *o, collection *c, char *dir, size_t n,
-                      char *err);
-
-/* Loads the model with the requested parts, honouring --threads/--bf16. */
-int cli_load_model(const cli_common *o, const char *dir, int parts,
-                   clip_model **m, char *err);
+/* Download progress for session_fetch_hooks (user: the cli_common). */
+int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
+                       const char *file);
 
 /* Progress line on stderr when it is a TTY (throttled); cleared by done. */
 void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
@@ -87,14 +75,4 @@ int cli_exit_code(int status, const char *err);
 /* Handles one of the shared options; returns 1 if it was one. */
 int cli_common_option(cli_common *o, int opt, const char *arg);
 
-/* Downloads hub repo `name` into the models folder with a progress line;
- * dir receives the installed folder. */
-int cli_pull_model(const cli_common *o, const char *name, const char *revision,
-                   char *dir, size_t n, char *err);
-
-/* cli_resolve_model, and when nothing is installed and --offline is not
- * set, announce and download the default model (what `vlmindex add` does
- * on a fresh machine). */
-int cli_resolve_or_fetch_model(const cli_common *o, collection *c, char *dir,
-                               size_t n, char *err);
 #endif

@@ -6,9 +6,9 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
-#include "media/media_file.h"
 #include "model/llava/llava.h"
 #include "query/captions.h"
+#include "query/decoder_select.h"
 #include "query/result_format.h"
 
 static const char caption_usage[] =
@@ -72,35 +72,21 @@ static int parse_caption(int argc, char **argv, caption_args *a)
     return 0;
 }
 
-static int load_llava(const caption_args *a, const char *dir, llava_model **m,
-                      char *err)
+/* A session (with the collection or without one) and its captioner. */
+static int open_captioner(const caption_args *a, session_access access,
+                          session **s, query_decoder *d, char *err)
 {
-    llava_options o = llava_options_default();
-    o.threads = a->common.threads;
-    o.precision = a->common.bf16 ? VLM_PREC_BF16 : VLM_PREC_F32;
-    return llava_load(dir, &o, m, err);
-}
-
-/* --model, else the captioner the collection used last. */
-static int llava_dir(const caption_args *a, collection *c, char *dir, size_t n,
-                     char *err)
-{
-    if (c && !a->common.model &&
-        collection_meta_get(c, "captioner_dir", dir, n, NULL) == VLM_OK)
-        return VLM_OK;
-    cli_common plain = a->common;
-    return cli_resolve_model(&plain, NULL, dir, n, err);
+    memset(d, 0, sizeof *d);
+    int rc = cli_open_session(&a->common, access, SESSION_NO_INDEX, 0, s, err);
+    return rc ? rc : decoder_for_captions(*s, d, err);
 }
 
 static int caption_image(const caption_args *a, llava_model *m, char *err)
 {
-    img_rgb im = {0};
     char *text = NULL;
-    int rc = media_load_file(a->image, NULL, &im, err);
-    if (!rc) rc = llava_caption(m, &im, a->prompt, &a->gen, &text, err);
+    int rc = captions_image_file(m, a->image, a->prompt, &a->gen, &text, err);
     if (!rc) printf("%s\n", text);
     free(text);
-    img_rgb_free(&im);
     return rc;
 }
 
@@ -122,17 +108,11 @@ static void on_failure(void *user, const char *path, const char *reason)
 
 static int caption_collection(const caption_args *a, char *err)
 {
-    collection *c = NULL;
-    llava_model *m = NULL;
-    char dir[4096], name[4096];
-    int rc = cli_open(&a->common, 0, 0, &c, NULL, err);
-    if (!rc) rc = llava_dir(a, c, dir, sizeof dir, err);
-    if (!rc) rc = load_llava(a, dir, &m, err);
-    if (!rc) rc = collection_meta_set(c, "captioner_dir", dir, err);
-    captions_summary s = {0};
+    session *s = NULL;
+    query_decoder d;
+    int rc = open_captioner(a, SESSION_READ, &s, &d, err);
+    captions_summary sum = {0};
     if (!rc) {
-        const char *base = strrchr(dir, '/');
-        snprintf(name, sizeof name, "%s", base ? base + 1 : dir);
         cli_install_signal_handlers();
         captions_options o = {.in_dir = a->in_dir,
                               .redo = a->redo,
@@ -142,32 +122,30 @@ static int caption_collection(const caption_args *a, char *err)
                               .on_caption = on_caption,
                               .on_failure = on_failure,
                               .user = (void *)a};
-        rc = captions_run(c, m, name, &o, &s, err);
+        rc =
+            captions_run(session_collection(s), d.model, d.name, &o, &sum, err);
         cli_progress_done(a->common.quiet);
         fprintf(stderr, "captioned %lld, already had one %lld, failed %lld\n",
-                (long long)s.captioned, (long long)s.skipped,
-                (long long)s.failed);
+                (long long)sum.captioned, (long long)sum.skipped,
+                (long long)sum.failed);
     }
-    llava_destroy(m);
-    collection_close(c);
+    decoder_close(&d);
+    session_close(s);
     return rc;
 }
 
 int cmd_caption(int argc, char **argv)
 {
     caption_args a;
-    char dir[4096], err[VLM_ERR_MAX] = "";
+    char err[VLM_ERR_MAX] = "";
     if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
-    int rc;
-    if (a.image) {
-        llava_model *m = NULL;
-        rc = llava_dir(&a, NULL, dir, sizeof dir, err);
-        if (!rc) rc = load_llava(&a, dir, &m, err);
-        if (!rc) rc = caption_image(&a, m, err);
-        llava_destroy(m);
-    } else {
-        rc = caption_collection(&a, err);
-    }
+    if (!a.image) return cli_exit_code(caption_collection(&a, err), err);
+    session *s = NULL;
+    query_decoder d;
+    int rc = open_captioner(&a, SESSION_NO_COLLECTION, &s, &d, err);
+    if (!rc) rc = caption_image(&a, d.model, err);
+    decoder_close(&d);
+    session_close(s);
     return cli_exit_code(rc, err);
 }
 
@@ -199,23 +177,22 @@ static void print_score(const llava_model *m, const caption_args *a,
 int cmd_score(int argc, char **argv)
 {
     caption_args a;
-    char dir[4096], err[VLM_ERR_MAX] = "";
+    char err[VLM_ERR_MAX] = "";
     if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
     if (!a.image || !a.phrase) {
         fputs("vlmindex score: --image PATH and --phrase TEXT are required\n",
               stderr);
         return EXIT_ERROR;
     }
-    llava_model *m = NULL;
-    img_rgb im = {0};
+    session *sess = NULL;
+    query_decoder d;
     llava_phrase_score s = {0};
-    int rc = llava_dir(&a, NULL, dir, sizeof dir, err);
-    if (!rc) rc = load_llava(&a, dir, &m, err);
-    if (!rc) rc = media_load_file(a.image, NULL, &im, err);
-    if (!rc) rc = llava_score_phrase(m, &im, a.prompt, a.phrase, &s, err);
+    int rc = open_captioner(&a, SESSION_NO_COLLECTION, &sess, &d, err);
+    llava_model *m = d.model;
+    if (!rc) rc = captions_score_file(m, a.image, a.prompt, a.phrase, &s, err);
     if (!rc) print_score(m, &a, &s);
     llava_phrase_score_free(&s);
-    img_rgb_free(&im);
-    llava_destroy(m);
+    decoder_close(&d);
+    session_close(sess);
     return cli_exit_code(rc, err);
 }

@@ -9,7 +9,6 @@
 #include "query/classify.h"
 #include "query/result_format.h"
 #include "query/worklist.h"
-#include <time.h>
 
 static const char classify_usage[] =
     "usage: vlmindex classify (--label TEXT)... | --labels FILE [options]\n"
@@ -36,46 +35,27 @@ typedef struct classify_args {
     float min_prob;
     int jsonl, store, csv_header_done, worklist;
     const label_set *ls;
-    int64_t *wl_ids; /* --worklist: every image's probability of --only */
-    float *wl_scores;
-    size_t wl_n, wl_cap;
-    int wl_label;
 } classify_args;
 
-static int collect_row(void *user, const classify_row *r)
-{
-    classify_args *a = user;
-    if (a->wl_n == a->wl_cap) {
-        a->wl_cap = a->wl_cap ? 2 * a->wl_cap : 256;
-        int64_t *ni = realloc(a->wl_ids, a->wl_cap * sizeof *ni);
-        float *nf = ni ? realloc(a->wl_scores, a->wl_cap * sizeof *nf) : NULL;
-        if (ni) a->wl_ids = ni;
-        if (!nf) return 1;
-        a->wl_scores = nf;
-    }
-    a->wl_ids[a->wl_n] = r->id;
-    a->wl_scores[a->wl_n++] = r->probs[a->wl_label];
-    return 0;
-}
-
-static int print_worklist(classify_args *a, collection *c, const char *model,
-                          char *err)
+/* Every image's probability of --only, one row per study. */
+static int print_worklist(classify_args *a, collection *c, const label_set *ls,
+                          int label, clip_model *m, int64_t *n_rows, char *err)
 {
     worklist_study *w = NULL;
     int n = 0;
     worklist_options wo = {.use_min = a->min_prob > 0,
                            .min_score = a->min_prob};
-    int rc =
-        worklist_build(c, a->wl_ids, a->wl_scores, a->wl_n, &wo, &w, &n, err);
+    int rc = worklist_for_label(c, ls, label, clip_model_id(m), a->in_dir,
+                                a->store, &wo, &w, &n, err);
     if (!rc) {
         char when[32];
-        time_t t = time(NULL);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        worklist_context ctx = {a->only, model, when};
+        worklist_time_now(when);
+        worklist_context ctx = {a->only, clip_model_name(m), when};
         worklist_write(stdout, a->jsonl, w, n, &ctx);
     }
     free(w);
-    return rc ? -1 : n;
+    *n_rows = n;
+    return rc;
 }
 
 static int print_row(void *user, const classify_row *r)
@@ -187,24 +167,14 @@ static int find_label(const label_set *ls, const char *name)
     return -2;
 }
 
-static int run_classify(classify_args *a, const char **labels, int n, char *err)
+/* The label set and the index of --only (-1 without it). */
+static int prepare_labels(classify_args *a, clip_model *m, const char **labels,
+                          int n, label_set **ls, int *only, char *err)
 {
-    collection *c = NULL;
-    clip_model *m = NULL;
-    label_set *ls = NULL;
-    char dir[4096];
-    int64_t reported = 0;
-    int rc = cli_open(&a->common, 0, 0, &c, NULL, err);
-    if (!rc) rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
-    if (!rc) rc = cli_load_model(&a->common, dir, CLIP_PART_TEXT, &m, err);
-    if (!rc)
-        rc = collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
-                                   clip_model_id(m), err);
-    if (!rc)
-        rc = label_set_create(m, labels, n, a->templates, a->n_templates, &ls,
-                              err);
-    int only = -1;
-    if (!rc && a->only && (only = find_label(ls, a->only)) < 0) {
+    int rc =
+        label_set_create(m, labels, n, a->templates, a->n_templates, ls, err);
+    *only = -1;
+    if (!rc && a->only && (*only = find_label(*ls, a->only)) < 0) {
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
         rc = VLM_EINVAL;
     }
@@ -214,30 +184,35 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
             "--worklist needs --only LABEL (the finding to rank studies by)");
         rc = VLM_EINVAL;
     }
-    if (!rc) {
+    return rc;
+}
+
+static int run_classify(classify_args *a, const char **labels, int n, char *err)
+{
+    session *s = NULL;
+    label_set *ls = NULL;
+    int64_t reported = 0;
+    int only = -1;
+    int rc = cli_open_session(&a->common, SESSION_READ, SESSION_NO_INDEX,
+                              CLIP_PART_TEXT, &s, err);
+    clip_model *m = rc ? NULL : session_model(s);
+    if (!rc) rc = prepare_labels(a, m, labels, n, &ls, &only, err);
+    if (!rc && a->worklist)
+        rc = print_worklist(a, session_collection(s), ls, only, m, &reported,
+                            err);
+    else if (!rc) {
         a->ls = ls;
-        a->wl_label = only;
         classify_options o = {.in_dir = a->in_dir,
                               .min_prob = a->min_prob,
                               .only = only,
                               .store = a->store,
                               .on_row = print_row,
                               .user = a};
-        if (a->worklist) { /* every image's probability, aggregated per study */
-            o.only = -1;
-            o.min_prob = 0;
-            o.on_row = collect_row;
-        }
-        rc = classify_collection(c, ls, clip_model_id(m), &o, &reported, err);
-        if (!rc && a->worklist) {
-            int n = print_worklist(a, c, clip_model_name(m), err);
-            rc = n < 0 ? VLM_EIO : VLM_OK;
-            reported = n;
-        }
+        rc = classify_collection(session_collection(s), ls, clip_model_id(m),
+                                 &o, &reported, err);
     }
     label_set_destroy(ls);
-    clip_model_destroy(m);
-    collection_close(c);
+    session_close(s);
     if (rc) return EXIT_ERROR;
     return reported ? EXIT_RESULTS : EXIT_NO_RESULTS;
 }
@@ -254,8 +229,6 @@ int cmd_classify(int argc, char **argv)
         if (code == EXIT_ERROR) cli_error(err);
     }
     free(labels);
-    free(a.wl_ids);
-    free(a.wl_scores);
     free(a.labels);
     free(a.templates);
     collection_free_strings(a.file_labels, (size_t)a.n_file_labels);

@@ -92,13 +92,13 @@ int cmd_embed(int argc, char **argv)
         free(in);
         return EXIT_ERROR;
     }
-    char dir[4096], err[VLM_ERR_MAX] = "";
-    clip_model *m = NULL;
-    int rc = cli_resolve_model(&co, NULL, dir, sizeof dir, err);
-    if (!rc) rc = cli_load_model(&co, dir, parts, &m, err);
-    int code = rc ? EXIT_ERROR : embed_all(m, in, n, raw);
+    char err[VLM_ERR_MAX] = "";
+    session *s = NULL;
+    int rc = cli_open_session(&co, SESSION_NO_COLLECTION, SESSION_NO_INDEX,
+                              parts, &s, err);
+    int code = rc ? EXIT_ERROR : embed_all(session_model(s), in, n, raw);
     if (rc) cli_error(err);
-    clip_model_destroy(m);
+    session_close(s);
     free(in);
     return code;
 }

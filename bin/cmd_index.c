@@ -114,47 +114,16 @@ static void print_summary(const indexer_summary *s)
     printf(")\n");
 }
 
-/* Collection, vision model, bound model, vector index: all an add needs. */
-typedef struct index_session {
-    collection *c;
-    vector_index *vi;
-    clip_model *m;
-} index_session;
-
-static void session_close(index_session *s)
-{
-    vector_index_close(s->vi);
-    clip_model_destroy(s->m);
-    collection_close(s->c);
-}
-
-static int session_open(const index_args *a, index_session *s, char *err)
-{
-    memset(s, 0, sizeof *s);
-    char dir[4096];
-    int rc = cli_open(&a->common, 1, 1, &s->c, NULL,
-                      err); /* 0700/0600: paths and DICOM fields are private */
-    if (!rc)
-        rc = cli_resolve_or_fetch_model(&a->common, s->c, dir, sizeof dir, err);
-    if (!rc) rc = cli_load_model(&a->common, dir, CLIP_PART_ALL, &s->m, err);
-    if (!rc)
-        rc = collection_bind_model(s->c, clip_model_name(s->m),
-                                   clip_embed_dim(s->m), clip_model_id(s->m),
-                                   err);
-    if (!rc) rc = collection_meta_set(s->c, "model_dir", dir, err);
-    if (!rc)
-        rc = vector_index_open(
-            s->c, &(vector_index_options){.save_after_rebuild = true}, &s->vi,
-            err);
-    return rc;
-}
-
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
-    index_session s;
+    session *s = NULL;
     cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
-    int rc = session_open(a, &s, err);
+    session_config cfg = cli_session_config(
+        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
+    cfg.fetch_default = true; /* a fresh machine gets the default model */
+    int rc = session_open(&cfg, &s, err);
+    cli_progress_done(a->common.quiet);
     if (!rc && cli_cancel)
         rc = VLM_EINTERRUPTED,
         vlm_set_err(err, "interrupted before indexing started");
@@ -166,25 +135,28 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .batch_size = a->batch,
             .exact_decode = a->exact,
             .decode_threads = a->common.threads,
+            .window = a->window,
             .cancel = &cli_cancel,
             .on_progress = on_progress,
             .on_failure = on_failure,
             .user = a,
         };
-        o.window = a->window;
+        collection *c = session_collection(s);
+        vector_index *vi = session_index(s);
+        clip_model *m = session_model(s);
         if (update)
-            rc = indexer_update(s.c, s.vi, s.m, &o, &sum, err);
+            rc = indexer_update(c, vi, m, &o, &sum, err);
         else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
             a->web.base_url = paths[0];
             a->web.window = a->window;
-            rc = indexer_add_dicomweb(s.c, s.vi, s.m, &a->web, &o, &sum, err);
+            rc = indexer_add_dicomweb(c, vi, m, &a->web, &o, &sum, err);
         } else
-            rc = indexer_add(s.c, s.vi, s.m, (const char *const *)paths, n, &o,
-                             &sum, err);
+            rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
+                             err);
         cli_progress_done(a->common.quiet);
         print_summary(&sum);
     }
-    session_close(&s);
+    session_close(s);
     return cli_exit_code(rc, err);
 }
 
@@ -217,13 +189,15 @@ static int with_collection(int argc, char **argv, int want_index,
     index_args a;
     char err[VLM_ERR_MAX] = "";
     if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
-    collection *c = NULL;
-    vector_index *vi = NULL;
-    int rc = cli_open(&a.common, 0, 0, &c,
-                      want_index && !a.failed_only ? &vi : NULL, err);
-    if (!rc) rc = body(&a, c, vi, argv + optind, argc - optind, err);
-    vector_index_close(vi);
-    collection_close(c);
+    session *s = NULL;
+    session_index_mode index = want_index && !a.failed_only
+                                   ? SESSION_INDEX_IF_BOUND
+                                   : SESSION_NO_INDEX;
+    int rc = cli_open_session(&a.common, SESSION_READ, index, 0, &s, err);
+    if (!rc)
+        rc = body(&a, session_collection(s), session_index(s), argv + optind,
+                  argc - optind, err);
+    session_close(s);
     return cli_exit_code(rc, err);
 }
 

@@ -1,10 +1,8 @@
 /* vlmindex model pull NAME | model list */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
@@ -13,32 +11,19 @@ static const char model_usage[] =
     "usage: vlmindex model pull NAME [--revision REV]   download a hub "
     "checkpoint\n"
     "       vlmindex model list                          installed models\n"
-    "  NAME is a Hugging Face repo id, e.g. " DEFAULT_MODEL_REPO "\n"
+    "  NAME is a Hugging Face repo id, e.g. " SESSION_DEFAULT_MODEL "\n"
     "  $HF_ENDPOINT and $HF_TOKEN are honoured; --offline forbids network.\n";
+
+static void print_model(void *ud, const char *name, const char *dir)
+{
+    (void)ud;
+    printf("%s\t%s\n", name, dir);
+}
 
 static int model_list(void)
 {
-    char models[4096];
-    cli_models_dir(models, sizeof models);
-    DIR *d = opendir(models);
-    if (!d) return EXIT_NO_RESULTS;
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d))) {
-        char cfg[8192];
-        struct stat st;
-        snprintf(cfg, sizeof cfg, "%s/%s/config.json", models, e->d_name);
-        if (e->d_name[0] == '.' || stat(cfg, &st) != 0) continue;
-        char *sep = strstr(e->d_name, "--");
-        if (sep) /* org--name -> org/name */
-            printf("%.*s/%s\t%s/%s\n", (int)(sep - e->d_name), e->d_name,
-                   sep + 2, models, e->d_name);
-        else
-            printf("%s\t%s/%s\n", e->d_name, models, e->d_name);
-        n++;
-    }
-    closedir(d);
-    return n ? EXIT_RESULTS : EXIT_NO_RESULTS;
+    return session_list_models(print_model, NULL) ? EXIT_RESULTS
+                                                  : EXIT_NO_RESULTS;
 }
 
 int cmd_model(int argc, char **argv)
@@ -68,8 +53,13 @@ int cmd_model(int argc, char **argv)
         fputs(model_usage, stderr);
         return EXIT_ERROR;
     }
-    char dir[4096], err[VLM_ERR_MAX] = "";
-    if (cli_pull_model(&co, argv[optind + 1], revision, dir, sizeof dir, err)) {
+    char dir[SESSION_PATH_MAX], err[VLM_ERR_MAX] = "";
+    session_fetch_hooks hooks = {.progress = cli_fetch_progress, .user = &co};
+    cli_install_signal_handlers();
+    int rc = session_pull_model(argv[optind + 1], revision, co.offline, &hooks,
+                                dir, sizeof dir, err);
+    cli_progress_done(co.quiet);
+    if (rc) {
         cli_error(err);
         return EXIT_ERROR;
     }

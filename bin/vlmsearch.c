@@ -10,14 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bin/cli_common.h"
-#include "query/result_format.h"
-#include "query/captions.h"
-#include "query/rerank.h"
-#include "query/search.h"
 #include "dicomweb/dicomweb.h"
+#include "query/rerank.h"
+#include "query/result_format.h"
+#include "query/search.h"
 #include "query/worklist.h"
 
 static const char usage[] =
@@ -58,24 +56,25 @@ typedef struct search_args {
     dicomweb_opts sr; /* --store-sr target */
 } search_args;
 
+static const struct option longopts[] = {
+    {"top", required_argument, 0, 'n'},
+    {"threshold", required_argument, 0, 't'},
+    {"in", required_argument, 0, 'I'},
+    {"format", required_argument, 0, 'f'},
+    {"worklist", no_argument, 0, 'W'},
+    {"rerank", required_argument, 0, 'r'},
+    {"reranker", required_argument, 0, 'R'},
+    {"captions", no_argument, 0, 'c'},
+    {"explain", no_argument, 0, 'x'},
+    {"store-sr", required_argument, 0, 'S'},
+    {"netrc", required_argument, 0, 'N'},
+    {"ca-file", required_argument, 0, 'A'},
+    {"help", no_argument, 0, 'h'},
+    CLI_COMMON_LONGOPTS,
+    {0, 0, 0, 0}};
+
 static int parse_args(int argc, char **argv, search_args *a)
 {
-    static const struct option longopts[] = {
-        {"top", required_argument, 0, 'n'},
-        {"threshold", required_argument, 0, 't'},
-        {"in", required_argument, 0, 'I'},
-        {"format", required_argument, 0, 'f'},
-        {"worklist", no_argument, 0, 'W'},
-        {"rerank", required_argument, 0, 'r'},
-        {"reranker", required_argument, 0, 'R'},
-        {"captions", no_argument, 0, 'c'},
-        {"explain", no_argument, 0, 'x'},
-        {"store-sr", required_argument, 0, 'S'},
-        {"netrc", required_argument, 0, 'N'},
-        {"ca-file", required_argument, 0, 'A'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
     /* One query is a few GFLOP at most: one thread is as fast, and spares
@@ -123,6 +122,35 @@ static int parse_args(int argc, char **argv, search_args *a)
     return 0;
 }
 
+/* Scores every slice and prints the per-study worklist. */
+static int print_worklist(const search_args *a, session *s, const query *q,
+                          const float *qv, int *n_rows, char *err)
+{
+    clip_model *m = session_model(s);
+    worklist_study *w = NULL;
+    worklist_options wo = {.use_min = a->so.use_threshold,
+                           .min_score = a->so.min_score,
+                           .max_studies = a->so.top_k};
+    int rc = worklist_for_query(session_collection(s), qv, clip_embed_dim(m),
+                                &wo, &w, n_rows, err);
+    if (!rc) {
+        char when[32], text[1024];
+        worklist_time_now(when);
+        query_text(q, text, sizeof text);
+        worklist_context ctx = {text, clip_model_name(m), when};
+        worklist_write(stdout, a->format == RESULT_JSONL, w, *n_rows, &ctx);
+        int stored = 0;
+        if (a->sr.base_url)
+            rc = worklist_store_sr(w, *n_rows, &ctx, &a->sr, &stored, err);
+        if (a->sr.base_url)
+            fprintf(stderr,
+                    "stored %d structured report(s) (UNVERIFIED) in the PACS\n",
+                    stored);
+    }
+    free(w);
+    return rc;
+}
+
 static void print_hits(const search_args *a, const search_hit *h, int n)
 {
     result_writer w;
@@ -134,53 +162,6 @@ static void print_hits(const search_args *a, const search_hit *h, int n)
     }
 }
 
-/* Scores every slice and prints the per-study worklist. */
-static int print_worklist(const search_args *a, collection *c, clip_model *m,
-                          const query *q, const float *qv, int *n_rows,
-                          char *err)
-{
-    int64_t *ids = NULL;
-    float *scores = NULL;
-    size_t n = 0;
-    worklist_study *w = NULL;
-    int rc = search_score_all(c, qv, clip_embed_dim(m), &ids, &scores, &n, err);
-    worklist_options wo = {.use_min = a->so.use_threshold,
-                           .min_score = a->so.min_score,
-                           .max_studies = a->so.top_k};
-    if (!rc) rc = worklist_build(c, ids, scores, n, &wo, &w, n_rows, err);
-    if (!rc) {
-        char when[32], text[1024] = "";
-        time_t t = time(NULL);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        for (int i = 0; i < q->n_terms; i++)
-            snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
-                     i ? " + " : "", q->terms[i].value);
-        worklist_context ctx = {text, clip_model_name(m), when};
-        worklist_write(stdout, a->format == RESULT_JSONL, w, *n_rows, &ctx);
-        int stored = 0;
-        if (a->sr.base_url)
-            rc = worklist_store_sr(w, *n_rows, &ctx, &a->sr, &stored, err);
-        if (a->sr.base_url)
-            fprintf(stderr,
-                    "stored %d structured report(s) (UNVERIFIED) in the PACS\n",
-                    stored);
-    }
-    free(ids);
-    free(scores);
-    free(w);
-    return rc;
-}
-
-/* The words of the text terms: what the decoder and captions match. */
-static void query_phrase(const query *q, char *out, size_t n)
-{
-    out[0] = 0;
-    for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind == QUERY_TEXT && q->terms[i].weight > 0)
-            snprintf(out + strlen(out), n - strlen(out), "%s%s",
-                     out[0] ? " " : "", q->terms[i].value);
-}
-
 static void print_reranked(const search_args *a, const rerank_item *it, int n)
 {
     result_writer w;
@@ -189,8 +170,7 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
         result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
                         it[i].width, it[i].height,       ex};
-        if (ex && a->format ==
-                      RESULT_TSV) { /* tsv: the explanation as a third column */
+        if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
             printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
             w.rank++;
         } else {
@@ -200,87 +180,40 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
     }
 }
 
-static int rerank_and_print(search_args *a, collection *c, clip_model *m,
-                            const query *q, const float *qv, search_hit **hits,
-                            int *n, char *err)
+/* Plain, fused (--rerank / --captions) or per-study (--worklist). */
+static int search_and_print(search_args *a, session *s, const query *q,
+                            const float *qv, int *n, char *err)
 {
-    char phrase[2048], dir[4096];
-    llava_model *lm = NULL;
-    rerank_item *items = NULL;
-    query_phrase(q, phrase, sizeof phrase);
-    int rc = VLM_OK;
-    int has_captioner = collection_meta_get(c, "captioner_dir", dir, sizeof dir,
-                                            NULL) == VLM_OK;
-    if (a->reranker) snprintf(dir, sizeof dir, "%s", a->reranker);
-    if (a->rerank > 0 && !a->reranker && !has_captioner) {
-        vlm_set_err(err, "--rerank needs a LLaVA checkpoint: pass --reranker "
-                         "DIR (or caption the collection first with `vlmindex "
-                         "caption --model DIR`)");
-        return VLM_ENOTFOUND;
+    if (a->worklist) return print_worklist(a, s, q, qv, n, err);
+    if (a->rerank > 0 || a->captions) {
+        rerank_request rr = {a->rerank, a->captions, a->reranker};
+        rerank_item *items = NULL;
+        int rc = rerank_search(s, q, qv, &a->so, &rr, &items, n, err);
+        if (!rc) print_reranked(a, items, *n);
+        rerank_items_free(items, *n);
+        return rc;
     }
-    if (a->rerank > 0) {
-        llava_options lo = llava_options_default();
-        lo.threads = a->common.threads;
-        rc = llava_load(dir, &lo, &lm, err);
-    }
-    if (!rc && a->captions)
-        rc = rerank_add_caption_candidates(c, phrase, qv, clip_embed_dim(m),
-                                           hits, n, 3 * a->so.top_k, err);
-    const char *base = strrchr(dir, '/');
-    rerank_options ro = {
-        .decoder = lm,
-        .make_captions = lm != NULL,
-        .decoder_name = (lm || has_captioner) ? (base ? base + 1 : dir) : NULL,
-        .gen = llava_gen_opts_default()};
-    ro.gen.max_tokens = 32;
-    if (!rc) rc = rerank_run(c, phrase, *hits, *n, &ro, &items, err);
-    if (!rc) print_reranked(a, items, *n);
-    rerank_items_free(items, items ? *n : 0);
-    llava_destroy(lm);
+    search_hit *hits = NULL;
+    int rc = search_run(session_collection(s), session_index(s), qv, &a->so,
+                        &hits, n, err);
+    if (!rc) print_hits(a, hits, *n);
+    search_hits_free(hits, *n);
     return rc;
 }
 
 static int run_search(search_args *a, const query *q, char *err)
 {
-    collection *c = NULL;
-    vector_index *vi = NULL;
-    clip_model *m = NULL;
-    search_hit *hits = NULL;
+    session *s = NULL;
     int n = 0;
-    char dir[4096];
-    int rc = cli_open(&a->common, 0, 0, &c, &vi, err);
-    if (!rc && !vi) {
-        vlm_set_err(err, "the collection is empty: index images first with "
-                         "`vlmindex add DIR`");
-        rc = VLM_ENOTFOUND;
-    }
-    if (!rc) rc = cli_resolve_model(&a->common, c, dir, sizeof dir, err);
-    if (!rc)
-        rc = cli_load_model(&a->common, dir,
-                            query_has_image(q) ? CLIP_PART_ALL : CLIP_PART_TEXT,
-                            &m, err);
-    if (!rc)
-        rc = collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
-                                   clip_model_id(m), err);
+    int parts = query_has_image(q) ? CLIP_PART_ALL : CLIP_PART_TEXT;
+    int rc = cli_open_session(&a->common, SESSION_READ, SESSION_INDEX_REQUIRED,
+                              parts, &s, err);
+    clip_model *m = rc ? NULL : session_model(s);
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
     if (!rc) rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
-    int fused = a->rerank > 0 || a->captions;
-    search_options so = a->so;
-    if (fused) /* a wider candidate list for the second stage */
-        so.top_k = a->rerank > 0 ? a->rerank : 3 * a->so.top_k;
-    if (!rc && a->worklist)
-        rc = print_worklist(a, c, m, q, qv, &n, err);
-    else if (!rc)
-        rc = search_run(c, vi, qv, &so, &hits, &n, err);
-    if (!rc && fused && !a->worklist)
-        rc = rerank_and_print(a, c, m, q, qv, &hits, &n, err);
-    else if (!rc && !a->worklist)
-        print_hits(a, hits, n);
-    search_hits_free(hits, n);
+    if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
     free(qv);
-    clip_model_destroy(m);
-    vector_index_close(vi);
-    collection_close(c);
+    session_close(s);
     return rc ? EXIT_ERROR : n ? EXIT_RESULTS : EXIT_NO_RESULTS;
 }
 

@@ -18,6 +18,7 @@
 #ifndef VLM_INDEXER_H
 #define VLM_INDEXER_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -59,6 +60,9 @@ typedef struct indexer_options {
     /* Every run */
     int batch_size;                /* images per forward pass; 0 = 16 */
     volatile sig_atomic_t *cancel; /* set by a signal handler to stop */
+    /* Held around each encoding call when other threads share the model
+     * (session_model_lock()); NULL = not shared. */
+    pthread_mutex_t *model_lock;
     /* Called after every committed batch (may be NULL). */
     void (*on_progress)(void *user, const indexer_progress *p);
     /* Called for each item that failed (may be NULL). */

@@ -174,7 +174,9 @@ static int encode_batch(writer *w)
             memcpy(w->pixels + w->per * (size_t)n++, w->batch[i]->pixels,
                    w->per * sizeof(float));
     if (!n) return VLM_OK;
+    if (w->o->model_lock) pthread_mutex_lock(w->o->model_lock);
     int rc = w->enc->encode(w->enc->self, w->pixels, n, w->embeds, w->err);
+    if (w->o->model_lock) pthread_mutex_unlock(w->o->model_lock);
     for (int i = 0; !rc && i < n; i++)
         clip_l2_normalize(w->embeds + (size_t)i * w->enc->dims, w->enc->dims);
     return rc;

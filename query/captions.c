@@ -48,14 +48,31 @@ static int list_work(collection *c, const char *in_dir, work_list *t, char *err)
     return rc < 0 ? rc : VLM_OK;
 }
 
+int captions_image_file(llava_model *lm, const char *path, const char *prompt,
+                        const llava_gen_opts *gen, char **text, char *err)
+{
+    img_rgb im = {0};
+    int rc = media_load_file(path, NULL, &im, err);
+    if (!rc) rc = llava_caption(lm, &im, prompt, gen, text, err);
+    img_rgb_free(&im);
+    return rc;
+}
+
+int captions_score_file(llava_model *lm, const char *path, const char *prompt,
+                        const char *phrase, llava_phrase_score *out, char *err)
+{
+    img_rgb im = {0};
+    int rc = media_load_file(path, NULL, &im, err);
+    if (!rc) rc = llava_score_phrase(lm, &im, prompt, phrase, out, err);
+    img_rgb_free(&im);
+    return rc;
+}
+
 static int caption_one(collection *c, llava_model *lm, const char *model_name,
                        const char *prompt, const captions_options *o,
                        int64_t id, const char *path, char **text, char *err)
 {
-    img_rgb im = {0};
-    int rc = media_load_file(path, NULL, &im, err);
-    if (!rc) rc = llava_caption(lm, &im, prompt, &o->gen, text, err);
-    img_rgb_free(&im);
+    int rc = captions_image_file(lm, path, prompt, &o->gen, text, err);
     if (!rc) rc = collection_put_caption(c, id, model_name, prompt, *text, err);
     return rc;
 }

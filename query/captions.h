@@ -35,4 +35,12 @@ typedef struct captions_summary {
 int captions_run(collection *c, llava_model *lm, const char *model_name,
                  const captions_options *o, captions_summary *s, char *err);
 
+/* One image file (any format we index): its caption into *text
+ * (malloc'ed), or the decoder's log-probability of `phrase` given it.
+ * prompt NULL = LLAVA_DEFAULT_PROMPT. */
+int captions_image_file(llava_model *lm, const char *path, const char *prompt,
+                        const llava_gen_opts *gen, char **text, char *err);
+int captions_score_file(llava_model *lm, const char *path, const char *prompt,
+                        const char *phrase, llava_phrase_score *out, char *err);
+
 #endif

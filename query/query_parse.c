@@ -176,3 +176,24 @@ int query_has_image(const query *q)
         if (q->terms[i].kind == QUERY_IMAGE) return 1;
     return 0;
 }
+
+void query_text(const query *q, char *out, size_t n)
+{
+    out[0] = 0;
+    for (int i = 0; i < q->n_terms; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s", i ? " + " : "",
+                 q->terms[i].value);
+    }
+}
+
+void query_phrase(const query *q, char *out, size_t n)
+{
+    out[0] = 0;
+    for (int i = 0; i < q->n_terms; i++) {
+        if (q->terms[i].kind != QUERY_TEXT || q->terms[i].weight <= 0) continue;
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s", out[0] ? " " : "",
+                 q->terms[i].value);
+    }
+}

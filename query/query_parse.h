@@ -15,6 +15,8 @@
 #ifndef VLM_QUERY_PARSE_H
 #define VLM_QUERY_PARSE_H
 
+#include <stddef.h>
+
 #include "model/core/vlm_error.h"
 
 typedef enum query_term_kind {
@@ -39,5 +41,13 @@ void query_free(query *q);
 
 /* True when any term needs the vision tower. */
 int query_has_image(const query *q);
+
+/* Every term's value joined with " + " (what a worklist says it ranked
+ * by), truncated to n. */
+void query_text(const query *q, char *out, size_t n);
+
+/* The words of the positive text terms, space-separated: what the decoder
+ * and the stored captions are matched against.  "" when there are none. */
+void query_phrase(const query *q, char *out, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "media/media_file.h"
 #include "query/captions.h"
+#include "query/decoder_select.h"
 #include "query/result_format.h"
 
 /* Decoder signal (and, if asked, a caption) for one candidate. */
@@ -193,4 +194,45 @@ int rerank_add_caption_candidates(collection *c, const char *phrase,
     free(e);
     free(m);
     return rc ? rc : (h && e ? VLM_OK : VLM_ENOMEM);
+}
+
+/* The vector candidates, plus caption-only matches when asked. */
+static int candidates(session *s, const float *qv, const search_options *so,
+                      const rerank_request *r, const char *phrase,
+                      search_hit **hits, int *n, char *err)
+{
+    search_options wide = *so;
+    wide.top_k = r->rerank > 0 ? r->rerank : 3 * so->top_k;
+    int rc = search_run(session_collection(s), session_index(s), qv, &wide,
+                        hits, n, err);
+    if (!rc && r->captions)
+        rc = rerank_add_caption_candidates(session_collection(s), phrase, qv,
+                                           clip_embed_dim(session_model(s)),
+                                           hits, n, 3 * so->top_k, err);
+    return rc;
+}
+
+int rerank_search(session *s, const query *q, const float *qv,
+                  const search_options *so, const rerank_request *r,
+                  rerank_item **out, int *n, char *err)
+{
+    char phrase[2048];
+    query_phrase(q, phrase, sizeof phrase);
+    search_hit *hits = NULL;
+    query_decoder d;
+    *out = NULL;
+    *n = 0;
+    int rc = decoder_for_rerank(s, r->reranker, r->rerank > 0, &d, err);
+    if (!rc) rc = candidates(s, qv, so, r, phrase, &hits, n, err);
+    rerank_options ro = {.decoder = d.model,
+                         .make_captions = d.model != NULL,
+                         .decoder_name = d.name[0] ? d.name : NULL,
+                         .gen = llava_gen_opts_default()};
+    ro.gen.max_tokens = 32;
+    if (!rc)
+        rc = rerank_run(session_collection(s), phrase, hits, *n, &ro, out, err);
+    search_hits_free(hits, *n);
+    if (rc) *n = 0;
+    decoder_close(&d);
+    return rc;
 }

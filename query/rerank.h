@@ -18,8 +18,10 @@
 #include <stdint.h>
 
 #include "model/llava/llava.h"
+#include "query/query_parse.h"
 #include "query/search.h"
 #include "schema/collection.h"
+#include "session/session.h"
 
 #define RERANK_RRF_K 60
 
@@ -58,6 +60,23 @@ void rerank_items_free(rerank_item *items, int n);
 int rerank_add_caption_candidates(collection *c, const char *phrase,
                                   const float *qv, int dims, search_hit **hits,
                                   int *n, int k, char *err);
+
+typedef struct rerank_request {
+    int rerank;           /* rerank the top N vector hits with the decoder
+                             (0 = no decoder signal) */
+    int captions;         /* also let stored captions match as text */
+    const char *reranker; /* decoder folder; NULL = the collection's
+                             captioner */
+} rerank_request;
+
+/* The whole fused search of `vlmsearch --rerank N / --captions`: a wider
+ * vector candidate list (N, or 3 x top_k), caption-only matches added when
+ * asked, the decoder chosen and loaded (decoder_select.h), every candidate
+ * scored and fused.  *out holds *n items, best first; the caller shows the
+ * first so->top_k.  Free with rerank_items_free. */
+int rerank_search(session *s, const query *q, const float *qv,
+                  const search_options *so, const rerank_request *r,
+                  rerank_item **out, int *n, char *err);
 
 /* The components of one item as a JSON object (malloc'ed), for --explain. */
 char *rerank_explain_json(const rerank_item *it);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "query/classify.h"
 #include "schema/collection.h"
 
 #define WORKLIST_NOTE "research triage, not a diagnosis"
@@ -41,6 +42,24 @@ typedef struct worklist_options {
 int worklist_build(collection *c, const int64_t *ids, const float *scores,
                    size_t n, const worklist_options *o, worklist_study **out,
                    int *n_out, char *err);
+
+/* The two worklists the CLIs make (worklist_scores.c):
+ * every embedded image scored by its cosine against a normalised query
+ * vector (`vlmsearch --worklist`) ... */
+int worklist_for_query(collection *c, const float *qvec, int dims,
+                       const worklist_options *o, worklist_study **out,
+                       int *n_out, char *err);
+
+/* ... or by its zero-shot probability of label `label` of ls (`vlmindex
+ * classify --worklist --only LABEL`; with store, every image's result is
+ * saved as by classify_collection). */
+int worklist_for_label(collection *c, const label_set *ls, int label,
+                       const char *model_id, const char *in_dir, int store,
+                       const worklist_options *o, worklist_study **out,
+                       int *n_out, char *err);
+
+/* The current time as ISO 8601 UTC ("2024-05-01T12:00:00Z"). */
+void worklist_time_now(char buf[32]);
 
 typedef struct worklist_context {
     const char *query; /* the search text or label */

@@ -1,0 +1,198 @@
+#include "session/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct session {
+    session_config cfg;
+    collection *c;
+    vector_index *vi;
+    clip_model *m;
+    session *owner; /* whose model this session uses; NULL = its own */
+    pthread_mutex_t model_lock;
+    char model_dir[SESSION_PATH_MAX];
+    char collection_dir[SESSION_PATH_MAX];
+};
+
+session_config session_config_default(void)
+{
+    return (session_config){.access = SESSION_READ,
+                            .index = SESSION_NO_INDEX,
+                            .precision = VLM_PREC_F32};
+}
+
+/* ---- collection and index ------------------------------------------------ */
+
+static int open_collection(session *s, char *err)
+{
+    const session_config *cfg = &s->cfg;
+    int rc = VLM_OK;
+    if (cfg->collection)
+        snprintf(s->collection_dir, sizeof s->collection_dir, "%s",
+                 cfg->collection);
+    else
+        rc = collection_default_dir(s->collection_dir, sizeof s->collection_dir,
+                                    err);
+    if (rc) return rc;
+    bool write = cfg->access == SESSION_WRITE;
+    collection_options co = {.create_if_missing = write,
+                             .private_perms = write};
+    rc = collection_open(s->collection_dir, &co, &s->c, err);
+    if (rc == VLM_ENOTFOUND && !write)
+        vlm_set_err(err,
+                    "no collection at %s: index some images first with "
+                    "`vlmindex add DIR` (or pass --collection DIR)",
+                    s->collection_dir);
+    return rc;
+}
+
+static int open_index(session *s, char *err)
+{
+    collection_model cm;
+    if (collection_get_model(s->c, &cm, NULL) != VLM_OK) {
+        if (s->cfg.index != SESSION_INDEX_REQUIRED) return VLM_OK;
+        vlm_set_err(err, "the collection is empty: index images first with "
+                         "`vlmindex add DIR`");
+        return VLM_ENOTFOUND;
+    }
+    /* A rebuilt index is saved, so the next command does not rebuild. */
+    vector_index_options vo = {.save_after_rebuild = true};
+    return vector_index_open(s->c, &vo, &s->vi, err);
+}
+
+/* ---- model ---------------------------------------------------------------- */
+
+static int load_model(session *s, char *err)
+{
+    const session_config *cfg = &s->cfg;
+    session_model_query q = {.model = cfg->model,
+                             .c = s->c,
+                             .fetch_default = cfg->fetch_default,
+                             .offline = cfg->offline,
+                             .fetch = &cfg->fetch};
+    int rc = session_resolve_model(&q, s->model_dir, sizeof s->model_dir, err);
+    if (rc) return rc;
+    clip_options co = clip_options_default();
+    co.parts = cfg->parts;
+    co.threads = cfg->threads;
+    co.precision = cfg->precision;
+    co.tokenizer_dir = cfg->tokenizer;
+    return clip_model_load(s->model_dir, &co, &s->m, err);
+}
+
+/* Records the model in the collection (first use) or verifies it. */
+static int bind_model(session *s, char *err)
+{
+    clip_model *m = session_model(s);
+    int rc = collection_bind_model(s->c, clip_model_name(m), clip_embed_dim(m),
+                                   clip_model_id(m), err);
+    if (!rc && s->cfg.access == SESSION_WRITE)
+        rc = collection_meta_set(s->c, "model_dir", session_model_dir(s), err);
+    return rc;
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+/* Collection, then the model (its folder may come from the collection),
+ * then the binding, then the index (a writing session's index is opened
+ * after the binding, so a new collection has one). */
+static int open_parts(session *s, char *err)
+{
+    const session_config *cfg = &s->cfg;
+    bool has_coll = cfg->access != SESSION_NO_COLLECTION;
+    bool index_first = cfg->access == SESSION_READ;
+    int rc = has_coll ? open_collection(s, err) : VLM_OK;
+    if (!rc && has_coll && index_first && cfg->index != SESSION_NO_INDEX)
+        rc = open_index(s, err);
+    if (!rc && cfg->parts && !s->owner) rc = load_model(s, err);
+    if (!rc && cfg->parts && has_coll) rc = bind_model(s, err);
+    if (!rc && has_coll && !index_first && cfg->index != SESSION_NO_INDEX)
+        rc = open_index(s, err);
+    return rc;
+}
+
+static int open_session(const session_config *cfg, session *owner,
+                        session **out, char *err)
+{
+    *out = NULL;
+    session *s = calloc(1, sizeof *s);
+    if (!s) {
+        vlm_set_err(err, "out of memory opening a session");
+        return VLM_ENOMEM;
+    }
+    s->cfg = *cfg;
+    s->owner = owner;
+    pthread_mutex_init(&s->model_lock, NULL);
+    int rc = open_parts(s, err);
+    if (rc) {
+        session_close(s);
+        return rc;
+    }
+    *out = s;
+    return VLM_OK;
+}
+
+int session_open(const session_config *cfg, session **out, char *err)
+{
+    return open_session(cfg, NULL, out, err);
+}
+
+int session_share(session *owner, const session_config *cfg, session **out,
+                  char *err)
+{
+    while (owner->owner) owner = owner->owner;
+    if (cfg->parts & ~(owner->m ? clip_model_parts(owner->m) : 0)) {
+        vlm_set_err(err, "session_share: the shared model lacks a part this "
+                         "session needs");
+        return VLM_EINVAL;
+    }
+    return open_session(cfg, owner, out, err);
+}
+
+void session_close(session *s)
+{
+    if (!s) return;
+    vector_index_close(s->vi);
+    clip_model_destroy(s->m);
+    collection_close(s->c);
+    pthread_mutex_destroy(&s->model_lock);
+    free(s);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+collection *session_collection(session *s) { return s->c; }
+
+vector_index *session_index(session *s) { return s->vi; }
+
+clip_model *session_model(session *s) { return s->owner ? s->owner->m : s->m; }
+
+const char *session_model_dir(const session *s)
+{
+    return s->owner ? s->owner->model_dir : s->model_dir;
+}
+
+const session_config *session_get_config(const session *s) { return &s->cfg; }
+
+pthread_mutex_t *session_model_lock(session *s)
+{
+    return s->owner ? &s->owner->model_lock : &s->model_lock;
+}
+
+int session_refresh(session *s, char *err)
+{
+    if (!s->vi && s->c && s->cfg.index != SESSION_NO_INDEX)
+        return open_index(s, err);
+    return s->vi ? vector_index_sync(s->vi, err) : VLM_OK;
+}
+
+int session_load_decoder(session *s, const char *dir, llava_model **out,
+                         char *err)
+{
+    llava_options lo = llava_options_default();
+    lo.threads = s->cfg.threads;
+    lo.precision =
+        s->cfg.precision == VLM_PREC_BF16 ? VLM_PREC_BF16 : VLM_PREC_F32;
+    return llava_load(dir, &lo, out, err);
+}
