@@ -23,6 +23,7 @@ typedef struct writer {
     size_t per;             /* floats per image */
     float *pixels, *embeds; /* batch_size x per, batch_size x dims */
     int64_t written;        /* items committed */
+    int64_t retried;        /* REUSE items given back to the source */
     struct timespec t0, last_save;
     char *err;
 } writer;
@@ -220,6 +221,7 @@ static int flush(writer *w)
         int retried = 0;
         rc = write_item(w, w->batch[i], &k, &retried);
         if (retried && !rc) w->batch[i] = NULL; /* the source has it back */
+        w->retried += retried;
         n_written += !retried;
     }
     rc = ingest_finish_batch(w->c, w->vi, rc, w->err);
@@ -241,16 +243,19 @@ static int add_item(writer *w, ingest_item *it)
     return VLM_OK;
 }
 
+/* Until the source ends and the last flush gave no item back to it. */
 static int drain(writer *w)
 {
-    int rc = VLM_OK, got;
+    int rc = VLM_OK, got = INGEST_ITEM;
     ingest_item *it = NULL;
-    while (!rc && (got = w->src->ops->next(w->src->self, &it, w->err)) > 0) {
+    while (!rc) {
+        got = w->src->ops->next(w->src->self, &it, w->err);
+        if (got < 0) return got;
+        int retried = w->retried;
         rc = got == INGEST_ITEM ? add_item(w, it) : flush(w);
+        if (!rc && got == INGEST_END && w->retried == retried) break;
         if (!rc && cancelled(w)) rc = VLM_EINTERRUPTED;
     }
-    if (!rc && got < 0) rc = got;
-    if (!rc) rc = flush(w);
     return rc;
 }
 

@@ -73,7 +73,9 @@ typedef struct ingest_source_ops {
     int (*next)(void *self, ingest_item **item, char *err);
     /* A REUSE item found no row to reuse: the source takes the item back
      * (the writer does not release it), decodes it after all and yields
-     * it again later.  NULL when the source never yields REUSE. */
+     * it again later — next() is called again even after INGEST_END when
+     * the last flush gave an item back.  NULL when the source never yields
+     * REUSE. */
     int (*retry)(void *self, ingest_item *item, char *err);
     void (*release)(void *self, ingest_item *item);
     /* Items expected so far (may grow as the source learns more). */

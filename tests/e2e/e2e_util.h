@@ -9,14 +9,10 @@
 #include <stddef.h>
 
 #include "schema/collection.h"
+#include "tests/common/test_workspace.h"
 
-typedef struct e2e_ws {
-    char root[512];   /* temporary folder, removed by e2e_ws_cleanup */
-    char model[600];  /* model folder (fixture weights + tokenizer) */
-    char coll[600];   /* collection folder */
-    char photos[600]; /* a private copy of fixtures/images/photos */
-    char fixtures[512];
-} e2e_ws;
+/* root, model, coll, photos, fixtures: see tests/common/test_workspace.h */
+typedef test_ws e2e_ws;
 
 /* Skips the current Criterion test (with a message) when the fixtures are
  * absent.  model_name: a fixture folder such as "clip-tiny-quickgelu-f32". */

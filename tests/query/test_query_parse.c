@@ -91,3 +91,58 @@ Test(result_format, csv_and_json_escaping)
     cr_assert_eq(result_format_parse("jsonl"), RESULT_JSONL);
     cr_assert_eq(result_format_parse("xml"), -1);
 }
+
+Test(query_parse, text_and_phrase_for_worklists_and_reranking)
+{
+    const char *argv[] = {"red flowers", "-", "leaves", "+", "2:bees"};
+    query q = parse_ok(5, argv);
+    char text[64], phrase[64], tiny[8];
+    query_text(&q, text, sizeof text);
+    cr_assert_str_eq(text, "red flowers + leaves + bees");
+    query_phrase(&q, phrase, sizeof phrase);
+    cr_assert_str_eq(phrase, "red flowers bees", "positive text terms only");
+    query_text(&q, tiny, sizeof tiny);
+    cr_assert_str_eq(tiny, "red flo", "truncated, still terminated");
+    query_free(&q);
+}
+
+static char *rows(result_format f, int null_sep)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    result_writer w;
+    result_writer_init(&w, out, f, null_sep);
+    result_row a = {7, 0.5f, "/p/a b.jpg", 640, 480, NULL};
+    result_row b = {9, 0.25f, "/p/c,d.jpg", 0, 0, "{\"fused\":1}"};
+    result_writer_row(&w, &a);
+    result_writer_row(&w, &b);
+    fclose(out);
+    cr_assert_eq(w.rank, 2);
+    return buf;
+}
+
+Test(result_format, every_format_row_by_row)
+{
+    char *s = rows(RESULT_TSV, 0);
+    cr_assert_str_eq(s, "0.5000\t/p/a b.jpg\n0.2500\t/p/c,d.jpg\n");
+    free(s);
+    s = rows(RESULT_PATHS, 0);
+    cr_assert_str_eq(s, "/p/a b.jpg\n/p/c,d.jpg\n");
+    free(s);
+    s = rows(RESULT_CSV, 0);
+    cr_assert_str_eq(s, "rank,score,path,id,width,height\n"
+                        "1,0.500000,/p/a b.jpg,7,640,480\n"
+                        "2,0.250000,\"/p/c,d.jpg\",9,0,0\n");
+    free(s);
+    s = rows(RESULT_JSONL, 0);
+    cr_assert_str_eq(s,
+                     "{\"rank\":1,\"score\":0.500000,\"path\":\"/p/a "
+                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480}\n"
+                     "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
+                     "\"id\":9,\"explain\":{\"fused\":1}}\n");
+    free(s);
+    s = rows(RESULT_PATHS, 1);
+    cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
+    free(s);
+}
