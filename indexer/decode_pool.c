@@ -93,7 +93,9 @@ static int decode_bytes(decode_pool *p, decode_result *r, const uint8_t *b,
     if (p->o.extra) {
         int rc = p->o.extra(b, n, r->path, im, &r->info, &r->extra_data,
                             p->o.extra_user, r->err);
-        if (rc != VLM_EUNSUPPORTED) {
+        /* EUNSUPPORTED with a message: its format, but not decodable here
+         * (e.g. DICOM without the GDCM module); that reason is the error. */
+        if (rc != VLM_EUNSUPPORTED || r->err[0]) {
             r->format = p->o.extra_format;
             return rc;
         }
