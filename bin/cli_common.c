@@ -33,6 +33,11 @@ void cli_common_init(cli_common *o)
     o->offline = off && *off && strcmp(off, "0");
 }
 
+void cli_print_version(const char *prog)
+{
+    printf("%s %s\n", prog, VLMINDEX_VERSION);
+}
+
 void cli_error(const char *msg) { fprintf(stderr, "error: %s\n", msg); }
 
 int cli_exit_code(int status, const char *err)

@@ -53,6 +53,9 @@ void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
                   const char *what);
 void cli_progress_done(int quiet);
 
+/* "<prog> <version>" to stdout (--version). */
+void cli_print_version(const char *prog);
+
 /* "error: <msg>" to stderr. */
 void cli_error(const char *msg);
 

@@ -39,6 +39,7 @@ static void usage(FILE *f)
           f);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fputs("\n  --version prints the version.\n", f);
     fputs("\nCollection: --collection DIR, $VLMINDEX_COLLECTION, or "
           "$XDG_DATA_HOME/vlmindex/collection.\n",
           f);
@@ -46,6 +47,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        cli_print_version("vlmindex");
+        return 0;
+    }
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_ERROR : 0;

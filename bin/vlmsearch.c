@@ -45,7 +45,8 @@ static const char usage[] =
     "                         to the PACS (STOW-RS; explicit opt-in), --netrc "
     "FILE\n"
     "  -C, --collection DIR   -M, --model DIR|NAME  -T, --tokenizer DIR\n"
-    "  -j, --threads N        (default 1)   --bf16   -q, --quiet\n";
+    "  -j, --threads N        (default 1)   --bf16   -q, --quiet\n"
+    "      --version          print the version and exit\n";
 
 typedef struct search_args {
     cli_common common;
@@ -70,6 +71,7 @@ static const struct option longopts[] = {
     {"netrc", required_argument, 0, 'N'},
     {"ca-file", required_argument, 0, 'A'},
     {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, 'V'},
     CLI_COMMON_LONGOPTS,
     {0, 0, 0, 0}};
 
@@ -112,6 +114,7 @@ static int parse_args(int argc, char **argv, search_args *a)
         case 'N': a->sr.netrc_file = optarg; break;
         case 'A': a->sr.ca_file = optarg; break;
         case 'h': fputs(usage, stdout); exit(0);
+        case 'V': cli_print_version("vlmsearch"); exit(0);
         default: fputs(usage, stderr); return -1;
         }
     }

@@ -21,6 +21,10 @@
 #ifndef VLM_GDCM_BUILD_DIR
 #define VLM_GDCM_BUILD_DIR ""
 #endif
+/* What a user does about a missing module, e.g. which package ships it. */
+#ifndef VLM_GDCM_HINT
+#define VLM_GDCM_HINT ""
+#endif
 
 static void append_dir(char *list, size_t cap, const char *dir)
 {
@@ -87,6 +91,10 @@ static void load_module(void)
                           VLM_GDCM_INSTALL_DIR, VLM_GDCM_BUILD_DIR};
     shim_read =
         dicom_shim_load_from(dirs, sizeof dirs / sizeof dirs[0], load_error);
+    size_t used = strlen(load_error);
+    if (!shim_read && VLM_GDCM_HINT[0] && used < sizeof load_error)
+        snprintf(load_error + used, sizeof load_error - used, " (%s)",
+                 VLM_GDCM_HINT);
 }
 
 int dicom_shim_read(const void *bytes, size_t len, const char *label,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +97,11 @@ Test(cli_crash, ctrl_c_stops_cleanly_and_is_resumable)
                           ws.model, "--batch",      "4",     big,
                           NULL};
     int pid = e2e_spawn("vlmindex", args);
+    /* The handler is installed before the collection folder is made: wait
+     * for the folder, since a slow start (qemu, a loaded CI machine) can
+     * take longer than the delay, and SIGINT before main() kills. */
+    struct stat sb;
+    for (int i = 0; i < 6000 && stat(ws.coll, &sb) != 0; i++) sleep_ms(10);
     sleep_ms(300);
     kill(pid, SIGINT);
     int st;
