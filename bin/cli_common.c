@@ -1,5 +1,6 @@
 #include "bin/cli_common.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,34 @@
 #include <unistd.h>
 
 volatile sig_atomic_t cli_cancel = 0;
+
+#define COMMON(field) offsetof(cli_common, field)
+
+const cli_opt cli_common_opts[] = {
+    CLI_OPT_TEXT('C', "collection", COMMON(collection), "DIR",
+                 "the collection (default: $VLMINDEX_COLLECTION, else\n"
+                 "$XDG_DATA_HOME/vlmindex/collection)"),
+    CLI_OPT_TEXT('M', "model", COMMON(model), "DIR|NAME",
+                 "a checkpoint folder or an installed model name\n"
+                 "(default: the one the collection was built with)"),
+    CLI_OPT_TEXT('T', "tokenizer", COMMON(tokenizer), "DIR",
+                 "tokenizer files, when not in the model folder"),
+    CLI_OPT_INT('j', "threads", COMMON(threads), "N", 0, 1024,
+                "threads for the model (0 = all cores)"),
+    CLI_OPT_FLAG(0, "bf16", COMMON(bf16),
+                 "bf16 weights: faster on CPUs with AVX-512 BF16"),
+    CLI_OPT_FLAG(0, "offline", COMMON(offline),
+                 "never use the network (also VLMINDEX_OFFLINE=1)"),
+    CLI_OPT_FLAG('q', "quiet", COMMON(quiet),
+                 "no progress, notes or summaries"),
+    CLI_OPT_FLAG('h', "help", COMMON(help), "show this help and exit"),
+    CLI_OPT_END};
+
+const char cli_exit_status_help[] =
+    "Exit status: 0 success (searches: results printed); 1 nothing found\n"
+    "(no results, no models); 2 error (a bad option or argument, a missing\n"
+    "collection or model, a failed command); 130 interrupted by Ctrl-C or\n"
+    "SIGTERM (work committed so far is kept).\n";
 
 static void on_signal(int sig)
 {
@@ -44,7 +73,7 @@ int cli_exit_code(int status, const char *err)
 {
     if (status == VLM_EINTERRUPTED) {
         fprintf(stderr, "%s\n", err);
-        return 130;
+        return EXIT_INTERRUPTED;
     }
     if (status) cli_error(err);
     return status ? EXIT_ERROR : 0;
@@ -122,20 +151,6 @@ void cli_progress_done(int quiet)
 {
     if (!quiet && drawn && isatty(2)) fputs("\r\033[K", stderr);
     drawn = 0;
-}
-
-int cli_common_option(cli_common *o, int opt, const char *arg)
-{
-    switch (opt) {
-    case 'C': o->collection = arg; return 1;
-    case 'M': o->model = arg; return 1;
-    case 'T': o->tokenizer = arg; return 1;
-    case 'j': o->threads = atoi(arg); return 1;
-    case 'B': o->bf16 = 1; return 1;
-    case 'O': o->offline = 1; return 1;
-    case 'q': o->quiet = 1; return 1;
-    default: return 0;
-    }
 }
 
 int cli_fetch_progress(void *user, uint64_t done, uint64_t total,

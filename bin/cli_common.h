@@ -8,12 +8,15 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "bin/cli_args.h"
 #include "session/session.h"
 
+/* Exit codes (documented in every --help, the README and the man pages). */
 enum {
-    EXIT_RESULTS = 0,
-    EXIT_NO_RESULTS = 1,
-    EXIT_ERROR = 2
+    EXIT_RESULTS = 0,      /* success; for searches: results printed */
+    EXIT_NO_RESULTS = 1,   /* nothing found (no results, no models) */
+    EXIT_ERROR = 2,        /* bad option or argument, or the command failed */
+    EXIT_INTERRUPTED = 130 /* Ctrl-C / SIGTERM; committed work is kept */
 };
 
 /* Options common to every command that touches a collection or a model. */
@@ -27,6 +30,7 @@ typedef struct cli_common {
                                or F32_PACKED (faster GEMMs; indexing) */
     int offline;            /* --offline or VLMINDEX_OFFLINE=1 */
     int quiet;              /* -q */
+    int help;               /* -h, --help (handled by cli_parse) */
 } cli_common;
 
 void cli_common_init(cli_common *o);
@@ -63,19 +67,9 @@ void cli_error(const char *msg);
  * EXIT_ERROR with "error: err" otherwise. */
 int cli_exit_code(int status, const char *err);
 
-/* getopt_long entries shared by every command (append to a command's own). */
-#define CLI_COMMON_LONGOPTS                                                    \
-    {"collection", required_argument, 0, 'C'},                                 \
-        {"model", required_argument, 0, 'M'},                                  \
-        {"tokenizer", required_argument, 0, 'T'},                              \
-        {"threads", required_argument, 0, 'j'}, {"bf16", no_argument, 0, 'B'}, \
-        {"offline", no_argument, 0, 'O'},                                      \
-    {                                                                          \
-        "quiet", no_argument, 0, 'q'                                           \
-    }
-#define CLI_COMMON_SHORTOPTS "C:M:T:j:q"
-
-/* Handles one of the shared options; returns 1 if it was one. */
-int cli_common_option(cli_common *o, int opt, const char *arg);
+/* The global options every command takes (their fields: cli_common), and
+ * the exit-status paragraph every --help ends with. */
+extern const cli_opt cli_common_opts[];
+extern const char cli_exit_status_help[];
 
 #endif

@@ -1,5 +1,5 @@
 /* vlmindex caption | score: the LLaVA decoder as a user feature. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +11,6 @@
 #include "query/decoder_select.h"
 #include "query/result_format.h"
 
-static const char caption_usage[] =
-    "usage: vlmindex caption --model LLAVA_DIR --image PATH [options]   one "
-    "image\n"
-    "       vlmindex caption [--model LLAVA_DIR] [--in DIR] [--redo]    the "
-    "collection\n"
-    "       vlmindex score --model LLAVA_DIR --image PATH --phrase TEXT "
-    "[--prompt TEXT]\n"
-    "  -p, --prompt TEXT     prompt with one <image> marker (default: describe "
-    "in one sentence)\n"
-    "  -m, --max-tokens N    caption length limit (default 64)\n"
-    "      --temperature T   sample instead of greedy (with --top-p P, --seed "
-    "S)\n"
-    "      --in DIR          only images under DIR;  --redo  re-caption "
-    "everything\n";
-
 typedef struct caption_args {
     cli_common common;
     const char *image, *prompt, *phrase, *in_dir;
@@ -33,43 +18,69 @@ typedef struct caption_args {
     llava_gen_opts gen;
 } caption_args;
 
-static int parse_caption(int argc, char **argv, caption_args *a)
+#define CP(field) offsetof(caption_args, field)
+
+/* How the decoder generates and what it is shown (caption and score). */
+static const cli_opt decoder_opts[] = {
+    CLI_OPT_TEXT('i', "image", CP(image), "PATH", "the image"),
+    CLI_OPT_TEXT('p', "prompt", CP(prompt), "TEXT",
+                 "prompt with one <image> marker (default: describe\n"
+                 "the image in one sentence)"),
+    CLI_OPT_END};
+
+static const cli_opt generation_opts[] = {
+    CLI_OPT_INT('m', "max-tokens", CP(gen.max_tokens), "N", 1, 4096,
+                "caption length limit in tokens (default 64)"),
+    CLI_OPT_FLOAT(0, "temperature", CP(gen.temperature), "T", 0, 100,
+                  "sample instead of greedy decoding (0 = greedy)"),
+    CLI_OPT_FLOAT(0, "top-p", CP(gen.top_p), "P", 1e-6, 1,
+                  "nucleus sampling mass, (0, 1] (default 1: off)"),
+    CLI_OPT_U64(0, "seed", CP(gen.seed), "S",
+                "sampling seed (same seed, same caption)"),
+    CLI_OPT_TEXT(0, "in", CP(in_dir), "DIR",
+                 "the collection: only images under DIR"),
+    CLI_OPT_FLAG(0, "redo", CP(redo),
+                 "the collection: re-caption images that have one"),
+    CLI_OPT_END};
+
+static const cli_opt score_opts[] = {
+    CLI_OPT_TEXT(0, "phrase", CP(phrase), "TEXT",
+                 "the phrase to score (required)"),
+    CLI_OPT_END};
+
+static const cli_opt *const caption_tables[] = {decoder_opts, generation_opts,
+                                                NULL};
+static const cli_opt *const score_tables[] = {decoder_opts, score_opts, NULL};
+
+static const cli_command caption_cmd = {
+    .name = "vlmindex caption",
+    .synopsis = "--model LLAVA_DIR --image PATH [options]\n"
+                "[--model LLAVA_DIR] [--in DIR] [--redo] [options]",
+    .about = "LLaVA captions: of one --image (printed), or of the collection\n"
+             "(stored with full-text search, resumable; path<TAB>caption).",
+    .tables = caption_tables,
+    .max_args = 0,
+};
+
+static const cli_command score_cmd = {
+    .name = "vlmindex score",
+    .synopsis = "--model LLAVA_DIR --image PATH --phrase TEXT [options]",
+    .about = "The LLaVA log-probability of --phrase given --image: total,\n"
+             "length-normalised and per token, as JSON.",
+    .tables = score_tables,
+    .max_args = 0,
+};
+
+static int parse_caption(const cli_command *cmd, int argc, char **argv,
+                         caption_args *a, int *code)
 {
-    static const struct option longopts[] = {
-        {"image", required_argument, 0, 'i'},
-        {"prompt", required_argument, 0, 'p'},
-        {"phrase", required_argument, 0, 'P'},
-        {"max-tokens", required_argument, 0, 'm'},
-        {"temperature", required_argument, 0, 'e'},
-        {"top-p", required_argument, 0, 'u'},
-        {"seed", required_argument, 0, 's'},
-        {"in", required_argument, 0, 'I'},
-        {"redo", no_argument, 0, 'R'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+    cli_positional pos;
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
     a->gen = llava_gen_opts_default();
-    int opt;
-    while ((opt = getopt_long(argc, argv, "i:p:m:h" CLI_COMMON_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg)) continue;
-        switch (opt) {
-        case 'i': a->image = optarg; break;
-        case 'p': a->prompt = optarg; break;
-        case 'P': a->phrase = optarg; break;
-        case 'm': a->gen.max_tokens = atoi(optarg); break;
-        case 'e': a->gen.temperature = strtof(optarg, NULL); break;
-        case 'u': a->gen.top_p = strtof(optarg, NULL); break;
-        case 's': a->gen.seed = strtoull(optarg, NULL, 10); break;
-        case 'I': a->in_dir = optarg; break;
-        case 'R': a->redo = 1; break;
-        case 'h': fputs(caption_usage, stdout); exit(0);
-        default: fputs(caption_usage, stderr); return -1;
-        }
-    }
-    return 0;
+    int rc = cli_parse(cmd, argc, argv, a, &a->common, &pos, code);
+    cli_args_free(cmd, a, &pos);
+    return rc;
 }
 
 /* A session (with the collection or without one) and its captioner. */
@@ -138,7 +149,8 @@ int cmd_caption(int argc, char **argv)
 {
     caption_args a;
     char err[VLM_ERR_MAX] = "";
-    if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
+    int code;
+    if (parse_caption(&caption_cmd, argc, argv, &a, &code)) return code;
     if (!a.image) return cli_exit_code(caption_collection(&a, err), err);
     session *s = NULL;
     query_decoder d;
@@ -178,12 +190,11 @@ int cmd_score(int argc, char **argv)
 {
     caption_args a;
     char err[VLM_ERR_MAX] = "";
-    if (parse_caption(argc, argv, &a)) return EXIT_ERROR;
-    if (!a.image || !a.phrase) {
-        fputs("vlmindex score: --image PATH and --phrase TEXT are required\n",
-              stderr);
-        return EXIT_ERROR;
-    }
+    int code;
+    if (parse_caption(&score_cmd, argc, argv, &a, &code)) return code;
+    if (!a.image || !a.phrase)
+        return cli_usage_error(&score_cmd,
+                               "--image PATH and --phrase TEXT are required");
     session *sess = NULL;
     query_decoder d;
     llava_phrase_score s = {0};

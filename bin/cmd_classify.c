@@ -1,5 +1,5 @@
 /* vlmindex classify: zero-shot labels over a collection, as CSV or JSONL. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,32 +10,59 @@
 #include "query/result_format.h"
 #include "query/worklist.h"
 
-static const char classify_usage[] =
-    "usage: vlmindex classify (--label TEXT)... | --labels FILE [options]\n"
-    "  -l, --label TEXT      a label (repeatable)\n"
-    "  -L, --labels FILE     labels, one per line ('#' comments)\n"
-    "  -t, --template TPL    prompt template with {} (repeatable, averaged;\n"
-    "                        default \"a photo of {}\")\n"
-    "      --in DIR          only images under DIR\n"
-    "      --min-prob P      only images whose top probability is >= P\n"
-    "      --only LABEL      only images whose top label is LABEL (a filter)\n"
-    "  -f, --format csv|jsonl  (default csv)   --no-store  don't save results\n"
-    "  -W, --worklist        DICOM: with --only LABEL, one row per study "
-    "ranked by\n"
-    "                        the label's probability (research triage, not a\n"
-    "                        diagnosis)\n";
-
 typedef struct classify_args {
     cli_common common;
-    const char **labels, **templates;
-    int n_labels, n_templates;
+    cli_list labels, templates, label_files;
     char **file_labels;
     int n_file_labels;
     const char *in_dir, *only;
     float min_prob;
-    int jsonl, store, csv_header_done, worklist;
+    int format; /* 0 csv, 1 jsonl */
+    int no_store, worklist;
+    int jsonl, store, csv_header_done;
     const label_set *ls;
 } classify_args;
+
+#define CA(field) offsetof(classify_args, field)
+
+static const char *const classify_formats[] = {"csv", "jsonl", NULL};
+
+static const cli_opt classify_opts[] = {
+    CLI_OPT_LIST('l', "label", CA(labels), "TEXT", "a label (repeatable)"),
+    CLI_OPT_LIST('L', "labels", CA(label_files), "FILE",
+                 "labels, one per line ('#' comments)"),
+    {.short_name = 't',
+     .long_name = "template",
+     .type = CLI_LIST,
+     .offset = CA(templates),
+     .metavar = "TPL",
+     .help = "prompt template with {} (repeatable, averaged;\n"
+             "default \"a photo of {}\")"},
+    CLI_OPT_TEXT(0, "in", CA(in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_FLOAT(0, "min-prob", CA(min_prob), "P", 0, 1,
+                  "only images whose top probability is >= P"),
+    CLI_OPT_TEXT(0, "only", CA(only), "LABEL",
+                 "only images whose top label is LABEL (a filter)"),
+    CLI_OPT_CHOICE('f', "format", CA(format), "FMT", classify_formats,
+                   "csv (default) | jsonl"),
+    CLI_OPT_FLAG(0, "no-store", CA(no_store),
+                 "don't save the results in the collection"),
+    CLI_OPT_FLAG('W', "worklist", CA(worklist),
+                 "DICOM: with --only LABEL, one row per study ranked\n"
+                 "by the label's probability (research triage, not a\n"
+                 "diagnosis)"),
+    CLI_OPT_END};
+
+static const cli_opt *const classify_tables[] = {classify_opts, NULL};
+
+static const cli_command classify_cmd = {
+    .name = "vlmindex classify",
+    .synopsis = "(--label TEXT)... | --labels FILE [options]",
+    .about = "Zero-shot labels over the collection: each image gets the\n"
+             "probabilities of the labels, as CSV or JSON lines.",
+    .tables = classify_tables,
+    .max_args = 0,
+};
 
 /* Every image's probability of --only, one row per study. */
 static int print_worklist(classify_args *a, collection *c, const label_set *ls,
@@ -94,69 +121,40 @@ static int print_row(void *user, const classify_row *r)
     return 0;
 }
 
-static int parse_classify(int argc, char **argv, classify_args *a)
+/* Reads every --labels file; each label list is appended in order. */
+static int read_label_files(classify_args *a, char *err)
 {
-    static const struct option longopts[] = {
-        {"label", required_argument, 0, 'l'},
-        {"labels", required_argument, 0, 'L'},
-        {"template", required_argument, 0, 't'},
-        {"in", required_argument, 0, 'I'},
-        {"min-prob", required_argument, 0, 'P'},
-        {"only", required_argument, 0, 'o'},
-        {"format", required_argument, 0, 'f'},
-        {"no-store", no_argument, 0, 'N'},
-        {"worklist", no_argument, 0, 'W'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
-    char err[VLM_ERR_MAX];
-    a->store = 1;
-    a->labels = calloc((size_t)argc, sizeof *a->labels);
-    a->templates = calloc((size_t)argc, sizeof *a->templates);
-    int opt;
-    while ((opt = getopt_long(argc, argv, "l:L:t:f:Wh" CLI_COMMON_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg)) continue;
-        switch (opt) {
-        case 'l': a->labels[a->n_labels++] = optarg; break;
-        case 'L':
-            if (classify_read_labels(optarg, &a->file_labels, &a->n_file_labels,
-                                     err)) {
-                cli_error(err);
-                return -1;
-            }
-            break;
-        case 't': a->templates[a->n_templates++] = optarg; break;
-        case 'I': a->in_dir = optarg; break;
-        case 'P': a->min_prob = strtof(optarg, NULL); break;
-        case 'o': a->only = optarg; break;
-        case 'f':
-            if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
-                fprintf(stderr,
-                        "vlmindex classify: --format must be csv or jsonl\n");
-                return -1;
-            }
-            a->jsonl = !strcmp(optarg, "jsonl");
-            break;
-        case 'N': a->store = 0; break;
-        case 'W': a->worklist = 1; break;
-        case 'h': fputs(classify_usage, stdout); exit(0);
-        default: fputs(classify_usage, stderr); return -1;
+    for (int i = 0; i < a->label_files.n; i++) {
+        char **more = NULL;
+        int n_more = 0;
+        int rc = classify_read_labels(a->label_files.v[i], &more, &n_more, err);
+        if (rc) return rc;
+        char **all =
+            realloc(a->file_labels,
+                    (size_t)(a->n_file_labels + n_more + 1) * sizeof *all);
+        if (!all) {
+            collection_free_strings(more, (size_t)n_more);
+            return VLM_ENOMEM;
         }
+        memcpy(all + a->n_file_labels, more, (size_t)n_more * sizeof *all);
+        free(more);
+        a->file_labels = all;
+        a->n_file_labels += n_more;
     }
-    return 0;
+    return VLM_OK;
 }
 
 /* Labels from --label then from --labels FILE, in that order. */
 static const char **all_labels(classify_args *a, int *n)
 {
     const char **out =
-        calloc((size_t)(a->n_labels + a->n_file_labels + 1), sizeof *out);
+        calloc((size_t)(a->labels.n + a->n_file_labels + 1), sizeof *out);
     if (!out) return NULL;
-    memcpy(out, a->labels, (size_t)a->n_labels * sizeof *out);
+    if (a->labels.n)
+        memcpy(out, a->labels.v, (size_t)a->labels.n * sizeof *out);
     for (int i = 0; i < a->n_file_labels; i++)
-        out[a->n_labels + i] = a->file_labels[i];
-    *n = a->n_labels + a->n_file_labels;
+        out[a->labels.n + i] = a->file_labels[i];
+    *n = a->labels.n + a->n_file_labels;
     return out;
 }
 
@@ -172,7 +170,7 @@ static int prepare_labels(classify_args *a, clip_model *m, const char **labels,
                           int n, label_set **ls, int *only, char *err)
 {
     int rc =
-        label_set_create(m, labels, n, a->templates, a->n_templates, ls, err);
+        label_set_create(m, labels, n, a->templates.v, a->templates.n, ls, err);
     *only = -1;
     if (!rc && a->only && (*only = find_label(*ls, a->only)) < 0) {
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
@@ -220,17 +218,21 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
 int cmd_classify(int argc, char **argv)
 {
     classify_args a = {0};
+    cli_positional pos;
     char err[VLM_ERR_MAX] = "";
     cli_common_init(&a.common);
-    int n = 0, code = EXIT_ERROR;
+    int n = 0, code;
     const char **labels = NULL;
-    if (!parse_classify(argc, argv, &a) && (labels = all_labels(&a, &n))) {
-        code = run_classify(&a, labels, n, err);
+    if (!cli_parse(&classify_cmd, argc, argv, &a, &a.common, &pos, &code)) {
+        a.jsonl = a.format == 1;
+        a.store = !a.no_store;
+        int rc = read_label_files(&a, err);
+        if (!rc && !(labels = all_labels(&a, &n))) rc = VLM_ENOMEM;
+        code = rc ? EXIT_ERROR : run_classify(&a, labels, n, err);
         if (code == EXIT_ERROR) cli_error(err);
     }
     free(labels);
-    free(a.labels);
-    free(a.templates);
     collection_free_strings(a.file_labels, (size_t)a.n_file_labels);
+    cli_args_free(&classify_cmd, &a, &pos);
     return code;
 }

@@ -1,5 +1,5 @@
 /* vlmindex embed: print embeddings of texts and images as JSON lines. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +8,6 @@
 #include "bin/commands.h"
 #include "query/result_format.h"
 #include "query/search.h"
-
-static const char embed_usage[] =
-    "usage: vlmindex embed --model DIR [--text TEXT]... [--image PATH]... "
-    "[--raw]\n"
-    "  one JSON object per input: "
-    "{\"kind\":...,\"input\":...,\"embedding\":[...]}\n"
-    "  embeddings are L2-normalised unless --raw\n";
 
 typedef struct embed_input {
     int is_image;
@@ -51,54 +44,74 @@ static int embed_all(clip_model *m, const embed_input *in, int n, int raw)
     return !e ? EXIT_ERROR : failed ? EXIT_ERROR : 0;
 }
 
+typedef struct embed_args {
+    cli_common common;
+    cli_list texts, images;
+    int raw;
+} embed_args;
+
+#define EA(field) offsetof(embed_args, field)
+
+static const cli_opt embed_opts[] = {
+    CLI_OPT_LIST(0, "text", EA(texts), "TEXT", "a text to embed (repeatable)"),
+    CLI_OPT_LIST(0, "image", EA(images), "PATH",
+                 "an image to embed (repeatable)"),
+    CLI_OPT_FLAG(0, "raw", EA(raw),
+                 "embeddings as the model gives them (default:\n"
+                 "L2-normalised)"),
+    CLI_OPT_END};
+
+static const cli_opt *const embed_tables[] = {embed_opts, NULL};
+
+static const cli_command embed_cmd = {
+    .name = "vlmindex embed",
+    .synopsis = "[--model DIR] [--text TEXT]... [--image PATH]... [--raw]",
+    .about = "Prints one JSON object per input:\n"
+             "{\"kind\":\"text\"|\"image\",\"input\":...,\"embedding\":[...]}",
+    .tables = embed_tables,
+    .max_args = 0,
+};
+
+/* Texts first, then images (the order they are printed in). */
+static embed_input *gather_inputs(const embed_args *a, int *n, int *parts)
+{
+    embed_input *in =
+        calloc((size_t)(a->texts.n + a->images.n + 1), sizeof *in);
+    *n = 0;
+    *parts = 0;
+    for (int i = 0; in && i < a->texts.n; i++)
+        in[(*n)++] = (embed_input){0, a->texts.v[i]}, *parts |= CLIP_PART_TEXT;
+    for (int i = 0; in && i < a->images.n; i++)
+        in[(*n)++] = (embed_input){1, a->images.v[i]},
+        *parts |= CLIP_PART_VISION;
+    return in;
+}
+
 int cmd_embed(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"text", required_argument, 0, 't'},
-        {"image", required_argument, 0, 'i'},
-        {"raw", no_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
-    cli_common co;
-    cli_common_init(&co);
-    embed_input *in = calloc((size_t)argc, sizeof *in);
-    int n = 0, raw = 0, parts = 0, opt;
-    while (in && (opt = getopt_long(argc, argv, "t:i:h" CLI_COMMON_SHORTOPTS,
-                                    longopts, NULL)) != -1) {
-        if (cli_common_option(&co, opt, optarg)) continue;
-        switch (opt) {
-        case 't':
-            in[n++] = (embed_input){0, optarg};
-            parts |= CLIP_PART_TEXT;
-            break;
-        case 'i':
-            in[n++] = (embed_input){1, optarg};
-            parts |= CLIP_PART_VISION;
-            break;
-        case 'r': raw = 1; break;
-        case 'h':
-            fputs(embed_usage, stdout);
-            free(in);
-            return 0;
-        default:
-            fputs(embed_usage, stderr);
-            free(in);
-            return EXIT_ERROR;
-        }
+    embed_args a = {0};
+    cli_positional pos;
+    int code, n = 0, parts = 0;
+    cli_common_init(&a.common);
+    if (cli_parse(&embed_cmd, argc, argv, &a, &a.common, &pos, &code)) {
+        cli_args_free(&embed_cmd, &a, &pos);
+        return code;
     }
-    if (!n) {
-        fputs(embed_usage, stderr);
-        free(in);
-        return EXIT_ERROR;
-    }
+    embed_input *in = gather_inputs(&a, &n, &parts);
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
-    int rc = cli_open_session(&co, SESSION_NO_COLLECTION, SESSION_NO_INDEX,
-                              parts, &s, err);
-    int code = rc ? EXIT_ERROR : embed_all(session_model(s), in, n, raw);
-    if (rc) cli_error(err);
+    int rc = !in ? VLM_ENOMEM : VLM_OK;
+    if (!rc && !n)
+        code = cli_usage_error(&embed_cmd, "give --text TEXT or --image PATH");
+    else if (!rc)
+        rc = cli_open_session(&a.common, SESSION_NO_COLLECTION,
+                              SESSION_NO_INDEX, parts, &s, err);
+    if (rc)
+        cli_error(err), code = EXIT_ERROR;
+    else if (n)
+        code = embed_all(session_model(s), in, n, a.raw);
     session_close(s);
     free(in);
+    cli_args_free(&embed_cmd, &a, &pos);
     return code;
 }

@@ -1,5 +1,5 @@
-/* vlmindex add | update | rm | status | repair | reset */
-#include <getopt.h>
+/* vlmindex add | update | rm */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,82 +10,89 @@
 
 typedef struct index_args {
     cli_common common;
-    const char *excludes[64];
-    int n_excludes;
+    cli_list excludes;
     int batch;
     int exact;
-    int failed_only;
     dicom_window window; /* --window */
     dicomweb_opts web;
 } index_args;
 
-static const char index_usage[] =
-    "usage: vlmindex add [options] PATH...\n"
-    "       vlmindex update | rm PATH... | status [--failed] | repair | reset\n"
-    "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
-    "  -b, --batch N        images per forward pass (default 16)\n"
-    "      --exact          full-resolution JPEG decode (no DCT-scaled fast "
-    "path)\n"
-    "  -w, --window W       DICOM VOI window: lung | mediastinum | bone | "
-    "stored |\n"
-    "                       full | C,W (default: lung for chest CT, else "
-    "stored)\n"
-    "      --failed         (status) list files that could not be indexed\n"
-    "  vlmindex add dicomweb+https://host/dicom-web --query "
-    "\"ModalitiesInStudy=CT\"\n"
-    "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE "
-    "(mode 0600)\n"
-    "      credentials: $VLMINDEX_DICOMWEB_TOKEN or "
-    "$VLMINDEX_DICOMWEB_USER/_PASSWORD\n"
-    "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
-    "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
+#define IA(field) offsetof(index_args, field)
 
-/* Parses options; leaves positional arguments at argv[optind..]. */
-static int parse_index_args(int argc, char **argv, index_args *a)
+static int parse_window(const char *text, void *field, char *err)
 {
-    static const struct option longopts[] = {
-        {"exclude", required_argument, 0, 'x'},
-        {"batch", required_argument, 0, 'b'},
-        {"exact", no_argument, 0, 'E'},
-        {"failed", no_argument, 0, 'F'},
-        {"window", required_argument, 0, 'w'},
-        {"query", required_argument, 0, 'Q'},
-        {"ca-file", required_argument, 0, 'A'},
-        {"netrc", required_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
+    return dicom_window_parse(text, field, err);
+}
+
+/* What add and update share: how files are walked and decoded. */
+static const cli_opt walk_opts[] = {
+    CLI_OPT_LIST('x', "exclude", IA(excludes), "GLOB",
+                 "skip files and folders matching GLOB (repeatable)"),
+    CLI_OPT_INT('b', "batch", IA(batch), "N", 1, 256,
+                "images per forward pass (default 16)"),
+    CLI_OPT_FLAG(0, "exact", IA(exact),
+                 "full-resolution JPEG decode (no DCT-scaled fast path)"),
+    CLI_OPT_PARSE('w', "window", IA(window), "W", parse_window,
+                  "DICOM VOI window: lung | mediastinum | bone | stored |\n"
+                  "full | C,W (default: lung for chest CT, else stored)"),
+    CLI_OPT_END};
+
+static const cli_opt dicomweb_opts_table[] = {
+    CLI_OPT_SECTION(
+        "DICOMweb sources (vlmindex add dicomweb+https://HOST/PATH):"),
+    CLI_OPT_TEXT(0, "query", IA(web.query), "QIDO",
+                 "study filter, e.g. \"ModalitiesInStudy=CT\""),
+    CLI_OPT_TEXT(0, "ca-file", IA(web.ca_file), "PEM",
+                 "CA certificates (default: the system's)"),
+    CLI_OPT_TEXT(0, "netrc", IA(web.netrc_file), "FILE",
+                 "credentials (mode 0600); or $VLMINDEX_DICOMWEB_TOKEN,\n"
+                 "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
+    CLI_OPT_END};
+
+static const cli_opt *const add_tables[] = {walk_opts, dicomweb_opts_table,
+                                            NULL};
+static const cli_opt *const update_tables[] = {walk_opts, NULL};
+
+static const cli_command add_cmd = {
+    .name = "vlmindex add",
+    .synopsis = "[options] PATH...\n"
+                "[options] dicomweb+https://HOST/dicom-web --query QIDO",
+    .about =
+        "Indexes folders (recursively) and files, incrementally: unchanged\n"
+        "files cost one lookup, moved files keep their vector.  Files that\n"
+        "cannot be read are recorded with the reason (status --failed).",
+    .tables = add_tables,
+    .min_args = 1,
+    .max_args = -1,
+    .args_name = "folder or file",
+};
+
+static const cli_command update_cmd = {
+    .name = "vlmindex update",
+    .about = "Re-scans every folder added before; forgets files that vanished.",
+    .tables = update_tables,
+    .max_args = 0,
+};
+
+static const cli_command rm_cmd = {
+    .name = "vlmindex rm",
+    .synopsis = "[options] PATH...",
+    .about =
+        "Forgets files or folders (and their rows); the disk is untouched.",
+    .min_args = 1,
+    .max_args = -1,
+    .args_name = "folder or file",
+};
+
+/* Parses argv for cmd; CLI_EXIT with *code on --help or an error. */
+static int parse_index_args(const cli_command *cmd, int argc, char **argv,
+                            index_args *a, cli_positional *pos, int *code)
+{
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
     /* Indexing runs many batches: packed weights (oneDNN) pay for their copy. */
     a->common.fp32 = VLM_PREC_F32_PACKED;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg)) continue;
-        switch (opt) {
-        case 'x':
-            if (a->n_excludes < 64) a->excludes[a->n_excludes++] = optarg;
-            break;
-        case 'b': a->batch = atoi(optarg); break;
-        case 'E': a->exact = 1; break;
-        case 'F': a->failed_only = 1; break;
-        case 'Q': a->web.query = optarg; break;
-        case 'A': a->web.ca_file = optarg; break;
-        case 'N': a->web.netrc_file = optarg; break;
-        case 'w': {
-            char err[VLM_ERR_MAX];
-            if (dicom_window_parse(optarg, &a->window, err)) {
-                cli_error(err);
-                return -1;
-            }
-            break;
-        }
-        case 'h': fputs(index_usage, stdout); exit(0);
-        default: fputs(index_usage, stderr); return -1;
-        }
-    }
-    return 0;
+    return cli_parse(cmd, argc, argv, a, &a->common, pos, code);
 }
 
 static void on_progress(void *user, const indexer_progress *p)
@@ -130,8 +137,8 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {
-            .excludes = a->excludes,
-            .n_excludes = a->n_excludes,
+            .excludes = a->excludes.v,
+            .n_excludes = a->excludes.n,
             .batch_size = a->batch,
             .exact_decode = a->exact,
             .decode_threads = a->common.threads,
@@ -160,158 +167,49 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     return cli_exit_code(rc, err);
 }
 
-int cmd_add(int argc, char **argv)
+/* add and update: parse, run, free. */
+static int index_command(const cli_command *cmd, int argc, char **argv,
+                         int update)
 {
     index_args a;
-    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
-    if (optind >= argc) {
-        fputs("vlmindex add: give at least one folder or file\n", stderr);
-        return EXIT_ERROR;
-    }
-    return run_indexer(&a, argv + optind, argc - optind, 0);
+    cli_positional pos;
+    int code;
+    if (!parse_index_args(cmd, argc, argv, &a, &pos, &code))
+        code = run_indexer(&a, pos.v, pos.n, update);
+    cli_args_free(cmd, &a, &pos);
+    return code;
+}
+
+int cmd_add(int argc, char **argv)
+{
+    return index_command(&add_cmd, argc, argv, 0);
 }
 
 int cmd_update(int argc, char **argv)
 {
-    index_args a;
-    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
-    return run_indexer(&a, NULL, 0, 1);
-}
-
-/* A command body that works on an open collection (and its index). */
-typedef int (*collection_body)(index_args *a, collection *c, vector_index *vi,
-                               char **paths, int n, char *err);
-
-/* Parses, opens, runs body, closes, and turns the status into an exit code. */
-static int with_collection(int argc, char **argv, int want_index,
-                           collection_body body)
-{
-    index_args a;
-    char err[VLM_ERR_MAX] = "";
-    if (parse_index_args(argc, argv, &a)) return EXIT_ERROR;
-    session *s = NULL;
-    session_index_mode index = want_index && !a.failed_only
-                                   ? SESSION_INDEX_IF_BOUND
-                                   : SESSION_NO_INDEX;
-    int rc = cli_open_session(&a.common, SESSION_READ, index, 0, &s, err);
-    if (!rc)
-        rc = body(&a, session_collection(s), session_index(s), argv + optind,
-                  argc - optind, err);
-    session_close(s);
-    return cli_exit_code(rc, err);
-}
-
-static int rm_body(index_args *a, collection *c, vector_index *vi, char **paths,
-                   int n, char *err)
-{
-    (void)a;
-    int64_t removed = 0;
-    int rc =
-        vi ? indexer_remove(c, vi, (const char *const *)paths, n, &removed, err)
-           : VLM_OK;
-    if (!rc) printf("removed %lld\n", (long long)removed);
-    return rc;
+    return index_command(&update_cmd, argc, argv, 1);
 }
 
 int cmd_rm(int argc, char **argv)
 {
-    return with_collection(argc, argv, 1, rm_body);
-}
-
-static void print_failed(collection *c)
-{
-    collection_cursor *cur;
-    collection_image *row = malloc(sizeof *row);
-    if (!row ||
-        collection_cursor_open(c, NULL, COLLECTION_ROWS_FAILED, &cur, NULL)) {
-        free(row);
-        return;
+    index_args a;
+    cli_positional pos;
+    char err[VLM_ERR_MAX] = "";
+    int code;
+    if (parse_index_args(&rm_cmd, argc, argv, &a, &pos, &code)) {
+        cli_args_free(&rm_cmd, &a, &pos);
+        return code;
     }
-    while (collection_cursor_step(cur, row, NULL) == 1) {
-        /* The reason usually starts with "path: "; print it once. */
-        size_t n = strlen(row->path);
-        const char *why = !strncmp(row->error, row->path, n) &&
-                                  !strncmp(row->error + n, ": ", 2)
-                              ? row->error + n + 2
-                              : row->error;
-        printf("%s\t%s\n", row->path, why);
-    }
-    collection_cursor_close(cur);
-    free(row);
-}
-
-static void print_index_info(vector_index *vi)
-{
-    vector_index_info info;
-    vector_index_get_info(vi, &info);
-    printf("index:      %s, %lld vectors, generation %lld%s%s\n",
-           info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
-           (long long)info.ntotal, (long long)info.generation,
-           info.rebuilt ? ", rebuilt: " : "",
-           info.rebuilt ? info.rebuild_reason : "");
-}
-
-static int status_body(index_args *a, collection *c, vector_index *vi,
-                       char **paths, int n_paths, char *err)
-{
-    (void)paths, (void)n_paths, (void)err;
-    if (a->failed_only) {
-        print_failed(c);
-        return VLM_OK;
-    }
-    collection_counts k;
-    collection_model m;
-    char **roots = NULL;
-    size_t n = 0;
-    printf("collection: %s\n", collection_dir(c));
-    if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
-               m.model_id);
-    if (collection_get_counts(c, &k, NULL) == VLM_OK)
-        printf("images:     %lld indexed, %lld failed, %lld classifications, "
-               "%lld captions, %lld dicom\n",
-               (long long)k.ok, (long long)k.failed,
-               (long long)k.classifications, (long long)k.captions,
-               (long long)k.dicom);
-    if (vi) print_index_info(vi);
-    if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
-    collection_free_strings(roots, n);
-    return VLM_OK;
-}
-
-int cmd_status(int argc, char **argv)
-{
-    return with_collection(argc, argv, 1, status_body);
-}
-
-static int repair_body(index_args *a, collection *c, vector_index *vi,
-                       char **paths, int n, char *err)
-{
-    (void)a, (void)c, (void)paths, (void)n;
-    int rc = vi ? vector_index_rebuild(vi, err) : VLM_OK;
-    if (!rc && vi) rc = vector_index_save(vi, err);
-    if (!rc && vi) print_index_info(vi);
-    return rc;
-}
-
-int cmd_repair(int argc, char **argv)
-{
-    return with_collection(argc, argv, 1, repair_body);
-}
-
-static int reset_body(index_args *a, collection *c, vector_index *vi,
-                      char **paths, int n, char *err)
-{
-    (void)a, (void)vi, (void)paths, (void)n;
-    int rc = collection_reset(c, err);
-    if (!rc)
-        printf("collection emptied (roots kept): run `vlmindex update` to "
-               "re-index\n");
-    return rc;
-}
-
-int cmd_reset(int argc, char **argv)
-{
-    return with_collection(argc, argv, 0, reset_body);
+    session *s = NULL;
+    int64_t removed = 0;
+    int rc = cli_open_session(&a.common, SESSION_READ, SESSION_INDEX_IF_BOUND,
+                              0, &s, err);
+    vector_index *vi = rc ? NULL : session_index(s);
+    if (!rc && vi)
+        rc = indexer_remove(session_collection(s), vi,
+                            (const char *const *)pos.v, pos.n, &removed, err);
+    if (!rc) printf("removed %lld\n", (long long)removed);
+    session_close(s);
+    cli_args_free(&rm_cmd, &a, &pos);
+    return cli_exit_code(rc, err);
 }

@@ -1,5 +1,5 @@
 /* vlmindex model pull NAME | model list */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +7,31 @@
 #include "bin/cli_common.h"
 #include "bin/commands.h"
 
-static const char model_usage[] =
-    "usage: vlmindex model pull NAME [--revision REV]   download a hub "
-    "checkpoint\n"
-    "       vlmindex model list                          installed models\n"
-    "  NAME is a Hugging Face repo id, e.g. " SESSION_DEFAULT_MODEL "\n"
-    "  $HF_ENDPOINT and $HF_TOKEN are honoured; --offline forbids network.\n";
+typedef struct model_args {
+    cli_common common;
+    const char *revision;
+} model_args;
+
+static const cli_opt model_opts[] = {
+    CLI_OPT_TEXT(0, "revision", offsetof(model_args, revision), "REV",
+                 "pull: a branch, tag or commit (default main)"),
+    CLI_OPT_END};
+
+static const cli_opt *const model_tables[] = {model_opts, NULL};
+
+static const cli_command model_cmd = {
+    .name = "vlmindex model",
+    .synopsis = "pull NAME [--revision REV]\n"
+                "list",
+    .about =
+        "pull: downloads a Hugging Face checkpoint (resumable, SHA-256\n"
+        "checked), e.g. " SESSION_DEFAULT_MODEL ";\n"
+        "$HF_ENDPOINT and $HF_TOKEN are honoured.  list: installed models.",
+    .tables = model_tables,
+    .min_args = 1,
+    .max_args = 2,
+    .args_name = "verb (pull NAME or list)",
+};
 
 static void print_model(void *ud, const char *name, const char *dir)
 {
@@ -26,43 +45,44 @@ static int model_list(void)
                                                   : EXIT_NO_RESULTS;
 }
 
-int cmd_model(int argc, char **argv)
+static int model_pull(const model_args *a, const char *name)
 {
-    static const struct option longopts[] = {
-        {"revision", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
-    cli_common co;
-    cli_common_init(&co);
-    const char *revision = NULL;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "r:h" CLI_COMMON_SHORTOPTS, longopts,
-                              NULL)) != -1) {
-        if (cli_common_option(&co, opt, optarg)) continue;
-        if (opt == 'r') {
-            revision = optarg;
-        } else {
-            fputs(model_usage, opt == 'h' ? stdout : stderr);
-            return opt == 'h' ? 0 : EXIT_ERROR;
-        }
-    }
-    const char *verb = optind < argc ? argv[optind] : "";
-    if (!strcmp(verb, "list")) return model_list();
-    if (strcmp(verb, "pull") || optind + 1 >= argc) {
-        fputs(model_usage, stderr);
-        return EXIT_ERROR;
-    }
     char dir[SESSION_PATH_MAX], err[VLM_ERR_MAX] = "";
-    session_fetch_hooks hooks = {.progress = cli_fetch_progress, .user = &co};
+    session_fetch_hooks hooks = {.progress = cli_fetch_progress,
+                                 .user = (void *)&a->common};
     cli_install_signal_handlers();
-    int rc = session_pull_model(argv[optind + 1], revision, co.offline, &hooks,
+    int rc = session_pull_model(name, a->revision, a->common.offline, &hooks,
                                 dir, sizeof dir, err);
-    cli_progress_done(co.quiet);
-    if (rc) {
-        cli_error(err);
-        return EXIT_ERROR;
-    }
+    cli_progress_done(a->common.quiet);
+    if (rc) return cli_exit_code(rc, err);
     printf("%s\n", dir);
     return 0;
+}
+
+int cmd_model(int argc, char **argv)
+{
+    static const char *const verbs[] = {"pull", "list"};
+    model_args a = {0};
+    cli_positional pos;
+    int code;
+    cli_common_init(&a.common);
+    if (!cli_parse(&model_cmd, argc, argv, &a, &a.common, &pos, &code)) {
+        const char *verb = pos.v[0], *s = cli_suggest(verb, verbs, 2);
+        if (!strcmp(verb, "list") && pos.n == 1)
+            code = model_list();
+        else if (!strcmp(verb, "pull") && pos.n == 2)
+            code = model_pull(&a, pos.v[1]);
+        else if (!strcmp(verb, "pull") || !strcmp(verb, "list"))
+            code =
+                cli_usage_error(&model_cmd, "%s",
+                                !strcmp(verb, "pull") ? "pull needs a NAME"
+                                                      : "list takes no NAME");
+        else if (s)
+            code = cli_usage_error(
+                &model_cmd, "unknown verb '%s' (did you mean %s?)", verb, s);
+        else
+            code = cli_usage_error(&model_cmd, "unknown verb '%s'", verb);
+    }
+    cli_args_free(&model_cmd, &a, &pos);
+    return code;
 }

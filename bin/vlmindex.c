@@ -33,16 +33,58 @@ static const command commands[] = {
     {"model", cmd_model, "model pull NAME | model list"},
 };
 
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
 static void usage(FILE *f)
 {
-    fputs("usage: vlmindex COMMAND [options]   (vlmindex COMMAND --help)\n\n",
+    fputs("usage: vlmindex COMMAND [options]   (vlmindex COMMAND --help, or\n"
+          "       vlmindex help COMMAND, tells each command's options)\n\n",
           f);
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fputs("\n  --version prints the version.\n", f);
-    fputs("\nCollection: --collection DIR, $VLMINDEX_COLLECTION, or "
-          "$XDG_DATA_HOME/vlmindex/collection.\n",
-          f);
+    fputs(
+        "\nSearching is vlmsearch QUERY... (vlmsearch --help).\n"
+        "Collection: --collection DIR, $VLMINDEX_COLLECTION, or\n"
+        "$XDG_DATA_HOME/vlmindex/collection.  vlmindex --version: the version.\n\n",
+        f);
+    fputs(cli_exit_status_help, f);
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(name, commands[i].name)) return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++) names[i] = commands[i].name;
+    const char *s = cli_suggest(name, names, (int)N_COMMANDS);
+    if (!strcmp(name, "search") || !strcmp(name, "query"))
+        fprintf(stderr, "vlmindex: searching is its own program: vlmsearch "
+                        "QUERY... (vlmsearch --help)\n");
+    else if (s)
+        fprintf(stderr, "vlmindex: unknown command '%s' (did you mean %s?)\n",
+                name, s);
+    else
+        fprintf(stderr, "vlmindex: unknown command '%s'\n", name);
+    fputs("Try 'vlmindex --help'.\n", stderr);
+    return EXIT_ERROR;
+}
+
+/* vlmindex help [COMMAND]: the command's own --help. */
+static int help(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return 0;
+    }
+    const command *c = find_command(argv[2]);
+    if (!c) return unknown_command(argv[2]);
+    char *args[] = {argv[2], "--help", NULL};
+    return c->run(2, args);
 }
 
 int main(int argc, char **argv)
@@ -55,10 +97,15 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_ERROR : 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "vlmindex: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
-    return EXIT_ERROR;
+    if (!strcmp(argv[1], "help")) return help(argc, argv);
+    const command *c = find_command(argv[1]);
+    if (c) return c->run(argc - 1, argv + 1);
+    if (argv[1][0] == '-') {
+        fprintf(stderr,
+                "vlmindex: options come after the command: vlmindex "
+                "COMMAND %s ...\nTry 'vlmindex --help'.\n",
+                argv[1]);
+        return EXIT_ERROR;
+    }
+    return unknown_command(argv[1]);
 }

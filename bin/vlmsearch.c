@@ -4,9 +4,10 @@
  *   vlmsearch red flowers and blue butterfly
  *   vlmsearch "2:golden retriever" + ./pool.jpg - fruit -n 20 --format jsonl
  *
- * Exit status: 0 with results, 1 with none, 2 on error.
+ * Exit status: 0 with results, 1 with none, 2 on error, 130 interrupted.
  */
-#include <getopt.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,36 +19,6 @@
 #include "query/search.h"
 #include "query/worklist.h"
 
-static const char usage[] =
-    "usage: vlmsearch [options] QUERY...\n"
-    "  QUERY: words, image paths, weights and +/-:  \"2:golden retriever\" + "
-    "./pool.jpg - fruit\n"
-    "  -n, --top K            results (default 10)\n"
-    "  -t, --threshold S      only results scoring >= S (cosine)\n"
-    "      --in DIR           only images under DIR\n"
-    "  -f, --format FMT       tsv (default) | paths | jsonl | csv\n"
-    "  -0                     NUL-separated paths (like find -print0)\n"
-    "  -r, --rerank N         rerank the top N hits with the LLaVA decoder + "
-    "captions\n"
-    "      --reranker DIR     LLaVA checkpoint (default: the collection's "
-    "captioner)\n"
-    "      --captions         also match stored captions as text (fused with "
-    "vectors)\n"
-    "      --explain          show each ranking component (jsonl: "
-    "\"explain\")\n"
-    "  -W, --worklist         DICOM: one row per study (max and top-3 mean of "
-    "its\n"
-    "                         slices), csv or --format jsonl; research "
-    "triage,\n"
-    "                         not a diagnosis\n"
-    "      --store-sr URL     with --worklist: write one Basic Text SR per "
-    "study back\n"
-    "                         to the PACS (STOW-RS; explicit opt-in), --netrc "
-    "FILE\n"
-    "  -C, --collection DIR   -M, --model DIR|NAME  -T, --tokenizer DIR\n"
-    "  -j, --threads N        (default 1)   --bf16   -q, --quiet\n"
-    "      --version          print the version and exit\n";
-
 typedef struct search_args {
     cli_common common;
     search_options so;
@@ -55,74 +26,93 @@ typedef struct search_args {
     int rerank, captions, explain;
     const char *reranker;
     dicomweb_opts sr; /* --store-sr target */
+    int version;
 } search_args;
 
-static const struct option longopts[] = {
-    {"top", required_argument, 0, 'n'},
-    {"threshold", required_argument, 0, 't'},
-    {"in", required_argument, 0, 'I'},
-    {"format", required_argument, 0, 'f'},
-    {"worklist", no_argument, 0, 'W'},
-    {"rerank", required_argument, 0, 'r'},
-    {"reranker", required_argument, 0, 'R'},
-    {"captions", no_argument, 0, 'c'},
-    {"explain", no_argument, 0, 'x'},
-    {"store-sr", required_argument, 0, 'S'},
-    {"netrc", required_argument, 0, 'N'},
-    {"ca-file", required_argument, 0, 'A'},
-    {"help", no_argument, 0, 'h'},
-    {"version", no_argument, 0, 'V'},
-    CLI_COMMON_LONGOPTS,
-    {0, 0, 0, 0}};
+#define SA(field) offsetof(search_args, field)
 
-static int parse_args(int argc, char **argv, search_args *a)
+static const char *const format_names[] = {"tsv", "paths", "jsonl", "csv",
+                                           NULL};
+
+static const cli_opt search_opts[] = {
+    CLI_OPT_INT('n', "top", SA(so.top_k), "K", 1, 1000000,
+                "how many results (default 10)"),
+    {.short_name = 't',
+     .long_name = "threshold",
+     .type = CLI_FLOAT,
+     .offset = SA(so.min_score),
+     .metavar = "S",
+     .min = -1,
+     .max = 1,
+     .help = "only results scoring >= S (a cosine, -1 to 1)",
+     .hint = "the threshold is a cosine in [-1,1]; for the top {} use -n {}"},
+    CLI_OPT_TEXT(0, "in", SA(so.in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_CHOICE('f', "format", SA(format), "FMT", format_names,
+                   "tsv (score<TAB>path, default) | paths | jsonl | csv"),
+    CLI_OPT_FLAG('0', NULL, SA(null_sep),
+                 "paths ending in NUL, not newline (xargs -0)"),
+    CLI_OPT_FLAG(0, "version", SA(version), "print the version and exit"),
+    CLI_OPT_SECTION("Reranking:"),
+    CLI_OPT_INT('r', "rerank", SA(rerank), "N", 1, 10000,
+                "rerank the top N hits with the LLaVA decoder\n"
+                "and captions (scores become fusion values)"),
+    CLI_OPT_TEXT(0, "reranker", SA(reranker), "DIR",
+                 "LLaVA checkpoint (default: the collection's captioner)"),
+    CLI_OPT_FLAG(0, "captions", SA(captions),
+                 "also match stored captions as text (fused with\n"
+                 "the vector ranking: scores become fusion values)"),
+    CLI_OPT_FLAG(0, "explain", SA(explain),
+                 "show each ranking component (jsonl: \"explain\")"),
+    CLI_OPT_SECTION("DICOM worklists (research triage, not a diagnosis):"),
+    CLI_OPT_FLAG('W', "worklist", SA(worklist),
+                 "one row per study (max and top-3 mean of its\n"
+                 "slices), csv or --format jsonl"),
+    CLI_OPT_TEXT(0, "store-sr", SA(sr.base_url), "URL",
+                 "with --worklist: write one Basic Text SR per study\n"
+                 "back to the PACS (STOW-RS; explicit opt-in)"),
+    CLI_OPT_TEXT(0, "netrc", SA(sr.netrc_file), "FILE",
+                 "credentials for --store-sr (mode 0600)"),
+    CLI_OPT_TEXT(0, "ca-file", SA(sr.ca_file), "PEM",
+                 "CA certificates for --store-sr"),
+    CLI_OPT_END};
+
+static const cli_opt *const search_tables[] = {search_opts, NULL};
+
+static const cli_command search_cmd = {
+    .name = "vlmsearch",
+    .synopsis = "[options] QUERY...",
+    .about =
+        "Finds images in the collection by describing them.  QUERY is words,\n"
+        "image paths, weights and +/-:  \"2:golden retriever\" + ./pool.jpg - fruit",
+    .tables = search_tables,
+    .min_args = 1,
+    .max_args = -1,
+    .args_name = "QUERY (words or an image path)",
+};
+
+/* Parses into a (defaults first); CLI_EXIT with *code on --help or error. */
+static int parse_args(int argc, char **argv, search_args *a,
+                      cli_positional *pos, int *code)
 {
+    cli_common *co = &a->common;
     memset(a, 0, sizeof *a);
-    cli_common_init(&a->common);
+    cli_common_init(co);
     /* One query is a few GFLOP at most: one thread is as fast, and spares
      * OpenMP's spinning threads when the other cores are busy (measured:
      * 60-90 ms vs 150-770 ms per search on a loaded 2-core machine). */
-    a->common.threads = 1;
+    co->threads = 1;
     a->so.top_k = 10;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "n:t:f:0Wr:h" CLI_COMMON_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (cli_common_option(&a->common, opt, optarg)) continue;
-        switch (opt) {
-        case 'n': a->so.top_k = atoi(optarg); break;
-        case 't':
-            a->so.use_threshold = 1;
-            a->so.min_score = strtof(optarg, NULL);
-            break;
-        case 'I': a->so.in_dir = optarg; break;
-        case 'f':
-            if ((a->format = result_format_parse(optarg)) < 0) {
-                fprintf(stderr, "vlmsearch: unknown --format '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case '0':
-            a->null_sep = 1;
-            a->format = RESULT_PATHS;
-            break;
-        case 'W': a->worklist = 1; break;
-        case 'r': a->rerank = atoi(optarg); break;
-        case 'R': a->reranker = optarg; break;
-        case 'c': a->captions = 1; break;
-        case 'x': a->explain = 1; break;
-        case 'S': a->sr.base_url = optarg; break;
-        case 'N': a->sr.netrc_file = optarg; break;
-        case 'A': a->sr.ca_file = optarg; break;
-        case 'h': fputs(usage, stdout); exit(0);
-        case 'V': cli_print_version("vlmsearch"); exit(0);
-        default: fputs(usage, stderr); return -1;
+    a->so.min_score = NAN; /* unset: no threshold */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--version")) { /* whatever else is given */
+            cli_print_version("vlmsearch");
+            *code = 0;
+            return CLI_EXIT;
         }
-    }
-    if (optind >= argc || a->so.top_k <= 0) {
-        fputs(usage, stderr);
-        return -1;
-    }
-    return 0;
+    if (cli_parse(&search_cmd, argc, argv, a, co, pos, code)) return CLI_EXIT;
+    a->so.use_threshold = !isnan(a->so.min_score);
+    if (a->null_sep) a->format = RESULT_PATHS;
+    return CLI_PARSED;
 }
 
 /* Scores every slice and prints the per-study worklist. */
@@ -223,16 +213,22 @@ static int run_search(search_args *a, const query *q, char *err)
 int main(int argc, char **argv)
 {
     search_args a;
+    cli_positional pos = {0};
     query q;
     char err[VLM_ERR_MAX] = "";
-    if (parse_args(argc, argv, &a)) return EXIT_ERROR;
-    if (query_parse(argc - optind, (const char *const *)argv + optind, &q,
-                    err)) {
+    int code;
+    if (parse_args(argc, argv, &a, &pos, &code)) {
+        cli_args_free(&search_cmd, &a, &pos);
+        return code;
+    }
+    if (query_parse(pos.n, (const char *const *)pos.v, &q, err)) {
         cli_error(err);
+        cli_args_free(&search_cmd, &a, &pos);
         return EXIT_ERROR;
     }
-    int code = run_search(&a, &q, err);
+    code = run_search(&a, &q, err);
     if (code == EXIT_ERROR) cli_error(err);
     query_free(&q);
+    cli_args_free(&search_cmd, &a, &pos);
     return code;
 }
