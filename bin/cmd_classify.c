@@ -228,6 +228,10 @@ int cmd_classify(int argc, char **argv)
         a.store = !a.no_store;
         int rc = read_label_files(&a, err);
         if (!rc && !(labels = all_labels(&a, &n))) rc = VLM_ENOMEM;
+        /* Before the model loads: a bad label costs no time. */
+        if (!rc)
+            rc = label_input_check(labels, n, a.templates.v, a.templates.n,
+                                   err);
         code = rc ? EXIT_ERROR : run_classify(&a, labels, n, err);
         if (code == EXIT_ERROR) cli_error(err);
     }

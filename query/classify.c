@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "media/media_path.h"
+#include "query/label_input.h"
 #include "query/result_format.h"
 
 struct label_set {
@@ -65,12 +66,8 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
                      label_set **out, char *err)
 {
     static const char *const default_tpl[] = {"a photo of {}"};
-    if (n_labels < 1) {
-        vlm_set_err(
-            err,
-            "classify: give at least one label (--label or --labels FILE)");
-        return VLM_EINVAL;
-    }
+    int rc = label_input_check(labels, n_labels, templates, n_templates, err);
+    if (rc) return rc;
     if (n_templates < 1) {
         templates = default_tpl;
         n_templates = 1;
@@ -90,7 +87,6 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     ls->dims = dims;
     ls->scale = clip_logit_scale(m);
     uint64_t h = fnv1a_str(0xcbf29ce484222325ull, clip_model_id(m));
-    int rc = VLM_OK;
     for (int i = 0; !rc && i < n_labels; i++) {
         ls->labels[i] = strdup(labels[i]);
         h = fnv1a_str(h, labels[i]);
@@ -276,33 +272,5 @@ int classify_collection(collection *c, const label_set *ls,
     free(r.probs);
     free(r.subset);
     *n_reported = r.reported;
-    return rc;
-}
-
-int classify_read_labels(const char *path, char ***labels, int *n, char *err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        vlm_set_err(err, "%s: cannot read labels: %s", path, strerror(errno));
-        return VLM_EIO;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    *labels = NULL;
-    *n = 0;
-    int rc = VLM_OK;
-    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-                       line[len - 1] == ' '))
-            line[--len] = 0;
-        if (!len || line[0] == '#') continue;
-        char **nl = realloc(*labels, (size_t)(*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(line))) rc = VLM_ENOMEM;
-        if (nl) *labels = nl;
-        if (!rc) (*n)++;
-    }
-    free(line);
-    fclose(f);
     return rc;
 }

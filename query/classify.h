@@ -17,6 +17,8 @@
 
 typedef struct label_set label_set;
 
+/* Refuses (VLM_EINVAL) no labels, empty or duplicate labels and templates
+ * without "{}" (label_input_check). */
 int label_set_create(clip_model *m, const char *const *labels, int n_labels,
                      const char *const *templates, int n_templates,
                      label_set **out, char *err);
@@ -53,9 +55,8 @@ int classify_collection(collection *c, const label_set *ls,
                         const char *model_id, const classify_options *o,
                         int64_t *n_reported, char *err);
 
-/* Reads a labels file: one label per line, blank lines and lines starting
- * with '#' ignored.  *labels is malloc'ed strings; free with
- * collection_free_strings. */
-int classify_read_labels(const char *path, char ***labels, int *n, char *err);
+/* classify_read_labels (reading a labels file) and the checks
+ * label_set_create applies: query/label_input.h. */
+#include "query/label_input.h"
 
 #endif

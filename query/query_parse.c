@@ -1,6 +1,8 @@
 #include "query/query_parse.h"
 
 #include <ctype.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,16 +33,17 @@ static int is_regular_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* "2.5:rest" -> weight 2.5, *rest points past the colon.  No prefix -> 1. */
+/* "2.5:rest" -> weight 2.5, *rest points past the colon.  No prefix -> 1.
+ * A weight that is not a finite number ("1e309:") comes back as NaN. */
 static float split_weight(const char *s, const char **rest)
 {
     char *end;
     *rest = s;
     if (!(isdigit((unsigned char)s[0]) || s[0] == '.')) return 1.0f;
-    float w = strtof(s, &end);
+    double w = strtod(s, &end);
     if (*end != ':' || end == s) return 1.0f;
     *rest = end + 1;
-    return w;
+    return isfinite(w) && fabs(w) <= FLT_MAX ? (float)w : NAN;
 }
 
 static char *expand_home(const char *p)
@@ -75,6 +78,11 @@ static int flush_term(builder *b, char *err)
     }
     const char *body;
     float w = split_weight(words, &body);
+    if (isnan(w)) {
+        vlm_set_err(err, "'%s': the weight is not a finite number", words);
+        free(words);
+        return VLM_EINVAL;
+    }
     query_term t = {.kind = QUERY_TEXT, .weight = w * b->sign};
     char *path = expand_home(body);
     if (!path) {
@@ -147,6 +155,13 @@ static int add_argument(builder *b, const char *arg, char *err)
     }
 }
 
+static int has_weight(const query *q)
+{
+    for (int i = 0; i < q->n_terms; i++)
+        if (q->terms[i].weight != 0) return 1;
+    return 0;
+}
+
 int query_parse(int argc, const char *const *argv, query *q, char *err)
 {
     memset(q, 0, sizeof *q);
@@ -157,6 +172,10 @@ int query_parse(int argc, const char *const *argv, query *q, char *err)
     free(b.words);
     if (!rc && q->n_terms == 0) {
         vlm_set_err(err, "empty query: give some words or an image path");
+        rc = VLM_EINVAL;
+    }
+    if (!rc && !has_weight(q)) {
+        vlm_set_err(err, "the query vector is zero: every term has weight 0");
         rc = VLM_EINVAL;
     }
     if (rc) query_free(q);

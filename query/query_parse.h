@@ -11,6 +11,8 @@
  * "red flowers".  A term is an image when it names an existing regular file,
  * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
  * term that does not exist is an error rather than silently becoming text.
+ * A weight must be a finite number, and not every weight may be 0 (the
+ * query vector would be zero).
  */
 #ifndef VLM_QUERY_PARSE_H
 #define VLM_QUERY_PARSE_H

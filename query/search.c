@@ -1,5 +1,6 @@
 #include "query/search.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,22 @@ int search_embed_image_file(clip_model *m, const char *path, float *out,
     return rc;
 }
 
+static double query_vector_norm(const float *v, int dims)
+{
+    double s = 0;
+    for (int i = 0; i < dims; i++) s += (double)v[i] * v[i];
+    return sqrt(s);
+}
+
+static double query_weight_sum(const query *q)
+{
+    double s = 0;
+    for (int i = 0; i < q->n_terms; i++) s += fabs(q->terms[i].weight);
+    return s;
+}
+
+/* The terms are unit vectors: a sum far shorter than the sum of the
+ * weights' sizes means they cancelled out, and the direction is noise. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err)
 {
     int dims = clip_embed_dim(m);
@@ -39,6 +56,11 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
         for (int i = 0; i < dims; i++) out[i] += qt->weight * e[i];
     }
     free(e);
+    if (!rc && query_vector_norm(out, dims) < 1e-4 * query_weight_sum(q)) {
+        vlm_set_err(err, "the query vector is zero: the terms' weights cancel "
+                         "out (or are 0)");
+        return VLM_EINVAL;
+    }
     if (!rc) clip_l2_normalize(out, dims);
     return rc;
 }

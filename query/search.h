@@ -17,7 +17,8 @@
 #include "schema/vector_index.h"
 
 /* Embeds every term and combines them into out[clip_embed_dim(m)].
- * Image terms need a model loaded with CLIP_PART_VISION. */
+ * Image terms need a model loaded with CLIP_PART_VISION.  VLM_EINVAL ("the
+ * query vector is zero") when the weighted terms cancel out. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err);
 
 /* Embeds one image file the way the indexer does (exact decode). */

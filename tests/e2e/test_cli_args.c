@@ -199,16 +199,38 @@ Test(cli_args, bad_command_lines_are_refused_by_name_and_reason)
     rmdir(coll);
 }
 
-/* The accepted spellings of options, on a real collection. */
-Test(cli_args, option_spellings_that_work, .timeout = 120)
+/* On a real collection: spellings that work, and queries and labels that
+ * parse as options but mean nothing. */
+static e2e_ws ws;
+
+static void setup(void)
 {
-    e2e_ws ws;
     e2e_ws_init(&ws, "clip-tiny-quickgelu-f32");
     const char *add[] = {"add", "-qC",    ws.coll,   "--batch=4",
                          "-M",  ws.model, ws.photos, NULL};
     e2e_run r = e2e_exec("vlmindex", add);
     cr_assert_eq(r.status, 0, "%s", r.err);
     e2e_run_free(&r);
+}
+
+static void teardown(void) { e2e_ws_cleanup(&ws); }
+
+TestSuite(cli_validate, .init = setup, .fini = teardown, .timeout = 120);
+
+static e2e_run run_in_ws(const char *prog, const char *const *extra)
+{
+    const char *args[24];
+    int n = 0;
+    if (!strcmp(prog, "vlmindex")) args[n++] = *extra++;
+    args[n++] = "-C";
+    args[n++] = ws.coll;
+    while (*extra && n < 23) args[n++] = *extra++;
+    args[n] = NULL;
+    return e2e_exec(prog, args);
+}
+
+Test(cli_validate, option_spellings_that_work)
+{
     const char *forms[][8] = {
         {"-n3", "cat", NULL},
         {"--top=3", "cat", NULL},
@@ -217,14 +239,65 @@ Test(cli_args, option_spellings_that_work, .timeout = 120)
         {"--threshold=-1", "-n", "3", "cat", NULL},
     };
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        const char *args[16] = {"-C", ws.coll};
-        int n = 2;
-        for (int j = 0; forms[i][j]; j++) args[n++] = forms[i][j];
-        args[n] = NULL;
-        r = e2e_exec("vlmsearch", args);
+        e2e_run r = run_in_ws("vlmsearch", forms[i]);
         cr_assert_eq(r.status, 0, "form %zu: %s", i, r.err);
         cr_assert_eq(e2e_count_lines(r.out), 3, "form %zu: %s", i, r.out);
         e2e_run_free(&r);
     }
-    e2e_ws_cleanup(&ws);
+}
+
+Test(cli_validate, zero_query_vectors_are_errors)
+{
+    const char *queries[][4] = {
+        {"1e309:cat", NULL},           {"0:cat", NULL},
+        {"cat - cat", NULL},           {"cat", "-", "cat", NULL},
+        {"2:dog", "-", "2:dog", NULL}, {"0:cat", "+", "0:dog", NULL},
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        e2e_run r = run_in_ws("vlmsearch", queries[i]);
+        cr_assert_eq(r.status, 2, "query %zu: exit %d: %s%s", i, r.status,
+                     r.out, r.err);
+        cr_assert(strstr(r.err, "the query vector is zero") ||
+                      strstr(r.err, "not a finite number"),
+                  "query %zu: %s", i, r.err);
+        cr_assert_eq(r.out_len, 0);
+        e2e_run_free(&r);
+    }
+    /* Weights that do not cancel still work. */
+    const char *ok[] = {"2:cat", "-", "dog", NULL};
+    e2e_run r = run_in_ws("vlmsearch", ok);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    e2e_run_free(&r);
+}
+
+Test(cli_validate, labels_and_templates_are_checked)
+{
+    char big[700];
+    snprintf(big, sizeof big, "%s/big.txt", ws.root);
+    cr_assert_eq(e2e_sh("yes label | head -c 5000000 > '%s'", big), 0);
+    const char *cases[][8] = {
+        {"classify", "--labels", "/dev/zero", NULL},
+        {"classify", "--labels", big, NULL},
+        {"classify", "-l", "cat", "-l", "dog", "-l", "cat", NULL},
+        {"classify", "-l", "cat", "-l", "dog", "-t", "no braces", NULL},
+        {"classify", "-l", "", NULL},
+        {"classify", "--labels", "/nonexistent/labels.txt", NULL},
+    };
+    const char *says[] = {"larger than 4 MiB",
+                          "larger than 4 MiB",
+                          "label 'cat' is given more than once",
+                          "template 'no braces' has no {}",
+                          "label 1 is empty",
+                          "cannot read labels"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        e2e_run r = run_in_ws("vlmindex", cases[i]);
+        cr_assert_eq(r.status, 2, "case %zu: exit %d: %s", i, r.status, r.err);
+        cr_assert_not_null(strstr(r.err, says[i]), "case %zu: %s", i, r.err);
+        e2e_run_free(&r);
+    }
+    const char *ok[] = {"classify",      "-l",         "cat", "-l", "dog", "-t",
+                        "a photo of {}", "--no-store", NULL};
+    e2e_run r = run_in_ws("vlmindex", ok);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    e2e_run_free(&r);
 }

@@ -2,8 +2,10 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "query/label_input.h"
 #include "query/query_parse.h"
 #include "query/result_format.h"
 
@@ -145,4 +147,58 @@ Test(result_format, every_format_row_by_row)
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
     free(s);
+}
+
+static void parse_fails(int argc, const char *const *argv, const char *says)
+{
+    query q;
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(query_parse(argc, argv, &q, err), VLM_EINVAL, "%s", argv[0]);
+    cr_assert(strstr(err, says), "'%s' says '%s', want '%s'", argv[0], err,
+              says);
+}
+
+Test(query_parse, weights_must_be_finite_and_not_all_zero)
+{
+    const char *inf[] = {"1e309:cat"};
+    parse_fails(1, inf, "not a finite number");
+    const char *zero[] = {"0:cat"};
+    parse_fails(1, zero, "the query vector is zero");
+    const char *zeros[] = {"0:cat", "-", "0.0:dog"};
+    parse_fails(3, zeros, "the query vector is zero");
+    const char *some[] = {"0:cat", "+", "dog"};
+    query q = parse_ok(3, some);
+    cr_assert_eq(q.n_terms, 2);
+    query_free(&q);
+}
+
+/* Labels files are read with bounds; labels and templates are checked. */
+Test(label_input, bounds_and_checks)
+{
+    char **labels;
+    int n;
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(classify_read_labels("/dev/zero", &labels, &n, err),
+                 VLM_EINVAL);
+    cr_assert(strstr(err, "larger than 4 MiB"), "%s", err);
+    char path[] = "/tmp/vlm-labels-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# animals\ncat \r\n\ndog\n", f);
+    fclose(f);
+    cr_assert_eq(classify_read_labels(path, &labels, &n, err), 0, "%s", err);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(labels[0], "cat");
+    cr_assert_str_eq(labels[1], "dog");
+    const char *tpl_ok[] = {"a photo of {}"}, *tpl_bad[] = {"no braces"};
+    const char *const *l = (const char *const *)labels;
+    cr_assert_eq(label_input_check(l, 2, tpl_ok, 1, err), 0, "%s", err);
+    cr_assert_eq(label_input_check(l, 2, tpl_bad, 1, err), VLM_EINVAL);
+    const char *dup[] = {"cat", "dog", "cat"};
+    cr_assert_eq(label_input_check(dup, 3, NULL, 0, err), VLM_EINVAL);
+    cr_assert(strstr(err, "'cat' is given more than once"), "%s", err);
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+    unlink(path);
 }
