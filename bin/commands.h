@@ -13,5 +13,6 @@ int cmd_embed(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_caption(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const command commands[] = {
      "LLaVA captions: one --image, or the collection (stored, FTS)"},
     {"score", cmd_score, "LLaVA log-probability of --phrase given --image"},
     {"model", cmd_model, "model pull NAME | model list"},
+    {"render", cmd_render, "write what the model sees for a file as PNG"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -1,295 +1,319 @@
 /*
- * dicom_decode.cpp — the only C++ in the DICOM room: GDCM has no C API.
- * Built as the loadable module libvlm_gdcm.so (see dicom_shim.h); only the
- * two entry points at the bottom are exported.
+ * dicom_decode.cpp — GDCM has no C API: this is the C++ side of the DICOM
+ * room, built as the loadable module libvlm_gdcm.so (see dicom_shim.h);
+ * only the two entry points at the bottom are exported.
  *
  * GDCM (not DCMTK) because on Debian 12 it is the one library that decodes
  * every transfer syntax we must read, JPEG 2000 included (DCMTK 3.6.7 has no
- * J2K decoder).  GDCM gives stored values; the Modality LUT is applied here,
- * the VOI window in C (dicom_window.c).
+ * J2K decoder).  Only GDCM's parser (gdcm::Reader) and its codecs are used:
+ * gdcm::ImageReader is avoided because its image set-up asserts on valid
+ * files (RT Dose without NumberOfFrames, palettes, icons), and Debian's
+ * GDCM is built with assertions on.  The first frame is cut out before
+ * decoding where the encapsulation allows, so a large multi-frame object is
+ * not decompressed whole.
  *
- * PHI: only the tags listed in read_header() are ever looked at; patient
- * name/ID/birth date are never read out of the GDCM data set.  GDCM's own
- * trace output is switched off so it can neither print nor leak anything.
+ * PHI: only the tags in dicom_attributes.cpp are looked at.  GDCM's trace
+ * output is switched off so it can neither print nor leak anything.
  */
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
+#include <istream>
 #include <new>
-#include <sstream>
-#include <string>
 #include <vector>
 
 #include <gdcmImage.h>
-#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmTrace.h>
 
-#include "model/dicom/dicom_shim.h"
+#include "model/dicom/dicom_gdcm.h"
 
 namespace
 {
 
-/* GDCM's enum strings are DICOM-padded ("MONOCHROME1 "). */
-void copy_trimmed(char *dst, size_t cap, const char *src)
+using namespace vlm_gdcm;
+
+/* Read-only, seekable stream over the caller's bytes: no copy. */
+class memory_buffer : public std::streambuf
 {
-    size_t n = src ? strlen(src) : 0;
-    while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\0')) n--;
-    if (n >= cap) n = cap - 1;
-    if (n) memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-/* Copy the value of `tag` (trimmed of padding) into buf; "" if absent. */
-void tag_string(const gdcm::DataSet &ds, uint16_t g, uint16_t e, char *buf,
-                size_t cap)
-{
-    buf[0] = '\0';
-    const gdcm::Tag tag(g, e);
-    if (!ds.FindDataElement(tag)) return;
-    const gdcm::ByteValue *bv = ds.GetDataElement(tag).GetByteValue();
-    if (!bv || !bv->GetPointer()) return;
-    size_t n = bv->GetLength();
-    const char *p = bv->GetPointer();
-    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\0')) n--;
-    while (n > 0 && *p == ' ') {
-        p++;
-        n--;
-    }
-    if (n >= cap) n = cap - 1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (p[i] >= 32 && p[i] < 127) ? p[i] : '?';
-    buf[n] = '\0';
-}
-
-/* First value of a multi-valued DS/IS ("-600\40" → -600).  0 if absent. */
-int tag_first_number(const gdcm::DataSet &ds, uint16_t g, uint16_t e,
-                     double *out)
-{
-    char buf[64];
-    tag_string(ds, g, e, buf, sizeof buf);
-    if (!buf[0]) return 0;
-    char *end = nullptr;
-    double v = strtod(buf, &end);
-    if (end == buf || !std::isfinite(v)) return 0;
-    *out = v;
-    return 1;
-}
-
-void read_header(const gdcm::DataSet &ds, dicom_header *h)
-{
-    tag_string(ds, 0x0020, 0x000D, h->study_uid, sizeof h->study_uid);
-    tag_string(ds, 0x0020, 0x000E, h->series_uid, sizeof h->series_uid);
-    tag_string(ds, 0x0008, 0x0018, h->sop_uid, sizeof h->sop_uid);
-    tag_string(ds, 0x0008, 0x0016, h->sop_class_uid, sizeof h->sop_class_uid);
-    tag_string(ds, 0x0008, 0x0050, h->accession, sizeof h->accession);
-    tag_string(ds, 0x0008, 0x0060, h->modality, sizeof h->modality);
-    tag_string(ds, 0x0018, 0x0015, h->body_part, sizeof h->body_part);
-    tag_string(ds, 0x0008, 0x0020, h->study_date, sizeof h->study_date);
-    tag_string(ds, 0x0008, 0x103E, h->series_description,
-               sizeof h->series_description);
-    double v = 0;
-    h->instance_number = tag_first_number(ds, 0x0020, 0x0013, &v) ? (int)v : 0;
-    h->frames = tag_first_number(ds, 0x0028, 0x0008, &v) && v >= 1 ? (int)v : 1;
-}
-
-void read_stored_window(const gdcm::DataSet &ds, dicom_raw *raw)
-{
-    double c = 0, w = 0;
-    if (tag_first_number(ds, 0x0028, 0x1050, &c) &&
-        tag_first_number(ds, 0x0028, 0x1051, &w) && w >= 1) {
-        raw->has_stored = 1;
-        raw->stored_center = c;
-        raw->stored_width = w;
-    }
-}
-
-/* Stored value i of the first frame: extract BitsStored bits at HighBit
- * and sign-extend, because decoders may leave overlay/garbage bits above. */
-struct sample_reader {
-    const unsigned char *buf;
-    int bytes, bits_stored, shift, is_signed;
-
-    long long operator()(size_t i) const
+  public:
+    memory_buffer(const void *p, size_t n)
     {
-        unsigned long long u = 0;
-        const unsigned char *p = buf + i * (size_t)bytes;
-        for (int b = bytes - 1; b >= 0; b--) u = (u << 8) | p[b]; /* LE host */
-        u >>= shift;
-        unsigned long long mask =
-            bits_stored >= 64 ? ~0ull : ((1ull << bits_stored) - 1);
-        u &= mask;
-        if (is_signed && bits_stored < 64 && (u >> (bits_stored - 1)) & 1)
-            return (long long)(u | ~mask);
-        return (long long)u;
+        char *b = const_cast<char *>(static_cast<const char *>(p));
+        setg(b, b, b + n);
+    }
+
+  protected:
+    pos_type seekoff(off_type off, std::ios_base::seekdir dir,
+                     std::ios_base::openmode which) override
+    {
+        if (!(which & std::ios_base::in)) return pos_type(off_type(-1));
+        off_type size = egptr() - eback();
+        off_type base = dir == std::ios_base::beg   ? 0
+                        : dir == std::ios_base::cur ? gptr() - eback()
+                                                    : size;
+        if (off < -base || off > size - base) return pos_type(off_type(-1));
+        setg(eback(), eback() + base + off, egptr());
+        return pos_type(base + off);
+    }
+    pos_type seekpos(pos_type pos, std::ios_base::openmode which) override
+    {
+        return seekoff(off_type(pos), std::ios_base::beg, which);
     }
 };
 
-int grey_values(const gdcm::Image &img, const gdcm::DataSet &ds,
-                const std::vector<char> &buf, dicom_raw *raw, char *err,
-                const char *label)
+/* Bytes of one frame as the standard lays native data out. */
+size_t native_frame_bytes(const dicom_raw *r)
 {
-    const gdcm::PixelFormat &pf = img.GetPixelFormat();
-    int alloc = pf.GetBitsAllocated();
-    int stored = pf.GetBitsStored();
-    if ((alloc != 8 && alloc != 16 && alloc != 32) || stored < 1 ||
-        stored > alloc) {
+    size_t px = (size_t)r->width * r->height;
+    if (r->bits_allocated == 1) return (px * r->samples + 7) / 8;
+    size_t per = (size_t)r->bits_allocated / 8;
+    if (r->subsampled) return px * 2 * per;
+    return px * r->samples * per;
+}
+
+/* GDCM swapped each OW/OL/OF/OD unit of a big-endian data set into host
+ * order on reading; put the bytes back in file order so C reads the
+ * samples at their own width (32-bit samples in OW words, 8-bit in OW). */
+void undo_unit_swap(uint8_t *p, size_t n, const gdcm::VR &vr)
+{
+    size_t unit = vr == gdcm::VR::OW                         ? 2
+                  : vr == gdcm::VR::OF || vr == gdcm::VR::OL ? 4
+                  : vr == gdcm::VR::OD || vr == gdcm::VR::OV ? 8
+                                                             : 1;
+    for (size_t i = 0; unit > 1 && i + unit <= n; i += unit)
+        for (size_t a = i, b = i + unit - 1; a < b; a++, b--) {
+            uint8_t t = p[a];
+            p[a] = p[b];
+            p[b] = t;
+        }
+}
+
+int copy_frame(dicom_raw *r, const uint8_t *src, size_t len, char *err,
+               const char *label)
+{
+    r->frame = (uint8_t *)malloc(len ? len : 1);
+    if (!r->frame) {
+        vlm_set_err(err, "%s: out of memory for the pixel data", label);
+        return VLM_ENOMEM;
+    }
+    memcpy(r->frame, src, len);
+    r->frame_len = len;
+    return VLM_OK;
+}
+
+/* Native (uncompressed, deflated) pixel data: the first frame's bytes. */
+int native_frame(const gdcm::DataSet &ds, dicom_raw *r, char *err,
+                 const char *label)
+{
+    uint16_t elem =
+        r->is_float ? (r->bits_allocated == 64 ? 0x0009 : 0x0008) : 0x0010;
+    const gdcm::DataElement &de = ds.GetDataElement(gdcm::Tag(0x7FE0, elem));
+    const gdcm::ByteValue *bv = de.GetByteValue();
+    r->subsampled = !strcmp(r->photometric, "YBR_FULL_422") ||
+                    !strcmp(r->photometric, "YBR_PARTIAL_422");
+    size_t need = native_frame_bytes(r);
+    if (!bv || bv->GetLength() < need) {
         vlm_set_err(err,
-                    "%s: unsupported pixel layout (%d bits allocated, "
-                    "%d stored)",
-                    label, alloc, stored);
-        return VLM_EUNSUPPORTED;
-    }
-    int high = pf.GetHighBit();
-    sample_reader rd{(const unsigned char *)buf.data(), alloc / 8, stored,
-                     high - stored + 1 >= 0 ? high - stored + 1 : 0,
-                     pf.GetPixelRepresentation() == 1};
-    double slope = 1, icpt = 0;
-    if (!tag_first_number(ds, 0x0028, 0x1053, &slope) || slope == 0) slope = 1;
-    tag_first_number(ds, 0x0028, 0x1052, &icpt);
-
-    size_t n = (size_t)raw->width * raw->height;
-    raw->values = (float *)malloc(n * sizeof(float));
-    if (!raw->values) {
-        vlm_set_err(err, "%s: out of memory for %zu pixels", label, n);
-        return VLM_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++)
-        raw->values[i] = (float)((double)rd(i) * slope + icpt);
-
-    double lo = rd.is_signed ? -std::ldexp(1.0, stored - 1) : 0.0;
-    double hi = rd.is_signed ? std::ldexp(1.0, stored - 1) - 1
-                             : std::ldexp(1.0, stored) - 1;
-    raw->range_lo = std::fmin(lo * slope + icpt, hi * slope + icpt);
-    raw->range_hi = std::fmax(lo * slope + icpt, hi * slope + icpt);
-    return VLM_OK;
-}
-
-uint8_t clamp_u8(double v)
-{
-    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : std::lround(v));
-}
-
-/* YBR_FULL (uncompressed) to RGB, PS3.3 C.7.6.3.1.2. */
-void ybr_full_to_rgb(uint8_t *px, size_t n)
-{
-    for (size_t i = 0; i < n; i++, px += 3) {
-        double y = px[0], cb = px[1] - 128.0, cr = px[2] - 128.0;
-        px[0] = clamp_u8(y + 1.402 * cr);
-        px[1] = clamp_u8(y - 0.344136 * cb - 0.714136 * cr);
-        px[2] = clamp_u8(y + 1.772 * cb);
-    }
-}
-
-int colour_values(const gdcm::Image &img, const std::vector<char> &buf,
-                  dicom_raw *raw, char *err, const char *label)
-{
-    if (img.GetPixelFormat().GetBitsAllocated() != 8) {
-        vlm_set_err(err, "%s: only 8-bit colour images are supported", label);
-        return VLM_EUNSUPPORTED;
-    }
-    size_t n = (size_t)raw->width * raw->height;
-    raw->rgb = (uint8_t *)malloc(n * 3);
-    if (!raw->rgb) {
-        vlm_set_err(err, "%s: out of memory for %zu pixels", label, n);
-        return VLM_ENOMEM;
-    }
-    const uint8_t *src = (const uint8_t *)buf.data();
-    if (img.GetPlanarConfiguration() == 1) { /* RRR..GGG..BBB.. */
-        for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++) raw->rgb[i * 3 + c] = src[c * n + i];
-    } else {
-        memcpy(raw->rgb, src, n * 3);
-    }
-    /* GDCM hands YBR_FULL / YBR_FULL_422 (JPEG baseline) out as full-size
-     * YCbCr; JPEG 2000's YBR_ICT/YBR_RCT come out of openjpeg as RGB. */
-    gdcm::PhotometricInterpretation::PIType pi =
-        img.GetPhotometricInterpretation();
-    if (pi == gdcm::PhotometricInterpretation::YBR_FULL ||
-        pi == gdcm::PhotometricInterpretation::YBR_FULL_422)
-        ybr_full_to_rgb(raw->rgb, n);
-    return VLM_OK;
-}
-
-int check_geometry(const gdcm::Image &img, unsigned long long max_pixels,
-                   dicom_raw *raw, char *err, const char *label)
-{
-    raw->width = (int)img.GetColumns();
-    raw->height = (int)img.GetRows();
-    raw->samples = img.GetPixelFormat().GetSamplesPerPixel();
-    raw->hdr.cols = raw->width;
-    raw->hdr.rows = raw->height;
-    if (raw->width <= 0 || raw->height <= 0) {
-        vlm_set_err(err, "%s: image has no rows or columns", label);
+                    "%s: pixel data holds %lu bytes, the first %dx%d frame "
+                    "needs %zu",
+                    label, bv ? (unsigned long)bv->GetLength() : 0ul, r->width,
+                    r->height, need);
         return VLM_EFORMAT;
     }
-    unsigned long long px = (unsigned long long)raw->width * raw->height;
+    int st = copy_frame(r, (const uint8_t *)bv->GetPointer(), need, err, label);
+    if (st == VLM_OK && r->big_endian && r->bits_allocated != 1)
+        undo_unit_swap(r->frame, need, de.GetVR());
+    return st;
+}
+
+/* Fragments of the first frame: all of them for one frame, one each when
+ * there are as many fragments as frames, else per the Basic Offset Table;
+ * 0 when the split is unknown (then every frame is decoded). */
+size_t first_frame_fragments(const gdcm::SequenceOfFragments &sf, int frames)
+{
+    size_t n = sf.GetNumberOfFragments();
+    if (frames <= 1) return n;
+    if (n == (size_t)frames) return 1;
+    const gdcm::ByteValue *bot = sf.GetTable().GetByteValue();
+    if (!bot || bot->GetLength() < 8) return 0;
+    uint32_t second;
+    memcpy(&second, bot->GetPointer() + 4, 4);
+    size_t offset = 0, k = 0;
+    while (k < n && offset < second) offset += 8 + sf.GetFragment(k++).GetVL();
+    return offset == second ? k : 0;
+}
+
+void describe_image(gdcm::Image &img, const dicom_raw *r, int frames,
+                    const gdcm::TransferSyntax &ts)
+{
+    img.SetNumberOfDimensions(frames > 1 ? 3 : 2);
+    img.SetDimension(0, (unsigned)r->width);
+    img.SetDimension(1, (unsigned)r->height);
+    if (frames > 1) img.SetDimension(2, (unsigned)frames);
+    img.SetPixelFormat(gdcm::PixelFormat(
+        (unsigned short)r->samples, (unsigned short)r->bits_allocated,
+        (unsigned short)r->bits_stored, (unsigned short)r->high_bit,
+        (unsigned short)r->is_signed));
+    img.SetPhotometricInterpretation(
+        gdcm::PhotometricInterpretation::GetPIType(r->photometric));
+    img.SetPlanarConfiguration((unsigned)r->planar);
+    img.SetTransferSyntax(ts);
+}
+
+/* What the codec handed back may differ from the header (J2K signedness,
+ * 12-bit JPEG in 16-bit words, colour space, planar configuration). */
+void take_decoded_format(const gdcm::Image &img, dicom_raw *r)
+{
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    r->bits_allocated = pf.GetBitsAllocated();
+    r->bits_stored = pf.GetBitsStored();
+    r->high_bit = pf.GetHighBit();
+    r->is_signed = pf.GetPixelRepresentation() == 1;
+    r->planar = (int)img.GetPlanarConfiguration();
+    const char *pi = gdcm::PhotometricInterpretation::GetPIString(
+        img.GetPhotometricInterpretation());
+    if (pi) snprintf(r->photometric, sizeof r->photometric, "%s", pi);
+    size_t n = strlen(r->photometric);
+    while (n && r->photometric[n - 1] == ' ') r->photometric[--n] = '\0';
+}
+
+/* The fragments of the first frame as a new pixel data element. */
+gdcm::DataElement first_frame_element(const gdcm::SequenceOfFragments &sf,
+                                      size_t k)
+{
+    gdcm::SmartPointer<gdcm::SequenceOfFragments> part =
+        new gdcm::SequenceOfFragments;
+    for (size_t i = 0; i < (k ? k : sf.GetNumberOfFragments()); i++)
+        part->AddFragment(sf.GetFragment(i));
+    gdcm::DataElement pixels(gdcm::Tag(0x7FE0, 0x0010));
+    pixels.SetValue(*part);
+    pixels.SetVLToUndefined(); /* asserts unless the VR is still unset */
+    pixels.SetVR(gdcm::VR::OB);
+    return pixels;
+}
+
+int decode_failed(const dicom_raw *r, char *err, const char *label)
+{
+    vlm_set_err(err, "%s: pixel data could not be decoded (%s)", label,
+                r->hdr.transfer_syntax);
+    return VLM_EFORMAT;
+}
+
+/* RLE (PS3.5 Annex G): one segment per byte of each sample, most
+ * significant byte first.  GDCM 3.0 interleaves the segments of samples
+ * wider than 8 bits wrongly for colour, so its PackBits decoder is asked
+ * for the segments only (as an 8-bit image, one row band per segment) and
+ * they are laid out here as little-endian interleaved samples. */
+int rle_frame(const gdcm::DataElement &pixels, const gdcm::TransferSyntax &ts,
+              dicom_raw *r, char *err, const char *label)
+{
+    size_t bytes = (size_t)r->bits_allocated / 8, planes = r->samples * bytes;
+    size_t px = (size_t)r->width * r->height;
+    if (r->bits_allocated % 8 || planes * r->height > 0xFFFFu)
+        return decode_failed(r, err, label);
+    gdcm::Image img;
+    img.SetNumberOfDimensions(2);
+    img.SetDimension(0, (unsigned)r->width);
+    img.SetDimension(1, (unsigned)(r->height * planes));
+    img.SetPixelFormat(gdcm::PixelFormat(1, 8, 8, 7, 0));
+    img.SetPhotometricInterpretation(
+        gdcm::PhotometricInterpretation::MONOCHROME2);
+    img.SetTransferSyntax(ts);
+    img.SetDataElement(pixels);
+    std::vector<char> seg(img.GetBufferLength());
+    if (seg.size() != px * planes || !img.GetBuffer(seg.data()))
+        return decode_failed(r, err, label);
+    std::vector<uint8_t> out(seg.size());
+    for (size_t c = 0; c < (size_t)r->samples; c++)
+        for (size_t b = 0; b < bytes; b++) {
+            const char *plane = seg.data() + (c * bytes + b) * px;
+            for (size_t i = 0; i < px; i++)
+                out[(i * r->samples + c) * bytes + bytes - 1 - b] =
+                    (uint8_t)plane[i];
+        }
+    r->planar = 0;
+    return copy_frame(r, out.data(), out.size(), err, label);
+}
+
+int encapsulated_frame(const gdcm::DataSet &ds, const gdcm::TransferSyntax &ts,
+                       dicom_raw *r, char *err, const char *label)
+{
+    const gdcm::DataElement &de = ds.GetDataElement(gdcm::Tag(0x7FE0, 0x0010));
+    const gdcm::SequenceOfFragments *sf = de.GetSequenceOfFragments();
+    if (!sf || sf->GetNumberOfFragments() == 0) {
+        vlm_set_err(err, "%s: compressed pixel data has no fragments", label);
+        return VLM_EFORMAT;
+    }
+    size_t k = first_frame_fragments(*sf, r->hdr.frames);
+    int frames = k ? 1 : r->hdr.frames;
+    if (ts == gdcm::TransferSyntax::RLELossless && k == 1)
+        return rle_frame(first_frame_element(*sf, k), ts, r, err, label);
+    gdcm::Image img;
+    describe_image(img, r, frames, ts);
+    img.SetDataElement(first_frame_element(*sf, k));
+    std::vector<char> buf(img.GetBufferLength());
+    if (buf.empty() || !img.GetBuffer(buf.data()))
+        return decode_failed(r, err, label);
+    take_decoded_format(img, r);
+    return copy_frame(r, (const uint8_t *)buf.data(), buf.size() / frames, err,
+                      label);
+}
+
+int check_size(const dicom_raw *r, unsigned long long max_pixels, char *err,
+               const char *label)
+{
+    unsigned long long px = (unsigned long long)r->width * r->height;
     if (px > (max_pixels ? max_pixels : IMG_DEFAULT_MAX_PIXELS)) {
         vlm_set_err(err, "%s: %dx%d pixels is over the pixel limit", label,
-                    raw->width, raw->height);
+                    r->width, r->height);
         return VLM_ETOOBIG;
-    }
-    if (raw->samples != 1 && raw->samples != 3) {
-        vlm_set_err(err, "%s: %d samples per pixel is not supported", label,
-                    raw->samples);
-        return VLM_EUNSUPPORTED;
     }
     return VLM_OK;
 }
 
-int decode(gdcm::ImageReader &reader, const char *label,
-           unsigned long long max_pixels, dicom_raw *raw, char *err)
+int decode(std::istream &in, const char *label, unsigned long long max_pixels,
+           dicom_raw *raw, char *err)
 {
     gdcm::Trace::SetDebug(false);
     gdcm::Trace::SetWarning(false);
     gdcm::Trace::SetError(false);
+    gdcm::Reader reader;
+    reader.SetStream(in);
     if (!reader.Read()) {
-        vlm_set_err(err,
-                    "%s: GDCM could not read the DICOM image (corrupt "
-                    "file or no pixel data)",
-                    label);
+        vlm_set_err(err, "%s: GDCM could not parse this DICOM file", label);
         return VLM_EFORMAT;
     }
-    const gdcm::Image &img = reader.GetImage();
     const gdcm::DataSet &ds = reader.GetFile().GetDataSet();
+    const gdcm::TransferSyntax &ts =
+        reader.GetFile().GetHeader().GetDataSetTransferSyntax();
+    const char *ts_uid = gdcm::TransferSyntax::GetTSString(ts);
+    snprintf(raw->hdr.transfer_syntax, sizeof raw->hdr.transfer_syntax, "%s",
+             ts_uid ? ts_uid : "");
     read_header(ds, &raw->hdr);
-    copy_trimmed(raw->hdr.photometric, sizeof raw->hdr.photometric,
-                 gdcm::PhotometricInterpretation::GetPIString(
-                     img.GetPhotometricInterpretation()));
-    copy_trimmed(raw->hdr.transfer_syntax, sizeof raw->hdr.transfer_syntax,
-                 gdcm::TransferSyntax::GetTSString(img.GetTransferSyntax()));
-    int st = check_geometry(img, max_pixels, raw, err, label);
+    raw->big_endian = ts.GetSwapCode() == gdcm::SwapCode::BigEndian;
+    int st = read_pixel_format(ds, raw, err, label);
+    if (st == VLM_OK) st = check_size(raw, max_pixels, err, label);
     if (st != VLM_OK) return st;
-
-    /* GetBuffer decodes every frame; the first one is all we keep. */
-    unsigned long len = img.GetBufferLength();
-    size_t frame = (size_t)raw->width * raw->height * raw->samples *
-                   ((img.GetPixelFormat().GetBitsAllocated() + 7) / 8);
-    if (len < frame || len > (1ul << 33)) {
-        vlm_set_err(err, "%s: pixel data length %lu does not match %dx%d",
-                    label, len, raw->width, raw->height);
-        return VLM_EFORMAT;
+    if (!raw->is_float && !ds.FindDataElement(gdcm::Tag(0x7FE0, 0x0010))) {
+        vlm_set_err(err, "%s: no pixel data (not an image)", label);
+        return VLM_EUNSUPPORTED;
     }
-    std::vector<char> buf(len);
-    if (!img.GetBuffer(buf.data())) {
-        vlm_set_err(err, "%s: pixel data could not be decoded (%s)", label,
-                    raw->hdr.transfer_syntax);
-        return VLM_EFORMAT;
-    }
-    if (raw->samples == 3) return colour_values(img, buf, raw, err, label);
-    raw->monochrome1 = img.GetPhotometricInterpretation() ==
-                       gdcm::PhotometricInterpretation::MONOCHROME1;
-    read_stored_window(ds, raw);
-    return grey_values(img, ds, buf, raw, err, label);
+    read_display_attributes(ds, raw);
+    if (ts.IsEncapsulated() && !raw->is_float)
+        return encapsulated_frame(ds, ts, raw, err, label);
+    return native_frame(ds, raw, err, label);
 }
 
-int guarded(gdcm::ImageReader &reader, const char *label,
+int guarded(const void *bytes, size_t len, const char *label,
             unsigned long long max_pixels, dicom_raw *raw, char *err)
 {
     memset(raw, 0, sizeof *raw);
     int st;
     try {
-        st = decode(reader, label, max_pixels, raw, err);
+        memory_buffer mb(bytes, len);
+        std::istream in(&mb);
+        st = decode(in, label, max_pixels, raw, err);
     } catch (const std::bad_alloc &) {
         vlm_set_err(err, "%s: out of memory while decoding", label);
         st = VLM_ENOMEM;
@@ -309,15 +333,5 @@ extern "C" int vlm_gdcm_read(const void *bytes, size_t len, const char *label,
                              unsigned long long max_pixels, dicom_raw *out,
                              char *err)
 {
-    try {
-        std::istringstream in(std::string((const char *)bytes, len),
-                              std::ios::in | std::ios::binary);
-        gdcm::ImageReader reader;
-        reader.SetStream(in);
-        return guarded(reader, label, max_pixels, out, err);
-    } catch (...) {
-        memset(out, 0, sizeof *out);
-        vlm_set_err(err, "%s: out of memory while buffering", label);
-        return VLM_ENOMEM;
-    }
+    return guarded(bytes, len, label, max_pixels, out, err);
 }

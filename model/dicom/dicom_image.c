@@ -1,7 +1,8 @@
 /*
- * dicom_image.c — DICOM recognition and the load path: structural check →
- * GDCM shim → VOI
- * window → MONOCHROME1 inversion → 8-bit RGB.
+ * dicom_image.c — the load path: recognition (a bare data set gets a
+ * Part-10 header) → bound check → GDCM module (first frame's stored
+ * samples and attributes) → display pipeline (dicom_grey.c for
+ * MONOCHROME1/2, dicom_colour.c for the rest) → 8-bit RGB.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,14 +11,9 @@
 #include <sys/stat.h>
 
 #include "model/dicom/dicom.h"
-#include "model/dicom/dicom_shim.h"
+#include "model/dicom/dicom_container.h"
+#include "model/dicom/dicom_pipeline.h"
 #include "model/dicom/dicom_validate.h"
-
-int dicom_sniff(const void *bytes, size_t len)
-{
-    return len >= DICOM_SNIFF_BYTES &&
-           memcmp((const char *)bytes + 128, "DICM", 4) == 0;
-}
 
 int dicom_sniff_file(const char *path, char *err)
 {
@@ -26,50 +22,64 @@ int dicom_sniff_file(const char *path, char *err)
         vlm_set_err(err, "%s: %s", path, strerror(errno));
         return VLM_EIO;
     }
-    unsigned char head[DICOM_SNIFF_BYTES];
+    unsigned char head[1024]; /* a bare data set is judged on its first
+                                 elements: give it more than 132 bytes */
     size_t n = fread(head, 1, sizeof head, f);
     fclose(f);
     return dicom_sniff(head, n);
 }
 
-/* Window an image in modality units into grey RGB (PS3.3 C.11.2.1.2). */
-static void window_grey(const dicom_raw *raw, const dicom_window *w,
-                        uint8_t *rgb)
+/* Checks and expands the tables the pipeline will use.  A broken VOI LUT
+ * is dropped (the window or the fallbacks remain); a broken Modality LUT
+ * or palette refuses the file, since no correct picture exists without. */
+static int prepare_luts(dicom_raw *r, int colour, const char *label, char *err)
 {
-    size_t n = (size_t)raw->width * raw->height;
-    for (size_t i = 0; i < n; i++) {
-        int g = dicom_window_apply_value(raw->values[i], w->center, w->width);
-        if (raw->monochrome1) g = 255 - g;
-        rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = (uint8_t)g;
+    if (r->modality_lut.data &&
+        dicom_lut_prepare(&r->modality_lut, "Modality LUT", label, err))
+        return VLM_EUNSUPPORTED;
+    if (r->voi_lut.data &&
+        dicom_lut_prepare(&r->voi_lut, "VOI LUT", label, err)) {
+        free(r->voi_lut.data);
+        memset(&r->voi_lut, 0, sizeof r->voi_lut);
     }
+    int needs_palette =
+        r->supplemental || (colour && !strcmp(r->photometric, "PALETTE COLOR"));
+    static const char *const NAMES[] = {"red palette", "green palette",
+                                        "blue palette"};
+    for (int c = 0; needs_palette && c < 3; c++) {
+        if (!r->palette[c].data) {
+            vlm_set_err(err, "%s: PALETTE COLOR without a %s table", label,
+                        NAMES[c]);
+            return VLM_EFORMAT;
+        }
+        if (dicom_lut_prepare(&r->palette[c], NAMES[c], label, err))
+            return VLM_EUNSUPPORTED;
+    }
+    return VLM_OK;
 }
 
 static int render(dicom_raw *raw, const dicom_load_opts *opts, img_rgb *out,
                   dicom_header *hdr, const char *label, char *err)
 {
     *hdr = raw->hdr;
-    if (raw->samples == 3) { /* colour: no VOI, hand the buffer over */
-        *out = (img_rgb){
-            .width = raw->width, .height = raw->height, .pixels = raw->rgb};
-        raw->rgb = NULL;
-        return VLM_OK;
-    }
+    int grey =
+        raw->samples == 1 && !strncmp(raw->photometric, "MONOCHROME", 10);
+    int st = prepare_luts(raw, !grey, label, err);
+    if (st != VLM_OK) return st;
     size_t n = (size_t)raw->width * raw->height;
     uint8_t *rgb = malloc(n * 3);
     if (!rgb) {
         vlm_set_err(err, "%s: out of memory for %zu pixels", label, n);
         return VLM_ENOMEM;
     }
-    dicom_window_context ctx = {.has_stored = raw->has_stored,
-                                .stored_center = raw->stored_center,
-                                .stored_width = raw->stored_width,
-                                .range_lo = raw->range_lo,
-                                .range_hi = raw->range_hi};
-    snprintf(ctx.modality, sizeof ctx.modality, "%s", raw->hdr.modality);
-    snprintf(ctx.body_part, sizeof ctx.body_part, "%s", raw->hdr.body_part);
-    dicom_window_resolve(opts ? &opts->window : NULL, &ctx, &hdr->window);
-    hdr->windowed = 1;
-    window_grey(raw, &hdr->window, rgb);
+    hdr->windowed = grey;
+    st = grey ? dicom_grey_render(raw, opts ? &opts->window : NULL, rgb,
+                                  &hdr->window, label, err)
+              : dicom_colour_render(raw, rgb, label, err);
+    if (st != VLM_OK) {
+        free(rgb);
+        return st;
+    }
     *out = (img_rgb){.width = raw->width, .height = raw->height, .pixels = rgb};
     return VLM_OK;
 }
@@ -86,19 +96,40 @@ static int finish(int st, dicom_raw *raw, const dicom_load_opts *opts,
     return st;
 }
 
+static int decode_part10(const void *bytes, size_t len, const char *label,
+                         const dicom_load_opts *opts, dicom_raw *raw, char *err)
+{
+    int st = dicom_validate(bytes, len, label, err);
+    if (st == VLM_OK)
+        st = dicom_shim_read(bytes, len, label, opts ? opts->max_pixels : 0,
+                             raw, err);
+    return st;
+}
+
 int dicom_load_memory(const void *bytes, size_t len, const char *label,
                       const dicom_load_opts *opts, img_rgb *out,
                       dicom_header *hdr, char *err)
 {
     dicom_raw raw = {0};
     int st = VLM_OK;
+    const char *bare = dicom_bare_syntax(bytes, len);
     if (!dicom_sniff(bytes, len)) {
-        vlm_set_err(err, "%s: not a DICOM file (no DICM marker at byte 128)",
+        vlm_set_err(err,
+                    "%s: not a DICOM file (no DICM marker at byte 128, and "
+                    "no data set at byte 0)",
                     label);
         st = VLM_EFORMAT;
-    } else if ((st = dicom_validate(bytes, len, label, err)) == VLM_OK) {
-        st = dicom_shim_read(bytes, len, label, opts ? opts->max_pixels : 0,
-                             &raw, err);
+    } else if (bare) {
+        uint8_t *wrapped = NULL;
+        size_t wlen = 0;
+        st = dicom_wrap_part10(bytes, len, bare, &wrapped, &wlen);
+        if (st == VLM_OK)
+            st = decode_part10(wrapped, wlen, label, opts, &raw, err);
+        else
+            vlm_set_err(err, "%s: out of memory", label);
+        free(wrapped);
+    } else {
+        st = decode_part10(bytes, len, label, opts, &raw, err);
     }
     return finish(st, &raw, opts, out, hdr, label, err);
 }

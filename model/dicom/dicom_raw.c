@@ -11,7 +11,9 @@
 void dicom_raw_free(dicom_raw *raw)
 {
     if (!raw) return;
-    free(raw->values);
-    free(raw->rgb);
+    free(raw->frame);
+    free(raw->modality_lut.data);
+    free(raw->voi_lut.data);
+    for (int c = 0; c < 3; c++) free(raw->palette[c].data);
     memset(raw, 0, sizeof *raw);
 }

@@ -8,10 +8,13 @@
  * dicom_shim_read(), looking in $VLMINDEX_LIBDIR, then the install libdir,
  * then the build tree.
  *
- * The module returns the first frame in modality units (stored value ×
- * RescaleSlope + RescaleIntercept) for greyscale, or 8-bit RGB for colour,
- * plus the header fields and stored window.  Windowing happens in C
- * (dicom_window.c) so the same code serves files and tests.
+ * Division of labour: GDCM parses the data set and decompresses the first
+ * frame; the module copies out the stored samples of that frame exactly as
+ * the standard lays them out (no colour conversion, no rescale, no LUT), and
+ * the attributes the display pipeline needs.  Everything the standard says
+ * about turning stored values into grey levels or RGB (PS3.3 C.7.6.3,
+ * C.11.1, C.11.2, PS3.4 N.2) is done in C (dicom_pixels.c, dicom_grey.c,
+ * dicom_colour.c), where it is testable without GDCM.
  */
 #ifndef VLM_DICOM_SHIM_H
 #define VLM_DICOM_SHIM_H
@@ -25,16 +28,43 @@ extern "C" {
 
 #include "model/dicom/dicom.h"
 
+/* A lookup table as stored (PS3.3 C.11.1.1.1, C.7.6.3.1.5, C.7.9.2). */
+typedef struct dicom_lut {
+    size_t entries; /* descriptor value 1 (0 there means 65536) */
+    int first;      /* descriptor value 2: first input value mapped (signed
+                       when the descriptor is SS or the pixels are signed) */
+    int bits;       /* descriptor value 3: bits per entry (8..16) */
+    int segmented;  /* data holds segments (C.7.9.2), not entries */
+    uint16_t *data; /* `count` words in host order; NULL = no LUT */
+    size_t count;
+} dicom_lut;
+
 typedef struct dicom_raw {
     dicom_header hdr; /* identifiers; window fields left zero */
     int width, height;
-    int samples;     /* 1 = greyscale, 3 = colour */
-    int monochrome1; /* 1 if the display must be inverted */
-    float *values;   /* samples == 1: width*height modality values */
-    uint8_t *rgb;    /* samples == 3: width*height*3 RGB */
-    int has_stored;  /* first WindowCenter/Width present and usable */
-    double stored_center, stored_width;
-    double range_lo, range_hi; /* modality-unit range of BitsStored */
+    int samples;        /* SamplesPerPixel: 1 or 3 */
+    int planar;         /* PlanarConfiguration of `frame` */
+    int bits_allocated; /* 1, 8, 16, 32 or 64 */
+    int bits_stored, high_bit;
+    int is_signed;        /* PixelRepresentation 1 */
+    int is_float;         /* Float / Double Float Pixel Data: IEEE samples */
+    int big_endian;       /* multi-byte samples in `frame` are big-endian */
+    char photometric[17]; /* of `frame`: the decoder may have changed it */
+    int subsampled;       /* native YBR_*_422: Y1 Y2 Cb Cr per two pixels */
+    uint8_t *frame;       /* first frame as stored, after decompression */
+    size_t frame_len;
+    /* Modality LUT module, or the frame's Pixel Value Transformation. */
+    double slope, intercept; /* 1 and 0 when absent */
+    dicom_lut modality_lut;
+    /* VOI LUT module, or the frame's Frame VOI LUT: first view only. */
+    int has_window;
+    double window_center, window_width;
+    dicom_voi_function voi_function;
+    dicom_lut voi_lut;
+    /* PALETTE COLOR tables, or a Supplemental Palette (supplemental = 1:
+     * stored values inside the table's range are shown in colour). */
+    dicom_lut palette[3];
+    int supplemental;
 } dicom_raw;
 
 /* Decode from memory; `label` names the input in errors.  max_pixels caps
@@ -52,7 +82,7 @@ void dicom_raw_free(dicom_raw *raw); /* frees buffers, zeroes the struct */
 #define DICOM_SHIM_MODULE "libvlm_gdcm.so"
 /* Changes whenever dicom_raw or the entry points change, so a stale
  * installed module from another build is refused instead of misread. */
-#define DICOM_SHIM_ABI (0x10000u + (unsigned)sizeof(dicom_raw))
+#define DICOM_SHIM_ABI (0x20000u + (unsigned)sizeof(dicom_raw))
 
 /* Entry points exported by the module (looked up by these names). */
 typedef int dicom_shim_read_fn(const void *bytes, size_t len, const char *label,

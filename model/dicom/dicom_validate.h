@@ -1,14 +1,16 @@
 /*
- * dicom_validate.h — structural check of a Part-10 file before GDCM sees it.
+ * dicom_validate.h — bound check of a Part-10 file before GDCM sees it.
  *
  * Debian's GDCM is built with assertions on: a truncated header or a length
  * running past the end of the file aborts the process instead of returning
- * an error.  This walker parses the element structure (meta group, data
- * set, nested sequences, encapsulated pixel fragments) with every length
- * checked against the buffer, and checks that native pixel data is as long
- * as Rows × Columns × Samples × bytes × Frames says.  Deflated transfer
- * syntaxes are not walked past the meta group.  Values are not looked at
- * beyond the few image-geometry tags (never patient fields).
+ * an error.  This walker follows the element structure (meta group, data
+ * set, undefined-length sequences, encapsulated pixel fragments) with every
+ * length checked against the buffer.  It is a bound check, not a shape
+ * check: it refuses a file only when a length or header runs past the end,
+ * when the meta group names no transfer syntax, or when there is no pixel
+ * data at all; anything else it does not understand ends the walk and is
+ * left to GDCM.  Deflated data sets are not walked past the meta group.
+ * Values are never looked at, so no patient field is ever read here.
  */
 #ifndef VLM_DICOM_VALIDATE_H
 #define VLM_DICOM_VALIDATE_H
@@ -17,7 +19,9 @@
 
 #include "model/core/vlm_error.h"
 
-/* VLM_OK, or VLM_EFORMAT with err naming `label` and the byte offset. */
+/* VLM_OK; VLM_EFORMAT with err naming `label` and the byte offset
+ * ("scan.dcm: corrupt DICOM: truncated (at byte 282)"); VLM_EUNSUPPORTED
+ * for a well-formed file without pixel data. */
 int dicom_validate(const void *bytes, size_t len, const char *label, char *err);
 
 #endif

@@ -75,6 +75,9 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
 int img_decode_file(const char *path, const img_decode_opts *opts, img_rgb *out,
                     img_info *info, char *err);
 
+/* Writes `im` as an 8-bit RGB PNG at `path` (replacing the file). */
+int img_write_png(const char *path, const img_rgb *im, char *err);
+
 /* ---- preprocessing (CLIPImageProcessor semantics) ------------------------ */
 typedef struct img_prep_params {
     int shortest_edge;  /* resize so the shorter side is this */
