@@ -192,10 +192,11 @@ static int read_descriptor(const gdcm::DataSet &ds, uint16_t g, uint16_t e,
 }
 
 /* LUT data as 16-bit words.  Tables of 8-bit entries written one entry per
- * byte (entries == length) are widened; `big_endian` undoes GDCM's word
- * swap for those, since their unit is a byte. */
+ * byte (entries == length; segmented 8-bit tables) are widened, in the
+ * order of the words GDCM put into host order: for OW in big endian the
+ * entries are packed into the words, not into the byte stream. */
 static int read_lut_data(const gdcm::DataSet &ds, uint16_t g, uint16_t e,
-                         int big_endian, dicom_lut *lut)
+                         dicom_lut *lut)
 {
     const gdcm::ByteValue *bv = value_of(ds, g, e);
     if (!bv) return 0;
@@ -207,7 +208,7 @@ static int read_lut_data(const gdcm::DataSet &ds, uint16_t g, uint16_t e,
     if (!lut->data) throw std::bad_alloc();
     for (size_t i = 0; i < lut->count; i++) {
         if (bytewise)
-            lut->data[i] = p[big_endian ? (i ^ 1) < n ? i ^ 1 : i : i];
+            lut->data[i] = p[i];
         else
             memcpy(&lut->data[i], p + 2 * i, 2);
     }
@@ -215,10 +216,10 @@ static int read_lut_data(const gdcm::DataSet &ds, uint16_t g, uint16_t e,
 }
 
 static void read_lut_item(const gdcm::DataSet &item, int pixels_signed,
-                          int big_endian, dicom_lut *lut)
+                          dicom_lut *lut)
 {
     if (read_descriptor(item, 0x0028, 0x3002, pixels_signed, lut) &&
-        read_lut_data(item, 0x0028, 0x3006, big_endian, lut))
+        read_lut_data(item, 0x0028, 0x3006, lut))
         return;
     free(lut->data);
     *lut = dicom_lut{};
@@ -259,7 +260,7 @@ static void read_group(const gdcm::DataSet &group, dicom_raw *r)
     if (it) read_window(*it, r);
 }
 
-static void read_palette(const gdcm::DataSet &ds, int big_endian, dicom_raw *r)
+static void read_palette(const gdcm::DataSet &ds, dicom_raw *r)
 {
     for (int c = 0; c < 3; c++) {
         dicom_lut *lut = &r->palette[c];
@@ -269,7 +270,7 @@ static void read_palette(const gdcm::DataSet &ds, int big_endian, dicom_raw *r)
         lut->segmented = !value_of(ds, 0x0028, (uint16_t)(0x1201 + c));
         if (!read_lut_data(ds, 0x0028,
                            (uint16_t)((lut->segmented ? 0x1221 : 0x1201) + c),
-                           big_endian, lut))
+                           lut))
             *lut = dicom_lut{};
     }
     char pres[32];
@@ -281,24 +282,22 @@ static void read_palette(const gdcm::DataSet &ds, int big_endian, dicom_raw *r)
 
 void read_display_attributes(const gdcm::DataSet &ds, dicom_raw *r)
 {
-    int be = r->big_endian;
     r->slope = 1;
     read_rescale(ds, r);
     read_window(ds, r);
     gdcm::SmartPointer<gdcm::SequenceOfItems> hold;
     const gdcm::DataSet *it = first_item(ds, 0x0028, 0x3000, hold);
-    if (it) read_lut_item(*it, r->is_signed, be, &r->modality_lut);
+    if (it) read_lut_item(*it, r->is_signed, &r->modality_lut);
     /* VOI LUT input is the Modality LUT output: signed only if rescaled
      * values can be negative, which the descriptor's VR says when known. */
     it = first_item(ds, 0x0028, 0x3010, hold);
     if (it)
-        read_lut_item(*it, r->is_signed && !r->modality_lut.data, be,
-                      &r->voi_lut);
+        read_lut_item(*it, r->is_signed && !r->modality_lut.data, &r->voi_lut);
     it = first_item(ds, 0x5200, 0x9229, hold); /* shared groups */
     if (it) read_group(*it, r);
     it = first_item(ds, 0x5200, 0x9230, hold); /* per-frame groups */
     if (it) read_group(*it, r);
-    read_palette(ds, be, r);
+    read_palette(ds, r);
 }
 
 } // namespace vlm_gdcm

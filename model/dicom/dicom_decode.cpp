@@ -72,21 +72,30 @@ size_t native_frame_bytes(const dicom_raw *r)
     return px * r->samples * per;
 }
 
-/* GDCM swapped each OW/OL/OF/OD unit of a big-endian data set into host
- * order on reading; put the bytes back in file order so C reads the
- * samples at their own width (32-bit samples in OW words, 8-bit in OW). */
-void undo_unit_swap(uint8_t *p, size_t n, const gdcm::VR &vr)
+size_t vr_unit(const gdcm::VR &vr)
 {
-    size_t unit = vr == gdcm::VR::OW                         ? 2
-                  : vr == gdcm::VR::OF || vr == gdcm::VR::OL ? 4
-                  : vr == gdcm::VR::OD || vr == gdcm::VR::OV ? 8
-                                                             : 1;
+    return vr == gdcm::VR::OW                         ? 2
+           : vr == gdcm::VR::OF || vr == gdcm::VR::OL ? 4
+           : vr == gdcm::VR::OD || vr == gdcm::VR::OV ? 8
+                                                      : 1;
+}
+
+/* Big endian: GDCM swapped each OW/OL/OF/OD unit into host order on
+ * reading.  Samples no wider than the unit (8-bit samples packed into OW
+ * words, 16-bit in OW) are then in little-endian order already, as DCMTK
+ * reads them too; wider ones (32-bit samples in OW) get their file bytes
+ * back and are read big-endian.  Returns 1 if the frame is big-endian. */
+int undo_unit_swap(uint8_t *p, size_t n, const gdcm::VR &vr, int sample_bytes)
+{
+    size_t unit = vr_unit(vr);
+    if ((size_t)sample_bytes <= unit) return 0;
     for (size_t i = 0; unit > 1 && i + unit <= n; i += unit)
         for (size_t a = i, b = i + unit - 1; a < b; a++, b--) {
             uint8_t t = p[a];
             p[a] = p[b];
             p[b] = t;
         }
+    return 1;
 }
 
 int copy_frame(dicom_raw *r, const uint8_t *src, size_t len, char *err,
@@ -122,8 +131,10 @@ int native_frame(const gdcm::DataSet &ds, dicom_raw *r, char *err,
         return VLM_EFORMAT;
     }
     int st = copy_frame(r, (const uint8_t *)bv->GetPointer(), need, err, label);
-    if (st == VLM_OK && r->big_endian && r->bits_allocated != 1)
-        undo_unit_swap(r->frame, need, de.GetVR());
+    if (st == VLM_OK && r->big_endian)
+        r->big_endian =
+            r->bits_allocated > 8 &&
+            undo_unit_swap(r->frame, need, de.GetVR(), r->bits_allocated / 8);
     return st;
 }
 
