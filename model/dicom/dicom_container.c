@@ -35,7 +35,7 @@ static uint32_t rd32(const uint8_t *b, int be)
               : (uint32_t)rd16(b + 2, 0) << 16 | rd16(b, 0);
 }
 
-static int known_vr(const uint8_t *v, int *is_long)
+int dicom_known_vr(const uint8_t *v, int *is_long)
 {
     static const char VRS[][3] = {
         "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
@@ -61,7 +61,7 @@ static int element_header(const uint8_t *b, size_t len, int explicit_vr, int be,
         return 8;
     }
     int is_long;
-    if (!known_vr(b + 4, &is_long)) return -1;
+    if (!dicom_known_vr(b + 4, &is_long)) return -1;
     if (!is_long) {
         *length = rd16(b + 6, be);
         return 8;
@@ -101,7 +101,7 @@ const char *dicom_bare_syntax(const void *bytes, size_t len)
         return ""; /* a meta group without the preamble */
     if (b[0] == 0x08 && b[1] == 0x00) {
         int is_long;
-        if (known_vr(b + 4, &is_long))
+        if (dicom_known_vr(b + 4, &is_long))
             return plausible(b, len, 1, 0) ? EXPLICIT_LE : NULL;
         return plausible(b, len, 0, 0) ? IMPLICIT_LE : NULL;
     }

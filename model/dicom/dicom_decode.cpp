@@ -21,6 +21,8 @@
 #include <new>
 #include <vector>
 
+#include <turbojpeg.h>
+
 #include <gdcmImage.h>
 #include <gdcmReader.h>
 #include <gdcmSequenceOfFragments.h>
@@ -216,6 +218,22 @@ int decode_failed(const dicom_raw *r, char *err, const char *label)
  * wider than 8 bits wrongly for colour, so its PackBits decoder is asked
  * for the segments only (as an 8-bit image, one row band per segment) and
  * they are laid out here as little-endian interleaved samples. */
+/* The RLE header (PS3.5 G.5): 16 little-endian words, the number of
+ * segments then their offsets, ascending and inside the fragment.  GDCM
+ * reads offsets past the 15 it has room for and seeks wherever they say,
+ * so the header is checked before GDCM sees it. */
+bool rle_header_ok(const gdcm::Fragment &frag, size_t planes)
+{
+    const gdcm::ByteValue *bv = frag.GetByteValue();
+    if (!bv || bv->GetLength() < 64 || planes > 15) return false;
+    uint32_t h[16];
+    memcpy(h, bv->GetPointer(), sizeof h);
+    if (h[0] != planes || h[1] != 64) return false;
+    for (size_t i = 2; i <= planes; i++)
+        if (h[i] <= h[i - 1]) return false;
+    return h[planes] < bv->GetLength();
+}
+
 int rle_frame(const gdcm::DataElement &pixels, const gdcm::TransferSyntax &ts,
               dicom_raw *r, char *err, const char *label)
 {
@@ -223,6 +241,14 @@ int rle_frame(const gdcm::DataElement &pixels, const gdcm::TransferSyntax &ts,
     size_t px = (size_t)r->width * r->height;
     if (r->bits_allocated % 8 || planes * r->height > 0xFFFFu)
         return decode_failed(r, err, label);
+    if (!rle_header_ok(pixels.GetSequenceOfFragments()->GetFragment(0),
+                       planes)) {
+        vlm_set_err(err,
+                    "%s: corrupt RLE header (needs %zu segments inside the "
+                    "fragment)",
+                    label, planes);
+        return VLM_EFORMAT;
+    }
     gdcm::Image img;
     img.SetNumberOfDimensions(2);
     img.SetDimension(0, (unsigned)r->width);
@@ -247,6 +273,76 @@ int rle_frame(const gdcm::DataElement &pixels, const gdcm::TransferSyntax &ts,
     return copy_frame(r, out.data(), out.size(), err, label);
 }
 
+/* JPEG baseline: libjpeg-turbo reads the frame's header first, because
+ * GDCM's JPEG codec asserts when the stream's size or colour space does
+ * not match the data set (a damaged header).  Other JPEG processes
+ * (12-bit, lossless) are left to GDCM: libjpeg-turbo does not read them. */
+int jpeg_header_matches(const gdcm::DataElement &pixels, const dicom_raw *r,
+                        char *err, const char *label)
+{
+    std::vector<unsigned char> jpeg;
+    const gdcm::SequenceOfFragments *sf = pixels.GetSequenceOfFragments();
+    for (size_t i = 0; i < sf->GetNumberOfFragments(); i++) {
+        const gdcm::ByteValue *bv = sf->GetFragment(i).GetByteValue();
+        if (bv && bv->GetPointer())
+            jpeg.insert(jpeg.end(), bv->GetPointer(),
+                        bv->GetPointer() + bv->GetLength());
+    }
+    tjhandle tj = tjInitDecompress();
+    int w = 0, h = 0, sub = 0, cs = -1;
+    int ok = tj && !jpeg.empty() &&
+             tjDecompressHeader3(tj, jpeg.data(), (unsigned long)jpeg.size(),
+                                 &w, &h, &sub, &cs) == 0;
+    if (tj) tjDestroy(tj);
+    int grey = cs == TJCS_GRAY;
+    if (ok && w == r->width && h == r->height &&
+        (grey ? r->samples == 1
+              : (cs == TJCS_RGB || cs == TJCS_YCbCr) && r->samples == 3))
+        return VLM_OK;
+    vlm_set_err(err,
+                "%s: corrupt JPEG stream (its header does not describe a "
+                "%dx%d image with %d samples)",
+                label, r->width, r->height, r->samples);
+    return VLM_EFORMAT;
+}
+
+uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+/* JPEG 2000: the SIZ marker segment, which ISO 15444-1 A.5.1 puts right
+ * after SOC, must describe the data set's image (size, components, no
+ * subsampling, precision within BitsAllocated): GDCM's JPEG 2000 codec
+ * writes past its buffer when they disagree.  A stream that does not
+ * start with SOC (a JP2 wrapper) is left to GDCM. */
+int j2k_header_matches(const gdcm::DataElement &pixels, const dicom_raw *r,
+                       char *err, const char *label)
+{
+    const gdcm::ByteValue *bv =
+        pixels.GetSequenceOfFragments()->GetFragment(0).GetByteValue();
+    const unsigned char *p =
+        bv ? (const unsigned char *)bv->GetPointer() : nullptr;
+    size_t n = bv ? (size_t)bv->GetLength() : 0;
+    if (n < 4 || p[0] != 0xFF || p[1] != 0x4F) return VLM_OK;
+    int ok = n >= 42 && p[2] == 0xFF && p[3] == 0x51;
+    unsigned comps = ok ? (unsigned)(p[40] << 8 | p[41]) : 0;
+    ok = ok && n >= 42 + 3 * (size_t)comps && comps == (unsigned)r->samples &&
+         be32(p + 8) - be32(p + 16) == (uint32_t)r->width &&
+         be32(p + 12) - be32(p + 20) == (uint32_t)r->height;
+    for (unsigned c = 0; ok && c < comps; c++) {
+        const unsigned char *s = p + 42 + 3 * c;
+        ok = s[1] == 1 && s[2] == 1 && (s[0] & 0x7F) + 1 <= r->bits_allocated;
+    }
+    if (ok) return VLM_OK;
+    vlm_set_err(err,
+                "%s: JPEG 2000 stream does not describe a %dx%d image with "
+                "%d unsubsampled components of at most %d bits",
+                label, r->width, r->height, r->samples, r->bits_allocated);
+    return VLM_EFORMAT;
+}
+
 int encapsulated_frame(const gdcm::DataSet &ds, const gdcm::TransferSyntax &ts,
                        dicom_raw *r, char *err, const char *label)
 {
@@ -260,9 +356,19 @@ int encapsulated_frame(const gdcm::DataSet &ds, const gdcm::TransferSyntax &ts,
     int frames = k ? 1 : r->hdr.frames;
     if (ts == gdcm::TransferSyntax::RLELossless && k == 1)
         return rle_frame(first_frame_element(*sf, k), ts, r, err, label);
+    gdcm::DataElement pixels = first_frame_element(*sf, k);
+    int st = VLM_OK;
+    if (ts == gdcm::TransferSyntax::JPEGBaselineProcess1 && k)
+        st = jpeg_header_matches(pixels, r, err, label);
+    else if (ts == gdcm::TransferSyntax::JPEG2000Lossless ||
+             ts == gdcm::TransferSyntax::JPEG2000 ||
+             ts == gdcm::TransferSyntax::JPEG2000Part2Lossless ||
+             ts == gdcm::TransferSyntax::JPEG2000Part2)
+        st = j2k_header_matches(pixels, r, err, label);
+    if (st != VLM_OK) return st;
     gdcm::Image img;
     describe_image(img, r, frames, ts);
-    img.SetDataElement(first_frame_element(*sf, k));
+    img.SetDataElement(pixels);
     std::vector<char> buf(img.GetBufferLength());
     if (buf.empty() || !img.GetBuffer(buf.data()))
         return decode_failed(r, err, label);

@@ -96,10 +96,45 @@ static int finish(int st, dicom_raw *raw, const dicom_load_opts *opts,
     return st;
 }
 
+#define DEFLATED    "1.2.840.10008.1.2.1.99"
+#define EXPLICIT_LE "1.2.840.10008.1.2.1"
+#define INFLATE_MAX ((size_t)1 << 31) /* 2 GiB of data set */
+
+static int decode_part10(const void *bytes, size_t len, const char *label,
+                         const dicom_load_opts *opts, dicom_raw *raw,
+                         char *err);
+
+/* Inflated, the data set gets a fresh explicit-LE header and the normal
+ * path; the header keeps saying "deflated". */
+static int decode_deflated(const uint8_t *data_set, size_t len,
+                           const char *label, const dicom_load_opts *opts,
+                           dicom_raw *raw, char *err)
+{
+    uint8_t *plain = NULL, *wrapped = NULL;
+    size_t n = 0, wlen = 0;
+    int st = dicom_inflate(data_set, len, INFLATE_MAX, &plain, &n, label, err);
+    if (st == VLM_OK &&
+        (st = dicom_wrap_part10(plain, n, EXPLICIT_LE, &wrapped, &wlen)))
+        vlm_set_err(err, "%s: out of memory", label);
+    free(plain);
+    if (st == VLM_OK) st = decode_part10(wrapped, wlen, label, opts, raw, err);
+    free(wrapped);
+    if (st == VLM_OK)
+        snprintf(raw->hdr.transfer_syntax, sizeof raw->hdr.transfer_syntax,
+                 "%s", DEFLATED);
+    return st;
+}
+
 static int decode_part10(const void *bytes, size_t len, const char *label,
                          const dicom_load_opts *opts, dicom_raw *raw, char *err)
 {
-    int st = dicom_validate(bytes, len, label, err);
+    char ts[65];
+    size_t at = 0;
+    int st = dicom_meta_group(bytes, len, ts, sizeof ts, &at, label, err);
+    if (st == VLM_OK && !strcmp(ts, DEFLATED))
+        return decode_deflated((const uint8_t *)bytes + at, len - at, label,
+                               opts, raw, err);
+    if (st == VLM_OK) st = dicom_validate(bytes, len, label, err);
     if (st == VLM_OK)
         st = dicom_shim_read(bytes, len, label, opts ? opts->max_pixels : 0,
                              raw, err);
@@ -123,10 +158,11 @@ int dicom_load_memory(const void *bytes, size_t len, const char *label,
         uint8_t *wrapped = NULL;
         size_t wlen = 0;
         st = dicom_wrap_part10(bytes, len, bare, &wrapped, &wlen);
-        if (st == VLM_OK)
-            st = decode_part10(wrapped, wlen, label, opts, &raw, err);
-        else
+        if (st != VLM_OK)
             vlm_set_err(err, "%s: out of memory", label);
+        else if ((st = dicom_validate_strict(wrapped, wlen, label, err)) ==
+                 VLM_OK)
+            st = decode_part10(wrapped, wlen, label, opts, &raw, err);
         free(wrapped);
     } else {
         st = decode_part10(bytes, len, label, opts, &raw, err);

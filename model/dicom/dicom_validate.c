@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/dicom/dicom_container.h"
 #include "model/dicom/dicom_validate.h"
 
 #define MAX_NESTING 64
@@ -32,7 +33,7 @@ typedef struct walker {
     int explicit_vr, big_endian;
     const char *problem;
     size_t problem_at;
-    int has_pixels;
+    uint32_t pixel_tag; /* top-level pixel data element seen, or 0 */
 } walker;
 
 static walk_status out_of_bounds(walker *w, const char *what)
@@ -59,20 +60,6 @@ static uint32_t rd32(const walker *w, size_t at)
                          : rd16(w, at + 2) << 16 | rd16(w, at);
 }
 
-static int long_vr(const uint8_t *vr)
-{
-    static const char LONG[][3] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
-                                   "SV", "UC", "UN", "UR", "UT", "UV"};
-    for (size_t i = 0; i < sizeof LONG / sizeof LONG[0]; i++)
-        if (!memcmp(vr, LONG[i], 2)) return 1;
-    return 0;
-}
-
-static int is_vr(const uint8_t *vr)
-{
-    return vr[0] >= 'A' && vr[0] <= 'Z' && vr[1] >= 'A' && vr[1] <= 'Z';
-}
-
 typedef struct element {
     uint32_t tag, length;
     int implicit_content; /* explicit UN with undefined length */
@@ -84,12 +71,13 @@ static walk_status read_element(walker *w, element *el)
     el->tag = rd16(w, w->pos) << 16 | rd16(w, w->pos + 2);
     el->implicit_content = 0;
     const uint8_t *vr = w->p + w->pos + 4;
+    int is_long = 0;
     if ((el->tag >> 16) == 0xFFFE || !w->explicit_vr) {
         el->length = rd32(w, w->pos + 4);
         w->pos += 8;
-    } else if (!is_vr(vr)) {
+    } else if (!dicom_known_vr(vr, &is_long)) {
         return WALK_GAVE_UP;
-    } else if (long_vr(vr)) {
+    } else if (is_long) {
         if (!fits(w, 12)) return out_of_bounds(w, "truncated");
         el->length = rd32(w, w->pos + 8);
         el->implicit_content = !memcmp(vr, "UN", 2);
@@ -103,6 +91,20 @@ static walk_status read_element(walker *w, element *el)
 
 static walk_status walk_dataset(walker *w, int depth, uint32_t end_tag);
 
+/* An undefined-length item.  One whose first element has no valid VR in
+ * an explicit data set is read as implicit VR, as GDCM does for sequences
+ * written that way (private sequences, CP-246). */
+static walk_status walk_item(walker *w, int depth)
+{
+    int saved = w->explicit_vr, is_long;
+    if (w->explicit_vr && fits(w, 8) &&
+        !dicom_known_vr(w->p + w->pos + 4, &is_long))
+        w->explicit_vr = 0;
+    walk_status st = walk_dataset(w, depth, ITEM_END);
+    w->explicit_vr = saved;
+    return st;
+}
+
 /* Items of an undefined-length sequence, or pixel fragments. */
 static walk_status walk_items(walker *w, int depth, int fragments)
 {
@@ -114,7 +116,7 @@ static walk_status walk_items(walker *w, int depth, int fragments)
         if (el.tag == SEQ_END) return WALK_OK;
         if (el.tag != ITEM) return WALK_GAVE_UP;
         if (el.length == UNDEFINED && !fragments) {
-            if ((st = walk_dataset(w, depth + 1, ITEM_END))) return st;
+            if ((st = walk_item(w, depth + 1))) return st;
         } else if (el.length == UNDEFINED) {
             return WALK_GAVE_UP;
         } else {
@@ -133,7 +135,7 @@ static int is_pixel_data(uint32_t tag)
 
 static walk_status walk_value(walker *w, int depth, const element *el)
 {
-    if (depth == 0 && is_pixel_data(el->tag)) w->has_pixels = 1;
+    if (depth == 0 && is_pixel_data(el->tag)) w->pixel_tag = el->tag;
     if (el->length != UNDEFINED) {
         if (!fits(w, el->length))
             return out_of_bounds(w, "value runs past the end");
@@ -154,8 +156,19 @@ static walk_status walk_dataset(walker *w, int depth, uint32_t end_tag)
     while (w->pos < w->len) {
         element el;
         walk_status st = read_element(w, &el);
+        /* GDCM re-reads a data set after a bad VR in other encodings, and
+         * those assert on the delimiter that ends an enclosing sequence. */
+        if (st == WALK_GAVE_UP && depth > 0)
+            return out_of_bounds(w, "invalid VR inside a sequence");
         if (st) return st;
         if (el.tag == end_tag) return WALK_OK;
+        /* After the pixel data only higher tags may follow (PS3.5 7.1): a
+         * lower one means the pixel data's lengths do not add up, and what
+         * follows is misread pixel bytes. */
+        if (depth == 0 && w->pixel_tag && el.tag < w->pixel_tag) {
+            w->pos -= 8;
+            return out_of_bounds(w, "pixel data lengths do not add up");
+        }
         /* A stray delimiter or item at this level: skip what it says. */
         if ((el.tag >> 16) == 0xFFFE && el.length == UNDEFINED)
             return WALK_GAVE_UP;
@@ -172,7 +185,8 @@ static walk_status walk_meta(walker *w, char *ts, size_t cap)
     while (w->len - w->pos >= 8 && rd16(w, w->pos) == 0x0002) {
         element el;
         walk_status st = read_element(w, &el);
-        if (st == WALK_GAVE_UP) break;
+        if (st == WALK_GAVE_UP) /* GDCM asserts on these in the meta group */
+            return out_of_bounds(w, "invalid VR in the file meta group");
         if (st || el.length == UNDEFINED || !fits(w, el.length))
             return out_of_bounds(w, "file meta group runs past the end");
         if (el.tag == TAG(0x0002, 0x0010)) {
@@ -187,7 +201,29 @@ static walk_status walk_meta(walker *w, char *ts, size_t cap)
     return out_of_bounds(w, "no transfer syntax in the file meta group");
 }
 
-int dicom_validate(const void *bytes, size_t len, const char *label, char *err)
+static int report(const walker *w, const char *label, char *err)
+{
+    if (!w->problem) return VLM_OK;
+    vlm_set_err(err, "%s: corrupt DICOM: %s (at byte %zu)", label, w->problem,
+                w->problem_at);
+    return VLM_EFORMAT;
+}
+
+int dicom_meta_group(const void *bytes, size_t len, char *ts, size_t cap,
+                     size_t *data_set_at, const char *label, char *err)
+{
+    walker w = {.p = bytes, .len = len, .explicit_vr = 1};
+    ts[0] = '\0';
+    if (len < 132)
+        out_of_bounds(&w, "truncated");
+    else
+        walk_meta(&w, ts, cap);
+    *data_set_at = w.pos;
+    return report(&w, label, err);
+}
+
+static int validate(const void *bytes, size_t len, int strict,
+                    const char *label, char *err)
 {
     walker w = {.p = bytes, .len = len, .explicit_vr = 1};
     char ts[65];
@@ -195,17 +231,28 @@ int dicom_validate(const void *bytes, size_t len, const char *label, char *err)
         out_of_bounds(&w, "truncated");
     } else if (walk_meta(&w, ts, sizeof ts) == WALK_OK) {
         if (strcmp(ts, "1.2.840.10008.1.2.1.99") == 0)
-            return VLM_OK; /* deflated: GDCM inflates and checks */
+            return VLM_OK; /* deflated: inflate first (dicom_inflate) */
         w.explicit_vr = strcmp(ts, "1.2.840.10008.1.2") != 0;
         w.big_endian = strcmp(ts, "1.2.840.10008.1.2.2") == 0;
         walk_status st = walk_dataset(&w, 0, 0);
-        if (st == WALK_OK && !w.has_pixels) {
+        if (st == WALK_GAVE_UP && strict)
+            out_of_bounds(&w, "structure not understood (no preamble, so "
+                              "no guessing)");
+        if (st == WALK_OK && !w.pixel_tag) {
             vlm_set_err(err, "%s: no pixel data (not an image)", label);
             return VLM_EUNSUPPORTED;
         }
     }
-    if (!w.problem) return VLM_OK;
-    vlm_set_err(err, "%s: corrupt DICOM: %s (at byte %zu)", label, w.problem,
-                w.problem_at);
-    return VLM_EFORMAT;
+    return report(&w, label, err);
+}
+
+int dicom_validate(const void *bytes, size_t len, const char *label, char *err)
+{
+    return validate(bytes, len, 0, label, err);
+}
+
+int dicom_validate_strict(const void *bytes, size_t len, const char *label,
+                          char *err)
+{
+    return validate(bytes, len, 1, label, err);
 }

@@ -293,7 +293,7 @@ static uint8_t *part10(size_t *len, const void *tail, size_t tail_len)
     cr_assert_eq(dicom_writer_finish(w, &b, len, err), VLM_OK, "%s", err);
     dicom_writer_destroy(w);
     b = realloc(b, *len + tail_len);
-    memcpy(b + *len, tail, tail_len);
+    if (tail_len) memcpy(b + *len, tail, tail_len);
     *len += tail_len;
     return b;
 }
@@ -307,16 +307,35 @@ Test(bound_check, refuses_only_what_runs_past_the_end)
     cr_expect_eq(dicom_validate(b, n, "f.dcm", err), VLM_OK,
                  "a stray delimiter is not a bound problem: %s", err);
     free(b);
-    const uint8_t bad_vr[] = {0x09, 0x00, 0x10, 0x00, 'x', 'y', 2, 0, 0, 0};
+    const uint8_t bad_vr[] = {0xE1, 0x7F, 0x10, 0x00, 'x', 'y', 2, 0, 0, 0};
     b = part10(&n, bad_vr, sizeof bad_vr);
     cr_expect_eq(dicom_validate(b, n, "f.dcm", err), VLM_OK,
                  "a bad VR ends the walk without a verdict: %s", err);
     free(b);
-    const uint8_t too_long[] = {0x09, 0x00, 0x10, 0x00, 'L', 'O', 200, 0};
+    const uint8_t too_long[] = {0xE1, 0x7F, 0x10, 0x00, 'L', 'O', 200, 0};
     b = part10(&n, too_long, sizeof too_long);
     cr_expect_eq(dicom_validate(b, n, "f.dcm", err), VLM_EFORMAT);
     cr_expect(strstr(err, "f.dcm: corrupt DICOM: value runs past the end") !=
                   NULL,
               "%s", err);
+    free(b);
+}
+
+Test(bound_check, pixel_lengths_must_add_up_and_meta_vrs_be_real)
+{
+    char err[VLM_ERR_MAX] = "";
+    size_t n;
+    /* A lower tag after the pixel data: its length was wrong. */
+    const uint8_t lower[] = {0x09, 0x00, 0x10, 0x00, 'L', 'O', 2, 0, 'a', 'b'};
+    uint8_t *b = part10(&n, lower, sizeof lower);
+    cr_expect_eq(dicom_validate(b, n, "f.dcm", err), VLM_EFORMAT);
+    cr_expect(strstr(err, "pixel data lengths do not add up") != NULL, "%s",
+              err);
+    free(b);
+    b = part10(&n, NULL, 0);
+    b[132 + 4] = 'U', b[132 + 5] = 'K'; /* (0002,0000)'s VR */
+    cr_expect_eq(dicom_validate(b, n, "f.dcm", err), VLM_EFORMAT);
+    cr_expect(strstr(err, "invalid VR in the file meta group") != NULL, "%s",
+              err);
     free(b);
 }

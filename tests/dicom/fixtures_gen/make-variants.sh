@@ -8,7 +8,7 @@ gen=$1 out=$2
 mkdir -p "$out"
 "$gen" "$out"
 need() { command -v "$1" >/dev/null 2>&1 || { echo "missing tool: $1 (apt-get install dcmtk libgdcm-tools)" >&2; exit 1; }; }
-for t in dcmcjpeg dcmcjpls dcmcrle gdcmconv; do need "$t"; done
+for t in dcmcjpeg dcmcjpls dcmcrle dcmconv gdcmconv; do need "$t"; done
 # ct_2 = unsigned 12-bit, ct_1 = signed 16-bit.
 for n in 1 2; do
   src="$out/ct_$n.dcm"
@@ -16,6 +16,8 @@ for n in 1 2; do
   dcmcjpls "$src" "$out/ct_${n}_jpegls.dcm"            # JPEG-LS lossless
   dcmcrle "$src" "$out/ct_${n}_rle.dcm"                # RLE lossless
   gdcmconv --j2k -i "$src" -o "$out/ct_${n}_j2k.dcm"   # JPEG 2000 lossless
+  dcmconv +td "$src" "$out/ct_${n}_deflate.dcm"         # deflated data set
+  dcmconv -F +ti "$src" "$out/ct_${n}_bare.dcm"         # no preamble, no meta
 done
 # Colour JPEG baseline: stored as YBR_FULL_422, must come back as RGB.
 dcmcjpeg +eb "$out/rgb_sc.dcm" "$out/rgb_jpeg.dcm"
