@@ -14,6 +14,7 @@
 #include <cstring>
 #include <new>
 
+#include <gdcmPhotometricInterpretation.h>
 #include <gdcmSequenceOfItems.h>
 
 #include "model/dicom/dicom_gdcm.h"
@@ -153,6 +154,17 @@ int read_pixel_format(const gdcm::DataSet &ds, dicom_raw *r, char *err,
     if (r->samples != 1 && r->samples != 3) {
         vlm_set_err(err, "%s: %d samples per pixel is not supported", label,
                     r->samples);
+        return VLM_EUNSUPPORTED;
+    }
+    /* GDCM's codecs assert on a name it does not know. */
+    gdcm::PhotometricInterpretation::PIType pi =
+        gdcm::PhotometricInterpretation::GetPIType(r->photometric);
+    if (pi == gdcm::PhotometricInterpretation::UNKNOWN ||
+        pi == gdcm::PhotometricInterpretation::PI_END) {
+        vlm_set_err(err,
+                    "%s: photometric interpretation \"%s\" is not one "
+                    "the standard defines",
+                    label, r->photometric);
         return VLM_EUNSUPPORTED;
     }
     return check_bits(r, err, label);
