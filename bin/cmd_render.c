@@ -1,11 +1,13 @@
 /* vlmindex render: write what the model sees for one file (before resize)
- * as a PNG: DICOM through the display pipeline, photos as decoded. */
+ * as a PNG, through media_decode() like indexing: DICOM through the
+ * display pipeline, photos as decoded. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
-#include "model/dicom/dicom.h"
+#include "media/media_file.h"
 
 static const char render_usage[] =
     "usage: vlmindex render FILE -o OUT.png [--window W] [--verbose]\n"
@@ -17,18 +19,17 @@ static const char render_usage[] =
     "               sigmoid] (default: per modality, as `vlmindex add`)\n"
     "  --verbose    print the DICOM header fields used (no patient data)\n";
 
-static void print_summary(const char *out, const img_rgb *im,
-                          const dicom_header *h, int is_dicom, int verbose)
+static void print_summary(const char *out, const media_image *m, int verbose)
 {
+    const dicom_header *h = m->dicom;
     char win[96] = "none (colour)";
-    if (is_dicom && h->windowed)
-        dicom_window_describe(&h->window, win, sizeof win);
-    if (is_dicom)
-        printf("%s: %dx%d, %s, %s, window %s\n", out, im->width, im->height,
-               h->photometric, h->transfer_syntax, win);
+    if (h && h->windowed) dicom_window_describe(&h->window, win, sizeof win);
+    if (h)
+        printf("%s: %dx%d, %s, %s, window %s\n", out, m->rgb.width,
+               m->rgb.height, h->photometric, h->transfer_syntax, win);
     else
-        printf("%s: %dx%d\n", out, im->width, im->height);
-    if (verbose && is_dicom) {
+        printf("%s: %dx%d, %s\n", out, m->rgb.width, m->rgb.height, m->format);
+    if (verbose && h) {
         char text[2048];
         dicom_header_format(h, text, sizeof text);
         fputs(text, stdout);
@@ -46,7 +47,7 @@ int cmd_render(int argc, char **argv)
     const char *out = NULL;
     int verbose = 0, opt;
     char err[VLM_ERR_MAX] = "";
-    dicom_load_opts o = {0};
+    media_decode_opts o = {0}; /* exact: full resolution */
     while ((opt = getopt_long(argc, argv, "o:w:vh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
@@ -63,12 +64,16 @@ int cmd_render(int argc, char **argv)
         fputs(render_usage, stderr);
         return EXIT_ERROR;
     }
-    img_rgb im;
-    dicom_header h;
-    int is_dicom = 0;
-    int rc = dicom_render_file(argv[optind], &o, &im, &h, &is_dicom, err);
-    if (!rc) rc = img_write_png(out, &im, err);
-    if (!rc) print_summary(out, &im, &h, is_dicom, verbose);
-    img_rgb_free(&im);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    media_image m = {0};
+    int rc = media_read_file(argv[optind], 0, &bytes, &len, err);
+    if (!rc) rc = media_decode(bytes, len, argv[optind], &o, &m, err);
+    if (rc == VLM_EUNSUPPORTED && !err[0])
+        snprintf(err, sizeof err, "%s: not an image", argv[optind]);
+    if (!rc) rc = img_write_png(out, &m.rgb, err);
+    if (!rc) print_summary(out, &m, verbose);
+    media_image_free(&m);
+    free(bytes);
     return cli_exit_code(rc, err);
 }

@@ -160,14 +160,4 @@ int dicom_load_memory(const void *bytes, size_t len, const char *label,
                       const dicom_load_opts *opts, img_rgb *out,
                       dicom_header *hdr, char *err);
 
-/* ---- rendering any input ------------------------------------------------ */
-
-/* What the model sees for a file before resizing: DICOM (recognised by
- * content) through dicom_load_file with `opts`, any other image through
- * img_decode_file at full resolution.  *is_dicom says which; hdr (may be
- * NULL) is filled for DICOM and zeroed otherwise. */
-int dicom_render_file(const char *path, const dicom_load_opts *opts,
-                      img_rgb *out, dicom_header *hdr, int *is_dicom,
-                      char *err);
-
 #endif
