@@ -19,7 +19,8 @@ _vlmindex()
     if [[ ${prog##*/} == vlmindex ]]; then
         if ((COMP_CWORD == 1)); then
             COMPREPLY=($(compgen -W "add update rm status repair reset
-                classify embed caption score model --help --version" -- "$cur"))
+                classify embed caption score model render --help --version" \
+                -- "$cur"))
             return
         fi
         cmd=("${COMP_WORDS[1]}")
