@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/dicom/dicom_pipeline.h"
@@ -64,8 +65,11 @@ static void resolve(const dicom_raw *r, const dicom_samples *s,
     snprintf(ctx.modality, sizeof ctx.modality, "%s", r->hdr.modality);
     snprintf(ctx.body_part, sizeof ctx.body_part, "%s", r->hdr.body_part);
     modality_range(r, &ctx.range_lo, &ctx.range_hi);
-    data_range(r, s, &ctx.data_lo, &ctx.data_hi);
     dicom_window_resolve(req, &ctx, used);
+    if (used->kind == DICOM_WINDOW_MINMAX) { /* only then is a pass needed */
+        data_range(r, s, &ctx.data_lo, &ctx.data_hi);
+        dicom_window_resolve(req, &ctx, used);
+    }
 }
 
 static int grey_level(const dicom_raw *r, const dicom_window *w, double v)
@@ -88,6 +92,32 @@ static int palette_colour(const dicom_raw *r, double v, uint8_t *px)
     return 1;
 }
 
+/* The colour of stored value v: supplemental palette or grey level. */
+static void pixel_of(const dicom_raw *r, const dicom_window *w, double v,
+                     uint8_t *px)
+{
+    if (r->supplemental && palette_colour(r, v, px)) return;
+    px[0] = px[1] = px[2] = (uint8_t)grey_level(r, w, v);
+}
+
+/* Integer samples of at most 16 bits in at most 2 bytes: the colour of
+ * every stored bit pattern once, into a table; each pixel then costs one
+ * lookup instead of the Modality LUT, VOI and inversion arithmetic. */
+static int render_by_table(const dicom_raw *r, const dicom_samples *s,
+                           const dicom_window *w, uint8_t *rgb)
+{
+    size_t count = (size_t)1 << r->bits_stored,
+           n = (size_t)r->width * r->height;
+    uint8_t *table = malloc(count * 3);
+    if (!table) return -1;
+    for (size_t p = 0; p < count; p++)
+        pixel_of(r, w, dicom_pattern_value(s, p), table + 3 * p);
+    for (size_t i = 0; i < n; i++)
+        memcpy(rgb + 3 * i, table + 3 * (size_t)dicom_sample_pattern(s, i), 3);
+    free(table);
+    return 0;
+}
+
 int dicom_grey_render(const dicom_raw *r, const dicom_window *req, uint8_t *rgb,
                       dicom_window *used, const char *label, char *err)
 {
@@ -100,11 +130,10 @@ int dicom_grey_render(const dicom_raw *r, const dicom_window *req, uint8_t *rgb,
         return VLM_EFORMAT;
     }
     resolve(r, &s, req, used);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *px = rgb + 3 * i;
-        double v = dicom_sample(&s, i);
-        if (r->supplemental && palette_colour(r, v, px)) continue;
-        px[0] = px[1] = px[2] = (uint8_t)grey_level(r, used, v);
-    }
+    if (!r->is_float && r->bits_allocated <= 16 && r->bits_stored <= 16 &&
+        render_by_table(r, &s, used, rgb) == 0)
+        return VLM_OK;
+    for (size_t i = 0; i < n; i++)
+        pixel_of(r, used, dicom_sample(&s, i), rgb + 3 * i);
     return VLM_OK;
 }

@@ -37,6 +37,27 @@ void dicom_samples_init(dicom_samples *s, const dicom_raw *r);
 /* Stored value of sample i (i < count). */
 double dicom_sample(const dicom_samples *s, size_t i);
 
+/* Integer samples of at most 2 bytes (or 1 bit): the BitsStored bits of
+ * sample i as an unsigned pattern, for table lookups; inline because it
+ * runs once per pixel. */
+static inline uint32_t dicom_sample_pattern(const dicom_samples *s, size_t i)
+{
+    const uint8_t *p = s->p;
+    uint32_t u;
+    if (!s->bytes) return (p[i >> 3] >> (i & 7)) & 1u;
+    if (s->bytes == 1)
+        u = p[i];
+    else if (s->big_endian)
+        u = (uint32_t)p[2 * i] << 8 | p[2 * i + 1];
+    else
+        u = (uint32_t)p[2 * i + 1] << 8 | p[2 * i];
+    return (u >> s->shift) & ((1u << s->bits_stored) - 1);
+}
+
+/* The stored value a BitsStored pattern stands for (sign-extended when
+ * PixelRepresentation is 1). */
+double dicom_pattern_value(const dicom_samples *s, uint64_t pattern);
+
 /* Index of channel c of pixel i in storage order: interleaved, planar or
  * 4:2:2 subsampled (Y1 Y2 Cb Cr for each horizontal pair). */
 size_t dicom_sample_index(const dicom_raw *r, size_t pixel, int channel);

@@ -46,14 +46,8 @@ static double float_value(const dicom_samples *s, size_t i)
     return f;
 }
 
-double dicom_sample(const dicom_samples *s, size_t i)
+double dicom_pattern_value(const dicom_samples *s, uint64_t u)
 {
-    if (!s->bytes) return (s->p[i >> 3] >> (i & 7)) & 1;
-    if (s->is_float) {
-        double v = float_value(s, i);
-        return isfinite(v) ? v : 0;
-    }
-    uint64_t u = raw_word(s, i) >> s->shift;
     uint64_t mask =
         s->bits_stored >= 64 ? ~0ull : ((1ull << s->bits_stored) - 1);
     u &= mask;
@@ -61,6 +55,16 @@ double dicom_sample(const dicom_samples *s, size_t i)
         ((u >> (s->bits_stored - 1)) & 1))
         return (double)(int64_t)(u | ~mask);
     return (double)u;
+}
+
+double dicom_sample(const dicom_samples *s, size_t i)
+{
+    if (!s->bytes) return (s->p[i >> 3] >> (i & 7)) & 1;
+    if (s->is_float) {
+        double v = float_value(s, i);
+        return isfinite(v) ? v : 0;
+    }
+    return dicom_pattern_value(s, raw_word(s, i) >> s->shift);
 }
 
 size_t dicom_sample_index(const dicom_raw *r, size_t pixel, int channel)
