@@ -34,7 +34,8 @@ static const cli_opt walk_opts[] = {
                  "full-resolution JPEG decode (no DCT-scaled fast path)"),
     CLI_OPT_PARSE('w', "window", IA(window), "W", parse_window,
                   "DICOM VOI window: lung | mediastinum | bone | stored |\n"
-                  "full | C,W (default: lung for chest CT, else stored)"),
+                  "full | minmax | C,W[,linear|linear-exact|sigmoid]\n"
+                  "(default: lung for chest CT, else stored)"),
     CLI_OPT_END};
 
 static const cli_opt dicomweb_opts_table[] = {
