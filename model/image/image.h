@@ -85,6 +85,11 @@ typedef struct img_prep_params {
     int do_center_crop;
     float mean[3], std[3];
     float rescale; /* normally 1/255 */
+    /* 0: resize in the source's mode, then RGB (Pillow + OpenAI CLIP: alpha
+     * premultiplied, palette/bilevel nearest).  1: RGB first, then resize
+     * (transformers' load_image before SiglipImageProcessor): alpha is
+     * dropped and every source is resized with the bicubic filter. */
+    int convert_rgb_first;
 } img_prep_params;
 
 /* Resize shorter side with Pillow's antialiased bicubic (long side
