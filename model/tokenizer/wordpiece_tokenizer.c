@@ -54,15 +54,15 @@ static void word_pieces(const wordpiece_tokenizer *t, const uint32_t *w,
     }
 }
 
-int wordpiece_tokenizer_encode(const wordpiece_tokenizer *t, const char *text,
-                               int32_t *ids, int cap, char *err)
+int wordpiece_tokenizer_encode_n(const wordpiece_tokenizer *t, const char *text,
+                                 size_t len, int32_t *ids, int cap, char *err)
 {
     if (!t || !text || (cap > 0 && !ids)) {
         vlm_set_err(err, "wordpiece_tokenizer_encode: NULL argument");
         return VLM_EINVAL;
     }
     cp_buf words = {0};
-    int rc = bert_basic_tokenize(text, strlen(text), &words);
+    int rc = bert_basic_tokenize(text, len, &words);
     sink out = {ids, cap > 0 ? cap : 0, 0};
     for (size_t i = 0; rc == VLM_OK && i < words.n; i++) {
         size_t start = i;
@@ -78,6 +78,13 @@ int wordpiece_tokenizer_encode(const wordpiece_tokenizer *t, const char *text,
         return rc;
     }
     return out.n;
+}
+
+int wordpiece_tokenizer_encode(const wordpiece_tokenizer *t, const char *text,
+                               int32_t *ids, int cap, char *err)
+{
+    return wordpiece_tokenizer_encode_n(t, text, text ? strlen(text) : 0, ids,
+                                        cap, err);
 }
 
 int wordpiece_tokenizer_encode_context(const wordpiece_tokenizer *t,

@@ -21,6 +21,7 @@
 #ifndef VLM_WORDPIECE_TOKENIZER_H
 #define VLM_WORDPIECE_TOKENIZER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/core/vlm_error.h"
@@ -47,6 +48,10 @@ int32_t wordpiece_tokenizer_id(const wordpiece_tokenizer *t, const char *tok);
  * status. */
 int wordpiece_tokenizer_encode(const wordpiece_tokenizer *t, const char *text,
                                int32_t *ids, int cap, char *err);
+/* The same for text[0..len), which may hold NUL bytes (dropped like every
+ * other control character). */
+int wordpiece_tokenizer_encode_n(const wordpiece_tokenizer *t, const char *text,
+                                 size_t len, int32_t *ids, int cap, char *err);
 
 /* The model input: [CLS], the first ctx-2 ids, [SEP], then [PAD] (0) up to
  * ctx.  Returns the number of real tokens (with [CLS] and [SEP]), or a
