@@ -1,8 +1,9 @@
 /*
- * clip_bench.c — speed and memory of the CLIP towers on a random-weight
- * checkpoint in the real layout.  Prints one JSON object per measurement.
+ * clip_bench.c — speed and memory of the dual-encoder towers (CLIP, SigLIP,
+ * Chinese-CLIP) on a random-weight checkpoint in the real layout.  Prints
+ * one JSON object per measurement.
  *
- *   clip_bench write b32|b16 DIR
+ *   clip_bench write b32|b16|siglip-b16|cnclip-b16 DIR
  *   clip_bench vision DIR THREADS f32|bf16|f32p BATCH[,BATCH..] REPS
  *   clip_bench text DIR THREADS f32|bf16|f32p TOKENS[,TOKENS..] REPS
  *   clip_bench rss DIR text|all
@@ -86,13 +87,21 @@ static void bench_vision(const char *dir, int threads, const char *prec,
     clip_model_destroy(m);
 }
 
-/* start + (L-2) random words + end, zero padded to 77. */
-static void make_ids(int L, int32_t *ids)
+/* A row of L real tokens padded to the model's context, as its family's
+ * tokenizer lays it out: CLIP start ... end + zeros; SigLIP ids ... </s> +
+ * </s> padding (the tower always runs all 64 positions); Chinese-CLIP
+ * [CLS] ... [SEP] + zeros. */
+static void make_ids(const clip_model *m, int L, int32_t *ids)
 {
-    memset(ids, 0, CLIP_TEXT_CONTEXT * sizeof *ids);
-    ids[0] = 49406;
-    for (int i = 1; i < L - 1; i++) ids[i] = 300 + (i * 7919) % 40000;
-    ids[L - 1] = 49407;
+    const char *fam = clip_model_family(m);
+    int ctx = clip_text_context(m), siglip = !strcmp(fam, "siglip");
+    int first = !strcmp(fam, "clip") ? 49406 : 101,
+        last = !strcmp(fam, "clip") ? 49407 : 102;
+    if (L > ctx) L = ctx;
+    for (int i = 0; i < ctx; i++) ids[i] = siglip ? 1 : 0;
+    for (int i = 0; i < L - 1; i++) ids[i] = 300 + (i * 7919) % 20000;
+    if (!siglip) ids[0] = first;
+    ids[L - 1] = siglip ? 1 : last;
 }
 
 static void bench_text(const char *dir, int threads, const char *prec,
@@ -100,11 +109,11 @@ static void bench_text(const char *dir, int threads, const char *prec,
 {
     clip_model *m = load(dir, CLIP_PART_TEXT, threads, parse_prec(prec));
     float emb[4096];
-    int32_t ids[CLIP_TEXT_CONTEXT];
+    int32_t ids[512];
     char err[VLM_ERR_MAX];
     for (char *tok = strtok(lens, ","); tok; tok = strtok(NULL, ",")) {
         int L = atoi(tok);
-        make_ids(L, ids);
+        make_ids(m, L, ids);
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) {
             double t0 = bench_now_s();
@@ -133,9 +142,9 @@ static void bench_rss(const char *dir, const char *what)
     clip_model *m = load(dir, parts, 1, VLM_PREC_F32);
     double load_ms = 1e3 * (bench_now_s() - t0);
     char err[VLM_ERR_MAX];
-    int32_t ids[CLIP_TEXT_CONTEXT];
+    int32_t ids[512];
     float emb[4096];
-    make_ids(8, ids);
+    make_ids(m, 8, ids);
     if (clip_encode_text_ids(m, ids, 1, emb, NULL, err)) exit(1);
     if (parts & CLIP_PART_VISION) {
         int S = clip_image_size(m);
@@ -173,7 +182,7 @@ int main(int argc, char **argv)
         return 0;
     }
     fprintf(stderr,
-            "usage: clip_bench write b32|b16 DIR\n"
+            "usage: clip_bench write b32|b16|siglip-b16|cnclip-b16 DIR\n"
             "       clip_bench vision DIR THREADS f32|bf16|f32p BATCHES REPS\n"
             "       clip_bench text DIR THREADS f32|bf16|f32p TOKENS REPS\n"
             "       clip_bench rss DIR text|all\n");

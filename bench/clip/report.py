@@ -14,10 +14,10 @@ def key(r):
 
 c = {key(r): r for r in rows if r["impl"] == "c"}
 t = {key(r): r for r in rows if r["impl"] == "torch"}
-print(f"{'arch':5} {'test':7} {'prec':5} {'thr':>3} {'size':>5} {'C':>10} {'torch':>10} {'unit':6} {'C/torch':>8}")
+print(f"{'arch':10} {'test':7} {'prec':5} {'thr':>3} {'size':>5} {'C':>10} {'torch':>10} {'unit':6} {'C/torch':>8}")
 for k, r in c.items():
     if r["test"] == "rss":
-        print(f"{k[0]:5} {'rss':7} {r['parts']:5} {'':>3} {'':>5} {r['value']:10.1f} {'':>10} {'MB':6} "
+        print(f"{k[0]:10} {'rss':7} {r['parts']:5} {'':>3} {'':>5} {r['value']:10.1f} {'':>10} {'MB':6} "
               f"(load {r['load_ms']:.0f} ms)")
         continue
     tv = t.get(k, {}).get("value")
@@ -26,4 +26,4 @@ for k, r in c.items():
         ratio = r["value"] / tv if r["unit"] == "img/s" else tv / r["value"]
         ratio = f"{ratio:8.2f}"
     tvs = f"{tv:10.2f}" if tv else f"{'-':>10}"
-    print(f"{k[0]:5} {k[1]:7} {k[2]:5} {k[3]:>3} {k[4]:>5} {r['value']:10.2f} {tvs} {r['unit']:6} {ratio:>8}")
+    print(f"{k[0]:10} {k[1]:7} {k[2]:5} {k[3]:>3} {k[4]:>5} {r['value']:10.2f} {tvs} {r['unit']:6} {ratio:>8}")

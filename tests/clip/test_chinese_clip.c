@@ -280,3 +280,38 @@ Test(chinese_clip, packed_f32)
     vision_parity(dir, VLM_PREC_F32_PACKED, 1e-3);
     text_parity(dir, VLM_PREC_F32_PACKED, 1e-3);
 }
+
+/* bf16 weights (oneDNN): embeddings within cosine 0.999 of the reference. */
+Test(chinese_clip, bf16_precision)
+{
+    if (strcmp(vlm_gemm_backend(VLM_PREC_BF16), "onednn"))
+        cr_skip_test("built without oneDNN");
+    char dir[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir(FX, dir, sizeof dir);
+    st_file *ex = fixture_expected(dir);
+    clip_model *m = load(dir, CLIP_PART_ALL, VLM_PREC_BF16);
+    size_t npix, nids;
+    float *pix = fixture_floats(ex, "pixel_values", &npix);
+    int32_t *ids = fixture_ints(ex, "input_ids", &nids);
+    float *iref = fixture_floats(ex, "image_embeds", NULL);
+    float *tref = fixture_floats(ex, "text_embeds", NULL);
+    int ni = (int)(npix / (3 * 48 * 48)), nt = (int)(nids / CTX);
+    float *ie = malloc((size_t)ni * E * 4), *te = malloc((size_t)nt * E * 4);
+    cr_assert_eq(clip_encode_images(m, pix, ni, ie, NULL, NULL, NULL, err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(clip_encode_text_ids(m, ids, nt, te, NULL, err), VLM_OK, "%s",
+                 err);
+    double ci = min_row_cosine(ie, iref, ni, E),
+           ct = min_row_cosine(te, tref, nt, E);
+    fprintf(stderr, "%s bf16: image cos >= %.6f, text cos >= %.6f\n", FX, ci,
+            ct);
+    cr_expect(ci >= 0.999 && ct >= 0.999, "cosine %g / %g", ci, ct);
+    free(pix);
+    free(ids);
+    free(iref);
+    free(tref);
+    free(ie);
+    free(te);
+    clip_model_destroy(m);
+    st_file_close(ex);
+}
