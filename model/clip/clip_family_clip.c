@@ -27,16 +27,19 @@ int clip_family_cls_vision_forward(clip_model *m, const float *pixels, int n,
                                pooled, err);
 }
 
+int clip_family_load_text_projection(clip_model *m, vlm_precision prec,
+                                     char *err)
+{
+    return clip_load_linear(m->ck, "text_projection.", m->cfg.projection_dim,
+                            m->cfg.text.hidden_size, prec, &m->text_proj, NULL,
+                            err);
+}
+
 static int load_text(clip_model *m, vlm_precision prec, char *err)
 {
-    const clip_config *c = &m->cfg;
-    int rc = clip_text_create(m->ck, "text_model.", &c->text,
+    int rc = clip_text_create(m->ck, "text_model.", &m->cfg.text,
                               CLIP_TEXT_POOL_EOS, prec, &m->text, err);
-    if (!rc)
-        rc = clip_load_linear(m->ck, "text_projection.", c->projection_dim,
-                              c->text.hidden_size, prec, &m->text_proj, NULL,
-                              err);
-    return rc;
+    return rc ? rc : clip_family_load_text_projection(m, prec, err);
 }
 
 static int text_forward(clip_model *m, const int32_t *ids, int n, float *pooled,

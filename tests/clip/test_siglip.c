@@ -18,35 +18,19 @@
 #include "model/clip/clip_config.h"
 #include "model/clip/siglip_head.h"
 #include "tests/clip/clip_fixture.h"
+#include "tests/clip/clip_parity_util.h"
 #include "tests/common/ckpt_convert.h"
 
 #define FX "siglip-tiny"
-
-static clip_model *load(const char *dir, int parts, vlm_precision prec)
-{
-    clip_options o = clip_options_default();
-    o.parts = parts;
-    o.threads = 2;
-    o.precision = prec;
-    clip_model *m = NULL;
-    char err[VLM_ERR_MAX] = "";
-    cr_assert_eq(clip_model_load(dir, &o, &m, err), VLM_OK, "%s", err);
-    return m;
-}
-
-/* Every tolerance twice: the 1e-3 and the README's 1e-4. */
-static void close2(const char *what, const float *got, const float *want,
-                   size_t n)
-{
-    expect_close(FX, what, got, want, n, 1e-3);
-    expect_close(FX " (1e-4)", what, got, want, n, 1e-4);
-}
+/* 1e-4, which also holds the issue's 1e-3: the README's finer check catches
+ * erf-GELU for the tanh form and eps 1e-5 for 1e-6 (both under 1e-3). */
+#define TOL 1e-4
 
 Test(siglip, facts)
 {
     char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    clip_model *m = load(dir, CLIP_PART_ALL, VLM_PREC_F32);
+    clip_model *m = fixture_model(dir, CLIP_PART_ALL, VLM_PREC_F32);
     cr_expect_str_eq(clip_model_family(m), "siglip");
     cr_expect_eq(clip_model_scoring(m), CLIP_SCORE_SIGMOID);
     cr_expect_eq(clip_text_context(m), 64);
@@ -70,48 +54,11 @@ Test(siglip, facts)
     clip_model_destroy(m);
 }
 
-static void vision_parity(const char *dir, vlm_precision prec, double tol)
-{
-    char err[VLM_ERR_MAX] = "";
-    st_file *ex = fixture_expected(dir);
-    clip_model *m = load(dir, CLIP_PART_VISION, prec);
-    size_t npix, nemb, nhid;
-    float *pix = fixture_floats(ex, "pixel_values", &npix);
-    float *emb = fixture_floats(ex, "image_embeds", &nemb);
-    float *last = fixture_floats(ex, "vision_hidden_last", &nhid);
-    float *pen = fixture_floats(ex, "vision_hidden_penultimate", NULL);
-    int n = (int)(npix / (3 * 48 * 48));
-    cr_assert_eq(nhid, (size_t)n * 9 * 64);
-    float *g_emb = malloc(nemb * 4), *g_pool = malloc(nemb * 4),
-          *g_last = malloc(nhid * 4), *g_pen = malloc(nhid * 4);
-    cr_assert_eq(
-        clip_encode_images(m, pix, n, g_emb, g_pool, g_last, g_pen, err),
-        VLM_OK, "%s", err);
-    if (tol > 0) {
-        expect_close(FX, "image_embeds", g_emb, emb, nemb, tol);
-    } else {
-        close2("image_embeds", g_emb, emb, nemb);
-        close2("image pooled (= embeds)", g_pool, emb, nemb);
-        close2("vision_hidden_last", g_last, last, nhid);
-        close2("vision_hidden_penultimate", g_pen, pen, nhid);
-    }
-    free(pix);
-    free(emb);
-    free(last);
-    free(pen);
-    free(g_emb);
-    free(g_pool);
-    free(g_last);
-    free(g_pen);
-    clip_model_destroy(m);
-    st_file_close(ex);
-}
-
 Test(siglip, vision_parity)
 {
     char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    vision_parity(dir, VLM_PREC_F32, 0);
+    expect_vision_parity(FX, dir, VLM_PREC_F32, "image_embeds", TOL);
 }
 
 /* The head alone, fed the reference post_layernorm tokens. */
@@ -136,8 +83,8 @@ Test(siglip, attention_head)
     int n = (int)(nemb / 64);
     cr_assert_eq(siglip_head_forward(h, tokens, n, 9, g_emb, g_attn, err),
                  VLM_OK, "%s", err);
-    close2("image_probe_attn", g_attn, attn, nemb);
-    close2("head(vision_last_hidden_state)", g_emb, emb, nemb);
+    expect_close(FX, "image_probe_attn", g_attn, attn, nemb, TOL);
+    expect_close(FX, "head(vision_last_hidden_state)", g_emb, emb, nemb, TOL);
     free(tokens);
     free(emb);
     free(attn);
@@ -148,53 +95,11 @@ Test(siglip, attention_head)
     st_file_close(ex);
 }
 
-static void text_parity(const char *dir, vlm_precision prec, double tol)
-{
-    char err[VLM_ERR_MAX] = "";
-    st_file *ex = fixture_expected(dir);
-    clip_model *m = load(dir, CLIP_PART_TEXT, prec);
-    size_t nids, nemb, nhid;
-    int32_t *ids = fixture_ints(ex, "input_ids", &nids);
-    float *emb = fixture_floats(ex, "text_embeds", &nemb);
-    float *pool = fixture_floats(ex, "text_pooled", NULL);
-    float *hid = fixture_floats(ex, "text_hidden_last", &nhid);
-    int n = (int)(nids / 64);
-    float *g_emb = malloc(nemb * 4), *g_pool = malloc(nemb * 4),
-          *g_hid = malloc(nhid * 4);
-    cr_assert_eq(
-        clip_encode_text_ids_hidden(m, ids, n, g_emb, g_pool, g_hid, err),
-        VLM_OK, "%s", err);
-    if (tol > 0) {
-        expect_close(FX, "text_embeds", g_emb, emb, nemb, tol);
-    } else {
-        close2("text_embeds", g_emb, emb, nemb);
-        close2("text_pooled", g_pool, pool, nemb);
-        close2("text_hidden_last", g_hid, hid, nhid);
-        /* one row at a time gives the batch's numbers */
-        for (int i = 0; i < n; i += 5) {
-            cr_assert_eq(clip_encode_text_ids(m, ids + (size_t)i * 64, 1, g_emb,
-                                              NULL, err),
-                         VLM_OK, "%s", err);
-            expect_close(FX, "text_embeds (one row)", g_emb,
-                         emb + (size_t)i * 64, 64, 1e-4);
-        }
-    }
-    free(ids);
-    free(emb);
-    free(pool);
-    free(hid);
-    free(g_emb);
-    free(g_pool);
-    free(g_hid);
-    clip_model_destroy(m);
-    st_file_close(ex);
-}
-
 Test(siglip, text_parity)
 {
     char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    text_parity(dir, VLM_PREC_F32, 0);
+    expect_text_parity(FX, dir, VLM_PREC_F32, "text_hidden_last", NULL, TOL);
 }
 
 /* logits = exp(scale) cos + bias and sigmoid probabilities, from our own
@@ -204,7 +109,7 @@ Test(siglip, sigmoid_scores)
     char dir[4096], err[VLM_ERR_MAX] = "";
     fixture_dir(FX, dir, sizeof dir);
     st_file *ex = fixture_expected(dir);
-    clip_model *m = load(dir, CLIP_PART_ALL, VLM_PREC_F32);
+    clip_model *m = fixture_model(dir, CLIP_PART_ALL, VLM_PREC_F32);
     size_t npix, nids, nlog;
     float *pix = fixture_floats(ex, "pixel_values", &npix);
     int32_t *ids = fixture_ints(ex, "input_ids", &nids);
@@ -251,7 +156,7 @@ Test(siglip, tokenize_and_encode_strings)
     struct json_object *texts =
         json_tokener_parse(st_file_metadata(ex, "texts"));
     cr_assert(json_object_is_type(texts, json_type_array));
-    clip_model *m = load(dir, CLIP_PART_TEXT, VLM_PREC_F32);
+    clip_model *m = fixture_model(dir, CLIP_PART_TEXT, VLM_PREC_F32);
     size_t nids;
     int32_t *ref = fixture_ints(ex, "input_ids", &nids);
     float *emb = fixture_floats(ex, "text_embeds", NULL);
@@ -343,7 +248,7 @@ Test(siglip, preprocessing)
     char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
     st_file *ex = fixture_expected(dir);
-    clip_model *m = load(dir, CLIP_PART_TEXT, VLM_PREC_F32);
+    clip_model *m = fixture_model(dir, CLIP_PART_TEXT, VLM_PREC_F32);
     check_photo("cat.jpg", 0, clip_prep_params(m), ex);
     check_photo("coffee.png", 1, clip_prep_params(m), ex);
     clip_model_destroy(m);
@@ -356,56 +261,26 @@ static void dtype_copy(st_dtype dt, double tol)
     char dir[4096], tmp[4096];
     fixture_dir(FX, dir, sizeof dir);
     ckpt_convert(dir, dt, tmp, sizeof tmp);
-    vision_parity(tmp, VLM_PREC_F32, tol);
-    text_parity(tmp, VLM_PREC_F32, tol);
+    expect_vision_parity(FX, tmp, VLM_PREC_F32, "image_embeds", tol);
+    expect_text_parity(FX, tmp, VLM_PREC_F32, "text_hidden_last", NULL, tol);
     ckpt_convert_remove(tmp);
 }
 
 Test(siglip, f16_checkpoint) { dtype_copy(ST_F16, 0.01); }
 Test(siglip, bf16_checkpoint) { dtype_copy(ST_BF16, 0.05); }
 
-/* The packed oneDNN fp32 path (fused q|k|v) keeps 1e-3. */
+/* oneDNN: packed fp32 (fused q|k|v) keeps the tolerance, bf16 compute stays
+ * within cosine 0.999. */
 Test(siglip, packed_f32)
 {
-    if (strcmp(vlm_gemm_backend(VLM_PREC_F32_PACKED), "onednn"))
-        cr_skip_test("built without oneDNN");
     char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    vision_parity(dir, VLM_PREC_F32_PACKED, 1e-3);
-    text_parity(dir, VLM_PREC_F32_PACKED, 1e-3);
+    expect_precision_agreement(FX, dir, VLM_PREC_F32_PACKED, 0.999999, 1e-4);
 }
 
-/* bf16 weights (oneDNN): embeddings within cosine 0.999 of the reference. */
 Test(siglip, bf16_precision)
 {
-    if (strcmp(vlm_gemm_backend(VLM_PREC_BF16), "onednn"))
-        cr_skip_test("built without oneDNN");
-    char dir[4096], err[VLM_ERR_MAX] = "";
+    char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    st_file *ex = fixture_expected(dir);
-    clip_model *m = load(dir, CLIP_PART_ALL, VLM_PREC_BF16);
-    size_t npix, nids;
-    float *pix = fixture_floats(ex, "pixel_values", &npix);
-    int32_t *ids = fixture_ints(ex, "input_ids", &nids);
-    float *iref = fixture_floats(ex, "image_embeds", NULL);
-    float *tref = fixture_floats(ex, "text_embeds", NULL);
-    int ni = (int)(npix / (3 * 48 * 48)), nt = (int)(nids / 64);
-    float *ie = malloc((size_t)ni * 64 * 4), *te = malloc((size_t)nt * 64 * 4);
-    cr_assert_eq(clip_encode_images(m, pix, ni, ie, NULL, NULL, NULL, err),
-                 VLM_OK, "%s", err);
-    cr_assert_eq(clip_encode_text_ids(m, ids, nt, te, NULL, err), VLM_OK, "%s",
-                 err);
-    double ci = min_row_cosine(ie, iref, ni, 64),
-           ct = min_row_cosine(te, tref, nt, 64);
-    fprintf(stderr, "%s bf16: image cos >= %.6f, text cos >= %.6f\n", FX, ci,
-            ct);
-    cr_expect(ci >= 0.999 && ct >= 0.999, "cosine %g / %g", ci, ct);
-    free(pix);
-    free(ids);
-    free(iref);
-    free(tref);
-    free(ie);
-    free(te);
-    clip_model_destroy(m);
-    st_file_close(ex);
+    expect_precision_agreement(FX, dir, VLM_PREC_BF16, 0.999, 1e9);
 }

@@ -39,23 +39,11 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
     free(ids);
 }
 
+static void check_one(json_object *c, void *tok) { check_case(tok, c); }
+
 int tok_check_all_cases(const clip_tokenizer *tok)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/cases.jsonl", tok_fixture_dir());
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *line = NULL;
-    size_t cap = 0;
-    int cases = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_object *c = json_tokener_parse(line);
-        cr_assert_not_null(c, "%s line %d is not JSON", path, cases + 1);
-        check_case(tok, c);
-        json_object_put(c);
-        cases++;
-    }
-    free(line);
-    fclose(f);
-    return cases;
+    return for_each_case(path, check_one, (void *)tok);
 }
