@@ -3,18 +3,12 @@
  * tower pooled at [CLS] with text_projection, and CLIP's vision side.
  */
 #include "model/clip/clip_family_common.h"
-#include "model/clip/clip_tensors.h"
 
 static int load_text(clip_model *m, vlm_precision prec, char *err)
 {
-    const clip_config *c = &m->cfg;
-    int rc =
-        bert_text_create(m->ck, "text_model.", &c->text, prec, &m->bert, err);
-    if (!rc)
-        rc = clip_load_linear(m->ck, "text_projection.", c->projection_dim,
-                              c->text.hidden_size, prec, &m->text_proj, NULL,
-                              err);
-    return rc;
+    int rc = bert_text_create(m->ck, "text_model.", &m->cfg.text, prec,
+                              &m->bert, err);
+    return rc ? rc : clip_family_load_text_projection(m, prec, err);
 }
 
 static int text_forward(clip_model *m, const int32_t *ids, int n, float *pooled,
