@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "tests/clip/clip_fixture.h"
+#include "tests/common/ckpt_convert.h"
 
 clip_model *fixture_model(const char *dir, int parts, vlm_precision prec)
 {
@@ -131,6 +132,17 @@ void expect_text_parity(const char *fx, const char *dir, vlm_precision prec,
     free(ids);
     clip_model_destroy(m);
     st_file_close(ex);
+}
+
+void expect_converted_parity(const char *fx, const char *dir, st_dtype dtype,
+                             const char *pooled, const char *hidden,
+                             const char *mask, double tol)
+{
+    char tmp[4096];
+    ckpt_convert(dir, dtype, tmp, sizeof tmp);
+    expect_vision_parity(fx, tmp, VLM_PREC_F32, pooled, tol);
+    expect_text_parity(fx, tmp, VLM_PREC_F32, hidden, mask, tol);
+    ckpt_convert_remove(tmp);
 }
 
 void expect_precision_agreement(const char *fx, const char *dir,

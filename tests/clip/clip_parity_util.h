@@ -8,6 +8,7 @@
 #define VLM_TEST_CLIP_PARITY_UTIL_H
 
 #include "model/clip/clip.h"
+#include "model/weights/safetensors.h"
 
 /* Loads dir (2 threads, precision prec, parts); asserts success. */
 clip_model *fixture_model(const char *dir, int parts, vlm_precision prec);
@@ -23,6 +24,12 @@ void expect_vision_parity(const char *fx, const char *dir, vlm_precision prec,
  * names one); also every third text encoded alone.  All within tol. */
 void expect_text_parity(const char *fx, const char *dir, vlm_precision prec,
                         const char *hidden, const char *mask, double tol);
+
+/* Both parities above (at tol) on a temp copy of dir whose float weights
+ * are stored as dtype (ST_F16 / ST_BF16, tests/common/ckpt_convert.h). */
+void expect_converted_parity(const char *fx, const char *dir, st_dtype dtype,
+                             const char *pooled, const char *hidden,
+                             const char *mask, double tol);
 
 /* Image and text embeddings with precision prec against the reference:
  * smallest row cosine >= min_cos and max abs <= max_abs. */

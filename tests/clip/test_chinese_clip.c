@@ -15,7 +15,6 @@
 #include "model/clip/clip.h"
 #include "tests/clip/clip_fixture.h"
 #include "tests/clip/clip_parity_util.h"
-#include "tests/common/ckpt_convert.h"
 
 #define FX  "chinese-clip-tiny"
 #define CTX 52
@@ -152,19 +151,16 @@ Test(chinese_clip, preprocessing)
 }
 
 /* The same weights stored as F16 / BF16 load and stay close. */
-static void dtype_copy(st_dtype dt, double tol)
+static void converted(st_dtype dtype, double tol)
 {
-    char dir[4096], tmp[4096];
+    char dir[4096];
     fixture_dir(FX, dir, sizeof dir);
-    ckpt_convert(dir, dt, tmp, sizeof tmp);
-    expect_vision_parity(FX, tmp, VLM_PREC_F32, "image_pooled", tol);
-    expect_text_parity(FX, tmp, VLM_PREC_F32, "text_hidden_last",
-                       "attention_mask", tol);
-    ckpt_convert_remove(tmp);
+    expect_converted_parity(FX, dir, dtype, "image_pooled", "text_hidden_last",
+                            "attention_mask", tol);
 }
 
-Test(chinese_clip, f16_checkpoint) { dtype_copy(ST_F16, 0.01); }
-Test(chinese_clip, bf16_checkpoint) { dtype_copy(ST_BF16, 0.05); }
+Test(chinese_clip, f16_checkpoint) { converted(ST_F16, 0.01); }
+Test(chinese_clip, bf16_checkpoint) { converted(ST_BF16, 0.05); }
 
 /* oneDNN: packed fp32 (fused q|k|v) keeps the tolerance, bf16 compute stays
  * within cosine 0.999. */
