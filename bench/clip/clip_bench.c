@@ -66,12 +66,12 @@ static void bench_vision(const char *dir, int threads, const char *prec,
             px[i] = (float)((i * 2654435761u) % 1000) / 500.0f - 1;
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
-            double t0 = bench_now_s();
+            double t0 = bench_clock_s();
             if (clip_encode_images(m, px, B, emb, NULL, NULL, NULL, err)) {
                 fprintf(stderr, "clip_bench: %s\n", err);
                 exit(1);
             }
-            if (r >= 0) t[r] = bench_now_s() - t0;
+            if (r >= 0) t[r] = bench_clock_s() - t0;
         }
         double med = bench_median(t, reps);
         printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\","
@@ -116,12 +116,12 @@ static void bench_text(const char *dir, int threads, const char *prec,
         make_ids(m, L, ids);
         double *t = malloc((size_t)(reps + 1) * sizeof(double));
         for (int r = -1; r < reps; r++) {
-            double t0 = bench_now_s();
+            double t0 = bench_clock_s();
             if (clip_encode_text_ids(m, ids, 1, emb, NULL, err)) {
                 fprintf(stderr, "clip_bench: %s\n", err);
                 exit(1);
             }
-            if (r >= 0) t[r] = bench_now_s() - t0;
+            if (r >= 0) t[r] = bench_clock_s() - t0;
         }
         printf(
             "{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"

@@ -9,6 +9,8 @@
 # Environment: ARCHS="b32 b16 siglip-b16 cnclip-b16"  REPS=3  THREADS="1 2"
 #              B16_BATCHES=1,8 (every /16 tower)  PRECS="f32 bf16"
 #              SKIP_TORCH=1 to time only the C code.
+#              BENCH_CLOCK=cpu times process CPU time instead of wall time
+#              (with THREADS=1: comparable on a machine others are loading).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
