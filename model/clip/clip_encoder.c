@@ -178,18 +178,9 @@ static void attend_head(const float *q, const float *k, const float *v, int ld,
     vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, ld, k, ld, 0.0f, s,
                    T);
     for (int i = 0; i < T; i++) {
-        float *restrict si = s + (size_t)i * T;
+        float *si = s + (size_t)i * T;
         int n = causal ? i + 1 : T;
-        float mx = si[0], sum = 0;
-#pragma omp simd reduction(max : mx)
-        for (int j = 1; j < n; j++) mx = si[j] > mx ? si[j] : mx;
-        for (int j = 0; j < n; j++) {
-            si[j] = expf(si[j] - mx);
-            sum += si[j];
-        }
-        float inv = 1.0f / sum;
-#pragma omp simd
-        for (int j = 0; j < n; j++) si[j] *= inv;
+        vlm_softmax(si, n);
         for (int j = n; j < T; j++) si[j] = 0; /* masked (future) tokens */
     }
     vlm_gemm_small(0, T, d, T, 1.0f, s, T, v, ld, 0.0f, o, W);

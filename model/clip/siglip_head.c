@@ -121,21 +121,18 @@ static void probe_attend(const float *q, const float *kv, int T, int W,
     float scale = 1.0f / sqrtf((float)d);
     for (int hd = 0; hd < heads; hd++) {
         const float *qh = q + hd * d;
-        float mx = -INFINITY, sum = 0;
         for (int t = 0; t < T; t++) {
             const float *k = kv + (size_t)t * 2 * W + hd * d;
             float dot = 0;
             for (int j = 0; j < d; j++) dot += qh[j] * k[j];
             s[t] = dot * scale;
-            mx = s[t] > mx ? s[t] : mx;
         }
-        for (int t = 0; t < T; t++) sum += s[t] = expf(s[t] - mx);
+        vlm_softmax(s, T);
         float *o = ctx + hd * d;
         memset(o, 0, (size_t)d * sizeof(float));
         for (int t = 0; t < T; t++) {
             const float *v = kv + (size_t)t * 2 * W + W + hd * d;
-            float p = s[t] / sum;
-            for (int j = 0; j < d; j++) o[j] += p * v[j];
+            for (int j = 0; j < d; j++) o[j] += s[t] * v[j];
         }
     }
 }

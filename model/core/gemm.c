@@ -194,6 +194,21 @@ void vlm_act_apply(vlm_act act, float *x, size_t n)
         act_row(act, x + c * chunk, c == nchunks - 1 ? n - c * chunk : chunk);
 }
 
+void vlm_softmax(float *restrict x, int n)
+{
+    float mx = x[0], sum = 0;
+#pragma omp simd reduction(max : mx)
+    for (int i = 1; i < n; i++) mx = x[i] > mx ? x[i] : mx;
+#pragma omp simd reduction(+ : sum)
+    for (int i = 0; i < n; i++) {
+        x[i] = vexpf(x[i] - mx);
+        sum += x[i];
+    }
+    float inv = 1.0f / sum;
+#pragma omp simd
+    for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
 /* One column block [n0, n0+nc) of y = act(x W^T + b) (+ y): bias is folded
  * in by pre-filling y (beta = 1), so the epilogue is one pass at most. */
 static void blas_block(const vlm_weight *w, const float *bias, const float *x,

@@ -56,6 +56,10 @@ void vlm_linear_ex(const vlm_weight *w, const float *bias, const float *x,
 /* Applies act in place to n floats (the unfused fallback; also for tests). */
 void vlm_act_apply(vlm_act act, float *x, size_t n);
 
+/* x[0..n) = softmax(x[0..n)) in place (n >= 1), with the same vectorised
+ * exp as the activations; single-threaded, for attention rows. */
+void vlm_softmax(float *x, int n);
+
 /* C[M,N] = alpha * A[M,K] * B (B is [K,N]; with trans_b B is [N,K] used
  * transposed) + beta * C, row-major with leading dimensions.  For the small
  * per-head products of attention: always single-threaded, so it can be
