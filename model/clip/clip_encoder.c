@@ -8,6 +8,7 @@
 
 #include "model/clip/clip_encoder.h"
 #include "model/clip/clip_tensors.h"
+#include "model/core/kernels.h"
 
 static void block_free(clip_block *b)
 {
@@ -117,20 +118,7 @@ void clip_encoder_free(clip_encoder *e)
 void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
                      const float *b, float eps)
 {
-#pragma omp parallel for schedule(static) if (rows >= 16)
-    for (int r = 0; r < rows; r++) {
-        const float *restrict xr = x + (size_t)r * n;
-        float *yr = y + (size_t)r * n;
-        float mean = 0, var = 0;
-#pragma omp simd reduction(+ : mean)
-        for (int i = 0; i < n; i++) mean += xr[i];
-        mean /= (float)n;
-#pragma omp simd reduction(+ : var)
-        for (int i = 0; i < n; i++) var += (xr[i] - mean) * (xr[i] - mean);
-        float inv = 1.0f / sqrtf(var / (float)n + eps);
-#pragma omp simd
-        for (int i = 0; i < n; i++) yr[i] = (xr[i] - mean) * inv * w[i] + b[i];
-    }
+    vlm_layer_norm(x, y, rows, n, w, b, eps);
 }
 
 /* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided
@@ -141,18 +129,9 @@ static void attend_head(const float *q, const float *k, const float *v, int ld,
     vlm_gemm_small(1, T, T, d, 1.0f / sqrtf((float)d), q, ld, k, ld, 0.0f, s,
                    T);
     for (int i = 0; i < T; i++) {
-        float *restrict si = s + (size_t)i * T;
+        float *si = s + (size_t)i * T;
         int n = causal ? i + 1 : T;
-        float mx = si[0], sum = 0;
-#pragma omp simd reduction(max : mx)
-        for (int j = 1; j < n; j++) mx = si[j] > mx ? si[j] : mx;
-        for (int j = 0; j < n; j++) {
-            si[j] = expf(si[j] - mx);
-            sum += si[j];
-        }
-        float inv = 1.0f / sum;
-#pragma omp simd
-        for (int j = 0; j < n; j++) si[j] *= inv;
+        vlm_softmax(si, n);
         for (int j = n; j < T; j++) si[j] = 0; /* masked (future) tokens */
     }
     vlm_gemm_small(0, T, d, T, 1.0f, s, T, v, ld, 0.0f, o, W);

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/core/kernels_internal.h"
 #include "model/core/vlm_error.h"
 
 static float f32_from_bits(uint32_t u)
@@ -58,29 +59,15 @@ int vlm_floats_to_f32(vlm_dtype dt, const void *src, float *dst, size_t n)
 {
     switch (dt) {
     case VLM_DTYPE_F32: memcpy(dst, src, n * sizeof *dst); return 0;
-    case VLM_DTYPE_F16:
-        for (size_t i = 0; i < n; i++)
-            dst[i] = vlm_f16_to_f32(LOAD(uint16_t, src, i));
-        return 0;
-    case VLM_DTYPE_BF16:
-        for (size_t i = 0; i < n; i++)
-            dst[i] = vlm_bf16_to_f32(LOAD(uint16_t, src, i));
-        return 0;
+    case VLM_DTYPE_F16: vlm_kernels()->f16_to_f32(src, dst, n); return 0;
+    case VLM_DTYPE_BF16: vlm_kernels()->bf16_to_f32(src, dst, n); return 0;
     default: return -1;
     }
 }
 
 void vlm_f32_to_bf16_n(const float *src, uint16_t *dst, size_t n)
 {
-    /* vlm_f32_to_bf16 without the branch, so the loop vectorises */
-#pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &src[i], sizeof u);
-        uint32_t r = u + 0x7fffu + ((u >> 16) & 1u);
-        uint32_t nan = (u & 0x7fffffffu) > 0x7f800000u;
-        dst[i] = (uint16_t)((nan ? u | 0x400000u : r) >> 16);
-    }
+    vlm_kernels()->f32_to_bf16(src, dst, n);
 }
 
 static const char *label(const vlm_tensor *t)

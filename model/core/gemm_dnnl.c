@@ -12,6 +12,7 @@
 
 #include <dnnl.h>
 
+#include "model/core/cpu.h"
 #include "model/core/dtype_convert.h"
 #include "model/core/gemm_internal.h"
 
@@ -33,7 +34,26 @@ struct dnnl_weight {
 
 static dnnl_engine_t g_engine;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static void engine_init(void) { dnnl_engine_create(&g_engine, dnnl_cpu, 0); }
+
+/* VLMINDEX_MAX_ISA caps oneDNN too, unless DNNL_MAX_CPU_ISA says otherwise
+ * (oneDNN reads that itself).  Must precede every primitive. */
+static void cap_isa(void)
+{
+#if defined(__x86_64__)
+    if (getenv("DNNL_MAX_CPU_ISA")) return;
+    switch (vlm_cpu_isa()) {
+    case VLM_ISA_GENERIC: dnnl_set_max_cpu_isa(dnnl_cpu_isa_sse41); break;
+    case VLM_ISA_AVX2: dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2); break;
+    default: break;
+    }
+#endif
+}
+
+static void engine_init(void)
+{
+    cap_isa();
+    dnnl_engine_create(&g_engine, dnnl_cpu, 0);
+}
 
 /* Each calling thread gets its own stream and bf16 staging buffer. */
 static _Thread_local dnnl_stream_t t_stream;
@@ -143,6 +163,29 @@ static int pack_weights(dnnl_weight *dw, const float *w, char *err)
         return VLM_EUNSUPPORTED;
     }
     return VLM_OK;
+}
+
+static int g_bf16_ok;
+static pthread_once_t g_bf16_once = PTHREAD_ONCE_INIT;
+
+/* A bf16 matmul descriptor exists only where oneDNN has bf16 code for this
+ * CPU (under the ISA cap). */
+static void bf16_probe(void)
+{
+    pthread_once(&g_once, engine_init);
+    if (!g_engine) return;
+    dnnl_weight dw = {.out = 64, .in = 64, .bf16 = 1};
+    dnnl_primitive_desc_t pd;
+    if (matmul_pd(&dw, 16, 1, VLM_ACT_NONE, 0, NULL, &pd) != dnnl_success)
+        return;
+    dnnl_primitive_desc_destroy(pd);
+    g_bf16_ok = 1;
+}
+
+int gemm_dnnl_bf16_available(void)
+{
+    pthread_once(&g_bf16_once, bf16_probe);
+    return g_bf16_ok;
 }
 
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,

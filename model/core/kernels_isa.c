@@ -1,0 +1,338 @@
+/*
+ * kernels_isa.c — the bodies behind kernels.h, the bulk dtype conversions
+ * and the activation epilogues, written once with GCC vector extensions and
+ * compiled once per ISA path by model/core/meson.build:
+ *
+ *   vlm_kernels_avx512   -DVLM_KERNEL_ISA=avx512 -DVLM_VEC_BYTES=64
+ *                        -mavx512f -mavx512bw -mavx512dq -mavx512vl ...
+ *   vlm_kernels_avx2     -DVLM_KERNEL_ISA=avx2 -DVLM_VEC_BYTES=32
+ *                        -mavx2 -mfma -mf16c
+ *   vlm_kernels_generic  -DVLM_KERNEL_ISA=generic -DVLM_VEC_BYTES=16
+ *                        (SSE2 on x86-64, NEON on arm64)
+ *
+ * Only cpu.c's choice (kernels.c) decides which table runs, so a wide build
+ * never executes on a CPU without its features.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "model/core/dtype_convert.h"
+#include "model/core/kernels_internal.h"
+
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+#if !defined(VLM_KERNEL_ISA) || !defined(VLM_VEC_BYTES)
+#error "built once per ISA path by model/core/meson.build"
+#endif
+
+#define VW (VLM_VEC_BYTES / 4) /* floats per vector */
+typedef float vf __attribute__((vector_size(VLM_VEC_BYTES)));
+typedef uint32_t vu __attribute__((vector_size(VLM_VEC_BYTES)));
+/* element-aligned views of weights and activations */
+typedef float vf_u
+    __attribute__((vector_size(VLM_VEC_BYTES), aligned(4), may_alias));
+typedef uint16_t vh_u
+    __attribute__((vector_size(VLM_VEC_BYTES / 2), aligned(2), may_alias));
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE vf load_f32(const float *p) { return *(const vf_u *)p; }
+
+/* bf16 is the top half of a float: widen and shift */
+INLINE vf load_bf16(const uint16_t *p)
+{
+    vu u = __builtin_convertvector(*(const vh_u *)p, vu);
+    return (vf)(u << 16);
+}
+
+INLINE float hsum(vf v)
+{
+    float s = 0;
+    for (int i = 0; i < VW; i++) s += v[i];
+    return s;
+}
+
+INLINE vf wload(const void *w, int k, int bf16)
+{
+    return bf16 ? load_bf16((const uint16_t *)w + k)
+                : load_f32((const float *)w + k);
+}
+
+INLINE float wget(const void *w, int k, int bf16)
+{
+    return bf16 ? vlm_bf16_to_f32(((const uint16_t *)w)[k])
+                : ((const float *)w)[k];
+}
+
+/* ---- products for a few rows ----------------------------------------- */
+
+/* One weight row by one x row, four independent accumulators. */
+INLINE float dot1(const void *w, const float *x, int in, int bf16)
+{
+    vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int k = 0;
+    for (; k + 4 * VW <= in; k += 4 * VW) {
+        a0 += wload(w, k, bf16) * load_f32(x + k);
+        a1 += wload(w, k + VW, bf16) * load_f32(x + k + VW);
+        a2 += wload(w, k + 2 * VW, bf16) * load_f32(x + k + 2 * VW);
+        a3 += wload(w, k + 3 * VW, bf16) * load_f32(x + k + 3 * VW);
+    }
+    for (; k + VW <= in; k += VW) a0 += wload(w, k, bf16) * load_f32(x + k);
+    float s = hsum((a0 + a1) + (a2 + a3));
+    for (; k < in; k++) s += wget(w, k, bf16) * x[k];
+    return s;
+}
+
+/* Two weight rows by four x rows (rows of `in`): o[i * 4 + j]. */
+INLINE void tile24(const void *w0, const void *w1, const float *x, int in,
+                   int bf16, float o[8])
+{
+    const float *x0 = x, *x1 = x + in, *x2 = x + 2 * in, *x3 = x + 3 * in;
+    vf c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0};
+    vf c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+    int k = 0;
+    for (; k + VW <= in; k += VW) {
+        vf a = wload(w0, k, bf16), b = wload(w1, k, bf16), v;
+        v = load_f32(x0 + k);
+        c00 += a * v;
+        c10 += b * v;
+        v = load_f32(x1 + k);
+        c01 += a * v;
+        c11 += b * v;
+        v = load_f32(x2 + k);
+        c02 += a * v;
+        c12 += b * v;
+        v = load_f32(x3 + k);
+        c03 += a * v;
+        c13 += b * v;
+    }
+    vf c[8] = {c00, c01, c02, c03, c10, c11, c12, c13};
+    for (int i = 0; i < 8; i++) o[i] = hsum(c[i]);
+    for (; k < in; k++) {
+        float a = wget(w0, k, bf16), b = wget(w1, k, bf16);
+        const float xs[4] = {x0[k], x1[k], x2[k], x3[k]};
+        for (int j = 0; j < 4; j++) {
+            o[j] += a * xs[j];
+            o[4 + j] += b * xs[j];
+        }
+    }
+}
+
+INLINE void put(float *y, float v, int acc) { *y = acc ? *y + v : v; }
+
+/* Groups of four x rows against blocks of weight rows: a block (RB rows)
+ * stays in cache while every group passes over it. */
+enum {
+    RB = 16
+};
+
+INLINE void rows_block(const char *w, size_t rowb, int r0, int r1, int in,
+                       const float *x, int M, float *y, int ldy, int acc,
+                       int bf16)
+{
+    int m = 0;
+    for (; m + 4 <= M; m += 4) {
+        const float *xm = x + (size_t)m * in;
+        float *ym = y + (size_t)m * ldy;
+        int r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            float o[8];
+            tile24(w + r * rowb, w + (r + 1) * rowb, xm, in, bf16, o);
+            for (int j = 0; j < 4; j++) {
+                put(&ym[(size_t)j * ldy + r], o[j], acc);
+                put(&ym[(size_t)j * ldy + r + 1], o[4 + j], acc);
+            }
+        }
+        for (int j = 0; r < r1 && j < 4; j++)
+            put(&ym[(size_t)j * ldy + r],
+                dot1(w + r * rowb, xm + (size_t)j * in, in, bf16), acc);
+    }
+    for (; m < M; m++)
+        for (int r = r0; r < r1; r++)
+            put(&y[(size_t)m * ldy + r],
+                dot1(w + r * rowb, x + (size_t)m * in, in, bf16), acc);
+}
+
+static void rows_f32(const float *w, int rows, int in, const float *x, int M,
+                     float *y, int ldy, int acc)
+{
+    for (int r0 = 0; r0 < rows; r0 += RB)
+        rows_block((const char *)w, (size_t)in * 4, r0,
+                   rows - r0 < RB ? rows : r0 + RB, in, x, M, y, ldy, acc, 0);
+}
+
+static void rows_bf16(const uint16_t *w, int rows, int in, const float *x,
+                      int M, float *y, int ldy, int acc)
+{
+    for (int r0 = 0; r0 < rows; r0 += RB)
+        rows_block((const char *)w, (size_t)in * 2, r0,
+                   rows - r0 < RB ? rows : r0 + RB, in, x, M, y, ldy, acc, 1);
+}
+
+/* ---- conversions ----------------------------------------------------- */
+
+static void f16_to_f32(const void *src, float *dst, size_t n)
+{
+    const unsigned char *s = src;
+    size_t i = 0;
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(
+                                      (const __m128i *)(s + 2 * i))));
+#elif defined(__aarch64__)
+    for (; i < n; i++) { /* fcvtl: the hardware conversion */
+        _Float16 h;
+        memcpy(&h, s + 2 * i, 2);
+        dst[i] = (float)h;
+    }
+#endif
+    for (; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, s + 2 * i, 2);
+        dst[i] = vlm_f16_to_f32(h);
+    }
+}
+
+static void bf16_to_f32(const void *src, float *dst, size_t n)
+{
+    const unsigned char *s = src;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, s + 2 * i, 2);
+        uint32_t u = (uint32_t)h << 16;
+        memcpy(&dst[i], &u, 4);
+    }
+}
+
+/* vlm_f32_to_bf16 without the branch, so the loop vectorises */
+static void f32_to_bf16(const float *src, uint16_t *dst, size_t n)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &src[i], sizeof u);
+        uint32_t r = u + 0x7fffu + ((u >> 16) & 1u); /* nearest even */
+        uint32_t nan = (u & 0x7fffffffu) > 0x7f800000u;
+        dst[i] = (uint16_t)((nan ? u | 0x400000u : r) >> 16);
+    }
+}
+
+/* ---- activations, norms, softmax ------------------------------------- */
+
+/* exp(x) in plain float arithmetic (Cephes' expf polynomial, ~2 ulp) so the
+ * loops vectorise; libm's expf/erff are scalar calls without -ffast-math
+ * and cost as much as a quarter of an fc1 GEMM. */
+INLINE float vexpf(float x)
+{
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union {
+        int32_t i;
+        float f;
+    } scale = {.i = ((int32_t)n + 127) << 23};
+    return p * scale.f;
+}
+
+/* erf(x), Abramowitz & Stegun 7.1.26: |error| < 1.5e-7. */
+INLINE float verff(float x)
+{
+    float a = __builtin_fabsf(x), t = 1.0f / (1.0f + 0.3275911f * a);
+    float y = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t -
+                0.284496736f) *
+                   t +
+               0.254829592f) *
+              t;
+    y = 1.0f - y * vexpf(-a * a);
+    return x < 0 ? -y : y;
+}
+
+INLINE float act_one(vlm_act act, float x)
+{
+    switch (act) {
+    case VLM_ACT_QUICK_GELU: return x / (1.0f + vexpf(-1.702f * x));
+    case VLM_ACT_GELU:
+        return 0.5f * x * (1.0f + verff(x * 0.70710678118654752f));
+    case VLM_ACT_GELU_TANH: { /* tanh(u) = 1 - 2 / (exp(2u) + 1) */
+        float u = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        return 0.5f * x * (2.0f - 2.0f / (vexpf(2.0f * u) + 1.0f));
+    }
+    default: return x;
+    }
+}
+
+/* One loop per activation, each in a form the compiler vectorises. */
+static void act_row(vlm_act act, float *restrict x, size_t n)
+{
+    switch (act) {
+    case VLM_ACT_QUICK_GELU:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) x[i] = act_one(VLM_ACT_QUICK_GELU, x[i]);
+        break;
+    case VLM_ACT_GELU:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) x[i] = act_one(VLM_ACT_GELU, x[i]);
+        break;
+    case VLM_ACT_GELU_TANH:
+#pragma omp simd
+        for (size_t i = 0; i < n; i++) x[i] = act_one(VLM_ACT_GELU_TANH, x[i]);
+        break;
+    default: break;
+    }
+}
+
+/* y may equal x: each element is read before it is written. */
+static void layer_norm_row(const float *x, float *y, int n, const float *w,
+                           const float *b, float eps)
+{
+    float mean = 0, var = 0;
+#pragma omp simd reduction(+ : mean)
+    for (int i = 0; i < n; i++) mean += x[i];
+    mean /= (float)n;
+#pragma omp simd reduction(+ : var)
+    for (int i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
+    float inv = 1.0f / sqrtf(var / (float)n + eps);
+#pragma omp simd
+    for (int i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * w[i] + b[i];
+}
+
+static void softmax_row(float *x, int n)
+{
+    float mx = x[0], sum = 0;
+#pragma omp simd reduction(max : mx)
+    for (int j = 1; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) {
+        x[j] = vexpf(x[j] - mx);
+        sum += x[j];
+    }
+    float inv = 1.0f / sum;
+#pragma omp simd
+    for (int j = 0; j < n; j++) x[j] *= inv;
+}
+
+#define STR2(x)    #x
+#define STR(x)     STR2(x)
+#define CAT2(a, b) a##b
+#define CAT(a, b)  CAT2(a, b)
+
+const vlm_kernel_table CAT(vlm_kernels_, VLM_KERNEL_ISA) = {
+    .isa = STR(VLM_KERNEL_ISA),
+    .f16_to_f32 = f16_to_f32,
+    .bf16_to_f32 = bf16_to_f32,
+    .f32_to_bf16 = f32_to_bf16,
+    .rows_f32 = rows_f32,
+    .rows_bf16 = rows_bf16,
+    .act = act_row,
+    .layer_norm = layer_norm_row,
+    .softmax = softmax_row,
+};
