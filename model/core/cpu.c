@@ -117,7 +117,7 @@ int vlm_cpu_describe(char *buf, size_t n)
                                  "ignored"
                                : "");
     return snprintf(
-        buf, n, "kernels %s (cpu:%s%s%s%s%s%s%s)", vlm_isa_name(vlm_cpu_isa()),
+        buf, n, "kernels: %s (cpu:%s%s%s%s%s%s%s)", vlm_isa_name(vlm_cpu_isa()),
 #ifdef VLM_X86
         " x86-64",
 #elif defined(__aarch64__)

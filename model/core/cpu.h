@@ -46,7 +46,7 @@ vlm_isa vlm_cpu_isa(void);
 const char *vlm_isa_name(vlm_isa isa);
 
 /* One line for --version and benchmark reports, e.g.
- * "kernels avx2 (cpu: avx2 avx512 avx512_bf16; VLMINDEX_MAX_ISA=avx2)".
+ * "kernels: avx2 (cpu: x86-64 avx2 avx512 avx512_bf16; VLMINDEX_MAX_ISA=avx2)".
  * Returns the length snprintf would give. */
 int vlm_cpu_describe(char *buf, size_t n);
 

@@ -3,6 +3,7 @@
  * oneDNN (packed fp32, native bf16; gemm_dnnl.c), OpenBLAS (plain fp32,
  * emulated bf16; gemm_blas.c), or the few-row kernels (gemm_rows.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,11 @@
 #include "model/core/gemm_internal.h"
 #include "model/core/kernels_internal.h"
 
-/* openblas_set_num_threads is OpenBLAS-specific and not in every cblas.h. */
+/* openblas_set_num_threads is OpenBLAS-specific and not in every cblas.h;
+ * the two names are only for reports (weak: other BLAS libraries). */
 void openblas_set_num_threads(int num_threads);
+extern char *openblas_get_config(void) __attribute__((weak));
+extern char *openblas_get_corename(void) __attribute__((weak));
 
 /* OpenBLAS's pthread build starts a thread pool in its constructor whose
  * threads spin for ~0.1 s waiting for work — ~50 ms of CPU in every process,
@@ -53,6 +57,25 @@ const char *vlm_gemm_backend(vlm_precision prec)
     if (prec == VLM_PREC_BF16)
         return vlm_bf16_native() ? "onednn" : "openblas-bf16";
     return "openblas";
+}
+
+int vlm_gemm_describe(char *buf, size_t n)
+{
+    char blas[128] = "cblas", dnnl[128] = "no onednn";
+    if (openblas_get_config && openblas_get_corename) {
+        /* "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ...": keep the version */
+        const char *cfg = openblas_get_config();
+        int len = 0;
+        sscanf(cfg, "OpenBLAS %*s%n", &len);
+        snprintf(blas, sizeof blas, "openblas %.*s (%s)", len > 9 ? len - 9 : 1,
+                 len > 9 ? cfg + 9 : "?", openblas_get_corename());
+    }
+#ifdef VLM_HAVE_DNNL
+    gemm_dnnl_describe(dnnl, sizeof dnnl);
+#endif
+    return snprintf(buf, n, "gemm: %s, %s, bf16 %s", blas, dnnl,
+                    vlm_bf16_native() ? "native"
+                                      : "emulated (bf16 weights, fp32 math)");
 }
 
 /* fp32 weights: straight from the mapping when aligned, else a copy. */

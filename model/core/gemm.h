@@ -82,4 +82,9 @@ const char *vlm_gemm_backend(vlm_precision prec);
  * fp32 arithmetic at fp32 speed.  Decided once per process. */
 int vlm_bf16_native(void);
 
+/* One line naming the GEMM libraries with the paths they picked, and the
+ * bf16 mode, e.g. "gemm: openblas 0.3.21 (Haswell), onednn 2.6.3
+ * (avx2), bf16 emulated (bf16 weights, fp32 math)". */
+int vlm_gemm_describe(char *buf, size_t n);
+
 #endif

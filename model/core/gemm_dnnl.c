@@ -7,6 +7,7 @@
  * few sizes (1, 8, 32 images, a text prefix), so the list stays short.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,29 @@ int gemm_dnnl_bf16_available(void)
 {
     pthread_once(&g_bf16_once, bf16_probe);
     return g_bf16_ok;
+}
+
+static const char *isa_name(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+    }
+}
+
+int gemm_dnnl_describe(char *buf, size_t n)
+{
+    pthread_once(&g_once, engine_init);
+    const dnnl_version_t *v = dnnl_version();
+    return snprintf(buf, n, "onednn %d.%d.%d (%s)", v->major, v->minor,
+                    v->patch, isa_name(dnnl_get_effective_cpu_isa()));
 }
 
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,

@@ -41,6 +41,8 @@ void gemm_dnnl_linear(dnnl_weight *dw, const float *bias, const float *x, int M,
                       float *y, vlm_act act, int accumulate);
 /* 1 when oneDNN has a bf16 matmul on this CPU (under the ISA cap). */
 int gemm_dnnl_bf16_available(void);
+/* "onednn 2.6.3 (avx2)": the version and the ISA oneDNN runs. */
+int gemm_dnnl_describe(char *buf, size_t n);
 #endif
 
 #endif

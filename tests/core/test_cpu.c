@@ -38,7 +38,7 @@ static void with_cap(const char *cap, vlm_isa want_at_most)
     char d[256];
     vlm_cpu_describe(d, sizeof d);
     char k[64];
-    snprintf(k, sizeof k, "kernels %s ", vlm_isa_name(want));
+    snprintf(k, sizeof k, "kernels: %s ", vlm_isa_name(want));
     cr_expect(strstr(d, k) && strstr(d, cap), "%s", d);
 }
 
