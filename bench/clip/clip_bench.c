@@ -6,6 +6,11 @@
  *   clip_bench vision DIR THREADS f32|bf16|f32p BATCH[,BATCH..] REPS
  *   clip_bench text DIR THREADS f32|bf16|f32p TOKENS[,TOKENS..] REPS
  *   clip_bench rss DIR text|all
+ *   clip_bench peak THREADS     GFLOP/s ceiling of the kernel path in use
+ *   clip_bench isa              the widest path this CPU has (no cap)
+ *
+ * Every row names the kernel path it ran on ("isa", cpu.h: VLMINDEX_MAX_ISA
+ * caps it) and the GEMM backend of its precision.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +19,9 @@
 
 #include "bench/bench_util.h"
 #include "bench/clip/bench_ckpt.h"
+#include "bench/clip/fma_peak.h"
 #include "model/clip/clip.h"
+#include "model/core/cpu.h"
 
 static vlm_precision parse_prec(const char *s)
 {
@@ -74,10 +81,10 @@ static void bench_vision(const char *dir, int threads, const char *prec,
         }
         double med = bench_median(t, reps);
         printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\","
-               "\"threads\":%d,"
-               "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/"
-               "s\",\"backend\":\"%s\"}\n",
-               prec, threads, B, B / med, vlm_gemm_backend(parse_prec(prec)));
+               "\"threads\":%d,\"batch\":%d,\"value\":%.3f,\"unit\":\"img/"
+               "s\",\"isa\":\"%s\",\"backend\":\"%s\"}\n",
+               prec, threads, B, B / med, vlm_isa_name(vlm_cpu_isa()),
+               vlm_gemm_backend(parse_prec(prec)));
         fflush(stdout);
         free(px);
         free(emb);
@@ -116,8 +123,10 @@ static void bench_text(const char *dir, int threads, const char *prec,
         }
         printf(
             "{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
-            "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
-            prec, threads, L, 1e3 * bench_median(t, reps));
+            "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\",\"isa\":\"%s\","
+            "\"backend\":\"%s\"}\n",
+            prec, threads, L, 1e3 * bench_median(t, reps),
+            vlm_isa_name(vlm_cpu_isa()), vlm_gemm_backend(parse_prec(prec)));
         fflush(stdout);
         free(t);
     }
@@ -172,10 +181,23 @@ int main(int argc, char **argv)
         bench_rss(argv[2], argv[3]);
         return 0;
     }
+    if (argc == 3 && !strcmp(argv[1], "peak")) {
+        printf("{\"impl\":\"c\",\"test\":\"peak\",\"threads\":%d,"
+               "\"value\":%.1f,\"unit\":\"GFLOP/s\",\"isa\":\"%s\"}\n",
+               atoi(argv[2]), fma_peak_gflops(atoi(argv[2])),
+               vlm_isa_name(vlm_cpu_isa()));
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "isa")) {
+        unsetenv("VLMINDEX_MAX_ISA");
+        printf("%s\n", vlm_isa_name(vlm_cpu_isa()));
+        return 0;
+    }
     fprintf(stderr,
             "usage: clip_bench write b32|b16 DIR\n"
             "       clip_bench vision DIR THREADS f32|bf16|f32p BATCHES REPS\n"
             "       clip_bench text DIR THREADS f32|bf16|f32p TOKENS REPS\n"
-            "       clip_bench rss DIR text|all\n");
+            "       clip_bench rss DIR text|all\n"
+            "       clip_bench peak THREADS | isa\n");
     return 2;
 }

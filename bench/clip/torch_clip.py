@@ -101,6 +101,14 @@ def timed(fn, reps):
     return statistics.median(ts)
 
 
+def capability():
+    """The kernel path PyTorch runs ("AVX2", ...; ATEN_CPU_CAPABILITY caps it)."""
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip().lower()
+    return "?"
+
+
 def main():
     test, arch, threads, prec, sizes, reps = sys.argv[1:7]
     threads, reps = int(threads), int(reps)
@@ -120,7 +128,8 @@ def main():
                 ids[0, 0], ids[0, -1] = 49406, 49407
                 med = timed(lambda: model(ids), reps)
                 rec = dict(tokens=n, value=round(1e3 * med, 3), unit="ms")
-            print(json.dumps(dict(impl="torch", test=test, prec=prec, threads=threads, **rec)),
+            print(json.dumps(dict(impl="torch", test=test, prec=prec, threads=threads,
+                                  isa=capability(), **rec)),
                   flush=True)
 
 
