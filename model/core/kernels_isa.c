@@ -19,7 +19,7 @@
 #include "model/core/dtype_convert.h"
 #include "model/core/kernels_internal.h"
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -40,18 +40,38 @@ typedef uint16_t vh_u
 
 INLINE vf load_f32(const float *p) { return *(const vf_u *)p; }
 
-/* bf16 is the top half of a float: widen and shift */
+/* bf16 is the top half of a float: widen and shift.  GCC 12 widens a
+ * vector of 8 or 16 u16 in two halves, so x86 spells the one instruction. */
 INLINE vf load_bf16(const uint16_t *p)
 {
+#if VLM_VEC_BYTES == 64 && defined(__AVX512F__)
+    __m256i h = _mm256_loadu_si256((const __m256i *)p);
+    return (vf)_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16);
+#elif VLM_VEC_BYTES == 32 && defined(__AVX2__)
+    __m128i h = _mm_loadu_si128((const __m128i *)p);
+    return (vf)_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16);
+#elif VLM_VEC_BYTES == 16 && defined(__SSE2__)
+    __m128i h = _mm_loadl_epi64((const __m128i *)p); /* zero, h interleaved */
+    return (vf)_mm_unpacklo_epi16(_mm_setzero_si128(), h);
+#else
     vu u = __builtin_convertvector(*(const vh_u *)p, vu);
     return (vf)(u << 16);
+#endif
 }
 
+/* Sum of the lanes as a tree (16-byte quarters, then pairs): a lane-by-lane
+ * loop keeps C's order and costs as much as the products for short rows. */
+typedef float v4f __attribute__((vector_size(16)));
 INLINE float hsum(vf v)
 {
-    float s = 0;
-    for (int i = 0; i < VW; i++) s += v[i];
-    return s;
+    v4f s;
+    memcpy(&s, &v, 16);
+    for (int i = 1; i < VW / 4; i++) {
+        v4f t;
+        memcpy(&t, (const char *)&v + 16 * i, 16);
+        s += t;
+    }
+    return (s[0] + s[2]) + (s[1] + s[3]);
 }
 
 INLINE vf wload(const void *w, int k, int bf16)
