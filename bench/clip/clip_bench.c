@@ -3,8 +3,8 @@
  * checkpoint in the real layout.  Prints one JSON object per measurement.
  *
  *   clip_bench write b32|b16 DIR
- *   clip_bench vision DIR THREADS f32|bf16|f32p BATCH[,BATCH..] REPS
- *   clip_bench text DIR THREADS f32|bf16|f32p TOKENS[,TOKENS..] REPS
+ *   clip_bench vision DIR THREADS f32|bf16|f32p|int8 BATCH[,BATCH..] REPS
+ *   clip_bench text DIR THREADS f32|bf16|f32p|int8 TOKENS[,TOKENS..] REPS
  *   clip_bench rss DIR text|all
  *   clip_bench peak THREADS     GFLOP/s ceiling of the kernel path in use
  *   clip_bench isa              the widest path this CPU has (no cap)
@@ -29,6 +29,7 @@ static vlm_precision parse_prec(const char *s)
 {
     if (!strcmp(s, "bf16")) return VLM_PREC_BF16;
     if (!strcmp(s, "f32p")) return VLM_PREC_F32_PACKED;
+    if (!strcmp(s, "int8")) return VLM_PREC_INT8;
     return VLM_PREC_F32;
 }
 
@@ -203,11 +204,13 @@ int main(int argc, char **argv)
         printf("%s\n", vlm_isa_name(vlm_cpu_isa()));
         return 0;
     }
-    fprintf(stderr,
-            "usage: clip_bench write b32|b16 DIR\n"
-            "       clip_bench vision DIR THREADS f32|bf16|f32p BATCHES REPS\n"
-            "       clip_bench text DIR THREADS f32|bf16|f32p TOKENS REPS\n"
-            "       clip_bench rss DIR text|all\n"
-            "       clip_bench peak THREADS | isa\n");
+    fprintf(
+        stderr,
+        "usage: clip_bench write b32|b16 DIR\n"
+        "       clip_bench vision DIR THREADS f32|bf16|f32p|int8 BATCHES "
+        "REPS\n"
+        "       clip_bench text DIR THREADS f32|bf16|f32p|int8 TOKENS REPS\n"
+        "       clip_bench rss DIR text|all\n"
+        "       clip_bench peak THREADS | isa\n");
     return 2;
 }

@@ -75,7 +75,7 @@ for arch in $ARCHS; do
             torch "$t" vision f32 "$batches" "$REPS"
             [ "$isa" != avx512 ] || torch "$t" vision bf16 "$batches" "$REPS"
             [ "$arch" = b32 ] || continue
-            for prec in f32 bf16 f32p; do
+            for prec in f32 bf16 int8 f32p; do
                 run "$t" "$bench" text "$ck" "$t" "$prec" 8,77 $((REPS * 7))
             done
             torch "$t" text f32 8,77 $((REPS * 7))

@@ -56,6 +56,7 @@ const char *vlm_gemm_backend(vlm_precision prec)
 #endif
     if (prec == VLM_PREC_BF16)
         return vlm_bf16_native() ? "onednn" : "openblas-bf16";
+    if (prec == VLM_PREC_INT8) return "openblas-int8";
     return "openblas";
 }
 
@@ -115,6 +116,22 @@ static int load_bf16(vlm_weight *w, const vlm_tensor *t, char *err)
     return vlm_tensor_to_bf16(t, h, n, err);
 }
 
+/* int8 weights and their row scales, in one allocation. */
+static int load_i8(vlm_weight *w, const vlm_tensor *t, char *err)
+{
+    size_t n = (size_t)w->out * w->in;
+    char *buf = malloc(n + sizeof(float) * (size_t)(w->out + 1));
+    if (!buf) {
+        vlm_set_err(err, "out of memory quantising tensor %s", t->name);
+        return VLM_ENOMEM;
+    }
+    w->owned = buf;
+    w->scale =
+        (float *)(buf + ((n + sizeof(float) - 1) & ~(sizeof(float) - 1)));
+    w->i8 = (const int8_t *)buf;
+    return vlm_tensor_to_i8_rows(t, (int8_t *)buf, w->scale, err);
+}
+
 #ifdef VLM_HAVE_DNNL
 /* oneDNN keeps its own packed copy, made from fp32. */
 static int load_dnnl(vlm_weight *w, const vlm_tensor *t, int bf16, char *err)
@@ -138,6 +155,7 @@ static int load_weights(vlm_weight *w, const vlm_tensor *t, char *err)
         return load_dnnl(w, t, 1, err);
 #endif
     if (w->prec == VLM_PREC_BF16) return load_bf16(w, t, err);
+    if (w->prec == VLM_PREC_INT8) return load_i8(w, t, err);
     return load_f32(w, t, err);
 }
 
@@ -182,7 +200,10 @@ void vlm_weight_destroy(vlm_weight *w)
 
 int vlm_weight_out(const vlm_weight *w) { return w->out; }
 int vlm_weight_in(const vlm_weight *w) { return w->in; }
-int vlm_weight_is_plain(const vlm_weight *w) { return w->f32 || w->bf16; }
+int vlm_weight_is_plain(const vlm_weight *w)
+{
+    return w->f32 || w->bf16 || w->i8;
+}
 
 void vlm_act_apply(vlm_act act, float *x, size_t n)
 {

@@ -22,6 +22,9 @@ typedef enum vlm_precision {
                                 (oneDNN) or emulated, see vlm_bf16_native */
     VLM_PREC_F32_PACKED = 2, /* fp32 math on weights repacked for oneDNN
                                 (a private copy; steadier at small M) */
+    VLM_PREC_INT8 = 3,       /* int8 weights, one scale per output row, fp32
+                                math: a quarter of fp32's bytes, for
+                                memory-bound products (a text query) */
 } vlm_precision;
 
 typedef struct vlm_weight vlm_weight;
@@ -32,13 +35,14 @@ typedef struct vlm_weight vlm_weight;
  * are converted once at load.  BF16 mode keeps half-size weights: oneDNN's
  * packed bf16 where the CPU has a native bf16 matmul, else plain bf16 (BF16
  * files straight from the mapping) widened to fp32 block by block while
- * multiplying.  F32_PACKED without oneDNN is plain F32. */
+ * multiplying.  INT8 mode quantises each row symmetrically (absmax / 127)
+ * at load.  F32_PACKED without oneDNN is plain F32. */
 int vlm_weight_create(const vlm_tensor *t, vlm_precision prec, vlm_weight **out,
                       char *err);
 void vlm_weight_destroy(vlm_weight *w);
 int vlm_weight_out(const vlm_weight *w);
 int vlm_weight_in(const vlm_weight *w);
-/* 1 when w holds plain rows (fp32 or bf16), which products of a few rows
+/* 1 when w holds plain rows (fp32, bf16, int8), which products of a few rows
  * stream at memory speed; 0 when only oneDNN's packed copy exists. */
 int vlm_weight_is_plain(const vlm_weight *w);
 
@@ -72,8 +76,9 @@ void vlm_gemm_small(int trans_b, int M, int N, int K, float alpha,
                     float beta, float *C, int ldc);
 
 /* Which backend runs large GEMMs of this precision: "openblas", "onednn",
- * or "openblas-bf16" (emulated bf16).  Products of at most 16 rows on
- * plain weights run on our own kernels (kernels.h). */
+ * "openblas-bf16" (emulated bf16) or "openblas-int8" (int8 widened per
+ * block).  Products of at most 16 rows on plain weights run on our own
+ * kernels (kernels.h). */
 const char *vlm_gemm_backend(vlm_precision prec);
 
 /* 1 when VLM_PREC_BF16 runs natively: oneDNN has a bf16 matmul on this CPU

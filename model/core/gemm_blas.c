@@ -1,7 +1,8 @@
 /*
  * gemm_blas.c — vlm_linear for many rows over OpenBLAS: fp32 weights used
- * in place, or bf16 weights widened to fp32 one cache-sized block of output
- * columns at a time (emulated bf16: half the weight memory, fp32 math).
+ * in place, or bf16 / int8 weights widened to fp32 one cache-sized block of
+ * output columns at a time (emulated bf16, int8: less weight memory, fp32
+ * math).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static void blas_block(const float *wb, int N, int K, const float *bias,
 }
 
 /* Rows of W widened per step: about 256 KiB of fp32, a multiple of 16. */
-static int bf16_step(int K)
+static int widen_step(int K)
 {
     int r = (65536 / K) & ~15;
     return r < 16 ? 16 : r;
@@ -56,7 +57,7 @@ static void blas_part(const vlm_weight *w, const float *bias, const float *x,
 {
     const int N = w->out, K = w->in;
     float *tmp = NULL, *wb = NULL;
-    int step = w->f32 ? nc : bf16_step(K);
+    int step = w->f32 ? nc : widen_step(K);
     if (step > nc) step = nc;
     if (accumulate && act != VLM_ACT_NONE)
         tmp = malloc((size_t)M * step * sizeof(float));
@@ -66,9 +67,12 @@ static void blas_part(const vlm_weight *w, const float *bias, const float *x,
     for (int c = n0; c < n0 + nc; c += step) {
         int cn = n0 + nc - c < step ? n0 + nc - c : step;
         const float *blk = w->f32 ? w->f32 + (size_t)c * K : wb;
-        if (!w->f32)
+        if (w->bf16)
             vlm_kernels()->bf16_to_f32(w->bf16 + (size_t)c * K, wb,
                                        (size_t)cn * K);
+        else if (w->i8)
+            vlm_kernels()->i8_to_f32(w->i8 + (size_t)c * K, w->scale + c, cn, K,
+                                     wb);
         blas_block(blk, N, K, bias, x, M, y, act, accumulate, c, cn, tmp);
     }
     free(tmp);

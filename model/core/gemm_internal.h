@@ -15,12 +15,14 @@ struct vlm_weight {
     vlm_precision prec;
     const float *f32;     /* [out][in] fp32, or NULL */
     const uint16_t *bf16; /* [out][in] bf16 (emulated bf16), or NULL */
-    void *owned;          /* our copy behind f32 or bf16, if not mapped */
-    dnnl_weight *dnnl;    /* oneDNN's packed copy, or NULL */
+    const int8_t *i8;     /* [out][in] int8 times scale[out], or NULL */
+    float *scale;
+    void *owned;       /* our copy behind f32, bf16 or i8, if not mapped */
+    dnnl_weight *dnnl; /* oneDNN's packed copy, or NULL */
 };
 
 /* y = act(x W^T + bias) (+ y), M large: OpenBLAS, over the plain fp32
- * weights or bf16 ones widened a cache-sized block at a time. */
+ * weights or bf16 / int8 ones widened a cache-sized block at a time. */
 void gemm_blas_linear(const vlm_weight *w, const float *bias, const float *x,
                       int M, float *y, vlm_act act, int accumulate);
 

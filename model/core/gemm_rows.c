@@ -1,6 +1,6 @@
 /*
  * gemm_rows.c — vlm_linear for a few rows (one token, a short text): the
- * plain weights (fp32 or bf16) are streamed once for all rows by the
+ * plain weights (fp32, bf16, int8) are streamed once for all rows by the
  * kernels.h products, in blocks of output columns split over the threads.
  * OpenBLAS packs the weights first at this size, which makes it several
  * times slower than the memory bound.
@@ -22,8 +22,11 @@ static void rows_block(const vlm_weight *w, const vlm_kernel_table *k,
     const int N = w->out, K = w->in;
     if (w->f32)
         k->rows_f32(w->f32 + (size_t)c * K, nc, K, x, M, tile, COLS, 0);
-    else
+    else if (w->bf16)
         k->rows_bf16(w->bf16 + (size_t)c * K, nc, K, x, M, tile, COLS, 0);
+    else
+        k->rows_i8(w->i8 + (size_t)c * K, w->scale + c, nc, K, x, M, tile, COLS,
+                   0);
     for (int m = 0; m < M; m++) {
         float *t = tile + m * COLS, *ym = y + (size_t)m * N + c;
         for (int j = 0; bias && j < nc; j++) t[j] += bias[c + j];

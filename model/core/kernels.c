@@ -28,6 +28,12 @@ void vlm_rows_bf16(const uint16_t *w, int rows, int in, const float *x, int M,
     vlm_kernels()->rows_bf16(w, rows, in, x, M, y, ldy, accumulate);
 }
 
+void vlm_rows_i8(const int8_t *w, const float *scale, int rows, int in,
+                 const float *x, int M, float *y, int ldy, int accumulate)
+{
+    vlm_kernels()->rows_i8(w, scale, rows, in, x, M, y, ldy, accumulate);
+}
+
 void vlm_layer_norm(const float *x, float *y, int rows, int n, const float *w,
                     const float *b, float eps)
 {

@@ -22,6 +22,11 @@ typedef struct vlm_kernel_table {
                      float *y, int ldy, int accumulate);
     void (*rows_bf16)(const uint16_t *w, int rows, int in, const float *x,
                       int M, float *y, int ldy, int accumulate);
+    void (*rows_i8)(const int8_t *w, const float *scale, int rows, int in,
+                    const float *x, int M, float *y, int ldy, int accumulate);
+    /* rows x in int8 weights times their row scales, as fp32 */
+    void (*i8_to_f32)(const int8_t *w, const float *scale, int rows, int in,
+                      float *dst);
     /* one row each */
     void (*act)(vlm_act act, float *x, size_t n);
     void (*layer_norm)(const float *x, float *y, int n, const float *w,

@@ -74,47 +74,81 @@ INLINE float hsum(vf v)
     return (s[0] + s[2]) + (s[1] + s[3]);
 }
 
-INLINE vf wload(const void *w, int k, int bf16)
+/* int8 weights, sign-extended and converted (the row's scale comes later) */
+INLINE vf load_i8(const int8_t *p)
 {
-    return bf16 ? load_bf16((const uint16_t *)w + k)
-                : load_f32((const float *)w + k);
+#if VLM_VEC_BYTES == 64 && defined(__AVX512F__)
+    __m128i q = _mm_loadu_si128((const __m128i *)p);
+    return (vf)_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q));
+#elif VLM_VEC_BYTES == 32 && defined(__AVX2__)
+    __m128i q = _mm_loadl_epi64((const __m128i *)p);
+    return (vf)_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+#elif VLM_VEC_BYTES == 16 && defined(__SSE2__)
+    int32_t b; /* SSE2 has no sign extension: byte to the top, shift down */
+    memcpy(&b, p, 4);
+    __m128i q = _mm_cvtsi32_si128(b);
+    q = _mm_unpacklo_epi8(q, q);
+    q = _mm_unpacklo_epi16(q, q);
+    return (vf)_mm_cvtepi32_ps(_mm_srai_epi32(q, 24));
+#else
+    typedef int8_t vq_u __attribute__((vector_size(VW), aligned(1), may_alias));
+    typedef int32_t vi __attribute__((vector_size(VLM_VEC_BYTES)));
+    return __builtin_convertvector(
+        __builtin_convertvector(*(const vq_u *)p, vi), vf);
+#endif
 }
 
-INLINE float wget(const void *w, int k, int bf16)
+/* The stored weight types; constant after inlining, so each kernel below
+ * is specialised for one. */
+enum {
+    W_F32,
+    W_BF16,
+    W_I8
+};
+
+INLINE vf wload(const void *w, int k, int kind)
 {
-    return bf16 ? vlm_bf16_to_f32(((const uint16_t *)w)[k])
-                : ((const float *)w)[k];
+    if (kind == W_BF16) return load_bf16((const uint16_t *)w + k);
+    if (kind == W_I8) return load_i8((const int8_t *)w + k);
+    return load_f32((const float *)w + k);
+}
+
+INLINE float wget(const void *w, int k, int kind)
+{
+    if (kind == W_BF16) return vlm_bf16_to_f32(((const uint16_t *)w)[k]);
+    if (kind == W_I8) return (float)((const int8_t *)w)[k];
+    return ((const float *)w)[k];
 }
 
 /* ---- products for a few rows ----------------------------------------- */
 
 /* One weight row by one x row, four independent accumulators. */
-INLINE float dot1(const void *w, const float *x, int in, int bf16)
+INLINE float dot1(const void *w, const float *x, int in, int kind)
 {
     vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     int k = 0;
     for (; k + 4 * VW <= in; k += 4 * VW) {
-        a0 += wload(w, k, bf16) * load_f32(x + k);
-        a1 += wload(w, k + VW, bf16) * load_f32(x + k + VW);
-        a2 += wload(w, k + 2 * VW, bf16) * load_f32(x + k + 2 * VW);
-        a3 += wload(w, k + 3 * VW, bf16) * load_f32(x + k + 3 * VW);
+        a0 += wload(w, k, kind) * load_f32(x + k);
+        a1 += wload(w, k + VW, kind) * load_f32(x + k + VW);
+        a2 += wload(w, k + 2 * VW, kind) * load_f32(x + k + 2 * VW);
+        a3 += wload(w, k + 3 * VW, kind) * load_f32(x + k + 3 * VW);
     }
-    for (; k + VW <= in; k += VW) a0 += wload(w, k, bf16) * load_f32(x + k);
+    for (; k + VW <= in; k += VW) a0 += wload(w, k, kind) * load_f32(x + k);
     float s = hsum((a0 + a1) + (a2 + a3));
-    for (; k < in; k++) s += wget(w, k, bf16) * x[k];
+    for (; k < in; k++) s += wget(w, k, kind) * x[k];
     return s;
 }
 
 /* Two weight rows by four x rows (rows of `in`): o[i * 4 + j]. */
 INLINE void tile24(const void *w0, const void *w1, const float *x, int in,
-                   int bf16, float o[8])
+                   int kind, float o[8])
 {
     const float *x0 = x, *x1 = x + in, *x2 = x + 2 * in, *x3 = x + 3 * in;
     vf c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0};
     vf c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
     int k = 0;
     for (; k + VW <= in; k += VW) {
-        vf a = wload(w0, k, bf16), b = wload(w1, k, bf16), v;
+        vf a = wload(w0, k, kind), b = wload(w1, k, kind), v;
         v = load_f32(x0 + k);
         c00 += a * v;
         c10 += b * v;
@@ -131,7 +165,7 @@ INLINE void tile24(const void *w0, const void *w1, const float *x, int in,
     vf c[8] = {c00, c01, c02, c03, c10, c11, c12, c13};
     for (int i = 0; i < 8; i++) o[i] = hsum(c[i]);
     for (; k < in; k++) {
-        float a = wget(w0, k, bf16), b = wget(w1, k, bf16);
+        float a = wget(w0, k, kind), b = wget(w1, k, kind);
         const float xs[4] = {x0[k], x1[k], x2[k], x3[k]};
         for (int j = 0; j < 4; j++) {
             o[j] += a * xs[j];
@@ -140,7 +174,12 @@ INLINE void tile24(const void *w0, const void *w1, const float *x, int in,
     }
 }
 
-INLINE void put(float *y, float v, int acc) { *y = acc ? *y + v : v; }
+/* y = v * scale (the int8 row scale; NULL: 1), or y += that. */
+INLINE void put(float *y, float v, const float *scale, int r, int acc)
+{
+    if (scale) v *= scale[r];
+    *y = acc ? *y + v : v;
+}
 
 /* Groups of four x rows against blocks of weight rows: a block (RB rows)
  * stays in cache while every group passes over it. */
@@ -148,47 +187,84 @@ enum {
     RB = 16
 };
 
-INLINE void rows_block(const char *w, size_t rowb, int r0, int r1, int in,
-                       const float *x, int M, float *y, int ldy, int acc,
-                       int bf16)
+typedef struct rows_args {
+    const char *w; /* row r at w + r * rowb */
+    size_t rowb;
+    const float *scale; /* int8: per-row scale */
+    int in, M, ldy, acc;
+    const float *x;
+    float *y;
+} rows_args;
+
+INLINE void rows_block(const rows_args *a, int r0, int r1, int kind)
 {
+    const int in = a->in, ldy = a->ldy, acc = a->acc;
+    const char *w = a->w;
     int m = 0;
-    for (; m + 4 <= M; m += 4) {
-        const float *xm = x + (size_t)m * in;
-        float *ym = y + (size_t)m * ldy;
+    for (; m + 4 <= a->M; m += 4) {
+        const float *xm = a->x + (size_t)m * in;
+        float *ym = a->y + (size_t)m * ldy;
         int r = r0;
         for (; r + 2 <= r1; r += 2) {
             float o[8];
-            tile24(w + r * rowb, w + (r + 1) * rowb, xm, in, bf16, o);
+            tile24(w + r * a->rowb, w + (r + 1) * a->rowb, xm, in, kind, o);
             for (int j = 0; j < 4; j++) {
-                put(&ym[(size_t)j * ldy + r], o[j], acc);
-                put(&ym[(size_t)j * ldy + r + 1], o[4 + j], acc);
+                put(&ym[(size_t)j * ldy + r], o[j], a->scale, r, acc);
+                put(&ym[(size_t)j * ldy + r + 1], o[4 + j], a->scale, r + 1,
+                    acc);
             }
         }
         for (int j = 0; r < r1 && j < 4; j++)
             put(&ym[(size_t)j * ldy + r],
-                dot1(w + r * rowb, xm + (size_t)j * in, in, bf16), acc);
+                dot1(w + r * a->rowb, xm + (size_t)j * in, in, kind), a->scale,
+                r, acc);
     }
-    for (; m < M; m++)
+    for (; m < a->M; m++)
         for (int r = r0; r < r1; r++)
-            put(&y[(size_t)m * ldy + r],
-                dot1(w + r * rowb, x + (size_t)m * in, in, bf16), acc);
+            put(&a->y[(size_t)m * ldy + r],
+                dot1(w + r * a->rowb, a->x + (size_t)m * in, in, kind),
+                a->scale, r, acc);
+}
+
+INLINE void rows_any(const rows_args *a, int rows, int kind)
+{
+    for (int r0 = 0; r0 < rows; r0 += RB)
+        rows_block(a, r0, rows - r0 < RB ? rows : r0 + RB, kind);
 }
 
 static void rows_f32(const float *w, int rows, int in, const float *x, int M,
                      float *y, int ldy, int acc)
 {
-    for (int r0 = 0; r0 < rows; r0 += RB)
-        rows_block((const char *)w, (size_t)in * 4, r0,
-                   rows - r0 < RB ? rows : r0 + RB, in, x, M, y, ldy, acc, 0);
+    rows_args a = {
+        (const char *)w, (size_t)in * 4, NULL, in, M, ldy, acc, x, y};
+    rows_any(&a, rows, W_F32);
 }
 
 static void rows_bf16(const uint16_t *w, int rows, int in, const float *x,
                       int M, float *y, int ldy, int acc)
 {
-    for (int r0 = 0; r0 < rows; r0 += RB)
-        rows_block((const char *)w, (size_t)in * 2, r0,
-                   rows - r0 < RB ? rows : r0 + RB, in, x, M, y, ldy, acc, 1);
+    rows_args a = {
+        (const char *)w, (size_t)in * 2, NULL, in, M, ldy, acc, x, y};
+    rows_any(&a, rows, W_BF16);
+}
+
+static void rows_i8(const int8_t *w, const float *scale, int rows, int in,
+                    const float *x, int M, float *y, int ldy, int acc)
+{
+    rows_args a = {(const char *)w, (size_t)in, scale, in, M, ldy, acc, x, y};
+    rows_any(&a, rows, W_I8);
+}
+
+/* rows x in int8 weights times their row scales, as fp32 */
+static void i8_to_f32(const int8_t *w, const float *scale, int rows, int in,
+                      float *dst)
+{
+    for (int r = 0; r < rows; r++) {
+        const int8_t *q = w + (size_t)r * in;
+        float *d = dst + (size_t)r * in, s = scale[r];
+#pragma omp simd
+        for (int k = 0; k < in; k++) d[k] = (float)q[k] * s;
+    }
 }
 
 /* ---- conversions ----------------------------------------------------- */
@@ -352,6 +428,8 @@ const vlm_kernel_table CAT(vlm_kernels_, VLM_KERNEL_ISA) = {
     .f32_to_bf16 = f32_to_bf16,
     .rows_f32 = rows_f32,
     .rows_bf16 = rows_bf16,
+    .rows_i8 = rows_i8,
+    .i8_to_f32 = i8_to_f32,
     .act = act_row,
     .layer_norm = layer_norm_row,
     .softmax = softmax_row,

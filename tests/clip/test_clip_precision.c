@@ -1,7 +1,8 @@
 /*
  * test_clip_precision.c — the other precisions on the fixtures: packed fp32
  * keeps 1e-3 parity; bf16 embeddings (native, or emulated on CPUs without a
- * bf16 matmul) stay within cosine 0.999 of the reference.  Every precision
+ * bf16 matmul) and int8 weights stay within cosine 0.999 of the reference.
+ * Every precision
  * runs on every CPU.
  */
 #include <stdio.h>
@@ -44,7 +45,10 @@ static void compare(const char *fx, vlm_precision prec, double min_cos,
     fprintf(stderr,
             "%s %s (%s): image cos >= %.6f (max abs %.3g), text cos >= %.6f "
             "(max abs %.3g)\n",
-            fx, prec == VLM_PREC_BF16 ? "bf16" : "f32-packed",
+            fx,
+            prec == VLM_PREC_BF16   ? "bf16"
+            : prec == VLM_PREC_INT8 ? "int8"
+                                    : "f32-packed",
             vlm_gemm_backend(prec), ci, di, ct, dt);
     cr_expect(ci >= min_cos && ct >= min_cos, "cosine %g / %g < %g", ci, ct,
               min_cos);
@@ -67,6 +71,16 @@ Test(clip_precision, bf16_quickgelu)
 Test(clip_precision, bf16_gelu)
 {
     compare("clip-tiny-gelu-f16", VLM_PREC_BF16, 0.999, 1e9);
+}
+/* int8 weights (per-row scale), fp32 math: the memory-bound text query's
+ * option; both towers stay within cosine 0.999 of the reference. */
+Test(clip_precision, int8_quickgelu)
+{
+    compare("clip-tiny-quickgelu-f32", VLM_PREC_INT8, 0.999, 1e9);
+}
+Test(clip_precision, int8_gelu)
+{
+    compare("clip-tiny-gelu-f16", VLM_PREC_INT8, 0.999, 1e9);
 }
 Test(clip_precision, packed_f32_quickgelu)
 {

@@ -51,8 +51,13 @@ static void run_case(vlm_dtype dt, vlm_precision prec, int M, int N, int K,
           *b = malloc((size_t)N * 4), *y = malloc((size_t)M * N * 4),
           *y0 = malloc((size_t)M * N * 4);
     uint16_t *w16 = malloc((size_t)N * K * 2);
+    /* exact in f16 and bf16; for int8 also multiples of 1/128 with a row
+     * maximum of 127/128, so the row scale is 1/128 and nothing rounds */
+    const int i8 = prec == VLM_PREC_INT8;
     for (int i = 0; i < N * K; i++) {
-        w[i] = roundf(frand(&seed) * 256) / 256; /* exact in f16 and bf16 */
+        w[i] = i8 ? roundf(frand(&seed) * 127) / 128
+                  : roundf(frand(&seed) * 256) / 256;
+        if (i8 && i % K == 0) w[i] = 127.0f / 128;
         uint32_t bits;
         memcpy(&bits, &w[i], 4);
         w16[i] = dt == VLM_DTYPE_F16 ? to_f16(w[i]) : (uint16_t)(bits >> 16);
@@ -128,6 +133,14 @@ Test(gemm, bf16)
 {
     int prev = vlm_threads_enter(2);
     sweep(VLM_PREC_BF16, vlm_bf16_native() ? 4e-3 : 2e-6);
+    vlm_threads_leave(prev);
+}
+
+/* int8 weights that quantise exactly (see run_case): fp32 exactness */
+Test(gemm, int8)
+{
+    int prev = vlm_threads_enter(2);
+    sweep(VLM_PREC_INT8, 2e-6);
     vlm_threads_leave(prev);
 }
 

@@ -29,23 +29,34 @@ Test(kernels, table_is_the_isa_in_use)
 }
 
 /* y (+)= x W^T for every M < 10, rows over a 16-row block, in with and
- * without a vector tail, into a strided y. */
-static void rows_case(int bf16, int M, int rows, int in, int acc)
+ * without a vector tail, into a strided y.  kind: 0 f32, 1 bf16, 2 int8
+ * (the reference uses the weights each form stores exactly). */
+static void rows_case(int kind, int M, int rows, int in, int acc)
 {
     unsigned s = (unsigned)(M * 7919 + rows * 31 + in + acc);
     float *w = malloc(sizeof(float) * rows * in), *x = malloc(4 * M * in);
     uint16_t *wb = malloc(2 * (size_t)rows * in);
+    int8_t *wq = malloc((size_t)rows * in);
+    float *scale = malloc(sizeof(float) * rows);
     const int ldy = rows + 3;
     float *y = malloc(4 * (size_t)M * ldy), *y0 = malloc(4 * (size_t)M * ldy);
     for (int i = 0; i < rows * in; i++) {
         w[i] = frand(&s);
         wb[i] = vlm_f32_to_bf16(w[i]);
-        if (bf16) w[i] = vlm_bf16_to_f32(wb[i]);
+        wq[i] = (int8_t)(s >> 24) % 127;
+        if (kind == 1) w[i] = vlm_bf16_to_f32(wb[i]);
+    }
+    for (int r = 0; r < rows; r++) {
+        scale[r] = 0.01f * (float)(r + 1);
+        for (int k = 0; kind == 2 && k < in; k++)
+            w[r * in + k] = wq[r * in + k] * scale[r];
     }
     for (int i = 0; i < M * in; i++) x[i] = frand(&s);
     for (int i = 0; i < M * ldy; i++) y0[i] = y[i] = frand(&s);
-    if (bf16)
+    if (kind == 1)
         vlm_rows_bf16(wb, rows, in, x, M, y, ldy, acc);
+    else if (kind == 2)
+        vlm_rows_i8(wq, scale, rows, in, x, M, y, ldy, acc);
     else
         vlm_rows_f32(w, rows, in, x, M, y, ldy, acc);
     for (int m = 0; m < M; m++)
@@ -58,25 +69,27 @@ static void rows_case(int bf16, int M, int rows, int in, int acc)
                 want = acc ? want + d : d;
             }
             cr_assert(fabs(y[m * ldy + r] - want) <= 1e-5 * sqrt(in + 1.0),
-                      "bf16 %d M %d rows %d in %d acc %d: y[%d][%d] %g vs %g",
-                      bf16, M, rows, in, acc, m, r, y[m * ldy + r], want);
+                      "kind %d M %d rows %d in %d acc %d: y[%d][%d] %g vs %g",
+                      kind, M, rows, in, acc, m, r, y[m * ldy + r], want);
         }
     free(w);
     free(wb);
+    free(wq);
+    free(scale);
     free(x);
     free(y);
     free(y0);
 }
 
-Test(kernels, rows_f32_and_bf16_every_tail)
+Test(kernels, rows_f32_bf16_int8_every_tail)
 {
     static const int rows[] = {1, 2, 15, 16, 17, 37};
     static const int ins[] = {1, 7, 16, 64, 67, 300};
-    for (int bf16 = 0; bf16 < 2; bf16++)
+    for (int kind = 0; kind < 3; kind++)
         for (int M = 1; M < 10; M++)
             for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
                 for (size_t i = 0; i < sizeof ins / sizeof *ins; i++)
-                    rows_case(bf16, M, rows[r], ins[i], (M + r + i) % 2);
+                    rows_case(kind, M, rows[r], ins[i], (M + r + i) % 2);
 }
 
 Test(kernels, layer_norm_in_place_and_apart)
