@@ -79,11 +79,12 @@ int vlm_gemm_describe(char *buf, size_t n)
                                       : "emulated (bf16 weights, fp32 math)");
 }
 
-/* fp32 weights: straight from the mapping when aligned, else a copy. */
+/* fp32 weights: in place (F32 mode, aligned F32 data), else a copy. */
 static int load_f32(vlm_weight *w, const vlm_tensor *t, char *err)
 {
     size_t n = (size_t)w->out * w->in;
-    if (t->dtype == VLM_DTYPE_F32 && ((uintptr_t)t->data & 3) == 0) {
+    if (w->prec == VLM_PREC_F32 && t->dtype == VLM_DTYPE_F32 &&
+        ((uintptr_t)t->data & 3) == 0) {
         w->f32 = t->data; /* no copy */
         return VLM_OK;
     }
@@ -97,8 +98,8 @@ static int load_f32(vlm_weight *w, const vlm_tensor *t, char *err)
     return vlm_tensor_to_f32(t, f, n, err);
 }
 
-/* bf16 weights: straight from the mapping when the file is BF16, else a
- * rounded copy (half the size of fp32). */
+/* bf16 weights: in place when the data is BF16, else a rounded copy (half
+ * the size of fp32). */
 static int load_bf16(vlm_weight *w, const vlm_tensor *t, char *err)
 {
     size_t n = (size_t)w->out * w->in;

@@ -36,7 +36,10 @@ typedef struct vlm_weight vlm_weight;
  * packed bf16 where the CPU has a native bf16 matmul, else plain bf16 (BF16
  * files straight from the mapping) widened to fp32 block by block while
  * multiplying.  INT8 mode quantises each row symmetrically (absmax / 127)
- * at load.  F32_PACKED without oneDNN is plain F32. */
+ * at load.  F32_PACKED without oneDNN is a plain fp32 copy.
+ * The weight uses t->data in place, which must then outlive it, in two
+ * cases only: aligned F32 data in F32 mode, and BF16 data in BF16 mode where
+ * bf16 is emulated.  Every other combination keeps its own copy. */
 int vlm_weight_create(const vlm_tensor *t, vlm_precision prec, vlm_weight **out,
                       char *err);
 void vlm_weight_destroy(vlm_weight *w);

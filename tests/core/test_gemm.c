@@ -194,3 +194,34 @@ Test(gemm, conv_kernel_is_flattened)
     cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err),
                  VLM_EMISMATCH);
 }
+
+/* Only F32 mode (and BF16 data in emulated BF16 mode) may keep using the
+ * tensor's memory: every other precision works on after it is freed
+ * (builds without oneDNN once read a freed buffer here). */
+Test(gemm, copies_outlive_their_tensor)
+{
+    const vlm_precision precs[] = {VLM_PREC_F32_PACKED, VLM_PREC_BF16,
+                                   VLM_PREC_INT8};
+    for (size_t p = 0; p < sizeof precs / sizeof *precs; p++) {
+        float *w = malloc(4 * 8 * sizeof(float));
+        for (int i = 0; i < 32; i++) w[i] = i % 8 < 2 ? 1.0f : -1.0f;
+        vlm_tensor t = {.name = "w",
+                        .dtype = VLM_DTYPE_F32,
+                        .ndim = 2,
+                        .shape = {4, 8},
+                        .numel = 32,
+                        .data = w,
+                        .nbytes = 32 * sizeof(float)};
+        vlm_weight *vw;
+        char err[VLM_ERR_MAX];
+        cr_assert_eq(vlm_weight_create(&t, precs[p], &vw, err), VLM_OK, "%s",
+                     err);
+        for (int i = 0; i < 32; i++) w[i] = -100.0f; /* then gone */
+        free(w);
+        float x[8] = {1, 1, 1, 1, 1, 1, 1, 1}, y[4];
+        vlm_linear(vw, NULL, x, 1, y);
+        for (int i = 0; i < 4; i++)
+            cr_expect_float_eq(y[i], -4.0f, 1e-5, "precision %d", (int)precs[p]);
+        vlm_weight_destroy(vw);
+    }
+}
