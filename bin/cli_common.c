@@ -1,5 +1,7 @@
 #include "bin/cli_common.h"
 
+#include "model/core/build_info.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@ const cli_opt cli_common_opts[] = {
     CLI_OPT_INT('j', "threads", COMMON(threads), "N", 0, 1024,
                 "threads for the model (0 = all cores)"),
     CLI_OPT_FLAG(0, "bf16", COMMON(bf16),
-                 "bf16 weights: faster on CPUs with AVX-512 BF16"),
+                 "bf16 weights: half the memory; faster on CPUs with\n"
+                 "AVX-512 BF16, fp32 speed elsewhere"),
     CLI_OPT_FLAG(0, "offline", COMMON(offline),
                  "never use the network (also VLMINDEX_OFFLINE=1)"),
     CLI_OPT_FLAG('q', "quiet", COMMON(quiet),
@@ -64,7 +67,19 @@ void cli_common_init(cli_common *o)
 
 void cli_print_version(const char *prog)
 {
-    printf("%s %s\n", prog, VLMINDEX_VERSION);
+    char d[1024]; /* build options, the ISA paths on this machine */
+    vlm_build_describe(d, sizeof d);
+    printf("%s %s\n%s", prog, VLMINDEX_VERSION, d);
+}
+
+void cli_note_precision(const cli_common *o)
+{
+    static int noted;
+    if (!o->bf16 || o->quiet || noted || vlm_bf16_native()) return;
+    noted = 1;
+    fputs("note: this CPU has no native bf16 matrix multiply: --bf16 keeps "
+          "bf16 weights (half the memory) and computes in fp32\n",
+          stderr);
 }
 
 void cli_error(const char *msg) { fprintf(stderr, "error: %s\n", msg); }
@@ -113,7 +128,9 @@ int cli_open_session(const cli_common *o, session_access access,
                      char *err)
 {
     session_config cfg = cli_session_config(o, access, index, parts);
-    return session_open(&cfg, s, err);
+    int rc = session_open(&cfg, s, err);
+    if (!rc) cli_note_precision(o);
+    return rc;
 }
 
 static double now(void)

@@ -52,12 +52,17 @@ int cli_open_session(const cli_common *o, session_access access,
 int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
                        const char *file);
 
+/* With --bf16 on a CPU without a native bf16 matmul, says once on stderr
+ * that bf16 is emulated (unless -q). */
+void cli_note_precision(const cli_common *o);
+
 /* Progress line on stderr when it is a TTY (throttled); cleared by done. */
 void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
                   const char *what);
 void cli_progress_done(int quiet);
 
-/* "<prog> <version>" to stdout (--version). */
+/* "<prog> <version>", then the build options and the instruction-set paths
+ * in use (model/core/build_info.h), to stdout (--version). */
 void cli_print_version(const char *prog);
 
 /* "error: <msg>" to stderr. */

@@ -132,6 +132,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     cfg.fetch_default = true; /* a fresh machine gets the default model */
     int rc = session_open(&cfg, &s, err);
     cli_progress_done(a->common.quiet);
+    if (!rc) cli_note_precision(&a->common);
     if (!rc && cli_cancel)
         rc = VLM_EINTERRUPTED,
         vlm_set_err(err, "interrupted before indexing started");

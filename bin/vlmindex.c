@@ -46,7 +46,8 @@ static void usage(FILE *f)
     fputs(
         "\nSearching is vlmsearch QUERY... (vlmsearch --help).\n"
         "Collection: --collection DIR, $VLMINDEX_COLLECTION, or\n"
-        "$XDG_DATA_HOME/vlmindex/collection.  vlmindex --version: the version.\n\n",
+        "$XDG_DATA_HOME/vlmindex/collection.  vlmindex --version: the version,\n"
+        "the build options and the CPU paths in use.\n\n",
         f);
     fputs(cli_exit_status_help, f);
 }
