@@ -16,12 +16,16 @@ typedef struct index_args {
     int exact;
     int failed_only;
     dicom_window window; /* --window */
+    int verify;             /* status --verify, repair --check */
+    const char *index_kind; /* repair --index KIND */
     dicomweb_opts web;
 } index_args;
 
 static const char index_usage[] =
     "usage: vlmindex add [options] PATH...\n"
-    "       vlmindex update | rm PATH... | status [--failed] | repair | reset\n"
+    "       vlmindex update | rm PATH... | status [--failed] [--verify] | "
+    "reset\n"
+    "       vlmindex repair [--check] [--index auto|flat|sq8|ivfpq]\n"
     "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
     "  -b, --batch N        images per forward pass (default 16)\n"
     "      --exact          full-resolution JPEG decode (no DCT-scaled fast "
@@ -31,6 +35,13 @@ static const char index_usage[] =
     "                       full | C,W (default: lung for chest CT, else "
     "stored)\n"
     "      --failed         (status) list files that could not be indexed\n"
+    "      --verify         (status) checksum the vector index, check the "
+    "database;\n"
+    "                       a damaged index is rebuilt from the database\n"
+    "      --check          (repair) rebuild only if the checks fail\n"
+    "      --index KIND     (repair) vector index kind: auto, flat, sq8 "
+    "(8-bit),\n"
+    "                       ivfpq (compressed, for millions of images)\n"
     "  vlmindex add dicomweb+https://host/dicom-web --query "
     "\"ModalitiesInStudy=CT\"\n"
     "      --query QIDO       study filter;  --ca-file PEM;  --netrc FILE "
@@ -48,6 +59,9 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         {"batch", required_argument, 0, 'b'},
         {"exact", no_argument, 0, 'E'},
         {"failed", no_argument, 0, 'F'},
+        {"verify", no_argument, 0, 'V'},
+        {"check", no_argument, 0, 'V'},
+        {"index", required_argument, 0, 'I'},
         {"window", required_argument, 0, 'w'},
         {"query", required_argument, 0, 'Q'},
         {"ca-file", required_argument, 0, 'A'},
@@ -70,6 +84,8 @@ static int parse_index_args(int argc, char **argv, index_args *a)
         case 'b': a->batch = atoi(optarg); break;
         case 'E': a->exact = 1; break;
         case 'F': a->failed_only = 1; break;
+        case 'V': a->verify = 1; break;
+        case 'I': a->index_kind = optarg; break;
         case 'Q': a->web.query = optarg; break;
         case 'A': a->web.ca_file = optarg; break;
         case 'N': a->web.netrc_file = optarg; break;
@@ -242,19 +258,60 @@ static void print_failed(collection *c)
 
 static void print_index_info(vector_index *vi)
 {
-    vector_index_info info;
-    vector_index_get_info(vi, &info);
-    printf("index:      %s, %lld vectors, generation %lld%s%s\n",
-           info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
-           (long long)info.ntotal, (long long)info.generation,
-           info.rebuilt ? ", rebuilt: " : "",
-           info.rebuilt ? info.rebuild_reason : "");
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    printf("index:      %s%s, %lld vectors, %.1f MB, generation %lld%s%s\n",
+           vector_index_kind_name(in.kind),
+           in.kind == VECTOR_INDEX_EXACT ? " (flat)"
+           : in.refine > 1               ? " (re-scored from the database)"
+                                         : "",
+           (long long)in.ntotal, in.file_bytes / 1e6,
+           (long long)in.generation, in.rebuilt ? ", rebuilt: " : "",
+           in.rebuilt ? in.rebuild_reason : "");
+    if (in.kind != VECTOR_INDEX_EXACT)
+        printf("            %d lists, %d probed per query, %d candidates per "
+               "hit, choice %s, scan %s\n",
+               in.nlist, in.nprobe, in.refine,
+               vector_index_choice_name(in.choice), in.scan_isa);
+    else if (in.choice != VECTOR_INDEX_CHOICE_AUTO)
+        printf("            choice %s (applies from %d vectors)\n",
+               vector_index_choice_name(in.choice),
+               VECTOR_INDEX_APPROX_THRESHOLD);
+    if (in.kind != VECTOR_INDEX_EXACT && in.expected_recall >= 0)
+        printf("            expected recall@10 %.3f (%s, %d queries at %lld "
+               "vectors)\n",
+               in.expected_recall, in.calib_kind, in.calib_queries,
+               (long long)in.calib_ntotal);
+}
+
+/* status --verify, repair --check: both files, repairing the index. */
+static int verify_collection(collection *c, vector_index *vi, char *err)
+{
+    vector_index_check ck = {0};
+    bool repaired = false, db_ok = false;
+    char report[1024];
+    int rc = vi ? vector_index_verify_repair(vi, &ck, &repaired, err) : VLM_OK;
+    if (!rc && vi && ck.ok)
+        printf("verify:     %s ok (xxh3 %016llx, %lld bytes)\n",
+               vector_index_path(vi), (unsigned long long)ck.checksum,
+               (long long)ck.bytes);
+    else if (!rc && vi)
+        printf("verify:     %s\n            rebuilt from the database%s\n",
+               ck.problem, repaired ? " and saved" : "");
+    if (!rc) rc = collection_quick_check(c, &db_ok, report, sizeof report, err);
+    if (!rc) printf("database:   quick_check %s\n", report);
+    if (!rc && !db_ok) {
+        vlm_set_err(err, "%s/%s fails SQLite's quick_check: restore it from a "
+                    "backup", collection_dir(c), COLLECTION_DB_NAME);
+        rc = VLM_EFORMAT;
+    }
+    return rc;
 }
 
 static int status_body(index_args *a, collection *c, vector_index *vi,
                        char **paths, int n_paths, char *err)
 {
-    (void)paths, (void)n_paths, (void)err;
+    (void)paths, (void)n_paths;
     if (a->failed_only) {
         print_failed(c);
         return VLM_OK;
@@ -273,11 +330,12 @@ static int status_body(index_args *a, collection *c, vector_index *vi,
                (long long)k.ok, (long long)k.failed,
                (long long)k.classifications, (long long)k.captions,
                (long long)k.dicom);
+    int rc = a->verify ? verify_collection(c, vi, err) : VLM_OK;
     if (vi) print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
         for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
     collection_free_strings(roots, n);
-    return VLM_OK;
+    return rc;
 }
 
 int cmd_status(int argc, char **argv)
@@ -288,8 +346,20 @@ int cmd_status(int argc, char **argv)
 static int repair_body(index_args *a, collection *c, vector_index *vi,
                        char **paths, int n, char *err)
 {
-    (void)a, (void)c, (void)paths, (void)n;
-    int rc = vi ? vector_index_rebuild(vi, err) : VLM_OK;
+    (void)paths, (void)n;
+    int choice = 0, rc = VLM_OK;
+    if (a->index_kind)
+        rc = vector_index_parse_choice(a->index_kind, &choice, err);
+    if (!rc && !vi && a->index_kind) {
+        vlm_set_err(err, "the collection is empty: nothing to index yet");
+        rc = VLM_EINVAL;
+    }
+    if (!rc && a->index_kind)
+        rc = vector_index_set_choice(vi, choice, err);
+    else if (!rc && a->verify)
+        rc = verify_collection(c, vi, err);
+    else if (!rc && vi)
+        rc = vector_index_rebuild(vi, err);
     if (!rc && vi) rc = vector_index_save(vi, err);
     if (!rc && vi) print_index_info(vi);
     return rc;
