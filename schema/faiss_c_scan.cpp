@@ -139,6 +139,7 @@ void scan_list(ListScan &s, size_t list, float base)
     faiss::InvertedLists::ScopedCodes codes(il, list);
     faiss::InvertedLists::ScopedIds ids(il, list);
     size_t cs = il->code_size;
+    auto id_bytes = reinterpret_cast<const unsigned char *>(ids.get());
     for (size_t b = 0; b < n; b += BLOCK) {
         size_t m = std::min(BLOCK, n - b);
         score_block(s, codes.get() + b * cs, m);
@@ -146,7 +147,8 @@ void scan_list(ListScan &s, size_t list, float base)
         for (size_t i = 0; i < m; i++) {
             float v = s.buf[i] + base;
             if (v <= floor) continue; /* NaN goes on: reported as +inf */
-            idx_t id = ids.get()[b + i];
+            idx_t id;                 /* mapped lists are not 8-byte aligned */
+            std::memcpy(&id, id_bytes + (b + i) * sizeof id, sizeof id);
             if (s.sel && !s.sel->is_member(id)) continue;
             vscan_topk_push(s.top, std::isnan(v) ? INFINITY : v, id);
             floor = vscan_topk_floor(s.top);

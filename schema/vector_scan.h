@@ -24,7 +24,8 @@
 extern "C" {
 #endif
 
-/* out[i] = <q, x[i*d .. i*d+d)> for i < n. */
+/* out[i] = <q, x[i*d .. i*d+d)> for i < n.  x need not be aligned: lists
+ * mapped from a file sit at any byte offset. */
 void vscan_dot_f32(const float *q, const float *x, size_t n, size_t d,
                    float *out);
 

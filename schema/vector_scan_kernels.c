@@ -9,6 +9,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifndef VSCAN_ISA
 #error "build with -DVSCAN_ISA=<name> (see schema/meson.build)"
@@ -33,14 +34,25 @@ static float sum_lanes(float *acc)
     return acc[0];
 }
 
-static float dot_f32(const float *restrict a, const float *restrict b, size_t d)
+/* b may be unaligned (lists mapped from the file sit at any offset): its
+ * floats are read with memcpy, which compiles to unaligned vector loads. */
+static inline float load_f32(const unsigned char *p)
+{
+    float v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static float dot_f32(const float *restrict a, const unsigned char *restrict b,
+                     size_t d)
 {
     float acc[LANES] = {0};
     size_t i = 0;
     for (; i + LANES <= d; i += LANES)
-        for (int j = 0; j < LANES; j++) acc[j] += a[i + j] * b[i + j];
+        for (int j = 0; j < LANES; j++)
+            acc[j] += a[i + j] * load_f32(b + 4 * (i + j));
     float s = sum_lanes(acc);
-    for (; i < d; i++) s += a[i] * b[i];
+    for (; i < d; i++) s += a[i] * load_f32(b + 4 * i);
     return s;
 }
 
@@ -59,7 +71,8 @@ static float dot_u8(const float *restrict w, const uint8_t *restrict c,
 void VSCAN_FN(vscan_dot_f32)(const float *q, const float *x, size_t n, size_t d,
                              float *out)
 {
-    for (size_t i = 0; i < n; i++) out[i] = dot_f32(q, x + i * d, d);
+    const unsigned char *bytes = (const unsigned char *)x;
+    for (size_t i = 0; i < n; i++) out[i] = dot_f32(q, bytes + 4 * i * d, d);
 }
 
 void VSCAN_FN(vscan_dot_u8)(const float *w, const uint8_t *codes, size_t n,

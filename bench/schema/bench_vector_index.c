@@ -12,6 +12,7 @@
  *                   default: exact below 50k vectors, else sq8,ivfpq)
  *   --keep K        kind left on disk for the whole-process runs (auto)
  *   --sweep         recall/latency for a range of probes, per kind
+ *   --refines R,R.. recall/latency for these re-scoring depths, per kind
  *   --model DIR     bind the collection to this CLIP checkpoint (its
  *                   embedding size must be D) and time whole `vlmsearch`
  *                   processes on it
@@ -45,7 +46,7 @@
 static struct {
     int dims, n_queries, rank, nlist, reps;
     bool uniform, sweep;
-    const char *kinds, *keep, *model;
+    const char *kinds, *keep, *model, *refines;
 } opt = {.dims = 512, .n_queries = 100, .reps = 11, .keep = "auto"};
 
 static char err[VLM_ERR_MAX];
@@ -210,12 +211,15 @@ static int64_t *exact_truth(collection *c, const float *q)
 /* Kinds                                                               */
 /* ------------------------------------------------------------------ */
 
+static int refine_opt; /* --refines: the depth being measured */
+
 static vector_index *open_kind(collection *c, int choice, int64_t threshold,
                                int nprobe, bool save)
 {
     vector_index_options o = {.approx_threshold = threshold,
                               .choice = choice,
                               .nprobe = nprobe,
+                              .refine = refine_opt,
                               .nlist = opt.nlist,
                               .save_after_rebuild = save};
     vector_index *vi = NULL;
@@ -297,6 +301,15 @@ static void measure_kind(collection *c, const char *dir, const char *kname,
     report_queries(vi, name, "faiss", q, truth);
     vector_index_close(vi);
     if (opt.sweep && !exact) sweep(c, choice, name, q, truth, in.nlist);
+    char list[128];
+    snprintf(list, sizeof list, "%s", opt.refines ? opt.refines : "");
+    for (char *r = strtok(list, ","); r && !exact; r = strtok(NULL, ",")) {
+        refine_opt = atoi(r);
+        vi = open_kind(c, choice, 0, 0, false);
+        report_queries(vi, name, "own", q, truth);
+        vector_index_close(vi);
+    }
+    refine_opt = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -446,6 +459,8 @@ static int parse(int argc, char **argv)
             opt.reps = atoi(v), i++;
         else if (!strcmp(a, "--kinds"))
             opt.kinds = v, i++;
+        else if (!strcmp(a, "--refines"))
+            opt.refines = v, i++;
         else if (!strcmp(a, "--keep"))
             opt.keep = v, i++;
         else if (!strcmp(a, "--model"))
@@ -468,7 +483,7 @@ int main(int argc, char **argv)
                 "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] "
                 "[--nlist L]\n"
                 "          [--kinds exact,flat,sq8,ivfpq] [--keep KIND] "
-                "[--sweep]\n"
+                "[--sweep] [--refines R,R..]\n"
                 "          [--model CKPT] [--reps R] DIR N\n"
                 "       %s --search-once DIR\n",
                 argv[0], argv[0]);

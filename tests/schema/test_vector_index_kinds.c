@@ -115,7 +115,7 @@ Test(vector_index_kinds, pq_kind_rescores_from_sqlite)
     vector_index_get_info(vi, &in);
     cr_assert_eq(in.kind, VECTOR_INDEX_IVF_PQ, "%s",
                  vector_index_kind_name(in.kind));
-    cr_assert_eq(in.refine, 16);
+    cr_assert_eq(in.refine, 32);
     /* 4 bytes of codes per vector instead of 128 (+ 8 of id). */
     cr_assert_lt(in.file_bytes, 12000 * (4 + 8) + (1 << 20));
     float *q = malloc(20 * DIMS * sizeof *q); /* near stored vectors */
