@@ -303,7 +303,9 @@ static void measure_kind(collection *c, const char *dir, const char *kname,
     if (opt.sweep && !exact) sweep(c, choice, name, q, truth, in.nlist);
     char list[128];
     snprintf(list, sizeof list, "%s", opt.refines ? opt.refines : "");
-    for (char *r = strtok(list, ","); r && !exact; r = strtok(NULL, ",")) {
+    char *save = NULL;
+    for (char *r = strtok_r(list, ",", &save); r && !exact;
+         r = strtok_r(NULL, ",", &save)) {
         refine_opt = atoi(r);
         vi = open_kind(c, choice, 0, 0, false);
         report_queries(vi, name, "own", q, truth);
@@ -388,7 +390,9 @@ static void run(const char *dir, int64_t n)
              opt.kinds                           ? opt.kinds
              : n < VECTOR_INDEX_APPROX_THRESHOLD ? "exact"
                                                  : "sq8,ivfpq");
-    for (char *k = strtok(kinds, ","); k; k = strtok(NULL, ","))
+    char *save = NULL;
+    for (char *k = strtok_r(kinds, ",", &save); k;
+         k = strtok_r(NULL, ",", &save))
         measure_kind(c, dir, k, q, truth);
     int keep = VECTOR_INDEX_CHOICE_AUTO;
     if (vector_index_parse_choice(opt.keep, &keep, err)) die("--keep");
