@@ -227,42 +227,61 @@ static vector_index *open_kind(collection *c, int choice, int64_t threshold,
     return vi;
 }
 
-/* p50 and mean ms of single-vector top-K queries; ids into got. */
-static void time_queries(vector_index *vi, const float *q, int64_t *got,
-                         double *p50, double *mean)
+/* One single-vector top-K query with the given scan; returns ms. */
+static double one_query(vector_index *vi, const float *q, bool faiss_scan,
+                        int64_t *got)
 {
-    double *t = malloc((size_t)opt.n_queries * sizeof *t), sum = 0;
     vector_hit hits[K];
-    for (int i = 0; i < opt.n_queries; i++) {
-        int n = 0;
-        double t0 = bench_now_s();
-        if (vector_index_search(vi, q + (size_t)i * opt.dims, K, NULL, 0, hits,
-                                &n, err))
-            die("search");
-        t[i] = (bench_now_s() - t0) * 1e3;
-        sum += t[i];
-        for (int j = 0; j < K; j++) got[i * K + j] = j < n ? hits[j].id : -1;
-    }
-    *mean = sum / opt.n_queries;
-    *p50 = bench_median(t, opt.n_queries);
-    free(t);
+    int n = 0;
+    if (faiss_scan) setenv("VLMINDEX_SCAN", "faiss", 1);
+    double t0 = bench_now_s();
+    if (vector_index_search(vi, q, K, NULL, 0, hits, &n, err)) die("search");
+    double ms = (bench_now_s() - t0) * 1e3;
+    unsetenv("VLMINDEX_SCAN");
+    for (int j = 0; j < K; j++) got[j] = j < n ? hits[j].id : -1;
+    return ms;
 }
 
-static void report_queries(vector_index *vi, const char *name, const char *scan,
-                           const float *q, const int64_t *truth)
+typedef struct {
+    double *t, sum;
+    int64_t *got;
+} timing;
+
+static void print_timing(vector_index *vi, const char *name, const char *scan,
+                         timing *tm, const int64_t *truth)
 {
-    int64_t *got = malloc((size_t)opt.n_queries * K * sizeof *got);
-    double p50, mean;
-    if (!strcmp(scan, "faiss")) setenv("VLMINDEX_SCAN", "faiss", 1);
-    time_queries(vi, q, got, &p50, &mean);
-    unsetenv("VLMINDEX_SCAN");
     vector_index_info in;
     vector_index_get_info(vi, &in);
     printf("kind %s scan %s nprobe %d refine %d query_ms p50 %.2f mean %.2f "
            "recall10 %.4f\n",
-           name, !strcmp(scan, "faiss") ? "faiss" : in.scan_isa, in.nprobe,
-           in.refine, p50, mean, recall(truth, got, opt.n_queries));
-    free(got);
+           name, scan ? scan : in.scan_isa, in.nprobe, in.refine,
+           bench_median(tm->t, opt.n_queries), tm->sum / opt.n_queries,
+           recall(truth, tm->got, opt.n_queries));
+}
+
+/* Latency and recall of the own scan and, with_faiss, of FAISS's (the
+ * baseline) on the same queries, in alternating order so that neither
+ * gets the caches the other warmed. */
+static void report_queries(vector_index *vi, const char *name, bool with_faiss,
+                           const float *q, const int64_t *truth)
+{
+    int nq = opt.n_queries;
+    timing tm[2];
+    for (int s = 0; s < 2; s++) {
+        tm[s].t = calloc((size_t)nq, sizeof *tm[s].t);
+        tm[s].got = malloc((size_t)nq * K * sizeof *tm[s].got);
+        tm[s].sum = 0;
+    }
+    for (int i = 0; i < nq; i++)
+        for (int r = 0; r < (with_faiss ? 2 : 1); r++) {
+            int s = with_faiss ? (i + r) % 2 : 0; /* 0 own, 1 faiss */
+            tm[s].t[i] = one_query(vi, q + (size_t)i * opt.dims, s == 1,
+                                   tm[s].got + (size_t)i * K);
+            tm[s].sum += tm[s].t[i];
+        }
+    print_timing(vi, name, NULL, &tm[0], truth);
+    if (with_faiss) print_timing(vi, name, "faiss", &tm[1], truth);
+    for (int s = 0; s < 2; s++) free(tm[s].t), free(tm[s].got);
 }
 
 static void sweep(collection *c, int choice, const char *name, const float *q,
@@ -271,7 +290,7 @@ static void sweep(collection *c, int choice, const char *name, const float *q,
     for (int p = nlist >= 64 ? nlist / 64 : 1; p <= nlist / 4;
          p = p < 8 ? p * 2 : p * 3 / 2) {
         vector_index *vi = open_kind(c, choice, 0, p, false);
-        report_queries(vi, name, "own", q, truth);
+        report_queries(vi, name, false, q, truth);
         vector_index_close(vi);
     }
 }
@@ -297,18 +316,19 @@ static void measure_kind(collection *c, const char *dir, const char *kname,
            in.nlist, in.nprobe, in.expected_recall);
     vector_index_close(vi);
     vi = open_kind(c, choice, exact ? -1 : 0, 0, false); /* mmapped */
-    report_queries(vi, name, "own", q, truth);
-    report_queries(vi, name, "faiss", q, truth);
+    report_queries(vi, name, true, q, truth);
     vector_index_close(vi);
     if (opt.sweep && !exact) sweep(c, choice, name, q, truth, in.nlist);
     char list[128];
     snprintf(list, sizeof list, "%s", opt.refines ? opt.refines : "");
     char *save = NULL;
-    for (char *r = strtok_r(list, ",", &save); r && !exact;
+    bool coded =
+        in.kind == VECTOR_INDEX_IVF_SQ8 || in.kind == VECTOR_INDEX_IVF_PQ;
+    for (char *r = strtok_r(list, ",", &save); r && coded;
          r = strtok_r(NULL, ",", &save)) {
         refine_opt = atoi(r);
         vi = open_kind(c, choice, 0, 0, false);
-        report_queries(vi, name, "own", q, truth);
+        report_queries(vi, name, false, q, truth);
         vector_index_close(vi);
     }
     refine_opt = 0;
