@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,4 +270,46 @@ Test(vector_index_damage, verify_finds_what_searches_do_not, .init = setup,
     cr_assert_eq(vector_index_verify(vi, &ck, err), VLM_OK);
     cr_assert(ck.ok, "%s", ck.problem);
     vector_index_close(vi);
+}
+
+/* Lists read into memory without the whole checksum (a stale file, loaded
+ * to be caught up, with the load-time checksum off): the checks of each
+ * result against SQLite are what notice a damaged vector. */
+Test(vector_index_damage, result_checks_catch_unchecked_lists, .init = setup,
+     .fini = teardown)
+{
+    vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
+    vector_index *vi = NULL;
+    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    vector_index_close(vi);
+    off_t size;
+    vindex_layout l = good_layout(&size);
+    int64_t first = read_id(l.first_ids);
+    /* Huge components of the query's signs: the damaged vector scores far
+     * above everything, so it is a candidate the checks must reject. */
+    const float *qv = vector_of(first);
+    float big[2] = {copysignf(1e30f, qv[0]), copysignf(1e30f, qv[1])};
+    write_at(l.data_offset, big, sizeof big);
+    vindex_layout_free(&l);
+    float *more = random_unit_vectors(1, DIMS, 123); /* the file is stale */
+    add_test_images(coll, "/later", more, 1, DIMS, NULL);
+    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    cr_assert(in.loaded_from_file && !in.rebuilt, "caught up, not rebuilt");
+    cr_assert_eq(in.replayed, 1);
+    static damage_case dc = {VECTOR_DATA, VECTOR_INDEX_CHOICE_AUTO, 0, false};
+    current = &dc;
+    vector_hit hits[K];
+    int got = 0;
+    cr_assert_eq(
+        vector_index_search(vi, vector_of(first), K, NULL, 0, hits, &got, err),
+        VLM_OK, "%s", err);
+    cr_assert_eq(hits[0].id, first, "the damaged vector, exactly scored");
+    cr_assert_float_eq(hits[0].score, 1.0f, 1e-5);
+    vector_index_get_info(vi, &in);
+    cr_assert(in.rebuilt);
+    cr_assert(strstr(in.rebuild_reason, "scores"), "%s", in.rebuild_reason);
+    vector_index_close(vi);
+    free(more);
 }
