@@ -194,6 +194,19 @@ static int search_and_print(search_args *a, session *s, const query *q,
     return rc;
 }
 
+/* A damaged index was rebuilt from the database: worth a line. */
+static void note_index_repair(const search_args *a, vector_index *vi)
+{
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    if (!a->common.quiet && in.rebuilt &&
+        strncmp(in.rebuild_reason, "corrupt", 7) == 0)
+        fprintf(stderr,
+                "note: the vector index was damaged (%s); rebuilt from the "
+                "database\n",
+                in.rebuild_reason + strlen("corrupt: "));
+}
+
 static int run_search(search_args *a, const query *q, char *err)
 {
     session *s = NULL;
@@ -205,6 +218,7 @@ static int run_search(search_args *a, const query *q, char *err)
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
     if (!rc) rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
     if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
+    if (!rc) note_index_repair(a, session_index(s));
     free(qv);
     session_close(s);
     return rc ? EXIT_ERROR : n ? EXIT_RESULTS : EXIT_NO_RESULTS;

@@ -214,6 +214,12 @@ int collection_delete_under(collection *c, const char *prefix,
 int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
                              char *err);
 
+/* Embeddings of ids[0..n) into out[i*dims], all from one snapshot (one
+ * read transaction unless the caller has one open); found[i] is false and
+ * the row zeroed for an id without an embedding.  Re-scores search hits. */
+int collection_get_embeddings(collection *c, const int64_t *ids, size_t n,
+                              float *out, int dims, bool *found, char *err);
+
 /* Ids (status ok, with embedding) whose path is `prefix` or under
  * `prefix/`, ascending; for `--in DIR`.  *ids is malloc'ed (free it). */
 int collection_ids_under(collection *c, const char *prefix, int64_t **ids,
@@ -282,6 +288,11 @@ typedef struct {
 } collection_counts;
 
 int collection_get_counts(collection *c, collection_counts *out, char *err);
+
+/* SQLite's PRAGMA quick_check: *ok, and in report[size] its first
+ * findings ("ok" when healthy).  Reads the whole database file. */
+int collection_quick_check(collection *c, bool *ok, char *report, size_t size,
+                           char *err);
 
 /* meta.generation: bumped by every change to the set of embeddings. */
 int collection_generation(collection *c, int64_t *out, char *err);

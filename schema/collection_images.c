@@ -507,6 +507,31 @@ int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
     return status;
 }
 
+static int get_each(collection *c, const int64_t *ids, size_t n, float *out,
+                    int dims, bool *found, char *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *row = out + i * (size_t)dims;
+        int rc = collection_get_embedding(c, ids[i], row, dims, err);
+        found[i] = rc == VLM_OK;
+        if (rc == VLM_ENOTFOUND)
+            memset(row, 0, (size_t)dims * sizeof *row);
+        else if (rc != VLM_OK)
+            return rc;
+    }
+    return VLM_OK;
+}
+
+int collection_get_embeddings(collection *c, const int64_t *ids, size_t n,
+                              float *out, int dims, bool *found, char *err)
+{
+    bool own = sqlite3_get_autocommit(c->db);
+    if (own && coll_exec(c, "BEGIN", err) != VLM_OK) return VLM_EIO;
+    int rc = get_each(c, ids, n, out, dims, found, err);
+    if (own) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
 int collection_ids_under(collection *c, const char *prefix, int64_t **ids,
                          size_t *n, char *err)
 {
