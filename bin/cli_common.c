@@ -67,12 +67,18 @@ void cli_print_version(const char *prog)
     printf("%s %s\n", prog, VLMINDEX_VERSION);
 }
 
-void cli_error(const char *msg) { fprintf(stderr, "error: %s\n", msg); }
+void cli_error(const char *msg)
+{
+    fputs("error: ", stderr);
+    text_write(stderr, msg, TEXT_DISPLAY);
+    fputc('\n', stderr);
+}
 
 int cli_exit_code(int status, const char *err)
 {
     if (status == VLM_EINTERRUPTED) {
-        fprintf(stderr, "%s\n", err);
+        text_write(stderr, err, TEXT_DISPLAY);
+        fputc('\n', stderr);
         return EXIT_INTERRUPTED;
     }
     if (status) cli_error(err);
@@ -141,9 +147,11 @@ void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
     const char *name = what ? strrchr(what, '/') : NULL;
-    fprintf(stderr, "\r\033[K[%s] %lld/%lld  %.1f/s  ETA %d:%02d  %.40s", bar,
+    char safe[64];
+    text_escape(safe, 41, name ? name + 1 : (what ? what : ""), TEXT_ESCAPED);
+    fprintf(stderr, "\r\033[K[%s] %lld/%lld  %.1f/s  ETA %d:%02d  %s", bar,
             (long long)done, (long long)total, rate, (int)eta / 60,
-            (int)eta % 60, name ? name + 1 : (what ? what : ""));
+            (int)eta % 60, safe);
     fflush(stderr);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bin/cli_args.h"
+#include "query/result_format.h"
 #include "session/session.h"
 
 /* Exit codes (documented in every --help, the README and the man pages). */

@@ -96,7 +96,7 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
 {
     char *text = NULL;
     int rc = captions_image_file(m, a->image, a->prompt, &a->gen, &text, err);
-    if (!rc) printf("%s\n", text);
+    if (!rc) text_write(stdout, text, TEXT_DISPLAY), putchar('\n');
     free(text);
     return rc;
 }
@@ -106,7 +106,10 @@ static void on_caption(void *user, int64_t done, int64_t total,
 {
     const caption_args *a = user;
     cli_progress_done(a->common.quiet);
-    printf("%s\t%s\n", path, caption);
+    text_write(stdout, path, TEXT_ESCAPED);
+    putchar('\t');
+    text_write(stdout, caption, TEXT_ESCAPED);
+    putchar('\n');
     cli_progress(a->common.quiet, done, total, 0, path);
 }
 
@@ -114,7 +117,9 @@ static void on_failure(void *user, const char *path, const char *reason)
 {
     (void)user;
     (void)path;
-    fprintf(stderr, "skipped: %s\n", reason);
+    fputs("failed: ", stderr);
+    text_write(stderr, reason, TEXT_DISPLAY);
+    fputc('\n', stderr);
 }
 
 static int caption_collection(const caption_args *a, char *err)

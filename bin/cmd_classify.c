@@ -18,7 +18,7 @@ typedef struct classify_args {
     const char *in_dir, *only;
     float min_prob;
     int format; /* 0 csv, 1 jsonl */
-    int no_store, worklist;
+    int no_store, worklist, null_sep;
     int jsonl, store, csv_header_done;
     const label_set *ls;
 } classify_args;
@@ -45,6 +45,8 @@ static const cli_opt classify_opts[] = {
                  "only images whose top label is LABEL (a filter)"),
     CLI_OPT_CHOICE('f', "format", CA(format), "FMT", classify_formats,
                    "csv (default) | jsonl"),
+    CLI_OPT_FLAG('0', NULL, CA(null_sep),
+                 "only the paths, each ending in NUL (xargs -0)"),
     CLI_OPT_FLAG(0, "no-store", CA(no_store),
                  "don't save the results in the collection"),
     CLI_OPT_FLAG('W', "worklist", CA(worklist),
@@ -89,9 +91,13 @@ static int print_row(void *user, const classify_row *r)
 {
     classify_args *a = user;
     int n = label_set_count(a->ls);
+    if (a->null_sep) {
+        fwrite(r->path, 1, strlen(r->path) + 1, stdout);
+        return 0;
+    }
     if (a->jsonl) {
-        fputs("{\"path\":", stdout);
-        json_write_string(stdout, r->path);
+        fputc('{', stdout);
+        json_write_path(stdout, "path", r->path);
         fputs(",\"label\":", stdout);
         json_write_string(stdout, label_set_label(a->ls, r->top));
         printf(",\"prob\":%.6f,\"probs\":{", r->probs[r->top]);
@@ -230,8 +236,8 @@ int cmd_classify(int argc, char **argv)
         if (!rc && !(labels = all_labels(&a, &n))) rc = VLM_ENOMEM;
         /* Before the model loads: a bad label costs no time. */
         if (!rc)
-            rc = label_input_check(labels, n, a.templates.v, a.templates.n,
-                                   err);
+            rc =
+                label_input_check(labels, n, a.templates.v, a.templates.n, err);
         code = rc ? EXIT_ERROR : run_classify(&a, labels, n, err);
         if (code == EXIT_ERROR) cli_error(err);
     }

@@ -16,8 +16,8 @@ typedef struct embed_input {
 
 static void print_embedding(const embed_input *in, const float *e, int dims)
 {
-    printf("{\"kind\":\"%s\",\"input\":", in->is_image ? "image" : "text");
-    json_write_string(stdout, in->value);
+    printf("{\"kind\":\"%s\",", in->is_image ? "image" : "text");
+    json_write_path(stdout, "input", in->value);
     fputs(",\"embedding\":[", stdout);
     for (int i = 0; i < dims; i++) printf(i ? ",%.7g" : "%.7g", e[i]);
     fputs("]}\n", stdout);

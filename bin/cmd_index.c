@@ -107,7 +107,9 @@ static void on_failure(void *user, const char *path, const char *reason)
     const index_args *a = user;
     (void)path;
     cli_progress_done(a->common.quiet);
-    fprintf(stderr, "skipped: %s\n", reason);
+    fputs("failed: ", stderr);
+    text_write(stderr, reason, TEXT_DISPLAY);
+    fputc('\n', stderr);
 }
 
 static void print_summary(const indexer_summary *s)

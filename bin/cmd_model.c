@@ -36,7 +36,10 @@ static const cli_command model_cmd = {
 static void print_model(void *ud, const char *name, const char *dir)
 {
     (void)ud;
-    printf("%s\t%s\n", name, dir);
+    text_write(stdout, name, TEXT_ESCAPED);
+    putchar('\t');
+    text_write(stdout, dir, TEXT_ESCAPED);
+    putchar('\n');
 }
 
 static int model_list(void)
@@ -55,7 +58,8 @@ static int model_pull(const model_args *a, const char *name)
                                 dir, sizeof dir, err);
     cli_progress_done(a->common.quiet);
     if (rc) return cli_exit_code(rc, err);
-    printf("%s\n", dir);
+    text_write(stdout, dir, TEXT_ESCAPED);
+    putchar('\n');
     return 0;
 }
 

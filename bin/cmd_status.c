@@ -10,6 +10,7 @@
 typedef struct status_args {
     cli_common common;
     int failed_only;
+    int null_sep; /* -0 */
 } status_args;
 
 #define ST(field) offsetof(status_args, field)
@@ -17,7 +18,9 @@ typedef struct status_args {
 static const cli_opt status_opts[] = {
     CLI_OPT_FLAG(0, "failed", ST(failed_only),
                  "list the files that could not be indexed:\n"
-                 "path<TAB>reason"),
+                 "path<TAB>reason (escaped like ls -b)"),
+    CLI_OPT_FLAG('0', NULL, ST(null_sep),
+                 "with --failed: the paths only, each ending in NUL"),
     CLI_OPT_END};
 
 static const cli_opt *const status_tables[] = {status_opts, NULL};
@@ -73,7 +76,8 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     return cli_exit_code(rc, err);
 }
 
-static void print_failed(collection *c)
+/* path<TAB>reason lines (escaped), or raw paths ending in NUL (-0). */
+static void print_failed(collection *c, int null_sep)
 {
     collection_cursor *cur;
     collection_image *row = malloc(sizeof *row);
@@ -89,7 +93,14 @@ static void print_failed(collection *c)
                                   !strncmp(row->error + n, ": ", 2)
                               ? row->error + n + 2
                               : row->error;
-        printf("%s\t%s\n", row->path, why);
+        if (null_sep) {
+            fwrite(row->path, 1, strlen(row->path) + 1, stdout);
+            continue;
+        }
+        text_write(stdout, row->path, TEXT_ESCAPED);
+        putchar('\t');
+        text_write(stdout, why, TEXT_ESCAPED);
+        putchar('\n');
     }
     collection_cursor_close(cur);
     free(row);
@@ -111,14 +122,16 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
 {
     (void)err;
     if (a->failed_only) {
-        print_failed(c);
+        print_failed(c, a->null_sep);
         return VLM_OK;
     }
     collection_counts k;
     collection_model m;
     char **roots = NULL;
     size_t n = 0;
-    printf("collection: %s\n", collection_dir(c));
+    fputs("collection: ", stdout);
+    text_write(stdout, collection_dir(c), TEXT_ESCAPED);
+    putchar('\n');
     if (collection_get_model(c, &m, NULL) == VLM_OK)
         printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
                m.model_id);
@@ -130,7 +143,11 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                (long long)k.dicom);
     if (vi) print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
+        for (size_t i = 0; i < n; i++) {
+            fputs("root:       ", stdout);
+            text_write(stdout, roots[i], TEXT_ESCAPED);
+            putchar('\n');
+        }
     collection_free_strings(roots, n);
     return VLM_OK;
 }

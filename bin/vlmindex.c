@@ -58,12 +58,14 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static int unknown_command(const char *name)
+static int unknown_command(const char *typed)
 {
+    char name[128];
+    text_escape(name, sizeof name, typed, TEXT_ESCAPED);
     const char *names[N_COMMANDS];
     for (size_t i = 0; i < N_COMMANDS; i++) names[i] = commands[i].name;
-    const char *s = cli_suggest(name, names, (int)N_COMMANDS);
-    if (!strcmp(name, "search") || !strcmp(name, "query"))
+    const char *s = cli_suggest(typed, names, (int)N_COMMANDS);
+    if (!strcmp(typed, "search") || !strcmp(typed, "query"))
         fprintf(stderr, "vlmindex: searching is its own program: vlmsearch "
                         "QUERY... (vlmsearch --help)\n");
     else if (s)
@@ -102,10 +104,11 @@ int main(int argc, char **argv)
     const command *c = find_command(argv[1]);
     if (c) return c->run(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
+        char opt[128];
         fprintf(stderr,
                 "vlmindex: options come after the command: vlmindex "
                 "COMMAND %s ...\nTry 'vlmindex --help'.\n",
-                argv[1]);
+                text_escape(opt, sizeof opt, argv[1], TEXT_ESCAPED));
         return EXIT_ERROR;
     }
     return unknown_command(argv[1]);

@@ -164,7 +164,9 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
         result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
                         it[i].width, it[i].height,       ex};
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
-            printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
+            printf("%.4f\t", r.score);
+            text_write(stdout, r.path, TEXT_ESCAPED);
+            printf("\t%s\n", ex);
             w.rank++;
         } else {
             result_writer_row(&w, &r);
