@@ -27,7 +27,10 @@ const cli_opt cli_common_opts[] = {
     CLI_OPT_FLAG(0, "offline", COMMON(offline),
                  "never use the network (also VLMINDEX_OFFLINE=1)"),
     CLI_OPT_FLAG('q', "quiet", COMMON(quiet),
-                 "no progress, notes or summaries"),
+                 "no progress display and no notes"),
+    CLI_OPT_CHOICE(0, "progress", COMMON(progress), "WHEN", cli_progress_modes,
+                   "auto (default: a line redrawn on a terminal, else\n"
+                   "a plain line every 5 s) | tty | plain | none"),
     CLI_OPT_FLAG('h', "help", COMMON(help), "show this help and exit"),
     CLI_OPT_END};
 
@@ -88,6 +91,7 @@ int cli_exit_code(int status, const char *err)
 static void announce_download(void *user, const char *repo)
 {
     (void)user;
+    cli_progress_end();
     fprintf(stderr,
             "No model installed. Downloading the default model %s "
             "(about 605 MB, once) — use --model DIR to use a local checkpoint "
@@ -119,55 +123,20 @@ int cli_open_session(const cli_common *o, session_access access,
                      char *err)
 {
     session_config cfg = cli_session_config(o, access, index, parts);
-    return session_open(&cfg, s, err);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double last_draw;
-static int drawn;
-
-void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
-                  const char *what)
-{
-    if (quiet || !isatty(2)) return;
-    double t = now();
-    if (done < total && t - last_draw < 0.1) return;
-    last_draw = t;
-    drawn = 1;
-    double rate = elapsed > 0 ? (double)done / elapsed : 0;
-    double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    int width = 30, fill = total ? (int)(width * done / total) : 0;
-    char bar[64];
-    for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
-    bar[width] = 0;
-    const char *name = what ? strrchr(what, '/') : NULL;
-    char safe[64];
-    text_escape(safe, 41, name ? name + 1 : (what ? what : ""), TEXT_ESCAPED);
-    fprintf(stderr, "\r\033[K[%s] %lld/%lld  %.1f/s  ETA %d:%02d  %s", bar,
-            (long long)done, (long long)total, rate, (int)eta / 60,
-            (int)eta % 60, safe);
-    fflush(stderr);
-}
-
-void cli_progress_done(int quiet)
-{
-    if (!quiet && drawn && isatty(2)) fputs("\r\033[K", stderr);
-    drawn = 0;
+    cli_progress_setup(o);
+    int rc = session_open(&cfg, s, err);
+    cli_progress_end(); /* a download's progress line */
+    return rc;
 }
 
 int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
                        const char *file)
 {
-    const cli_common *o = user;
-    static double t0;
-    if (!t0) t0 = now();
-    cli_progress(o->quiet, (int64_t)(done >> 20), (int64_t)(total >> 20),
-                 now() - t0, file);
+    (void)user;
+    cli_status st = {.done = (int64_t)done,
+                     .total = (int64_t)total,
+                     .phase = "downloading",
+                     .name = file};
+    cli_progress_update(&st);
     return cli_cancel;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bin/cli_args.h"
+#include "bin/cli_progress.h"
 #include "query/result_format.h"
 #include "session/session.h"
 
@@ -31,6 +32,7 @@ typedef struct cli_common {
                                or F32_PACKED (faster GEMMs; indexing) */
     int offline;            /* --offline or VLMINDEX_OFFLINE=1 */
     int quiet;              /* -q */
+    int progress;           /* --progress: cli_progress_mode */
     int help;               /* -h, --help (handled by cli_parse) */
 } cli_common;
 
@@ -49,14 +51,10 @@ int cli_open_session(const cli_common *o, session_access access,
                      session_index_mode index, int parts, session **s,
                      char *err);
 
-/* Download progress for session_fetch_hooks (user: the cli_common). */
+/* Download progress for session_fetch_hooks (user: the cli_common):
+ * MB so far, MB/s and ETA on the progress display. */
 int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
                        const char *file);
-
-/* Progress line on stderr when it is a TTY (throttled); cleared by done. */
-void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
-                  const char *what);
-void cli_progress_done(int quiet);
 
 /* "<prog> <version>" to stdout (--version). */
 void cli_print_version(const char *prog);

@@ -104,22 +104,25 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
 static void on_caption(void *user, int64_t done, int64_t total,
                        const char *path, const char *caption)
 {
-    const caption_args *a = user;
-    cli_progress_done(a->common.quiet);
+    (void)user;
+    cli_progress_hold();
     text_write(stdout, path, TEXT_ESCAPED);
     putchar('\t');
     text_write(stdout, caption, TEXT_ESCAPED);
     putchar('\n');
-    cli_progress(a->common.quiet, done, total, 0, path);
+    cli_progress_release();
+    cli_status st = {.unit = "images",
+                     .done = done,
+                     .total = total,
+                     .phase = "captioning",
+                     .name = path};
+    cli_progress_update(&st);
 }
 
 static void on_failure(void *user, const char *path, const char *reason)
 {
-    (void)user;
-    (void)path;
-    fputs("failed: ", stderr);
-    text_write(stderr, reason, TEXT_DISPLAY);
-    fputc('\n', stderr);
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
 }
 
 static int caption_collection(const caption_args *a, char *err)
@@ -130,6 +133,7 @@ static int caption_collection(const caption_args *a, char *err)
     captions_summary sum = {0};
     if (!rc) {
         cli_install_signal_handlers();
+        cli_progress_setup(&a->common);
         captions_options o = {.in_dir = a->in_dir,
                               .redo = a->redo,
                               .prompt = a->prompt,
@@ -140,7 +144,7 @@ static int caption_collection(const caption_args *a, char *err)
                               .user = (void *)a};
         rc =
             captions_run(session_collection(s), d.model, d.name, &o, &sum, err);
-        cli_progress_done(a->common.quiet);
+        cli_progress_end();
         fprintf(stderr, "captioned %lld, already had one %lld, failed %lld\n",
                 (long long)sum.captioned, (long long)sum.skipped,
                 (long long)sum.failed);

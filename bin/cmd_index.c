@@ -98,45 +98,69 @@ static int parse_index_args(const cli_command *cmd, int argc, char **argv,
 
 static void on_progress(void *user, const indexer_progress *p)
 {
-    const index_args *a = user;
-    cli_progress(a->common.quiet, p->done, p->total, p->elapsed, p->current);
+    static const char *const phases[] = {
+        [INDEXER_SCANNING] = "scanning",
+        [INDEXER_DECODING] = "decoding",
+        [INDEXER_ENCODING] = "encoding",
+    };
+    (void)user;
+    cli_status st = {.unit = "images",
+                     .done = p->done,
+                     .total = p->total,
+                     .elapsed = p->elapsed,
+                     .phase = phases[p->phase],
+                     .name = p->current};
+    if (p->phase == INDEXER_SCANNING) /* files found so far */
+        st = (cli_status){.unit = "files found",
+                          .done = p->found,
+                          .phase = "scanning",
+                          .name = p->current};
+    cli_progress_update(&st);
 }
 
 static void on_failure(void *user, const char *path, const char *reason)
 {
-    const index_args *a = user;
-    (void)path;
-    cli_progress_done(a->common.quiet);
-    fputs("failed: ", stderr);
-    text_write(stderr, reason, TEXT_DISPLAY);
-    fputc('\n', stderr);
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
 }
 
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
-           "removed %lld, failed %lld (%.1f s",
+           "removed %lld, failed %lld",
            (long long)s->added, (long long)s->updated, (long long)s->unchanged,
            (long long)s->moved, (long long)s->copied, (long long)s->removed,
-           (long long)s->failed, s->seconds);
+           (long long)s->failed);
+    if (s->not_images) printf(", not images %lld", (long long)s->not_images);
+    printf(" (%.1f s", s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
+}
+
+/* The session add and update write through; a fresh machine downloads the
+ * default model. */
+static int open_for_indexing(index_args *a, session **s, char *err)
+{
+    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
+    session_config cfg = cli_session_config(
+        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
+    cfg.fetch_default = true;
+    cli_progress_setup(&a->common);
+    int rc = session_open(&cfg, s, err);
+    cli_progress_end();
+    if (!rc && cli_cancel) {
+        vlm_set_err(err, "interrupted before indexing started");
+        rc = VLM_EINTERRUPTED;
+    }
+    return rc;
 }
 
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
-    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
-    session_config cfg = cli_session_config(
-        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
-    cfg.fetch_default = true; /* a fresh machine gets the default model */
-    int rc = session_open(&cfg, &s, err);
-    cli_progress_done(a->common.quiet);
-    if (!rc && cli_cancel)
-        rc = VLM_EINTERRUPTED,
-        vlm_set_err(err, "interrupted before indexing started");
+    int rc = open_for_indexing(a, &s, err);
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {
@@ -163,7 +187,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
         } else
             rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
                              err);
-        cli_progress_done(a->common.quiet);
+        cli_progress_end();
         print_summary(&sum);
     }
     session_close(s);

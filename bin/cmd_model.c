@@ -54,9 +54,10 @@ static int model_pull(const model_args *a, const char *name)
     session_fetch_hooks hooks = {.progress = cli_fetch_progress,
                                  .user = (void *)&a->common};
     cli_install_signal_handlers();
+    cli_progress_setup(&a->common);
     int rc = session_pull_model(name, a->revision, a->common.offline, &hooks,
                                 dir, sizeof dir, err);
-    cli_progress_done(a->common.quiet);
+    cli_progress_end();
     if (rc) return cli_exit_code(rc, err);
     text_write(stdout, dir, TEXT_ESCAPED);
     putchar('\n');

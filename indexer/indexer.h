@@ -42,11 +42,19 @@ typedef struct indexer_summary {
     double seconds;     /* from the first item on (the walk excluded) */
 } indexer_summary;
 
+typedef enum indexer_phase {
+    INDEXER_SCANNING, /* walking folders / querying a server */
+    INDEXER_DECODING, /* reading and decoding items (or waiting for them) */
+    INDEXER_ENCODING, /* a batch is in the model */
+} indexer_phase;
+
 typedef struct indexer_progress {
     int64_t done, total; /* items committed / expected so far */
     int64_t embedded;
     double elapsed;      /* seconds since processing began */
-    const char *current; /* last item committed */
+    const char *current; /* the item just found, decoded or committed */
+    indexer_phase phase; /* what runs now */
+    int64_t found;       /* files found so far (SCANNING) */
 } indexer_progress;
 
 typedef struct indexer_options {
@@ -63,7 +71,9 @@ typedef struct indexer_options {
     /* Held around each encoding call when other threads share the model
      * (session_model_lock()); NULL = not shared. */
     pthread_mutex_t *model_lock;
-    /* Called after every committed batch (may be NULL). */
+    /* Called as the run goes (may be NULL): every few files while
+     * scanning, for every item decoded, before a batch is encoded and
+     * after it is committed.  Keep it cheap. */
     void (*on_progress)(void *user, const indexer_progress *p);
     /* Called for each item that failed (may be NULL). */
     void (*on_failure)(void *user, const char *path, const char *reason);

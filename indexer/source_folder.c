@@ -64,11 +64,21 @@ static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
     return VLM_OK;
 }
 
+/* Every 64 files: how far the walk got (the total is not known yet). */
+static void report_scan(const folder_source *f, const char *path)
+{
+    if (!f->o->on_progress || f->ctx.s->seen % 64) return;
+    indexer_progress p = {
+        .phase = INDEXER_SCANNING, .found = f->ctx.s->seen, .current = path};
+    f->o->on_progress(f->o->user, &p);
+}
+
 static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
     f->ctx.s->seen++;
+    report_scan(f, w->path);
     if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);

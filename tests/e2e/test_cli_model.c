@@ -99,3 +99,20 @@ Test(cli_model, first_add_fetches_the_default_model_then_search_works)
     cr_assert_eq(e2e_count_lines(r.out), 2);
     e2e_run_free(&r);
 }
+
+/* Downloads show MB so far, MB/s and an ETA, redrawn while they run. */
+Test(cli_model, download_progress_has_units_and_rate)
+{
+    hts_knobs k = {.send_sha256 = 1, .bytes_per_s = 12 * 1000 * 1000};
+    hts_set_knobs(server, &k);
+    const char *pull[] = {"model", "pull", REPO, "--progress=tty", NULL};
+    e2e_run r = e2e_exec("vlmindex", pull);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* model.safetensors is 15.6 MB: about 1.3 s at 12 MB/s. */
+    cr_assert(strstr(r.err, "/15.6 MB"), "%s", r.err);
+    cr_assert(strstr(r.err, " MB/s"), "%s", r.err);
+    cr_assert(strstr(r.err, "ETA 0:0"), "%s", r.err);
+    cr_assert(strstr(r.err, "downloading"), "%s", r.err);
+    cr_assert(strstr(r.err, "model.safetensors"), "%s", r.err);
+    e2e_run_free(&r);
+}
