@@ -24,10 +24,14 @@ static int parse_window(const char *text, void *field, char *err)
     return dicom_window_parse(text, field, err);
 }
 
-/* What add and update share: how files are walked and decoded. */
-static const cli_opt walk_opts[] = {
+static const cli_opt add_opts[] = {
     CLI_OPT_LIST('x', "exclude", IA(excludes), "GLOB",
-                 "skip files and folders matching GLOB (repeatable)"),
+                 "skip files and folders matching GLOB, from now on\n"
+                 "for the folders given (repeatable; vlmindex exclude)"),
+    CLI_OPT_END};
+
+/* What add and update share: how files are decoded. */
+static const cli_opt walk_opts[] = {
     CLI_OPT_INT('b', "batch", IA(batch), "N", 1, 256,
                 "images per forward pass (default 16)"),
     CLI_OPT_FLAG(0, "exact", IA(exact),
@@ -50,8 +54,8 @@ static const cli_opt dicomweb_opts_table[] = {
                  "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
     CLI_OPT_END};
 
-static const cli_opt *const add_tables[] = {walk_opts, dicomweb_opts_table,
-                                            NULL};
+static const cli_opt *const add_tables[] = {add_opts, walk_opts,
+                                            dicomweb_opts_table, NULL};
 static const cli_opt *const update_tables[] = {walk_opts, NULL};
 
 static const cli_command add_cmd = {
@@ -60,8 +64,11 @@ static const cli_command add_cmd = {
                 "[options] dicomweb+https://HOST/dicom-web --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
-        "files cost one lookup, moved files keep their vector.  Files that\n"
-        "cannot be read are recorded with the reason (status --failed).",
+        "files cost one lookup, moved files keep their vector.  Folders become\n"
+        "roots that `update` re-scans; a file given alone does not.  Skipped:\n"
+        "hidden entries, @eaDir, #recycle, #snapshot, .Trash-*, node_modules,\n"
+        ".git and the globs of `vlmindex exclude`.  Files that cannot be read\n"
+        "are recorded with the reason (status --failed).",
     .tables = add_tables,
     .min_args = 1,
     .max_args = -1,
@@ -70,7 +77,9 @@ static const cli_command add_cmd = {
 
 static const cli_command update_cmd = {
     .name = "vlmindex update",
-    .about = "Re-scans every folder added before; forgets files that vanished.",
+    .about =
+        "Re-scans every folder (and file) added before; forgets files that\n"
+        "vanished or that an exclude now skips.",
     .tables = update_tables,
     .max_args = 0,
 };
@@ -79,7 +88,9 @@ static const cli_command rm_cmd = {
     .name = "vlmindex rm",
     .synopsis = "[options] PATH...",
     .about =
-        "Forgets files or folders (and their rows); the disk is untouched.",
+        "Forgets files or folders (and their rows); the disk is untouched.\n"
+        "A path inside a root is excluded from it, so `update` does not\n"
+        "bring it back (vlmindex exclude list).",
     .min_args = 1,
     .max_args = -1,
     .args_name = "folder or file",

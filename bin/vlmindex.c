@@ -20,6 +20,8 @@ static const command commands[] = {
     {"add", cmd_add, "index folders or files (incremental)"},
     {"update", cmd_update, "re-scan every known folder, drop vanished files"},
     {"rm", cmd_rm, "forget files or folders (disk untouched)"},
+    {"exclude", cmd_exclude,
+     "exclude add|rm GLOB, exclude list: what add skips"},
     {"status", cmd_status,
      "what the collection holds; --failed lists failures"},
     {"repair", cmd_repair, "rebuild the vector index from SQLite"},

@@ -265,6 +265,32 @@ int collection_remove_root(collection *c, const char *path, char *err);
 int collection_list_roots(collection *c, char ***roots, size_t *n, char *err);
 void collection_free_strings(char **strings, size_t n);
 
+/* Files added on their own (`vlmindex add FILE`): rows whose root is the
+ * file itself, not a root folder.  *paths as for collection_list_roots. */
+int collection_list_lone_files(collection *c, char ***paths, size_t *n,
+                               char *err);
+
+/* ------------------------------------------------------------------ */
+/* Excludes: per-root globs the walk skips                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    char *root; /* "" = every root */
+    char *glob;
+    bool off; /* a built-in default exclude turned off for this scope */
+} collection_exclude;
+
+/* Records (or replaces) the exclude (root, glob). */
+int collection_put_exclude(collection *c, const char *root, const char *glob,
+                           bool off, char *err);
+/* VLM_ENOTFOUND if there is no such row. */
+int collection_delete_exclude(collection *c, const char *root,
+                              const char *glob, char *err);
+/* Every row, ordered by root then glob; free with collection_free_excludes. */
+int collection_list_excludes(collection *c, collection_exclude **out,
+                             size_t *n, char *err);
+void collection_free_excludes(collection_exclude *ex, size_t n);
+
 /* ------------------------------------------------------------------ */
 /* Status counts and meta                                              */
 /* ------------------------------------------------------------------ */
