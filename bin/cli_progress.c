@@ -21,7 +21,7 @@ static struct {
     pthread_t thread;
     int running, stop, mode, drawn;
     const char *unit, *phase;
-    char name[1024];
+    char name[1024], last_name[1024];
     int64_t done, total, done0;
     double elapsed, t0, last_plain;
 } P = {.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -240,7 +240,10 @@ void cli_progress_update(const cli_status *st)
 {
     if (P.mode == CLI_PROGRESS_NONE) return;
     pthread_mutex_lock(&P.lock);
-    if (!P.running || P.unit != st->unit) { /* a new display */
+    /* A new display, or the next file of a download: the rate starts over. */
+    int next_file = !st->unit && st->name && strcmp(st->name, P.last_name);
+    if (next_file) snprintf(P.last_name, sizeof P.last_name, "%s", st->name);
+    if (!P.running || P.unit != st->unit || next_file) {
         P.t0 = now();
         P.done0 = st->done;
         P.last_plain = -1e9;

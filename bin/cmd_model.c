@@ -44,8 +44,16 @@ static void print_model(void *ud, const char *name, const char *dir)
 
 static int model_list(void)
 {
-    return session_list_models(print_model, NULL) ? EXIT_RESULTS
-                                                  : EXIT_NO_RESULTS;
+    if (session_list_models(print_model, NULL)) return EXIT_RESULTS;
+    char dir[SESSION_PATH_MAX];
+    session_models_dir(dir, sizeof dir);
+    fputs("no models installed in ", stderr);
+    text_write(stderr, dir, TEXT_DISPLAY);
+    fputs(": `vlmindex model pull " SESSION_DEFAULT_MODEL "` installs the "
+          "default (the first `vlmindex add` does too), or pass --model DIR "
+          "with a checkpoint folder\n",
+          stderr);
+    return EXIT_NO_RESULTS;
 }
 
 static int model_pull(const model_args *a, const char *name)
