@@ -1,10 +1,12 @@
 #include "bin/cli_common.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 volatile sig_atomic_t cli_cancel = 0;
@@ -33,6 +35,17 @@ const cli_opt cli_common_opts[] = {
                    "a plain line every 5 s) | tty | plain | none"),
     CLI_OPT_FLAG('h', "help", COMMON(help), "show this help and exit"),
     CLI_OPT_END};
+
+int cli_parse_existing_path(const char *text, void *field, char *err)
+{
+    struct stat st;
+    if (stat(text, &st) != 0) {
+        vlm_set_err(err, "%s: %s", text, strerror(errno));
+        return VLM_ENOTFOUND;
+    }
+    *(const char **)field = text;
+    return VLM_OK;
+}
 
 const char cli_exit_status_help[] =
     "Exit status: 0 success (searches: results printed); 1 nothing found\n"

@@ -66,6 +66,9 @@ void cli_error(const char *msg);
  * EXIT_ERROR with "error: err" otherwise. */
 int cli_exit_code(int status, const char *err);
 
+/* CLI_OPT_PARSE: a path that must exist (stored as given), e.g. --in. */
+int cli_parse_existing_path(const char *text, void *field, char *err);
+
 /* The global options every command takes (their fields: cli_common), and
  * the exit-status paragraph every --help ends with. */
 extern const cli_opt cli_common_opts[];

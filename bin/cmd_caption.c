@@ -37,8 +37,8 @@ static const cli_opt generation_opts[] = {
                   "nucleus sampling mass, (0, 1] (default 1: off)"),
     CLI_OPT_U64(0, "seed", CP(gen.seed), "S",
                 "sampling seed (same seed, same caption)"),
-    CLI_OPT_TEXT(0, "in", CP(in_dir), "DIR",
-                 "the collection: only images under DIR"),
+    CLI_OPT_PARSE(0, "in", CP(in_dir), "DIR", cli_parse_existing_path,
+                  "the collection: only images under DIR"),
     CLI_OPT_FLAG(0, "redo", CP(redo),
                  "the collection: re-caption images that have one"),
     CLI_OPT_END};

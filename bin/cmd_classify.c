@@ -38,7 +38,8 @@ static const cli_opt classify_opts[] = {
      .metavar = "TPL",
      .help = "prompt template with {} (repeatable, averaged;\n"
              "default \"a photo of {}\")"},
-    CLI_OPT_TEXT(0, "in", CA(in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_PARSE(0, "in", CA(in_dir), "DIR", cli_parse_existing_path,
+                  "only images under DIR"),
     CLI_OPT_FLOAT(0, "min-prob", CA(min_prob), "P", 0, 1,
                   "only images whose top probability is >= P"),
     CLI_OPT_TEXT(0, "only", CA(only), "LABEL",

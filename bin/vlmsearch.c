@@ -26,7 +26,7 @@ typedef struct search_args {
     int rerank, captions, explain;
     const char *reranker;
     dicomweb_opts sr; /* --store-sr target */
-    int version;
+    int version, include_self;
 } search_args;
 
 #define SA(field) offsetof(search_args, field)
@@ -46,7 +46,11 @@ static const cli_opt search_opts[] = {
      .max = 1,
      .help = "only results scoring >= S (a cosine, -1 to 1)",
      .hint = "the threshold is a cosine in [-1,1]; for the top {} use -n {}"},
-    CLI_OPT_TEXT(0, "in", SA(so.in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_PARSE(0, "in", SA(so.in_dir), "DIR", cli_parse_existing_path,
+                  "only images under DIR (or that file)"),
+    CLI_OPT_FLAG(0, "include-self", SA(include_self),
+                 "let an image of the query find itself (by default\n"
+                 "it is left out of its own results, as in rclip)"),
     CLI_OPT_CHOICE('f', "format", SA(format), "FMT", format_names,
                    "tsv (score<TAB>path, default) | paths | jsonl | csv"),
     CLI_OPT_FLAG('0', NULL, SA(null_sep),
@@ -83,7 +87,8 @@ static const cli_command search_cmd = {
     .synopsis = "[options] QUERY...",
     .about =
         "Finds images in the collection by describing them.  QUERY is words,\n"
-        "image paths, weights and +/-:  \"2:golden retriever\" + ./pool.jpg - fruit",
+        "image paths or URLs (http, https, file), weights and +/-:\n"
+        "  \"2:golden retriever\" + ./pool.jpg - fruit",
     .tables = search_tables,
     .min_args = 1,
     .max_args = -1,
@@ -205,8 +210,19 @@ static int run_search(search_args *a, const query *q, char *err)
                               parts, &s, err);
     clip_model *m = rc ? NULL : session_model(s);
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
+    int64_t *self = NULL;
     if (!rc) rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
+    if (!rc && !a->include_self)
+        rc = search_self_ids(session_collection(s), q, &self, &a->so.n_exclude,
+                             err);
+    a->so.exclude_ids = self;
     if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
+    if (!rc && (a->rerank > 0 || a->captions) && !a->common.quiet &&
+        a->format == RESULT_TSV)
+        fputs("note: scores are rank-fusion values (--rerank/--captions), not "
+              "cosines; --explain shows each part\n",
+              stderr);
+    free(self);
     free(qv);
     session_close(s);
     return rc ? EXIT_ERROR : n ? EXIT_RESULTS : EXIT_NO_RESULTS;

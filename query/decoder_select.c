@@ -26,8 +26,8 @@ int decoder_for_captions(session *s, query_decoder *d, char *err)
         /* The CLIP model that resolution would find cannot caption. */
         vlm_set_err(err, "captions need a LLaVA checkpoint: pass --model DIR "
                          "(a llava-hf folder), or fetch one with `vlmindex "
-                         "model pull " DECODER_SUGGESTED "` and pass --model "
-                         DECODER_SUGGESTED);
+                         "model pull " DECODER_SUGGESTED
+                         "` and pass --model " DECODER_SUGGESTED);
         return VLM_ENOTFOUND;
     }
     if (cfg->model) {

@@ -6,20 +6,43 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "query/query_fetch.h"
+
+/* Preprocesses and encodes one decoded image. */
+static int embed_rgb(clip_model *m, const img_rgb *im, float *out, char *err)
+{
+    const img_prep_params *pp = clip_prep_params(m);
+    size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
+    float *px = malloc(n * sizeof *px);
+    int rc = px ? img_preprocess(im, pp, px, err) : VLM_ENOMEM;
+    if (!rc) rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
+    free(px);
+    return rc;
+}
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
 {
-    const img_prep_params *pp = clip_prep_params(m);
     img_rgb im = {0};
     int rc = media_load_file(path, NULL, &im, err);
-    if (rc) return rc;
-    size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
-    float *px = malloc(n * sizeof *px);
-    rc = px ? img_preprocess(&im, pp, px, err) : VLM_ENOMEM;
-    if (!rc) rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
-    free(px);
+    if (!rc) rc = embed_rgb(m, &im, out, err);
     img_rgb_free(&im);
+    return rc;
+}
+
+int search_embed_image_url(clip_model *m, const char *url, float *out,
+                           char *err)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    media_image mi = {0};
+    int rc = query_fetch_url(url, &bytes, &len, err);
+    if (!rc) rc = media_decode(bytes, len, url, NULL, &mi, err);
+    if (rc == VLM_EUNSUPPORTED && !err[0])
+        vlm_set_err(err, "%s: not an image", url);
+    if (!rc) rc = embed_rgb(m, &mi.rgb, out, err);
+    media_image_free(&mi);
+    free(bytes);
     return rc;
 }
 
@@ -50,6 +73,8 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
         const query_term *qt = &q->terms[t];
         rc = qt->kind == QUERY_IMAGE
                  ? search_embed_image_file(m, qt->value, e, err)
+             : qt->kind == QUERY_URL
+                 ? search_embed_image_url(m, qt->value, e, err)
                  : clip_encode_text(m, qt->value, e, err);
         if (rc) break;
         clip_l2_normalize(e, dims);
@@ -65,13 +90,21 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
+static int is_excluded(const search_options *o, int64_t id)
+{
+    for (int i = 0; i < o->n_exclude; i++)
+        if (o->exclude_ids[i] == id) return 1;
+    return 0;
+}
+
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
                         const search_options *o, search_hit *out, int *n_out,
                         char *err)
 {
-    int k = 0, rc = VLM_OK;
-    for (int i = 0; i < n && !rc; i++) {
+    int k = 0, rc = VLM_OK, top = o->top_k > 0 ? o->top_k : 10;
+    for (int i = 0; i < n && !rc && k < top; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
+        if (is_excluded(o, vh[i].id)) continue;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
         rc = search_hit_lookup(c, &out[k], err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
@@ -87,7 +120,8 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                const search_options *o, search_hit **hits, int *n_hits,
                char *err)
 {
-    int k = o->top_k > 0 ? o->top_k : 10;
+    /* Room for the excluded ids, dropped afterwards. */
+    int k = (o->top_k > 0 ? o->top_k : 10) + o->n_exclude;
     int64_t *subset = NULL;
     size_t n_subset = 0;
     *hits = NULL;
@@ -182,5 +216,35 @@ int search_score_all(collection *c, const float *qvec, int dims, int64_t **ids,
     *ids = s.ids;
     *scores = s.scores;
     *n = s.n;
+    return VLM_OK;
+}
+
+int search_self_ids(collection *c, const query *q, int64_t **ids, int *n,
+                    char *err)
+{
+    *ids = NULL;
+    *n = 0;
+    for (int t = 0; t < q->n_terms; t++) {
+        const query_term *qt = &q->terms[t];
+        char *url_path =
+            qt->kind == QUERY_URL ? query_file_url_path(qt->value) : NULL;
+        const char *p = qt->kind == QUERY_IMAGE ? qt->value : url_path;
+        char *real = p ? realpath(p, NULL) : NULL;
+        collection_image row;
+        int rc =
+            real ? collection_find_by_path(c, real, &row, err) : VLM_ENOTFOUND;
+        free(real);
+        free(url_path);
+        if (rc == VLM_ENOTFOUND) continue;
+        int64_t *grown =
+            rc ? NULL : realloc(*ids, (size_t)(*n + 1) * sizeof *grown);
+        if (!grown) {
+            free(*ids);
+            *ids = NULL, *n = 0;
+            return rc ? rc : VLM_ENOMEM;
+        }
+        *ids = grown;
+        grown[(*n)++] = row.id;
+    }
     return VLM_OK;
 }

@@ -24,13 +24,25 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err);
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
+/* The same for an image at a URL (query_fetch.h). */
+int search_embed_image_url(clip_model *m, const char *url, float *out,
+                           char *err);
 
 typedef struct search_options {
     int top_k;         /* default 10 */
     int use_threshold; /* apply min_score */
     float min_score;
     const char *in_dir; /* restrict to this subtree (NULL = all) */
+    /* Never returned: the query's own images (search_self_ids). */
+    const int64_t *exclude_ids;
+    int n_exclude;
 } search_options;
+
+/* The ids of the query's image terms that are in the collection (the same
+ * file, by real path; file:// URLs too), so a query image does not find
+ * itself, as in rclip.  *ids is malloc'ed (NULL when none). */
+int search_self_ids(collection *c, const query *q, int64_t **ids, int *n,
+                    char *err);
 
 typedef struct search_hit {
     int64_t id;
