@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bin/cli_common.h"
+#include "bin/cli_filter.h"
 #include "bin/commands.h"
 #include "query/classify.h"
 #include "query/result_format.h"
@@ -19,6 +20,8 @@ typedef struct classify_args {
     float min_prob;
     int format; /* 0 csv, 1 jsonl */
     int no_store, worklist, null_sep;
+    cli_filter filter;
+    collection_filter cf;
     int jsonl, store, csv_header_done;
     const label_set *ls;
 } classify_args;
@@ -50,6 +53,8 @@ static const cli_opt classify_opts[] = {
                  "only the paths, each ending in NUL (xargs -0)"),
     CLI_OPT_FLAG(0, "no-store", CA(no_store),
                  "don't save the results in the collection"),
+    CLI_FILTER_OPTS(classify_args, filter),
+    CLI_OPT_SECTION("DICOM:"),
     CLI_OPT_FLAG('W', "worklist", CA(worklist),
                  "DICOM: with --only LABEL, one row per study ranked\n"
                  "by the label's probability (research triage, not a\n"
@@ -101,6 +106,7 @@ static int print_row(void *user, const classify_row *r)
         json_write_path(stdout, "path", r->path);
         fputs(",\"label\":", stdout);
         json_write_string(stdout, label_set_label(a->ls, r->top));
+        json_write_taken(stdout, r->taken, r->taken_exif, r->camera);
         printf(",\"prob\":%.6f,\"probs\":{", r->probs[r->top]);
         for (int i = 0; i < n; i++) {
             if (i) fputc(',', stdout);
@@ -208,6 +214,7 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     else if (!rc) {
         a->ls = ls;
         classify_options o = {.in_dir = a->in_dir,
+                              .filter = cli_filter_get(&a->filter, &a->cf),
                               .min_prob = a->min_prob,
                               .only = only,
                               .store = a->store,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bin/cli_common.h"
+#include "bin/cli_filter.h"
 #include "dicomweb/dicomweb.h"
 #include "query/rerank.h"
 #include "query/result_format.h"
@@ -27,6 +28,8 @@ typedef struct search_args {
     const char *reranker;
     dicomweb_opts sr; /* --store-sr target */
     int version, include_self;
+    cli_filter filter;
+    collection_filter cf;
 } search_args;
 
 #define SA(field) offsetof(search_args, field)
@@ -56,6 +59,7 @@ static const cli_opt search_opts[] = {
     CLI_OPT_FLAG('0', NULL, SA(null_sep),
                  "paths ending in NUL, not newline (xargs -0)"),
     CLI_OPT_FLAG(0, "version", SA(version), "print the version and exit"),
+    CLI_FILTER_OPTS(search_args, filter),
     CLI_OPT_SECTION("Reranking:"),
     CLI_OPT_INT('r', "rerank", SA(rerank), "N", 1, 10000,
                 "rerank the top N hits with the LLaVA decoder\n"
@@ -116,6 +120,7 @@ static int parse_args(int argc, char **argv, search_args *a,
         }
     if (cli_parse(&search_cmd, argc, argv, a, co, pos, code)) return CLI_EXIT;
     a->so.use_threshold = !isnan(a->so.min_score);
+    a->so.filter = cli_filter_get(&a->filter, &a->cf);
     if (a->null_sep) a->format = RESULT_PATHS;
     return CLI_PARSED;
 }
@@ -154,8 +159,14 @@ static void print_hits(const search_args *a, const search_hit *h, int n)
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n; i++) {
-        result_row r = {h[i].id,    h[i].score,  h[i].path,
-                        h[i].width, h[i].height, NULL};
+        result_row r = {.id = h[i].id,
+                        .score = h[i].score,
+                        .path = h[i].path,
+                        .width = h[i].width,
+                        .height = h[i].height,
+                        .taken = h[i].taken,
+                        .taken_exif = h[i].taken_exif,
+                        .camera = h[i].camera};
         result_writer_row(&w, &r);
     }
 }
@@ -166,8 +177,15 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
-        result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
-                        it[i].width, it[i].height,       ex};
+        result_row r = {.id = it[i].id,
+                        .score = (float)it[i].fused,
+                        .path = it[i].path,
+                        .width = it[i].width,
+                        .height = it[i].height,
+                        .extra_json = ex,
+                        .taken = it[i].taken,
+                        .taken_exif = it[i].taken_exif,
+                        .camera = it[i].camera};
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
             printf("%.4f\t", r.score);
             text_write(stdout, r.path, TEXT_ESCAPED);

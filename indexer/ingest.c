@@ -105,17 +105,37 @@ static int vanished_row(void *ud, int64_t id, const char *path)
     return 1;
 }
 
+/* A copy was not decoded: what the bytes say (size, format, EXIF date and
+ * camera) comes from the row it copies. */
+static collection_image_info copied_info(writer *w, const ingest_item *it,
+                                         int64_t from, collection_image *src)
+{
+    collection_image_info info = it->info;
+    if (collection_get_image(w->c, from, src, NULL) != VLM_OK) return info;
+    if (!info.width) info.width = src->width, info.height = src->height;
+    if (!info.format || !*info.format) info.format = src->format;
+    if (!info.exif_datetime || !*info.exif_datetime)
+        info.exif_datetime = src->exif_datetime;
+    if (!info.orientation) info.orientation = src->orientation;
+    if (!info.camera_make || !*info.camera_make)
+        info.camera_make = src->camera_make,
+        info.camera_model = src->camera_model;
+    return info;
+}
+
 /* Copies the vector of the first row holding these bytes; VLM_ENOTFOUND
  * when there is none any more. */
 static int copy_vector(writer *w, const ingest_item *it)
 {
     int64_t from = 0;
+    collection_image src;
     int rc = collection_find_by_hash(w->c, it->info.content_hash, &from, NULL);
     float *emb = rc ? NULL : malloc((size_t)w->enc->dims * sizeof *emb);
     if (!rc && !emb) rc = VLM_ENOMEM;
     if (!rc) rc = collection_get_embedding(w->c, from, emb, w->enc->dims, NULL);
+    collection_image_info info = rc ? it->info : copied_info(w, it, from, &src);
     if (!rc)
-        rc = collection_put_image(w->c, &it->info, emb, w->enc->dims, NULL,
+        rc = collection_put_image(w->c, &info, emb, w->enc->dims, NULL,
                                   w->err);
     if (!rc) *(from == it->existing_id ? &w->s->unchanged : &w->s->copied) += 1;
     free(emb);

@@ -26,6 +26,7 @@ static void write_jsonl(result_writer *w, const result_row *r)
     fprintf(w->out, ",\"id\":%lld", (long long)r->id);
     if (r->width > 0)
         fprintf(w->out, ",\"width\":%d,\"height\":%d", r->width, r->height);
+    json_write_taken(w->out, r->taken, r->taken_exif, r->camera);
     if (r->extra_json) fprintf(w->out, ",\"explain\":%s", r->extra_json);
     fputc('}', w->out);
 }
@@ -56,4 +57,21 @@ void result_writer_row(result_writer *w, const result_row *r)
     case RESULT_CSV: write_csv(w, r); break;
     }
     fputc(w->null_sep ? '\0' : '\n', w->out);
+}
+
+void json_write_taken(FILE *out, const char *taken, int taken_exif,
+                      const char *camera)
+{
+    if (taken && strlen(taken) == 19) /* "YYYY:MM:DD HH:MM:SS" -> ISO 8601 */
+        fprintf(out,
+                ",\"date\":\"%.4s-%.2s-%.2sT%.8s\",\"date_source\":\"%s\"",
+                taken, taken + 5, taken + 8, taken + 11,
+                taken_exif ? "exif" : "mtime");
+    else
+        fputs(",\"date\":null,\"date_source\":null", out);
+    fputs(",\"camera\":", out);
+    if (camera && *camera)
+        json_write_string(out, camera);
+    else
+        fputs("null", out);
 }

@@ -3,7 +3,8 @@
  *
  *   tsv    score<TAB>path            (default; what rclip prints)
  *   paths  path                      (feed to xargs, feh, ...)
- *   jsonl  {"rank":1,"score":0.31,"path":"...","id":7,...}
+ *   jsonl  {"rank":1,"score":0.31,"path":"...","id":7,"width":..,"height":..,
+ *           "date":"2023-06-15T12:00:00","date_source":"exif","camera":".."}
  *   csv    rank,score,path,...       (RFC 4180 quoting)
  * With null_sep, records end in '\0' instead of '\n' (like find -print0).
  *
@@ -48,6 +49,9 @@ typedef struct result_row {
     int width, height;
     const char
         *extra_json; /* optional raw JSON object text merged as "explain" */
+    const char *taken; /* "YYYY:MM:DD HH:MM:SS" or ""/NULL (jsonl "date") */
+    int taken_exif;    /* jsonl "date_source": "exif" or "mtime" */
+    const char *camera; /* "" or NULL: jsonl null */
 } result_row;
 
 typedef struct result_writer {
@@ -65,6 +69,10 @@ void result_writer_row(result_writer *w, const result_row *r);
 /* Helpers other printers reuse (the rules above). */
 void csv_write_field(FILE *out, const char *s);
 void json_write_string(FILE *out, const char *s);
+/* ,"date":"YYYY-MM-DDTHH:MM:SS","date_source":"exif"|"mtime","camera":"..."
+ * (null for what is unknown). */
+void json_write_taken(FILE *out, const char *taken, int taken_exif,
+                      const char *camera);
 /* "key":"<path>" and, when path is not valid UTF-8, ,"key_b64":"<base64>". */
 void json_write_path(FILE *out, const char *key, const char *path);
 

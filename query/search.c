@@ -90,21 +90,51 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
-static int is_excluded(const search_options *o, int64_t id)
+static int cmp_id(const void *a, const void *b)
 {
-    for (int i = 0; i < o->n_exclude; i++)
-        if (o->exclude_ids[i] == id) return 1;
-    return 0;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int search_scope_open(collection *c, const search_options *o,
+                      search_scope *s, char *err)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    if (!o->in_dir && !o->filter) return VLM_OK;
+    collection_filter f = o->filter ? *o->filter : (collection_filter){0};
+    char *abs = o->in_dir ? media_abspath(o->in_dir) : NULL;
+    if (o->in_dir && !abs) return VLM_ENOMEM;
+    f.prefix = abs;
+    int rc = collection_ids_filtered(c, &f, &s->ids, &s->n, err);
+    free(abs);
+    s->restricted = 1; /* ids ascend (collection_ids_filtered) */
+    return rc;
+}
+
+int search_scope_allows(const search_scope *s, int64_t id)
+{
+    for (int i = 0; i < s->o->n_exclude; i++)
+        if (s->o->exclude_ids[i] == id) return 0;
+    return !s->restricted ||
+           (s->n && bsearch(&id, s->ids, s->n, sizeof *s->ids, cmp_id));
+}
+
+void search_scope_close(search_scope *s)
+{
+    free(s->ids);
+    memset(s, 0, sizeof *s);
 }
 
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
-                        const search_options *o, search_hit *out, int *n_out,
+                        const search_scope *sc, search_hit *out, int *n_out,
                         char *err)
 {
+    const search_options *o = sc->o;
     int k = 0, rc = VLM_OK, top = o->top_k > 0 ? o->top_k : 10;
     for (int i = 0; i < n && !rc && k < top; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
-        if (is_excluded(o, vh[i].id)) continue;
+        if (!search_scope_allows(sc, vh[i].id)) continue;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
         rc = search_hit_lookup(c, &out[k], err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
@@ -122,29 +152,25 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
 {
     /* Room for the excluded ids, dropped afterwards. */
     int k = (o->top_k > 0 ? o->top_k : 10) + o->n_exclude;
-    int64_t *subset = NULL;
-    size_t n_subset = 0;
+    search_scope sc;
     *hits = NULL;
     *n_hits = 0;
-    if (o->in_dir) {
-        char *abs = media_abspath(o->in_dir);
-        int rc = abs ? collection_ids_under(c, abs, &subset, &n_subset, err)
-                     : VLM_ENOMEM;
-        free(abs);
-        if (rc || n_subset == 0) { /* nothing indexed under that folder */
-            free(subset);
-            return rc;
-        }
+    int rc = search_scope_open(c, o, &sc, err);
+    if (rc || (sc.restricted && sc.n == 0)) { /* nothing passes */
+        search_scope_close(&sc);
+        return rc;
     }
     vector_hit *vh = malloc((size_t)k * sizeof *vh);
     *hits = calloc((size_t)k, sizeof **hits);
-    int n = 0, rc = vh && *hits ? VLM_OK : VLM_ENOMEM;
+    int n = 0;
+    rc = vh && *hits ? VLM_OK : VLM_ENOMEM;
+    /* The subset goes into the search: the true top-k inside it. */
     if (!rc)
-        rc = vector_index_search(vi, qvec, k, o->in_dir ? subset : NULL,
-                                 n_subset, vh, &n, err);
-    if (!rc) rc = resolve_hits(c, vh, n, o, *hits, n_hits, err);
+        rc = vector_index_search(vi, qvec, k, sc.restricted ? sc.ids : NULL,
+                                 sc.n, vh, &n, err);
+    if (!rc) rc = resolve_hits(c, vh, n, &sc, *hits, n_hits, err);
     free(vh);
-    free(subset);
+    search_scope_close(&sc);
     if (rc) {
         search_hits_free(*hits, *n_hits);
         *hits = NULL;
@@ -160,6 +186,9 @@ int search_hit_lookup(collection *c, search_hit *h, char *err)
     if (rc) return rc;
     h->width = b.width;
     h->height = b.height;
+    memcpy(h->taken, b.taken, sizeof h->taken);
+    h->taken_exif = b.taken_exif;
+    memcpy(h->camera, b.camera, sizeof h->camera);
     h->path = strdup(b.path);
     if (h->path) return VLM_OK;
     vlm_set_err(err, "out of memory");
