@@ -26,6 +26,7 @@ static const command commands[] = {
      "what the collection holds; --failed lists failures"},
     {"repair", cmd_repair, "rebuild the vector index from SQLite"},
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
+    {"dupes", cmd_dupes, "near-duplicate groups (prints; never deletes)"},
     {"classify", cmd_classify,
      "zero-shot labels over the collection (CSV/JSONL)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},

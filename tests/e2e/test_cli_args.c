@@ -13,7 +13,7 @@
 
 static const char *const subcommands[] = {
     "add",   "update",  "rm",    "status", "repair",  "reset", "classify",
-    "embed", "caption", "score", "model",  "exclude", NULL};
+    "embed", "caption", "score", "model",  "exclude", "dupes", NULL};
 
 static void check_help_text(const char *text, const char *first_line)
 {
