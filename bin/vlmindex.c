@@ -27,6 +27,8 @@ static const command commands[] = {
     {"repair", cmd_repair, "rebuild the vector index from SQLite"},
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
     {"dupes", cmd_dupes, "near-duplicate groups (prints; never deletes)"},
+    {"export", cmd_export,
+     "embeddings + metadata: .npy + JSONL, or safetensors"},
     {"classify", cmd_classify,
      "zero-shot labels over the collection (CSV/JSONL)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
