@@ -1,6 +1,8 @@
 #include "query/result_format.h"
 
+#include <curl/curl.h>
 #include <string.h>
+#include <unistd.h>
 
 int result_format_parse(const char *name)
 {
@@ -42,6 +44,40 @@ static void write_csv(result_writer *w, const result_row *r)
     fprintf(w->out, ",%lld,%d,%d", (long long)r->id, r->width, r->height);
 }
 
+void result_writer_hyperlinks(result_writer *w, int on) { w->hyperlinks = on; }
+
+/* file://HOST/path with every segment percent-encoded (RFC 8089). */
+static void write_file_uri(FILE *out, const char *path)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    fputs("file://", out);
+    fputs(host, out);
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        char *seg = n ? curl_easy_escape(NULL, p, (int)n) : NULL;
+        if (seg) fputs(seg, out);
+        curl_free(seg);
+        p += n;
+        if (*p == '/') fputc('/', out), p++;
+    }
+}
+
+/* The path as a line record: escaped, and on a terminal that shows them
+ * an OSC 8 hyperlink around it. */
+static void write_path(result_writer *w, const char *path, text_style style)
+{
+    if (!w->hyperlinks || path[0] != '/') {
+        text_write(w->out, path, style);
+        return;
+    }
+    fputs("\033]8;;", w->out);
+    write_file_uri(w->out, path);
+    fputs("\033\\", w->out);
+    text_write(w->out, path, style);
+    fputs("\033]8;;\033\\", w->out);
+}
+
 void result_writer_row(result_writer *w, const result_row *r)
 {
     /* -0 records are raw bytes; line records escape like `ls -b`. */
@@ -50,9 +86,9 @@ void result_writer_row(result_writer *w, const result_row *r)
     switch (w->format) {
     case RESULT_TSV:
         fprintf(w->out, "%.4f\t", r->score);
-        text_write(w->out, r->path, path_style);
+        write_path(w, r->path, path_style);
         break;
-    case RESULT_PATHS: text_write(w->out, r->path, path_style); break;
+    case RESULT_PATHS: write_path(w, r->path, path_style); break;
     case RESULT_JSONL: write_jsonl(w, r); break;
     case RESULT_CSV: write_csv(w, r); break;
     }
@@ -63,8 +99,7 @@ void json_write_taken(FILE *out, const char *taken, int taken_exif,
                       const char *camera)
 {
     if (taken && strlen(taken) == 19) /* "YYYY:MM:DD HH:MM:SS" -> ISO 8601 */
-        fprintf(out,
-                ",\"date\":\"%.4s-%.2s-%.2sT%.8s\",\"date_source\":\"%s\"",
+        fprintf(out, ",\"date\":\"%.4s-%.2s-%.2sT%.8s\",\"date_source\":\"%s\"",
                 taken, taken + 5, taken + 8, taken + 11,
                 taken_exif ? "exif" : "mtime");
     else

@@ -48,9 +48,9 @@ typedef struct result_row {
     const char *path;
     int width, height;
     const char
-        *extra_json; /* optional raw JSON object text merged as "explain" */
-    const char *taken; /* "YYYY:MM:DD HH:MM:SS" or ""/NULL (jsonl "date") */
-    int taken_exif;    /* jsonl "date_source": "exif" or "mtime" */
+        *extra_json;    /* optional raw JSON object text merged as "explain" */
+    const char *taken;  /* "YYYY:MM:DD HH:MM:SS" or ""/NULL (jsonl "date") */
+    int taken_exif;     /* jsonl "date_source": "exif" or "mtime" */
     const char *camera; /* "" or NULL: jsonl null */
 } result_row;
 
@@ -60,6 +60,7 @@ typedef struct result_writer {
     int null_sep;
     int rank; /* rows written so far */
     int header_done;
+    int hyperlinks; /* OSC 8 around tsv/paths paths (a terminal) */
 } result_writer;
 
 void result_writer_init(result_writer *w, FILE *out, result_format f,
@@ -87,5 +88,23 @@ void text_write(FILE *out, const char *s, text_style style);
 char *text_escape(char *buf, size_t size, const char *s, text_style style);
 /* 1 when s is valid UTF-8 (no overlongs, no surrogates). */
 int text_is_utf8(const char *s);
+
+/* ---- previews (result_format_preview.c) ---------------------------------- */
+
+typedef enum preview_protocol {
+    PREVIEW_NONE,
+    PREVIEW_KITTY, /* the kitty graphics protocol (kitty, Ghostty, WezTerm) */
+    PREVIEW_ITERM, /* iTerm2 inline images (iTerm2, WezTerm) */
+    PREVIEW_SIXEL, /* DEC sixel (xterm -ti vt340, foot, mlterm, ...) */
+} preview_protocol;
+
+/* The image at path, scaled to `height` pixels (never enlarged, at most 4x
+ * as wide), as terminal graphics in `proto`, then a newline. */
+int preview_write(FILE *out, const char *path, preview_protocol proto,
+                  int height, char *err);
+
+/* Hyperlinks (OSC 8) around the paths of tsv/paths rows: on a terminal
+ * that shows them, a click opens the file (file://HOST/path). */
+void result_writer_hyperlinks(result_writer *w, int on);
 
 #endif
