@@ -40,7 +40,7 @@ const collection_filter *cli_filter_get(const cli_filter *f,
 
 /* clang-format off */
 #define CLI_FILTER_OPTS(T, F) \
-    CLI_OPT_SECTION("Filters (combine with any query; applied inside the search):"), \
+    CLI_OPT_SECTION("Filters (date taken, camera, format, size; any combination):"), \
     CLI_OPT_PARSE(0, "after", offsetof(T, F.after), "DATE", cli_parse_date, \
                   "taken at or after DATE (EXIF date, else the file's\n" \
                   "mtime): YYYY, YYYY-MM, YYYY-MM-DD[ HH:MM[:SS]]"), \
