@@ -79,7 +79,7 @@ Test(cli_docs, man_pages_name_every_command_and_the_exit_codes)
 /* COMPREPLY of the bash completion for the words given. */
 static char *complete(const char *line)
 {
-    char script[1024], out[800];
+    char script[4096], out[800];
     snprintf(out, sizeof out, "%s/reply.txt", dest);
     char comp[1024];
     cr_assert(
