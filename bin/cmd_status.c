@@ -127,13 +127,15 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
     }
     collection_counts k;
     collection_model m;
+    char name[512];
     char **roots = NULL;
     size_t n = 0;
     fputs("collection: ", stdout);
     text_write(stdout, collection_dir(c), TEXT_ESCAPED);
     putchar('\n');
     if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
+        printf("model:      %s (%d dims, id %.16s)\n",
+               text_escape(name, sizeof name, m.name, TEXT_ESCAPED), m.dims,
                m.model_id);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
