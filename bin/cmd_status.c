@@ -12,6 +12,7 @@ typedef struct status_args {
     int failed_only;
     int verify;             /* status --verify, repair --check */
     const char *index_kind; /* repair --index KIND */
+    int null_sep;           /* -0 */
 } status_args;
 
 #define ST(field) offsetof(status_args, field)
@@ -19,10 +20,12 @@ typedef struct status_args {
 static const cli_opt status_opts[] = {
     CLI_OPT_FLAG(0, "failed", ST(failed_only),
                  "list the files that could not be indexed:\n"
-                 "path<TAB>reason"),
+                 "path<TAB>reason (escaped like ls -b)"),
     CLI_OPT_FLAG(0, "verify", ST(verify),
                  "checksum the vector index and check the database;\n"
                  "a damaged index is rebuilt from the database"),
+    CLI_OPT_FLAG('0', NULL, ST(null_sep),
+                 "with --failed: the paths only, each ending in NUL"),
     CLI_OPT_END};
 
 static const cli_opt repair_opts[] = {
@@ -89,7 +92,8 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     return cli_exit_code(rc, err);
 }
 
-static void print_failed(collection *c)
+/* path<TAB>reason lines (escaped), or raw paths ending in NUL (-0). */
+static void print_failed(collection *c, int null_sep)
 {
     collection_cursor *cur;
     collection_image *row = malloc(sizeof *row);
@@ -105,7 +109,14 @@ static void print_failed(collection *c)
                                   !strncmp(row->error + n, ": ", 2)
                               ? row->error + n + 2
                               : row->error;
-        printf("%s\t%s\n", row->path, why);
+        if (null_sep) {
+            fwrite(row->path, 1, strlen(row->path) + 1, stdout);
+            continue;
+        }
+        text_write(stdout, row->path, TEXT_ESCAPED);
+        putchar('\t');
+        text_write(stdout, why, TEXT_ESCAPED);
+        putchar('\n');
     }
     collection_cursor_close(cur);
     free(row);
@@ -169,16 +180,20 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                        char *err)
 {
     if (a->failed_only) {
-        print_failed(c);
+        print_failed(c, a->null_sep);
         return VLM_OK;
     }
     collection_counts k;
     collection_model m;
+    char name[512];
     char **roots = NULL;
     size_t n = 0;
-    printf("collection: %s\n", collection_dir(c));
+    fputs("collection: ", stdout);
+    text_write(stdout, collection_dir(c), TEXT_ESCAPED);
+    putchar('\n');
     if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
+        printf("model:      %s (%d dims, id %.16s)\n",
+               text_escape(name, sizeof name, m.name, TEXT_ESCAPED), m.dims,
                m.model_id);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
@@ -189,7 +204,11 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
     int rc = a->verify ? verify_collection(c, vi, err) : VLM_OK;
     if (vi) print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
+        for (size_t i = 0; i < n; i++) {
+            fputs("root:       ", stdout);
+            text_write(stdout, roots[i], TEXT_ESCAPED);
+            putchar('\n');
+        }
     collection_free_strings(roots, n);
     return rc;
 }

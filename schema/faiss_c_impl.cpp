@@ -22,6 +22,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
@@ -345,6 +346,43 @@ int faiss_read_index_fname(const char *fname, int io_flags, FaissIndex **p_out)
     return guarded([&] {
         *p_out = reinterpret_cast<FaissIndex *>(
             faiss::read_index(fname, cxx_io_flags(io_flags)));
+    });
+}
+
+/* Range search (`vlmindex dupes`): every vector above a similarity. */
+
+int faiss_RangeSearchResult_new(FaissRangeSearchResult **p_rsr, idx_t nq)
+{
+    return guarded([&] {
+        *p_rsr = reinterpret_cast<FaissRangeSearchResult *>(
+            new faiss::RangeSearchResult(nq));
+    });
+}
+
+void faiss_RangeSearchResult_free(FaissRangeSearchResult *obj)
+{
+    delete reinterpret_cast<faiss::RangeSearchResult *>(obj);
+}
+
+void faiss_RangeSearchResult_lims(FaissRangeSearchResult *rsr, size_t **lims)
+{
+    *lims = reinterpret_cast<faiss::RangeSearchResult *>(rsr)->lims;
+}
+
+void faiss_RangeSearchResult_labels(FaissRangeSearchResult *rsr, idx_t **labels,
+                                    float **distances)
+{
+    auto *r = reinterpret_cast<faiss::RangeSearchResult *>(rsr);
+    *labels = r->labels;
+    *distances = r->distances;
+}
+
+int faiss_Index_range_search(const FaissIndex *index, idx_t n, const float *x,
+                             float radius, FaissRangeSearchResult *result)
+{
+    return guarded([&] {
+        idx(index)->range_search(
+            n, x, radius, reinterpret_cast<faiss::RangeSearchResult *>(result));
     });
 }
 
