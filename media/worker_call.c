@@ -208,6 +208,8 @@ static int take_reply(worker *w, const wire_request *q, wire_reply *r,
             snprintf(err + n, VLM_ERR_MAX - n, " (decoder memory limit %d MiB)",
                      w->memory_mb);
         }
+        /* Out of memory, it may still hold what it leaked: replace it. */
+        if (r->rc == VLM_ENOMEM) *healthy = 0;
         if (!*healthy)
             vlm_set_err(err, "%s: decoder worker sent a malformed reply",
                         q->name);
