@@ -11,6 +11,7 @@
 #define VLM_MEDIA_DECODE_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Test workers only (tests/media): called inside the sandbox before each
  * decode, like a decoder would be; returns 1 when it answered the request
@@ -18,6 +19,25 @@
  * NULL. */
 typedef int media_worker_hook_fn(const void *bytes, size_t len,
                                  const char *name, int *rc, char *err);
+
+/* The worker's view of its shared memory. */
+typedef struct worker_shm {
+    int fd;
+    uint8_t *map;
+    size_t map_len;
+} worker_shm;
+
+/* Maps the whole memfd, first growing it (never shrinking) to `need`
+ * bytes; 0 or -1. */
+int worker_shm_map(worker_shm *w, size_t need);
+
+/* One request: the input at offset 0 of w's memory, decoded in this
+ * process (after `hook`, if any); the reply filled, pixels at offset 0.
+ * What the serve loop runs per message; exposed for the fuzz target. */
+struct wire_request;
+struct wire_reply;
+void worker_answer(worker_shm *w, struct wire_request *q, struct wire_reply *r,
+                   media_worker_hook_fn *hook);
 
 /* main() of a worker program; argv as the parent's worker_spawn passes it.
  * Returns the exit status (0 when the parent closed the channel). */

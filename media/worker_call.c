@@ -157,6 +157,7 @@ static int check_pixels(worker *w, const wire_request *q, const wire_reply *r,
     uint64_t want = 3 * px + (r->has_alpha ? px : 0);
     struct stat st;
     int ok = r->width > 0 && r->height > 0 && px <= q->max_pixels &&
+             px < ((uint64_t)1 << 48) && /* no overflow in `want` */
              (r->format == WIRE_FORMAT_DICOM
                   ? r->has_dicom
                   : r->format > IMG_UNKNOWN && r->format <= IMG_PNM) &&
@@ -194,13 +195,15 @@ static int copy_out(const worker *w, const wire_reply *r, media_image *out,
     return VLM_OK;
 }
 
-/* Turns a reply into *out, or into the worker's error (rc unchanged).
- * *healthy = 0 for a reply that breaks the protocol. */
-static int take_reply(worker *w, const wire_request *q, wire_reply *r,
+int worker_take_reply(worker *w, const wire_request *q, wire_reply *r,
                       media_image *out, int *healthy, char *err)
 {
     terminate_reply(r);
-    if (r->rc > 0 || r->rc < VLM_ENETWORK) r->rc = VLM_EIO, *healthy = 0;
+    if (r->rc > 0 || r->rc < VLM_ENETWORK) {
+        *healthy = 0;
+        vlm_set_err(err, "%s: decoder worker sent a malformed reply", q->name);
+        return VLM_EIO;
+    }
     if (r->rc) {
         if (err) strcpy(err, r->err);
         if (r->rc == VLM_ENOMEM && w->memory_mb && err) {
@@ -210,9 +213,6 @@ static int take_reply(worker *w, const wire_request *q, wire_reply *r,
         }
         /* Out of memory, it may still hold what it leaked: replace it. */
         if (r->rc == VLM_ENOMEM) *healthy = 0;
-        if (!*healthy)
-            vlm_set_err(err, "%s: decoder worker sent a malformed reply",
-                        q->name);
         return r->rc;
     }
     int rc = check_pixels(w, q, r, err);
@@ -246,7 +246,7 @@ int worker_decode(worker *w, const isolation_settings *s, const void *bytes,
             describe_death(w, name, err);
         return got == 0 ? VLM_ETOOBIG : VLM_EFORMAT;
     }
-    rc = take_reply(w, &q, &r, out, healthy, err);
+    rc = worker_take_reply(w, &q, &r, out, healthy, err);
     trim_shm(w);
     return rc;
 }

@@ -66,6 +66,16 @@ int worker_decode(worker *w, const isolation_settings *s, const void *bytes,
                   size_t len, const char *name, const media_decode_opts *o,
                   media_image *out, int *healthy, char *err);
 
+/* A reply (with the pixels in w's shared memory) turned into *out, or
+ * into the worker's error (its status returned).  Trusts nothing in it;
+ * *healthy = 0 for a reply that breaks the protocol or ran out of memory.
+ * Part of worker_decode; exposed for the fuzz target. */
+struct wire_request;
+struct wire_reply;
+int worker_take_reply(worker *w, const struct wire_request *q,
+                      struct wire_reply *r, media_image *out, int *healthy,
+                      char *err);
+
 /* Reads one message of exactly `len` bytes within timeout_ms: 1 = got it,
  * 0 = timed out, -1 = the peer closed or sent something else. */
 int worker_read_msg(int fd, void *msg, size_t len, int timeout_ms);

@@ -18,9 +18,8 @@
 #define SHM_STEP ((size_t)1 << 20)
 
 typedef struct wstate {
-    int sock, shm;
-    uint8_t *map;
-    size_t map_len;
+    int sock;
+    worker_shm shm;
     int watchdog_ms;
     media_worker_hook_fn *hook;
 } wstate;
@@ -58,20 +57,19 @@ static void close_inherited(int a, int b)
     close_range((unsigned)hi + 1, ~0u, 0);
 }
 
-/* The mapping covers the memfd, grown (never shrunk) to `need` bytes. */
-static int map_to(wstate *w, size_t need)
+int worker_shm_map(worker_shm *w, size_t need)
 {
     struct stat st;
-    if (fstat(w->shm, &st)) return -1;
+    if (fstat(w->fd, &st)) return -1;
     size_t size = (size_t)st.st_size;
     if (size < need) {
         size = (need + SHM_STEP - 1) / SHM_STEP * SHM_STEP;
-        if (ftruncate(w->shm, (off_t)size)) return -1;
+        if (ftruncate(w->fd, (off_t)size)) return -1;
     }
     if (size == w->map_len) return 0;
-    void *m = w->map ? mremap(w->map, w->map_len, size, MREMAP_MAYMOVE)
-                     : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                            w->shm, 0);
+    void *m =
+        w->map ? mremap(w->map, w->map_len, size, MREMAP_MAYMOVE)
+               : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, w->fd, 0);
     if (m == MAP_FAILED) return -1;
     w->map = m;
     w->map_len = size;
@@ -86,11 +84,11 @@ static void watchdog(int ms)
     setitimer(ITIMER_REAL, &t, NULL);
 }
 
-static int put_pixels(wstate *w, const media_image *m, wire_reply *r)
+static int put_pixels(worker_shm *w, const media_image *m, wire_reply *r)
 {
     size_t px = (size_t)m->rgb.width * (size_t)m->rgb.height;
     size_t need = 3 * px + (m->rgb.alpha ? px : 0);
-    if (map_to(w, need)) {
+    if (worker_shm_map(w, need)) {
         vlm_set_err(r->err, "decoder: no shared memory for %zu bytes", need);
         return VLM_ENOMEM;
     }
@@ -108,7 +106,8 @@ static int put_pixels(wstate *w, const media_image *m, wire_reply *r)
     return VLM_OK;
 }
 
-static void answer(wstate *w, wire_request *q, wire_reply *r)
+void worker_answer(worker_shm *w, wire_request *q, wire_reply *r,
+                   media_worker_hook_fn *hook)
 {
     memset(r, 0, sizeof *r);
     q->name[sizeof q->name - 1] = '\0';
@@ -117,7 +116,7 @@ static void answer(wstate *w, wire_request *q, wire_reply *r)
         vlm_set_err(r->err, "%s: decoder: input beyond shared memory", q->name);
         return;
     }
-    if (w->hook && w->hook(w->map, q->in_len, q->name, &r->rc, r->err)) return;
+    if (hook && hook(w->map, q->in_len, q->name, &r->rc, r->err)) return;
     media_decode_opts o = {.max_pixels = q->max_pixels,
                            .min_short_side = q->min_short_side,
                            .window = q->window};
@@ -136,9 +135,9 @@ static int serve(wstate *w)
         if (n < 0 && errno == EINTR) continue;
         if (n == 0) return 0; /* the parent hung up */
         if (n != (ssize_t)sizeof q) return 3;
-        if (map_to(w, 0)) return 4; /* the parent may have grown it */
+        if (worker_shm_map(&w->shm, 0)) return 4; /* the parent grew it? */
         watchdog(w->watchdog_ms);
-        answer(w, &q, &r);
+        worker_answer(&w->shm, &q, &r, w->hook);
         watchdog(0);
         if (write(w->sock, &r, sizeof r) != (ssize_t)sizeof r) return 5;
     }
@@ -157,12 +156,12 @@ int media_worker_main(int argc, char **argv, media_worker_hook_fn *hook)
     }
     close_inherited(a.sock, a.shm);
     wstate w = {.sock = a.sock,
-                .shm = a.shm,
+                .shm = {.fd = a.shm},
                 .watchdog_ms = a.watchdog_ms,
                 .hook = hook};
     char dicom_err[VLM_ERR_MAX]; /* decodes will report it again */
     if (a.dicom) dicom_module_preload(dicom_err);
-    if (map_to(&w, 0)) return 4;
+    if (worker_shm_map(&w.shm, 0)) return 4;
     h.abi = WIRE_ABI;
     h.sandboxed = worker_sandbox_enter(a.memory_mb, &h.memory_mb,
                                        h.sandbox_note, sizeof h.sandbox_note);
