@@ -44,8 +44,11 @@ static void set_limits(int memory_mb, int *applied)
 #ifndef WORKER_ASAN
     if (memory_mb > 0) {
         rlim_t bytes = (rlim_t)memory_mb << 20;
-        struct rlimit as = {bytes, bytes};
-        if (setrlimit(RLIMIT_AS, &as) == 0) *applied = memory_mb;
+        struct rlimit as = {bytes, bytes}, now;
+        /* Read back: qemu-user accepts RLIMIT_AS and ignores it. */
+        if (setrlimit(RLIMIT_AS, &as) == 0 && getrlimit(RLIMIT_AS, &now) == 0 &&
+            now.rlim_cur == bytes)
+            *applied = memory_mb;
     }
 #else
     (void)memory_mb;
