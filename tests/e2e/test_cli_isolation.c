@@ -20,7 +20,7 @@
 #define MODEL   "clip-tiny-quickgelu-f32"
 #define PYDICOM "/usr/lib/python3/dist-packages/pydicom/data/test_files"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(VLM_SANITIZED)
 #define SANITIZED 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)

@@ -17,11 +17,13 @@
  *            the sandbox allowed as "open=EACCES create=... "
  *   syscall  make a system call outside the allowlist (getppid)
  *   execmem  map executable memory
+ *   ubsan    overflow a signed int (undefined behaviour)
  *   lie      claim success without producing pixels
  *   badrc    answer with a status code that does not exist
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +94,10 @@ static int misbehave(const void *bytes, size_t len, const char *name, int *rc,
     if (!strcmp(word, "loop"))
         while (spin) continue;
     if (!strcmp(word, "syscall")) syscall(SYS_getppid);
+    if (!strcmp(word, "ubsan")) { /* signed overflow: UBSan reports it */
+        volatile int big = INT_MAX, one = 1;
+        big = big + one;
+    }
     if (!strcmp(word, "execmem"))
         mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

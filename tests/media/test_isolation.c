@@ -20,7 +20,7 @@
 #include "media/media_isolation.h"
 #include "model/dicom/dicom_writer.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#if defined(__SANITIZE_ADDRESS__) || defined(VLM_SANITIZED)
 #define SANITIZED 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || \
@@ -206,6 +206,18 @@ Test(isolation, segfault_and_exit_are_reported)
         cr_expect_str_eq(err, "s.png: decoder crashed: SIGSEGV");
     cr_assert_eq(decode_text("VLMTEST:exit", "e.png", err), VLM_EFORMAT);
     cr_expect_str_eq(err, "e.png: decoder exited with status 3");
+    assert_decodes();
+}
+
+/* A sanitizer finding in a worker fails the file, so CI notices it. */
+Test(isolation, sanitizer_reports_in_a_worker_fail_the_file)
+{
+    if (!SANITIZED) cr_skip_test("not a sanitizer build");
+    use_test_worker();
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(decode_text("VLMTEST:ubsan", "u.bmp", err), VLM_EFORMAT, "%s",
+                 err);
+    cr_assert(strstr(err, "u.bmp: decoder ") == err, "%s", err);
     assert_decodes();
 }
 
