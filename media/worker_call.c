@@ -149,6 +149,21 @@ static void terminate_reply(wire_reply *r)
         h->window.kind = DICOM_WINDOW_DEFAULT;
 }
 
+/* The worker's message, which names the input first like every decode
+ * error ("x.jpg: ..."); one that does not (a worker gone astray) gets the
+ * name put in front, so the parent's messages always say which file. */
+static void name_input(const char *name, int rc, const char *msg, char *err)
+{
+    size_t n = strlen(name);
+    if (!err) return;
+    if (!msg[0] && rc != VLM_EUNSUPPORTED) /* only "no image" is silent */
+        vlm_set_err(err, "%s: decoder failed without a reason", name);
+    else if (!msg[0] || (!strncmp(msg, name, n) && !strncmp(msg + n, ": ", 2)))
+        snprintf(err, VLM_ERR_MAX, "%s", msg);
+    else
+        vlm_set_err(err, "%s: %s", name, msg);
+}
+
 /* VLM_OK when a successful reply describes pixels we can take. */
 static int check_pixels(worker *w, const wire_request *q, const wire_reply *r,
                         char *err)
@@ -205,7 +220,7 @@ int worker_take_reply(worker *w, const wire_request *q, wire_reply *r,
         return VLM_EIO;
     }
     if (r->rc) {
-        if (err) strcpy(err, r->err);
+        name_input(q->name, r->rc, r->err, err);
         if (r->rc == VLM_ENOMEM && w->memory_mb && err) {
             size_t n = strlen(err);
             snprintf(err + n, VLM_ERR_MAX - n, " (decoder memory limit %d MiB)",

@@ -20,6 +20,8 @@
  *   ubsan    overflow a signed int (undefined behaviour)
  *   lie      claim success without producing pixels
  *   badrc    answer with a status code that does not exist
+ *   anon     fail with a message that does not name the input
+ *   mute     fail with no message at all
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +107,11 @@ static int misbehave(const void *bytes, size_t len, const char *name, int *rc,
     if (!strcmp(word, "alloc")) *rc = run_alloc(name, err);
     if (!strcmp(word, "escape")) try_escape(name, err);
     if (!strcmp(word, "lie")) *rc = VLM_OK;
+    if (!strcmp(word, "anon")) {
+        *rc = VLM_EFORMAT;
+        vlm_set_err(err, "corrupt somewhere");
+    }
+    if (!strcmp(word, "mute")) *rc = VLM_EFORMAT, err[0] = '\0';
     if (!strcmp(word, "badrc")) *rc = 77;
     if (*rc == VLM_EUNSUPPORTED && !err[0])
         vlm_set_err(err, "%s: test worker: \"%s\" did what it was asked", name,

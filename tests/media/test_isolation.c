@@ -294,6 +294,22 @@ Test(isolation, malformed_replies_are_refused)
     assert_decodes();
 }
 
+/* Found by fuzz_decode_reply: a worker's message was passed on as it came,
+ * so a worker gone astray could leave a failure that names no file. */
+Test(isolation, failures_always_name_the_input)
+{
+    use_test_worker();
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(decode_text("VLMTEST:anon", "r.png", err), VLM_EFORMAT);
+    cr_assert_str_eq(err, "r.png: corrupt somewhere");
+    cr_assert_eq(decode_text("VLMTEST:mute", "s.png", err), VLM_EFORMAT);
+    cr_assert_str_eq(err, "s.png: decoder failed without a reason");
+    /* A photo decoder's own message already names it: left alone. */
+    cr_assert_eq(decode_text("GIF89a", "t.gif", err), VLM_EFORMAT);
+    cr_assert(strncmp(err, "t.gif: ", 7) == 0 && !strstr(err + 7, "t.gif"),
+              "%s", err);
+}
+
 Test(isolation, in_process_mode_runs_no_worker)
 {
     media_isolation_opts o = {.in_process = 1,
