@@ -263,5 +263,6 @@ int worker_decode(worker *w, const isolation_settings *s, const void *bytes,
     }
     rc = worker_take_reply(w, &q, &r, out, healthy, err);
     trim_shm(w);
+    if (++w->served >= WORKER_MAX_FILES && *healthy > 0) *healthy = 0;
     return rc;
 }

@@ -32,6 +32,7 @@ typedef struct worker {
     int dicom;           /* GDCM loaded before the sandbox went on */
     int memory_mb;       /* the limit the worker applied (0 = none) */
     unsigned generation; /* settings it was started with */
+    int served;          /* files decoded; replaced at WORKER_MAX_FILES */
     struct worker *next;
 } worker;
 
@@ -39,6 +40,11 @@ enum {
     WORKER_PHOTO = 0,
     WORKER_DICOM = 1
 };
+
+/* A worker is replaced after this many files, so what a library leaks
+ * per file (GDCM leaks its JPEG 2000 codec on some damaged files) stays
+ * bounded; a start costs a few milliseconds. */
+#define WORKER_MAX_FILES 5000
 
 /* An idle worker that can decode `kind`, or a new one (blocks while
  * max_workers are busy). */

@@ -22,6 +22,7 @@
  *   badrc    answer with a status code that does not exist
  *   anon     fail with a message that does not name the input
  *   mute     fail with no message at all
+ *   pid      fail with a message giving the worker's process id
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,8 @@ static int misbehave(const void *bytes, size_t len, const char *name, int *rc,
         vlm_set_err(err, "corrupt somewhere");
     }
     if (!strcmp(word, "mute")) *rc = VLM_EFORMAT, err[0] = '\0';
+    if (!strcmp(word, "pid"))
+        vlm_set_err(err, "%s: pid %ld", name, (long)getpid());
     if (!strcmp(word, "badrc")) *rc = 77;
     if (*rc == VLM_EUNSUPPORTED && !err[0])
         vlm_set_err(err, "%s: test worker: \"%s\" did what it was asked", name,

@@ -346,6 +346,22 @@ Test(isolation, environment_settings_are_checked)
                           "file or directory");
 }
 
+/* A worker is replaced after WORKER_MAX_FILES (5000) files, bounding what
+ * a library leaks per file. */
+Test(isolation, workers_are_replaced_after_5000_files)
+{
+    use_test_worker();
+    char first[VLM_ERR_MAX], last[VLM_ERR_MAX], next[VLM_ERR_MAX];
+    decode_text("VLMTEST:pid", "p", first);
+    char err[VLM_ERR_MAX];
+    for (int i = 2; i < 5000; i++) decode_text("x", "x", err);
+    decode_text("VLMTEST:pid", "p", last);
+    decode_text("VLMTEST:pid", "p", next);
+    cr_assert(strstr(first, "p: pid "), "%s", first);
+    cr_assert_str_eq(first, last, "the 5000th file, same worker");
+    cr_assert_str_neq(last, next, "the 5001st file, a fresh worker");
+}
+
 typedef struct job {
     int i;
     int rc;
