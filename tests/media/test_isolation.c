@@ -142,17 +142,20 @@ Test(isolation, fixture_images_decode_as_in_process)
     cr_expect(strstr(note, "worker processes (seccomp") == note, "%s", note);
 }
 
-/* A 4x2 MONOCHROME2 image written in memory. */
-static uint8_t *tiny_dicom(size_t *len)
+/* A 4x2 MONOCHROME2 image written in memory (SamplesPerPixel `spp`). */
+static uint8_t *tiny_dicom_spp(size_t *len, int spp);
+static uint8_t *tiny_dicom(size_t *len) { return tiny_dicom_spp(len, 1); }
+
+static uint8_t *tiny_dicom_spp(size_t *len, int spp)
 {
-    static const uint8_t px[8] = {0, 40, 80, 120, 160, 200, 240, 255};
+    static const uint8_t px[64] = {0, 40, 80, 120, 160, 200, 240, 255};
     const char *cls = "1.2.840.10008.5.1.4.1.1.7";
     dicom_writer *w = dicom_writer_create(cls, "2.25.4321");
     cr_assert(w);
     dicom_writer_string(w, 0x0008, 0x0016, "UI", cls);
     dicom_writer_string(w, 0x0008, 0x0018, "UI", "2.25.4321");
     dicom_writer_string(w, 0x0008, 0x0060, "CS", "OT");
-    dicom_writer_us(w, 0x0028, 0x0002, 1);
+    dicom_writer_us(w, 0x0028, 0x0002, (unsigned)spp);
     dicom_writer_string(w, 0x0028, 0x0004, "CS", "MONOCHROME2");
     dicom_writer_us(w, 0x0028, 0x0010, 2);
     dicom_writer_us(w, 0x0028, 0x0011, 4);
@@ -160,7 +163,7 @@ static uint8_t *tiny_dicom(size_t *len)
     dicom_writer_us(w, 0x0028, 0x0101, 8);
     dicom_writer_us(w, 0x0028, 0x0102, 7);
     dicom_writer_us(w, 0x0028, 0x0103, 0);
-    dicom_writer_bytes(w, 0x7FE0, 0x0010, "OB", px, sizeof px);
+    dicom_writer_bytes(w, 0x7FE0, 0x0010, "OB", px, 8 * (size_t)spp);
     uint8_t *bytes = NULL;
     char err[VLM_ERR_MAX] = "";
     int st = dicom_writer_finish(w, &bytes, len, err);
@@ -180,6 +183,24 @@ Test(isolation, dicom_decodes_as_in_process_then_photos_still_do)
     b[200] ^= 0xff; /* damage the header: an error, the same one */
     compare_bytes(b, len, "damaged.dcm", NULL);
     free(b);
+    assert_decodes();
+}
+
+/* Found by fuzz_dicom: SamplesPerPixel above 4 trips an assert in Debian's
+ * GDCM (PixelFormat::SetSamplesPerPixel) that no structural pre-check
+ * foresaw; decoded in this process it would abort the caller. */
+Test(isolation, gdcm_assert_on_a_file_costs_that_file)
+{
+    use_worker(NULL, 0, 0);
+    size_t len;
+    uint8_t *b = tiny_dicom_spp(&len, 5);
+    media_image m;
+    char err[VLM_ERR_MAX];
+    int rc = media_decode(b, len, "spp5.dcm", NULL, &m, err);
+    free(b);
+    cr_assert_neq(rc, VLM_OK);
+    /* "decoder crashed: SIGABRT" today; a check before GDCM would do too */
+    cr_assert(strncmp(err, "spp5.dcm: ", 10) == 0, "%s", err);
     assert_decodes();
 }
 
