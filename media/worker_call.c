@@ -145,8 +145,10 @@ static void terminate_reply(wire_reply *r)
 #undef CUT
     if (r->info.orientation < 1 || r->info.orientation > 8)
         r->info.orientation = 1;
-    if ((unsigned)h->window.kind > DICOM_WINDOW_FULL_RANGE)
+    if ((unsigned)h->window.kind > DICOM_WINDOW_STORED_LUT)
         h->window.kind = DICOM_WINDOW_DEFAULT;
+    if ((unsigned)h->window.function > DICOM_VOI_SIGMOID)
+        h->window.function = DICOM_VOI_LINEAR;
 }
 
 /* The worker's message, which names the input first like every decode

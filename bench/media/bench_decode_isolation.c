@@ -84,13 +84,13 @@ static void configure(int in_process)
 static double run_pool(const set *s, int threads, int in_process, double *cpu)
 {
     static const img_prep_params prep = {
-        224,
-        224,
-        224,
-        1,
-        {0.48145466f, 0.4578275f, 0.40821073f},
-        {0.26862954f, 0.26130258f, 0.27577711f},
-        1.0f / 255};
+        .shortest_edge = 224,
+        .crop_w = 224,
+        .crop_h = 224,
+        .do_center_crop = 1,
+        .mean = {0.48145466f, 0.4578275f, 0.40821073f},
+        .std = {0.26862954f, 0.26130258f, 0.27577711f},
+        .rescale = 1.0f / 255};
     configure(in_process); /* stops (and reaps) the previous workers */
     double c0 = cpu_s(RUSAGE_SELF) + cpu_s(RUSAGE_CHILDREN), t0 = bench_now_s();
     decode_pool_options po = {.threads = threads, .prep = prep};

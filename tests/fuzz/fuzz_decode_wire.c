@@ -37,8 +37,8 @@
 #define PREFIX 0
 #endif
 
-static worker_shm child;  /* the worker's view */
-static worker parent;     /* the parent's view of the same memfd */
+static worker_shm child; /* the worker's view */
+static worker parent;    /* the parent's view of the same memfd */
 static wire_request q;
 static wire_reply r;
 
@@ -53,8 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     child.fd = fd;
     parent.shm = fd;
     parent.sock = -1;
-    parent.map = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-                      0);
+    parent.map = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     parent.map_len = 1 << 20;
     if (parent.map == MAP_FAILED || worker_shm_map(&child, 0)) abort();
     return 0;
@@ -84,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.in_len = PREFIX + size;
     q.max_pixels = MAX_PIXELS;
     q.min_short_side = (int)(size % 3) * 224; /* exact, DCT-scaled */
-    q.window.kind = (dicom_window_kind)(size % 7);
+    q.window.kind = (dicom_window_kind)(size % (DICOM_WINDOW_STORED_LUT + 1));
     strcpy(q.name, "fuzz-input");
     worker_answer(&child, &q, &r, NULL);
     int wrc = r.rc;

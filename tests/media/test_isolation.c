@@ -177,7 +177,16 @@ Test(isolation, dicom_decodes_as_in_process_then_photos_still_do)
     use_worker(NULL, 0, 0);
     size_t len;
     uint8_t *b = tiny_dicom(&len);
+    /* every kind and VOI function comes back as applied (the reply check
+     * once clamped kinds added later, MINMAX and STORED_LUT, to DEFAULT) */
     media_decode_opts o = {.window = {.kind = DICOM_WINDOW_FULL_RANGE}};
+    compare_bytes(b, len, "tiny.dcm", &o);
+    o.window.kind = DICOM_WINDOW_MINMAX;
+    compare_bytes(b, len, "tiny.dcm", &o);
+    o.window = (dicom_window){.kind = DICOM_WINDOW_EXPLICIT,
+                              .center = 100,
+                              .width = 80,
+                              .function = DICOM_VOI_SIGMOID};
     compare_bytes(b, len, "tiny.dcm", &o);
     compare_bytes(b, len, "tiny.dcm", NULL);
     b[200] ^= 0xff; /* damage the header: an error, the same one */
