@@ -12,6 +12,7 @@
 #include "indexer/source_dicomweb.h"
 #include "indexer/source_folder.h"
 #include "media/media_path.h"
+#include "session/session_roots.h"
 
 static int run_source(collection *c, vector_index *vi, clip_model *m,
                       ingest_source *src, const indexer_options *o,
@@ -45,32 +46,74 @@ int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
     return rc ? rc : run_source(c, vi, m, &src, o, s, err);
 }
 
+/* One offline root: kept and reported, or with prune_offline forgotten. */
+static int offline_root(collection *c, vector_index *vi, const char *root,
+                        const session_root_status *st, const indexer_options *o,
+                        int64_t *pruned, char *err)
+{
+    int64_t rows = 0;
+    const char *one[1] = {root};
+    int rc = o->prune_offline ? indexer_remove(c, vi, one, 1, &rows, err)
+                              : collection_count_under(c, root, &rows, err);
+    if (rc) return rc;
+    if (o->prune_offline) *pruned += rows;
+    if (o->on_offline)
+        o->on_offline(o->user, root, st->reason, rows, o->prune_offline);
+    return VLM_OK;
+}
+
+/* The online roots into live[]; offline ones are handled here. */
+static int split_roots(collection *c, vector_index *vi, char **roots, size_t n,
+                       const indexer_options *o, const char **live, int *n_live,
+                       int64_t *offline, int64_t *pruned, char *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        session_root_status st;
+        int rc = session_root_probe(c, roots[i], &st, err);
+        if (!rc && !st.offline) live[(*n_live)++] = roots[i];
+        if (!rc && st.offline) {
+            (*offline)++;
+            rc = offline_root(c, vi, roots[i], &st, o, pruned, err);
+        }
+        if (rc) return rc;
+    }
+    return VLM_OK;
+}
+
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err)
 {
+    static const indexer_options defaults = {0};
+    if (!o) o = &defaults;
     char **roots = NULL;
     size_t n = 0;
+    memset(s, 0, sizeof *s);
     int rc = collection_list_roots(c, &roots, &n, err);
     if (rc) return rc;
-    /* Roots that vanished entirely: forget them and their rows. */
     const char **live = calloc(n ? n : 1, sizeof *live);
     int n_live = 0;
-    int64_t gone = 0;
-    struct stat st;
-    for (size_t i = 0; live && i < n; i++) {
-        if (stat(roots[i], &st) == 0) {
-            live[n_live++] = roots[i];
-            continue;
-        }
-        int64_t k = 0;
-        const char *one[1] = {roots[i]};
-        if (indexer_remove(c, vi, one, 1, &k, err) == VLM_OK) gone += k;
-    }
-    rc = live ? indexer_add(c, vi, m, live, n_live, o, s, err) : VLM_ENOMEM;
-    s->removed += gone;
+    int64_t offline = 0, pruned = 0;
+    rc = live ? split_roots(c, vi, roots, n, o, live, &n_live, &offline,
+                            &pruned, err)
+              : VLM_ENOMEM;
+    if (!rc) rc = indexer_add(c, vi, m, live, n_live, o, s, err);
+    s->offline += offline;
+    s->removed += pruned;
     free(live);
     collection_free_strings(roots, n);
     return rc;
+}
+
+/* The stored form of a path to forget.  An absolute path whose parent is
+ * gone too (an unplugged disk's mount point) is taken as given. */
+static char *removal_path(const char *path)
+{
+    char *abs = media_abspath(path);
+    if (abs || path[0] != '/') return abs;
+    char *copy = strdup(path);
+    size_t n = copy ? strlen(copy) : 0;
+    while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+    return copy;
 }
 
 int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
@@ -79,7 +122,7 @@ int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
     *n_removed = 0;
     int rc = collection_begin(c, err);
     for (int i = 0; !rc && i < n_paths; i++) {
-        char *abs = media_abspath(paths[i]);
+        char *abs = removal_path(paths[i]);
         int64_t k = 0;
         rc = abs ? collection_delete_under(c, abs, &k, err) : VLM_ENOMEM;
         if (!rc) {

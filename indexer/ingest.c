@@ -18,12 +18,14 @@ typedef struct writer {
     ingest_source *src;
     const indexer_options *o;
     indexer_summary *s;
-    ingest_item **batch; /* yielded, waiting for the next flush */
+    indexer_summary pend; /* the open batch's counts, kept once committed */
+    ingest_item **batch;  /* yielded, waiting for the next flush */
     int n, n_embed, batch_size;
     size_t per;             /* floats per image */
     float *pixels, *embeds; /* batch_size x per, batch_size x dims */
     int64_t written;        /* items committed */
     int64_t retried;        /* REUSE items given back to the source */
+    char reuse_format[16], reuse_exif[32]; /* see reused_info() */
     struct timespec t0, last_save;
     char *err;
 } writer;
@@ -44,13 +46,17 @@ void ingest_source_destroy(ingest_source *src)
     if (src) *src = (ingest_source){0};
 }
 
+/* A failed COMMIT (disk full) may leave the transaction open: end it. */
+static int commit_or_rollback(collection *c, int rc, char *err)
+{
+    if (!rc) rc = collection_commit(c, err);
+    if (rc) collection_rollback(c);
+    return rc;
+}
+
 int ingest_finish_batch(collection *c, vector_index *vi, int rc, char *err)
 {
-    if (rc) {
-        collection_rollback(c);
-        return rc;
-    }
-    rc = collection_commit(c, err);
+    rc = commit_or_rollback(c, rc, err);
     return rc ? rc : vector_index_sync(vi, err);
 }
 
@@ -83,13 +89,13 @@ static int put_embedded(writer *w, const ingest_item *it, const float *emb)
     int rc =
         collection_put_image(w->c, &it->info, emb, w->enc->dims, &id, w->err);
     if (!rc) rc = store_dicom(w, id, it->dicom);
-    if (!rc) *(it->existing_id ? &w->s->updated : &w->s->added) += 1;
+    if (!rc) *(it->existing_id ? &w->pend.updated : &w->pend.added) += 1;
     return rc;
 }
 
 static int put_failed(writer *w, const ingest_item *it)
 {
-    w->s->failed++;
+    w->pend.failed++;
     if (w->o->on_failure)
         w->o->on_failure(w->o->user, it->info.path, it->error);
     return collection_put_failure(w->c, &it->info, it->error, NULL, w->err);
@@ -105,19 +111,42 @@ static int vanished_row(void *ud, int64_t id, const char *path)
     return 1;
 }
 
+/* A REUSE item was never decoded: what decoding would have recorded
+ * (size, format, EXIF) comes from the row holding the same bytes. */
+static int reused_info(writer *w, int64_t from, const ingest_item *it,
+                       collection_image_info *out)
+{
+    collection_image row;
+    int rc = collection_get_image(w->c, from, &row, w->err);
+    if (rc) return rc;
+    *out = it->info;
+    if (out->width > 0 && out->height > 0) return VLM_OK;
+    out->width = row.width;
+    out->height = row.height;
+    /* The row's strings live until the next lookup: copy them. */
+    snprintf(w->reuse_format, sizeof w->reuse_format, "%s", row.format);
+    snprintf(w->reuse_exif, sizeof w->reuse_exif, "%s", row.exif_datetime);
+    out->format = w->reuse_format;
+    out->exif_datetime = w->reuse_exif;
+    out->orientation = row.orientation;
+    return VLM_OK;
+}
+
 /* Copies the vector of the first row holding these bytes; VLM_ENOTFOUND
  * when there is none any more. */
 static int copy_vector(writer *w, const ingest_item *it)
 {
     int64_t from = 0;
+    collection_image_info info;
     int rc = collection_find_by_hash(w->c, it->info.content_hash, &from, NULL);
     float *emb = rc ? NULL : malloc((size_t)w->enc->dims * sizeof *emb);
     if (!rc && !emb) rc = VLM_ENOMEM;
     if (!rc) rc = collection_get_embedding(w->c, from, emb, w->enc->dims, NULL);
+    if (!rc) rc = reused_info(w, from, it, &info);
     if (!rc)
-        rc = collection_put_image(w->c, &it->info, emb, w->enc->dims, NULL,
-                                  w->err);
-    if (!rc) *(from == it->existing_id ? &w->s->unchanged : &w->s->copied) += 1;
+        rc = collection_put_image(w->c, &info, emb, w->enc->dims, NULL, w->err);
+    if (!rc)
+        *(from == it->existing_id ? &w->pend.unchanged : &w->pend.copied) += 1;
     free(emb);
     return rc;
 }
@@ -128,7 +157,7 @@ static int put_reused(writer *w, ingest_item *it, int *retried)
     if (!it->existing_id &&
         collection_hash_rows(w->c, it->info.content_hash, vanished_row, &moved,
                              NULL) == 1) {
-        w->s->moved++;
+        w->pend.moved++;
         return collection_move_image(w->c, moved, it->info.path, it->info.root,
                                      it->info.size, it->info.mtime_ns, w->err);
     }
@@ -146,7 +175,7 @@ static int delete_row(writer *w, int64_t id)
 {
     int rc = collection_delete_image(w->c, id, w->err);
     if (rc == VLM_ENOTFOUND) return VLM_OK; /* someone else removed it */
-    if (!rc) w->s->removed++;
+    if (!rc) w->pend.removed++;
     return rc;
 }
 
@@ -157,7 +186,7 @@ static int write_item(writer *w, ingest_item *it, int *k, int *retried)
         return put_embedded(w, it, w->embeds + (size_t)(*k)++ * w->enc->dims);
     case INGEST_FAIL: return put_failed(w, it);
     case INGEST_REUSE: return put_reused(w, it, retried);
-    case INGEST_NOT_IMAGE: w->s->not_images++; return VLM_OK;
+    case INGEST_NOT_IMAGE: w->pend.not_images++; return VLM_OK;
     case INGEST_DELETE: return delete_row(w, it->delete_id);
     }
     return VLM_OK;
@@ -209,13 +238,36 @@ static int maybe_save(writer *w)
     return vector_index_save(w->vi, w->err);
 }
 
+/* The open batch's counts join the summary once it is committed. */
+static void keep_counts(writer *w)
+{
+    indexer_summary *s = w->s, *p = &w->pend;
+    s->added += p->added, s->updated += p->updated;
+    s->unchanged += p->unchanged, s->moved += p->moved;
+    s->copied += p->copied, s->removed += p->removed;
+    s->failed += p->failed, s->not_images += p->not_images;
+}
+
+/* Inside the batch transaction: the model row must be there (a writer
+ * that bypassed the lock may have reset the collection meanwhile), so no
+ * vector is ever committed without the binding it belongs to. */
+static int begin_batch(writer *w)
+{
+    const ingest_encoder *e = w->enc;
+    int rc = collection_begin(w->c, w->err);
+    if (!rc)
+        rc = collection_bind_model(w->c, e->name, e->dims, e->model_id, w->err);
+    return rc;
+}
+
 /* Encodes, then writes every buffered item in one transaction and lets
  * the vector index catch up. */
 static int flush(writer *w)
 {
     if (!w->n) return VLM_OK;
+    memset(&w->pend, 0, sizeof w->pend);
     int rc = encode_batch(w);
-    if (!rc) rc = collection_begin(w->c, w->err);
+    if (!rc) rc = begin_batch(w);
     int k = 0, n_written = 0;
     for (int i = 0; !rc && i < w->n; i++) {
         int retried = 0;
@@ -224,7 +276,9 @@ static int flush(writer *w)
         w->retried += retried;
         n_written += !retried;
     }
-    rc = ingest_finish_batch(w->c, w->vi, rc, w->err);
+    rc = commit_or_rollback(w->c, rc, w->err);
+    if (!rc) keep_counts(w);
+    if (!rc) rc = vector_index_sync(w->vi, w->err);
     if (!rc) {
         w->written += n_written;
         report_progress(w, w->batch[w->n - 1] ? w->batch[w->n - 1]->info.path

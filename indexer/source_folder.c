@@ -1,5 +1,6 @@
 #include "indexer/source_folder.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 #include "indexer/decode_pool.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
+#include "session/session_roots.h"
 
 typedef struct candidate {
     char *path;
@@ -23,6 +25,7 @@ typedef struct folder_item {
 
 typedef struct folder_source {
     char **roots;
+    bool *online; /* per root: walked, and its vanished files removed */
     int n_roots;
     const indexer_options *o;
     ingest_context ctx;
@@ -83,6 +86,7 @@ static int on_walk_file(const walk_file *w, void *user)
 static void on_walk_error(const char *path, const char *reason, void *user)
 {
     folder_source *f = user;
+    f->ctx.s->skipped++;
     if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
 }
 
@@ -92,6 +96,7 @@ static int walk_roots(folder_source *f, char *err)
                        .n_excludes = f->o->n_excludes,
                        .on_error = on_walk_error};
     for (int i = 0; i < f->n_roots; i++) {
+        if (!f->online[i]) continue;
         f->root = f->roots[i];
         int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
         if (rc) return rc;
@@ -144,7 +149,20 @@ static int start_pool(folder_source *f, char *err)
     return rc;
 }
 
-/* Each path made absolute and recorded as a root (what `update` walks). */
+/* An offline root is reported and left alone: not walked, rows kept. */
+static int report_offline(folder_source *f, const char *root,
+                          const session_root_status *st, char *err)
+{
+    int64_t rows = 0;
+    int rc = collection_count_under(f->ctx.c, root, &rows, err);
+    f->ctx.s->offline++;
+    if (!rc && f->o->on_offline)
+        f->o->on_offline(f->o->user, root, st->reason, rows, 0);
+    return rc;
+}
+
+/* Each path made absolute, probed, and recorded as a root (what `update`
+ * walks) with the device it is on now. */
 static int resolve_roots(folder_source *f, char *err)
 {
     for (int i = 0; i < f->n_roots; i++) {
@@ -155,7 +173,12 @@ static int resolve_roots(folder_source *f, char *err)
         }
         free(f->roots[i]);
         f->roots[i] = abs;
-        int rc = collection_add_root(f->ctx.c, abs, err);
+        session_root_status st;
+        int rc = session_root_probe(f->ctx.c, abs, &st, err);
+        f->online[i] = !rc && !st.offline;
+        if (!rc && st.offline) rc = report_offline(f, abs, &st, err);
+        if (!rc && f->online[i])
+            rc = collection_note_root(f->ctx.c, abs, st.dev, st.kind, err);
         if (rc) return rc;
     }
     return VLM_OK;
@@ -236,6 +259,13 @@ static int add_delete(folder_source *f, int64_t id)
     return VLM_OK;
 }
 
+/* Gone for good: not merely unreadable or too long to stat. */
+static bool vanished(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
 /* Rows under `root` whose file vanished (moved rows were renamed by then,
  * so their new paths are in seen_paths). */
 static int plan_root_deletes(folder_source *f, const char *root, char *err)
@@ -245,11 +275,9 @@ static int plan_root_deletes(folder_source *f, const char *root, char *err)
         collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur, err);
     if (rc) return rc;
     collection_image row;
-    struct stat st;
     int step = 0;
     while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1)
-        if (!hash_set_contains(f->seen_paths, row.path) &&
-            stat(row.path, &st) != 0)
+        if (!hash_set_contains(f->seen_paths, row.path) && vanished(row.path))
             rc = add_delete(f, row.id);
     collection_cursor_close(cur);
     return rc ? rc : step < 0 ? step : VLM_OK;
@@ -265,6 +293,7 @@ static int folder_next(void *self, ingest_item **out, char *err)
         return INGEST_FLUSH;
     }
     for (; f->planned_roots < f->n_roots; f->planned_roots++) {
+        if (!f->online[f->planned_roots]) continue;
         int rc = plan_root_deletes(f, f->roots[f->planned_roots], err);
         if (rc) return rc;
     }
@@ -310,6 +339,7 @@ static void folder_destroy(void *self)
     for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
     free(f->cands);
     free(f->roots);
+    free(f->online);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
     hash_set_destroy(f->known_hashes);
@@ -330,8 +360,9 @@ int folder_source_create(const char *const *roots, int n_roots,
                          char *err)
 {
     folder_source *f = calloc(1, sizeof *f);
-    int ok = f && (f->roots = calloc((size_t)(n_roots > 0 ? n_roots : 1),
-                                     sizeof *f->roots));
+    size_t slots = (size_t)(n_roots > 0 ? n_roots : 1);
+    int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
+             (f->online = calloc(slots, sizeof *f->online));
     for (int i = 0; ok && i < n_roots; i++)
         ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;
     if (ok) {
