@@ -13,6 +13,7 @@ typedef struct index_args {
     cli_list excludes;
     int batch;
     int exact;
+    int prune_offline;   /* update --prune-offline */
     dicom_window window; /* --window */
     dicomweb_opts web;
 } index_args;
@@ -50,9 +51,17 @@ static const cli_opt dicomweb_opts_table[] = {
                  "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
     CLI_OPT_END};
 
+static const cli_opt prune_opts[] = {
+    CLI_OPT_FLAG(0, "prune-offline", IA(prune_offline),
+                 "forget folders that are offline (missing, unreadable,\n"
+                 "unmounted) and their images; without it they are kept"),
+    CLI_OPT_END};
+
 static const cli_opt *const add_tables[] = {walk_opts, dicomweb_opts_table,
-                                            NULL};
-static const cli_opt *const update_tables[] = {walk_opts, NULL};
+                                            cli_writer_opts, NULL};
+static const cli_opt *const update_tables[] = {walk_opts, prune_opts,
+                                               cli_writer_opts, NULL};
+static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
 
 static const cli_command add_cmd = {
     .name = "vlmindex add",
@@ -70,7 +79,9 @@ static const cli_command add_cmd = {
 
 static const cli_command update_cmd = {
     .name = "vlmindex update",
-    .about = "Re-scans every folder added before; forgets files that vanished.",
+    .about = "Re-scans every folder added before; forgets files that vanished\n"
+             "inside it.  A folder that is missing, unreadable or looks\n"
+             "unmounted is offline: its images are kept (and still found).",
     .tables = update_tables,
     .max_args = 0,
 };
@@ -79,7 +90,9 @@ static const cli_command rm_cmd = {
     .name = "vlmindex rm",
     .synopsis = "[options] PATH...",
     .about =
-        "Forgets files or folders (and their rows); the disk is untouched.",
+        "Forgets files or folders (and their rows); the disk is untouched.\n"
+        "Also forgets an offline folder (an unplugged disk).",
+    .tables = rm_tables,
     .min_args = 1,
     .max_args = -1,
     .args_name = "folder or file",
@@ -93,6 +106,7 @@ static int parse_index_args(const cli_command *cmd, int argc, char **argv,
     cli_common_init(&a->common);
     /* Indexing runs many batches: packed weights (oneDNN) pay for their copy. */
     a->common.fp32 = VLM_PREC_F32_PACKED;
+    a->common.command = cmd->name; /* shown to writers that wait for us */
     return cli_parse(cmd, argc, argv, a, &a->common, pos, code);
 }
 
@@ -105,18 +119,40 @@ static void on_progress(void *user, const indexer_progress *p)
 static void on_failure(void *user, const char *path, const char *reason)
 {
     const index_args *a = user;
-    (void)path;
     cli_progress_done(a->common.quiet);
-    fprintf(stderr, "skipped: %s\n", reason);
+    if (!strncmp(reason, path, strlen(path))) /* it names the file already */
+        fprintf(stderr, "skipped: %s\n", reason);
+    else
+        fprintf(stderr, "skipped: %s: %s\n", path, reason);
+}
+
+/* Said even with -q: rows are kept (or were forgotten) on the user's word. */
+static void on_offline(void *user, const char *root, const char *reason,
+                       int64_t n_rows, int pruned)
+{
+    const index_args *a = user;
+    cli_progress_done(a->common.quiet);
+    if (pruned)
+        fprintf(stderr,
+                "offline root forgotten: %s (%s): %lld images removed\n", root,
+                reason, (long long)n_rows);
+    else
+        fprintf(stderr,
+                "offline root: %s is %s; its %lld images are kept (searches "
+                "still find them). `vlmindex rm %s` forgets them, `vlmindex "
+                "update --prune-offline` every offline root\n",
+                root, reason, (long long)n_rows, root);
 }
 
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
-           "removed %lld, failed %lld (%.1f s",
+           "removed %lld, failed %lld, skipped %lld",
            (long long)s->added, (long long)s->updated, (long long)s->unchanged,
            (long long)s->moved, (long long)s->copied, (long long)s->removed,
-           (long long)s->failed, s->seconds);
+           (long long)s->failed, (long long)s->skipped);
+    if (s->offline) printf(", offline roots %lld", (long long)s->offline);
+    printf(" (%.1f s", s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
@@ -147,6 +183,8 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .cancel = &cli_cancel,
             .on_progress = on_progress,
             .on_failure = on_failure,
+            .on_offline = on_offline,
+            .prune_offline = a->prune_offline,
             .user = a,
         };
         collection *c = session_collection(s);
@@ -203,7 +241,7 @@ int cmd_rm(int argc, char **argv)
     }
     session *s = NULL;
     int64_t removed = 0;
-    int rc = cli_open_session(&a.common, SESSION_READ, SESSION_INDEX_IF_BOUND,
+    int rc = cli_open_session(&a.common, SESSION_MODIFY, SESSION_INDEX_IF_BOUND,
                               0, &s, err);
     vector_index *vi = rc ? NULL : session_index(s);
     if (!rc && vi)

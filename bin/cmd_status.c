@@ -6,6 +6,7 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
+#include "session/session_roots.h"
 
 typedef struct status_args {
     cli_common common;
@@ -30,9 +31,12 @@ static const cli_command status_cmd = {
     .max_args = 0,
 };
 
+static const cli_opt *const writer_tables[] = {cli_writer_opts, NULL};
+
 static const cli_command repair_cmd = {
     .name = "vlmindex repair",
     .about = "Rebuilds the vector index from SQLite (the source of truth).",
+    .tables = writer_tables,
     .max_args = 0,
 };
 
@@ -41,6 +45,7 @@ static const cli_command reset_cmd = {
     .about =
         "Empties the collection (rows, vectors, model binding), keeping its\n"
         "folders: to re-index with another model, then `vlmindex update`.",
+    .tables = writer_tables,
     .max_args = 0,
 };
 
@@ -48,9 +53,11 @@ static const cli_command reset_cmd = {
 typedef int (*collection_body)(status_args *a, collection *c, vector_index *vi,
                                char *err);
 
-/* Parses, opens, runs body, closes, and turns the status into an exit code. */
+/* Parses, opens, runs body, closes, and turns the status into an exit code.
+ * SESSION_MODIFY (repair, reset) takes the writer lock. */
 static int with_collection(const cli_command *cmd, int argc, char **argv,
-                           int want_index, collection_body body)
+                           int want_index, session_access access,
+                           collection_body body)
 {
     status_args a;
     cli_positional pos;
@@ -58,6 +65,7 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     int code;
     memset(&a, 0, sizeof a);
     cli_common_init(&a.common);
+    a.common.command = cmd->name;
     if (cli_parse(cmd, argc, argv, &a, &a.common, &pos, &code)) {
         cli_args_free(cmd, &a, &pos);
         return code;
@@ -66,7 +74,7 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     session_index_mode index = want_index && !a.failed_only
                                    ? SESSION_INDEX_IF_BOUND
                                    : SESSION_NO_INDEX;
-    int rc = cli_open_session(&a.common, SESSION_READ, index, 0, &s, err);
+    int rc = cli_open_session(&a.common, access, index, 0, &s, err);
     if (!rc) rc = body(&a, session_collection(s), session_index(s), err);
     session_close(s);
     cli_args_free(cmd, &a, &pos);
@@ -106,6 +114,21 @@ static void print_index_info(vector_index *vi)
            info.rebuilt ? info.rebuild_reason : "");
 }
 
+/* One root, and whether it is online now. */
+static void print_root(collection *c, const char *root)
+{
+    session_root_status st;
+    int64_t rows = 0;
+    if (session_root_probe(c, root, &st, NULL) != VLM_OK || !st.offline) {
+        printf("root:       %s\n", root);
+        return;
+    }
+    collection_count_under(c, root, &rows, NULL);
+    printf("root:       %s  OFFLINE: %s; %lld images kept (`vlmindex rm` "
+           "forgets them)\n",
+           root, st.reason, (long long)rows);
+}
+
 static int status_body(status_args *a, collection *c, vector_index *vi,
                        char *err)
 {
@@ -129,15 +152,21 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                (long long)k.classifications, (long long)k.captions,
                (long long)k.dicom);
     if (vi) print_index_info(vi);
+    const char *why;
+    if (collection_is_read_only(c, &why))
+        printf("access:     read-only (%s): searches work; changes and "
+               "saving a rebuilt index need write access\n",
+               why);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
+        for (size_t i = 0; i < n; i++) print_root(c, roots[i]);
     collection_free_strings(roots, n);
     return VLM_OK;
 }
 
 int cmd_status(int argc, char **argv)
 {
-    return with_collection(&status_cmd, argc, argv, 1, status_body);
+    return with_collection(&status_cmd, argc, argv, 1, SESSION_READ,
+                           status_body);
 }
 
 static int repair_body(status_args *a, collection *c, vector_index *vi,
@@ -152,7 +181,8 @@ static int repair_body(status_args *a, collection *c, vector_index *vi,
 
 int cmd_repair(int argc, char **argv)
 {
-    return with_collection(&repair_cmd, argc, argv, 1, repair_body);
+    return with_collection(&repair_cmd, argc, argv, 1, SESSION_MODIFY,
+                           repair_body);
 }
 
 static int reset_body(status_args *a, collection *c, vector_index *vi,
@@ -168,5 +198,6 @@ static int reset_body(status_args *a, collection *c, vector_index *vi,
 
 int cmd_reset(int argc, char **argv)
 {
-    return with_collection(&reset_cmd, argc, argv, 0, reset_body);
+    return with_collection(&reset_cmd, argc, argv, 0, SESSION_MODIFY,
+                           reset_body);
 }

@@ -144,25 +144,50 @@ static int print_worklist(const search_args *a, session *s, const query *q,
     return rc;
 }
 
+/* Results whose root is offline are flagged (jsonl "offline":true) and,
+ * for the other formats, counted in a note on stderr. */
+static void note_offline(const search_args *a, int n_offline)
+{
+    if (n_offline && !a->common.quiet && a->format != RESULT_JSONL)
+        fprintf(stderr,
+                "note: %d result(s) lie under an offline root (missing or "
+                "unmounted); see `vlmindex status`\n",
+                n_offline);
+}
+
 static void print_hits(const search_args *a, const search_hit *h, int n)
 {
     result_writer w;
+    int n_offline = 0;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n; i++) {
-        result_row r = {h[i].id,    h[i].score,  h[i].path,
-                        h[i].width, h[i].height, NULL};
+        result_row r = {.id = h[i].id,
+                        .score = h[i].score,
+                        .path = h[i].path,
+                        .width = h[i].width,
+                        .height = h[i].height,
+                        .offline = h[i].offline};
         result_writer_row(&w, &r);
+        n_offline += h[i].offline;
     }
+    note_offline(a, n_offline);
 }
 
 static void print_reranked(const search_args *a, const rerank_item *it, int n)
 {
     result_writer w;
+    int n_offline = 0;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
-        result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
-                        it[i].width, it[i].height,       ex};
+        result_row r = {.id = it[i].id,
+                        .score = (float)it[i].fused,
+                        .path = it[i].path,
+                        .width = it[i].width,
+                        .height = it[i].height,
+                        .extra_json = ex,
+                        .offline = it[i].offline};
+        n_offline += it[i].offline;
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
             printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
             w.rank++;
@@ -171,6 +196,7 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
         }
         free(ex);
     }
+    note_offline(a, n_offline);
 }
 
 /* Plain, fused (--rerank / --captions) or per-study (--worklist). */

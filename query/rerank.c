@@ -113,6 +113,7 @@ int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
         it[i].path = strdup(hits[i].path);
         it[i].width = hits[i].width;
         it[i].height = hits[i].height;
+        it[i].offline = hits[i].offline;
         it[i].vector_score = hits[i].score;
         if (o->decoder)
             rc = decode_item(o->decoder, o, c, phrase, &it[i], err);

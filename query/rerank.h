@@ -29,6 +29,7 @@ typedef struct rerank_item {
     int64_t id;
     char *path;
     int width, height;
+    int offline; /* see search_hit */
     float vector_score;
     int vector_rank;
     int has_decoder;

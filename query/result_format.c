@@ -62,6 +62,7 @@ static void write_jsonl(result_writer *w, const result_row *r)
     fprintf(w->out, ",\"id\":%lld", (long long)r->id);
     if (r->width > 0)
         fprintf(w->out, ",\"width\":%d,\"height\":%d", r->width, r->height);
+    if (r->offline) fputs(",\"offline\":true", w->out);
     if (r->extra_json) fprintf(w->out, ",\"explain\":%s", r->extra_json);
     fputc('}', w->out);
 }

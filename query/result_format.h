@@ -30,6 +30,7 @@ typedef struct result_row {
     int width, height;
     const char
         *extra_json; /* optional raw JSON object text merged as "explain" */
+    int offline;     /* its root is offline (jsonl: "offline":true) */
 } result_row;
 
 typedef struct result_writer {

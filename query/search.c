@@ -6,6 +6,7 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "session/session_roots.h"
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
@@ -127,7 +128,13 @@ int search_hit_lookup(collection *c, search_hit *h, char *err)
     h->width = b.width;
     h->height = b.height;
     h->path = strdup(b.path);
-    if (h->path) return VLM_OK;
+    char *root = strdup(b.root);
+    session_root_status st;
+    if (root && root[0])
+        h->offline =
+            session_root_probe(c, root, &st, NULL) == VLM_OK && st.offline;
+    free(root);
+    if (h->path && root) return VLM_OK;
     vlm_set_err(err, "out of memory");
     return VLM_ENOMEM;
 }

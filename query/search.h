@@ -37,6 +37,8 @@ typedef struct search_hit {
     float score;
     char *path;
     int width, height;
+    int offline; /* its root is offline now (session_roots.h): the file
+                    cannot be reached, the row is kept */
 } search_hit;
 
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
@@ -46,7 +48,8 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, width and height of image h->id; VLM_ENOTFOUND if gone. */
+/* Fills h->path, width, height and offline of image h->id; VLM_ENOTFOUND
+ * if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 
 /* Cosine score of every embedded image against qvec (for worklists, which
