@@ -252,26 +252,27 @@ int collection_get_model(collection *c, collection_model *out, char *err)
     return VLM_OK;
 }
 
-int collection_bind_model(collection *c, const char *name, int dims,
-                          const char *model_id, char *err)
+typedef struct {
+    const char *name, *model_id;
+    int dims;
+} bind_args;
+
+/* Check and record in one transaction, so two first binds never race. */
+static int bind_op(collection *c, void *ud, char *err)
 {
-    if (!name || !model_id || dims <= 0) {
-        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
-        return VLM_EINVAL;
-    }
+    const bind_args *a = ud;
     collection_model m;
     int rc = collection_get_model(c, &m, err);
     if (rc == VLM_OK) {
-        if (m.dims == dims && strcmp(m.model_id, model_id) == 0) {
-            c->model_dims = dims;
+        if (m.dims == a->dims && strcmp(m.model_id, a->model_id) == 0)
             return VLM_OK;
-        }
         vlm_set_err(err,
                     "collection %s was built with model '%s' (%d-d, id %.12s) "
                     "but this run uses '%s' (%d-d, id %.12s); use another "
                     "--collection DIR for this model, or re-index this one "
                     "with `vlmindex reset` followed by `vlmindex add`",
-                    c->dir, m.name, m.dims, m.model_id, name, dims, model_id);
+                    c->dir, m.name, m.dims, m.model_id, a->name, a->dims,
+                    a->model_id);
         return VLM_EMISMATCH;
     }
     if (rc != VLM_ENOTFOUND) return rc;
@@ -281,11 +282,29 @@ int collection_bind_model(collection *c, const char *name, int dims,
                   "VALUES (1, ?, ?, ?, ?)",
                   err);
     if (!st) return VLM_EIO;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, dims);
-    sqlite3_bind_text(st, 3, model_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, a->dims);
+    sqlite3_bind_text(st, 3, a->model_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, coll_now());
-    rc = coll_step_done(c, st, "cannot record the model", err);
+    return coll_step_done(c, st, "cannot record the model", err);
+}
+
+int collection_bind_model(collection *c, const char *name, int dims,
+                          const char *model_id, char *err)
+{
+    if (!name || !model_id || dims <= 0) {
+        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
+        return VLM_EINVAL;
+    }
+    collection_model m;
+    /* The common case, a check: no write transaction (read-only works). */
+    if (collection_get_model(c, &m, NULL) == VLM_OK && m.dims == dims &&
+        strcmp(m.model_id, model_id) == 0) {
+        c->model_dims = dims;
+        return VLM_OK;
+    }
+    bind_args a = {name, model_id, dims};
+    int rc = coll_atomic(c, bind_op, &a, err);
     if (rc == VLM_OK) c->model_dims = dims;
     return rc;
 }
