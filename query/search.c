@@ -66,20 +66,59 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
+/* The last root probed, so hits under one root probe it once. */
+typedef struct root_memo {
+    char *root;
+    int offline;
+} root_memo;
+
+static int root_offline(collection *c, const char *root, root_memo *memo)
+{
+    if (root[0] != '/') return 0; /* a DICOMweb server, not a folder */
+    if (memo && memo->root && !strcmp(memo->root, root)) return memo->offline;
+    session_root_status st;
+    int offline =
+        session_root_probe(c, root, &st, NULL) == VLM_OK && st.offline;
+    if (memo) {
+        free(memo->root);
+        memo->root = strdup(root);
+        memo->offline = offline;
+    }
+    return offline;
+}
+
+static int lookup(collection *c, search_hit *h, root_memo *memo, char *err)
+{
+    collection_brief b;
+    int rc = collection_image_brief(c, h->id, &b, err);
+    if (rc) return rc;
+    h->width = b.width;
+    h->height = b.height;
+    h->path = strdup(b.path);
+    char *root = strdup(b.root); /* b's strings end at the next lookup */
+    if (root) h->offline = root_offline(c, root, memo);
+    free(root);
+    if (h->path && root) return VLM_OK;
+    vlm_set_err(err, "out of memory");
+    return VLM_ENOMEM;
+}
+
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
                         const search_options *o, search_hit *out, int *n_out,
                         char *err)
 {
     int k = 0, rc = VLM_OK;
+    root_memo memo = {0};
     for (int i = 0; i < n && !rc; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
-        rc = search_hit_lookup(c, &out[k], err);
+        rc = lookup(c, &out[k], &memo, err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
             rc = VLM_OK;
         else if (!rc)
             k++;
     }
+    free(memo.root);
     *n_out = k;
     return rc;
 }
@@ -122,21 +161,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
 
 int search_hit_lookup(collection *c, search_hit *h, char *err)
 {
-    collection_brief b;
-    int rc = collection_image_brief(c, h->id, &b, err);
-    if (rc) return rc;
-    h->width = b.width;
-    h->height = b.height;
-    h->path = strdup(b.path);
-    char *root = strdup(b.root);
-    session_root_status st;
-    if (root && root[0])
-        h->offline =
-            session_root_probe(c, root, &st, NULL) == VLM_OK && st.offline;
-    free(root);
-    if (h->path && root) return VLM_OK;
-    vlm_set_err(err, "out of memory");
-    return VLM_ENOMEM;
+    return lookup(c, h, NULL, err);
 }
 
 void search_hits_free(search_hit *hits, int n)
