@@ -314,17 +314,15 @@ Test(cli_field, stored_size_is_the_images_own_on_the_fast_path)
 {
     char dir[700];
     snprintf(dir, sizeof dir, "%s/sizes", ws.root);
-    cr_assert_eq(
-        e2e_sh("mkdir '%s' && cd '%s/images/edge' && cp "
-               "large-4000x3000.jpg exif-orientation-1.jpg "
-               "exif-orientation-6.jpg '%s/'",
-               dir, ws.fixtures, dir),
-        0);
+    cr_assert_eq(e2e_sh("mkdir '%s' && cd '%s/images/edge' && cp "
+                        "large-4000x3000.jpg exif-orientation-1.jpg "
+                        "exif-orientation-6.jpg '%s/'",
+                        dir, ws.fixtures, dir),
+                 0);
     add_ok(dir, 3);
     /* The same bytes again: copied from the row, never decoded. */
-    cr_assert_eq(e2e_sh("cp '%s/large-4000x3000.jpg' '%s/same-bytes.jpg'", dir,
-                        dir),
-                 0);
+    cr_assert_eq(
+        e2e_sh("cp '%s/large-4000x3000.jpg' '%s/same-bytes.jpg'", dir, dir), 0);
     e2e_run r = vlmindex("add", dir, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(e2e_summary_count(r.out, "copied"), 1, "%s", r.out);
@@ -468,8 +466,8 @@ Test(cli_field, a_label_set_is_stored_once)
                 i);
     fclose(f);
     long long before = db_bytes();
-    const char *args[] = {"classify", "--collection", ws.coll, "--labels",
-                          labels,     NULL};
+    const char *args[] = {"classify", "--collection", ws.coll,
+                          "--labels", labels,         NULL};
     for (int run = 0; run < 2; run++) {
         e2e_run r = e2e_exec("vlmindex", args);
         cr_assert_eq(r.status, 0, "%s", r.err);
