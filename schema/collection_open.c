@@ -201,12 +201,17 @@ static int create_db(collection *c, const char *db_path, char *err)
 /* Read-write and read-only opening                                    */
 /* ------------------------------------------------------------------ */
 
+static bool disk_full(const char *dir)
+{
+    struct statvfs vf;
+    return statvfs(dir, &vf) == 0 && vf.f_bavail == 0;
+}
+
 /* SQLite says "disk I/O error" when the WAL index cannot grow: name the
  * likely cause. */
 static void note_disk_full(const char *dir, char *err)
 {
-    struct statvfs vf;
-    if (!err || statvfs(dir, &vf) != 0 || vf.f_bavail > 0) return;
+    if (!err || !disk_full(dir)) return;
     size_t n = strlen(err);
     snprintf(err + n, VLM_ERR_MAX - n, " (the disk holding %s is full)", dir);
 }
@@ -318,5 +323,14 @@ int coll_open_db(collection *c, const char *db_path,
      * (vectors.faiss), whatever this open asked for. */
     if (rc == VLM_OK && stat(db_path, &sb) == 0 && (sb.st_mode & 077) == 0)
         c->private_perms = true;
-    return rc == VLM_OK ? open_rw(c, db_path, err) : rc;
+    if (rc == VLM_OK) rc = open_rw(c, db_path, err);
+    /* A reader on a full disk (no room for the WAL index) reads anyway. */
+    if (rc == VLM_EIO && o->fallback_read_only && disk_full(c->dir)) {
+        sqlite3_close(c->db);
+        c->db = NULL;
+        snprintf(c->ro_why, sizeof c->ro_why, "the disk holding %s is full",
+                 c->dir);
+        rc = open_ro(c, db_path, false, err);
+    }
+    return rc;
 }

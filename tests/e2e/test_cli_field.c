@@ -441,6 +441,22 @@ Test(cli_field, disk_full_summary_counts_only_saved_rows)
         check_honest(out, leave[i], &failed);
     }
     cr_assert_geq(failed, 1, "at least one run filled the disk");
+    /* Not a byte left (not even for SQLite's WAL index): searches still
+     * work, read-only, and say why. */
+    cr_assert_eq(
+        e2e_sh("unshare -m sh -c 'mount -t tmpfs -o size=2m tmpfs \"%s\" && "
+               "\"%s\" add -C \"%s/c\" -M \"%s\" \"%s/cat.jpg\" "
+               ">/dev/null && { dd if=/dev/zero of=\"%s/fill\" bs=4k "
+               "2>/dev/null; true; } && \"%s\" -C \"%s/c\" cat > "
+               "\"%s/search.out\" && \"%s\" status -C \"%s/c\" > "
+               "\"%s/status.out\"'",
+               dir, vi_bin, dir, ws.model, ws.photos, dir, vs_bin, dir, out,
+               vi_bin, dir, out),
+        0, "search and status on a full disk");
+    cr_assert_eq(e2e_sh("grep -q cat.jpg '%s/search.out' && grep -q 'disk "
+                        "holding .* is full' '%s/status.out'",
+                        out, out),
+                 0);
 }
 
 static long long db_bytes(void)
