@@ -59,7 +59,8 @@ typedef struct {
     int busy_timeout_ms;     /* 0 = default (10 000 ms) */
     bool read_only;          /* never write (SQLite opened read-only) */
     bool fallback_read_only; /* read-only when DIR or its files are not
-                                writable by this process, else read-write */
+                                writable by this process (or the disk is
+                                too full to open it), else read-write */
 } collection_options;
 
 /* Opens (or creates) the collection in `dir`, runs pending migrations.
