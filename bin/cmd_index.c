@@ -1,4 +1,5 @@
 /* vlmindex add | update | rm */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +26,14 @@ static int parse_window(const char *text, void *field, char *err)
     return dicom_window_parse(text, field, err);
 }
 
-/* What add and update share: how files are walked and decoded. */
-static const cli_opt walk_opts[] = {
+static const cli_opt add_opts[] = {
     CLI_OPT_LIST('x', "exclude", IA(excludes), "GLOB",
-                 "skip files and folders matching GLOB (repeatable)"),
+                 "skip files and folders matching GLOB, from now on\n"
+                 "for the folders given (repeatable; vlmindex exclude)"),
+    CLI_OPT_END};
+
+/* What add and update share: how files are decoded. */
+static const cli_opt walk_opts[] = {
     CLI_OPT_INT('b', "batch", IA(batch), "N", 1, 256,
                 "images per forward pass (default 16)"),
     CLI_OPT_FLAG(0, "exact", IA(exact),
@@ -57,8 +62,8 @@ static const cli_opt prune_opts[] = {
                  "unmounted) and their images; without it they are kept"),
     CLI_OPT_END};
 
-static const cli_opt *const add_tables[] = {walk_opts, dicomweb_opts_table,
-                                            cli_writer_opts, NULL};
+static const cli_opt *const add_tables[] = {
+    add_opts, walk_opts, dicomweb_opts_table, cli_writer_opts, NULL};
 static const cli_opt *const update_tables[] = {walk_opts, prune_opts,
                                                cli_writer_opts, NULL};
 static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
@@ -69,8 +74,11 @@ static const cli_command add_cmd = {
                 "[options] dicomweb+https://HOST/dicom-web --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
-        "files cost one lookup, moved files keep their vector.  Files that\n"
-        "cannot be read are recorded with the reason (status --failed).",
+        "files cost one lookup, moved files keep their vector.  Folders become\n"
+        "roots that `update` re-scans; a file given alone does not.  Skipped:\n"
+        "hidden entries, @eaDir, #recycle, #snapshot, .Trash-*, node_modules,\n"
+        ".git and the globs of `vlmindex exclude`.  Files that cannot be read\n"
+        "are recorded with the reason (status --failed).",
     .tables = add_tables,
     .min_args = 1,
     .max_args = -1,
@@ -79,9 +87,11 @@ static const cli_command add_cmd = {
 
 static const cli_command update_cmd = {
     .name = "vlmindex update",
-    .about = "Re-scans every folder added before; forgets files that vanished\n"
-             "inside it.  A folder that is missing, unreadable or looks\n"
-             "unmounted is offline: its images are kept (and still found).",
+    .about =
+        "Re-scans every folder (and file) added before; forgets files that\n"
+        "vanished or that an exclude now skips.  A folder that is missing,\n"
+        "unreadable or looks unmounted is offline: its images are kept (and\n"
+        "still found).",
     .tables = update_tables,
     .max_args = 0,
 };
@@ -91,7 +101,9 @@ static const cli_command rm_cmd = {
     .synopsis = "[options] PATH...",
     .about =
         "Forgets files or folders (and their rows); the disk is untouched.\n"
-        "Also forgets an offline folder (an unplugged disk).",
+        "A path inside a root is excluded from it, so `update` does not\n"
+        "bring it back (vlmindex exclude list).  Also forgets an offline\n"
+        "folder (an unplugged disk).",
     .tables = rm_tables,
     .min_args = 1,
     .max_args = -1,
@@ -112,36 +124,69 @@ static int parse_index_args(const cli_command *cmd, int argc, char **argv,
 
 static void on_progress(void *user, const indexer_progress *p)
 {
-    const index_args *a = user;
-    cli_progress(a->common.quiet, p->done, p->total, p->elapsed, p->current);
+    static const char *const phases[] = {
+        [INDEXER_SCANNING] = "scanning",
+        [INDEXER_DECODING] = "decoding",
+        [INDEXER_ENCODING] = "encoding",
+    };
+    (void)user;
+    cli_status st = {.unit = "images",
+                     .done = p->done,
+                     .total = p->total,
+                     .elapsed = p->elapsed,
+                     .phase = phases[p->phase],
+                     .name = p->current};
+    if (p->phase == INDEXER_SCANNING) /* files found so far */
+        st = (cli_status){.unit = "files found",
+                          .done = p->found,
+                          .phase = "scanning",
+                          .name = p->current};
+    cli_progress_update(&st);
 }
 
 static void on_failure(void *user, const char *path, const char *reason)
 {
-    const index_args *a = user;
-    cli_progress_done(a->common.quiet);
-    if (!strncmp(reason, path, strlen(path))) /* it names the file already */
-        fprintf(stderr, "skipped: %s\n", reason);
-    else
-        fprintf(stderr, "skipped: %s: %s\n", path, reason);
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
+}
+
+/* A note of any length (paths may exceed PATH_MAX) above the progress
+ * line. */
+static void note_fmt(const char *prefix, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    cli_progress_note(prefix, msg ? msg : fmt);
+    free(msg);
+    va_end(ap2);
+    va_end(ap);
+}
+
+/* An entry the walk could not visit (counted as skipped). */
+static void on_skip(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    note_fmt("skipped: ", "%s: %s", path, reason);
 }
 
 /* Said even with -q: rows are kept (or were forgotten) on the user's word. */
 static void on_offline(void *user, const char *root, const char *reason,
                        int64_t n_rows, int pruned)
 {
-    const index_args *a = user;
-    cli_progress_done(a->common.quiet);
+    (void)user;
     if (pruned)
-        fprintf(stderr,
-                "offline root forgotten: %s (%s): %lld images removed\n", root,
-                reason, (long long)n_rows);
+        note_fmt("offline root forgotten: ", "%s (%s): %lld images removed",
+                 root, reason, (long long)n_rows);
     else
-        fprintf(stderr,
-                "offline root: %s is %s; its %lld images are kept (searches "
-                "still find them). `vlmindex rm %s` forgets them, `vlmindex "
-                "update --prune-offline` every offline root\n",
-                root, reason, (long long)n_rows, root);
+        note_fmt("offline root: ",
+                 "%s is %s; its %lld images are kept (searches still find "
+                 "them). `vlmindex rm %s` forgets them, `vlmindex update "
+                 "--prune-offline` every offline root",
+                 root, reason, (long long)n_rows, root);
 }
 
 static void print_summary(const indexer_summary *s)
@@ -151,6 +196,7 @@ static void print_summary(const indexer_summary *s)
            (long long)s->added, (long long)s->updated, (long long)s->unchanged,
            (long long)s->moved, (long long)s->copied, (long long)s->removed,
            (long long)s->failed, (long long)s->skipped);
+    if (s->not_images) printf(", not images %lld", (long long)s->not_images);
     if (s->offline) printf(", offline roots %lld", (long long)s->offline);
     printf(" (%.1f s", s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
@@ -158,19 +204,30 @@ static void print_summary(const indexer_summary *s)
     printf(")\n");
 }
 
+/* The session add and update write through; a fresh machine downloads the
+ * default model. */
+static int open_for_indexing(index_args *a, session **s, char *err)
+{
+    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
+    session_config cfg = cli_session_config(
+        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
+    cfg.fetch_default = true;
+    cli_progress_setup(&a->common);
+    int rc = session_open(&cfg, s, err);
+    cli_progress_end();
+    if (!rc) cli_note_precision(&a->common);
+    if (!rc && cli_cancel) {
+        vlm_set_err(err, "interrupted before indexing started");
+        rc = VLM_EINTERRUPTED;
+    }
+    return rc;
+}
+
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
-    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
-    session_config cfg = cli_session_config(
-        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
-    cfg.fetch_default = true; /* a fresh machine gets the default model */
-    int rc = session_open(&cfg, &s, err);
-    cli_progress_done(a->common.quiet);
-    if (!rc && cli_cancel)
-        rc = VLM_EINTERRUPTED,
-        vlm_set_err(err, "interrupted before indexing started");
+    int rc = open_for_indexing(a, &s, err);
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {
@@ -183,6 +240,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .cancel = &cli_cancel,
             .on_progress = on_progress,
             .on_failure = on_failure,
+            .on_skip = on_skip,
             .on_offline = on_offline,
             .prune_offline = a->prune_offline,
             .user = a,
@@ -199,7 +257,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
         } else
             rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
                              err);
-        cli_progress_done(a->common.quiet);
+        cli_progress_end();
         print_summary(&sum);
     }
     session_close(s);

@@ -4,10 +4,13 @@
  */
 #include "indexer/indexer.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "indexer/excludes.h"
 #include "indexer/ingest.h"
 #include "indexer/source_dicomweb.h"
 #include "indexer/source_folder.h"
@@ -62,18 +65,51 @@ static int offline_root(collection *c, vector_index *vi, const char *root,
     return VLM_OK;
 }
 
-/* The online roots into live[]; offline ones are handled here. */
+/* A file added alone that is not there: offline when its folder is (an
+ * unplugged disk keeps its rows), else it was deleted (st->offline false
+ * and st->state SESSION_ROOT_MISSING). */
+static int probe_lone_file(collection *c, const char *path,
+                           session_root_status *st, char *err)
+{
+    struct stat sb;
+    memset(st, 0, sizeof *st);
+    if (stat(path, &sb) == 0) return VLM_OK;
+    if (errno != ENOENT && errno != ENOTDIR) {
+        st->offline = true;
+        st->state = SESSION_ROOT_UNREADABLE;
+        snprintf(st->reason, sizeof st->reason, "%s", strerror(errno));
+        return VLM_OK;
+    }
+    char *dir = strdup(path);
+    if (!dir) return VLM_ENOMEM;
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    int rc = session_root_probe(c, dir, st, err);
+    free(dir);
+    if (!rc && !st->offline) st->state = SESSION_ROOT_MISSING;
+    return rc;
+}
+
+/* The online roots and files added alone into live[]; offline ones are
+ * handled here, and files added alone that were deleted are forgotten. */
 static int split_roots(collection *c, vector_index *vi, char **roots, size_t n,
-                       const indexer_options *o, const char **live, int *n_live,
-                       int64_t *offline, int64_t *pruned, char *err)
+                       bool files, const indexer_options *o, const char **live,
+                       int *n_live, indexer_summary *s, char *err)
 {
     for (size_t i = 0; i < n; i++) {
         session_root_status st;
-        int rc = session_root_probe(c, roots[i], &st, err);
-        if (!rc && !st.offline) live[(*n_live)++] = roots[i];
+        int64_t k = 0;
+        const char *one[1] = {roots[i]};
+        int rc = files ? probe_lone_file(c, roots[i], &st, err)
+                       : session_root_probe(c, roots[i], &st, err);
         if (!rc && st.offline) {
-            (*offline)++;
-            rc = offline_root(c, vi, roots[i], &st, o, pruned, err);
+            s->offline++;
+            rc = offline_root(c, vi, roots[i], &st, o, &s->removed, err);
+        } else if (!rc && st.state == SESSION_ROOT_MISSING) {
+            rc = indexer_remove(c, vi, one, 1, &k, err);
+            s->removed += k;
+        } else if (!rc) {
+            live[(*n_live)++] = roots[i];
         }
         if (rc) return rc;
     }
@@ -85,22 +121,40 @@ int indexer_update(collection *c, vector_index *vi, clip_model *m,
 {
     static const indexer_options defaults = {0};
     if (!o) o = &defaults;
-    char **roots = NULL;
-    size_t n = 0;
+    char **roots = NULL, **files = NULL;
+    size_t n = 0, n_files = 0;
+    indexer_summary pre = {0};
     memset(s, 0, sizeof *s);
     int rc = collection_list_roots(c, &roots, &n, err);
-    if (rc) return rc;
-    const char **live = calloc(n ? n : 1, sizeof *live);
+    if (!rc) rc = collection_list_lone_files(c, &files, &n_files, err);
+    const char **live = rc ? NULL : calloc(n + n_files + 1, sizeof *live);
     int n_live = 0;
-    int64_t offline = 0, pruned = 0;
-    rc = live ? split_roots(c, vi, roots, n, o, live, &n_live, &offline,
-                            &pruned, err)
-              : VLM_ENOMEM;
+    if (!rc && !live) rc = VLM_ENOMEM;
+    if (!rc)
+        rc = split_roots(c, vi, roots, n, false, o, live, &n_live, &pre, err);
+    if (!rc)
+        rc = split_roots(c, vi, files, n_files, true, o, live, &n_live, &pre,
+                         err);
     if (!rc) rc = indexer_add(c, vi, m, live, n_live, o, s, err);
-    s->offline += offline;
-    s->removed += pruned;
+    s->offline += pre.offline;
+    s->removed += pre.removed;
     free(live);
     collection_free_strings(roots, n);
+    collection_free_strings(files, n_files);
+    return rc;
+}
+
+/* A root is forgotten; a path inside a root is excluded from it, so the
+ * next walk does not bring it back. */
+static int forget_path(collection *c, const char *abs, char *err)
+{
+    if (collection_remove_root(c, abs, NULL) == VLM_OK) return VLM_OK;
+    char *root = excludes_root_of(c, abs, NULL);
+    char *lit = root ? excludes_literal(abs) : NULL;
+    int rc = root && !lit ? VLM_ENOMEM : VLM_OK;
+    if (lit) rc = collection_put_exclude(c, root, lit, 0, err);
+    free(lit);
+    free(root);
     return rc;
 }
 
@@ -125,10 +179,8 @@ int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
         char *abs = removal_path(paths[i]);
         int64_t k = 0;
         rc = abs ? collection_delete_under(c, abs, &k, err) : VLM_ENOMEM;
-        if (!rc) {
-            collection_remove_root(c, abs, NULL);
-            *n_removed += k;
-        }
+        if (!rc) rc = forget_path(c, abs, err);
+        if (!rc) *n_removed += k;
         free(abs);
     }
     rc = ingest_finish_batch(c, vi, rc, err);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "indexer/decode_pool.h"
+#include "indexer/excludes.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
 #include "session/session_roots.h"
@@ -24,12 +25,16 @@ typedef struct folder_item {
 } folder_item;
 
 typedef struct folder_source {
-    char **roots;
-    bool *online; /* per root: walked, and its vanished files removed */
+    char **roots;     /* the paths given, made absolute */
+    char **row_roots; /* the root recorded in rows found under roots[i]:
+                          itself, or for a file given alone the root folder
+                          it lies in (else the file itself) */
+    bool *is_folder;  /* roots[i] is a folder (recorded as a root) */
+    bool *online;     /* roots[i] is walked, and its vanished files removed */
     int n_roots;
     const indexer_options *o;
     ingest_context ctx;
-    const char *root; /* root being walked */
+    const char *root; /* row root of the path being walked */
     candidate *cands;
     size_t n_cands, cap_cands;
     hash_set *seen_paths;   /* every path the walk found */
@@ -67,11 +72,21 @@ static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
     return VLM_OK;
 }
 
+/* Every 64 files: how far the walk got (the total is not known yet). */
+static void report_scan(const folder_source *f, const char *path)
+{
+    if (!f->o->on_progress || f->ctx.s->seen % 64) return;
+    indexer_progress p = {
+        .phase = INDEXER_SCANNING, .found = f->ctx.s->seen, .current = path};
+    f->o->on_progress(f->o->user, &p);
+}
+
 static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
     f->ctx.s->seen++;
+    report_scan(f, w->path);
     if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
@@ -87,21 +102,27 @@ static void on_walk_error(const char *path, const char *reason, void *user)
 {
     folder_source *f = user;
     f->ctx.s->skipped++;
-    if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
+    if (f->o->on_skip) f->o->on_skip(f->o->user, path, reason);
 }
 
+/* Folders with their excludes (defaults, stored, this run's -x); a file
+ * given alone is indexed whatever the excludes say. */
 static int walk_roots(folder_source *f, char *err)
 {
-    walk_options wo = {.excludes = f->o->excludes,
-                       .n_excludes = f->o->n_excludes,
-                       .on_error = on_walk_error};
-    for (int i = 0; i < f->n_roots; i++) {
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < f->n_roots; i++) {
         if (!f->online[i]) continue;
-        f->root = f->roots[i];
-        int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
-        if (rc) return rc;
+        exclude_set ex = {0};
+        if (f->is_folder[i])
+            rc = excludes_for_root(f->ctx.c, f->roots[i], NULL, 0, &ex, err);
+        walk_options wo = {.excludes = (const char *const *)ex.globs,
+                           .n_excludes = ex.n,
+                           .on_error = on_walk_error};
+        f->root = f->row_roots[i];
+        if (!rc) rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
+        exclude_set_free(&ex);
     }
-    return VLM_OK;
+    return rc;
 }
 
 /* ---- decoding -------------------------------------------------------------- */
@@ -161,24 +182,56 @@ static int report_offline(folder_source *f, const char *root,
     return rc;
 }
 
-/* Each path made absolute, probed, and recorded as a root (what `update`
- * walks) with the device it is on now. */
+/* A folder becomes a root (what `update` walks), recorded with the device
+ * it is on now, with this run's -x globs remembered for it; adding it
+ * again lifts a `rm` of it inside an enclosing root. */
+static int record_folder(folder_source *f, const char *abs,
+                         const session_root_status *st, char *err)
+{
+    int rc = collection_note_root(f->ctx.c, abs, st->dev, st->kind, err);
+    for (int k = 0; !rc && k < f->o->n_excludes; k++)
+        rc = collection_put_exclude(f->ctx.c, abs, f->o->excludes[k], 0, err);
+    char *outer = rc ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+    char *lit = outer && strcmp(outer, abs) ? excludes_literal(abs) : NULL;
+    if (lit) (void)collection_delete_exclude(f->ctx.c, outer, lit, NULL);
+    free(lit);
+    free(outer);
+    return rc;
+}
+
+/* A folder given is probed first: an offline one (session_roots.h) is
+ * reported and neither walked nor emptied. */
+static int resolve_folder(folder_source *f, int i, char *err)
+{
+    session_root_status st;
+    int rc = session_root_probe(f->ctx.c, f->roots[i], &st, err);
+    f->online[i] = !rc && !st.offline;
+    if (!rc && st.offline) rc = report_offline(f, f->roots[i], &st, err);
+    if (!rc && f->online[i]) rc = record_folder(f, f->roots[i], &st, err);
+    return rc;
+}
+
+/* Each path made absolute; folders are recorded as roots, a file given
+ * alone is not (its rows name the root folder it lies in, if any). */
 static int resolve_roots(folder_source *f, char *err)
 {
     for (int i = 0; i < f->n_roots; i++) {
         char *abs = realpath(f->roots[i], NULL);
-        if (!abs) {
+        struct stat st;
+        if (!abs || stat(abs, &st) != 0) {
             vlm_set_err(err, "%s: no such file or folder", f->roots[i]);
+            free(abs);
             return VLM_ENOTFOUND;
         }
         free(f->roots[i]);
         f->roots[i] = abs;
-        session_root_status st;
-        int rc = session_root_probe(f->ctx.c, abs, &st, err);
-        f->online[i] = !rc && !st.offline;
-        if (!rc && st.offline) rc = report_offline(f, abs, &st, err);
-        if (!rc && f->online[i])
-            rc = collection_note_root(f->ctx.c, abs, st.dev, st.kind, err);
+        f->is_folder[i] = S_ISDIR(st.st_mode);
+        f->online[i] = true;
+        char *row_root =
+            f->is_folder[i] ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+        f->row_roots[i] = row_root ? row_root : strdup(abs);
+        if (!f->row_roots[i]) return VLM_ENOMEM;
+        int rc = f->is_folder[i] ? resolve_folder(f, i, err) : VLM_OK;
         if (rc) return rc;
     }
     return VLM_OK;
@@ -218,7 +271,9 @@ static void fill_item(folder_source *f, folder_item *fi)
                  .height = d->height,
                  .format = d->format,
                  .exif_datetime = d->info.exif_datetime,
-                 .orientation = d->info.orientation},
+                 .orientation = d->info.orientation,
+                 .camera_make = d->info.camera_make,
+                 .camera_model = d->info.camera_model},
         .existing_id = cd->existing_id,
         .pixels = d->pixels,
         .dicom = d->dicom,
@@ -267,19 +322,29 @@ static bool vanished(const char *path)
 }
 
 /* Rows under `root` whose file vanished (moved rows were renamed by then,
- * so their new paths are in seen_paths). */
-static int plan_root_deletes(folder_source *f, const char *root, char *err)
+ * so their new paths are in seen_paths), or that the root's excludes now
+ * skip (rows of a root nested in it are that root's business). */
+static int plan_root_deletes(folder_source *f, int i, char *err)
 {
-    collection_cursor *cur;
-    int rc =
-        collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur, err);
-    if (rc) return rc;
+    const char *root = f->roots[i];
+    exclude_set ex = {0};
+    collection_cursor *cur = NULL;
+    int rc = f->is_folder[i]
+                 ? excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err)
+                 : VLM_OK;
+    if (!rc)
+        rc = collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur,
+                                    err);
     collection_image row;
     int step = 0;
-    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1)
-        if (!hash_set_contains(f->seen_paths, row.path) && vanished(row.path))
+    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1) {
+        if (hash_set_contains(f->seen_paths, row.path)) continue;
+        if (vanished(row.path) || (!strcmp(row.root, root) &&
+                                   excludes_match_path(&ex, root, row.path)))
             rc = add_delete(f, row.id);
+    }
     collection_cursor_close(cur);
+    exclude_set_free(&ex);
     return rc ? rc : step < 0 ? step : VLM_OK;
 }
 
@@ -294,7 +359,7 @@ static int folder_next(void *self, ingest_item **out, char *err)
     }
     for (; f->planned_roots < f->n_roots; f->planned_roots++) {
         if (!f->online[f->planned_roots]) continue;
-        int rc = plan_root_deletes(f, f->roots[f->planned_roots], err);
+        int rc = plan_root_deletes(f, f->planned_roots, err);
         if (rc) return rc;
     }
     if (f->next_delete == f->n_deletes) return INGEST_END;
@@ -337,8 +402,11 @@ static void folder_destroy(void *self)
     decode_pool_destroy(f->pool);
     for (size_t i = 0; i < f->n_cands; i++) free(f->cands[i].path);
     for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
+    for (int i = 0; f->row_roots && i < f->n_roots; i++) free(f->row_roots[i]);
     free(f->cands);
     free(f->roots);
+    free(f->row_roots);
+    free(f->is_folder);
     free(f->online);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
@@ -362,6 +430,8 @@ int folder_source_create(const char *const *roots, int n_roots,
     folder_source *f = calloc(1, sizeof *f);
     size_t slots = (size_t)(n_roots > 0 ? n_roots : 1);
     int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
+             (f->row_roots = calloc(slots, sizeof *f->row_roots)) &&
+             (f->is_folder = calloc(slots, sizeof *f->is_folder)) &&
              (f->online = calloc(slots, sizeof *f->online));
     for (int i = 0; ok && i < n_roots; i++)
         ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;

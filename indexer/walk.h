@@ -4,16 +4,17 @@
  * deep is walked like any other.
  *
  * Follows symbolic links (to folders too) but never enters the same folder
- * twice (device + inode), so link loops end.  Skips hidden entries (names
- * starting with '.') and anything matching an --exclude glob, tested
- * against both the entry's name and its full path.  Yields regular files
- * only, in name order within each folder.
+ * twice (device + inode), so link loops end.  Skips anything matching one
+ * of the exclude globs, tested against both the entry's name and its full
+ * path (excludes_match; the indexer passes the defaults of excludes.h,
+ * hidden entries among them).  Yields regular files only, in name order
+ * within each folder.
  *
  * An entry that cannot be visited — permission denied, a dangling symbolic
  * link, a path longer than PATH_MAX, an I/O error — is reported to
  * on_error with its path and the reason, and the walk goes on.  Entries
- * that are deliberately left out (hidden, excluded, devices, sockets,
- * FIFOs) are not reported.
+ * that are deliberately left out (excluded, devices, sockets, FIFOs) are
+ * not reported.
  */
 #ifndef VLM_WALK_H
 #define VLM_WALK_H

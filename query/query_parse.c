@@ -1,5 +1,7 @@
 #include "query/query_parse.h"
 
+#include "query/query_fetch.h"
+
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
@@ -89,7 +91,11 @@ static int flush_term(builder *b, char *err)
         free(words);
         return VLM_ENOMEM;
     }
-    if (is_regular_file(path)) {
+    if (query_is_url(body)) {
+        free(path);
+        t.kind = QUERY_URL;
+        t.value = strdup(body);
+    } else if (is_regular_file(path)) {
         t.kind = QUERY_IMAGE;
         t.value = path;
     } else if (looks_like_path(body)) {
@@ -192,7 +198,7 @@ void query_free(query *q)
 int query_has_image(const query *q)
 {
     for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind == QUERY_IMAGE) return 1;
+        if (q->terms[i].kind != QUERY_TEXT) return 1;
     return 0;
 }
 

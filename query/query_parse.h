@@ -11,6 +11,8 @@
  * "red flowers".  A term is an image when it names an existing regular file,
  * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
  * term that does not exist is an error rather than silently becoming text.
+ * A term starting with http://, https:// or file:// is an image to fetch
+ * (QUERY_URL), as in rclip.
  * A weight must be a finite number, and not every weight may be 0 (the
  * query vector would be zero).
  */
@@ -23,13 +25,14 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE
+    QUERY_IMAGE, /* a local file */
+    QUERY_URL    /* http://, https:// or file:// (query_fetch.h) */
 } query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;
     float weight; /* signed: "-" terms are negative */
-    char *value;  /* the text, or the image path (with ~ expanded) */
+    char *value;  /* the text, the image path (with ~ expanded), the URL */
 } query_term;
 
 typedef struct query {
@@ -41,7 +44,7 @@ typedef struct query {
 int query_parse(int argc, const char *const *argv, query *q, char *err);
 void query_free(query *q);
 
-/* True when any term needs the vision tower. */
+/* True when any term needs the vision tower (an image or a URL). */
 int query_has_image(const query *q);
 
 /* Every term's value joined with " + " (what a worklist says it ranked

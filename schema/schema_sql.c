@@ -123,22 +123,39 @@ static const char step2_sop_uid_key[] =
     "CREATE UNIQUE INDEX images_by_sop_uid ON images (sop_uid)\n"
     "  WHERE sop_uid IS NOT NULL;\n";
 
+/* Per-root exclude globs (`vlmindex exclude`, `add -x`, `rm` inside a
+ * root).  root '' applies to every root; off = 1 turns one of the built-in
+ * default excludes off for that scope. */
+static const char step3_excludes[] =
+    "CREATE TABLE excludes (\n"
+    "  root     TEXT NOT NULL,\n"
+    "  glob     TEXT NOT NULL,\n"
+    "  off      INTEGER NOT NULL DEFAULT 0 CHECK (off IN (0, 1)),\n"
+    "  added_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (root, glob)\n"
+    ") WITHOUT ROWID;\n";
+
+/* The camera (EXIF Make and Model) of each image, for --camera filters. */
+static const char step4_camera[] =
+    "ALTER TABLE images ADD COLUMN camera_make TEXT;\n"
+    "ALTER TABLE images ADD COLUMN camera_model TEXT;\n";
+
 /* What a root was when last seen online, so that an unplugged disk or an
  * unmounted share (the folder is missing, empty, or on another device) is
  * told apart from files that were deleted: dev is its st_dev, kind 'dir'
  * or 'file', seen_at when a walk last found it online.  NULL = not seen
- * since this step (roots added by version 2). */
-static const char step3_root_identity[] =
+ * since this step (roots added before version 5). */
+static const char step5_root_identity[] =
     "ALTER TABLE roots ADD COLUMN dev INTEGER;\n"
     "ALTER TABLE roots ADD COLUMN kind TEXT;\n"
     "ALTER TABLE roots ADD COLUMN seen_at INTEGER;\n";
 
-/* A label set is stored once and referenced by id: version 2 copied the
- * whole label list (JSON) into every classification row, so 10,000 labels
- * over 200 images took 59 MB.  probs becomes float32 little-endian, one
+/* A label set is stored once and referenced by id: earlier versions copied
+ * the whole label list (JSON) into every classification row, so 10,000
+ * labels over 200 images took 59 MB.  probs becomes float32 little-endian, one
  * per label in the set's order (rows written before this step keep their
  * JSON text array). */
-static const char step4_labelsets[] =
+static const char step6_labelsets[] =
     "CREATE TABLE labelsets (\n"
     "  id         INTEGER PRIMARY KEY,\n"
     "  hash       TEXT NOT NULL UNIQUE, -- labels + templates + model\n"
@@ -169,10 +186,8 @@ static const char step4_labelsets[] =
     "  ON classifications (labelset_id, top_label);\n";
 
 const char *const schema_migration_steps[] = {
-    step1_initial,
-    step2_sop_uid_key,
-    step3_root_identity,
-    step4_labelsets,
+    step1_initial, step2_sop_uid_key,   step3_excludes,
+    step4_camera,  step5_root_identity, step6_labelsets,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

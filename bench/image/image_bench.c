@@ -44,7 +44,7 @@ static timing run_once(const char *path, int min_short, float *out, int *denom)
                                       1,
                                       {0.48145466f, 0.4578275f, 0.40821073f},
                                       {0.26862954f, 0.26130258f, 0.27577711f},
-                                      1.0f / 255};
+                                      1.0f / 255, 0};
     char err[VLM_ERR_MAX];
     img_decode_opts o = {0, min_short};
     img_rgb im;

@@ -1,7 +1,9 @@
 /*
- * clip_config.c — config.json / preprocessor_config.json for CLIP towers.
- * Defaults are those of transformers' CLIPTextConfig / CLIPVisionConfig /
- * CLIPImageProcessor, so a key that is absent means what HF would mean.
+ * clip_config.c — config.json for every family: tower numbers with the
+ * defaults of the family's transformers config classes (CLIPTextConfig /
+ * CLIPVisionConfig, SiglipTextConfig / SiglipVisionConfig,
+ * ChineseCLIPTextConfig / ChineseCLIPVisionConfig), so a key that is absent
+ * means what transformers would mean.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "model/clip/clip_config.h"
+#include "model/clip/clip_json.h"
 
 int clip_read_file(const char *path, char **out, size_t *len, char *err)
 {
@@ -48,45 +51,12 @@ int clip_read_file(const char *path, char **out, size_t *len, char *err)
     return VLM_OK;
 }
 
-static struct json_object *key(struct json_object *o, const char *k)
-{
-    struct json_object *v = NULL;
-    if (o && json_object_is_type(o, json_type_object))
-        json_object_object_get_ex(o, k, &v);
-    return v;
-}
-
-static int get_int(struct json_object *o, const char *k, int def)
-{
-    struct json_object *v = key(o, k);
-    if (v && (json_object_is_type(v, json_type_int) ||
-              json_object_is_type(v, json_type_double)))
-        return json_object_get_int(v);
-    return def;
-}
-
-static double get_num(struct json_object *o, const char *k, double def)
-{
-    struct json_object *v = key(o, k);
-    if (v && (json_object_is_type(v, json_type_int) ||
-              json_object_is_type(v, json_type_double)))
-        return json_object_get_double(v);
-    return def;
-}
-
-static int get_bool(struct json_object *o, const char *k, int def)
-{
-    struct json_object *v = key(o, k);
-    if (v && json_object_is_type(v, json_type_boolean))
-        return json_object_get_boolean(v);
-    return def;
-}
-
 static int parse_act(struct json_object *o, const char *what, vlm_act *act,
                      char *err)
 {
-    struct json_object *v = key(o, "hidden_act");
-    const char *s = v ? json_object_get_string(v) : "quick_gelu";
+    struct json_object *v = cj_key(o, "hidden_act");
+    if (!v) return VLM_OK; /* keep the default */
+    const char *s = json_object_get_string(v);
     if (!strcmp(s, "quick_gelu"))
         *act = VLM_ACT_QUICK_GELU;
     else if (!strcmp(s, "gelu"))
@@ -98,20 +68,6 @@ static int parse_act(struct json_object *o, const char *what, vlm_act *act,
         return VLM_EUNSUPPORTED;
     }
     return VLM_OK;
-}
-
-/* Fields shared by both towers, then a sanity check. */
-static int parse_common(struct json_object *o, const char *what,
-                        clip_tower_config *c, char *err)
-{
-    c->hidden_size = get_int(o, "hidden_size", c->hidden_size);
-    c->intermediate_size =
-        get_int(o, "intermediate_size", c->intermediate_size);
-    c->num_heads = get_int(o, "num_attention_heads", c->num_heads);
-    c->num_layers = get_int(o, "num_hidden_layers", c->num_layers);
-    c->projection_dim = get_int(o, "projection_dim", 512);
-    c->layer_norm_eps = (float)get_num(o, "layer_norm_eps", 1e-5);
-    return parse_act(o, what, &c->act, err);
 }
 
 static int check_common(const char *what, const clip_tower_config *c, char *err)
@@ -129,21 +85,8 @@ static int check_common(const char *what, const clip_tower_config *c, char *err)
     return VLM_OK;
 }
 
-int clip_vision_config_from_json(struct json_object *o, clip_tower_config *c,
-                                 char *err)
+static int check_vision(const clip_tower_config *c, char *err)
 {
-    memset(c, 0, sizeof *c);
-    c->hidden_size = 768;
-    c->intermediate_size = 3072;
-    c->num_heads = 12;
-    c->num_layers = 12;
-    int rc = parse_common(o, "vision_config", c, err);
-    if (rc) return rc;
-    c->image_size = get_int(o, "image_size", 224);
-    c->patch_size = get_int(o, "patch_size", 32);
-    c->num_channels = get_int(o, "num_channels", 3);
-    rc = check_common("vision_config", c, err);
-    if (rc) return rc;
     if (c->patch_size <= 0 || c->image_size <= 0 || c->num_channels <= 0 ||
         c->image_size % c->patch_size != 0 || c->image_size > 4096) {
         vlm_set_err(err,
@@ -155,23 +98,9 @@ int clip_vision_config_from_json(struct json_object *o, clip_tower_config *c,
     return VLM_OK;
 }
 
-int clip_text_config_from_json(struct json_object *o, clip_tower_config *c,
-                               char *err)
+static int check_text(const clip_tower_config *c, char *err)
 {
-    memset(c, 0, sizeof *c);
-    c->hidden_size = 512;
-    c->intermediate_size = 2048;
-    c->num_heads = 8;
-    c->num_layers = 12;
-    int rc = parse_common(o, "text_config", c, err);
-    if (rc) return rc;
-    c->vocab_size = get_int(o, "vocab_size", 49408);
-    c->max_positions = get_int(o, "max_position_embeddings", 77);
-    c->bos_token_id = get_int(o, "bos_token_id", 49406);
-    c->eos_token_id = get_int(o, "eos_token_id", 49407);
-    rc = check_common("text_config", c, err);
-    if (rc) return rc;
-    if (c->vocab_size <= 0 || c->max_positions <= 0) {
+    if (c->vocab_size <= 0 || c->max_positions <= 0 || c->type_vocab_size < 0) {
         vlm_set_err(
             err, "text_config: bad vocab_size %d / max_position_embeddings %d",
             c->vocab_size, c->max_positions);
@@ -180,104 +109,188 @@ int clip_text_config_from_json(struct json_object *o, clip_tower_config *c,
     return VLM_OK;
 }
 
-/* "size": {"shortest_edge": S} | {"height": H, "width": W} | S (old files). */
-static int size_field(struct json_object *v, int def, int *h, int *w)
+int clip_tower_config_parse(struct json_object *o, const char *what,
+                            clip_tower_kind kind,
+                            const clip_tower_config *defaults,
+                            clip_tower_config *c, char *err)
 {
-    *h = *w = def;
-    if (!v) return def;
-    if (json_object_is_type(v, json_type_int)) {
-        *h = *w = json_object_get_int(v);
-        return *h;
+    *c = *defaults;
+    c->hidden_size = cj_int(o, "hidden_size", c->hidden_size);
+    c->intermediate_size = cj_int(o, "intermediate_size", c->intermediate_size);
+    c->num_heads = cj_int(o, "num_attention_heads", c->num_heads);
+    c->num_layers = cj_int(o, "num_hidden_layers", c->num_layers);
+    c->projection_dim = cj_int(o, "projection_dim", c->projection_dim);
+    c->layer_norm_eps = (float)cj_num(o, "layer_norm_eps", c->layer_norm_eps);
+    int rc = parse_act(o, what, &c->act, err);
+    if (kind == CLIP_TOWER_VISION) {
+        c->image_size = cj_int(o, "image_size", c->image_size);
+        c->patch_size = cj_int(o, "patch_size", c->patch_size);
+        c->num_channels = cj_int(o, "num_channels", c->num_channels);
+    } else {
+        c->vocab_size = cj_int(o, "vocab_size", c->vocab_size);
+        c->max_positions =
+            cj_int(o, "max_position_embeddings", c->max_positions);
+        c->bos_token_id = cj_int(o, "bos_token_id", c->bos_token_id);
+        c->eos_token_id = cj_int(o, "eos_token_id", c->eos_token_id);
+        c->type_vocab_size = cj_int(o, "type_vocab_size", c->type_vocab_size);
     }
-    int s = get_int(v, "shortest_edge", -1);
-    *h = get_int(v, "height", s > 0 ? s : def);
-    *w = get_int(v, "width", s > 0 ? s : def);
-    return s > 0 ? s : (*h < *w ? *h : *w);
+    if (!rc) rc = check_common(what, c, err);
+    if (!rc)
+        rc = kind == CLIP_TOWER_VISION ? check_vision(c, err)
+                                       : check_text(c, err);
+    return rc;
 }
 
-static void get_triple(struct json_object *o, const char *k, const float *def,
-                       float *dst)
+/* ---- per-family defaults (transformers' config classes) --------------- */
+static const clip_tower_config CLIP_TEXT = {.hidden_size = 512,
+                                            .intermediate_size = 2048,
+                                            .num_heads = 8,
+                                            .num_layers = 12,
+                                            .layer_norm_eps = 1e-5f,
+                                            .act = VLM_ACT_QUICK_GELU,
+                                            .projection_dim = 512,
+                                            .vocab_size = 49408,
+                                            .max_positions = 77,
+                                            .bos_token_id = 49406,
+                                            .eos_token_id = 49407};
+static const clip_tower_config CLIP_VISION = {.hidden_size = 768,
+                                              .intermediate_size = 3072,
+                                              .num_heads = 12,
+                                              .num_layers = 12,
+                                              .layer_norm_eps = 1e-5f,
+                                              .act = VLM_ACT_QUICK_GELU,
+                                              .projection_dim = 512,
+                                              .image_size = 224,
+                                              .patch_size = 32,
+                                              .num_channels = 3};
+static const clip_tower_config SIGLIP_TEXT = {.hidden_size = 768,
+                                              .intermediate_size = 3072,
+                                              .num_heads = 12,
+                                              .num_layers = 12,
+                                              .layer_norm_eps = 1e-6f,
+                                              .act = VLM_ACT_GELU_TANH,
+                                              .projection_dim = 768,
+                                              .vocab_size = 32000,
+                                              .max_positions = 64,
+                                              .bos_token_id = 49406,
+                                              .eos_token_id = 49407};
+static const clip_tower_config SIGLIP_VISION = {.hidden_size = 768,
+                                                .intermediate_size = 3072,
+                                                .num_heads = 12,
+                                                .num_layers = 12,
+                                                .layer_norm_eps = 1e-6f,
+                                                .act = VLM_ACT_GELU_TANH,
+                                                .projection_dim = 768,
+                                                .image_size = 224,
+                                                .patch_size = 16,
+                                                .num_channels = 3};
+static const clip_tower_config BERT_TEXT = {.hidden_size = 768,
+                                            .intermediate_size = 3072,
+                                            .num_heads = 12,
+                                            .num_layers = 12,
+                                            .layer_norm_eps = 1e-12f,
+                                            .act = VLM_ACT_GELU,
+                                            .projection_dim = 512,
+                                            .vocab_size = 30522,
+                                            .max_positions = 512,
+                                            .type_vocab_size = 2};
+
+int clip_vision_config_from_json(struct json_object *o, clip_tower_config *c,
+                                 char *err)
 {
-    struct json_object *v = key(o, k);
-    for (int i = 0; i < 3; i++) dst[i] = def[i];
-    if (v && json_object_is_type(v, json_type_array) &&
-        json_object_array_length(v) == 3)
-        for (int i = 0; i < 3; i++)
-            dst[i] =
-                (float)json_object_get_double(json_object_array_get_idx(v, i));
+    return clip_tower_config_parse(o, "vision_config", CLIP_TOWER_VISION,
+                                   &CLIP_VISION, c, err);
 }
 
-static int prep_from_json(struct json_object *o, int image_size,
-                          img_prep_params *p, const char *path, char *err)
+int clip_text_config_from_json(struct json_object *o, clip_tower_config *c,
+                               char *err)
 {
-    static const float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
-    static const float stdv[3] = {0.26862954f, 0.26130258f, 0.27577711f};
-    static const float zero[3] = {0, 0, 0}, one[3] = {1, 1, 1};
-    int h, w;
-    p->shortest_edge = size_field(key(o, "size"), image_size, &h, &w);
-    size_field(key(o, "crop_size"), image_size, &p->crop_h, &p->crop_w);
-    p->do_center_crop = get_bool(o, "do_center_crop", 1);
-    int norm = get_bool(o, "do_normalize", 1);
-    get_triple(o, "image_mean", norm ? mean : zero, p->mean);
-    get_triple(o, "image_std", norm ? stdv : one, p->std);
-    if (!norm) {
-        memcpy(p->mean, zero, sizeof zero);
-        memcpy(p->std, one, sizeof one);
+    return clip_tower_config_parse(o, "text_config", CLIP_TOWER_TEXT,
+                                   &CLIP_TEXT, c, err);
+}
+
+/* Upstream Chinese-CLIP tokenizes to 52 ids; every released model uses it. */
+#define CHINESE_CLIP_CONTEXT 52
+
+typedef struct family_spec {
+    const char *model_type;
+    const clip_tower_config *text, *vision;
+    clip_prep_style prep;
+} family_spec;
+
+static const family_spec FAMILIES[] = {
+    [CLIP_FAMILY_CLIP] = {"clip", &CLIP_TEXT, &CLIP_VISION, CLIP_PREP_CLIP},
+    [CLIP_FAMILY_SIGLIP] = {"siglip", &SIGLIP_TEXT, &SIGLIP_VISION,
+                            CLIP_PREP_SQUASH_HALF},
+    [CLIP_FAMILY_CHINESE_CLIP] = {"chinese_clip", &BERT_TEXT, &CLIP_VISION,
+                                  CLIP_PREP_SQUASH},
+};
+
+static int family_of(struct json_object *root, clip_family_id *out, char *err)
+{
+    struct json_object *v = cj_key(root, "model_type");
+    if (!v) { /* configs written before model_type existed */
+        *out = CLIP_FAMILY_CLIP;
+        return VLM_OK;
     }
-    p->rescale = get_bool(o, "do_rescale", 1)
-                     ? (float)get_num(o, "rescale_factor", 1.0 / 255.0)
-                     : 1.0f;
-    if (!p->do_center_crop) p->crop_h = p->crop_w = p->shortest_edge;
-    if (p->shortest_edge <= 0 || p->crop_h != image_size ||
-        p->crop_w != image_size) {
-        vlm_set_err(err, "%s: crop %dx%d does not give the model's %dx%d input",
-                    path, p->crop_w, p->crop_h, image_size, image_size);
-        return VLM_EMISMATCH;
-    }
-    for (int i = 0; i < 3; i++)
-        if (!(p->std[i] != 0)) {
-            vlm_set_err(err, "%s: image_std has a zero", path);
-            return VLM_EFORMAT;
+    const char *s = json_object_get_string(v);
+    for (size_t i = 0; i < sizeof FAMILIES / sizeof *FAMILIES; i++)
+        if (!strcmp(s, FAMILIES[i].model_type)) {
+            *out = (clip_family_id)i;
+            return VLM_OK;
         }
-    return VLM_OK;
+    vlm_set_err(err,
+                "model_type \"%s\" is not a supported family (clip, "
+                "siglip, chinese_clip)",
+                s);
+    return VLM_EUNSUPPORTED;
 }
 
-int clip_prep_params_load(const char *path, int image_size,
-                          img_prep_params *out, char *err)
+/* Embedding width and text context, which each family defines its way. */
+static int family_dims(struct json_object *root, clip_config *c, char *err)
 {
-    char *text = NULL;
-    int rc = clip_read_file(path, &text, NULL, err);
-    if (rc == VLM_ENOTFOUND)
-        return prep_from_json(NULL, image_size, out, path, err);
-    if (rc) return rc;
-    struct json_object *o = json_tokener_parse(text);
-    free(text);
-    if (!o || !json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        vlm_set_err(err, "%s: not a JSON object", path);
+    switch (c->family) {
+    case CLIP_FAMILY_SIGLIP: /* no projections: text head -> vision width */
+        c->projection_dim = cj_int(cj_key(root, "text_config"),
+                                   "projection_size", c->text.hidden_size);
+        c->text_context = c->text.max_positions;
+        if (c->projection_dim != c->vision.hidden_size) {
+            vlm_set_err(err,
+                        "text head width %d differs from the vision width %d",
+                        c->projection_dim, c->vision.hidden_size);
+            return VLM_EMISMATCH;
+        }
+        return VLM_OK;
+    case CLIP_FAMILY_CHINESE_CLIP:
+        c->text_context = CHINESE_CLIP_CONTEXT;
+        break;
+    case CLIP_FAMILY_CLIP: c->text_context = 77; break;
+    }
+    c->projection_dim = cj_int(root, "projection_dim", 512);
+    if (c->projection_dim <= 0 || c->text_context > c->text.max_positions) {
+        vlm_set_err(err,
+                    "bad projection_dim %d or max_position_embeddings %d "
+                    "(the tokenizer needs %d)",
+                    c->projection_dim, c->text.max_positions, c->text_context);
         return VLM_EFORMAT;
     }
-    rc = prep_from_json(o, image_size, out, path, err);
-    json_object_put(o);
-    return rc;
+    return VLM_OK;
 }
 
 static int config_from_json(struct json_object *root, clip_config *c, char *err)
 {
-    int rc =
-        clip_text_config_from_json(key(root, "text_config"), &c->text, err);
-    if (!rc)
-        rc = clip_vision_config_from_json(key(root, "vision_config"),
-                                          &c->vision, err);
+    int rc = family_of(root, &c->family, err);
     if (rc) return rc;
-    c->projection_dim = get_int(root, "projection_dim", 512);
-    c->logit_scale_init =
-        (float)get_num(root, "logit_scale_init_value", 2.6592);
-    if (c->projection_dim <= 0) {
-        vlm_set_err(err, "bad projection_dim %d", c->projection_dim);
-        return VLM_EFORMAT;
-    }
-    return VLM_OK;
+    const family_spec *f = &FAMILIES[c->family];
+    rc = clip_tower_config_parse(cj_key(root, "text_config"), "text_config",
+                                 CLIP_TOWER_TEXT, f->text, &c->text, err);
+    if (!rc)
+        rc = clip_tower_config_parse(cj_key(root, "vision_config"),
+                                     "vision_config", CLIP_TOWER_VISION,
+                                     f->vision, &c->vision, err);
+    if (!rc) rc = family_dims(root, c, err);
+    c->logit_scale_init = (float)cj_num(root, "logit_scale_init_value", 2.6592);
+    return rc;
 }
 
 int clip_config_load(const char *dir, clip_config *c, char *err)
@@ -285,23 +298,9 @@ int clip_config_load(const char *dir, clip_config *c, char *err)
     memset(c, 0, sizeof *c);
     char path[4096];
     snprintf(path, sizeof path, "%s/config.json", dir);
-    char *text = NULL;
-    int rc = clip_read_file(path, &text, NULL, err);
+    struct json_object *root = NULL;
+    int rc = cj_parse_file(path, &root, err);
     if (rc) return rc;
-    struct json_tokener *tok = json_tokener_new();
-    struct json_object *root =
-        json_tokener_parse_ex(tok, text, (int)strlen(text));
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    free(text);
-    if (!root || jerr != json_tokener_success ||
-        !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        vlm_set_err(err, "%s: invalid JSON (%s)", path,
-                    jerr != json_tokener_success ? json_tokener_error_desc(jerr)
-                                                 : "not an object");
-        return VLM_EFORMAT;
-    }
     char sub[VLM_ERR_MAX];
     rc = config_from_json(root, c, sub);
     json_object_put(root);
@@ -310,5 +309,6 @@ int clip_config_load(const char *dir, clip_config *c, char *err)
         return rc;
     }
     snprintf(path, sizeof path, "%s/preprocessor_config.json", dir);
-    return clip_prep_params_load(path, c->vision.image_size, &c->prep, err);
+    return clip_prep_params_load_style(path, c->vision.image_size,
+                                       FAMILIES[c->family].prep, &c->prep, err);
 }

@@ -1,5 +1,6 @@
 /*
- * clip_vision.c — CLIP ViT: patches -> tokens -> encoder -> pooled CLS.
+ * clip_vision.c — CLIP / SigLIP ViT: patches -> tokens -> encoder (-> pooled
+ * CLS).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +12,11 @@
 
 struct clip_vision {
     clip_tower_config cfg;
-    int grid, tokens, post_ln;
-    vlm_weight *patch; /* conv kernel as [W, C*P*P] */
-    float *class_emb;  /* [W] */
-    float *pos;        /* [T, W] */
+    int grid, tokens, post_ln, cls; /* cls: tokens start with a class token */
+    vlm_weight *patch;              /* conv kernel as [W, C*P*P] */
+    float *patch_b;                 /* [W] (SigLIP) */
+    float *class_emb;               /* [W] (CLIP) */
+    float *pos;                     /* [T, W] */
     float *pre_w, *pre_b, *post_w, *post_b;
     clip_encoder enc;
 };
@@ -24,20 +26,29 @@ static int load_embeddings(clip_vision *v, const st_checkpoint *ck,
 {
     const clip_tower_config *c = &v->cfg;
     char name[512];
+    int rc;
     const st_tensor *t;
     int64_t conv[4] = {c->hidden_size, c->num_channels, c->patch_size,
                        c->patch_size};
     snprintf(name, sizeof name, "%sembeddings.patch_embedding.weight", prefix);
-    int rc = st_checkpoint_require(ck, name, 4, conv, &t, err);
+    rc = st_checkpoint_require(ck, name, 4, conv, &t, err);
     if (!rc) rc = vlm_weight_create(t, prec, &v->patch, err);
     if (rc) return rc;
-    snprintf(name, sizeof name, "%sembeddings.class_embedding", prefix);
-    if ((rc = clip_load_vec(ck, name, c->hidden_size, &v->class_emb, err)))
-        return rc;
+    if (!v->cls) {
+        snprintf(name, sizeof name, "%sembeddings.patch_embedding.bias",
+                 prefix);
+        if ((rc = clip_load_vec(ck, name, c->hidden_size, &v->patch_b, err)))
+            return rc;
+    } else {
+        snprintf(name, sizeof name, "%sembeddings.class_embedding", prefix);
+        if ((rc = clip_load_vec(ck, name, c->hidden_size, &v->class_emb, err)))
+            return rc;
+    }
     int64_t pos[2] = {v->tokens, c->hidden_size};
     snprintf(name, sizeof name, "%sembeddings.position_embedding.weight",
              prefix);
     if ((rc = clip_load_f32(ck, name, 2, pos, &v->pos, err))) return rc;
+    if (!v->cls) return VLM_OK; /* SigLIP has no pre-norm */
     /* "pre_layrnorm" is HF's spelling. */
     snprintf(name, sizeof name, "%spre_layrnorm.", prefix);
     return clip_load_norm(ck, name, c->hidden_size, &v->pre_w, &v->pre_b, err);
@@ -59,7 +70,8 @@ int clip_vision_create(const st_checkpoint *ck, const char *prefix,
     if (!v) return VLM_ENOMEM;
     v->cfg = *cfg;
     v->grid = cfg->image_size / cfg->patch_size;
-    v->tokens = 1 + v->grid * v->grid;
+    v->cls = opts->layout == CLIP_VISION_CLS;
+    v->tokens = v->cls + v->grid * v->grid;
     v->post_ln = opts->post_layernorm;
     char name[512];
     int rc = load_embeddings(v, ck, prefix, opts->precision, err);
@@ -85,6 +97,7 @@ void clip_vision_destroy(clip_vision *v)
 {
     if (!v) return;
     vlm_weight_destroy(v->patch);
+    free(v->patch_b);
     free(v->class_emb);
     free(v->pos);
     free(v->pre_w);
@@ -118,16 +131,18 @@ static void im2col(const float *pixels, int n, int C, int S, int P, float *cols)
     }
 }
 
-/* x[img][0] = class + pos[0]; x[img][1+p] = patch_out[img][p] + pos[1+p]. */
+/* CLS layout: x[img][0] = class + pos[0], x[img][1+p] = patch[p] + pos[1+p];
+ * SigLIP: x[img][p] = patch[p] + pos[p]. */
 static void embed_tokens(const clip_vision *v, const float *patch_out, int n,
                          float *x)
 {
-    int W = v->cfg.hidden_size, T = v->tokens;
+    int W = v->cfg.hidden_size, T = v->tokens, c = v->cls;
     for (int img = 0; img < n; img++) {
         float *xi = x + (size_t)img * T * W;
-        for (int j = 0; j < W; j++) xi[j] = v->class_emb[j] + v->pos[j];
-        for (int t = 1; t < T; t++) {
-            const float *p = patch_out + ((size_t)img * (T - 1) + t - 1) * W;
+        if (c)
+            for (int j = 0; j < W; j++) xi[j] = v->class_emb[j] + v->pos[j];
+        for (int t = c; t < T; t++) {
+            const float *p = patch_out + ((size_t)img * (T - c) + t - c) * W;
             const float *pe = v->pos + (size_t)t * W;
             float *xt = xi + (size_t)t * W;
             for (int j = 0; j < W; j++) xt[j] = p[j] + pe[j];
@@ -151,12 +166,13 @@ static int embed(const clip_vision *v, const float *pixels, int n, float *x,
         return VLM_ENOMEM;
     }
     im2col(pixels, n, c->num_channels, c->image_size, c->patch_size, cols);
-    vlm_linear(v->patch, NULL, cols, (int)rows, pout);
+    vlm_linear(v->patch, v->patch_b, cols, (int)rows, pout);
     embed_tokens(v, pout, n, x);
     free(cols);
     free(pout);
-    clip_layer_norm(x, x, n * v->tokens, c->hidden_size, v->pre_w, v->pre_b,
-                    c->layer_norm_eps);
+    if (v->pre_w)
+        clip_layer_norm(x, x, n * v->tokens, c->hidden_size, v->pre_w, v->pre_b,
+                        c->layer_norm_eps);
     return VLM_OK;
 }
 
@@ -165,9 +181,9 @@ int clip_vision_forward(clip_vision *v, const float *pixels, int n,
                         char *err)
 {
     if (n <= 0) return VLM_OK;
-    if (pooled && !v->post_ln) {
-        vlm_set_err(err,
-                    "pooled output needs the post_layernorm (load option)");
+    if (pooled && (!v->post_ln || !v->cls)) {
+        vlm_set_err(err, "pooled output needs a CLS token and the "
+                         "post_layernorm (load option)");
         return VLM_EINVAL;
     }
     int W = v->cfg.hidden_size, T = v->tokens;
@@ -188,4 +204,11 @@ int clip_vision_forward(clip_vision *v, const float *pixels, int n,
     if (x != hidden_last) free(x);
     free(lens);
     return rc;
+}
+
+void clip_vision_post_norm(const clip_vision *v, const float *x, int rows,
+                           float *out)
+{
+    clip_layer_norm(x, out, rows, v->cfg.hidden_size, v->post_w, v->post_b,
+                    v->cfg.layer_norm_eps);
 }

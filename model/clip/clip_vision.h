@@ -1,13 +1,18 @@
 /*
  * clip_vision.h — the CLIP ViT vision tower on its own, for any checkpoint
  * that embeds one under a tensor-name prefix:
- *   "vision_model."               CLIPModel (OpenAI / LAION)
+ *   "vision_model."               CLIPModel (OpenAI / LAION), ChineseCLIPModel
  *   "vision_tower.vision_model."  LlavaForConditionalGeneration (llava-hf)
  *
  * Forward pass: patch conv (a GEMM over im2col) -> [CLS]+patches -> +positions
  * -> pre_layrnorm -> `layers` pre-norm encoder blocks -> (optionally)
  * post_layernorm on CLS.  Hidden states are the raw block outputs, CLS first,
  * exactly like HF's `hidden_states[i]`.
+ *
+ * The SigLIP layout (SiglipVisionTransformer) is the same tower without the
+ * CLS token and pre_layrnorm, with a bias on the patch conv; its pooling (the
+ * attention head, siglip_head.h) reads every token after post_layernorm
+ * (clip_vision_post_norm).
  *
  *   // LLaVA, vision_feature_layer = -2: run all blocks but the last one,
  *   // then take the "last" output of this truncated tower, drop CLS.
@@ -34,10 +39,16 @@
 #include "model/core/vlm_error.h"
 #include "model/weights/safetensors.h"
 
+typedef enum clip_vision_layout {
+    CLIP_VISION_CLS = 0, /* CLIP: class token, pre_layrnorm, no conv bias */
+    CLIP_VISION_SIGLIP,  /* SigLIP: patches only, conv bias, no pre-norm */
+} clip_vision_layout;
+
 typedef struct clip_vision_opts {
     int layers;         /* encoder blocks to load and run; 0 = all */
-    int post_layernorm; /* load post_layernorm and allow `pooled` output */
+    int post_layernorm; /* load post_layernorm (pooled / post_norm output) */
     vlm_precision precision;
+    clip_vision_layout layout;
 } clip_vision_opts;
 
 typedef struct clip_vision clip_vision;
@@ -51,7 +62,7 @@ int clip_vision_create(const st_checkpoint *ck, const char *prefix,
                        char *err);
 void clip_vision_destroy(clip_vision *v);
 
-int clip_vision_tokens(const clip_vision *v); /* 1 + (S/P)^2 */
+int clip_vision_tokens(const clip_vision *v); /* (1 +) (S/P)^2 */
 int clip_vision_width(const clip_vision *v);  /* hidden_size */
 int clip_vision_layers(const clip_vision *v); /* blocks actually run */
 
@@ -61,9 +72,14 @@ int clip_vision_layers(const clip_vision *v); /* blocks actually run */
  * single block that is its input: the embeddings after pre_layrnorm, HF's
  * hidden_states[0]);
  * pooled = post_layernorm(CLS of hidden_last) [n,W] (needs
- * opts.post_layernorm). */
+ * opts.post_layernorm and the CLS layout). */
 int clip_vision_forward(clip_vision *v, const float *pixels, int n,
                         float *hidden_last, float *hidden_prev, float *pooled,
                         char *err);
+
+/* out = post_layernorm(x) for `rows` rows of width W (out may equal x);
+ * needs opts.post_layernorm. */
+void clip_vision_post_norm(const clip_vision *v, const float *x, int rows,
+                           float *out);
 
 #endif

@@ -53,6 +53,8 @@ typedef struct img_info {
     int width, height;       /* as stored, before orientation */
     int orientation;         /* EXIF 1..8, 1 when absent */
     char exif_datetime[20];  /* "YYYY:MM:DD HH:MM:SS" or "" */
+    char camera_make[64];    /* EXIF Make, or "" */
+    char camera_model[64];   /* EXIF Model, or "" */
     int decoded_scale_denom; /* 1, or the libjpeg-turbo DCT scale used (2,4,8) */
 } img_info;
 
@@ -85,6 +87,11 @@ typedef struct img_prep_params {
     int do_center_crop;
     float mean[3], std[3];
     float rescale; /* normally 1/255 */
+    /* 0: resize in the source's mode, then RGB (Pillow + OpenAI CLIP: alpha
+     * premultiplied, palette/bilevel nearest).  1: RGB first, then resize
+     * (transformers' load_image before SiglipImageProcessor): alpha is
+     * dropped and every source is resized with the bicubic filter. */
+    int convert_rgb_first;
 } img_prep_params;
 
 /* Resize shorter side with Pillow's antialiased bicubic (long side

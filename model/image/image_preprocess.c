@@ -4,7 +4,8 @@
  * crop with Python round-half-even offsets, then (u8 * rescale - mean) / std
  * into planar CHW floats.  Sources with alpha are resized premultiplied and
  * un-premultiplied afterwards (Pillow's RGBA -> RGBa -> resize -> RGBA), then
- * the alpha is dropped, as the reference does.
+ * the alpha is dropped, as the reference does; with convert_rgb_first the
+ * RGB pixels are resized as they are (alpha already dropped).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -74,10 +75,10 @@ static void unpremultiply_to_rgb(const uint8_t *rgba, size_t n, uint8_t *rgb)
 }
 
 /* Resizes the window into `dst` (win_w*win_h*3). */
-static int resize_window(const img_rgb *in, img_resize_job *job, uint8_t *dst,
-                         char *err)
+static int resize_window(const img_rgb *in, img_resize_job *job, int rgb_first,
+                         uint8_t *dst, char *err)
 {
-    int premul = in->alpha && !in->nearest;
+    int premul = in->alpha && !in->nearest && !rgb_first;
     uint8_t *rgba = premul ? premultiplied_rgba(in) : NULL;
     uint8_t *tmp = premul ? malloc((size_t)job->win_w * job->win_h * 4) : NULL;
     if (premul && (!rgba || !tmp)) {
@@ -120,7 +121,7 @@ int img_resize_crop_u8(const img_rgb *in, const img_prep_params *p,
     job.in_h = in->height;
     job.out_w = rw;
     job.out_h = rh;
-    job.nearest = in->nearest;
+    job.nearest = in->nearest && !p->convert_rgb_first;
     job.win_x = left > 0 ? left : 0;
     job.win_y = top > 0 ? top : 0;
     job.win_w = (left + p->crop_w < rw ? left + p->crop_w : rw) - job.win_x;
@@ -130,7 +131,7 @@ int img_resize_crop_u8(const img_rgb *in, const img_prep_params *p,
         vlm_set_err(err, "preprocess: out of memory");
         return VLM_ENOMEM;
     }
-    int rc = resize_window(in, &job, win, err);
+    int rc = resize_window(in, &job, p->convert_rgb_first, win, err);
     if (!rc) { /* place the window in the crop; zero padding around it */
         memset(out, 0, (size_t)p->crop_w * p->crop_h * 3);
         for (int y = 0; y < job.win_h; y++)

@@ -33,7 +33,7 @@
 #include "model/core/gemm.h"
 #include "model/core/vlm_error.h"
 #include "model/image/image.h"
-#include "model/llava/sp_tokenizer.h"
+#include "model/tokenizer/sp_tokenizer.h"
 
 #define LLAVA_DEFAULT_PROMPT \
     "USER: <image>\nDescribe the image in one sentence. ASSISTANT:"

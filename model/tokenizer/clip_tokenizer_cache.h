@@ -10,8 +10,9 @@
  * and rewrites the cache.  Writes are atomic (temp file, fsync, rename), so
  * concurrent processes only ever see whole files.
  *
- * Location: $VLMINDEX_CACHE_DIR if set, else $XDG_CACHE_HOME/vlmindex, else
- * ~/.cache/vlmindex; VLMINDEX_NO_CACHE=1 turns the cache off.
+ * Location: the vlmindex cache folder (model/core/vlm_cache.h:
+ * $VLMINDEX_CACHE_DIR, $XDG_CACHE_HOME/vlmindex or ~/.cache/vlmindex);
+ * VLMINDEX_NO_CACHE=1 turns the cache off.
  *
  * Internal to the tokenizer, apart from clip_tokenizer_loaded_from_cache()
  * and clip_cache_checksum(), which tests use.

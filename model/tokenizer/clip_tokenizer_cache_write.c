@@ -1,14 +1,12 @@
 /* clip_tokenizer_cache_write.c — saving a parsed tokenizer as a cache file
  * (see clip_tokenizer_cache.h): the whole image is built in memory, then
- * written to a temp file in the same folder, fsync'd and renamed over the
- * final name, so readers never see a partial file. */
-#include <errno.h>
+ * written atomically (vlm_cache_write), so readers never see a partial
+ * file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "model/core/vlm_cache.h"
 #include "model/core/vlm_error.h"
 #include "model/tokenizer/clip_tokenizer_cache.h"
 #include "model/tokenizer/clip_tokenizer_cache_format.h"
@@ -78,64 +76,13 @@ static char *build_image(const clip_tokenizer *tok, const clip_cache_key *key,
     return img;
 }
 
-/* mkdir -p for the folder part of `path`; new folders are private. */
-static int make_parent_dirs(const char *path)
-{
-    char *dir = strdup(path);
-    if (!dir) return VLM_ENOMEM;
-    int rc = VLM_OK;
-    for (char *p = strchr(dir + 1, '/'); p && rc == VLM_OK;
-         p = strchr(p + 1, '/')) {
-        *p = 0;
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) rc = VLM_EIO;
-        *p = '/';
-    }
-    free(dir);
-    return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return VLM_EIO;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return VLM_OK;
-}
-
-/* temp file + fsync + rename; the temp file is removed on any failure. */
-static int write_atomically(const char *path, const char *img, size_t size)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return VLM_ENOMEM;
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    int rc = fd < 0 ? VLM_EIO : VLM_OK;
-    if (rc == VLM_OK) {
-        if (fchmod(fd, 0644) != 0 || write_all(fd, img, size) != VLM_OK ||
-            fsync(fd) != 0)
-            rc = VLM_EIO;
-        if (close(fd) != 0) rc = VLM_EIO;
-        if (rc == VLM_OK && rename(tmp, path) != 0) rc = VLM_EIO;
-        if (rc != VLM_OK) unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 int clip_cache_save(const char *path, const clip_cache_key *key,
                     const clip_tokenizer *tok)
 {
-    int rc = make_parent_dirs(path);
-    if (rc != VLM_OK) return rc;
     size_t size;
     char *img = build_image(tok, key, &size);
     if (!img) return VLM_ENOMEM;
-    rc = write_atomically(path, img, size);
+    int rc = vlm_cache_write(path, img, size);
     free(img);
     return rc;
 }

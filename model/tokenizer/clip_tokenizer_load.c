@@ -12,55 +12,8 @@
 #include "model/tokenizer/clip_tokenizer.h"
 #include "model/tokenizer/clip_tokenizer_cache.h"
 #include "model/tokenizer/clip_tokenizer_internal.h"
+#include "model/tokenizer/tok_file.h"
 #include "model/tokenizer/utf8_codec.h"
-
-#define MAX_FILE_BYTES (256u << 20)
-
-/* Reads a whole file, NUL-terminated. */
-static int read_file(const char *path, char **out, size_t *len, char *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        vlm_set_err(err, "cannot open %s: %s", path, strerror(e));
-        return e == ENOENT ? VLM_ENOTFOUND : VLM_EIO;
-    }
-    /* Sized from fstat so a regular file takes one read; the growth below
-     * still handles pipes and files that grow meanwhile. */
-    struct stat st;
-    size_t cap = 1 << 16, n = 0;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-        (uint64_t)st.st_size < MAX_FILE_BYTES)
-        cap = (size_t)st.st_size + 2;
-    char *buf = malloc(cap);
-    int rc = buf ? VLM_OK : VLM_ENOMEM;
-    while (rc == VLM_OK) {
-        if (n + 1 == cap) {
-            char *p = cap < MAX_FILE_BYTES ? realloc(buf, cap * 2) : NULL;
-            rc = p ? VLM_OK : (cap < MAX_FILE_BYTES ? VLM_ENOMEM : VLM_ETOOBIG);
-            buf = p ? p : buf;
-            cap *= 2;
-            continue;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) rc = VLM_EIO;
-            break;
-        }
-    }
-    fclose(f);
-    if (rc != VLM_OK) {
-        vlm_set_err(err, "cannot read %s: %s", path, vlm_strerror(rc));
-        free(buf);
-        return rc;
-    }
-    buf[n] = 0;
-    *out = buf;
-    *len = n;
-    return VLM_OK;
-}
 
 static int parse_vocab(const char *path, const char *text, size_t len,
                        json_object **out, char *err)
@@ -283,8 +236,8 @@ int clip_tokenizer_create_files(const char *vocab_json, const char *merges_txt,
     size_t vlen = 0, mlen = 0;
     clip_tokenizer *tok = calloc(1, sizeof *tok);
     if (!tok) return VLM_ENOMEM;
-    int rc = read_file(vocab_json, &vtext, &vlen, err);
-    if (rc == VLM_OK) rc = read_file(merges_txt, &mtext, &mlen, err);
+    int rc = tok_read_file(vocab_json, &vtext, &vlen, err);
+    if (rc == VLM_OK) rc = tok_read_file(merges_txt, &mtext, &mlen, err);
     if (rc == VLM_OK)
         rc = load_cached_or_parse(tok, vocab_json, vtext, vlen, merges_txt,
                                   mtext, mlen, err);

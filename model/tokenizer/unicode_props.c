@@ -27,6 +27,28 @@ int uc_is_number(uint32_t c)
     return k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO;
 }
 
+int uc_is_control_or_format(uint32_t c)
+{
+    utf8proc_category_t k = utf8proc_category((int32_t)c);
+    return k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF;
+}
+
+int uc_is_space_separator(uint32_t c)
+{
+    return utf8proc_category((int32_t)c) == UTF8PROC_CATEGORY_ZS;
+}
+
+int uc_is_nonspacing_mark(uint32_t c)
+{
+    return utf8proc_category((int32_t)c) == UTF8PROC_CATEGORY_MN;
+}
+
+int uc_is_punctuation(uint32_t c)
+{
+    utf8proc_category_t k = utf8proc_category((int32_t)c);
+    return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
+}
+
 /* Unicode "Cased": Lowercase, Uppercase or Lt.  utf8proc has no derived
  * property table, so Other_Lowercase/Other_Uppercase are approximated by
  * "has a case mapping" (covers Roman numerals and circled letters). */
@@ -136,4 +158,10 @@ int uc_nfc_inplace(cp_buf *b)
     cp_buf_free(b);
     *b = tmp;
     return VLM_OK;
+}
+
+int uc_push_nfd(const uint32_t *in, size_t n, cp_buf *out)
+{
+    if (n == 0) return VLM_OK;
+    return map_into(in, n, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE, out);
 }

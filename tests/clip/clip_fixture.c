@@ -66,3 +66,19 @@ double min_row_cosine(const float *a, const float *b, int rows, int dim)
     }
     return worst;
 }
+
+void expect_close(const char *fx, const char *what, const float *got,
+                  const float *want, size_t n, double tol)
+{
+    double d = max_abs_diff(got, want, n);
+    fprintf(stderr, "%s %-28s max abs diff %.3g (tolerance %g)\n", fx, what, d,
+            tol);
+    cr_expect(d <= tol, "%s %s: max abs diff %g > %g", fx, what, d, tol);
+}
+
+double within_two_levels(const float *got, const uint8_t *want, size_t n)
+{
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++) ok += fabs(got[i] - want[i]) <= 2.0;
+    return n ? (double)ok / (double)n : 1.0;
+}

@@ -25,4 +25,12 @@ double max_abs_diff(const float *a, const float *b, size_t n);
 /* Smallest row-wise cosine similarity between rows x dim arrays. */
 double min_row_cosine(const float *a, const float *b, int rows, int dim);
 
+/* Prints "<fx> <what>: max abs diff D" and expects D <= tol. */
+void expect_close(const char *fx, const char *what, const float *got,
+                  const float *want, size_t n, double tol);
+
+/* Fraction of u8 values within +-2 of the reference (got as floats on the
+ * 0..255 scale, want as u8). */
+double within_two_levels(const float *got, const uint8_t *want, size_t n);
+
 #endif

@@ -189,6 +189,42 @@ Test(cli_field, root_under_an_empty_mount_is_offline)
     expect_online_again(); /* the namespace and its mount are gone */
 }
 
+/* A file added alone (not a root): gone from an online folder, update
+ * forgets it; its folder gone too (an unplugged disk), it is kept as
+ * offline until pruned. */
+Test(cli_field, a_file_added_alone_is_kept_while_its_folder_is_offline)
+{
+    char dir[700], file[800], other[800];
+    snprintf(dir, sizeof dir, "%s/usb", ws.root);
+    snprintf(file, sizeof file, "%s/cat.jpg", dir);
+    snprintf(other, sizeof other, "%s/bee.jpg", dir);
+    cr_assert_eq(e2e_sh("mkdir '%s' && cp '%s/cat.jpg' '%s/bee.jpg' '%s/'", dir,
+                        ws.photos, ws.photos, dir),
+                 0);
+    add_ok(file, 1);
+    add_ok(other, 1);
+    cr_assert_eq(e2e_sh("rm '%s'", other), 0);
+    e2e_run r = vlmindex("update", NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(e2e_summary_count(r.out, "removed"), 1, "%s", r.out);
+    cr_assert_eq(e2e_summary_count(r.out, "unchanged"), 1, "%s", r.out);
+    e2e_run_free(&r);
+    cr_assert_eq(e2e_sh("mv '%s' '%s.away'", dir, dir), 0);
+    r = vlmindex("update", NULL, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(e2e_summary_count(r.out, "removed"), 0, "%s", r.out);
+    cr_assert_eq(e2e_summary_count(r.out, "offline roots"), 1, "%s", r.out);
+    cr_assert(strstr(r.err, "offline root") && strstr(r.err, file), "%s",
+              r.err);
+    e2e_run_free(&r);
+    cr_assert_eq(e2e_counts(ws.coll).images, 1, "its row is kept");
+    r = vlmindex("update", "--prune-offline", NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(e2e_summary_count(r.out, "removed"), 1, "%s", r.out);
+    e2e_run_free(&r);
+    cr_assert_eq(e2e_counts(ws.coll).images, 0);
+}
+
 /* ---- the walk ------------------------------------------------------------ */
 
 /* Writes the bytes of a fixture photo plus a unique trailer (new content

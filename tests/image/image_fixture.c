@@ -46,7 +46,7 @@ void decode_224(const char *path, int min_short_side, uint8_t *out)
     int rc = img_decode_file(path, &opts, &im, NULL, err);
     cr_assert_eq(rc, VLM_OK, "decode %s: %s", path, err);
     img_prep_params p = {IMG_S,     IMG_S,     IMG_S,     1,
-                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255, 0};
     rc = img_resize_crop_u8(&im, &p, out, err);
     img_rgb_free(&im);
     cr_assert_eq(rc, VLM_OK, "preprocess %s: %s", path, err);

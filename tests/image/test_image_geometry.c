@@ -100,7 +100,7 @@ static void expect_shape(const char *rel, int w, int h)
     cr_expect_eq(im.height, h);
     static uint8_t out[IMG_N];
     img_prep_params p = {IMG_S,     IMG_S,     IMG_S,     1,
-                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255, 0};
     cr_expect_eq(img_resize_crop_u8(&im, &p, out, err), VLM_OK, "%s", err);
     img_rgb_free(&im);
 }
@@ -118,7 +118,7 @@ Test(image_shapes, one_pixel_upscales_to_a_flat_image)
     static uint8_t out[IMG_N];
     char err[VLM_ERR_MAX];
     img_prep_params p = {IMG_S,     IMG_S,     IMG_S,     1,
-                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255, 0};
     cr_assert_eq(img_resize_crop_u8(&im, &p, out, err), VLM_OK);
     for (int i = 0; i < IMG_N; i++) cr_assert_eq(out[i], px[i % 3], "at %d", i);
 }
@@ -136,7 +136,7 @@ Test(image_preprocess, float_output_is_normalised_u8)
                          1,
                          {0.48145466f, 0.4578275f, 0.40821073f},
                          {0.26862954f, 0.26130258f, 0.27577711f},
-                         1.0f / 255};
+                         1.0f / 255, 0};
     static uint8_t u8[IMG_N];
     float *f = malloc(sizeof(float) * IMG_N);
     cr_assert_eq(img_resize_crop_u8(&im, &p, u8, err), VLM_OK);
@@ -175,7 +175,7 @@ Test(image_shapes, sliver_resizes_through_the_window_only)
     static uint8_t out[IMG_N];
     char err[VLM_ERR_MAX];
     img_prep_params p = {IMG_S,     IMG_S,     IMG_S,     1,
-                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255, 0};
     double t0 = now_seconds();
     cr_assert_eq(img_resize_crop_u8(&im, &p, out, err), VLM_OK, "%s", err);
     cr_expect_lt(now_seconds() - t0, 1.0);

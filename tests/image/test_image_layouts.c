@@ -31,7 +31,7 @@ static void decode_small(const char *path, uint8_t *out)
     cr_assert_eq(img_decode_file(path, NULL, &im, NULL, err), VLM_OK, "%s",
                  err);
     img_prep_params p = {SMALL,     SMALL,     SMALL,     1,
-                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255};
+                         {0, 0, 0}, {1, 1, 1}, 1.0f / 255, 0};
     int rc = img_resize_crop_u8(&im, &p, out, err);
     img_rgb_free(&im);
     cr_assert_eq(rc, VLM_OK, "%s: %s", path, err);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/llava/sp_tokenizer.h"
+#include "model/tokenizer/sp_tokenizer.h"
 #include "tests/llava/llava_fixture.h"
 
 static sp_tokenizer *load(void)

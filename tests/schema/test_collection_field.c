@@ -1,4 +1,4 @@
-/* schema/: migrations 3 (root identity) and 4 (label sets stored once),
+/* schema/: migrations 5 (root identity) and 6 (label sets stored once),
  * read-only opening, and a new collection appearing atomically when
  * several processes create it at once. */
 #include <criterion/criterion.h>
@@ -47,9 +47,10 @@ static int64_t count_sql(collection *c, const char *sql)
     return n;
 }
 
-/* A collection as version 2 wrote it: a root, two images, and three
- * classifications over two label sets, each row with the whole list. */
-static void write_v2_collection(void)
+/* A collection as version 4 wrote it (before root identity and label
+ * sets): a root, two images, and three classifications over two label
+ * sets, each row with the whole list. */
+static void write_v4_collection(void)
 {
     char path[700];
     snprintf(path, sizeof path, "%s/%s", dir, COLLECTION_DB_NAME);
@@ -57,9 +58,11 @@ static void write_v2_collection(void)
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     exec_sql(db, schema_migration_steps[0]);
     exec_sql(db, schema_migration_steps[1]);
+    exec_sql(db, schema_migration_steps[2]);
+    exec_sql(db, schema_migration_steps[3]);
     exec_sql(
         db,
-        "PRAGMA user_version = 2;"
+        "PRAGMA user_version = 4;"
         "INSERT INTO model VALUES (1, 'm', 8, 'id', 0);"
         "INSERT INTO roots VALUES ('/photos', 5);"
         "INSERT INTO images (id, path, root, added_at, updated_at) VALUES"
@@ -74,7 +77,7 @@ static void write_v2_collection(void)
 
 Test(collection_field, migration_stores_each_label_set_once)
 {
-    write_v2_collection();
+    write_v4_collection();
     collection *c;
     cr_assert_eq(collection_open(dir, NULL, &c, err), VLM_OK, "%s", err);
     cr_assert_eq(collection_schema_version(c), schema_migration_count);
@@ -94,7 +97,7 @@ Test(collection_field, migration_stores_each_label_set_once)
     collection_root r;
     cr_assert_eq(collection_get_root(c, "/photos", &r, err), VLM_OK, "%s", err);
     cr_assert(!r.has_dev && r.kind == COLLECTION_ROOT_UNKNOWN,
-              "roots from version 2 have no identity until seen online");
+              "roots from version 4 have no identity until seen online");
     cr_assert_eq(r.added_at, 5);
     collection_close(c);
 }
@@ -166,12 +169,12 @@ Test(collection_field, read_only_open_reads_and_refuses_writes_clearly)
 
 Test(collection_field, read_only_open_of_an_old_schema_says_what_to_do)
 {
-    write_v2_collection();
+    write_v4_collection();
     collection_options ro = {.read_only = true};
     collection *c = NULL;
     cr_assert_eq(collection_open(dir, &ro, &c, err), VLM_EREADONLY);
     cr_assert_null(c);
-    cr_assert(strstr(err, "schema version 2") && strstr(err, "write access"),
+    cr_assert(strstr(err, "schema version 4") && strstr(err, "write access"),
               "%s", err);
 }
 

@@ -7,20 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/tokenizer/jsonl_cases.h"
 #include "tests/tokenizer/tok_fixture.h"
-
-static void assert_ids(const char *what, const char *text, const int32_t *got,
-                       int n_got, json_object *want)
-{
-    int n_want = (int)json_object_array_length(want);
-    cr_expect_eq(n_got, n_want, "%s of \"%s\": %d ids, reference has %d", what,
-                 text, n_got, n_want);
-    for (int i = 0; i < n_got && i < n_want; i++) {
-        int32_t w = json_object_get_int(json_object_array_get_idx(want, i));
-        cr_expect_eq(got[i], w, "%s of \"%s\" [%d]: %d, reference %d", what,
-                     text, i, got[i], w);
-    }
-}
 
 static void check_case(const clip_tokenizer *tok, json_object *c)
 {
@@ -33,7 +21,7 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
     const char *text = json_object_get_string(jtext);
     int n;
     int32_t *ids = tok_encode_all(tok, text, &n);
-    assert_ids("ids", text, ids, n, jids);
+    expect_ids("ids", text, ids, n, jids);
 
     int32_t ctx[CLIP_CONTEXT_LEN];
     char err[VLM_ERR_MAX] = "";
@@ -41,7 +29,7 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
         clip_tokenizer_encode_context(tok, text, ctx, CLIP_CONTEXT_LEN, 0, err);
     cr_expect_eq(real, n + 2 < CLIP_CONTEXT_LEN ? n + 2 : CLIP_CONTEXT_LEN,
                  "real token count of \"%s\": %d (%s)", text, real, err);
-    assert_ids("context77", text, ctx, CLIP_CONTEXT_LEN, jctx);
+    expect_ids("context77", text, ctx, CLIP_CONTEXT_LEN, jctx);
 
     char *dec = clip_tokenizer_decode(tok, ids, n);
     cr_assert_not_null(dec);
@@ -51,23 +39,11 @@ static void check_case(const clip_tokenizer *tok, json_object *c)
     free(ids);
 }
 
+static void check_one(json_object *c, void *tok) { check_case(tok, c); }
+
 int tok_check_all_cases(const clip_tokenizer *tok)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/cases.jsonl", tok_fixture_dir());
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *line = NULL;
-    size_t cap = 0;
-    int cases = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_object *c = json_tokener_parse(line);
-        cr_assert_not_null(c, "%s line %d is not JSON", path, cases + 1);
-        check_case(tok, c);
-        json_object_put(c);
-        cases++;
-    }
-    free(line);
-    fclose(f);
-    return cases;
+    return for_each_case(path, check_one, (void *)tok);
 }

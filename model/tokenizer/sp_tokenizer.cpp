@@ -1,10 +1,10 @@
-// sp_tokenizer.cpp — the only C++ in model/llava: libsentencepiece has no C
+// sp_tokenizer.cpp — the only C++ in model/tokenizer: libsentencepiece has no C
 // API.  Every entry point catches exceptions so none crosses into C.
 // vlm_error.h has no extern "C" guard of its own.
 extern "C" {
 #include "model/core/vlm_error.h"
 }
-#include "model/llava/sp_tokenizer.h"
+#include "model/tokenizer/sp_tokenizer.h"
 
 #include <cstdlib>
 #include <cstring>
