@@ -61,7 +61,8 @@ static const cli_opt classify_opts[] = {
                  "diagnosis)"),
     CLI_OPT_END};
 
-static const cli_opt *const classify_tables[] = {classify_opts, NULL};
+static const cli_opt *const classify_tables[] = {classify_opts, cli_writer_opts,
+                                                 NULL};
 
 static const cli_command classify_cmd = {
     .name = "vlmindex classify",
@@ -204,8 +205,10 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     label_set *ls = NULL;
     int64_t reported = 0;
     int only = -1;
-    int rc = cli_open_session(&a->common, SESSION_READ, SESSION_NO_INDEX,
-                              CLIP_PART_TEXT, &s, err);
+    /* Storing results changes the collection: the writer lock. */
+    int rc =
+        cli_open_session(&a->common, a->store ? SESSION_MODIFY : SESSION_READ,
+                         SESSION_NO_INDEX, CLIP_PART_TEXT, &s, err);
     clip_model *m = rc ? NULL : session_model(s);
     if (!rc) rc = prepare_labels(a, m, labels, n, &ls, &only, err);
     if (!rc && a->worklist)
@@ -235,6 +238,7 @@ int cmd_classify(int argc, char **argv)
     cli_positional pos;
     char err[VLM_ERR_MAX] = "";
     cli_common_init(&a.common);
+    a.common.command = classify_cmd.name;
     int n = 0, code;
     const char **labels = NULL;
     if (!cli_parse(&classify_cmd, argc, argv, &a, &a.common, &pos, &code)) {

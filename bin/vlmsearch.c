@@ -163,6 +163,17 @@ static int print_worklist(const search_args *a, session *s, const query *q,
     return rc;
 }
 
+/* Results whose root is offline are flagged (jsonl "offline":true) and,
+ * for the other formats, counted in a note on stderr. */
+static void note_offline(const search_args *a, int n_offline)
+{
+    if (n_offline && !a->common.quiet && a->format != RESULT_JSONL)
+        fprintf(stderr,
+                "note: %d result(s) lie under an offline root (missing or "
+                "unmounted); see `vlmindex status`\n",
+                n_offline);
+}
+
 /* Whether the rows get previews and hyperlinks, said once. */
 static void setup_terminal(search_args *a, result_writer *w)
 {
@@ -188,6 +199,7 @@ static void preview(const search_args *a, const char *path)
 static void print_hits(search_args *a, const search_hit *h, int n)
 {
     result_writer w;
+    int n_offline = 0;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     setup_terminal(a, &w);
     for (int i = 0; i < n; i++) {
@@ -198,15 +210,19 @@ static void print_hits(search_args *a, const search_hit *h, int n)
                         .height = h[i].height,
                         .taken = h[i].taken,
                         .taken_exif = h[i].taken_exif,
-                        .camera = h[i].camera};
+                        .camera = h[i].camera,
+                        .offline = h[i].offline};
         result_writer_row(&w, &r);
+        n_offline += h[i].offline;
         preview(a, h[i].path);
     }
+    note_offline(a, n_offline);
 }
 
 static void print_reranked(search_args *a, const rerank_item *it, int n)
 {
     result_writer w;
+    int n_offline = 0;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     setup_terminal(a, &w);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
@@ -219,7 +235,9 @@ static void print_reranked(search_args *a, const rerank_item *it, int n)
                         .extra_json = ex,
                         .taken = it[i].taken,
                         .taken_exif = it[i].taken_exif,
-                        .camera = it[i].camera};
+                        .camera = it[i].camera,
+                        .offline = it[i].offline};
+        n_offline += it[i].offline;
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
             printf("%.4f\t", r.score);
             text_write(stdout, r.path, TEXT_ESCAPED);
@@ -231,6 +249,7 @@ static void print_reranked(search_args *a, const rerank_item *it, int n)
         preview(a, it[i].path);
         free(ex);
     }
+    note_offline(a, n_offline);
 }
 
 /* Plain, fused (--rerank / --captions) or per-study (--worklist). */

@@ -155,6 +155,7 @@ typedef struct classify_run {
     int64_t *subset; /* sorted ids of in_dir, or NULL for all */
     size_t n_subset;
     float *probs;
+    int64_t labelset_id; /* stored label set (store only) */
     int64_t reported;
     char *err;
 } classify_run;
@@ -165,49 +166,46 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void write_json_array(FILE *f, const label_set *ls, const float *probs)
-{
-    fputc('[', f);
-    for (int i = 0; i < ls->n; i++) {
-        if (i) fputc(',', f);
-        if (probs)
-            fprintf(f, "%.6f", probs[i]);
-        else
-            json_write_string(f, ls->labels[i]);
-    }
-    fputc(']', f);
-}
-
-/* JSON text of labels (probs NULL) or probabilities; malloc'ed. */
-static char *json_array(const label_set *ls, const float *probs)
+/* JSON text of the labels; malloc'ed. */
+static char *labels_json(const label_set *ls)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    write_json_array(f, ls, probs);
+    fputc('[', f);
+    for (int i = 0; i < ls->n; i++) {
+        if (i) fputc(',', f);
+        json_write_string(f, ls->labels[i]);
+    }
+    fputc(']', f);
     fclose(f);
     return buf;
 }
 
+/* The label set is stored once; each result refers to it by id. */
+static int store_labelset(classify_run *r)
+{
+    char *labels = labels_json(r->ls);
+    int rc = labels ? collection_put_labelset(r->c, r->ls->hash, labels,
+                                              &r->labelset_id, r->err)
+                    : VLM_ENOMEM;
+    free(labels);
+    return rc;
+}
+
 static int store_result(classify_run *r, int64_t id, int top)
 {
-    char *labels = json_array(r->ls, NULL),
-         *probs = json_array(r->ls, r->probs);
     collection_classification cl = {
         .image_id = id,
-        .labelset_hash = r->ls->hash,
-        .labels_json = labels,
+        .labelset_id = r->labelset_id,
         .top_label = r->ls->labels[top],
         .top_prob = r->probs[top],
-        .probs_json = probs,
+        .probs = r->probs,
+        .n_probs = r->ls->n,
         .model_id = r->model_id,
     };
-    int rc = labels && probs ? collection_put_classification(r->c, &cl, r->err)
-                             : VLM_ENOMEM;
-    free(labels);
-    free(probs);
-    return rc;
+    return collection_put_classification(r->c, &cl, r->err);
 }
 
 static int report(classify_run *r, int64_t id, int top)
@@ -267,6 +265,7 @@ int classify_collection(collection *c, const label_set *ls,
     int rc = r.probs ? load_subset(&r) : VLM_ENOMEM;
     /* Reading embeddings in chunks and writing results in one transaction. */
     if (!rc && o->store) rc = collection_begin(c, err);
+    if (!rc && o->store) rc = store_labelset(&r);
     if (!rc) rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
     if (o->store && !rc)
         rc = collection_commit(c, err);

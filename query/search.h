@@ -53,8 +53,8 @@ typedef struct search_scope {
     size_t n;
 } search_scope;
 
-int search_scope_open(collection *c, const search_options *o,
-                      search_scope *s, char *err);
+int search_scope_open(collection *c, const search_options *o, search_scope *s,
+                      char *err);
 int search_scope_allows(const search_scope *s, int64_t id);
 void search_scope_close(search_scope *s);
 
@@ -72,6 +72,8 @@ typedef struct search_hit {
     char taken[20]; /* collection_brief: the date taken ("" unknown) */
     bool taken_exif;
     char camera[130];
+    int offline; /* its root is offline now (session_roots.h): the file
+                    cannot be reached, the row is kept */
 } search_hit;
 
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
@@ -81,8 +83,8 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, size, date and camera of image h->id; VLM_ENOTFOUND if
- * gone. */
+/* Fills h->path, size, date, camera and offline of image h->id;
+ * VLM_ENOTFOUND if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 
 /* Cosine score of every embedded image against qvec (for worklists, which

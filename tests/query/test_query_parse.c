@@ -126,7 +126,8 @@ static char *rows(result_format f, int null_sep)
     result_row b = {.id = 9,
                     .score = 0.25f,
                     .path = "/p/c,d.jpg",
-                    .extra_json = "{\"fused\":1}"};
+                    .extra_json = "{\"fused\":1}",
+                    .offline = 1};
     result_writer_row(&w, &a);
     result_writer_row(&w, &b);
     fclose(out);
@@ -155,7 +156,8 @@ Test(result_format, every_format_row_by_row)
                      "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
                      "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
                      "\"id\":9,\"date\":null,\"date_source\":null,"
-                     "\"camera\":null,\"explain\":{\"fused\":1}}\n");
+                     "\"camera\":null,\"offline\":true,"
+                     "\"explain\":{\"fused\":1}}\n");
     free(s);
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
