@@ -14,5 +14,6 @@ int cmd_model(int argc, char **argv);
 int cmd_caption(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

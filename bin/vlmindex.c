@@ -26,6 +26,8 @@ static const command commands[] = {
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
     {"classify", cmd_classify,
      "zero-shot labels over the collection (CSV/JSONL)"},
+    {"probe", cmd_probe,
+     "train a classifier from your own examples (train/eval/list/show/rm)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
     {"caption", cmd_caption,
      "LLaVA captions: one --image, or the collection (stored, FTS)"},

@@ -11,6 +11,11 @@
  * "red flowers".  A term is an image when it names an existing regular file,
  * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
  * term that does not exist is an error rather than silently becoming text.
+ * A term "probe:NAME" (or "probe:NAME:CLASS" for a probe of several
+ * classes) is a linear probe of the collection (probe.h): it adds the
+ * probe's unit weight direction, weighted and signed like any term, so
+ * "red dress + 2:probe:floral" leans a text query towards what the probe
+ * learnt.  It is checked before files: "./probe:x" is the file.
  * A weight must be a finite number, and not every weight may be 0 (the
  * query vector would be zero).
  */
@@ -23,7 +28,8 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE
+    QUERY_IMAGE,
+    QUERY_PROBE /* value: NAME or NAME:CLASS, after "probe:" */
 } query_term_kind;
 
 typedef struct query_term {
@@ -44,8 +50,11 @@ void query_free(query *q);
 /* True when any term needs the vision tower. */
 int query_has_image(const query *q);
 
+/* True when any term is a probe. */
+int query_has_probe(const query *q);
+
 /* Every term's value joined with " + " (what a worklist says it ranked
- * by), truncated to n. */
+ * by; probes as probe:NAME), truncated to n. */
 void query_text(const query *q, char *out, size_t n);
 
 /* The words of the positive text terms, space-separated: what the decoder

@@ -30,6 +30,8 @@ typedef struct result_row {
     int width, height;
     const char
         *extra_json; /* optional raw JSON object text merged as "explain" */
+    const char *probe_json; /* optional: the probe that scored (probe.h),
+                               written as "probe" */
 } result_row;
 
 typedef struct result_writer {

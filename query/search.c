@@ -6,6 +6,7 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "query/probe.h"
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
@@ -39,7 +40,25 @@ static double query_weight_sum(const query *q)
 
 /* The terms are unit vectors: a sum far shorter than the sum of the
  * weights' sizes means they cancelled out, and the direction is noise. */
+static int embed_term(collection *c, clip_model *m, const query_term *t,
+                      float *e, char *err)
+{
+    switch (t->kind) {
+    case QUERY_IMAGE: return search_embed_image_file(m, t->value, e, err);
+    case QUERY_PROBE:
+        return probe_term_vector(c, clip_model_id(m), t->value, e,
+                                 clip_embed_dim(m), err);
+    default: return clip_encode_text(m, t->value, e, err);
+    }
+}
+
 int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+{
+    return search_embed_query_in(NULL, m, q, out, err);
+}
+
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err)
 {
     int dims = clip_embed_dim(m);
     float *e = malloc((size_t)dims * sizeof *e);
@@ -48,9 +67,7 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     int rc = VLM_OK;
     for (int t = 0; !rc && t < q->n_terms; t++) {
         const query_term *qt = &q->terms[t];
-        rc = qt->kind == QUERY_IMAGE
-                 ? search_embed_image_file(m, qt->value, e, err)
-                 : clip_encode_text(m, qt->value, e, err);
+        rc = embed_term(c, m, qt, e, err);
         if (rc) break;
         clip_l2_normalize(e, dims);
         for (int i = 0; i < dims; i++) out[i] += qt->weight * e[i];
@@ -65,13 +82,21 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
+static int excluded(const search_options *o, int64_t id)
+{
+    for (int i = 0; i < o->n_exclude; i++)
+        if (o->exclude_ids[i] == id) return 1;
+    return 0;
+}
+
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
                         const search_options *o, search_hit *out, int *n_out,
                         char *err)
 {
-    int k = 0, rc = VLM_OK;
-    for (int i = 0; i < n && !rc; i++) {
+    int k = 0, rc = VLM_OK, top = o->top_k > 0 ? o->top_k : 10;
+    for (int i = 0; i < n && k < top && !rc; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
+        if (excluded(o, vh[i].id)) continue;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
         rc = search_hit_lookup(c, &out[k], err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
@@ -87,7 +112,9 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                const search_options *o, search_hit **hits, int *n_hits,
                char *err)
 {
-    int k = o->top_k > 0 ? o->top_k : 10;
+    /* The excluded ids may take places: ask for that many more. */
+    int k =
+        (o->top_k > 0 ? o->top_k : 10) + (o->n_exclude > 0 ? o->n_exclude : 0);
     int64_t *subset = NULL;
     size_t n_subset = 0;
     *hits = NULL;

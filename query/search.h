@@ -21,6 +21,12 @@
  * query vector is zero") when the weighted terms cancel out. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err);
 
+/* The same with "probe:NAME" terms (query_parse.h) read from collection c
+ * (probe.h: the probe's unit weight direction; refused when it was
+ * trained under another model than m). */
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err);
+
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
@@ -30,6 +36,10 @@ typedef struct search_options {
     int use_threshold; /* apply min_score */
     float min_score;
     const char *in_dir; /* restrict to this subtree (NULL = all) */
+    /* Never returned (relevance feedback's examples, a query's own
+     * images): ids in any order. */
+    const int64_t *exclude_ids;
+    int n_exclude;
 } search_options;
 
 typedef struct search_hit {
