@@ -121,8 +121,8 @@ static int check_inputs(search_args *a, int n_words, int *code)
     if (!n_words && !a->probe && !a->more.n)
         bad = a->less.n ? "--less-like needs a QUERY or --more-like: there "
                           "is nothing to move away from"
-                        : "give a QUERY (words or an image path), --probe "
-                          "NAME or --more-like FILE";
+                        : "give at least one QUERY (words or an image "
+                          "path), or --probe NAME, or --more-like FILE";
     else if (a->probe && (n_words || feedback))
         bad = "--probe ranks by the probe alone; to mix it with words write "
               "the query as: red dress + probe:NAME";
