@@ -226,16 +226,19 @@ static int all_paths(const class_set *s, const char ***out, int *n)
 
 static void on_index_failure(void *user, const char *path, const char *why)
 {
-    (void)path;
-    const probe_args *a = user;
-    cli_progress_done(a->common.quiet);
-    fprintf(stderr, "skipped: %s\n", why);
+    (void)user, (void)path;
+    cli_progress_note("skipped: ", why);
 }
 
 static void on_index_progress(void *user, const indexer_progress *p)
 {
-    const probe_args *a = user;
-    cli_progress(a->common.quiet, p->done, p->total, p->elapsed, p->current);
+    (void)user;
+    cli_status st = {.unit = "images",
+                     .done = p->done,
+                     .total = p->total,
+                     .elapsed = p->elapsed,
+                     .name = p->current};
+    cli_progress_update(&st);
 }
 
 /* --add: the examples go through `vlmindex add` first. */
@@ -251,9 +254,10 @@ static int index_examples(probe_args *a, session *s, const class_set *cs,
                          .on_failure = on_index_failure,
                          .user = a};
     indexer_summary sum = {0};
+    cli_progress_setup(&a->common);
     int rc = indexer_add(session_collection(s), session_index(s),
                          session_model(s), paths, n, &o, &sum, err);
-    cli_progress_done(a->common.quiet);
+    cli_progress_end();
     if (!a->common.quiet)
         fprintf(stderr,
                 "indexed the examples: added %lld, updated %lld, "
@@ -471,7 +475,12 @@ static int probe_list_cmd(probe_args *a)
 static int print_example(void *ud, const char *path, int cls)
 {
     const collection_probe *p = ud;
-    printf("%s\t%s\n", cls < p->n_classes ? p->classes[cls].name : "?", path);
+    /* A record, escaped like every tsv path (docs/output.md). */
+    text_write(stdout, cls < p->n_classes ? p->classes[cls].name : "?",
+               TEXT_ESCAPED);
+    putchar('\t');
+    text_write(stdout, path, TEXT_ESCAPED);
+    putchar('\n');
     return 0;
 }
 

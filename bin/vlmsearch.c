@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "bin/cli_common.h"
+#include "bin/cli_filter.h"
+#include "bin/cli_terminal.h"
 #include "dicomweb/dicomweb.h"
 #include "query/feedback.h"
 #include "query/probe.h"
@@ -33,8 +35,12 @@ typedef struct search_args {
     const char *probe; /* --probe NAME[:CLASS] */
     cli_list more, less;
     dicomweb_opts sr; /* --store-sr target */
-    int version;
+    int version, include_self;
     int has_query; /* QUERY words were given */
+    int preview, preview_height;
+    preview_protocol proto;
+    cli_filter filter;
+    collection_filter cf;
 } search_args;
 
 #define SA(field) offsetof(search_args, field)
@@ -54,12 +60,23 @@ static const cli_opt search_opts[] = {
      .max = 1,
      .help = "only results scoring >= S (a cosine, -1 to 1)",
      .hint = "the threshold is a cosine in [-1,1]; for the top {} use -n {}"},
-    CLI_OPT_TEXT(0, "in", SA(so.in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_PARSE(0, "in", SA(so.in_dir), "DIR", cli_parse_existing_path,
+                  "only images under DIR (or that file)"),
+    CLI_OPT_FLAG(0, "include-self", SA(include_self),
+                 "let an image of the query (or of --more-like/\n"
+                 "--less-like) find itself (by default it is left out\n"
+                 "of its own results, as in rclip)"),
     CLI_OPT_CHOICE('f', "format", SA(format), "FMT", format_names,
                    "tsv (score<TAB>path, default) | paths | jsonl | csv"),
     CLI_OPT_FLAG('0', NULL, SA(null_sep),
                  "paths ending in NUL, not newline (xargs -0)"),
+    CLI_OPT_FLAG('p', "preview", SA(preview),
+                 "show each result's image in the terminal (kitty,\n"
+                 "iTerm2 or sixel; VLMINDEX_PREVIEW forces one)"),
+    CLI_OPT_INT('H', "preview-height", SA(preview_height), "PX", 16, 4096,
+                "preview height in pixels (default 400)"),
     CLI_OPT_FLAG(0, "version", SA(version), "print the version and exit"),
+    CLI_FILTER_OPTS(search_args, filter),
     CLI_OPT_SECTION("Your own examples:"),
     CLI_OPT_TEXT(0, "probe", SA(probe), "NAME[:CLASS]",
                  "rank by a probe (vlmindex probe train; no QUERY):\n"
@@ -104,7 +121,7 @@ static const cli_command search_cmd = {
         "[options] [QUERY...] --more-like FILE... [--less-like FILE...]",
     .about =
         "Finds images in the collection by describing them.  QUERY is words,\n"
-        "image paths, probes, weights and +/-:\n"
+        "image paths or URLs (http, https, file), probes, weights and +/-:\n"
         "  \"2:golden retriever\" + ./pool.jpg - fruit + probe:floral",
     .tables = search_tables,
     .min_args = 0,
@@ -145,6 +162,7 @@ static int parse_args(int argc, char **argv, search_args *a,
      * 60-90 ms vs 150-770 ms per search on a loaded 2-core machine). */
     co->threads = 1;
     a->so.top_k = 10;
+    a->preview_height = 400;
     a->so.min_score = NAN; /* unset: no threshold */
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--version")) { /* whatever else is given */
@@ -155,6 +173,7 @@ static int parse_args(int argc, char **argv, search_args *a,
     if (cli_parse(&search_cmd, argc, argv, a, co, pos, code)) return CLI_EXIT;
     if (check_inputs(a, pos->n, code)) return CLI_EXIT;
     a->so.use_threshold = !isnan(a->so.min_score);
+    a->so.filter = cli_filter_get(&a->filter, &a->cf);
     if (a->null_sep) a->format = RESULT_PATHS;
     return CLI_PARSED;
 }
@@ -198,26 +217,54 @@ static int print_worklist(const search_args *a, session *s, const query *q,
     return rc;
 }
 
-static void print_hits(const search_args *a, const search_hit *h, int n,
+/* Whether the rows get previews and hyperlinks, said once. */
+static void setup_terminal(search_args *a, result_writer *w)
+{
+    int lines = a->format == RESULT_TSV || a->format == RESULT_PATHS;
+    result_writer_hyperlinks(w, lines && !a->null_sep && cli_hyperlinks());
+    if (!a->preview) return;
+    const char *why = NULL;
+    a->proto =
+        lines && !a->null_sep ? cli_preview_protocol(&why) : PREVIEW_NONE;
+    if (!lines || a->null_sep) why = "previews go with tsv or paths output";
+    if (a->proto == PREVIEW_NONE) fprintf(stderr, "note: --preview: %s\n", why);
+}
+
+static void preview(const search_args *a, const char *path)
+{
+    char err[VLM_ERR_MAX] = "";
+    if (a->proto == PREVIEW_NONE) return;
+    fflush(stdout);
+    if (preview_write(stdout, path, a->proto, a->preview_height, err))
+        cli_progress_note("note: no preview: ", err);
+}
+
+static void print_hits(search_args *a, const search_hit *h, int n,
                        const char *probe_json)
 {
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
+    setup_terminal(a, &w);
     for (int i = 0; i < n; i++) {
         result_row r = {.id = h[i].id,
                         .score = h[i].score,
                         .path = h[i].path,
                         .width = h[i].width,
                         .height = h[i].height,
+                        .taken = h[i].taken,
+                        .taken_exif = h[i].taken_exif,
+                        .camera = h[i].camera,
                         .probe_json = probe_json};
         result_writer_row(&w, &r);
+        preview(a, h[i].path);
     }
 }
 
-static void print_reranked(const search_args *a, const rerank_item *it, int n)
+static void print_reranked(search_args *a, const rerank_item *it, int n)
 {
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
+    setup_terminal(a, &w);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
         result_row r = {.id = it[i].id,
@@ -225,13 +272,19 @@ static void print_reranked(const search_args *a, const rerank_item *it, int n)
                         .path = it[i].path,
                         .width = it[i].width,
                         .height = it[i].height,
-                        .extra_json = ex};
+                        .extra_json = ex,
+                        .taken = it[i].taken,
+                        .taken_exif = it[i].taken_exif,
+                        .camera = it[i].camera};
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
-            printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
+            printf("%.4f\t", r.score);
+            text_write(stdout, r.path, TEXT_ESCAPED);
+            printf("\t%s\n", ex);
             w.rank++;
         } else {
             result_writer_row(&w, &r);
         }
+        preview(a, it[i].path);
         free(ex);
     }
 }
@@ -336,41 +389,48 @@ static int run_probe(search_args *a, session *s, int *n, char *err)
 /* ---- query vectors ----------------------------------------------------------- */
 
 /* --more-like / --less-like applied to qv (the query's vector, if any);
- * the indexed examples are left out of the results. */
-static int apply_feedback(search_args *a, session *s, float *qv,
-                          int64_t **exclude, char *err)
+ * ids[more + less] gets the examples' ids (-1: not indexed). */
+static int apply_feedback(search_args *a, session *s, float *qv, int64_t *ids,
+                          char *err)
 {
     clip_model *m = session_model(s);
-    int dims = clip_embed_dim(m), n = a->more.n + a->less.n;
+    int dims = clip_embed_dim(m);
     float *mv = NULL, *lv = NULL;
-    *exclude = malloc((size_t)(n ? n : 1) * sizeof **exclude);
-    if (!*exclude) return VLM_ENOMEM;
     collection *c = session_collection(s);
     int rc = feedback_vectors_by_path(c, m, a->more.v, a->more.n, dims, &mv,
-                                      *exclude, err);
+                                      ids, err);
     if (!rc)
         rc = feedback_vectors_by_path(c, m, a->less.v, a->less.n, dims, &lv,
-                                      *exclude + a->more.n, err);
+                                      ids + a->more.n, err);
     if (!rc)
         rc = feedback_apply(a->has_query ? qv : NULL, mv, a->more.n, lv,
                             a->less.n, dims, qv, err);
-    a->so.exclude_ids = *exclude;
-    a->so.n_exclude = n;
     free(mv);
     free(lv);
     return rc;
 }
 
+/* The query vector into qv, and what the search leaves out (*exclude,
+ * malloc'ed): the query's own images and the feedback examples, as in
+ * rclip, unless --include-self. */
 static int query_vector(search_args *a, session *s, const query *q, float *qv,
                         int64_t **exclude, char *err)
 {
-    clip_model *m = session_model(s);
-    int rc = VLM_OK;
+    collection *c = session_collection(s);
+    int n_fb = a->more.n + a->less.n, n_self = 0, rc = VLM_OK;
+    int64_t *self = NULL;
     if (a->has_query)
-        rc = search_embed_query_in(session_collection(s), m, q, qv, err);
+        rc = search_embed_query_in(c, session_model(s), q, qv, err);
     if (!rc && a->has_query) note_query_probes(a, s, q);
-    if (!rc && a->more.n + a->less.n)
-        rc = apply_feedback(a, s, qv, exclude, err);
+    if (!rc && a->has_query && !a->include_self)
+        rc = search_self_ids(c, q, &self, &n_self, err);
+    *exclude = malloc((size_t)(n_self + n_fb + 1) * sizeof **exclude);
+    if (!rc && !*exclude) rc = VLM_ENOMEM;
+    if (!rc && n_self) memcpy(*exclude, self, (size_t)n_self * sizeof *self);
+    if (!rc && n_fb) rc = apply_feedback(a, s, qv, *exclude + n_self, err);
+    free(self);
+    a->so.exclude_ids = *exclude;
+    a->so.n_exclude = a->include_self ? 0 : n_self + n_fb;
     return rc;
 }
 
@@ -379,6 +439,19 @@ static int model_parts(const search_args *a, const query *q)
     if (a->probe) return 0; /* the stored embeddings are enough */
     if (a->more.n + a->less.n) return CLIP_PART_ALL; /* unindexed examples */
     return query_has_image(q) ? CLIP_PART_ALL : CLIP_PART_TEXT;
+}
+
+/* A damaged index was rebuilt from the database: worth a line. */
+static void note_index_repair(const search_args *a, vector_index *vi)
+{
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    if (!a->common.quiet && in.rebuilt &&
+        strncmp(in.rebuild_reason, "corrupt", 7) == 0)
+        fprintf(stderr,
+                "note: the vector index was damaged (%s); rebuilt from the "
+                "database\n",
+                in.rebuild_reason + strlen("corrupt: "));
 }
 
 static int run_search(search_args *a, const query *q, char *err)
@@ -397,6 +470,12 @@ static int run_search(search_args *a, const query *q, char *err)
         if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
         free(qv);
     }
+    if (!rc) note_index_repair(a, session_index(s));
+    if (!rc && (a->rerank > 0 || a->captions) && !a->common.quiet &&
+        a->format == RESULT_TSV)
+        fputs("note: scores are rank-fusion values (--rerank/--captions), not "
+              "cosines; --explain shows each part\n",
+              stderr);
     free(exclude);
     session_close(s);
     return rc ? EXIT_ERROR : n ? EXIT_RESULTS : EXIT_NO_RESULTS;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "indexer/decode_pool.h"
+#include "indexer/excludes.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
 
@@ -22,11 +23,15 @@ typedef struct folder_item {
 } folder_item;
 
 typedef struct folder_source {
-    char **roots;
+    char **roots;     /* the paths given, made absolute */
+    char **row_roots; /* the root recorded in rows found under roots[i]:
+                          itself, or for a file given alone the root folder
+                          it lies in (else the file itself) */
+    bool *is_folder;  /* roots[i] is a folder (recorded as a root) */
     int n_roots;
     const indexer_options *o;
     ingest_context ctx;
-    const char *root; /* root being walked */
+    const char *root; /* row root of the path being walked */
     candidate *cands;
     size_t n_cands, cap_cands;
     hash_set *seen_paths;   /* every path the walk found */
@@ -64,11 +69,21 @@ static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
     return VLM_OK;
 }
 
+/* Every 64 files: how far the walk got (the total is not known yet). */
+static void report_scan(const folder_source *f, const char *path)
+{
+    if (!f->o->on_progress || f->ctx.s->seen % 64) return;
+    indexer_progress p = {
+        .phase = INDEXER_SCANNING, .found = f->ctx.s->seen, .current = path};
+    f->o->on_progress(f->o->user, &p);
+}
+
 static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
     f->ctx.s->seen++;
+    report_scan(f, w->path);
     if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
@@ -86,17 +101,23 @@ static void on_walk_error(const char *path, const char *reason, void *user)
     if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
 }
 
+/* Folders with their excludes (defaults, stored, this run's -x); a file
+ * given alone is indexed whatever the excludes say. */
 static int walk_roots(folder_source *f, char *err)
 {
-    walk_options wo = {.excludes = f->o->excludes,
-                       .n_excludes = f->o->n_excludes,
-                       .on_error = on_walk_error};
-    for (int i = 0; i < f->n_roots; i++) {
-        f->root = f->roots[i];
-        int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
-        if (rc) return rc;
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < f->n_roots; i++) {
+        exclude_set ex = {0};
+        if (f->is_folder[i])
+            rc = excludes_for_root(f->ctx.c, f->roots[i], NULL, 0, &ex, err);
+        walk_options wo = {.excludes = (const char *const *)ex.globs,
+                           .n_excludes = ex.n,
+                           .on_error = on_walk_error};
+        f->root = f->row_roots[i];
+        if (!rc) rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
+        exclude_set_free(&ex);
     }
-    return VLM_OK;
+    return rc;
 }
 
 /* ---- decoding -------------------------------------------------------------- */
@@ -144,18 +165,42 @@ static int start_pool(folder_source *f, char *err)
     return rc;
 }
 
-/* Each path made absolute and recorded as a root (what `update` walks). */
+/* A folder becomes a root (what `update` walks) with this run's -x
+ * globs remembered for it; adding it again lifts a `rm` of it inside an
+ * enclosing root. */
+static int record_folder(folder_source *f, const char *abs, char *err)
+{
+    int rc = collection_add_root(f->ctx.c, abs, err);
+    for (int k = 0; !rc && k < f->o->n_excludes; k++)
+        rc = collection_put_exclude(f->ctx.c, abs, f->o->excludes[k], 0, err);
+    char *outer = rc ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+    char *lit = outer && strcmp(outer, abs) ? excludes_literal(abs) : NULL;
+    if (lit) (void)collection_delete_exclude(f->ctx.c, outer, lit, NULL);
+    free(lit);
+    free(outer);
+    return rc;
+}
+
+/* Each path made absolute; folders are recorded as roots, a file given
+ * alone is not (its rows name the root folder it lies in, if any). */
 static int resolve_roots(folder_source *f, char *err)
 {
     for (int i = 0; i < f->n_roots; i++) {
         char *abs = realpath(f->roots[i], NULL);
-        if (!abs) {
+        struct stat st;
+        if (!abs || stat(abs, &st) != 0) {
             vlm_set_err(err, "%s: no such file or folder", f->roots[i]);
+            free(abs);
             return VLM_ENOTFOUND;
         }
         free(f->roots[i]);
         f->roots[i] = abs;
-        int rc = collection_add_root(f->ctx.c, abs, err);
+        f->is_folder[i] = S_ISDIR(st.st_mode);
+        char *row_root =
+            f->is_folder[i] ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+        f->row_roots[i] = row_root ? row_root : strdup(abs);
+        if (!f->row_roots[i]) return VLM_ENOMEM;
+        int rc = f->is_folder[i] ? record_folder(f, abs, err) : VLM_OK;
         if (rc) return rc;
     }
     return VLM_OK;
@@ -195,7 +240,9 @@ static void fill_item(folder_source *f, folder_item *fi)
                  .height = d->height,
                  .format = d->format,
                  .exif_datetime = d->info.exif_datetime,
-                 .orientation = d->info.orientation},
+                 .orientation = d->info.orientation,
+                 .camera_make = d->info.camera_make,
+                 .camera_model = d->info.camera_model},
         .existing_id = cd->existing_id,
         .pixels = d->pixels,
         .dicom = d->dicom,
@@ -237,21 +284,31 @@ static int add_delete(folder_source *f, int64_t id)
 }
 
 /* Rows under `root` whose file vanished (moved rows were renamed by then,
- * so their new paths are in seen_paths). */
-static int plan_root_deletes(folder_source *f, const char *root, char *err)
+ * so their new paths are in seen_paths), or that the root's excludes now
+ * skip (rows of a root nested in it are that root's business). */
+static int plan_root_deletes(folder_source *f, int i, char *err)
 {
-    collection_cursor *cur;
-    int rc =
-        collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur, err);
-    if (rc) return rc;
+    const char *root = f->roots[i];
+    exclude_set ex = {0};
+    collection_cursor *cur = NULL;
+    int rc = f->is_folder[i]
+                 ? excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err)
+                 : VLM_OK;
+    if (!rc)
+        rc = collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur,
+                                    err);
     collection_image row;
     struct stat st;
     int step = 0;
-    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1)
-        if (!hash_set_contains(f->seen_paths, row.path) &&
-            stat(row.path, &st) != 0)
+    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1) {
+        if (hash_set_contains(f->seen_paths, row.path)) continue;
+        if (stat(row.path, &st) != 0 ||
+            (!strcmp(row.root, root) &&
+             excludes_match_path(&ex, root, row.path)))
             rc = add_delete(f, row.id);
+    }
     collection_cursor_close(cur);
+    exclude_set_free(&ex);
     return rc ? rc : step < 0 ? step : VLM_OK;
 }
 
@@ -265,7 +322,7 @@ static int folder_next(void *self, ingest_item **out, char *err)
         return INGEST_FLUSH;
     }
     for (; f->planned_roots < f->n_roots; f->planned_roots++) {
-        int rc = plan_root_deletes(f, f->roots[f->planned_roots], err);
+        int rc = plan_root_deletes(f, f->planned_roots, err);
         if (rc) return rc;
     }
     if (f->next_delete == f->n_deletes) return INGEST_END;
@@ -308,8 +365,11 @@ static void folder_destroy(void *self)
     decode_pool_destroy(f->pool);
     for (size_t i = 0; i < f->n_cands; i++) free(f->cands[i].path);
     for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
+    for (int i = 0; f->row_roots && i < f->n_roots; i++) free(f->row_roots[i]);
     free(f->cands);
     free(f->roots);
+    free(f->row_roots);
+    free(f->is_folder);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
     hash_set_destroy(f->known_hashes);
@@ -330,8 +390,10 @@ int folder_source_create(const char *const *roots, int n_roots,
                          char *err)
 {
     folder_source *f = calloc(1, sizeof *f);
-    int ok = f && (f->roots = calloc((size_t)(n_roots > 0 ? n_roots : 1),
-                                     sizeof *f->roots));
+    size_t slots = (size_t)(n_roots > 0 ? n_roots : 1);
+    int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
+             (f->row_roots = calloc(slots, sizeof *f->row_roots)) &&
+             (f->is_folder = calloc(slots, sizeof *f->is_folder));
     for (int i = 0; ok && i < n_roots; i++)
         ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;
     if (ok) {

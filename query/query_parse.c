@@ -1,5 +1,7 @@
 #include "query/query_parse.h"
 
+#include "query/query_fetch.h"
+
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
@@ -67,7 +69,7 @@ static void trim(char *s)
     memmove(s, s + i, n - i + 1);
 }
 
-/* What the term's body is: a probe, an image file, or text. */
+/* What the term's body is: a probe, a URL, an image file, or text. */
 static int term_value(const char *body, query_term *t, char *err)
 {
     size_t plen = strlen(QUERY_PROBE_PREFIX);
@@ -78,6 +80,10 @@ static int term_value(const char *body, query_term *t, char *err)
             return VLM_EINVAL;
         }
         return (t->value = strdup(body + plen)) ? VLM_OK : VLM_ENOMEM;
+    }
+    if (query_is_url(body)) {
+        t->kind = QUERY_URL;
+        return (t->value = strdup(body)) ? VLM_OK : VLM_ENOMEM;
     }
     char *path = expand_home(body);
     if (!path) return VLM_ENOMEM;
@@ -210,7 +216,8 @@ void query_free(query *q)
 int query_has_image(const query *q)
 {
     for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind == QUERY_IMAGE) return 1;
+        if (q->terms[i].kind == QUERY_IMAGE || q->terms[i].kind == QUERY_URL)
+            return 1;
     return 0;
 }
 

@@ -11,11 +11,13 @@
  * "red flowers".  A term is an image when it names an existing regular file,
  * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
  * term that does not exist is an error rather than silently becoming text.
+ * A term starting with http://, https:// or file:// is an image to fetch
+ * (QUERY_URL), as in rclip.
  * A term "probe:NAME" (or "probe:NAME:CLASS" for a probe of several
  * classes) is a linear probe of the collection (probe.h): it adds the
  * probe's unit weight direction, weighted and signed like any term, so
  * "red dress + 2:probe:floral" leans a text query towards what the probe
- * learnt.  It is checked before files: "./probe:x" is the file.
+ * learnt.  It is checked before URLs and files: "./probe:x" is the file.
  * A weight must be a finite number, and not every weight may be 0 (the
  * query vector would be zero).
  */
@@ -28,14 +30,15 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE,
-    QUERY_PROBE /* value: NAME or NAME:CLASS, after "probe:" */
+    QUERY_IMAGE, /* a local file */
+    QUERY_URL,   /* http://, https:// or file:// (query_fetch.h) */
+    QUERY_PROBE  /* value: NAME or NAME:CLASS, after "probe:" */
 } query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;
     float weight; /* signed: "-" terms are negative */
-    char *value;  /* the text, or the image path (with ~ expanded) */
+    char *value;  /* the text, the image path (with ~ expanded), the URL */
 } query_term;
 
 typedef struct query {
@@ -47,7 +50,7 @@ typedef struct query {
 int query_parse(int argc, const char *const *argv, query *q, char *err);
 void query_free(query *q);
 
-/* True when any term needs the vision tower. */
+/* True when any term needs the vision tower (an image or a URL). */
 int query_has_image(const query *q);
 
 /* True when any term is a probe. */

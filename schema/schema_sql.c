@@ -123,11 +123,28 @@ static const char step2_sop_uid_key[] =
     "CREATE UNIQUE INDEX images_by_sop_uid ON images (sop_uid)\n"
     "  WHERE sop_uid IS NOT NULL;\n";
 
+/* Per-root exclude globs (`vlmindex exclude`, `add -x`, `rm` inside a
+ * root).  root '' applies to every root; off = 1 turns one of the built-in
+ * default excludes off for that scope. */
+static const char step3_excludes[] =
+    "CREATE TABLE excludes (\n"
+    "  root     TEXT NOT NULL,\n"
+    "  glob     TEXT NOT NULL,\n"
+    "  off      INTEGER NOT NULL DEFAULT 0 CHECK (off IN (0, 1)),\n"
+    "  added_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (root, glob)\n"
+    ") WITHOUT ROWID;\n";
+
+/* The camera (EXIF Make and Model) of each image, for --camera filters. */
+static const char step4_camera[] =
+    "ALTER TABLE images ADD COLUMN camera_make TEXT;\n"
+    "ALTER TABLE images ADD COLUMN camera_model TEXT;\n";
+
 /* Linear probes trained from the user's examples (query/probe.h): the
  * weights, the model they belong to, the cross-validated metrics and the
  * examples used.  A two-class probe stores one weight vector (class 0
  * against class 1); more classes store one vector each (one-vs-rest). */
-static const char step3_probes[] =
+static const char step7_probes[] =
     "CREATE TABLE probes (\n"
     "  name                TEXT PRIMARY KEY,\n"
     "  model_id            TEXT NOT NULL,\n"
@@ -161,9 +178,8 @@ static const char step3_probes[] =
     ") WITHOUT ROWID;\n";
 
 const char *const schema_migration_steps[] = {
-    step1_initial,
-    step2_sop_uid_key,
-    step3_probes,
+    step1_initial, step2_sop_uid_key, step3_excludes,
+    step4_camera,  step7_probes,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

@@ -675,6 +675,16 @@ Test(cli_probe, more_like_less_like_is_rocchio)
     cr_assert_eq(r.status, 0, "a query refined by feedback: %s", r.err);
     cr_assert_eq(e2e_count_lines(r.out), 3);
     e2e_run_free(&r);
+    /* --include-self keeps the examples: the one liked image is the whole
+     * direction, so it comes first. */
+    const char *self[] = {"--more-like", more, "--include-self", "-n",
+                          "1",           "-f", "paths",          NULL};
+    r = run("vlmsearch", self);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[1000];
+    snprintf(want, sizeof want, "%s\n", more);
+    cr_assert_str_eq(r.out, want);
+    e2e_run_free(&r);
 }
 
 /* ---- worklists ---------------------------------------------------------------------- */

@@ -115,8 +115,18 @@ static char *rows(result_format f, int null_sep)
     FILE *out = open_memstream(&buf, &len);
     result_writer w;
     result_writer_init(&w, out, f, null_sep);
-    result_row a = {7, 0.5f, "/p/a b.jpg", 640, 480, NULL, NULL};
-    result_row b = {9, 0.25f, "/p/c,d.jpg", 0, 0, "{\"fused\":1}", NULL};
+    result_row a = {.id = 7,
+                    .score = 0.5f,
+                    .path = "/p/a b.jpg",
+                    .width = 640,
+                    .height = 480,
+                    .taken = "2023:06:15 12:34:56",
+                    .taken_exif = 1,
+                    .camera = "Canon EOS 5D"};
+    result_row b = {.id = 9,
+                    .score = 0.25f,
+                    .path = "/p/c,d.jpg",
+                    .extra_json = "{\"fused\":1}"};
     result_writer_row(&w, &a);
     result_writer_row(&w, &b);
     fclose(out);
@@ -140,9 +150,12 @@ Test(result_format, every_format_row_by_row)
     s = rows(RESULT_JSONL, 0);
     cr_assert_str_eq(s,
                      "{\"rank\":1,\"score\":0.500000,\"path\":\"/p/a "
-                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480}\n"
+                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480,"
+                     "\"date\":\"2023-06-15T12:34:56\",\"date_source\":"
+                     "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
                      "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
-                     "\"id\":9,\"explain\":{\"fused\":1}}\n");
+                     "\"id\":9,\"date\":null,\"date_source\":null,"
+                     "\"camera\":null,\"explain\":{\"fused\":1}}\n");
     free(s);
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
@@ -227,6 +240,18 @@ Test(query_parse, probe_terms)
     const char *empty[] = {"cat", "+", "probe:"};
     cr_assert_eq(query_parse(3, empty, &q, err), VLM_EINVAL);
     cr_assert(strstr(err, "name the probe"), "%s", err);
+    /* With a URL term: each keeps its kind; only the URL needs the vision
+     * tower. */
+    const char *mixed[] = {"https://example.org/a.jpg", "+", "probe:floral"};
+    cr_assert_eq(query_parse(3, mixed, &q, err), VLM_OK, "%s", err);
+    cr_assert_eq(q.terms[0].kind, QUERY_URL);
+    cr_assert_eq(q.terms[1].kind, QUERY_PROBE);
+    cr_assert(query_has_image(&q));
+    query_free(&q);
+    const char *alone[] = {"probe:floral"};
+    cr_assert_eq(query_parse(1, alone, &q, err), VLM_OK, "%s", err);
+    cr_assert(!query_has_image(&q), "a probe term needs no vision tower");
+    query_free(&q);
     /* Words that merely contain "probe:" stay text. */
     const char *words[] = {"space", "probe:", "voyager"};
     cr_assert_eq(query_parse(3, words, &q, err), VLM_OK);
