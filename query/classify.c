@@ -8,13 +8,17 @@
 
 #include "media/media_path.h"
 #include "query/label_input.h"
+#include "query/probe_fit.h"
 #include "query/result_format.h"
 
 struct label_set {
     int n, dims;
     char **labels;
-    float *matrix; /* n x dims, normalised label embeddings */
-    float scale;   /* exp(logit_scale) */
+    float *matrix;    /* n x dims, normalised label embeddings; a probe's
+                      weights ([1][dims] for two labels) */
+    float scale;      /* exp(logit_scale) */
+    double *bias;     /* a probe's biases; NULL: zero-shot */
+    double threshold; /* a two-class probe: label 0 from this P(label 0) */
     char hash[17];
 };
 
@@ -106,12 +110,52 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     return VLM_OK;
 }
 
+static int copy_labels(label_set *ls, const char *const *labels, int n)
+{
+    ls->n = n;
+    if (!(ls->labels = calloc((size_t)n, sizeof(char *)))) return VLM_ENOMEM;
+    for (int i = 0; i < n; i++)
+        if (!(ls->labels[i] = strdup(labels[i]))) return VLM_ENOMEM;
+    return VLM_OK;
+}
+
+int label_set_create_linear(const char *const *labels, int n, int dims,
+                            const float *weights, const double *bias,
+                            double threshold, const char *hash, label_set **out,
+                            char *err)
+{
+    int nv = n == 2 ? 1 : n;
+    label_set *ls = calloc(1, sizeof *ls);
+    int rc = ls ? copy_labels(ls, labels, n) : VLM_ENOMEM;
+    if (!rc && (n < 2 || n > PROBE_MAX_CLASSES)) {
+        vlm_set_err(err, "a probe has 2 to %d classes, not %d",
+                    PROBE_MAX_CLASSES, n);
+        rc = VLM_EINVAL;
+    }
+    if (!rc && (!(ls->matrix = malloc((size_t)nv * dims * sizeof(float))) ||
+                !(ls->bias = malloc((size_t)nv * sizeof(double)))))
+        rc = VLM_ENOMEM;
+    if (rc) {
+        if (rc == VLM_ENOMEM) vlm_set_err(err, "out of memory");
+        label_set_destroy(ls);
+        return rc;
+    }
+    memcpy(ls->matrix, weights, (size_t)nv * dims * sizeof(float));
+    memcpy(ls->bias, bias, (size_t)nv * sizeof(double));
+    ls->dims = dims;
+    ls->threshold = isnan(threshold) ? 0.5 : threshold;
+    snprintf(ls->hash, sizeof ls->hash, "%s", hash);
+    *out = ls;
+    return VLM_OK;
+}
+
 void label_set_destroy(label_set *ls)
 {
     if (!ls) return;
     for (int i = 0; ls->labels && i < ls->n; i++) free(ls->labels[i]);
     free(ls->labels);
     free(ls->matrix);
+    free(ls->bias);
     free(ls);
 }
 
@@ -122,8 +166,23 @@ const char *label_set_label(const label_set *ls, int i)
 }
 const char *label_set_hash(const label_set *ls) { return ls->hash; }
 
+/* A probe's probabilities (probe_fit.h); with two labels the threshold
+ * decides. */
+static int classify_linear(const label_set *ls, const float *e, float *probs)
+{
+    double p[PROBE_MAX_CLASSES];
+    probe_linear_probs(ls->matrix, ls->bias, ls->n, ls->dims, e, p);
+    int top = 0;
+    for (int l = 0; l < ls->n; l++) {
+        probs[l] = (float)p[l];
+        if (p[l] > p[top]) top = l;
+    }
+    return ls->n == 2 ? (p[0] >= ls->threshold ? 0 : 1) : top;
+}
+
 int label_set_classify(const label_set *ls, const float *e, float *probs)
 {
+    if (ls->bias) return classify_linear(ls, e, probs);
     float mx = -INFINITY;
     for (int l = 0; l < ls->n; l++) {
         const float *w = ls->matrix + (size_t)l * ls->dims;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define QUERY_PROBE_PREFIX "probe:"
+
 /* Growing list of terms under construction. */
 typedef struct builder {
     query *q;
@@ -67,6 +69,56 @@ static void trim(char *s)
     memmove(s, s + i, n - i + 1);
 }
 
+/* What the term's body is: a probe, a URL, an image file, or text. */
+static int term_value(const char *body, query_term *t, char *err)
+{
+    size_t plen = strlen(QUERY_PROBE_PREFIX);
+    if (!strncmp(body, QUERY_PROBE_PREFIX, plen)) {
+        t->kind = QUERY_PROBE;
+        if (!body[plen]) {
+            vlm_set_err(err, "'%s': name the probe (probe:NAME)", body);
+            return VLM_EINVAL;
+        }
+        return (t->value = strdup(body + plen)) ? VLM_OK : VLM_ENOMEM;
+    }
+    if (query_is_url(body)) {
+        t->kind = QUERY_URL;
+        return (t->value = strdup(body)) ? VLM_OK : VLM_ENOMEM;
+    }
+    char *path = expand_home(body);
+    if (!path) return VLM_ENOMEM;
+    if (is_regular_file(path)) {
+        t->kind = QUERY_IMAGE;
+        t->value = path;
+        return VLM_OK;
+    }
+    if (looks_like_path(body)) {
+        vlm_set_err(err, "%s: image query not found (not a readable file)",
+                    path);
+        free(path);
+        return VLM_EINVAL;
+    }
+    free(path);
+    return (t->value = strdup(body)) ? VLM_OK : VLM_ENOMEM;
+}
+
+static int push_term(builder *b, query_term t)
+{
+    if (b->q->n_terms == b->cap) {
+        int cap = b->cap ? 2 * b->cap : 4;
+        query_term *nt = realloc(b->q->terms, (size_t)cap * sizeof *nt);
+        if (!nt) {
+            free(t.value);
+            return VLM_ENOMEM;
+        }
+        b->q->terms = nt;
+        b->cap = cap;
+    }
+    b->q->terms[b->q->n_terms++] = t;
+    b->sign = 1.0f;
+    return VLM_OK;
+}
+
 /* Turns the collected words into a term. */
 static int flush_term(builder *b, char *err)
 {
@@ -92,43 +144,9 @@ static int flush_term(builder *b, char *err)
         return VLM_EINVAL;
     }
     query_term t = {.kind = QUERY_TEXT, .weight = w * b->sign};
-    char *path = expand_home(body);
-    if (!path) {
-        free(words);
-        return VLM_ENOMEM;
-    }
-    if (query_is_url(body)) {
-        free(path);
-        t.kind = QUERY_URL;
-        t.value = strdup(body);
-    } else if (is_regular_file(path)) {
-        t.kind = QUERY_IMAGE;
-        t.value = path;
-    } else if (looks_like_path(body)) {
-        vlm_set_err(err, "%s: image query not found (not a readable file)",
-                    path);
-        free(path);
-        free(words);
-        return VLM_EINVAL;
-    } else {
-        free(path);
-        t.value = strdup(body);
-    }
+    int rc = term_value(body, &t, err);
     free(words);
-    if (!t.value) return VLM_ENOMEM;
-    if (b->q->n_terms == b->cap) {
-        int cap = b->cap ? 2 * b->cap : 4;
-        query_term *nt = realloc(b->q->terms, (size_t)cap * sizeof *nt);
-        if (!nt) {
-            free(t.value);
-            return VLM_ENOMEM;
-        }
-        b->q->terms = nt;
-        b->cap = cap;
-    }
-    b->q->terms[b->q->n_terms++] = t;
-    b->sign = 1.0f;
-    return VLM_OK;
+    return rc ? rc : push_term(b, t);
 }
 
 static int append_word(builder *b, const char *w, size_t len)
@@ -204,7 +222,15 @@ void query_free(query *q)
 int query_has_image(const query *q)
 {
     for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind != QUERY_TEXT) return 1;
+        if (q->terms[i].kind == QUERY_IMAGE || q->terms[i].kind == QUERY_URL)
+            return 1;
+    return 0;
+}
+
+int query_has_probe(const query *q)
+{
+    for (int i = 0; i < q->n_terms; i++)
+        if (q->terms[i].kind == QUERY_PROBE) return 1;
     return 0;
 }
 
@@ -213,7 +239,8 @@ void query_text(const query *q, char *out, size_t n)
     out[0] = 0;
     for (int i = 0; i < q->n_terms; i++) {
         size_t used = strlen(out);
-        snprintf(out + used, n - used, "%s%s", i ? " + " : "",
+        snprintf(out + used, n - used, "%s%s%s", i ? " + " : "",
+                 q->terms[i].kind == QUERY_PROBE ? QUERY_PROBE_PREFIX : "",
                  q->terms[i].value);
     }
 }

@@ -53,6 +53,8 @@ typedef struct result_row {
     int taken_exif;     /* jsonl "date_source": "exif" or "mtime" */
     const char *camera; /* "" or NULL: jsonl null */
     int offline;        /* its root is offline (jsonl: "offline":true) */
+    const char *probe_json; /* optional: the probe that scored (probe.h),
+                               written as "probe" */
 } result_row;
 
 typedef struct result_writer {

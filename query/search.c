@@ -6,6 +6,7 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "query/probe.h"
 #include "query/query_fetch.h"
 #include "session/session_roots.h"
 
@@ -61,9 +62,28 @@ static double query_weight_sum(const query *q)
     return s;
 }
 
+static int embed_term(collection *c, clip_model *m, const query_term *t,
+                      float *e, char *err)
+{
+    switch (t->kind) {
+    case QUERY_IMAGE: return search_embed_image_file(m, t->value, e, err);
+    case QUERY_URL: return search_embed_image_url(m, t->value, e, err);
+    case QUERY_PROBE:
+        return probe_term_vector(c, clip_model_id(m), t->value, e,
+                                 clip_embed_dim(m), err);
+    default: return clip_encode_text(m, t->value, e, err);
+    }
+}
+
+int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+{
+    return search_embed_query_in(NULL, m, q, out, err);
+}
+
 /* The terms are unit vectors: a sum far shorter than the sum of the
  * weights' sizes means they cancelled out, and the direction is noise. */
-int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err)
 {
     int dims = clip_embed_dim(m);
     float *e = malloc((size_t)dims * sizeof *e);
@@ -72,11 +92,7 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     int rc = VLM_OK;
     for (int t = 0; !rc && t < q->n_terms; t++) {
         const query_term *qt = &q->terms[t];
-        rc = qt->kind == QUERY_IMAGE
-                 ? search_embed_image_file(m, qt->value, e, err)
-             : qt->kind == QUERY_URL
-                 ? search_embed_image_url(m, qt->value, e, err)
-                 : clip_encode_text(m, qt->value, e, err);
+        rc = embed_term(c, m, qt, e, err);
         if (rc) break;
         clip_l2_normalize(e, dims);
         for (int i = 0; i < dims; i++) out[i] += qt->weight * e[i];

@@ -23,6 +23,12 @@
  * query vector is zero") when the weighted terms cancel out. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err);
 
+/* The same with "probe:NAME" terms (query_parse.h) read from collection c
+ * (probe.h: the probe's unit weight direction; refused when it was
+ * trained under another model than m). */
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err);
+
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
@@ -35,7 +41,8 @@ typedef struct search_options {
     int use_threshold; /* apply min_score */
     float min_score;
     const char *in_dir; /* restrict to this subtree (NULL = all) */
-    /* Never returned: the query's own images (search_self_ids). */
+    /* Never returned: the query's own images (search_self_ids), relevance
+     * feedback's examples (feedback.h); ids in any order. */
     const int64_t *exclude_ids;
     int n_exclude;
     /* Metadata filters (its prefix is ignored: in_dir says that), applied

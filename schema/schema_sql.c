@@ -185,9 +185,46 @@ static const char step6_labelsets[] =
     "CREATE INDEX classifications_by_label\n"
     "  ON classifications (labelset_id, top_label);\n";
 
+/* Linear probes trained from the user's examples (query/probe.h): the
+ * weights, the model they belong to, the cross-validated metrics and the
+ * examples used.  A two-class probe stores one weight vector (class 0
+ * against class 1); more classes store one vector each (one-vs-rest). */
+static const char step7_probes[] =
+    "CREATE TABLE probes (\n"
+    "  name                TEXT PRIMARY KEY,\n"
+    "  model_id            TEXT NOT NULL,\n"
+    "  model_name          TEXT NOT NULL,\n"
+    "  dims                INTEGER NOT NULL,\n"
+    "  reg_c               REAL NOT NULL, -- liblinear's C, picked by CV\n"
+    "  folds               INTEGER NOT NULL,\n"
+    "  cv_accuracy         REAL NOT NULL,\n"
+    "  cv_auc              REAL NOT NULL,\n"
+    "  cv_logloss          REAL NOT NULL,\n"
+    "  precision_target    REAL,\n"
+    "  threshold           REAL, -- NULL: the target was not reached\n"
+    "  threshold_precision REAL,\n"
+    "  threshold_recall    REAL,\n"
+    "  created_at          INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE probe_classes (\n"
+    "  probe    TEXT NOT NULL REFERENCES probes (name) ON DELETE CASCADE,\n"
+    "  idx      INTEGER NOT NULL,\n"
+    "  name     TEXT NOT NULL,\n"
+    "  examples INTEGER NOT NULL,\n"
+    "  weights  BLOB, -- float32 LE [dims]; NULL: the complement of class 0\n"
+    "  bias     REAL,\n"
+    "  PRIMARY KEY (probe, idx)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE probe_examples (\n"
+    "  probe TEXT NOT NULL REFERENCES probes (name) ON DELETE CASCADE,\n"
+    "  path  TEXT NOT NULL,\n"
+    "  class INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (probe, path)\n"
+    ") WITHOUT ROWID;\n";
+
 const char *const schema_migration_steps[] = {
-    step1_initial, step2_sop_uid_key,   step3_excludes,
-    step4_camera,  step5_root_identity, step6_labelsets,
+    step1_initial,       step2_sop_uid_key, step3_excludes, step4_camera,
+    step5_root_identity, step6_labelsets,   step7_probes,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);
