@@ -335,4 +335,9 @@ Test(cli_families, mixing_families_is_refused)
     cr_assert(strstr(r.err, "cannot be mixed"), "%s", r.err);
     e2e_run_free(&r);
     cr_assert_eq(e2e_counts(ws.coll).embeddings, 28, "nothing was lost");
+    const char *status[] = {"status", NULL};
+    r = run("vlmindex", status);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "(siglip, 64 dims"), "%s", r.out);
+    e2e_run_free(&r);
 }
