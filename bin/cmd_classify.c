@@ -43,16 +43,19 @@ static const cli_opt classify_opts[] = {
      .offset = CA(templates),
      .metavar = "TPL",
      .help = "prompt template with {} (repeatable, averaged;\n"
-             "default \"a photo of {}\")"},
+             "default: the model's own prompt,\n"
+             "\"a photo of {}\" or \"{}的照片。\")"},
     CLI_OPT_TEXT(0, "probe", CA(probe), "NAME",
                  "a trained probe's classes and probabilities instead\n"
                  "of labels (vlmindex probe train)"),
     CLI_OPT_PARSE(0, "in", CA(in_dir), "DIR", cli_parse_existing_path,
                   "only images under DIR"),
     CLI_OPT_FLOAT(0, "min-prob", CA(min_prob), "P", 0, 1,
-                  "only images whose top probability is >= P"),
+                  "only images whose top probability is >= P\n"
+                  "(SigLIP: per-label probabilities, one label works)"),
     CLI_OPT_TEXT(0, "only", CA(only), "LABEL",
-                 "only images whose top label is LABEL (a filter)"),
+                 "only images whose top label is LABEL (a filter;\n"
+                 "SigLIP: whose LABEL probability is >= --min-prob)"),
     CLI_OPT_CHOICE('f', "format", CA(format), "FMT", classify_formats,
                    "csv (default) | jsonl"),
     CLI_OPT_FLAG('0', NULL, CA(null_sep),
@@ -75,7 +78,9 @@ static const cli_command classify_cmd = {
     .synopsis = "(--label TEXT)... | --labels FILE [options]\n"
                 "--probe NAME [options]",
     .about = "Zero-shot labels over the collection: each image gets the\n"
-             "probabilities of the labels, as CSV or JSON lines.  With\n"
+             "probabilities of the labels, as CSV or JSON lines.  CLIP and\n"
+             "Chinese-CLIP share one probability among the labels (softmax);\n"
+             "SigLIP gives each label its own (sigmoid): multi-label.  With\n"
              "--probe, the classes of a probe trained from your examples.",
     .tables = classify_tables,
     .max_args = 0,
@@ -227,6 +232,18 @@ static int prepare_labels(classify_args *a, session *s, const char **labels,
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
         rc = VLM_EINVAL;
     }
+    clip_model *m = session_model(s);
+    if (!rc && !a->probe && n == 1 && a->min_prob > 0 &&
+        !label_set_multi_label(*ls)) {
+        vlm_set_err(err,
+                    "--min-prob with one label: the %s model '%s' shares one "
+                    "probability among the labels (softmax), so a single "
+                    "label always has probability 1; give two or more "
+                    "labels, or use a SigLIP model (independent per-label "
+                    "probabilities)",
+                    clip_model_family(m), clip_model_name(m));
+        rc = VLM_EINVAL;
+    }
     if (!rc && a->worklist && !a->only) {
         vlm_set_err(
             err,
@@ -245,10 +262,9 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     collection_model m = {0};
     /* Storing results changes the collection: the writer lock.  A probe
      * needs no model: the stored embeddings are what it scores. */
-    int rc =
-        cli_open_session(&a->common, a->store ? SESSION_MODIFY : SESSION_READ,
-                         SESSION_NO_INDEX, a->probe ? 0 : CLIP_PART_TEXT, &s,
-                         err);
+    int rc = cli_open_session(
+        &a->common, a->store ? SESSION_MODIFY : SESSION_READ, SESSION_NO_INDEX,
+        a->probe ? 0 : CLIP_PART_TEXT, &s, err);
     if (!rc) rc = collection_get_model(session_collection(s), &m, err);
     if (!rc) rc = prepare_labels(a, s, labels, n, &ls, &only, err);
     if (!rc && a->worklist)

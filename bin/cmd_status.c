@@ -216,8 +216,9 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
     text_write(stdout, collection_dir(c), TEXT_ESCAPED);
     putchar('\n');
     if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n",
-               text_escape(name, sizeof name, m.name, TEXT_ESCAPED), m.dims,
+        printf("model:      %s (%s, %d dims, id %.16s)\n",
+               text_escape(name, sizeof name, m.name, TEXT_ESCAPED),
+               m.family[0] ? m.family : "family not recorded yet", m.dims,
                m.model_id);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "

@@ -29,6 +29,7 @@
 typedef struct search_args {
     cli_common common;
     search_options so;
+    float min_prob; /* --prob; NAN = unset */
     int format, null_sep, worklist;
     int rerank, captions, explain;
     const char *reranker;
@@ -60,6 +61,10 @@ static const cli_opt search_opts[] = {
      .max = 1,
      .help = "only results scoring >= S (a cosine, -1 to 1)",
      .hint = "the threshold is a cosine in [-1,1]; for the top {} use -n {}"},
+    CLI_OPT_FLOAT(0, "prob", SA(min_prob), "P", 0, 1,
+                  "only results whose probability is >= P (SigLIP:\n"
+                  "the model's own image-text probability; jsonl\n"
+                  "shows it as \"prob\" beside the cosine \"score\")"),
     CLI_OPT_PARSE(0, "in", SA(so.in_dir), "DIR", cli_parse_existing_path,
                   "only images under DIR (or that file)"),
     CLI_OPT_FLAG(0, "include-self", SA(include_self),
@@ -145,6 +150,11 @@ static int check_inputs(search_args *a, int n_words, int *code)
               "the query as: red dress + probe:NAME";
     else if ((a->rerank || a->captions) && !n_words)
         bad = "--rerank and --captions match the QUERY's words: give some";
+    else if (!isnan(a->min_prob) && !isnan(a->so.min_score))
+        bad = "give --threshold (a cosine) or --prob (a probability), not both";
+    else if (!isnan(a->min_prob) && a->probe)
+        bad = "--prob is the model's image-text probability of a QUERY; a "
+              "--probe ranking has its own scores";
     if (!bad) return CLI_PARSED;
     *code = cli_usage_error(&search_cmd, "%s", bad);
     return CLI_EXIT;
@@ -164,6 +174,7 @@ static int parse_args(int argc, char **argv, search_args *a,
     a->so.top_k = 10;
     a->preview_height = 400;
     a->so.min_score = NAN; /* unset: no threshold */
+    a->min_prob = NAN;
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--version")) { /* whatever else is given */
             cli_print_version("vlmsearch");
@@ -250,13 +261,16 @@ static void preview(const search_args *a, const char *path)
         cli_progress_note("note: no preview: ", err);
 }
 
-static void print_hits(search_args *a, const search_hit *h, int n,
-                       const char *probe_json)
+/* Sigmoid-scoring models (SigLIP) also give each hit its probability;
+ * m is NULL for a probe's ranking (its scores are the probe's). */
+static void print_hits(search_args *a, const clip_model *m, const search_hit *h,
+                       int n, const char *probe_json)
 {
     result_writer w;
     int n_offline = 0;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
     setup_terminal(a, &w);
+    int has_prob = m && clip_model_scoring(m) == CLIP_SCORE_SIGMOID;
     for (int i = 0; i < n; i++) {
         result_row r = {.id = h[i].id,
                         .score = h[i].score,
@@ -267,7 +281,9 @@ static void print_hits(search_args *a, const search_hit *h, int n,
                         .taken_exif = h[i].taken_exif,
                         .camera = h[i].camera,
                         .offline = h[i].offline,
-                        .probe_json = probe_json};
+                        .probe_json = probe_json,
+                        .has_prob = has_prob};
+        if (has_prob) r.prob = clip_pair_probability(m, h[i].score);
         result_writer_row(&w, &r);
         n_offline += h[i].offline;
         preview(a, h[i].path);
@@ -324,7 +340,7 @@ static int search_and_print(search_args *a, session *s, const query *q,
     search_hit *hits = NULL;
     int rc = search_run(session_collection(s), session_index(s), qv, &a->so,
                         &hits, n, err);
-    if (!rc) print_hits(a, hits, *n, NULL);
+    if (!rc) print_hits(a, session_model(s), hits, *n, NULL);
     search_hits_free(hits, *n);
     return rc;
 }
@@ -398,7 +414,7 @@ static int run_probe(search_args *a, session *s, int *n, char *err)
         rc = probe_search(session_collection(s), session_index(s), &p, k,
                           &a->so, &hits, n, err);
     char *json = !rc && !a->worklist ? probe_json(&p) : NULL;
-    if (!rc && !a->worklist) print_hits(a, hits, *n, json);
+    if (!rc && !a->worklist) print_hits(a, NULL, hits, *n, json);
     free(json);
     search_hits_free(hits, rc ? 0 : *n);
     collection_probe_free(&p);
@@ -485,7 +501,12 @@ static int run_search(search_args *a, const query *q, char *err)
     } else if (!rc) {
         clip_model *m = session_model(s);
         float *qv = malloc((size_t)clip_embed_dim(m) * sizeof *qv);
-        rc = qv ? query_vector(a, s, q, qv, &exclude, err) : VLM_ENOMEM;
+        if (!isnan(a->min_prob)) { /* --prob P as the cosine it stands for */
+            rc = search_prob_threshold(m, a->min_prob, &a->so.min_score, err);
+            a->so.use_threshold = 1;
+        }
+        if (!rc)
+            rc = qv ? query_vector(a, s, q, qv, &exclude, err) : VLM_ENOMEM;
         if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
         free(qv);
     }

@@ -342,8 +342,11 @@ int ingest_run(collection *c, vector_index *vi, const ingest_encoder *enc,
     w.o = o ? o : &defaults;
     memset(s, 0, sizeof *s);
     int rc = init_writer(&w, enc, w.o);
-    if (!rc)
-        rc = collection_bind_model(c, enc->name, enc->dims, enc->model_id, err);
+    collection_model_binding b = {.name = enc->name,
+                                  .family = enc->family,
+                                  .dims = enc->dims,
+                                  .model_id = enc->model_id};
+    if (!rc) rc = collection_bind(c, &b, err);
     ingest_context ctx = {.c = c, .prep = &enc->prep, .o = w.o, .s = s};
     clock_gettime(CLOCK_MONOTONIC, &w.t0);
     if (!rc) report_progress(&w, INDEXER_SCANNING, NULL);

@@ -93,7 +93,8 @@ void ingest_source_destroy(ingest_source *src); /* NULL-safe */
 /* ---- the encoder ---------------------------------------------------------- */
 
 typedef struct ingest_encoder {
-    const char *name, *model_id; /* the binding the collection records */
+    /* the binding the collection records (family may be NULL) */
+    const char *name, *family, *model_id;
     int dims;
     img_prep_params prep;
     /* n images of pixels (planar, prep's crop) -> n x dims raw vectors. */

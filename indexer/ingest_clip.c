@@ -12,6 +12,7 @@ ingest_encoder ingest_clip_encoder(clip_model *m)
 {
     return (ingest_encoder){
         .name = clip_model_name(m),
+        .family = clip_model_family(m),
         .model_id = clip_model_id(m),
         .dims = clip_embed_dim(m),
         .prep = *clip_prep_params(m),

@@ -14,11 +14,13 @@
 struct label_set {
     int n, dims;
     char **labels;
-    float *matrix;    /* n x dims, normalised label embeddings; a probe's
+    float *matrix;        /* n x dims, normalised label embeddings; a probe's
                       weights ([1][dims] for two labels) */
-    float scale;      /* exp(logit_scale) */
-    double *bias;     /* a probe's biases; NULL: zero-shot */
-    double threshold; /* a two-class probe: label 0 from this P(label 0) */
+    float scale;          /* exp(logit_scale) */
+    double *bias;         /* a probe's biases; NULL: zero-shot */
+    double threshold;     /* a two-class probe: label 0 from this P(label 0) */
+    float logit_bias;     /* zero-shot: the model's logit bias (0: softmax) */
+    clip_scoring scoring; /* zero-shot: how logits become probabilities */
     char hash[17];
 };
 
@@ -69,7 +71,7 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
                      const char *const *templates, int n_templates,
                      label_set **out, char *err)
 {
-    static const char *const default_tpl[] = {"a photo of {}"};
+    const char *const default_tpl[] = {clip_prompt_template(m)};
     int rc = label_input_check(labels, n_labels, templates, n_templates, err);
     if (rc) return rc;
     if (n_templates < 1) {
@@ -90,6 +92,8 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     ls->n = n_labels;
     ls->dims = dims;
     ls->scale = clip_logit_scale(m);
+    ls->logit_bias = clip_logit_bias(m);
+    ls->scoring = clip_model_scoring(m);
     uint64_t h = fnv1a_str(0xcbf29ce484222325ull, clip_model_id(m));
     for (int i = 0; !rc && i < n_labels; i++) {
         ls->labels[i] = strdup(labels[i]);
@@ -180,28 +184,50 @@ static int classify_linear(const label_set *ls, const float *e, float *probs)
     return ls->n == 2 ? (p[0] >= ls->threshold ? 0 : 1) : top;
 }
 
-int label_set_classify(const label_set *ls, const float *e, float *probs)
+bool label_set_multi_label(const label_set *ls)
 {
-    if (ls->bias) return classify_linear(ls, e, probs);
-    float mx = -INFINITY;
-    for (int l = 0; l < ls->n; l++) {
-        const float *w = ls->matrix + (size_t)l * ls->dims;
-        float dot = 0;
-        for (int i = 0; i < ls->dims; i++) dot += w[i] * e[i];
-        probs[l] = ls->scale * dot;
-        mx = probs[l] > mx ? probs[l] : mx;
-    }
-    float sum = 0;
+    return ls->scoring == CLIP_SCORE_SIGMOID;
+}
+
+/* Softmax over the labels, in place; returns the top index. */
+static int softmax_top(float *probs, int n)
+{
+    float mx = -INFINITY, sum = 0;
     int top = 0;
-    for (int l = 0; l < ls->n; l++) {
+    for (int l = 0; l < n; l++) mx = probs[l] > mx ? probs[l] : mx;
+    for (int l = 0; l < n; l++) {
         probs[l] = expf(probs[l] - mx);
         sum += probs[l];
     }
-    for (int l = 0; l < ls->n; l++) {
+    for (int l = 0; l < n; l++) {
         probs[l] /= sum;
         if (probs[l] > probs[top]) top = l;
     }
     return top;
+}
+
+/* Each label's own sigmoid (SigLIP): labels are independent. */
+static int sigmoid_top(float *probs, int n)
+{
+    int top = 0;
+    for (int l = 0; l < n; l++) {
+        probs[l] = 1.0f / (1.0f + expf(-probs[l]));
+        if (probs[l] > probs[top]) top = l;
+    }
+    return top;
+}
+
+int label_set_classify(const label_set *ls, const float *e, float *probs)
+{
+    if (ls->bias) return classify_linear(ls, e, probs);
+    for (int l = 0; l < ls->n; l++) {
+        const float *w = ls->matrix + (size_t)l * ls->dims;
+        float dot = 0;
+        for (int i = 0; i < ls->dims; i++) dot += w[i] * e[i];
+        probs[l] = ls->scale * dot + ls->logit_bias;
+    }
+    return label_set_multi_label(ls) ? sigmoid_top(probs, ls->n)
+                                     : softmax_top(probs, ls->n);
 }
 
 /* ---- over a collection --------------------------------------------------- */
@@ -269,12 +295,15 @@ static int store_result(classify_run *r, int64_t id, int top)
 
 static int report(classify_run *r, int64_t id, int top)
 {
-    if (r->o->only >= 0 && top != r->o->only) return VLM_OK;
-    if (r->probs[top] < r->o->min_prob) return VLM_OK;
+    /* Multi-label: --only asks for that label's own probability. */
+    int shown =
+        r->o->only >= 0 && label_set_multi_label(r->ls) ? r->o->only : top;
+    if (r->o->only >= 0 && shown != r->o->only) return VLM_OK;
+    if (r->probs[shown] < r->o->min_prob) return VLM_OK;
     collection_brief b;
     if (collection_image_brief(r->c, id, &b, NULL) != VLM_OK) return VLM_OK;
-    classify_row row = {id,         b.path,       top,     r->probs,
-                        b.taken,    b.taken_exif, b.camera};
+    classify_row row = {id,      b.path,       top,     r->probs,
+                        b.taken, b.taken_exif, b.camera};
     r->reported++;
     return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED
                                                           : VLM_OK;

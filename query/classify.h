@@ -2,13 +2,20 @@
  * classify.h — classification of a collection with a label set.
  *
  * Zero-shot: each label becomes the mean of its prompt templates'
- * normalised text embeddings ("a photo of {}" by default; "{}" is replaced
- * by the label), renormalised.  An image's probabilities are
- * softmax(logit_scale * cos) over the labels — exactly CLIP's zero-shot
- * rule.  A linear probe (query/probe.h) is a label set too: its classes
- * are the labels, its logistic probabilities the scores.  Results are
- * stored in SQLite (classifications) keyed by a hash of labels + templates
- * + model, or of the probe.
+ * normalised text embeddings (by default the model's own prompt,
+ * clip_prompt_template: "a photo of {}", or "{}的照片。" for Chinese-CLIP;
+ * "{}" is replaced by the label), renormalised.  The model's scoring
+ * decides what a probability is (clip_model_scoring):
+ *   softmax (CLIP, Chinese-CLIP): softmax(logit_scale * cos) over the
+ *     labels — CLIP's zero-shot rule; they sum to 1, so one label alone
+ *     always has probability 1;
+ *   sigmoid (SigLIP): each label's own sigmoid(scale * cos + bias), the
+ *     probability that the label fits the image whatever the other labels
+ *     are (multi-label: several, or none, can be likely; one label works).
+ * A linear probe (query/probe.h) is a label set too: its classes are the
+ * labels, its logistic probabilities the scores (not multi-label).
+ * Results are stored in SQLite (classifications) keyed by a hash of
+ * labels + templates + model, or of the probe.
  */
 #ifndef VLM_CLASSIFY_H
 #define VLM_CLASSIFY_H
@@ -43,6 +50,9 @@ const char *label_set_hash(const label_set *ls); /* hex digest */
 /* probs[n_labels] for one normalised image embedding; returns top index. */
 int label_set_classify(const label_set *ls, const float *embedding,
                        float *probs);
+/* true when the probabilities are independent per label (sigmoid scoring),
+ * false when they are shares of one distribution (softmax). */
+bool label_set_multi_label(const label_set *ls);
 
 typedef struct classify_row {
     int64_t id;
@@ -55,12 +65,13 @@ typedef struct classify_row {
 } classify_row;
 
 typedef struct classify_options {
-    const char *in_dir; /* subtree, NULL = whole collection */
+    const char *in_dir;              /* subtree, NULL = whole collection */
     const collection_filter *filter; /* metadata filters, or NULL */
-    float min_prob;     /* report only top_prob >= this (0 = all) */
-    int only;           /* report only images whose top label is this
-                             index; -1 = any */
-    int store;          /* write results to SQLite */
+    float min_prob; /* report only top_prob >= this (0 = all) */
+    /* Report only images whose top label is this index (multi-label: whose
+     * probability of this label is >= min_prob); -1 = any. */
+    int only;
+    int store; /* write results to SQLite */
     /* Called for each reported image; return non-zero to stop. */
     int (*on_row)(void *user, const classify_row *row);
     void *user;

@@ -24,6 +24,7 @@ void result_writer_init(result_writer *w, FILE *out, result_format f,
 static void write_jsonl(result_writer *w, const result_row *r)
 {
     fprintf(w->out, "{\"rank\":%d,\"score\":%.6f,", w->rank, r->score);
+    if (r->has_prob) fprintf(w->out, "\"prob\":%.6f,", r->prob);
     json_write_path(w->out, "path", r->path);
     fprintf(w->out, ",\"id\":%lld", (long long)r->id);
     if (r->width > 0)

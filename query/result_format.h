@@ -5,6 +5,7 @@
  *   paths  path                      (feed to xargs, feh, ...)
  *   jsonl  {"rank":1,"score":0.31,"path":"...","id":7,"width":..,"height":..,
  *           "date":"2023-06-15T12:00:00","date_source":"exif","camera":".."}
+ *          (with "prob" after "score" when the row has one: SigLIP)
  *   csv    rank,score,path,...       (RFC 4180 quoting)
  * With null_sep, records end in '\0' instead of '\n' (like find -print0).
  *
@@ -55,6 +56,10 @@ typedef struct result_row {
     int offline;        /* its root is offline (jsonl: "offline":true) */
     const char *probe_json; /* optional: the probe that scored (probe.h),
                                written as "probe" */
+    /* has_prob: prob is the model's own probability for the pair (sigmoid
+     * scoring, clip_pair_probability); score stays the cosine. */
+    int has_prob;
+    float prob;
 } result_row;
 
 typedef struct result_writer {

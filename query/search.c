@@ -205,6 +205,28 @@ static int resolve_hits(collection *c, const vector_hit *vh, int n,
     return rc;
 }
 
+int search_prob_threshold(const clip_model *m, float p, float *min_score,
+                          char *err)
+{
+    if (clip_model_scoring(m) != CLIP_SCORE_SIGMOID) {
+        vlm_set_err(err,
+                    "--prob needs a model whose scores are probabilities on "
+                    "their own (sigmoid scoring, SigLIP); '%s' (%s) ranks by "
+                    "cosine: use --threshold COSINE",
+                    clip_model_name(m), clip_model_family(m));
+        return VLM_EINVAL;
+    }
+    /* Inverts p = sigmoid(scale * cos + bias). */
+    if (p <= 0)
+        *min_score = -INFINITY;
+    else if (p >= 1)
+        *min_score = INFINITY;
+    else
+        *min_score =
+            (logf(p / (1 - p)) - clip_logit_bias(m)) / clip_logit_scale(m);
+    return VLM_OK;
+}
+
 int search_run(collection *c, vector_index *vi, const float *qvec,
                const search_options *o, search_hit **hits, int *n_hits,
                char *err)

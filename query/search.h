@@ -83,6 +83,14 @@ typedef struct search_hit {
                     cannot be reached, the row is kept */
 } search_hit;
 
+/* The cosine at which the model's pair probability (clip_pair_probability)
+ * reaches p, so a threshold can be given as a probability: p <= 0 lets
+ * every hit through, p >= 1 none.  VLM_EINVAL, naming the model, when its
+ * scoring is not sigmoid: a softmax model's single score is no
+ * probability. */
+int search_prob_threshold(const clip_model *m, float p, float *min_score,
+                          char *err);
+
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
  * search_hits_free. */
 int search_run(collection *c, vector_index *vi, const float *qvec,

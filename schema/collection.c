@@ -232,9 +232,10 @@ int collection_default_dir(char *buf, size_t bufsize, char *err)
 
 int collection_get_model(collection *c, collection_model *out, char *err)
 {
-    sqlite3_stmt *st = coll_stmt(
-        c, "SELECT name, dims, model_id, created_at FROM model WHERE id = 1",
-        err);
+    sqlite3_stmt *st = coll_stmt(c,
+                                 "SELECT name, dims, model_id, created_at, "
+                                 "family FROM model WHERE id = 1",
+                                 err);
     if (!st) return VLM_EIO;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
@@ -248,65 +249,124 @@ int collection_get_model(collection *c, collection_model *out, char *err)
     out->dims = sqlite3_column_int(st, 1);
     coll_column_text(st, 2, out->model_id, sizeof out->model_id);
     out->created_at = sqlite3_column_int64(st, 3);
+    coll_column_text(st, 4, out->family, sizeof out->family);
     sqlite3_reset(st);
     return VLM_OK;
 }
 
-typedef struct {
-    const char *name, *model_id;
-    int dims;
-} bind_args;
-
-/* Check and record in one transaction, so two first binds never race. */
-static int bind_op(collection *c, void *ud, char *err)
+/* The stored model is b's: the same id, or the legacy id earlier versions
+ * stored for it.  *rewrite: the row should be brought up to date. */
+static bool binding_matches(const collection_model *m,
+                            const collection_model_binding *b, bool *rewrite)
 {
-    const bind_args *a = ud;
-    collection_model m;
-    int rc = collection_get_model(c, &m, err);
-    if (rc == VLM_OK) {
-        if (m.dims == a->dims && strcmp(m.model_id, a->model_id) == 0)
-            return VLM_OK;
+    *rewrite = false;
+    if (m->dims != b->dims) return false;
+    if (!strcmp(m->model_id, b->model_id)) {
+        *rewrite = b->family && strcmp(m->family, b->family) != 0;
+        return true;
+    }
+    *rewrite = b->legacy_id && !strcmp(m->model_id, b->legacy_id);
+    return *rewrite;
+}
+
+static int binding_mismatch(collection *c, const collection_model *m,
+                            const collection_model_binding *b, char *err)
+{
+    if (b->family && m->family[0] && strcmp(m->family, b->family))
+        vlm_set_err(err,
+                    "collection %s holds %s embeddings (model '%s', %d-d) but "
+                    "this run uses a %s model ('%s', %d-d): model families "
+                    "cannot be mixed in one collection; use another "
+                    "--collection DIR for this model, or re-index this one "
+                    "with `vlmindex reset` followed by `vlmindex add`",
+                    c->dir, m->family, m->name, m->dims, b->family, b->name,
+                    b->dims);
+    else
         vlm_set_err(err,
                     "collection %s was built with model '%s' (%d-d, id %.12s) "
                     "but this run uses '%s' (%d-d, id %.12s); use another "
                     "--collection DIR for this model, or re-index this one "
                     "with `vlmindex reset` followed by `vlmindex add`",
-                    c->dir, m.name, m.dims, m.model_id, a->name, a->dims,
-                    a->model_id);
-        return VLM_EMISMATCH;
-    }
-    if (rc != VLM_ENOTFOUND) return rc;
-    sqlite3_stmt *st =
-        coll_stmt(c,
-                  "INSERT INTO model (id, name, dims, model_id, created_at) "
-                  "VALUES (1, ?, ?, ?, ?)",
-                  err);
+                    c->dir, m->name, m->dims, m->model_id, b->name, b->dims,
+                    b->model_id);
+    return VLM_EMISMATCH;
+}
+
+/* A legacy id becomes the current one; an unknown family is filled in. */
+static int rewrite_binding(collection *c, const collection_model *m,
+                           const collection_model_binding *b, char *err)
+{
+    sqlite3_stmt *st = coll_stmt(c,
+                                 "UPDATE model SET model_id = ?1, "
+                                 "family = coalesce(?2, family) "
+                                 "WHERE id = 1 AND model_id = ?3",
+                                 err);
     if (!st) return VLM_EIO;
-    sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, a->dims);
-    sqlite3_bind_text(st, 3, a->model_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, b->model_id, -1, SQLITE_TRANSIENT);
+    coll_bind_text(st, 2, b->family);
+    sqlite3_bind_text(st, 3, m->model_id, -1, SQLITE_TRANSIENT);
+    return coll_step_done(c, st, "cannot update the model's id", err);
+}
+
+static int insert_binding(collection *c, const collection_model_binding *b,
+                          char *err)
+{
+    sqlite3_stmt *st = coll_stmt(
+        c,
+        "INSERT INTO model (id, name, dims, model_id, created_at, family) "
+        "VALUES (1, ?, ?, ?, ?, ?)",
+        err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_text(st, 1, b->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, b->dims);
+    sqlite3_bind_text(st, 3, b->model_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, coll_now());
+    coll_bind_text(st, 5, b->family);
     return coll_step_done(c, st, "cannot record the model", err);
+}
+
+/* Check and record (or rewrite) in one transaction, so two first binds
+ * never race. */
+static int bind_op(collection *c, void *ud, char *err)
+{
+    const collection_model_binding *b = ud;
+    collection_model m;
+    bool rewrite;
+    int rc = collection_get_model(c, &m, err);
+    if (rc == VLM_OK && !binding_matches(&m, b, &rewrite))
+        return binding_mismatch(c, &m, b, err);
+    if (rc == VLM_OK) return rewrite ? rewrite_binding(c, &m, b, err) : VLM_OK;
+    return rc == VLM_ENOTFOUND ? insert_binding(c, b, err) : rc;
+}
+
+int collection_bind(collection *c, const collection_model_binding *b, char *err)
+{
+    if (!b->name || !b->model_id || b->dims <= 0) {
+        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
+        return VLM_EINVAL;
+    }
+    collection_model m;
+    bool rewrite = false;
+    /* The common case, a check: no write transaction (read-only works).  A
+     * row to bring up to date on a read-only collection waits for the next
+     * writer. */
+    int rc = collection_get_model(c, &m, NULL);
+    if (rc == VLM_OK && binding_matches(&m, b, &rewrite) &&
+        (!rewrite || sqlite3_db_readonly(c->db, "main") == 1)) {
+        c->model_dims = b->dims;
+        return VLM_OK;
+    }
+    rc = coll_atomic(c, bind_op, (void *)b, err);
+    if (rc == VLM_OK) c->model_dims = b->dims;
+    return rc;
 }
 
 int collection_bind_model(collection *c, const char *name, int dims,
                           const char *model_id, char *err)
 {
-    if (!name || !model_id || dims <= 0) {
-        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
-        return VLM_EINVAL;
-    }
-    collection_model m;
-    /* The common case, a check: no write transaction (read-only works). */
-    if (collection_get_model(c, &m, NULL) == VLM_OK && m.dims == dims &&
-        strcmp(m.model_id, model_id) == 0) {
-        c->model_dims = dims;
-        return VLM_OK;
-    }
-    bind_args a = {name, model_id, dims};
-    int rc = coll_atomic(c, bind_op, &a, err);
-    if (rc == VLM_OK) c->model_dims = dims;
-    return rc;
+    collection_model_binding b = {
+        .name = name, .dims = dims, .model_id = model_id};
+    return collection_bind(c, &b, err);
 }
 
 static int reset_op(collection *c, void *ud, char *err)

@@ -95,16 +95,41 @@ int collection_schema_version(collection *c);
 /* Model binding                                                       */
 /* ------------------------------------------------------------------ */
 
+#define COLLECTION_FAMILY_MAX 32
+
 typedef struct {
     char name[256]; /* e.g. "laion/CLIP-ViT-B-32-laion2B-s34B-b79K" */
     int dims;       /* embedding dimension */
     char model_id[COLLECTION_HASH_MAX]; /* hash of config + weights */
     int64_t created_at;                 /* unix seconds */
+    /* config.json model_type ("clip", "siglip", "chinese_clip"); "" when
+     * not known (recorded before the column existed, until the next bind
+     * with a matching id fills it in). */
+    char family[COLLECTION_FAMILY_MAX];
 } collection_model;
+
+/* What a model binding records and checks. */
+typedef struct {
+    const char *name;
+    const char *family; /* NULL = unknown (neither recorded nor checked) */
+    int dims;
+    const char *model_id;
+    /* NULL, or the id an earlier vlmindex computed for this same model
+     * (clip_model_legacy_id): a collection that stored it is accepted and
+     * its stored id is rewritten to model_id. */
+    const char *legacy_id;
+} collection_model_binding;
 
 /* First call records the model; later calls verify it.  A different
  * name/dims/model_id returns VLM_EMISMATCH with a message telling the user
- * to use another --collection or to re-index with `vlmindex reset`. */
+ * to use another --collection or to re-index with `vlmindex reset`; when
+ * the families differ the message says the collection holds another
+ * family's embeddings, which cannot be mixed.  A stored legacy_id, or a
+ * family not recorded yet, is rewritten in place (skipped when the
+ * collection was opened read-only: the next writer does it). */
+int collection_bind(collection *c, const collection_model_binding *b,
+                    char *err);
+/* collection_bind with family and legacy_id NULL. */
 int collection_bind_model(collection *c, const char *name, int dims,
                           const char *model_id, char *err);
 /* VLM_ENOTFOUND if no model is bound yet. */

@@ -222,9 +222,16 @@ static const char step7_probes[] =
     "  PRIMARY KEY (probe, path)\n"
     ") WITHOUT ROWID;\n";
 
+/* The model family (config.json model_type: clip, siglip, chinese_clip),
+ * so a collection can say which kind of model it holds and refuse another
+ * family by name.  NULL = not known yet: rows made before get it from the
+ * first model that binds with a matching id. */
+static const char step8_model_family[] =
+    "ALTER TABLE model ADD COLUMN family TEXT;\n";
+
 const char *const schema_migration_steps[] = {
     step1_initial,       step2_sop_uid_key, step3_excludes, step4_camera,
-    step5_root_identity, step6_labelsets,   step7_probes,
+    step5_root_identity, step6_labelsets,   step7_probes,   step8_model_family,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

@@ -124,12 +124,20 @@ static int load_model(session *s, char *err)
     return clip_model_load(s->model_dir, &co, &s->m, err);
 }
 
-/* Records the model in the collection (first use) or verifies it. */
+/* Records the model in the collection (first use) or verifies it.  A
+ * collection made before the id covered the weights stored the legacy id:
+ * it is accepted and rewritten (the legacy id cannot tell two checkpoints
+ * of the same shapes apart, so this trusts that the weights are the ones
+ * the collection was built with, as that version did). */
 static int bind_model(session *s, char *err)
 {
     clip_model *m = session_model(s);
-    int rc = collection_bind_model(s->c, clip_model_name(m), clip_embed_dim(m),
-                                   clip_model_id(m), err);
+    collection_model_binding b = {.name = clip_model_name(m),
+                                  .family = clip_model_family(m),
+                                  .dims = clip_embed_dim(m),
+                                  .model_id = clip_model_id(m),
+                                  .legacy_id = clip_model_legacy_id(m)};
+    int rc = collection_bind(s->c, &b, err);
     if (!rc && s->cfg.access == SESSION_WRITE)
         rc = collection_meta_set(s->c, "model_dir", session_model_dir(s), err);
     return rc;

@@ -68,6 +68,26 @@ int session_list_models(void (*cb)(void *ud, const char *name, const char *dir),
     return n;
 }
 
+const session_recommended *session_recommended_models(void)
+{
+    static const session_recommended table[] = {
+        {"english", SESSION_DEFAULT_MODEL, NULL},        /* the default */
+        {"chinese", SESSION_CHINESE_MODEL, "refs/pr/1"}, /* Chinese text */
+        {"siglip", SESSION_SIGLIP_MODEL, NULL}, /* thresholded filtering */
+        {NULL, NULL, NULL},
+    };
+    return table;
+}
+
+const session_recommended *session_find_recommended(const char *key_or_repo)
+{
+    for (const session_recommended *r = session_recommended_models(); r->key;
+         r++)
+        if (!strcmp(r->key, key_or_repo) || !strcmp(r->repo, key_or_repo))
+            return r;
+    return NULL;
+}
+
 static bool is_dir(const char *p)
 {
     struct stat st;

@@ -30,6 +30,8 @@
 #include "schema/collection.h"
 
 #define SESSION_DEFAULT_MODEL "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+#define SESSION_CHINESE_MODEL "OFA-Sys/chinese-clip-vit-base-patch16"
+#define SESSION_SIGLIP_MODEL  "google/siglip-base-patch16-224"
 #define SESSION_PATH_MAX      4096
 
 /* Told before anything is downloaded, and during the download. */
@@ -71,6 +73,22 @@ bool session_find_model(const char *name_or_dir, char *dir, size_t n);
  * advice when nothing is found. */
 int session_resolve_model(const session_model_query *q, char *dir, size_t n,
                           char *err);
+
+/* A model recommended for one use: what `vlmindex model pull --KEY` gets.
+ * revision: the hub revision holding safetensors weights (NULL = main);
+ * OFA-Sys/chinese-clip-vit-base-patch16 has only pickled PyTorch weights
+ * on main, and the hub's own safetensors conversion in refs/pr/1. */
+typedef struct session_recommended {
+    const char *key;      /* "english", "chinese", "siglip" */
+    const char *repo;     /* hub repo id */
+    const char *revision; /* NULL = main */
+} session_recommended;
+
+/* The table, ending in a row with key NULL; the first row is the default
+ * (SESSION_DEFAULT_MODEL). */
+const session_recommended *session_recommended_models(void);
+/* The row whose key or repo is `key_or_repo`, or NULL. */
+const session_recommended *session_find_recommended(const char *key_or_repo);
 
 /* Downloads hub repo `name` (revision NULL = main) into the models folder;
  * dir receives the installed folder. */

@@ -67,6 +67,13 @@ float clip_logit_bias(const clip_model *m);
 const img_prep_params *clip_prep_params(const clip_model *m);
 /* config.json model_type: "clip", "siglip" or "chinese_clip". */
 const char *clip_model_family(const clip_model *m);
+/* The family of the checkpoint folder `dir`, from its config.json alone
+ * (nothing else is read): *family is the static model_type string. */
+int clip_folder_family(const char *dir, const char **family, char *err);
+/* The default zero-shot prompt, "{}" standing for the label, in the
+ * language the text tower was trained on: "a photo of {}" (CLIP, SigLIP),
+ * "{}的照片。" (Chinese-CLIP, cn_clip's first ImageNet template). */
+const char *clip_prompt_template(const clip_model *m);
 
 /* How image-text scores become probabilities. */
 typedef enum clip_scoring {

@@ -21,6 +21,7 @@ static int text_forward(clip_model *m, const int32_t *ids, int n, float *pooled,
 const clip_family CHINESE_CLIP_FAMILY = {
     .name = "chinese_clip",
     .scoring = CLIP_SCORE_SOFTMAX,
+    .prompt_template = "{}的照片。",
     .load_text = load_text,
     .load_vision = clip_family_load_cls_vision,
     .text_forward = text_forward,

@@ -69,6 +69,7 @@ static int vision_forward(clip_model *m, const float *pixels, int n,
 const clip_family SIGLIP_FAMILY = {
     .name = "siglip",
     .scoring = CLIP_SCORE_SIGMOID,
+    .prompt_template = "a photo of {}",
     .load_text = load_text,
     .load_vision = load_vision,
     .text_forward = text_forward,

@@ -114,6 +114,18 @@ const img_prep_params *clip_prep_params(const clip_model *m)
 }
 const char *clip_model_family(const clip_model *m) { return m->fam->name; }
 clip_scoring clip_model_scoring(const clip_model *m) { return m->fam->scoring; }
+const char *clip_prompt_template(const clip_model *m)
+{
+    return m->fam->prompt_template;
+}
+
+int clip_folder_family(const char *dir, const char **family, char *err)
+{
+    clip_config cfg;
+    int rc = clip_config_load(dir, &cfg, err);
+    *family = rc ? NULL : FAMILIES[cfg.family]->name;
+    return rc;
+}
 float clip_logit(const clip_model *m, float cosine)
 {
     return clip_logit_scale(m) * cosine + m->logit_bias;

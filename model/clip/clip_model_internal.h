@@ -21,6 +21,9 @@
 typedef struct clip_family {
     const char *name; /* config.json model_type */
     clip_scoring scoring;
+    /* The zero-shot prompt in the language the text tower was trained on
+     * ("{}" is the label). */
+    const char *prompt_template;
     int (*load_text)(clip_model *m, vlm_precision prec, char *err);
     int (*load_vision)(clip_model *m, vlm_precision prec, char *err);
     /* ids: n rows of cfg.text_context ids */

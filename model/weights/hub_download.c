@@ -186,6 +186,8 @@ static const hub_file model_base_files[] = {
     {"merges.txt", 1},
     {"tokenizer.json", 1},
     {"tokenizer.model", 1},
+    {"spiece.model", 1}, /* SigLIP */
+    {"vocab.txt", 1},    /* Chinese-CLIP (BERT WordPiece) */
     {"tokenizer_config.json", 1},
     {"special_tokens_map.json", 1},
 };
@@ -236,8 +238,19 @@ static int download_weights(const char *repo_id, const char *revision,
 {
     if (!exists(dest_dir, INDEX_NAME)) {
         const hub_file single = {"model.safetensors", 0};
-        return hub_download_repo(repo_id, revision, dest_dir, &single, 1, opt,
-                                 err);
+        int rc = hub_download_repo(repo_id, revision, dest_dir, &single, 1, opt,
+                                   err);
+        if (rc == VLM_ENOTFOUND)
+            vlm_set_err(err,
+                        "%s (revision %s) has no model.safetensors: only "
+                        "safetensors weights are read, never PyTorch pickles "
+                        "(pytorch_model.bin, *.pt can run code when loaded); "
+                        "look on the hub for a safetensors conversion of the "
+                        "model (often a pull request \"Adding `safetensors` "
+                        "variant of this model\") and pass its revision, "
+                        "e.g. refs/pr/1",
+                        repo_id, revision ? revision : "main");
+        return rc;
     }
     hub_file *shards = NULL;
     int n = 0;
@@ -261,12 +274,13 @@ int hub_download_model(const char *repo_id, const char *revision,
     int has_bpe =
         exists(dest_dir, "vocab.json") && exists(dest_dir, "merges.txt");
     if (!has_bpe && !exists(dest_dir, "tokenizer.json") &&
-        !exists(dest_dir, "tokenizer.model")) {
-        vlm_set_err(
-            err,
-            "%s: no tokenizer files (vocab.json + merges.txt, tokenizer.json "
-            "or tokenizer.model) in the repository",
-            repo_id);
+        !exists(dest_dir, "tokenizer.model") &&
+        !exists(dest_dir, "spiece.model") && !exists(dest_dir, "vocab.txt")) {
+        vlm_set_err(err,
+                    "%s: no tokenizer files (vocab.json + merges.txt, "
+                    "tokenizer.json, tokenizer.model, spiece.model or "
+                    "vocab.txt) in the repository",
+                    repo_id);
         return VLM_ENOTFOUND;
     }
     return VLM_OK;

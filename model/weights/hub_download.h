@@ -51,8 +51,10 @@ int hub_download_repo(const char *repo_id, const char *revision,
 /* Downloads a model folder: config.json, preprocessor_config.json, the
  * weights (model.safetensors, or model.safetensors.index.json plus every
  * shard it names) and whichever tokenizer files exist (vocab.json,
- * merges.txt, tokenizer.json, tokenizer.model, tokenizer_config.json,
- * special_tokens_map.json).  Fails when no tokenizer file exists. */
+ * merges.txt, tokenizer.json, tokenizer.model, spiece.model, vocab.txt,
+ * tokenizer_config.json, special_tokens_map.json).  Fails when no tokenizer
+ * file exists, and with VLM_ENOTFOUND and advice when the revision has no
+ * safetensors weights (pickled PyTorch files are never fetched). */
 int hub_download_model(const char *repo_id, const char *revision,
                        const char *dest_dir, const hub_options *opt, char *err);
 

@@ -164,7 +164,9 @@ static const refusal refusals[] = {
     {"vlmindex",
      {"model", "pul", "x"},
      {"unknown verb 'pul'", "did you mean pull?"}},
-    {"vlmindex", {"model", "pull"}, {"pull needs a NAME"}},
+    {"vlmindex",
+     {"model", "pull", "--chinese", "--siglip"},
+     {"pull takes one of NAME, --chinese, --siglip"}},
     {"vlmindex", {"embed"}, {"give --text TEXT or --image PATH"}},
 };
 

@@ -72,6 +72,51 @@ Test(cli_model, pull_then_list)
     e2e_run_free(&r);
 }
 
+/* --chinese fetches Chinese-CLIP from the revision that has safetensors;
+ * list names each model's family; no NAME means the default. */
+Test(cli_model, pull_chinese_and_default_then_list_families)
+{
+    char zh[800];
+    snprintf(zh, sizeof zh, "%s/zh", ws.root);
+    cr_assert_eq(e2e_sh("mkdir '%s' && ln -s '%s/chinese-clip-tiny'/* '%s/'",
+                        zh, ws.fixtures, zh),
+                 0);
+    hts *hub = hts_start(zh, "/OFA-Sys/chinese-clip-vit-base-patch16/resolve/"
+                             "refs%2Fpr%2F1/");
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", hts_port(hub));
+    setenv("HF_ENDPOINT", endpoint, 1);
+    const char *chinese[] = {"model", "pull", "--chinese", NULL};
+    e2e_run r = e2e_exec("vlmindex", chinese);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    e2e_run_free(&r);
+    hts_stop(hub);
+
+    const char *both[] = {"model", "pull", "--siglip", "--chinese", NULL};
+    r = e2e_exec("vlmindex", both);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "one of NAME"), "%s", r.err);
+    e2e_run_free(&r);
+
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d",
+             hts_port(server));
+    setenv("HF_ENDPOINT", endpoint, 1);
+    const char *dflt[] = {"model", "pull", NULL};
+    r = e2e_exec("vlmindex", dflt);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "laion--CLIP-ViT-B-32"), "%s", r.out);
+    e2e_run_free(&r);
+
+    const char *list[] = {"model", "list", NULL};
+    r = e2e_exec("vlmindex", list);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "OFA-Sys/chinese-clip-vit-base-patch16\t"
+                            "chinese_clip\t"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, REPO "\tclip\t"), "%s", r.out);
+    e2e_run_free(&r);
+}
+
 Test(cli_model, offline_first_add_names_model_dir)
 {
     const char *add[] = {"add", "--offline", ws.photos, NULL};

@@ -159,3 +159,80 @@ Test(classify, labels_file)
                  VLM_EIO);
     cr_assert(strstr(err, "/no/labels.txt"), "%s", err);
 }
+
+static clip_model *load_fixture(const char *name)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/%s", ws.fixtures, name);
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    o.threads = 1;
+    clip_model *fm;
+    cr_assert_eq(clip_model_load(dir, &o, &fm, err), VLM_OK, "%s", err);
+    return fm;
+}
+
+static void embed(clip_model *fm, const char *text, float *e)
+{
+    cr_assert_eq(clip_encode_text(fm, text, e, err), VLM_OK, "%s", err);
+    clip_l2_normalize(e, clip_embed_dim(fm));
+}
+
+/* SigLIP: each label's own sigmoid(scale * cos + bias), one label works. */
+Test(classify, sigmoid_scoring_is_per_label)
+{
+    clip_model *sm = load_fixture("siglip-tiny");
+    int d = clip_embed_dim(sm);
+    float *e = malloc(d * sizeof *e), *w = malloc(d * sizeof *w), probs[4];
+    label_set *ls, *one;
+    cr_assert_eq(label_set_create(sm, labels, 4, plain, 1, &ls, err), VLM_OK);
+    cr_assert(label_set_multi_label(ls));
+    embed(sm, "boat", e);
+    label_set_classify(ls, e, probs);
+    for (int l = 0; l < 4; l++) {
+        embed(sm, labels[l], w);
+        float cos = 0;
+        for (int i = 0; i < d; i++) cos += w[i] * e[i];
+        cr_assert_float_eq(probs[l], clip_pair_probability(sm, cos), 1e-5,
+                           "label %d", l);
+    }
+    /* One label: a real probability per image, not 1 for all. */
+    cr_assert_eq(label_set_create(sm, labels, 1, plain, 1, &one, err), VLM_OK);
+    /* Image-like vectors (the tiny model's texts all lie close together,
+     * where the sigmoid saturates). */
+    float p[4];
+    for (int l = 0; l < 4; l++) {
+        for (int i = 0; i < d; i++) e[i] = sinf(1.7f * (float)(i * (l + 2)));
+        clip_l2_normalize(e, d);
+        cr_assert_eq(label_set_classify(one, e, &p[l]), 0);
+        cr_assert(p[l] > 0 && p[l] < 1, "%g", p[l]);
+    }
+    cr_assert(p[0] != p[1] || p[0] != p[2] || p[0] != p[3], "all equal");
+    label_set *soft = make(plain, 1);
+    cr_assert_not(label_set_multi_label(soft), "CLIP: softmax");
+    label_set_destroy(soft);
+    label_set_destroy(one);
+    label_set_destroy(ls);
+    free(e);
+    free(w);
+    clip_model_destroy(sm);
+}
+
+/* The default prompt is in the text tower's language. */
+Test(classify, chinese_clip_default_prompt_is_chinese)
+{
+    clip_model *cm = load_fixture("chinese-clip-tiny");
+    const char *zh[] = {"碎花连衣裙", "纯色连衣裙"};
+    const char *tpl[] = {"{}的照片。"}, *en[] = {"a photo of {}"};
+    label_set *dflt, *same, *english;
+    cr_assert_eq(label_set_create(cm, zh, 2, NULL, 0, &dflt, err), VLM_OK);
+    cr_assert_eq(label_set_create(cm, zh, 2, tpl, 1, &same, err), VLM_OK);
+    cr_assert_eq(label_set_create(cm, zh, 2, en, 1, &english, err), VLM_OK);
+    cr_assert_str_eq(label_set_hash(dflt), label_set_hash(same));
+    cr_assert_str_neq(label_set_hash(dflt), label_set_hash(english));
+    cr_assert_not(label_set_multi_label(dflt));
+    label_set_destroy(dflt);
+    label_set_destroy(same);
+    label_set_destroy(english);
+    clip_model_destroy(cm);
+}

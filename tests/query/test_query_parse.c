@@ -127,7 +127,9 @@ static char *rows(result_format f, int null_sep)
                     .score = 0.25f,
                     .path = "/p/c,d.jpg",
                     .extra_json = "{\"fused\":1}",
-                    .offline = 1};
+                    .offline = 1,
+                    .has_prob = 1,
+                    .prob = 0.75f};
     result_writer_row(&w, &a);
     result_writer_row(&w, &b);
     fclose(out);
@@ -149,15 +151,15 @@ Test(result_format, every_format_row_by_row)
                         "2,0.250000,\"/p/c,d.jpg\",9,0,0\n");
     free(s);
     s = rows(RESULT_JSONL, 0);
-    cr_assert_str_eq(s,
-                     "{\"rank\":1,\"score\":0.500000,\"path\":\"/p/a "
-                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480,"
-                     "\"date\":\"2023-06-15T12:34:56\",\"date_source\":"
-                     "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
-                     "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
-                     "\"id\":9,\"date\":null,\"date_source\":null,"
-                     "\"camera\":null,\"offline\":true,"
-                     "\"explain\":{\"fused\":1}}\n");
+    cr_assert_str_eq(s, "{\"rank\":1,\"score\":0.500000,\"path\":\"/p/a "
+                        "b.jpg\",\"id\":7,\"width\":640,\"height\":480,"
+                        "\"date\":\"2023-06-15T12:34:56\",\"date_source\":"
+                        "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
+                        "{\"rank\":2,\"score\":0.250000,\"prob\":0.750000,"
+                        "\"path\":\"/p/c,d.jpg\","
+                        "\"id\":9,\"date\":null,\"date_source\":null,"
+                        "\"camera\":null,\"offline\":true,"
+                        "\"explain\":{\"fused\":1}}\n");
     free(s);
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");

@@ -298,3 +298,77 @@ Test(session, a_shared_model_must_have_the_parts)
     cr_assert_eq(session_share(owner, &rcfg, &s, err), VLM_EINVAL);
     session_close(owner);
 }
+
+/* Binds the collection the way a version before the weight-byte model id
+ * did: name, dims and the legacy id, no family. */
+static void bind_as_legacy(const char *model_dir)
+{
+    clip_options co = clip_options_default();
+    co.parts = CLIP_PART_TEXT;
+    clip_model *m;
+    cr_assert_eq(clip_model_load(model_dir, &co, &m, err), VLM_OK, "%s", err);
+    collection_options o = {.create_if_missing = true};
+    collection *c;
+    cr_assert_eq(collection_open(ws.coll, &o, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
+                                       clip_model_legacy_id(m), err),
+                 VLM_OK, "%s", err);
+    cr_assert_str_neq(clip_model_legacy_id(m), clip_model_id(m));
+    collection_close(c);
+    clip_model_destroy(m);
+}
+
+Test(session, a_legacy_model_id_is_accepted_and_rewritten)
+{
+    bind_as_legacy(ws.model);
+    session_config cfg = config(SESSION_READ, CLIP_PART_TEXT, ws.model);
+    session *s = open_ok(&cfg);
+    collection_model cm;
+    cr_assert_eq(collection_get_model(session_collection(s), &cm, err), VLM_OK);
+    cr_assert_str_eq(cm.model_id, clip_model_id(session_model(s)),
+                     "the stored legacy id is brought up to date");
+    cr_assert_str_eq(cm.family, "clip", "and the family is filled in");
+    session_close(s);
+    /* From now on only the current id matches. */
+    s = open_ok(&cfg);
+    session_close(s);
+}
+
+Test(session, a_legacy_id_of_another_model_is_still_refused)
+{
+    char other[800];
+    snprintf(other, sizeof other, "%s/other", ws.root);
+    cr_assert_eq(test_sh("mkdir '%s' && ln -s '%s/clip-tiny-gelu-f16'/* "
+                         "'%s/tokenizer-clip/vocab.json' "
+                         "'%s/tokenizer-clip/merges.txt' '%s/'",
+                         other, ws.fixtures, ws.fixtures, ws.fixtures, other),
+                 0);
+    bind_as_legacy(other);
+    session_config cfg = config(SESSION_READ, CLIP_PART_TEXT, ws.model);
+    session *s;
+    cr_assert_eq(session_open(&cfg, &s, err), VLM_EMISMATCH);
+    cr_assert(strstr(err, "was built with model"), "%s", err);
+}
+
+Test(session, mixing_model_families_is_refused_by_name)
+{
+    session_config cfg = config(SESSION_WRITE, CLIP_PART_ALL, ws.model);
+    session_close(open_ok(&cfg));
+    char sig[800];
+    snprintf(sig, sizeof sig, "%s/siglip", ws.root);
+    cr_assert_eq(test_sh("mkdir '%s' && ln -s '%s/siglip-tiny'/* '%s/'", sig,
+                         ws.fixtures, sig),
+                 0);
+    cfg = config(SESSION_WRITE, CLIP_PART_ALL, sig);
+    session *s;
+    cr_assert_eq(session_open(&cfg, &s, err), VLM_EMISMATCH);
+    cr_assert(strstr(err, "holds clip embeddings"), "%s", err);
+    cr_assert(strstr(err, "this run uses a siglip model"), "%s", err);
+    cr_assert(strstr(err, "cannot be mixed"), "%s", err);
+    collection_model cm;
+    collection *c;
+    cr_assert_eq(collection_open(ws.coll, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_get_model(c, &cm, err), VLM_OK, "%s", err);
+    cr_assert_str_eq(cm.family, "clip", "the binding is left alone");
+    collection_close(c);
+}

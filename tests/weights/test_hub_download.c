@@ -169,12 +169,13 @@ Test(hub, full_model_download_with_sha256)
     cr_assert_eq(st_checkpoint_open(dest, &c, err), VLM_OK, "%s", err);
     st_checkpoint_close(c);
 
-    /* a second pull re-asks only for the 5 optional files the repo lacks
-     * (index, tokenizer.json/.model, tokenizer_config, special_tokens_map) */
+    /* a second pull re-asks only for the 7 optional files the repo lacks
+     * (index, tokenizer.json/.model, spiece.model, vocab.txt,
+     * tokenizer_config, special_tokens_map) */
     int before = hts_requests(server);
     cr_assert_eq(hub_download_model(REPO, NULL, dest, &o, err), VLM_OK, "%s",
                  err);
-    cr_assert_eq(hts_requests(server), before + 5);
+    cr_assert_eq(hts_requests(server), before + 7);
 }
 
 Test(hub, resumes_existing_part)
@@ -263,6 +264,32 @@ Test(hub, missing_required_file_is_a_clear_error)
     cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err),
                  VLM_ENOTFOUND);
     cr_assert(strstr(err, "no tokenizer files"), "%s", err);
+}
+
+/* Chinese-CLIP's tokenizer is vocab.txt alone; a repo with only pickled
+ * weights gets advice instead of a bare 404. */
+Test(hub, wordpiece_vocab_and_no_safetensors)
+{
+    SKIP_WITHOUT_FIXTURES();
+    progress_log log = {0};
+    hub_options o = options(&log);
+    char err[VLM_ERR_MAX] = "";
+    char *v = stt_join(repo_dir, "vocab.json");
+    unlink(v);
+    free(v);
+    link_fixture("tokenizer-chinese-bert/vocab.txt", "vocab.txt");
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err), VLM_OK, "%s",
+                 err);
+    assert_same_file("vocab.txt");
+    char *w = stt_join(repo_dir, "model.safetensors");
+    unlink(w);
+    free(w);
+    stt_rmtree(dest);
+    cr_assert_eq(hub_download_model(REPO, "main", dest, &o, err),
+                 VLM_ENOTFOUND);
+    cr_assert(strstr(err, "has no model.safetensors") &&
+                  strstr(err, "pytorch_model.bin") && strstr(err, "refs/pr/"),
+              "%s", err);
 }
 
 Test(hub, size_mismatch_is_refused)
