@@ -23,13 +23,14 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE
+    QUERY_IMAGE,
+    QUERY_IMAGE_ID, /* value: the decimal id of an indexed image */
 } query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;
     float weight; /* signed: "-" terms are negative */
-    char *value;  /* the text, or the image path (with ~ expanded) */
+    char *value;  /* the text, the image path (with ~ expanded), or the id */
 } query_term;
 
 typedef struct query {
@@ -41,7 +42,11 @@ typedef struct query {
 int query_parse(int argc, const char *const *argv, query *q, char *err);
 void query_free(query *q);
 
-/* True when any term needs the vision tower. */
+/* One string, split at white space into words, parsed as above but with
+ * "id:N" terms instead of paths (see the top of this file). */
+int query_parse_ids(const char *text, query *q, char *err);
+
+/* True when any term needs the vision tower (an image file). */
 int query_has_image(const query *q);
 
 /* Every term's value joined with " + " (what a worklist says it ranked

@@ -17,9 +17,39 @@
 #include "schema/vector_index.h"
 
 /* Embeds every term and combines them into out[clip_embed_dim(m)].
- * Image terms need a model loaded with CLIP_PART_VISION.  VLM_EINVAL ("the
- * query vector is zero") when the weighted terms cancel out. */
+ * Image terms need a model loaded with CLIP_PART_VISION; image-id terms
+ * are refused (they need a collection: search_add_terms).  VLM_EINVAL
+ * ("the query vector is zero") when the weighted terms cancel out. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err);
+
+/* Where search_add_terms gets each term's vector. */
+typedef struct search_embedder {
+    clip_model *m;
+    collection *c; /* QUERY_IMAGE_ID terms read its stored embeddings */
+    /* Text terms: called instead of clip_encode_text when set (a cache of
+     * recent query vectors, a lock around the shared model). */
+    int (*text)(void *user, const char *text, float *out, char *err);
+    void *user;
+} search_embedder;
+
+/* acc[dims] += weight * v / |v| (v is normalised in place): how each term
+ * enters a query vector. */
+void search_add_vector(float *acc, float *v, float weight, int dims);
+
+/* Adds every term of q to acc (search_add_vector); acc is neither zeroed
+ * nor normalised, so a caller can add terms of its own (an uploaded
+ * image) before search_finish_vector. */
+int search_add_terms(const search_embedder *e, const query *q, float *acc,
+                     char *err);
+
+/* The sum of the sizes of q's weights (what a sum of unit terms can
+ * reach at most). */
+double search_weight_sum(const query *q);
+
+/* Normalises acc, a sum of unit terms whose weights' sizes add up to
+ * weight_sum; VLM_EINVAL ("the query vector is zero") when they cancelled
+ * out, and the direction would be noise. */
+int search_finish_vector(float *acc, int dims, double weight_sum, char *err);
 
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
@@ -37,6 +67,7 @@ typedef struct search_hit {
     float score;
     char *path;
     int width, height;
+    char format[16]; /* "jpeg", "dicom", ... */
 } search_hit;
 
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
@@ -46,7 +77,8 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, width and height of image h->id; VLM_ENOTFOUND if gone. */
+/* Fills h->path, width, height and format of image h->id; VLM_ENOTFOUND
+ * if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 
 /* Cosine score of every embedded image against qvec (for worklists, which

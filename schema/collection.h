@@ -128,12 +128,14 @@ typedef struct {
     int64_t added_at, updated_at; /* unix seconds */
 } collection_image;
 
-/* What a search hit needs: path (same lifetime rule as collection_image)
- * and the stored size. */
+/* What a search hit needs: path (same lifetime rule as collection_image),
+ * the stored size and the format (a server never shows a DICOM row's path,
+ * which may name the patient). */
 typedef struct {
     int64_t id;
     const char *path;
     int width, height;
+    char format[16]; /* "jpeg", "dicom", ... ("" if unknown) */
 } collection_brief;
 
 /* What the indexer knows about an item (strings may be NULL).  A row's key
@@ -361,5 +363,10 @@ int collection_put_dicom(collection *c, const collection_dicom *d, char *err);
 typedef int (*collection_dicom_cb)(void *ud, const collection_dicom *d);
 int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
                               char *err);
+
+/* The DICOM row of one image: cb is called once with it (strings valid
+ * during the call).  VLM_ENOTFOUND when the image has none. */
+int collection_get_dicom(collection *c, int64_t image_id, collection_dicom_cb cb,
+                         void *ud, char *err);
 
 #endif

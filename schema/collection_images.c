@@ -311,7 +311,7 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
                            char *err)
 {
     sqlite3_stmt *st = coll_stmt(
-        c, "SELECT path, width, height FROM images WHERE id = ?", err);
+        c, "SELECT path, width, height, format FROM images WHERE id = ?", err);
     if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -324,6 +324,7 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
         out->id = id;
         out->width = sqlite3_column_int(st, 1);
         out->height = sqlite3_column_int(st, 2);
+        snprintf(out->format, sizeof out->format, "%s", column_or_empty(st, 3));
     }
     sqlite3_reset(st);
     if (status == VLM_ENOTFOUND)
