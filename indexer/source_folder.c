@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "indexer/decode_pool.h"
 #include "indexer/hash_set.h"
@@ -22,8 +23,12 @@ typedef struct folder_item {
 } folder_item;
 
 typedef struct folder_source {
-    char **roots;
+    char **roots; /* paths to walk (add: the roots themselves) */
     int n_roots;
+    char **scan_roots; /* a watch pass: the root of each path, else NULL */
+    int64_t settle_ns;
+    void (*on_unsettled)(void *user, const char *path);
+    void *unsettled_user;
     const indexer_options *o;
     ingest_context ctx;
     const char *root; /* root being walked */
@@ -64,12 +69,26 @@ static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
     return VLM_OK;
 }
 
+/* Modified within the settle time: probably still being written. */
+static int unsettled(const folder_source *f, const walk_file *w)
+{
+    if (f->settle_ns <= 0) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    return now_ns - w->mtime_ns < f->settle_ns;
+}
+
 static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
-    f->ctx.s->seen++;
     if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
+    if (unsettled(f, w)) { /* seen (its row stays), looked at later */
+        f->on_unsettled(f->unsettled_user, w->path);
+        return VLM_OK;
+    }
+    f->ctx.s->seen++;
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
     if (rc == VLM_OK && row.size == w->size && row.mtime_ns == w->mtime_ns &&
@@ -91,8 +110,10 @@ static int walk_roots(folder_source *f, char *err)
     walk_options wo = {.excludes = f->o->excludes,
                        .n_excludes = f->o->n_excludes,
                        .on_error = on_walk_error};
+    struct stat st;
     for (int i = 0; i < f->n_roots; i++) {
-        f->root = f->roots[i];
+        f->root = f->scan_roots ? f->scan_roots[i] : f->roots[i];
+        if (f->scan_roots && lstat(f->roots[i], &st) != 0) continue; /* gone */
         int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
         if (rc) return rc;
     }
@@ -165,7 +186,7 @@ static int folder_start(void *self, const ingest_context *ctx, char *err)
 {
     folder_source *f = self;
     f->ctx = *ctx;
-    int rc = resolve_roots(f, err);
+    int rc = f->scan_roots ? VLM_OK : resolve_roots(f, err);
     if (!rc) rc = walk_roots(f, err);
     if (!rc && f->n_cands) rc = load_known_hashes(f, err);
     if (!rc && f->n_cands) rc = start_pool(f, err);
@@ -308,8 +329,11 @@ static void folder_destroy(void *self)
     decode_pool_destroy(f->pool);
     for (size_t i = 0; i < f->n_cands; i++) free(f->cands[i].path);
     for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
+    for (int i = 0; f->scan_roots && i < f->n_roots; i++)
+        free(f->scan_roots[i]);
     free(f->cands);
     free(f->roots);
+    free(f->scan_roots);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
     hash_set_destroy(f->known_hashes);
@@ -325,26 +349,54 @@ static const ingest_source_ops folder_ops = {
     .destroy = folder_destroy,
 };
 
-int folder_source_create(const char *const *roots, int n_roots,
-                         const indexer_options *o, ingest_source *out,
-                         char *err)
+static folder_source *folder_alloc(const char *const *paths, int n,
+                                   const indexer_options *o)
 {
     folder_source *f = calloc(1, sizeof *f);
-    int ok = f && (f->roots = calloc((size_t)(n_roots > 0 ? n_roots : 1),
-                                     sizeof *f->roots));
-    for (int i = 0; ok && i < n_roots; i++)
-        ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;
+    int ok =
+        f && (f->roots = calloc((size_t)(n > 0 ? n : 1), sizeof *f->roots));
+    for (int i = 0; ok && i < n; i++)
+        ok = (f->roots[f->n_roots++] = strdup(paths[i])) != NULL;
     if (ok) {
         f->o = o;
         f->seen_paths = hash_set_create();
         f->known_hashes = hash_set_create();
         ok = f->seen_paths && f->known_hashes;
     }
+    if (ok) return f;
+    folder_destroy(f);
+    return NULL;
+}
+
+int folder_source_create(const char *const *roots, int n_roots,
+                         const indexer_options *o, ingest_source *out,
+                         char *err)
+{
+    folder_source *f = folder_alloc(roots, n_roots, o);
+    if (!f) {
+        vlm_set_err(err, "indexer: out of memory");
+        return VLM_ENOMEM;
+    }
+    *out = (ingest_source){&folder_ops, f};
+    return VLM_OK;
+}
+
+int folder_source_create_scan(const folder_scan *scan, const indexer_options *o,
+                              ingest_source *out, char *err)
+{
+    folder_source *f = folder_alloc(scan->paths, scan->n, o);
+    int ok = f && (f->scan_roots = calloc((size_t)(f->n_roots ? f->n_roots : 1),
+                                          sizeof *f->scan_roots));
+    for (int i = 0; ok && i < scan->n; i++)
+        ok = (f->scan_roots[i] = strdup(scan->roots[i])) != NULL;
     if (!ok) {
         folder_destroy(f);
         vlm_set_err(err, "indexer: out of memory");
         return VLM_ENOMEM;
     }
+    f->settle_ns = scan->settle_ns;
+    f->on_unsettled = scan->on_unsettled;
+    f->unsettled_user = scan->user;
     *out = (ingest_source){&folder_ops, f};
     return VLM_OK;
 }
