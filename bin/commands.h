@@ -14,5 +14,7 @@ int cmd_model(int argc, char **argv);
 int cmd_caption(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif
