@@ -96,7 +96,6 @@
     open.setAttribute('aria-label', 'Open ' + where);
     const img = document.createElement('img');
     img.alt = '';
-    img.loading = 'lazy';
     open.append(img);
     open.onclick = () => openDetail(hit.id);
     const info = document.createElement('div');
@@ -168,7 +167,8 @@
     state.q = q;
     state.upload = null;
     $('q').value = q;
-    history.replaceState(null, '', '#q=' + encodeURIComponent(q));
+    if (location.hash !== '#q=' + encodeURIComponent(q))
+      history.pushState(null, '', '#q=' + encodeURIComponent(q));
     showView('search');
     search(true);
   }
@@ -251,7 +251,8 @@
       const th = document.createElement('th');
       th.textContent = k;
       tr.append(th);
-      tr.insertCell().textContent = String(v);
+      const when = ['mtime', 'added_at', 'updated_at'].includes(k) && v > 0;
+      tr.insertCell().textContent = when ? new Date(v * 1000).toISOString() : String(v);
     });
     $('detail-img').alt = m.path || 'image ' + id;
     $('detail').showModal();
@@ -309,6 +310,7 @@
     const c = state.collections[state.collection] || {};
     const dicom = !!c.dicom;
     $('worklist-tab').hidden = !dicom;
+    $('tabs').hidden = !dicom;
     $('triage').hidden = !dicom;
     if (!dicom) showView('search');
     const roots = $('roots');
@@ -372,7 +374,11 @@
     $('more').onclick = () => search(false);
     $('search-tab').onclick = () => showView('search');
     $('worklist-tab').onclick = () => showView('worklist');
-    $('collection').onchange = () => { state.collection = Number($('collection').value); applyCollection(); search(true); };
+    $('collection').onchange = () => {
+      state.collection = Number($('collection').value);
+      refreshStatus();
+      search(true);
+    };
     $('detail-more').onclick = detailAction(moreLike);
     $('detail-plus').onclick = detailAction((id) => refine(id, '+'));
     $('detail-minus').onclick = detailAction((id) => refine(id, '-'));
@@ -384,8 +390,15 @@
     }).observe($('sentinel'));
     refreshStatus(true);
     setInterval(refreshStatus, 15000);
+    window.addEventListener('hashchange', fromHash);
+    fromHash();
+  }
+
+  // #q=... : a search to run (bookmarks, back button).
+  function fromHash() {
     const m = /^#q=(.*)$/.exec(location.hash);
-    if (m) run(decodeURIComponent(m[1]));
+    const q = m ? decodeURIComponent(m[1]) : '';
+    if (q && q !== state.q) run(q);
   }
 
   start();
