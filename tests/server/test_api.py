@@ -391,6 +391,26 @@ for hdr in ({}, {"Authorization": "Bearer s3cret-token-for-the-tests-0001"}):
 """
 
 
+def unit_file(ws):
+    """The systemd unit is valid (systemd-analyze verify, when present)."""
+    unit = os.path.join(os.environ.get("VLM_BUILD_DIR", "build"), "server",
+                        "vlmindex-serve.service")
+    if not shutil.which("systemd-analyze") or not os.path.exists(unit):
+        print("note: no systemd-analyze: the unit file is not verified")
+        return
+    text = open(unit).read()
+    bindir = os.path.dirname(build_bin("vlmindex"))
+    copy = ws.path("vlmindex-serve.service")
+    with open(copy, "w") as f:
+        f.write("\n".join(l.replace(l.split("=", 1)[1].split("/vlmindex ")[0],
+                                     bindir, 1) if l.startswith("ExecStart=") else l
+                          for l in text.splitlines()))
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", copy],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and "serve --watch" in text,
+          "the systemd unit verifies: " + r.stderr)
+
+
 # ---- serve --watch -------------------------------------------------------------------
 
 
@@ -444,6 +464,7 @@ def main():
         refusals(ws, photos)
         tls(ws, photos)
         non_loopback(ws, photos)
+        unit_file(ws)
         serve_watch(ws)
     finally:
         if srv:
