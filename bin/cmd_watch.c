@@ -1,5 +1,5 @@
 /* vlmindex watch: keep the collection's roots in step until Ctrl-C. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,40 +7,57 @@
 #include "bin/cli_common.h"
 #include "bin/cmd_watch.h"
 #include "bin/commands.h"
-#include "indexer/watch.h"
 
-static const char watch_usage[] =
-    "usage: vlmindex watch [options] [PATH...]\n"
-    "  Keeps every root of the collection in step (inotify; PATHs are added "
-    "as\n"
-    "  roots first) until Ctrl-C.  Offline roots keep their rows.\n" WATCH_USAGE
-    "  -x, --exclude GLOB   skip files/folders matching GLOB (repeatable)\n"
-    "  -b, --batch N        images per forward pass (default 16)\n"
-    "  -w, --window W       DICOM VOI window (see vlmindex add --help)\n"
-    "  -C, --collection DIR -M, --model DIR|NAME  -T, --tokenizer DIR\n"
-    "  -j, --threads N      --bf16   --offline   -q, --quiet\n";
+#define WA(field) offsetof(watch_args, field)
 
-int watch_args_option(watch_args *a, int opt, const char *arg)
+static int parse_window(const char *text, void *field, char *err)
 {
-    switch (opt) {
-    case WATCH_OPT_DEBOUNCE: a->w.debounce_ms = atoi(arg); return 1;
-    case WATCH_OPT_SETTLE: a->w.settle_ms = atoi(arg); return 1;
-    case WATCH_OPT_MAX_DELAY: a->w.max_delay_ms = atoi(arg); return 1;
-    case WATCH_OPT_RESCAN: a->w.rescan_s = atoi(arg); return 1;
-    case WATCH_OPT_POLL: a->w.poll = true; return 1;
-    case WATCH_OPT_NO_INITIAL: a->w.no_initial = true; return 1;
-    case 'x':
-        if (a->n_excludes < 64) a->excludes[a->n_excludes++] = arg;
-        return 1;
-    case 'b': a->batch = atoi(arg); return 1;
-    case 'w': {
-        char err[VLM_ERR_MAX];
-        if (!dicom_window_parse(arg, &a->window, err)) return 1;
-        cli_error(err);
-        return -1;
-    }
-    }
-    return 0;
+    return dicom_window_parse(text, field, err);
+}
+
+const cli_opt watch_cli_opts[] = {
+    CLI_OPT_SECTION("Watching folders:"),
+    CLI_OPT_INT(0, "debounce", WA(debounce_ms), "MS", 10, 600000,
+                "quiet time after changes before a pass (500)"),
+    CLI_OPT_INT(0, "max-delay", WA(max_delay_ms), "MS", 100, 3600000,
+                "a pass at least this often during a burst (5000)"),
+    CLI_OPT_INT(0, "settle", WA(settle_ms), "MS", 1, 3600000,
+                "files modified less than MS ago wait (2000)"),
+    CLI_OPT_INT(0, "rescan", WA(rescan_s), "S", 1, 604800,
+                "rescan interval of roots inotify cannot see into\n"
+                "(network file systems) (300)"),
+    CLI_OPT_FLAG(0, "poll", WA(poll),
+                 "no inotify: rescan every root every --rescan S"),
+    CLI_OPT_FLAG(0, "no-initial-scan", WA(no_initial),
+                 "skip the catch-up pass over every root at start"),
+    CLI_OPT_LIST('x', "exclude", WA(excludes), "GLOB",
+                 "skip files and folders matching GLOB (repeatable)"),
+    CLI_OPT_INT('b', "batch", WA(batch), "N", 1, 256,
+                "images per forward pass (default 16)"),
+    CLI_OPT_PARSE('w', "window", WA(window), "W", parse_window,
+                  "DICOM VOI window (see vlmindex add --help)"),
+    CLI_OPT_END};
+
+watch_options watch_args_options(const watch_args *a)
+{
+    return (watch_options){.debounce_ms = a->debounce_ms,
+                           .max_delay_ms = a->max_delay_ms,
+                           .settle_ms = a->settle_ms,
+                           .rescan_s = a->rescan_s,
+                           .poll = a->poll,
+                           .no_initial = a->no_initial};
+}
+
+indexer_options watch_indexer_options(const watch_args *a, int decode_threads)
+{
+    return (indexer_options){
+        .excludes = a->excludes.v,
+        .n_excludes = a->excludes.n,
+        .batch_size = a->batch,
+        .decode_threads = decode_threads,
+        .window = a->window,
+        .cancel = &cli_cancel,
+    };
 }
 
 static void print_summary_line(const indexer_summary *s)
@@ -54,12 +71,12 @@ static void print_summary_line(const indexer_summary *s)
 
 void watch_print_event(void *user, const watch_event *e)
 {
-    const watch_args *a = user;
-    if (a->quiet && e->kind == WATCH_PASS) return;
+    const int *quiet = user;
+    if (*quiet && e->kind == WATCH_PASS) return;
     switch (e->kind) {
     case WATCH_READY:
-        fprintf(stderr, "watching %d root(s), %d polled every %d s\n", e->roots,
-                e->polled, a->w.rescan_s > 0 ? a->w.rescan_s : 300);
+        fprintf(stderr, "watching %d root(s), %d of them polled\n", e->roots,
+                e->polled);
         break;
     case WATCH_PASS:
         fprintf(stderr, "pass over %d path(s): ", e->paths);
@@ -81,74 +98,62 @@ void watch_print_event(void *user, const watch_event *e)
     fflush(stderr);
 }
 
-indexer_options watch_indexer_options(watch_args *a, int decode_threads)
-{
-    return (indexer_options){
-        .excludes = a->excludes,
-        .n_excludes = a->n_excludes,
-        .batch_size = a->batch,
-        .decode_threads = decode_threads,
-        .window = a->window,
-        .cancel = &cli_cancel,
-    };
-}
+typedef struct watch_cmd_args {
+    watch_args watch; /* first: watch_cli_opts point into it */
+    cli_common common;
+} watch_cmd_args;
 
-static int parse(int argc, char **argv, cli_common *common, watch_args *a)
+static const cli_opt *const watch_tables[] = {watch_cli_opts, NULL};
+
+static const cli_command watch_cmd = {
+    .name = "vlmindex watch",
+    .synopsis = "[options] [PATH...]",
+    .about =
+        "Keeps every root of the collection in step until Ctrl-C: inotify,\n"
+        "bursts debounced, moved files keep their vector, files still being\n"
+        "written wait, network file systems are rescanned, offline roots\n"
+        "keep their rows.  PATHs are added (as by add) first.",
+    .tables = watch_tables,
+    .max_args = -1,
+    .args_name = "folder or file",
+};
+
+static int run_watch(watch_cmd_args *a, char **paths, int n)
 {
-    static const struct option longopts[] = {
-        WATCH_LONGOPTS,
-        {"exclude", required_argument, 0, 'x'},
-        {"batch", required_argument, 0, 'b'},
-        {"window", required_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'},
-        CLI_COMMON_LONGOPTS,
-        {0, 0, 0, 0}};
-    cli_common_init(common);
-    common->fp32 = VLM_PREC_F32_PACKED;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "x:b:w:h" CLI_COMMON_SHORTOPTS,
-                              longopts, NULL)) != -1) {
-        if (cli_common_option(common, opt, optarg)) continue;
-        int r = watch_args_option(a, opt, optarg);
-        if (r) {
-            if (r < 0) return -1;
-            continue;
-        }
-        if (opt == 'h') {
-            fputs(watch_usage, stdout);
-            exit(0);
-        }
-        fputs(watch_usage, stderr);
-        return -1;
-    }
-    a->quiet = common->quiet;
-    return 0;
+    char err[VLM_ERR_MAX] = "";
+    cli_install_signal_handlers();
+    session *s = NULL;
+    session_config cfg = cli_session_config(
+        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
+    cfg.fetch_default = true;
+    int rc = session_open(&cfg, &s, err);
+    cli_progress_done(a->common.quiet);
+    indexer_options o = watch_indexer_options(&a->watch, a->common.threads);
+    indexer_summary sum = {0};
+    if (!rc && n)
+        rc = indexer_add(session_collection(s), session_index(s),
+                         session_model(s), (const char *const *)paths, n, &o,
+                         &sum, err);
+    watch_options w = watch_args_options(&a->watch);
+    w.on_event = watch_print_event;
+    w.user = &a->common.quiet;
+    if (!rc)
+        rc = indexer_watch(session_collection(s), session_index(s),
+                           session_model(s), &w, &o, &sum, err);
+    session_close(s);
+    return cli_exit_code(rc, err);
 }
 
 int cmd_watch(int argc, char **argv)
 {
-    cli_common common;
-    watch_args a = {0};
-    char err[VLM_ERR_MAX] = "";
-    if (parse(argc, argv, &common, &a)) return EXIT_ERROR;
-    cli_install_signal_handlers();
-    session *s = NULL;
-    session_config cfg = cli_session_config(
-        &common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
-    cfg.fetch_default = true;
-    int rc = session_open(&cfg, &s, err);
-    cli_progress_done(common.quiet);
-    indexer_options o = watch_indexer_options(&a, common.threads);
-    indexer_summary sum = {0};
-    if (!rc && optind < argc)
-        rc = indexer_add(session_collection(s), session_index(s),
-                         session_model(s), (const char *const *)argv + optind,
-                         argc - optind, &o, &sum, err);
-    a.w.on_event = watch_print_event;
-    a.w.user = &a;
-    if (!rc)
-        rc = indexer_watch(session_collection(s), session_index(s),
-                           session_model(s), &a.w, &o, &sum, err);
-    session_close(s);
-    return cli_exit_code(rc, err);
+    watch_cmd_args a;
+    cli_positional pos;
+    int code;
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.common);
+    a.common.fp32 = VLM_PREC_F32_PACKED;
+    if (!cli_parse(&watch_cmd, argc, argv, &a, &a.common, &pos, &code))
+        code = run_watch(&a, pos.v, pos.n);
+    cli_args_free(&watch_cmd, &a, &pos);
+    return code;
 }

@@ -164,8 +164,8 @@ int reader_embed(request *r, reader *rd, const query *q, const float *upload,
         memcpy(rd->tmp, upload, (size_t)dims * sizeof *rd->tmp);
         search_add_vector(rd->qv, rd->tmp, 1.0f, dims);
     }
-    if (!rc) clip_l2_normalize(rd->qv, dims);
-    return rc;
+    double weights = (q ? search_weight_sum(q) : 0) + (upload ? 1 : 0);
+    return rc ? rc : search_finish_vector(rd->qv, dims, weights, err);
 }
 
 static enum MHD_Result run_search(request *r, search_req *s, const float *up)

@@ -19,7 +19,8 @@ _vlmindex()
     if [[ ${prog##*/} == vlmindex ]]; then
         if ((COMP_CWORD == 1)); then
             COMPREPLY=($(compgen -W "add update rm status repair reset
-                classify embed caption score model render --help --version" \
+                classify embed caption score model render watch serve --help \
+                --version" \
                 -- "$cur"))
             return
         fi

@@ -12,8 +12,8 @@
 #include "tests/e2e/e2e_util.h"
 
 static const char *const subcommands[] = {
-    "add",      "update", "rm",      "status", "repair", "reset",
-    "classify", "embed",  "caption", "score",  "model",  NULL};
+    "add",   "update",  "rm",    "status", "repair", "reset", "classify",
+    "embed", "caption", "score", "model",  "watch",  "serve", NULL};
 
 static void check_help_text(const char *text, const char *first_line)
 {
