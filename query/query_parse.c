@@ -271,6 +271,22 @@ void query_text(const query *q, char *out, size_t n)
     }
 }
 
+void query_format(const query *q, char *out, size_t n)
+{
+    out[0] = 0;
+    for (int i = 0; i < q->n_terms; i++) {
+        const query_term *t = &q->terms[i];
+        float w = t->weight < 0 ? -t->weight : t->weight;
+        char weight[32] = "";
+        if (w != 1.0f) snprintf(weight, sizeof weight, "%g:", (double)w);
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s%s%s",
+                 i ? (t->weight < 0 ? " - " : " + ")
+                   : (t->weight < 0 ? "- " : ""),
+                 weight, t->kind == QUERY_IMAGE_ID ? "id:" : "", t->value);
+    }
+}
+
 void query_phrase(const query *q, char *out, size_t n)
 {
     out[0] = 0;

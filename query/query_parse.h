@@ -53,6 +53,11 @@ int query_has_image(const query *q);
  * by), truncated to n. */
 void query_text(const query *q, char *out, size_t n);
 
+/* The query written in the language itself, with signs and weights
+ * ("2:golden retriever + id:17 - fruit"): parsing it again (the same way)
+ * gives the same terms.  Truncated to n. */
+void query_format(const query *q, char *out, size_t n);
+
 /* The words of the positive text terms, space-separated: what the decoder
  * and the stored captions are matched against.  "" when there are none. */
 void query_phrase(const query *q, char *out, size_t n);

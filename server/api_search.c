@@ -181,7 +181,7 @@ static enum MHD_Result run_search(request *r, search_req *s, const float *up)
     reader *rd = sv ? req_reader(r, sv) : NULL;
     enum MHD_Result ok = MHD_YES;
     if (rd) {
-        if (has_q) query_text(&q, text, sizeof text);
+        if (has_q) query_format(&q, text, sizeof text);
         int rc = reader_embed(r, rd, has_q ? &q : NULL, up, err);
         if (!rc)
             rc = write_results(rd, s, up && !has_q ? "(image)" : text, t0, err);

@@ -188,7 +188,7 @@ enum MHD_Result api_worklist(request *r)
     enum MHD_Result ok = MHD_YES;
     if (rd) {
         int rc = reader_embed(r, rd, &qq, NULL, err);
-        query_text(&qq, text, sizeof text);
+        query_format(&qq, text, sizeof text);
         if (!rc) rc = write_worklist(r, rd, text, n, err);
         ok = rc ? reply_error(r, http_status_for(rc), "%s", err)
                 : reply_json(r, 200, &rd->out);
