@@ -89,6 +89,13 @@ static void write_server(json_buf *b, server *srv)
     jb_kint(b, "hits", qs.hits);
     jb_kint(b, "misses", qs.misses);
     jb_end_obj(b);
+    text_batcher_stats ts = text_batcher_get_stats(srv->batcher);
+    jb_key(b, "text_tower");
+    jb_obj(b);
+    jb_kint(b, "texts", ts.texts);
+    jb_kint(b, "passes", ts.batches);
+    jb_kint(b, "largest_batch", ts.largest);
+    jb_end_obj(b);
     jb_key(b, "limits");
     jb_obj(b);
     jb_kint(b, "max_query", srv->cfg.max_query);
@@ -184,6 +191,13 @@ enum MHD_Result api_worklist(request *r)
     query qq;
     if (query_parse_ids(q, &qq, err)) return reply_error(r, 400, "%s", err);
     served *sv = req_collection(r, which);
+    if (sv && !atomic_load(&sv->dicom)) {
+        query_free(&qq);
+        return reply_error(r, 400,
+                           "%s holds no DICOM images: worklists rank "
+                           "DICOM studies",
+                           sv->name);
+    }
     reader *rd = sv ? req_reader(r, sv) : NULL;
     enum MHD_Result ok = MHD_YES;
     if (rd) {

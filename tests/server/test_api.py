@@ -100,6 +100,8 @@ def api_images(url, ws, coll, ids):
     st, r = get_json(url + "api/images/%d/meta" % cat)
     check(st == 200 and r["format"] == "jpeg" and r["path"].endswith("cat.jpg"),
           "metadata of an image")
+    st, r = get_json(url + "api/worklist?q=cat")
+    check(st == 400 and "DICOM" in r["error"], "no worklist for photos: 400")
     for path in ("api/images/999999", "api/images/999999/thumb",
                  "api/images/999999/meta", "api/search?q=id:999999"):
         st, _, _ = http(url + path)

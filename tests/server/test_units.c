@@ -1,7 +1,9 @@
 /* The server's building blocks without a server: listen addresses, tokens,
- * Host and Origin rules, the JSON writer, the query-vector cache. */
+ * Host and Origin rules, the JSON writer, the query-vector cache, the text
+ * batcher. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "server/json_buf.h"
 #include "server/query_cache.h"
 #include "server/server_auth.h"
+#include "server/text_batcher.h"
 
 Test(server_auth, listen_addresses)
 {
@@ -148,4 +151,67 @@ Test(query_cache, least_recently_used_goes)
     query_cache_put(none, "a", a);
     cr_assert(!query_cache_get(none, "a", out));
     query_cache_destroy(none);
+}
+
+/* ---- the text batcher ------------------------------------------------- */
+
+typedef struct batch_job {
+    text_batcher *b;
+    const char *text;
+    float out[64];
+    int rc;
+} batch_job;
+
+static void *encode_one(void *arg)
+{
+    batch_job *j = arg;
+    j->rc = text_batcher_encode(j->b, j->text, j->out, NULL);
+    return NULL;
+}
+
+Test(text_batcher, queued_texts_share_a_pass_and_get_their_own_vectors)
+{
+    const char *fx = getenv("VLM_FIXTURES");
+    char dir[512], tok[512], err[VLM_ERR_MAX] = "";
+    snprintf(dir, sizeof dir, "%s/clip-tiny-quickgelu-f32", fx ? fx : "");
+    snprintf(tok, sizeof tok, "%s/tokenizer-clip", fx ? fx : "");
+    if (!fx || access(dir, F_OK)) cr_skip_test("fixtures not found");
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    o.tokenizer_dir = tok;
+    clip_model *m;
+    cr_assert_eq(clip_model_load(dir, &o, &m, err), 0, "%s", err);
+    cr_assert_leq(clip_embed_dim(m), 64);
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    text_batcher *b = text_batcher_create(m, &lock, 8);
+    const char *texts[] = {"a cat", "red flowers on a table",
+                           "a dog", "boats on a lake at night",
+                           "x",     "a photo of a car"};
+    enum {
+        N = 6
+    };
+    batch_job jobs[N];
+    pthread_t th[N];
+    pthread_mutex_lock(&lock); /* the model is busy: requests queue up */
+    for (int i = 0; i < N; i++) {
+        jobs[i] = (batch_job){.b = b, .text = texts[i]};
+        pthread_create(&th[i], NULL, encode_one, &jobs[i]);
+    }
+    usleep(300 * 1000);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        float want[64];
+        cr_assert_eq(jobs[i].rc, 0);
+        cr_assert_eq(clip_encode_text(m, texts[i], want, err), 0, "%s", err);
+        for (int k = 0; k < clip_embed_dim(m); k++)
+            cr_assert_float_eq(jobs[i].out[k], want[k], 1e-4, "%s [%d]",
+                               texts[i], k);
+    }
+    text_batcher_stats s = text_batcher_get_stats(b);
+    cr_assert_eq(s.texts, N);
+    cr_assert_lt(s.batches, N, "queued texts were not batched");
+    cr_assert_geq(s.largest, 2);
+    text_batcher_destroy(b);
+    clip_model_destroy(m);
 }
