@@ -210,6 +210,17 @@ enum MHD_Result api_search(request *r)
 
 /* ---- an uploaded image ------------------------------------------------------------ */
 
+typedef struct image_job {
+    const float *pixels;
+    float *out;
+} image_job;
+
+static int encode_image(void *user, clip_model *m, char *err)
+{
+    image_job *j = user;
+    return clip_encode_images(m, j->pixels, 1, j->out, NULL, NULL, NULL, err);
+}
+
 /* Decodes and encodes the upload (the indexer's JPEG fast path, so an
  * indexed file uploaded again finds itself first). */
 static int embed_upload(request *r, float *out, char *err)
@@ -227,12 +238,8 @@ static int embed_upload(request *r, float *out, char *err)
     float *px = rc ? NULL : malloc(n * sizeof *px);
     if (!rc) rc = px ? img_preprocess(&im.rgb, pp, px, err) : VLM_ENOMEM;
     media_image_free(&im);
-    if (!rc) {
-        pthread_mutex_t *mu = session_model_lock(srv->model);
-        pthread_mutex_lock(mu);
-        rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
-        pthread_mutex_unlock(mu);
-    }
+    image_job j = {px, out};
+    if (!rc) rc = model_worker_call(srv->worker, encode_image, &j, err);
     free(px);
     return rc;
 }
@@ -321,6 +328,19 @@ static int classify_ids(reader *rd, const label_set *ls, json_object *ids,
     return rc;
 }
 
+typedef struct labels_job {
+    const char *const *labels, *const *templates;
+    int n_labels, n_templates;
+    label_set *ls;
+} labels_job;
+
+static int make_label_set(void *user, clip_model *m, char *err)
+{
+    labels_job *j = user;
+    return label_set_create(m, j->labels, j->n_labels, j->templates,
+                            j->n_templates, &j->ls, err);
+}
+
 static enum MHD_Result classify(request *r, json_object *o, const char **labels,
                                 int nl, const char **tpl, int nt,
                                 json_object *ids)
@@ -329,14 +349,10 @@ static enum MHD_Result classify(request *r, json_object *o, const char **labels,
     reader *rd = sv ? req_reader(r, sv) : NULL;
     if (!rd) return MHD_YES;
     char err[VLM_ERR_MAX] = "";
-    label_set *ls = NULL;
-    pthread_mutex_t *mu = session_model_lock(r->srv->model);
-    pthread_mutex_lock(mu);
-    int rc =
-        label_set_create(session_model(rd->s), labels, nl, tpl, nt, &ls, err);
-    pthread_mutex_unlock(mu);
-    if (!rc) rc = classify_ids(rd, ls, ids, err);
-    label_set_destroy(ls);
+    labels_job j = {labels, tpl, nl, nt, NULL};
+    int rc = model_worker_call(r->srv->worker, make_label_set, &j, err);
+    if (!rc) rc = classify_ids(rd, j.ls, ids, err);
+    label_set_destroy(j.ls);
     enum MHD_Result ok = rc ? reply_error(r, http_status_for(rc), "%s", err)
                             : reply_json(r, 200, &rd->out);
     served_release(rd);

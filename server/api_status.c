@@ -89,12 +89,13 @@ static void write_server(json_buf *b, server *srv)
     jb_kint(b, "hits", qs.hits);
     jb_kint(b, "misses", qs.misses);
     jb_end_obj(b);
-    text_batcher_stats ts = text_batcher_get_stats(srv->batcher);
-    jb_key(b, "text_tower");
+    model_worker_stats ws = model_worker_get_stats(srv->worker);
+    jb_key(b, "model_calls");
     jb_obj(b);
-    jb_kint(b, "texts", ts.texts);
-    jb_kint(b, "passes", ts.batches);
-    jb_kint(b, "largest_batch", ts.largest);
+    jb_kint(b, "texts", ws.texts);
+    jb_kint(b, "text_passes", ws.passes);
+    jb_kint(b, "largest_batch", ws.largest);
+    jb_kint(b, "other", ws.calls);
     jb_end_obj(b);
     jb_key(b, "limits");
     jb_obj(b);

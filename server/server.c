@@ -58,7 +58,7 @@ int server_encode_text(void *user, const char *text, float *out, char *err)
     server *srv = user;
     if (query_cache_get(srv->cache, text, out)) return VLM_OK;
     clip_model *m = session_model(srv->model);
-    int rc = text_batcher_encode(srv->batcher, text, out, err);
+    int rc = model_worker_text(srv->worker, text, out, err);
     if (rc) return rc;
     clip_l2_normalize(out, clip_embed_dim(m));
     query_cache_put(srv->cache, text, out);
@@ -125,11 +125,12 @@ static int open_collections(server *srv, char *err)
     clip_model *m = session_model(srv->model);
     srv->cache = query_cache_create(c->cache_entries > 0 ? c->cache_entries : 0,
                                     clip_embed_dim(m));
-    srv->batcher =
-        text_batcher_create(m, session_model_lock(srv->model), TEXT_BATCH_MAX);
+    rc = model_worker_create(m, session_model_lock(srv->model), TEXT_BATCH_MAX,
+                             &srv->worker, err);
+    if (rc) return rc;
     srv->n_colls = c->n_collections ? c->n_collections : 1;
     srv->colls = calloc((size_t)srv->n_colls, sizeof *srv->colls);
-    if (!srv->cache || !srv->batcher || !srv->colls) return VLM_ENOMEM;
+    if (!srv->cache || !srv->colls) return VLM_ENOMEM;
     for (int i = 0; !rc && i < srv->n_colls; i++) {
         const char *dir = c->n_collections
                               ? c->collections[i]
@@ -233,7 +234,7 @@ void server_stop(server *s)
     for (int i = 0; s->colls && i < s->n_colls; i++) served_close(&s->colls[i]);
     free(s->colls);
     query_cache_destroy(s->cache);
-    text_batcher_destroy(s->batcher);
+    model_worker_destroy(s->worker);
     session_close(s->model);
     free(s->tls_cert);
     free(s->tls_key);

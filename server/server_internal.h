@@ -15,7 +15,7 @@
 #include "server/query_cache.h"
 #include "server/server.h"
 #include "server/server_auth.h"
-#include "server/text_batcher.h"
+#include "server/model_worker.h"
 
 /* ---- collections ---------------------------------------------------------- */
 
@@ -70,7 +70,7 @@ struct server {
     served *colls;
     int n_colls;
     query_cache *cache;
-    text_batcher *batcher;
+    model_worker *worker; /* every model call of a request */
     struct MHD_Daemon *daemon;
     server_listen listen;
     char token[SERVER_TOKEN_MAX];

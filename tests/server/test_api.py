@@ -437,6 +437,8 @@ def serve_watch(ws):
               "a file added while serving is found")
         os.remove(os.path.join(folder, "cat.jpg"))
         wait_for(lambda: images() == 1, 15, "the deleted file to go")
+        rc = srv.stop()
+        check(rc == 0, "serve --watch exits 0 (got %s): %s" % (rc, srv.stderr()[-2000:]))
     finally:
         srv.stop()
 
@@ -460,7 +462,8 @@ def main():
         slow_clients(srv.url, port)
         load_test(srv.url)
         check(srv.proc.poll() is None, "the server survived everything")
-        srv.stop()
+        rc = srv.stop()
+        check(rc == 0, "serve exits 0 on SIGTERM (got %s): %s" % (rc, srv.stderr()[-2000:]))
         srv = None
         token_on(ws, photos, "127.0.0.2:0")
         refusals(ws, photos)

@@ -216,8 +216,9 @@ def main():
             b.close()
         if srv:
             rc = srv.stop()
-            if rc not in (0, None):
+            if rc != 0:
                 print(srv.stderr())
+                raise AssertionError("serve exited %s on SIGTERM" % rc)
         ws.cleanup()
 
 

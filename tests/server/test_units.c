@@ -1,6 +1,6 @@
 /* The server's building blocks without a server: listen addresses, tokens,
- * Host and Origin rules, the JSON writer, the query-vector cache, the text
- * batcher. */
+ * Host and Origin rules, the JSON writer, the query-vector cache, the model
+ * worker. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,7 +13,7 @@
 #include "server/json_buf.h"
 #include "server/query_cache.h"
 #include "server/server_auth.h"
-#include "server/text_batcher.h"
+#include "server/model_worker.h"
 
 Test(server_auth, listen_addresses)
 {
@@ -153,10 +153,10 @@ Test(query_cache, least_recently_used_goes)
     query_cache_destroy(none);
 }
 
-/* ---- the text batcher ------------------------------------------------- */
+/* ---- the model worker ------------------------------------------------- */
 
 typedef struct batch_job {
-    text_batcher *b;
+    model_worker *w;
     const char *text;
     float out[64];
     int rc;
@@ -165,11 +165,18 @@ typedef struct batch_job {
 static void *encode_one(void *arg)
 {
     batch_job *j = arg;
-    j->rc = text_batcher_encode(j->b, j->text, j->out, NULL);
+    j->rc = model_worker_text(j->w, j->text, j->out, NULL);
     return NULL;
 }
 
-Test(text_batcher, queued_texts_share_a_pass_and_get_their_own_vectors)
+static int dims_call(void *user, clip_model *m, char *err)
+{
+    (void)err;
+    *(int *)user = clip_embed_dim(m);
+    return 7;
+}
+
+Test(model_worker, queued_texts_share_a_pass_and_get_their_own_vectors)
 {
     const char *fx = getenv("VLM_FIXTURES");
     char dir[512], tok[512], err[VLM_ERR_MAX] = "";
@@ -183,7 +190,8 @@ Test(text_batcher, queued_texts_share_a_pass_and_get_their_own_vectors)
     cr_assert_eq(clip_model_load(dir, &o, &m, err), 0, "%s", err);
     cr_assert_leq(clip_embed_dim(m), 64);
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    text_batcher *b = text_batcher_create(m, &lock, 8);
+    model_worker *w;
+    cr_assert_eq(model_worker_create(m, &lock, 8, &w, err), 0, "%s", err);
     const char *texts[] = {"a cat", "red flowers on a table",
                            "a dog", "boats on a lake at night",
                            "x",     "a photo of a car"};
@@ -194,7 +202,7 @@ Test(text_batcher, queued_texts_share_a_pass_and_get_their_own_vectors)
     pthread_t th[N];
     pthread_mutex_lock(&lock); /* the model is busy: requests queue up */
     for (int i = 0; i < N; i++) {
-        jobs[i] = (batch_job){.b = b, .text = texts[i]};
+        jobs[i] = (batch_job){.w = w, .text = texts[i]};
         pthread_create(&th[i], NULL, encode_one, &jobs[i]);
     }
     usleep(300 * 1000);
@@ -208,10 +216,14 @@ Test(text_batcher, queued_texts_share_a_pass_and_get_their_own_vectors)
             cr_assert_float_eq(jobs[i].out[k], want[k], 1e-4, "%s [%d]",
                                texts[i], k);
     }
-    text_batcher_stats s = text_batcher_get_stats(b);
+    model_worker_stats s = model_worker_get_stats(w);
     cr_assert_eq(s.texts, N);
-    cr_assert_lt(s.batches, N, "queued texts were not batched");
+    cr_assert_lt(s.passes, N, "queued texts were not batched");
     cr_assert_geq(s.largest, 2);
-    text_batcher_destroy(b);
+    int dims = 0;
+    cr_assert_eq(model_worker_call(w, dims_call, &dims, err), 7);
+    cr_assert_eq(dims, clip_embed_dim(m));
+    cr_assert_eq(model_worker_get_stats(w).calls, 1);
+    model_worker_destroy(w);
     clip_model_destroy(m);
 }
