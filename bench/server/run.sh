@@ -70,15 +70,17 @@ run() { # label mode pace connections
 results=$(mktemp)
 {
     run "1 client, unique queries" unique 0 1
+    run "1 client, repeated queries (cache)" repeat 0 1
     run "$CONC clients paced, unique queries" unique "$PACE_MS" "$CONC"
     run "$CONC clients paced, repeated queries (cache)" repeat "$PACE_MS" "$CONC"
     run "$CONC clients flat out, unique queries" unique 0 "$CONC"
     run "$CONC clients flat out, repeated queries (cache)" repeat 0 "$CONC"
 } | tee "$results"
 stats=$(curl -s "${url}api/status")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
-echo "## vlmindex serve at $N vectors ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "## vlmindex serve at $N vectors ($(nproc) cores, load average $load)"
 echo
 echo "| what | queries/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|"
@@ -92,5 +94,6 @@ while IFS= read -r line; do
 done < "$results"
 echo
 echo "query cache: $(echo "$stats" | sed -n 's/.*"query_cache":\({[^}]*}\).*/\1/p')"
+echo "model calls: $(echo "$stats" | sed -n 's/.*"model_calls":\({[^}]*}\).*/\1/p')"
 echo "index: $(echo "$stats" | sed -n 's/.*"index":\({[^}]*}\).*/\1/p')"
 rm -f "$results"
