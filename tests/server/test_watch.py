@@ -132,15 +132,18 @@ def being_written(ws, coll, root):
 
 
 def burst(ws, coll, root, w):
+    # Under qemu (the arm64 CI stage) every decode and encode is emulated:
+    # a smaller burst keeps the stage short; the native run does 1,000.
+    n = 200 if os.environ.get("QEMU_LD_PREFIX") else 1000
     base = len(rows(ws, coll))
     passes = w.passes()
     dcim = os.path.join(root, "DCIM", "100CAMERA")
     os.makedirs(dcim)
     t0 = time.time()
-    for k in range(1000):
+    for k in range(n):
         ppm(os.path.join(dcim, "IMG_%04d.ppm" % k), k)
-    print("burst: 1,000 files written in %.1f s" % (time.time() - t0))
-    wait_for(lambda: len(rows(ws, coll)) == base + 1000, 120, "1,000 new rows")
+    print("burst: %d files written in %.1f s" % (n, time.time() - t0))
+    wait_for(lambda: len(rows(ws, coll)) == base + n, 300, "%d new rows" % n)
     n = w.passes() - passes
     print("burst: indexed %.1f s after the first file, in %d passes"
           % (time.time() - t0, n))
