@@ -82,7 +82,7 @@ enum MHD_Result reply_file(request *r, const char *type, int fd, size_t size)
 {
     struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
     if (!resp) close(fd);
-    return queue(r, 200, resp, type, "private, max-age=3600");
+    return queue(r, 200, resp, type, "private, max-age=300");
 }
 
 int http_status_for(int rc)

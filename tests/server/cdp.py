@@ -133,6 +133,12 @@ class Browser:
             self.call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
                       button="left", clickCount=1)
 
+    def set_file(self, selector, path):
+        """Chooses a file in an <input type=file> (fires its change event)."""
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector)
+        self.call("DOM.setFileInputFiles", files=[path], nodeId=node["nodeId"])
+
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
         with open(path, "wb") as f:

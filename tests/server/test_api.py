@@ -307,6 +307,23 @@ def token_on(ws, coll, listen):
         srv.stop()
 
 
+def ipv6(ws, coll):
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        s.close()
+    except OSError:
+        print("note: no IPv6 loopback here: [::1] not tested")
+        return
+    srv = Server(ws, "-C", coll, "-l", "[::1]:0")
+    try:
+        check(srv.url.startswith("http://[::1]:"), "an IPv6 URL: " + srv.url)
+        st, _, _ = http(srv.url + "api/status")
+        check(st == 200, "a request over IPv6 loopback")
+    finally:
+        srv.stop()
+
+
 def refusals(ws, coll):
     loose = write_token(ws, "loose-token", 0o644)
     r = ws.vlmindex("serve", "-M", ws.model, "-C", coll, "-l", "127.0.0.1:0",
@@ -466,6 +483,7 @@ def main():
         check(rc == 0, "serve exits 0 on SIGTERM (got %s): %s" % (rc, srv.stderr()[-2000:]))
         srv = None
         token_on(ws, photos, "127.0.0.2:0")
+        ipv6(ws, photos)
         refusals(ws, photos)
         tls(ws, photos)
         non_loopback(ws, photos)

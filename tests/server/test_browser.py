@@ -114,6 +114,17 @@ def detail_and_classify(b):
     shot(b, "classify.png")
 
 
+def upload(b, ws):
+    """Search with an image file: the file itself comes first."""
+    b.set_file("#upload", os.path.join(ws.photos, "cat.jpg"))
+    b.wait("document.getElementById('summary').textContent.includes('the image')",
+           what="results for an uploaded image")
+    b.wait("document.querySelectorAll('#results .result').length > 0",
+           what="upload results")
+    title = b.eval("document.querySelector('#results .result').title")
+    assert title.endswith("/photos/cat.jpg"), title
+
+
 def phone_width(b, url):
     b.viewport(390, 844, mobile=True)
     b.navigate(url + "#q=red%20flowers")
@@ -204,6 +215,7 @@ def main():
         b.viewport(1280, 900)
         search_flow(b, srv.url)
         detail_and_classify(b)
+        upload(b, ws)
         phone_width(b, srv.url)
         if dicom:
             worklist(b, srv.url, 1)
