@@ -149,25 +149,64 @@ static int write_results(reader *rd, const search_req *s, const char *qtext,
     return rc;
 }
 
-int reader_embed(request *r, reader *rd, const query *q, const float *upload,
+int query_vectors_encode(server *srv, const query *q, query_vectors *qv,
+                         char *err)
+{
+    int dims = clip_embed_dim(session_model(srv->model));
+    *qv = (query_vectors){.q = q, .dims = dims};
+    if (!q) return VLM_OK;
+    qv->v = malloc((size_t)(q->n_terms ? q->n_terms : 1) * (size_t)dims *
+                   sizeof *qv->v);
+    if (!qv->v) return VLM_ENOMEM;
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < q->n_terms; i++)
+        if (q->terms[i].kind == QUERY_TEXT)
+            rc = server_encode_text(srv, q->terms[i].value,
+                                    qv->v + (size_t)i * (size_t)dims, err);
+    return rc;
+}
+
+void query_vectors_free(query_vectors *qv)
+{
+    free(qv->v);
+    qv->v = NULL;
+}
+
+/* search_embedder.text: the vector encoded before (the same term). */
+static int encoded_text(void *user, const char *text, float *out, char *err)
+{
+    const query_vectors *qv = user;
+    for (int i = 0; i < qv->q->n_terms; i++)
+        if (qv->q->terms[i].value == text) {
+            memcpy(out, qv->v + (size_t)i * (size_t)qv->dims,
+                   (size_t)qv->dims * sizeof *out);
+            return VLM_OK;
+        }
+    vlm_set_err(err, "'%s' was not encoded", text);
+    return VLM_EINVAL;
+}
+
+int reader_embed(reader *rd, const query_vectors *qv, const float *upload,
                  char *err)
 {
     clip_model *m = session_model(rd->s);
     int dims = clip_embed_dim(m);
     search_embedder e = {.m = m,
                          .c = session_collection(rd->s),
-                         .text = server_encode_text,
-                         .user = r->srv};
+                         .text = encoded_text,
+                         .user = (void *)qv};
     memset(rd->qv, 0, (size_t)dims * sizeof *rd->qv);
-    int rc = q ? search_add_terms(&e, q, rd->qv, err) : VLM_OK;
+    int rc = qv->q ? search_add_terms(&e, qv->q, rd->qv, err) : VLM_OK;
     if (!rc && upload) {
         memcpy(rd->tmp, upload, (size_t)dims * sizeof *rd->tmp);
         search_add_vector(rd->qv, rd->tmp, 1.0f, dims);
     }
-    double weights = (q ? search_weight_sum(q) : 0) + (upload ? 1 : 0);
+    double weights = (qv->q ? search_weight_sum(qv->q) : 0) + (upload ? 1 : 0);
     return rc ? rc : search_finish_vector(rd->qv, dims, weights, err);
 }
 
+/* Text terms are encoded before a reader is taken: requests wait for the
+ * model side by side (and share its passes), not one reader at a time. */
 static enum MHD_Result run_search(request *r, search_req *s, const float *up)
 {
     int64_t t0 = server_now_ms();
@@ -177,20 +216,24 @@ static enum MHD_Result run_search(request *r, search_req *s, const float *up)
     if (!has_q && !up) return reply_error(r, 400, "empty query: give q");
     if (has_q && query_parse_ids(s->q, &q, err))
         return reply_error(r, 400, "%s", err);
-    served *sv = req_collection(r, s->collection);
+    if (has_q) query_format(&q, text, sizeof text);
+    query_vectors qv;
+    int rc = query_vectors_encode(r->srv, has_q ? &q : NULL, &qv, err);
+    served *sv = rc ? NULL : req_collection(r, s->collection);
     reader *rd = sv ? req_reader(r, sv) : NULL;
     enum MHD_Result ok = MHD_YES;
+    if (rc) ok = reply_error(r, http_status_for(rc), "%s", err);
     if (rd) {
-        if (has_q) query_format(&q, text, sizeof text);
-        int rc = reader_embed(r, rd, has_q ? &q : NULL, up, err);
+        rc = reader_embed(rd, &qv, up, err);
         if (!rc)
             rc = write_results(rd, s, up && !has_q ? "(image)" : text, t0, err);
         ok = rc ? reply_error(r, http_status_for(rc), "%s", err)
                 : reply_json(r, 200, &rd->out);
         served_release(rd);
     }
+    query_vectors_free(&qv);
     query_free(&q);
-    return sv && rd ? ok : MHD_YES;
+    return ok;
 }
 
 enum MHD_Result api_search(request *r)

@@ -199,16 +199,20 @@ enum MHD_Result api_worklist(request *r)
                            "DICOM studies",
                            sv->name);
     }
-    reader *rd = sv ? req_reader(r, sv) : NULL;
+    query_vectors qv;
+    int rc = sv ? query_vectors_encode(r->srv, &qq, &qv, err) : VLM_OK;
+    reader *rd = sv && !rc ? req_reader(r, sv) : NULL;
     enum MHD_Result ok = MHD_YES;
+    if (sv && rc) ok = reply_error(r, http_status_for(rc), "%s", err);
     if (rd) {
-        int rc = reader_embed(r, rd, &qq, NULL, err);
+        rc = reader_embed(rd, &qv, NULL, err);
         query_format(&qq, text, sizeof text);
         if (!rc) rc = write_worklist(r, rd, text, n, err);
         ok = rc ? reply_error(r, http_status_for(rc), "%s", err)
                 : reply_json(r, 200, &rd->out);
         served_release(rd);
     }
+    if (sv) query_vectors_free(&qv);
     query_free(&qq);
     return ok;
 }

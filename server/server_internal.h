@@ -175,12 +175,23 @@ typedef struct web_file {
 } web_file;
 const web_file *web_file_find(const char *path);
 
-/* The normalised query vector into rd->qv: q's terms (text through the
- * cache, id:N from the reader's collection) plus upload (a vector) if
- * not NULL. */
+/* The vectors of a query's text terms, through the cache and the model
+ * thread, made before a reader is taken (so waiting requests share the
+ * model's passes).  q may be NULL (an upload alone). */
 struct query;
-int reader_embed(request *r, reader *rd, const struct query *q,
-                 const float *upload, char *err);
+typedef struct query_vectors {
+    const struct query *q;
+    float *v; /* n_terms x dims; rows of text terms filled */
+    int dims;
+} query_vectors;
+int query_vectors_encode(server *srv, const struct query *q, query_vectors *qv,
+                         char *err);
+void query_vectors_free(query_vectors *qv);
+
+/* The normalised query vector into rd->qv: qv's terms (id:N from the
+ * reader's collection) plus upload (a vector) if not NULL. */
+int reader_embed(reader *rd, const query_vectors *qv, const float *upload,
+                 char *err);
 
 /* The text encoder of search_embedder: the cache, then the model under
  * its lock (search.h). */
