@@ -8,6 +8,7 @@ local words = {"red", "flowers", "dog", "beach", "sunset", "cat", "mountain",
                "car", "city", "night", "snow", "forest", "boat", "child",
                "kitchen", "bird", "old", "bridge", "rain", "market"}
 local mode = os.getenv("MODE") or "unique"
+local run = os.getenv("RUN_ID") or "0" -- unique texts never repeat across runs
 local pace = tonumber(os.getenv("PACE_MS") or "0")
 local threads = {}
 local n_threads = 0
@@ -28,7 +29,7 @@ function request()
   local b = words[(math.floor(k / #words) % #words) + 1]
   local c = words[((k * 7 + 3) % #words) + 1]
   local q = "a%20photo%20of%20" .. a .. "%20" .. b .. "%20" .. c
-  if mode == "unique" then q = q .. "%20" .. tid .. "x" .. counter end
+  if mode == "unique" then q = q .. "%20" .. run .. "x" .. tid .. "x" .. counter end
   return wrk.format("GET", "/api/search?n=10&q=" .. q)
 end
 
