@@ -8,7 +8,7 @@ local words = {"red", "flowers", "dog", "beach", "sunset", "cat", "mountain",
                "car", "city", "night", "snow", "forest", "boat", "child",
                "kitchen", "bird", "old", "bridge", "rain", "market"}
 local mode = os.getenv("MODE") or "unique"
-local run = os.getenv("RUN_ID") or "0" -- unique texts never repeat across runs
+local run = tonumber(os.getenv("RUN_ID") or "0")
 local pace = tonumber(os.getenv("PACE_MS") or "0")
 local threads = {}
 local n_threads = 0
@@ -21,16 +21,26 @@ end
 
 local counter = 0
 
+-- n as four words (base #words): "a photo of w w w w" is 9 tokens with
+-- the start and end tokens.
+local function words_of(n)
+  local out = {}
+  for _ = 1, 4 do
+    table.insert(out, words[(n % #words) + 1])
+    n = math.floor(n / #words)
+  end
+  return table.concat(out, "%20")
+end
+
 function request()
   counter = counter + 1
-  local k = counter
-  if mode == "repeat" then k = (counter * 17 + tid * 5) % 64 end
-  local a = words[(k % #words) + 1]
-  local b = words[(math.floor(k / #words) % #words) + 1]
-  local c = words[((k * 7 + 3) % #words) + 1]
-  local q = "a%20photo%20of%20" .. a .. "%20" .. b .. "%20" .. c
-  if mode == "unique" then q = q .. "%20" .. run .. "x" .. tid .. "x" .. counter end
-  return wrk.format("GET", "/api/search?n=10&q=" .. q)
+  local n
+  if mode == "repeat" then
+    n = (counter * 17 + tid * 5) % 64
+  else -- never the same text twice in one server's life (run.sh numbers runs)
+    n = 7919 + run * 20000 + tid * 9000 + counter
+  end
+  return wrk.format("GET", "/api/search?n=10&q=a%20photo%20of%20" .. words_of(n))
 end
 
 function delay()

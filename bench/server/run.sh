@@ -63,10 +63,12 @@ for i in 1 2 3 4 5; do curl -s -o /dev/null "${url}api/search?q=warm+up+$i"; don
 
 run() { # label mode pace connections
     t=$(( $4 < 2 ? $4 : 2 ))
-    r=$(MODE=$2 PACE_MS=$3 RUN_ID=$(date +%s%N) wrk -t"$t" -c"$4" -d"${DUR}s" --timeout 10s \
+    run_id=$((run_id + 1))
+    r=$(MODE=$2 PACE_MS=$3 RUN_ID=$run_id wrk -t"$t" -c"$4" -d"${DUR}s" --timeout 10s \
         -s "$here/queries.lua" "$url" | grep '^RESULT' || echo "RESULT failed=1")
     echo "$1 $r"
 }
+run_id=0
 results=$(mktemp)
 {
     run "1 client, unique queries" unique 0 1
