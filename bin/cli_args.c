@@ -68,11 +68,14 @@ static const char *flag_name(const cli_opt *o, char *buf, size_t n)
 
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
-    fprintf(stderr, "%s: ", cmd->name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* The message quotes what was typed, which may hold escapes. */
+    fprintf(stderr, "%s: ", cmd->name);
+    text_write(stderr, msg, TEXT_DISPLAY);
     fprintf(stderr, "\nTry '%s --help'.\n", cmd->name);
     return EXIT_ERROR;
 }
@@ -191,17 +194,18 @@ static int set_float(const parser *p, const cli_opt *o, const char *text,
 
 static int range_error(const parser *p, const cli_opt *o, const char *text)
 {
-    char name[64];
+    char name[64], safe[128];
     flag_name(o, name, sizeof name);
+    text_escape(safe, sizeof safe, text, TEXT_ESCAPED);
     fprintf(stderr, "%s: %s must be %s %.15g and %.15g (got %s)\n",
             p->cmd->name, name,
             o->type == CLI_INT ? "a whole number between" : "between", o->min,
-            o->max, text);
+            o->max, safe);
     if (o->hint) {
         fputs("hint: ", stderr);
         for (const char *h = o->hint; *h; h++) {
             if (h[0] == '{' && h[1] == '}')
-                fputs(text, stderr), h++;
+                fputs(safe, stderr), h++;
             else
                 fputc(*h, stderr);
         }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "bin/cli_args.h"
+#include "bin/cli_progress.h"
+#include "query/result_format.h"
 #include "session/session.h"
 
 /* Exit codes (documented in every --help, the README and the man pages). */
@@ -30,6 +32,7 @@ typedef struct cli_common {
                                or F32_PACKED (faster GEMMs; indexing) */
     int offline;            /* --offline or VLMINDEX_OFFLINE=1 */
     int quiet;              /* -q */
+    int progress;           /* --progress: cli_progress_mode */
     int help;               /* -h, --help (handled by cli_parse) */
 } cli_common;
 
@@ -48,16 +51,17 @@ int cli_open_session(const cli_common *o, session_access access,
                      session_index_mode index, int parts, session **s,
                      char *err);
 
-/* Download progress for session_fetch_hooks (user: the cli_common). */
+/* Download progress for session_fetch_hooks (user: the cli_common):
+ * MB so far, MB/s and ETA on the progress display. */
 int cli_fetch_progress(void *user, uint64_t done, uint64_t total,
                        const char *file);
 
-/* Progress line on stderr when it is a TTY (throttled); cleared by done. */
-void cli_progress(int quiet, int64_t done, int64_t total, double elapsed,
-                  const char *what);
-void cli_progress_done(int quiet);
+/* With --bf16 on a CPU without a native bf16 matmul, says once on stderr
+ * that bf16 is emulated (unless -q). */
+void cli_note_precision(const cli_common *o);
 
-/* "<prog> <version>" to stdout (--version). */
+/* "<prog> <version>", then the build options and the instruction-set paths
+ * in use (model/core/build_info.h), to stdout (--version). */
 void cli_print_version(const char *prog);
 
 /* "error: <msg>" to stderr. */
@@ -66,6 +70,9 @@ void cli_error(const char *msg);
 /* Exit code for a library status: 0; 130 after Ctrl-C (message printed);
  * EXIT_ERROR with "error: err" otherwise. */
 int cli_exit_code(int status, const char *err);
+
+/* CLI_OPT_PARSE: a path that must exist (stored as given), e.g. --in. */
+int cli_parse_existing_path(const char *text, void *field, char *err);
 
 /* The global options every command takes (their fields: cli_common), and
  * the exit-status paragraph every --help ends with. */

@@ -37,8 +37,8 @@ static const cli_opt generation_opts[] = {
                   "nucleus sampling mass, (0, 1] (default 1: off)"),
     CLI_OPT_U64(0, "seed", CP(gen.seed), "S",
                 "sampling seed (same seed, same caption)"),
-    CLI_OPT_TEXT(0, "in", CP(in_dir), "DIR",
-                 "the collection: only images under DIR"),
+    CLI_OPT_PARSE(0, "in", CP(in_dir), "DIR", cli_parse_existing_path,
+                  "the collection: only images under DIR"),
     CLI_OPT_FLAG(0, "redo", CP(redo),
                  "the collection: re-caption images that have one"),
     CLI_OPT_END};
@@ -96,7 +96,7 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
 {
     char *text = NULL;
     int rc = captions_image_file(m, a->image, a->prompt, &a->gen, &text, err);
-    if (!rc) printf("%s\n", text);
+    if (!rc) text_write(stdout, text, TEXT_DISPLAY), putchar('\n');
     free(text);
     return rc;
 }
@@ -104,17 +104,25 @@ static int caption_image(const caption_args *a, llava_model *m, char *err)
 static void on_caption(void *user, int64_t done, int64_t total,
                        const char *path, const char *caption)
 {
-    const caption_args *a = user;
-    cli_progress_done(a->common.quiet);
-    printf("%s\t%s\n", path, caption);
-    cli_progress(a->common.quiet, done, total, 0, path);
+    (void)user;
+    cli_progress_hold();
+    text_write(stdout, path, TEXT_ESCAPED);
+    putchar('\t');
+    text_write(stdout, caption, TEXT_ESCAPED);
+    putchar('\n');
+    cli_progress_release();
+    cli_status st = {.unit = "images",
+                     .done = done,
+                     .total = total,
+                     .phase = "captioning",
+                     .name = path};
+    cli_progress_update(&st);
 }
 
 static void on_failure(void *user, const char *path, const char *reason)
 {
-    (void)user;
-    (void)path;
-    fprintf(stderr, "skipped: %s\n", reason);
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
 }
 
 static int caption_collection(const caption_args *a, char *err)
@@ -125,6 +133,7 @@ static int caption_collection(const caption_args *a, char *err)
     captions_summary sum = {0};
     if (!rc) {
         cli_install_signal_handlers();
+        cli_progress_setup(&a->common);
         captions_options o = {.in_dir = a->in_dir,
                               .redo = a->redo,
                               .prompt = a->prompt,
@@ -135,7 +144,7 @@ static int caption_collection(const caption_args *a, char *err)
                               .user = (void *)a};
         rc =
             captions_run(session_collection(s), d.model, d.name, &o, &sum, err);
-        cli_progress_done(a->common.quiet);
+        cli_progress_end();
         fprintf(stderr, "captioned %lld, already had one %lld, failed %lld\n",
                 (long long)sum.captioned, (long long)sum.skipped,
                 (long long)sum.failed);

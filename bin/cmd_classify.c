@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bin/cli_common.h"
+#include "bin/cli_filter.h"
 #include "bin/commands.h"
 #include "query/classify.h"
 #include "query/result_format.h"
@@ -18,7 +19,9 @@ typedef struct classify_args {
     const char *in_dir, *only;
     float min_prob;
     int format; /* 0 csv, 1 jsonl */
-    int no_store, worklist;
+    int no_store, worklist, null_sep;
+    cli_filter filter;
+    collection_filter cf;
     int jsonl, store, csv_header_done;
     const label_set *ls;
 } classify_args;
@@ -38,15 +41,20 @@ static const cli_opt classify_opts[] = {
      .metavar = "TPL",
      .help = "prompt template with {} (repeatable, averaged;\n"
              "default \"a photo of {}\")"},
-    CLI_OPT_TEXT(0, "in", CA(in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_PARSE(0, "in", CA(in_dir), "DIR", cli_parse_existing_path,
+                  "only images under DIR"),
     CLI_OPT_FLOAT(0, "min-prob", CA(min_prob), "P", 0, 1,
                   "only images whose top probability is >= P"),
     CLI_OPT_TEXT(0, "only", CA(only), "LABEL",
                  "only images whose top label is LABEL (a filter)"),
     CLI_OPT_CHOICE('f', "format", CA(format), "FMT", classify_formats,
                    "csv (default) | jsonl"),
+    CLI_OPT_FLAG('0', NULL, CA(null_sep),
+                 "only the paths, each ending in NUL (xargs -0)"),
     CLI_OPT_FLAG(0, "no-store", CA(no_store),
                  "don't save the results in the collection"),
+    CLI_FILTER_OPTS(classify_args, filter),
+    CLI_OPT_SECTION("DICOM:"),
     CLI_OPT_FLAG('W', "worklist", CA(worklist),
                  "DICOM: with --only LABEL, one row per study ranked\n"
                  "by the label's probability (research triage, not a\n"
@@ -89,11 +97,16 @@ static int print_row(void *user, const classify_row *r)
 {
     classify_args *a = user;
     int n = label_set_count(a->ls);
+    if (a->null_sep) {
+        fwrite(r->path, 1, strlen(r->path) + 1, stdout);
+        return 0;
+    }
     if (a->jsonl) {
-        fputs("{\"path\":", stdout);
-        json_write_string(stdout, r->path);
+        fputc('{', stdout);
+        json_write_path(stdout, "path", r->path);
         fputs(",\"label\":", stdout);
         json_write_string(stdout, label_set_label(a->ls, r->top));
+        json_write_taken(stdout, r->taken, r->taken_exif, r->camera);
         printf(",\"prob\":%.6f,\"probs\":{", r->probs[r->top]);
         for (int i = 0; i < n; i++) {
             if (i) fputc(',', stdout);
@@ -201,6 +214,7 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     else if (!rc) {
         a->ls = ls;
         classify_options o = {.in_dir = a->in_dir,
+                              .filter = cli_filter_get(&a->filter, &a->cf),
                               .min_prob = a->min_prob,
                               .only = only,
                               .store = a->store,
@@ -230,8 +244,8 @@ int cmd_classify(int argc, char **argv)
         if (!rc && !(labels = all_labels(&a, &n))) rc = VLM_ENOMEM;
         /* Before the model loads: a bad label costs no time. */
         if (!rc)
-            rc = label_input_check(labels, n, a.templates.v, a.templates.n,
-                                   err);
+            rc =
+                label_input_check(labels, n, a.templates.v, a.templates.n, err);
         code = rc ? EXIT_ERROR : run_classify(&a, labels, n, err);
         if (code == EXIT_ERROR) cli_error(err);
     }

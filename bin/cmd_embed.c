@@ -1,4 +1,4 @@
-/* vlmindex embed: print embeddings of texts and images as JSON lines. */
+/* vlmindex embed: embeddings of texts, images and folders as JSON lines. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,48 +6,14 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
+#include "indexer/embed_files.h"
 #include "query/result_format.h"
-#include "query/search.h"
-
-typedef struct embed_input {
-    int is_image;
-    const char *value;
-} embed_input;
-
-static void print_embedding(const embed_input *in, const float *e, int dims)
-{
-    printf("{\"kind\":\"%s\",\"input\":", in->is_image ? "image" : "text");
-    json_write_string(stdout, in->value);
-    fputs(",\"embedding\":[", stdout);
-    for (int i = 0; i < dims; i++) printf(i ? ",%.7g" : "%.7g", e[i]);
-    fputs("]}\n", stdout);
-}
-
-static int embed_all(clip_model *m, const embed_input *in, int n, int raw)
-{
-    int dims = clip_embed_dim(m), failed = 0;
-    float *e = malloc((size_t)dims * sizeof *e);
-    char err[VLM_ERR_MAX];
-    for (int i = 0; e && i < n; i++) {
-        int rc = in[i].is_image
-                     ? search_embed_image_file(m, in[i].value, e, err)
-                     : clip_encode_text(m, in[i].value, e, err);
-        if (rc) {
-            cli_error(err);
-            failed++;
-            continue;
-        }
-        if (!raw) clip_l2_normalize(e, dims);
-        print_embedding(&in[i], e, dims);
-    }
-    free(e);
-    return !e ? EXIT_ERROR : failed ? EXIT_ERROR : 0;
-}
 
 typedef struct embed_args {
     cli_common common;
     cli_list texts, images;
-    int raw;
+    int raw, batch;
+    int dims, failed_named, failed;
 } embed_args;
 
 #define EA(field) offsetof(embed_args, field)
@@ -55,7 +21,10 @@ typedef struct embed_args {
 static const cli_opt embed_opts[] = {
     CLI_OPT_LIST(0, "text", EA(texts), "TEXT", "a text to embed (repeatable)"),
     CLI_OPT_LIST(0, "image", EA(images), "PATH",
-                 "an image to embed (repeatable)"),
+                 "an image, or a folder of them (walked like `add`;\n"
+                 "repeatable)"),
+    CLI_OPT_INT('b', "batch", EA(batch), "N", 1, 256,
+                "images per forward pass (default 16)"),
     CLI_OPT_FLAG(0, "raw", EA(raw),
                  "embeddings as the model gives them (default:\n"
                  "L2-normalised)"),
@@ -65,53 +34,106 @@ static const cli_opt *const embed_tables[] = {embed_opts, NULL};
 
 static const cli_command embed_cmd = {
     .name = "vlmindex embed",
-    .synopsis = "[--model DIR] [--text TEXT]... [--image PATH]... [--raw]",
-    .about = "Prints one JSON object per input:\n"
-             "{\"kind\":\"text\"|\"image\",\"input\":...,\"embedding\":[...]}",
+    .synopsis = "[--text TEXT]... [--image PATH|DIR]... [options]",
+    .about = "Prints one JSON object per input, images as they are done:\n"
+             "{\"kind\":\"text\"|\"image\",\"input\":...,\"embedding\":[...]}\n"
+             "Folders are decoded in parallel and embedded in batches.",
     .tables = embed_tables,
     .max_args = 0,
 };
 
-/* Texts first, then images (the order they are printed in). */
-static embed_input *gather_inputs(const embed_args *a, int *n, int *parts)
+static void print_embedding(const char *kind, const char *input, float *e,
+                            int dims, int raw)
 {
-    embed_input *in =
-        calloc((size_t)(a->texts.n + a->images.n + 1), sizeof *in);
-    *n = 0;
-    *parts = 0;
-    for (int i = 0; in && i < a->texts.n; i++)
-        in[(*n)++] = (embed_input){0, a->texts.v[i]}, *parts |= CLIP_PART_TEXT;
-    for (int i = 0; in && i < a->images.n; i++)
-        in[(*n)++] = (embed_input){1, a->images.v[i]},
-        *parts |= CLIP_PART_VISION;
-    return in;
+    if (!raw) clip_l2_normalize(e, dims);
+    printf("{\"kind\":\"%s\",", kind);
+    json_write_path(stdout, "input", input);
+    fputs(",\"embedding\":[", stdout);
+    for (int i = 0; i < dims; i++) printf(i ? ",%.7g" : "%.7g", e[i]);
+    fputs("]}\n", stdout);
+}
+
+static int on_vector(void *user, const char *path, const float *vec)
+{
+    embed_args *a = user;
+    float *e = malloc((size_t)a->dims * sizeof *e);
+    if (!e) return 1;
+    memcpy(e, vec, (size_t)a->dims * sizeof *e);
+    print_embedding("image", path, e, a->dims, a->raw);
+    free(e);
+    return 0;
+}
+
+static void on_failure(void *user, const char *path, const char *reason,
+                       int named)
+{
+    embed_args *a = user;
+    (void)path;
+    a->failed++;
+    a->failed_named += named;
+    cli_progress_note("failed: ", reason);
+}
+
+static int embed_texts(embed_args *a, clip_model *m)
+{
+    float *e = malloc((size_t)a->dims * sizeof *e);
+    char err[VLM_ERR_MAX];
+    for (int i = 0; e && i < a->texts.n; i++) {
+        if (clip_encode_text(m, a->texts.v[i], e, err)) {
+            cli_error(err);
+            a->failed_named++;
+            continue;
+        }
+        print_embedding("text", a->texts.v[i], e, a->dims, a->raw);
+    }
+    free(e);
+    return e ? VLM_OK : VLM_ENOMEM;
+}
+
+static int embed_all(embed_args *a, clip_model *m, char *err)
+{
+    a->dims = clip_embed_dim(m);
+    int rc = embed_texts(a, m);
+    int64_t done = 0;
+    embed_files_options o = {.batch_size = a->batch,
+                             .decode_threads = a->common.threads,
+                             .cancel = &cli_cancel,
+                             .on_vector = on_vector,
+                             .on_failure = on_failure,
+                             .user = a};
+    if (!rc && a->images.n)
+        rc = embed_files(m, a->images.v, a->images.n, &o, &done, err);
+    if (!rc && a->failed && !a->common.quiet)
+        fprintf(stderr, "embedded %lld image(s), %d failed\n", (long long)done,
+                a->failed);
+    return rc;
 }
 
 int cmd_embed(int argc, char **argv)
 {
     embed_args a = {0};
     cli_positional pos;
-    int code, n = 0, parts = 0;
+    int code;
     cli_common_init(&a.common);
     if (cli_parse(&embed_cmd, argc, argv, &a, &a.common, &pos, &code)) {
         cli_args_free(&embed_cmd, &a, &pos);
         return code;
     }
-    embed_input *in = gather_inputs(&a, &n, &parts);
+    int parts =
+        (a.texts.n ? CLIP_PART_TEXT : 0) | (a.images.n ? CLIP_PART_VISION : 0);
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
-    int rc = !in ? VLM_ENOMEM : VLM_OK;
-    if (!rc && !n)
+    int rc = VLM_OK;
+    if (!parts)
         code = cli_usage_error(&embed_cmd, "give --text TEXT or --image PATH");
-    else if (!rc)
+    if (parts) {
+        cli_install_signal_handlers();
         rc = cli_open_session(&a.common, SESSION_NO_COLLECTION,
                               SESSION_NO_INDEX, parts, &s, err);
-    if (rc)
-        cli_error(err), code = EXIT_ERROR;
-    else if (n)
-        code = embed_all(session_model(s), in, n, a.raw);
+        if (!rc) rc = embed_all(&a, session_model(s), err);
+        code = rc ? cli_exit_code(rc, err) : a.failed_named ? EXIT_ERROR : 0;
+    }
     session_close(s);
-    free(in);
     cli_args_free(&embed_cmd, &a, &pos);
     return code;
 }

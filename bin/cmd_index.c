@@ -24,10 +24,14 @@ static int parse_window(const char *text, void *field, char *err)
     return dicom_window_parse(text, field, err);
 }
 
-/* What add and update share: how files are walked and decoded. */
-static const cli_opt walk_opts[] = {
+static const cli_opt add_opts[] = {
     CLI_OPT_LIST('x', "exclude", IA(excludes), "GLOB",
-                 "skip files and folders matching GLOB (repeatable)"),
+                 "skip files and folders matching GLOB, from now on\n"
+                 "for the folders given (repeatable; vlmindex exclude)"),
+    CLI_OPT_END};
+
+/* What add and update share: how files are decoded. */
+static const cli_opt walk_opts[] = {
     CLI_OPT_INT('b', "batch", IA(batch), "N", 1, 256,
                 "images per forward pass (default 16)"),
     CLI_OPT_FLAG(0, "exact", IA(exact),
@@ -50,8 +54,8 @@ static const cli_opt dicomweb_opts_table[] = {
                  "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
     CLI_OPT_END};
 
-static const cli_opt *const add_tables[] = {walk_opts, dicomweb_opts_table,
-                                            NULL};
+static const cli_opt *const add_tables[] = {add_opts, walk_opts,
+                                            dicomweb_opts_table, NULL};
 static const cli_opt *const update_tables[] = {walk_opts, NULL};
 
 static const cli_command add_cmd = {
@@ -60,8 +64,11 @@ static const cli_command add_cmd = {
                 "[options] dicomweb+https://HOST/dicom-web --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
-        "files cost one lookup, moved files keep their vector.  Files that\n"
-        "cannot be read are recorded with the reason (status --failed).",
+        "files cost one lookup, moved files keep their vector.  Folders become\n"
+        "roots that `update` re-scans; a file given alone does not.  Skipped:\n"
+        "hidden entries, @eaDir, #recycle, #snapshot, .Trash-*, node_modules,\n"
+        ".git and the globs of `vlmindex exclude`.  Files that cannot be read\n"
+        "are recorded with the reason (status --failed).",
     .tables = add_tables,
     .min_args = 1,
     .max_args = -1,
@@ -70,7 +77,9 @@ static const cli_command add_cmd = {
 
 static const cli_command update_cmd = {
     .name = "vlmindex update",
-    .about = "Re-scans every folder added before; forgets files that vanished.",
+    .about =
+        "Re-scans every folder (and file) added before; forgets files that\n"
+        "vanished or that an exclude now skips.",
     .tables = update_tables,
     .max_args = 0,
 };
@@ -79,7 +88,9 @@ static const cli_command rm_cmd = {
     .name = "vlmindex rm",
     .synopsis = "[options] PATH...",
     .about =
-        "Forgets files or folders (and their rows); the disk is untouched.",
+        "Forgets files or folders (and their rows); the disk is untouched.\n"
+        "A path inside a root is excluded from it, so `update` does not\n"
+        "bring it back (vlmindex exclude list).",
     .min_args = 1,
     .max_args = -1,
     .args_name = "folder or file",
@@ -98,43 +109,70 @@ static int parse_index_args(const cli_command *cmd, int argc, char **argv,
 
 static void on_progress(void *user, const indexer_progress *p)
 {
-    const index_args *a = user;
-    cli_progress(a->common.quiet, p->done, p->total, p->elapsed, p->current);
+    static const char *const phases[] = {
+        [INDEXER_SCANNING] = "scanning",
+        [INDEXER_DECODING] = "decoding",
+        [INDEXER_ENCODING] = "encoding",
+    };
+    (void)user;
+    cli_status st = {.unit = "images",
+                     .done = p->done,
+                     .total = p->total,
+                     .elapsed = p->elapsed,
+                     .phase = phases[p->phase],
+                     .name = p->current};
+    if (p->phase == INDEXER_SCANNING) /* files found so far */
+        st = (cli_status){.unit = "files found",
+                          .done = p->found,
+                          .phase = "scanning",
+                          .name = p->current};
+    cli_progress_update(&st);
 }
 
 static void on_failure(void *user, const char *path, const char *reason)
 {
-    const index_args *a = user;
-    (void)path;
-    cli_progress_done(a->common.quiet);
-    fprintf(stderr, "skipped: %s\n", reason);
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
 }
 
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
-           "removed %lld, failed %lld (%.1f s",
+           "removed %lld, failed %lld",
            (long long)s->added, (long long)s->updated, (long long)s->unchanged,
            (long long)s->moved, (long long)s->copied, (long long)s->removed,
-           (long long)s->failed, s->seconds);
+           (long long)s->failed);
+    if (s->not_images) printf(", not images %lld", (long long)s->not_images);
+    printf(" (%.1f s", s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
+}
+
+/* The session add and update write through; a fresh machine downloads the
+ * default model. */
+static int open_for_indexing(index_args *a, session **s, char *err)
+{
+    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
+    session_config cfg = cli_session_config(
+        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
+    cfg.fetch_default = true;
+    cli_progress_setup(&a->common);
+    int rc = session_open(&cfg, s, err);
+    cli_progress_end();
+    if (!rc) cli_note_precision(&a->common);
+    if (!rc && cli_cancel) {
+        vlm_set_err(err, "interrupted before indexing started");
+        rc = VLM_EINTERRUPTED;
+    }
+    return rc;
 }
 
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
-    cli_install_signal_handlers(); /* before loading: Ctrl-C always exits cleanly */
-    session_config cfg = cli_session_config(
-        &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
-    cfg.fetch_default = true; /* a fresh machine gets the default model */
-    int rc = session_open(&cfg, &s, err);
-    cli_progress_done(a->common.quiet);
-    if (!rc && cli_cancel)
-        rc = VLM_EINTERRUPTED,
-        vlm_set_err(err, "interrupted before indexing started");
+    int rc = open_for_indexing(a, &s, err);
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {
@@ -161,7 +199,7 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
         } else
             rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
                              err);
-        cli_progress_done(a->common.quiet);
+        cli_progress_end();
         print_summary(&sum);
     }
     session_close(s);

@@ -36,13 +36,24 @@ static const cli_command model_cmd = {
 static void print_model(void *ud, const char *name, const char *dir)
 {
     (void)ud;
-    printf("%s\t%s\n", name, dir);
+    text_write(stdout, name, TEXT_ESCAPED);
+    putchar('\t');
+    text_write(stdout, dir, TEXT_ESCAPED);
+    putchar('\n');
 }
 
 static int model_list(void)
 {
-    return session_list_models(print_model, NULL) ? EXIT_RESULTS
-                                                  : EXIT_NO_RESULTS;
+    if (session_list_models(print_model, NULL)) return EXIT_RESULTS;
+    char dir[SESSION_PATH_MAX];
+    session_models_dir(dir, sizeof dir);
+    fputs("no models installed in ", stderr);
+    text_write(stderr, dir, TEXT_DISPLAY);
+    fputs(": `vlmindex model pull " SESSION_DEFAULT_MODEL "` installs the "
+          "default (the first `vlmindex add` does too), or pass --model DIR "
+          "with a checkpoint folder\n",
+          stderr);
+    return EXIT_NO_RESULTS;
 }
 
 static int model_pull(const model_args *a, const char *name)
@@ -51,11 +62,13 @@ static int model_pull(const model_args *a, const char *name)
     session_fetch_hooks hooks = {.progress = cli_fetch_progress,
                                  .user = (void *)&a->common};
     cli_install_signal_handlers();
+    cli_progress_setup(&a->common);
     int rc = session_pull_model(name, a->revision, a->common.offline, &hooks,
                                 dir, sizeof dir, err);
-    cli_progress_done(a->common.quiet);
+    cli_progress_end();
     if (rc) return cli_exit_code(rc, err);
-    printf("%s\n", dir);
+    text_write(stdout, dir, TEXT_ESCAPED);
+    putchar('\n');
     return 0;
 }
 

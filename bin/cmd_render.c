@@ -31,7 +31,8 @@ static const cli_opt render_opts[] = {
                   "full | minmax | default | C,W[,linear|linear-exact|\n"
                   "sigmoid] (default: as vlmindex add)"),
     CLI_OPT_FLAG('v', "verbose", RA(verbose),
-                 "print the DICOM header fields used (never patient data)"),
+                 "print the DICOM header fields used (never patient\n"
+                 "data)"),
     CLI_OPT_END};
 
 static const cli_opt *const render_tables[] = {render_opts, NULL};

@@ -75,7 +75,9 @@ static void log_line(void *user, const char *line)
     char when[32];
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&now));
-    fprintf(stderr, "%s %s\n", when, line);
+    fprintf(stderr, "%s ", when);
+    text_write(stderr, line, TEXT_DISPLAY);
+    fputc('\n', stderr);
     fflush(stderr);
 }
 
@@ -114,9 +116,11 @@ static int run_serve(serve_args *a)
     server_config cfg = serve_config(a);
     char err[VLM_ERR_MAX] = "";
     server *s = NULL;
+    cli_progress_setup(&a->common);
     int rc = server_start(&cfg, &s, err);
-    cli_progress_done(a->common.quiet);
+    cli_progress_end();
     if (rc) return cli_exit_code(rc, err);
+    cli_note_precision(&a->common);
     printf("serving at %s\n", server_url(s));
     fflush(stdout);
     while (!cli_cancel) usleep(100 * 1000);

@@ -10,6 +10,9 @@
 typedef struct status_args {
     cli_common common;
     int failed_only;
+    int verify;             /* status --verify, repair --check */
+    const char *index_kind; /* repair --index KIND */
+    int null_sep;           /* -0 */
 } status_args;
 
 #define ST(field) offsetof(status_args, field)
@@ -17,10 +20,24 @@ typedef struct status_args {
 static const cli_opt status_opts[] = {
     CLI_OPT_FLAG(0, "failed", ST(failed_only),
                  "list the files that could not be indexed:\n"
-                 "path<TAB>reason"),
+                 "path<TAB>reason (escaped like ls -b)"),
+    CLI_OPT_FLAG(0, "verify", ST(verify),
+                 "checksum the vector index and check the database;\n"
+                 "a damaged index is rebuilt from the database"),
+    CLI_OPT_FLAG('0', NULL, ST(null_sep),
+                 "with --failed: the paths only, each ending in NUL"),
+    CLI_OPT_END};
+
+static const cli_opt repair_opts[] = {
+    CLI_OPT_FLAG(0, "check", ST(verify),
+                 "rebuild only if the checks of status --verify fail"),
+    CLI_OPT_TEXT(0, "index", ST(index_kind), "KIND",
+                 "vector index kind: auto, flat, sq8 (8-bit),\n"
+                 "ivfpq (compressed, for millions of images)"),
     CLI_OPT_END};
 
 static const cli_opt *const status_tables[] = {status_opts, NULL};
+static const cli_opt *const repair_tables[] = {repair_opts, NULL};
 
 static const cli_command status_cmd = {
     .name = "vlmindex status",
@@ -32,7 +49,9 @@ static const cli_command status_cmd = {
 
 static const cli_command repair_cmd = {
     .name = "vlmindex repair",
-    .about = "Rebuilds the vector index from SQLite (the source of truth).",
+    .about = "Rebuilds the vector index from SQLite (the source of truth),\n"
+             "optionally as another kind.",
+    .tables = repair_tables,
     .max_args = 0,
 };
 
@@ -73,7 +92,8 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     return cli_exit_code(rc, err);
 }
 
-static void print_failed(collection *c)
+/* path<TAB>reason lines (escaped), or raw paths ending in NUL (-0). */
+static void print_failed(collection *c, int null_sep)
 {
     collection_cursor *cur;
     collection_image *row = malloc(sizeof *row);
@@ -89,7 +109,14 @@ static void print_failed(collection *c)
                                   !strncmp(row->error + n, ": ", 2)
                               ? row->error + n + 2
                               : row->error;
-        printf("%s\t%s\n", row->path, why);
+        if (null_sep) {
+            fwrite(row->path, 1, strlen(row->path) + 1, stdout);
+            continue;
+        }
+        text_write(stdout, row->path, TEXT_ESCAPED);
+        putchar('\t');
+        text_write(stdout, why, TEXT_ESCAPED);
+        putchar('\n');
     }
     collection_cursor_close(cur);
     free(row);
@@ -97,30 +124,76 @@ static void print_failed(collection *c)
 
 static void print_index_info(vector_index *vi)
 {
-    vector_index_info info;
-    vector_index_get_info(vi, &info);
-    printf("index:      %s, %lld vectors, generation %lld%s%s\n",
-           info.kind == VECTOR_INDEX_IVF ? "IVF (approximate)" : "flat (exact)",
-           (long long)info.ntotal, (long long)info.generation,
-           info.rebuilt ? ", rebuilt: " : "",
-           info.rebuilt ? info.rebuild_reason : "");
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    printf("index:      %s%s, %lld vectors, %.1f MB, generation %lld%s%s\n",
+           vector_index_kind_name(in.kind),
+           in.kind == VECTOR_INDEX_EXACT ? " (flat)"
+           : in.refine > 1               ? " (re-scored from the database)"
+                                         : "",
+           (long long)in.ntotal, in.file_bytes / 1e6, (long long)in.generation,
+           in.rebuilt ? ", rebuilt: " : "",
+           in.rebuilt ? in.rebuild_reason : "");
+    if (in.kind != VECTOR_INDEX_EXACT)
+        printf("            %d lists, %d probed per query, %d candidates per "
+               "hit, choice %s, scan %s\n",
+               in.nlist, in.nprobe, in.refine,
+               vector_index_choice_name(in.choice), in.scan_isa);
+    else if (in.choice != VECTOR_INDEX_CHOICE_AUTO)
+        printf("            choice %s (applies from %d vectors)\n",
+               vector_index_choice_name(in.choice),
+               VECTOR_INDEX_APPROX_THRESHOLD);
+    if (in.kind != VECTOR_INDEX_EXACT && in.expected_recall >= 0)
+        printf("            expected recall@10 %.3f (%s, %d queries at %lld "
+               "vectors)\n",
+               in.expected_recall, in.calib_kind, in.calib_queries,
+               (long long)in.calib_ntotal);
+}
+
+/* status --verify, repair --check: both files, repairing the index. */
+static int verify_collection(collection *c, vector_index *vi, char *err)
+{
+    vector_index_check ck = {0};
+    bool repaired = false, db_ok = false;
+    char report[1024];
+    int rc = vi ? vector_index_verify_repair(vi, &ck, &repaired, err) : VLM_OK;
+    if (!rc && vi && ck.ok)
+        printf("verify:     %s ok (xxh3 %016llx, %lld bytes)\n",
+               vector_index_path(vi), (unsigned long long)ck.checksum,
+               (long long)ck.bytes);
+    else if (!rc && vi)
+        printf("verify:     %s\n            rebuilt from the database%s\n",
+               ck.problem, repaired ? " and saved" : "");
+    if (!rc) rc = collection_quick_check(c, &db_ok, report, sizeof report, err);
+    if (!rc) printf("database:   quick_check %s\n", report);
+    if (!rc && !db_ok) {
+        vlm_set_err(err,
+                    "%s/%s fails SQLite's quick_check: restore it from a "
+                    "backup",
+                    collection_dir(c), COLLECTION_DB_NAME);
+        rc = VLM_EFORMAT;
+    }
+    return rc;
 }
 
 static int status_body(status_args *a, collection *c, vector_index *vi,
                        char *err)
 {
-    (void)err;
     if (a->failed_only) {
-        print_failed(c);
+        print_failed(c, a->null_sep);
         return VLM_OK;
     }
     collection_counts k;
     collection_model m;
+    char name[512];
     char **roots = NULL;
     size_t n = 0;
-    printf("collection: %s\n", collection_dir(c));
+    fputs("collection: ", stdout);
+    text_write(stdout, collection_dir(c), TEXT_ESCAPED);
+    putchar('\n');
     if (collection_get_model(c, &m, NULL) == VLM_OK)
-        printf("model:      %s (%d dims, id %.16s)\n", m.name, m.dims,
+        printf("model:      %s (%d dims, id %.16s)\n",
+               text_escape(name, sizeof name, m.name, TEXT_ESCAPED), m.dims,
                m.model_id);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
@@ -128,11 +201,16 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                (long long)k.ok, (long long)k.failed,
                (long long)k.classifications, (long long)k.captions,
                (long long)k.dicom);
+    int rc = a->verify ? verify_collection(c, vi, err) : VLM_OK;
     if (vi) print_index_info(vi);
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) printf("root:       %s\n", roots[i]);
+        for (size_t i = 0; i < n; i++) {
+            fputs("root:       ", stdout);
+            text_write(stdout, roots[i], TEXT_ESCAPED);
+            putchar('\n');
+        }
     collection_free_strings(roots, n);
-    return VLM_OK;
+    return rc;
 }
 
 int cmd_status(int argc, char **argv)
@@ -143,8 +221,19 @@ int cmd_status(int argc, char **argv)
 static int repair_body(status_args *a, collection *c, vector_index *vi,
                        char *err)
 {
-    (void)a, (void)c;
-    int rc = vi ? vector_index_rebuild(vi, err) : VLM_OK;
+    int choice = 0, rc = VLM_OK;
+    if (a->index_kind)
+        rc = vector_index_parse_choice(a->index_kind, &choice, err);
+    if (!rc && !vi && a->index_kind) {
+        vlm_set_err(err, "the collection is empty: nothing to index yet");
+        rc = VLM_EINVAL;
+    }
+    if (!rc && a->index_kind)
+        rc = vector_index_set_choice(vi, choice, err);
+    else if (!rc && a->verify)
+        rc = verify_collection(c, vi, err);
+    else if (!rc && vi)
+        rc = vector_index_rebuild(vi, err);
     if (!rc && vi) rc = vector_index_save(vi, err);
     if (!rc && vi) print_index_info(vi);
     return rc;

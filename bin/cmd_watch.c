@@ -30,8 +30,6 @@ const cli_opt watch_cli_opts[] = {
                  "no inotify: rescan every root every --rescan S"),
     CLI_OPT_FLAG(0, "no-initial-scan", WA(no_initial),
                  "skip the catch-up pass over every root at start"),
-    CLI_OPT_LIST('x', "exclude", WA(excludes), "GLOB",
-                 "skip files and folders matching GLOB (repeatable)"),
     CLI_OPT_INT('b', "batch", WA(batch), "N", 1, 256,
                 "images per forward pass (default 16)"),
     CLI_OPT_PARSE('w', "window", WA(window), "W", parse_window,
@@ -51,8 +49,6 @@ watch_options watch_args_options(const watch_args *a)
 indexer_options watch_indexer_options(const watch_args *a, int decode_threads)
 {
     return (indexer_options){
-        .excludes = a->excludes.v,
-        .n_excludes = a->excludes.n,
         .batch_size = a->batch,
         .decode_threads = decode_threads,
         .window = a->window,
@@ -67,6 +63,19 @@ static void print_summary_line(const indexer_summary *s)
             "failed %lld",
             (long long)s->added, (long long)s->updated, (long long)s->moved,
             (long long)s->copied, (long long)s->removed, (long long)s->failed);
+}
+
+/* "<what><path>[ (<why>)]", the path and the reason escaped. */
+static void print_path_line(const char *what, const char *path, const char *why)
+{
+    fputs(what, stderr);
+    text_write(stderr, path, TEXT_DISPLAY);
+    if (why) {
+        fputs(" (", stderr);
+        text_write(stderr, why, TEXT_DISPLAY);
+        fputc(')', stderr);
+    }
+    fputc('\n', stderr);
 }
 
 void watch_print_event(void *user, const watch_event *e)
@@ -86,14 +95,12 @@ void watch_print_event(void *user, const watch_event *e)
         fputc('\n', stderr);
         break;
     case WATCH_ROOT_OFFLINE:
-        fprintf(stderr, "root offline (its rows are kept): %s\n", e->path);
+        print_path_line("root offline (its rows are kept): ", e->path, NULL);
         break;
     case WATCH_ROOT_ONLINE:
-        fprintf(stderr, "root back online: %s\n", e->path);
+        print_path_line("root back online: ", e->path, NULL);
         break;
-    case WATCH_POLLING:
-        fprintf(stderr, "polling %s (%s)\n", e->path, e->message);
-        break;
+    case WATCH_POLLING: print_path_line("polling ", e->path, e->message); break;
     }
     fflush(stderr);
 }
@@ -112,11 +119,18 @@ static const cli_command watch_cmd = {
         "Keeps every root of the collection in step until Ctrl-C: inotify,\n"
         "bursts debounced, moved files keep their vector, files still being\n"
         "written wait, network file systems are rescanned, offline roots\n"
-        "keep their rows.  PATHs are added (as by add) first.",
+        "keep their rows.  PATHs are added (as by add) first.  What the\n"
+        "walk skips is each root's excludes (vlmindex exclude).",
     .tables = watch_tables,
     .max_args = -1,
     .args_name = "folder or file",
 };
+
+static void on_failure(void *user, const char *path, const char *reason)
+{
+    (void)user, (void)path;
+    cli_progress_note("failed: ", reason);
+}
 
 static int run_watch(watch_cmd_args *a, char **paths, int n)
 {
@@ -126,9 +140,12 @@ static int run_watch(watch_cmd_args *a, char **paths, int n)
     session_config cfg = cli_session_config(
         &a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND, CLIP_PART_ALL);
     cfg.fetch_default = true;
+    cli_progress_setup(&a->common);
     int rc = session_open(&cfg, &s, err);
-    cli_progress_done(a->common.quiet);
+    cli_progress_end();
+    if (!rc) cli_note_precision(&a->common);
     indexer_options o = watch_indexer_options(&a->watch, a->common.threads);
+    o.on_failure = on_failure;
     indexer_summary sum = {0};
     if (!rc && n)
         rc = indexer_add(session_collection(s), session_index(s),

@@ -10,7 +10,6 @@
  * struct: the rows of watch_cli_opts are offsets into it. */
 typedef struct watch_args {
     int debounce_ms, max_delay_ms, settle_ms, rescan_s, poll, no_initial;
-    cli_list excludes;
     int batch;
     dicom_window window;
 } watch_args;

@@ -14,6 +14,9 @@ int cmd_model(int argc, char **argv);
 int cmd_caption(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_exclude(int argc, char **argv);
+int cmd_dupes(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 

@@ -20,10 +20,15 @@ static const command commands[] = {
     {"add", cmd_add, "index folders or files (incremental)"},
     {"update", cmd_update, "re-scan every known folder, drop vanished files"},
     {"rm", cmd_rm, "forget files or folders (disk untouched)"},
+    {"exclude", cmd_exclude,
+     "exclude add|rm GLOB, exclude list: what add skips"},
     {"status", cmd_status,
      "what the collection holds; --failed lists failures"},
     {"repair", cmd_repair, "rebuild the vector index from SQLite"},
     {"reset", cmd_reset, "empty the collection (e.g. to switch models)"},
+    {"dupes", cmd_dupes, "near-duplicate groups (prints; never deletes)"},
+    {"export", cmd_export,
+     "embeddings + metadata: .npy + JSONL, or safetensors"},
     {"classify", cmd_classify,
      "zero-shot labels over the collection (CSV/JSONL)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
@@ -48,7 +53,8 @@ static void usage(FILE *f)
     fputs(
         "\nSearching is vlmsearch QUERY... (vlmsearch --help).\n"
         "Collection: --collection DIR, $VLMINDEX_COLLECTION, or\n"
-        "$XDG_DATA_HOME/vlmindex/collection.  vlmindex --version: the version.\n\n",
+        "$XDG_DATA_HOME/vlmindex/collection.  vlmindex --version: the version,\n"
+        "the build options and the CPU paths in use.\n\n",
         f);
     fputs(cli_exit_status_help, f);
 }
@@ -60,12 +66,14 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static int unknown_command(const char *name)
+static int unknown_command(const char *typed)
 {
+    char name[128];
+    text_escape(name, sizeof name, typed, TEXT_ESCAPED);
     const char *names[N_COMMANDS];
     for (size_t i = 0; i < N_COMMANDS; i++) names[i] = commands[i].name;
-    const char *s = cli_suggest(name, names, (int)N_COMMANDS);
-    if (!strcmp(name, "search") || !strcmp(name, "query"))
+    const char *s = cli_suggest(typed, names, (int)N_COMMANDS);
+    if (!strcmp(typed, "search") || !strcmp(typed, "query"))
         fprintf(stderr, "vlmindex: searching is its own program: vlmsearch "
                         "QUERY... (vlmsearch --help)\n");
     else if (s)
@@ -104,10 +112,11 @@ int main(int argc, char **argv)
     const command *c = find_command(argv[1]);
     if (c) return c->run(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
+        char opt[128];
         fprintf(stderr,
                 "vlmindex: options come after the command: vlmindex "
                 "COMMAND %s ...\nTry 'vlmindex --help'.\n",
-                argv[1]);
+                text_escape(opt, sizeof opt, argv[1], TEXT_ESCAPED));
         return EXIT_ERROR;
     }
     return unknown_command(argv[1]);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "bin/cli_common.h"
+#include "bin/cli_filter.h"
+#include "bin/cli_terminal.h"
 #include "dicomweb/dicomweb.h"
 #include "query/rerank.h"
 #include "query/result_format.h"
@@ -26,7 +28,11 @@ typedef struct search_args {
     int rerank, captions, explain;
     const char *reranker;
     dicomweb_opts sr; /* --store-sr target */
-    int version;
+    int version, include_self;
+    int preview, preview_height;
+    preview_protocol proto;
+    cli_filter filter;
+    collection_filter cf;
 } search_args;
 
 #define SA(field) offsetof(search_args, field)
@@ -46,12 +52,22 @@ static const cli_opt search_opts[] = {
      .max = 1,
      .help = "only results scoring >= S (a cosine, -1 to 1)",
      .hint = "the threshold is a cosine in [-1,1]; for the top {} use -n {}"},
-    CLI_OPT_TEXT(0, "in", SA(so.in_dir), "DIR", "only images under DIR"),
+    CLI_OPT_PARSE(0, "in", SA(so.in_dir), "DIR", cli_parse_existing_path,
+                  "only images under DIR (or that file)"),
+    CLI_OPT_FLAG(0, "include-self", SA(include_self),
+                 "let an image of the query find itself (by default\n"
+                 "it is left out of its own results, as in rclip)"),
     CLI_OPT_CHOICE('f', "format", SA(format), "FMT", format_names,
                    "tsv (score<TAB>path, default) | paths | jsonl | csv"),
     CLI_OPT_FLAG('0', NULL, SA(null_sep),
                  "paths ending in NUL, not newline (xargs -0)"),
+    CLI_OPT_FLAG('p', "preview", SA(preview),
+                 "show each result's image in the terminal (kitty,\n"
+                 "iTerm2 or sixel; VLMINDEX_PREVIEW forces one)"),
+    CLI_OPT_INT('H', "preview-height", SA(preview_height), "PX", 16, 4096,
+                "preview height in pixels (default 400)"),
     CLI_OPT_FLAG(0, "version", SA(version), "print the version and exit"),
+    CLI_FILTER_OPTS(search_args, filter),
     CLI_OPT_SECTION("Reranking:"),
     CLI_OPT_INT('r', "rerank", SA(rerank), "N", 1, 10000,
                 "rerank the top N hits with the LLaVA decoder\n"
@@ -83,7 +99,8 @@ static const cli_command search_cmd = {
     .synopsis = "[options] QUERY...",
     .about =
         "Finds images in the collection by describing them.  QUERY is words,\n"
-        "image paths, weights and +/-:  \"2:golden retriever\" + ./pool.jpg - fruit",
+        "image paths or URLs (http, https, file), weights and +/-:\n"
+        "  \"2:golden retriever\" + ./pool.jpg - fruit",
     .tables = search_tables,
     .min_args = 1,
     .max_args = -1,
@@ -102,6 +119,7 @@ static int parse_args(int argc, char **argv, search_args *a,
      * 60-90 ms vs 150-770 ms per search on a loaded 2-core machine). */
     co->threads = 1;
     a->so.top_k = 10;
+    a->preview_height = 400;
     a->so.min_score = NAN; /* unset: no threshold */
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--version")) { /* whatever else is given */
@@ -111,6 +129,7 @@ static int parse_args(int argc, char **argv, search_args *a,
         }
     if (cli_parse(&search_cmd, argc, argv, a, co, pos, code)) return CLI_EXIT;
     a->so.use_threshold = !isnan(a->so.min_score);
+    a->so.filter = cli_filter_get(&a->filter, &a->cf);
     if (a->null_sep) a->format = RESULT_PATHS;
     return CLI_PARSED;
 }
@@ -144,31 +163,72 @@ static int print_worklist(const search_args *a, session *s, const query *q,
     return rc;
 }
 
-static void print_hits(const search_args *a, const search_hit *h, int n)
+/* Whether the rows get previews and hyperlinks, said once. */
+static void setup_terminal(search_args *a, result_writer *w)
+{
+    int lines = a->format == RESULT_TSV || a->format == RESULT_PATHS;
+    result_writer_hyperlinks(w, lines && !a->null_sep && cli_hyperlinks());
+    if (!a->preview) return;
+    const char *why = NULL;
+    a->proto =
+        lines && !a->null_sep ? cli_preview_protocol(&why) : PREVIEW_NONE;
+    if (!lines || a->null_sep) why = "previews go with tsv or paths output";
+    if (a->proto == PREVIEW_NONE) fprintf(stderr, "note: --preview: %s\n", why);
+}
+
+static void preview(const search_args *a, const char *path)
+{
+    char err[VLM_ERR_MAX] = "";
+    if (a->proto == PREVIEW_NONE) return;
+    fflush(stdout);
+    if (preview_write(stdout, path, a->proto, a->preview_height, err))
+        cli_progress_note("note: no preview: ", err);
+}
+
+static void print_hits(search_args *a, const search_hit *h, int n)
 {
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
+    setup_terminal(a, &w);
     for (int i = 0; i < n; i++) {
-        result_row r = {h[i].id,    h[i].score,  h[i].path,
-                        h[i].width, h[i].height, NULL};
+        result_row r = {.id = h[i].id,
+                        .score = h[i].score,
+                        .path = h[i].path,
+                        .width = h[i].width,
+                        .height = h[i].height,
+                        .taken = h[i].taken,
+                        .taken_exif = h[i].taken_exif,
+                        .camera = h[i].camera};
         result_writer_row(&w, &r);
+        preview(a, h[i].path);
     }
 }
 
-static void print_reranked(const search_args *a, const rerank_item *it, int n)
+static void print_reranked(search_args *a, const rerank_item *it, int n)
 {
     result_writer w;
     result_writer_init(&w, stdout, (result_format)a->format, a->null_sep);
+    setup_terminal(a, &w);
     for (int i = 0; i < n && i < a->so.top_k; i++) {
         char *ex = a->explain ? rerank_explain_json(&it[i]) : NULL;
-        result_row r = {it[i].id,    (float)it[i].fused, it[i].path,
-                        it[i].width, it[i].height,       ex};
+        result_row r = {.id = it[i].id,
+                        .score = (float)it[i].fused,
+                        .path = it[i].path,
+                        .width = it[i].width,
+                        .height = it[i].height,
+                        .extra_json = ex,
+                        .taken = it[i].taken,
+                        .taken_exif = it[i].taken_exif,
+                        .camera = it[i].camera};
         if (ex && a->format == RESULT_TSV) { /* the explanation as a column */
-            printf("%.4f\t%s\t%s\n", r.score, r.path, ex);
+            printf("%.4f\t", r.score);
+            text_write(stdout, r.path, TEXT_ESCAPED);
+            printf("\t%s\n", ex);
             w.rank++;
         } else {
             result_writer_row(&w, &r);
         }
+        preview(a, it[i].path);
         free(ex);
     }
 }
@@ -194,6 +254,19 @@ static int search_and_print(search_args *a, session *s, const query *q,
     return rc;
 }
 
+/* A damaged index was rebuilt from the database: worth a line. */
+static void note_index_repair(const search_args *a, vector_index *vi)
+{
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    if (!a->common.quiet && in.rebuilt &&
+        strncmp(in.rebuild_reason, "corrupt", 7) == 0)
+        fprintf(stderr,
+                "note: the vector index was damaged (%s); rebuilt from the "
+                "database\n",
+                in.rebuild_reason + strlen("corrupt: "));
+}
+
 static int run_search(search_args *a, const query *q, char *err)
 {
     session *s = NULL;
@@ -203,8 +276,20 @@ static int run_search(search_args *a, const query *q, char *err)
                               parts, &s, err);
     clip_model *m = rc ? NULL : session_model(s);
     float *qv = m ? malloc((size_t)clip_embed_dim(m) * sizeof *qv) : NULL;
+    int64_t *self = NULL;
     if (!rc) rc = qv ? search_embed_query(m, q, qv, err) : VLM_ENOMEM;
+    if (!rc && !a->include_self)
+        rc = search_self_ids(session_collection(s), q, &self, &a->so.n_exclude,
+                             err);
+    a->so.exclude_ids = self;
     if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
+    if (!rc) note_index_repair(a, session_index(s));
+    if (!rc && (a->rerank > 0 || a->captions) && !a->common.quiet &&
+        a->format == RESULT_TSV)
+        fputs("note: scores are rank-fusion values (--rerank/--captions), not "
+              "cosines; --explain shows each part\n",
+              stderr);
+    free(self);
     free(qv);
     session_close(s);
     return rc ? EXIT_ERROR : n ? EXIT_RESULTS : EXIT_NO_RESULTS;

@@ -53,8 +53,13 @@ static void decode(decode_pool *p, decode_result *r, const uint8_t *b, size_t n)
     r->info = m.info;
     r->dicom = m.dicom;
     m.dicom = NULL; /* the result owns the DICOM fields now */
-    r->width = m.rgb.width;
-    r->height = m.rgb.height;
+    /* The image's own size, upright: not the size decoded at (the JPEG
+     * fast path decodes at a fraction of it). */
+    int upright = m.info.orientation >= 5 && m.info.orientation <= 8;
+    int w = m.info.width ? m.info.width : m.rgb.width;
+    int h = m.info.height ? m.info.height : m.rgb.height;
+    r->width = upright && m.info.width ? h : w;
+    r->height = upright && m.info.width ? w : h;
     size_t count = 3 * (size_t)p->o.prep.crop_w * (size_t)p->o.prep.crop_h;
     r->pixels = malloc(count * sizeof(float));
     if (!r->pixels)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "indexer/excludes.h"
 #include "indexer/ingest.h"
 #include "indexer/source_dicomweb.h"
 #include "indexer/source_folder.h"
@@ -66,31 +67,58 @@ int indexer_watch(collection *c, vector_index *vi, clip_model *m,
     return rc;
 }
 
-int indexer_update(collection *c, vector_index *vi, clip_model *m,
-                   const indexer_options *o, indexer_summary *s, char *err)
+/* Roots and files added alone, that still exist, into live[]; the rows of
+ * those that vanished entirely are forgotten (*gone). */
+static void split_live(collection *c, vector_index *vi, char **paths, size_t n,
+                       const char **live, int *n_live, int64_t *gone)
 {
-    char **roots = NULL;
-    size_t n = 0;
-    int rc = collection_list_roots(c, &roots, &n, err);
-    if (rc) return rc;
-    /* Roots that vanished entirely: forget them and their rows. */
-    const char **live = calloc(n ? n : 1, sizeof *live);
-    int n_live = 0;
-    int64_t gone = 0;
     struct stat st;
-    for (size_t i = 0; live && i < n; i++) {
-        if (stat(roots[i], &st) == 0) {
-            live[n_live++] = roots[i];
+    char err[VLM_ERR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (stat(paths[i], &st) == 0) {
+            live[(*n_live)++] = paths[i];
             continue;
         }
         int64_t k = 0;
-        const char *one[1] = {roots[i]};
-        if (indexer_remove(c, vi, one, 1, &k, err) == VLM_OK) gone += k;
+        const char *one[1] = {paths[i]};
+        if (indexer_remove(c, vi, one, 1, &k, err) == VLM_OK) *gone += k;
     }
-    rc = live ? indexer_add(c, vi, m, live, n_live, o, s, err) : VLM_ENOMEM;
+}
+
+int indexer_update(collection *c, vector_index *vi, clip_model *m,
+                   const indexer_options *o, indexer_summary *s, char *err)
+{
+    char **roots = NULL, **files = NULL;
+    size_t n = 0, n_files = 0;
+    int rc = collection_list_roots(c, &roots, &n, err);
+    if (!rc) rc = collection_list_lone_files(c, &files, &n_files, err);
+    const char **live = rc ? NULL : calloc(n + n_files + 1, sizeof *live);
+    int n_live = 0;
+    int64_t gone = 0;
+    if (live) {
+        split_live(c, vi, roots, n, live, &n_live, &gone);
+        split_live(c, vi, files, n_files, live, &n_live, &gone);
+    }
+    if (!rc)
+        rc = live ? indexer_add(c, vi, m, live, n_live, o, s, err) : VLM_ENOMEM;
     s->removed += gone;
     free(live);
     collection_free_strings(roots, n);
+    collection_free_strings(files, n_files);
+    return rc;
+}
+
+/* A root is forgotten; a path inside a root is excluded from it, so the
+ * next walk does not bring it back. */
+static int forget_path(collection *c, const char *abs, char *err)
+{
+    if (collection_remove_root(c, abs, NULL) == VLM_OK) return VLM_OK;
+    char *root = excludes_root_of(c, abs, NULL);
+    char *lit = root ? excludes_literal(abs) : NULL;
+    int rc = root && !lit ? VLM_ENOMEM : VLM_OK;
+    if (lit) rc = collection_put_exclude(c, root, lit, 0, err);
+    free(lit);
+    free(root);
     return rc;
 }
 
@@ -103,10 +131,8 @@ int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
         char *abs = media_abspath(paths[i]);
         int64_t k = 0;
         rc = abs ? collection_delete_under(c, abs, &k, err) : VLM_ENOMEM;
-        if (!rc) {
-            collection_remove_root(c, abs, NULL);
-            *n_removed += k;
-        }
+        if (!rc) rc = forget_path(c, abs, err);
+        if (!rc) *n_removed += k;
         free(abs);
     }
     rc = ingest_finish_batch(c, vi, rc, err);

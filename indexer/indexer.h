@@ -42,11 +42,19 @@ typedef struct indexer_summary {
     double seconds;     /* from the first item on (the walk excluded) */
 } indexer_summary;
 
+typedef enum indexer_phase {
+    INDEXER_SCANNING, /* walking folders / querying a server */
+    INDEXER_DECODING, /* reading and decoding items (or waiting for them) */
+    INDEXER_ENCODING, /* a batch is in the model */
+} indexer_phase;
+
 typedef struct indexer_progress {
     int64_t done, total; /* items committed / expected so far */
     int64_t embedded;
     double elapsed;      /* seconds since processing began */
-    const char *current; /* last item committed */
+    const char *current; /* the item just found, decoded or committed */
+    indexer_phase phase; /* what runs now */
+    int64_t found;       /* files found so far (SCANNING) */
 } indexer_progress;
 
 typedef struct indexer_options {
@@ -63,23 +71,28 @@ typedef struct indexer_options {
     /* Held around each encoding call when other threads share the model
      * (session_model_lock()); NULL = not shared. */
     pthread_mutex_t *model_lock;
-    /* Called after every committed batch (may be NULL). */
+    /* Called as the run goes (may be NULL): every few files while
+     * scanning, for every item decoded, before a batch is encoded and
+     * after it is committed.  Keep it cheap. */
     void (*on_progress)(void *user, const indexer_progress *p);
     /* Called for each item that failed (may be NULL). */
     void (*on_failure)(void *user, const char *path, const char *reason);
     void *user;
 } indexer_options;
 
-/* Adds (or refreshes) each path — folders walked recursively — and records
- * them as roots.  Rows under a given path whose file vanished are removed
- * (after move detection).  o may be NULL.  VLM_EINTERRUPTED if cancelled
- * (work up to the last committed batch is kept). */
+/* Adds (or refreshes) each path — folders walked recursively, skipping
+ * their excludes (excludes.h) — and records the folders as roots, with
+ * o->excludes remembered for them; a file given alone is indexed without
+ * becoming a root.  Rows under a given folder whose file vanished, or that
+ * its excludes now skip, are removed (after move detection).  o may be
+ * NULL.  VLM_EINTERRUPTED if cancelled (work up to the last committed batch
+ * is kept). */
 int indexer_add(collection *c, vector_index *vi, clip_model *m,
                 const char *const *paths, int n_paths, const indexer_options *o,
                 indexer_summary *s, char *err);
 
-/* Re-scans every known root (indexer_add over collection_list_roots);
- * roots that vanished entirely are forgotten. */
+/* Re-scans every known root and file added alone (indexer_add over them);
+ * those that vanished entirely are forgotten. */
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err);
 
@@ -93,7 +106,9 @@ int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
                          const dicomweb_opts *web, const indexer_options *o,
                          indexer_summary *s, char *err);
 
-/* Forgets the given files/folders (rows and roots), not touching disk. */
+/* Forgets the given files/folders (rows and roots), not touching disk.  A
+ * path inside a root is also excluded from it (a literal exclude), so that
+ * `update` does not bring it back. */
 int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
                    int n_paths, int64_t *n_removed, char *err);
 

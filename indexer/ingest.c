@@ -105,17 +105,37 @@ static int vanished_row(void *ud, int64_t id, const char *path)
     return 1;
 }
 
+/* A copy was not decoded: what the bytes say (size, format, EXIF date and
+ * camera) comes from the row it copies. */
+static collection_image_info copied_info(writer *w, const ingest_item *it,
+                                         int64_t from, collection_image *src)
+{
+    collection_image_info info = it->info;
+    if (collection_get_image(w->c, from, src, NULL) != VLM_OK) return info;
+    if (!info.width) info.width = src->width, info.height = src->height;
+    if (!info.format || !*info.format) info.format = src->format;
+    if (!info.exif_datetime || !*info.exif_datetime)
+        info.exif_datetime = src->exif_datetime;
+    if (!info.orientation) info.orientation = src->orientation;
+    if (!info.camera_make || !*info.camera_make)
+        info.camera_make = src->camera_make,
+        info.camera_model = src->camera_model;
+    return info;
+}
+
 /* Copies the vector of the first row holding these bytes; VLM_ENOTFOUND
  * when there is none any more. */
 static int copy_vector(writer *w, const ingest_item *it)
 {
     int64_t from = 0;
+    collection_image src;
     int rc = collection_find_by_hash(w->c, it->info.content_hash, &from, NULL);
     float *emb = rc ? NULL : malloc((size_t)w->enc->dims * sizeof *emb);
     if (!rc && !emb) rc = VLM_ENOMEM;
     if (!rc) rc = collection_get_embedding(w->c, from, emb, w->enc->dims, NULL);
+    collection_image_info info = rc ? it->info : copied_info(w, it, from, &src);
     if (!rc)
-        rc = collection_put_image(w->c, &it->info, emb, w->enc->dims, NULL,
+        rc = collection_put_image(w->c, &info, emb, w->enc->dims, NULL,
                                   w->err);
     if (!rc) *(from == it->existing_id ? &w->s->unchanged : &w->s->copied) += 1;
     free(emb);
@@ -191,12 +211,17 @@ static void release_batch(writer *w)
 }
 
 /* Progress counts committed items, so the rate and ETA reflect encoding,
- * not just decoding. */
-static void report_progress(writer *w, const char *current)
+ * not just decoding; the phase says what the wait is for meanwhile. */
+static void report_progress(writer *w, indexer_phase phase, const char *current)
 {
     if (!w->o->on_progress) return;
-    indexer_progress p = {w->written, w->src->ops->total(w->src->self),
-                          w->s->added + w->s->updated, since(&w->t0), current};
+    indexer_progress p = {.done = w->written,
+                          .total = w->src->ops->total(w->src->self),
+                          .embedded = w->s->added + w->s->updated,
+                          .elapsed = since(&w->t0),
+                          .current = current,
+                          .phase = phase,
+                          .found = w->s->seen};
     w->o->on_progress(w->o->user, &p);
 }
 
@@ -214,6 +239,7 @@ static int maybe_save(writer *w)
 static int flush(writer *w)
 {
     if (!w->n) return VLM_OK;
+    if (w->n_embed) report_progress(w, INDEXER_ENCODING, NULL);
     int rc = encode_batch(w);
     if (!rc) rc = collection_begin(w->c, w->err);
     int k = 0, n_written = 0;
@@ -227,8 +253,9 @@ static int flush(writer *w)
     rc = ingest_finish_batch(w->c, w->vi, rc, w->err);
     if (!rc) {
         w->written += n_written;
-        report_progress(w, w->batch[w->n - 1] ? w->batch[w->n - 1]->info.path
-                                              : NULL);
+        report_progress(w, INDEXER_DECODING,
+                        w->batch[w->n - 1] ? w->batch[w->n - 1]->info.path
+                                           : NULL);
         rc = maybe_save(w);
     }
     release_batch(w);
@@ -239,6 +266,7 @@ static int add_item(writer *w, ingest_item *it)
 {
     w->batch[w->n++] = it;
     w->n_embed += it->kind == INGEST_EMBED;
+    report_progress(w, INDEXER_DECODING, it->info.path);
     if (w->n_embed >= w->batch_size || w->n >= FLUSH_OTHERS) return flush(w);
     return VLM_OK;
 }
@@ -287,6 +315,8 @@ int ingest_run(collection *c, vector_index *vi, const ingest_encoder *enc,
     if (!rc)
         rc = collection_bind_model(c, enc->name, enc->dims, enc->model_id, err);
     ingest_context ctx = {.c = c, .prep = &enc->prep, .o = w.o, .s = s};
+    clock_gettime(CLOCK_MONOTONIC, &w.t0);
+    if (!rc) report_progress(&w, INDEXER_SCANNING, NULL);
     if (!rc) rc = src->ops->start(src->self, &ctx, err);
     clock_gettime(CLOCK_MONOTONIC, &w.t0);
     w.last_save = w.t0;

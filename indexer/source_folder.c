@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "indexer/decode_pool.h"
+#include "indexer/excludes.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
 
@@ -23,15 +24,23 @@ typedef struct folder_item {
 } folder_item;
 
 typedef struct folder_source {
-    char **roots; /* paths to walk (add: the roots themselves) */
+    char **roots;     /* the paths given, made absolute; a watch pass:
+                         the subtrees to walk again */
+    char **row_roots; /* the root recorded in rows found under roots[i]:
+                          itself, or for a file given alone the root folder
+                          it lies in (else the file itself); a watch pass:
+                          the known root each subtree lies under */
+    bool *is_folder;  /* the excludes of row_roots[i] apply: a folder
+                         given, or a watch pass under a folder root (a file
+                         given alone is indexed whatever they say) */
     int n_roots;
-    char **scan_roots; /* a watch pass: the root of each path, else NULL */
+    bool scan; /* a watch pass (folder_source_create_scan) */
     int64_t settle_ns;
     void (*on_unsettled)(void *user, const char *path);
     void *unsettled_user;
     const indexer_options *o;
     ingest_context ctx;
-    const char *root; /* root being walked */
+    const char *root; /* row root of the path being walked */
     candidate *cands;
     size_t n_cands, cap_cands;
     hash_set *seen_paths;   /* every path the walk found */
@@ -79,6 +88,15 @@ static int unsettled(const folder_source *f, const walk_file *w)
     return now_ns - w->mtime_ns < f->settle_ns;
 }
 
+/* Every 64 files: how far the walk got (the total is not known yet). */
+static void report_scan(const folder_source *f, const char *path)
+{
+    if (!f->o->on_progress || f->ctx.s->seen % 64) return;
+    indexer_progress p = {
+        .phase = INDEXER_SCANNING, .found = f->ctx.s->seen, .current = path};
+    f->o->on_progress(f->o->user, &p);
+}
+
 static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
@@ -89,6 +107,7 @@ static int on_walk_file(const walk_file *w, void *user)
         return VLM_OK;
     }
     f->ctx.s->seen++;
+    report_scan(f, w->path);
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
     if (rc == VLM_OK && row.size == w->size && row.mtime_ns == w->mtime_ns &&
@@ -105,19 +124,30 @@ static void on_walk_error(const char *path, const char *reason, void *user)
     if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
 }
 
+/* Folders with their excludes (defaults, stored, this run's -x); a file
+ * given alone is indexed whatever the excludes say. */
 static int walk_roots(folder_source *f, char *err)
 {
-    walk_options wo = {.excludes = f->o->excludes,
-                       .n_excludes = f->o->n_excludes,
-                       .on_error = on_walk_error};
+    int rc = VLM_OK;
     struct stat st;
-    for (int i = 0; i < f->n_roots; i++) {
-        f->root = f->scan_roots ? f->scan_roots[i] : f->roots[i];
-        if (f->scan_roots && lstat(f->roots[i], &st) != 0) continue; /* gone */
-        int rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
-        if (rc) return rc;
+    for (int i = 0; !rc && i < f->n_roots; i++) {
+        if (f->scan && lstat(f->roots[i], &st) != 0) continue; /* gone */
+        const char *root = f->row_roots[i];
+        exclude_set ex = {0};
+        if (f->is_folder[i])
+            rc = excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err);
+        walk_options wo = {.excludes = (const char *const *)ex.globs,
+                           .n_excludes = ex.n,
+                           .on_error = on_walk_error};
+        f->root = root;
+        /* A watch pass inside an excluded folder walks nothing (its rows,
+         * if any, are dropped like update drops them). */
+        bool skip = f->scan && excludes_match_path(&ex, root, f->roots[i]);
+        if (!rc && !skip)
+            rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
+        exclude_set_free(&ex);
     }
-    return VLM_OK;
+    return rc;
 }
 
 /* ---- decoding -------------------------------------------------------------- */
@@ -165,18 +195,42 @@ static int start_pool(folder_source *f, char *err)
     return rc;
 }
 
-/* Each path made absolute and recorded as a root (what `update` walks). */
+/* A folder becomes a root (what `update` walks) with this run's -x
+ * globs remembered for it; adding it again lifts a `rm` of it inside an
+ * enclosing root. */
+static int record_folder(folder_source *f, const char *abs, char *err)
+{
+    int rc = collection_add_root(f->ctx.c, abs, err);
+    for (int k = 0; !rc && k < f->o->n_excludes; k++)
+        rc = collection_put_exclude(f->ctx.c, abs, f->o->excludes[k], 0, err);
+    char *outer = rc ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+    char *lit = outer && strcmp(outer, abs) ? excludes_literal(abs) : NULL;
+    if (lit) (void)collection_delete_exclude(f->ctx.c, outer, lit, NULL);
+    free(lit);
+    free(outer);
+    return rc;
+}
+
+/* Each path made absolute; folders are recorded as roots, a file given
+ * alone is not (its rows name the root folder it lies in, if any). */
 static int resolve_roots(folder_source *f, char *err)
 {
     for (int i = 0; i < f->n_roots; i++) {
         char *abs = realpath(f->roots[i], NULL);
-        if (!abs) {
+        struct stat st;
+        if (!abs || stat(abs, &st) != 0) {
             vlm_set_err(err, "%s: no such file or folder", f->roots[i]);
+            free(abs);
             return VLM_ENOTFOUND;
         }
         free(f->roots[i]);
         f->roots[i] = abs;
-        int rc = collection_add_root(f->ctx.c, abs, err);
+        f->is_folder[i] = S_ISDIR(st.st_mode);
+        char *row_root =
+            f->is_folder[i] ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
+        f->row_roots[i] = row_root ? row_root : strdup(abs);
+        if (!f->row_roots[i]) return VLM_ENOMEM;
+        int rc = f->is_folder[i] ? record_folder(f, abs, err) : VLM_OK;
         if (rc) return rc;
     }
     return VLM_OK;
@@ -186,7 +240,7 @@ static int folder_start(void *self, const ingest_context *ctx, char *err)
 {
     folder_source *f = self;
     f->ctx = *ctx;
-    int rc = f->scan_roots ? VLM_OK : resolve_roots(f, err);
+    int rc = f->scan ? VLM_OK : resolve_roots(f, err);
     if (!rc) rc = walk_roots(f, err);
     if (!rc && f->n_cands) rc = load_known_hashes(f, err);
     if (!rc && f->n_cands) rc = start_pool(f, err);
@@ -216,7 +270,9 @@ static void fill_item(folder_source *f, folder_item *fi)
                  .height = d->height,
                  .format = d->format,
                  .exif_datetime = d->info.exif_datetime,
-                 .orientation = d->info.orientation},
+                 .orientation = d->info.orientation,
+                 .camera_make = d->info.camera_make,
+                 .camera_model = d->info.camera_model},
         .existing_id = cd->existing_id,
         .pixels = d->pixels,
         .dicom = d->dicom,
@@ -257,22 +313,33 @@ static int add_delete(folder_source *f, int64_t id)
     return VLM_OK;
 }
 
-/* Rows under `root` whose file vanished (moved rows were renamed by then,
- * so their new paths are in seen_paths). */
-static int plan_root_deletes(folder_source *f, const char *root, char *err)
+/* Rows under roots[i] whose file vanished (moved rows were renamed by
+ * then, so their new paths are in seen_paths), or that the excludes of
+ * their root now skip (rows of a root nested in it are that root's
+ * business). */
+static int plan_root_deletes(folder_source *f, int i, char *err)
 {
-    collection_cursor *cur;
-    int rc =
-        collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur, err);
-    if (rc) return rc;
+    const char *root = f->row_roots[i];
+    exclude_set ex = {0};
+    collection_cursor *cur = NULL;
+    int rc = f->is_folder[i]
+                 ? excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err)
+                 : VLM_OK;
+    if (!rc)
+        rc = collection_cursor_open(f->ctx.c, f->roots[i], COLLECTION_ROWS_ALL,
+                                    &cur, err);
     collection_image row;
     struct stat st;
     int step = 0;
-    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1)
-        if (!hash_set_contains(f->seen_paths, row.path) &&
-            stat(row.path, &st) != 0)
+    while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1) {
+        if (hash_set_contains(f->seen_paths, row.path)) continue;
+        if (stat(row.path, &st) != 0 ||
+            (!strcmp(row.root, root) &&
+             excludes_match_path(&ex, root, row.path)))
             rc = add_delete(f, row.id);
+    }
     collection_cursor_close(cur);
+    exclude_set_free(&ex);
     return rc ? rc : step < 0 ? step : VLM_OK;
 }
 
@@ -286,7 +353,7 @@ static int folder_next(void *self, ingest_item **out, char *err)
         return INGEST_FLUSH;
     }
     for (; f->planned_roots < f->n_roots; f->planned_roots++) {
-        int rc = plan_root_deletes(f, f->roots[f->planned_roots], err);
+        int rc = plan_root_deletes(f, f->planned_roots, err);
         if (rc) return rc;
     }
     if (f->next_delete == f->n_deletes) return INGEST_END;
@@ -329,11 +396,11 @@ static void folder_destroy(void *self)
     decode_pool_destroy(f->pool);
     for (size_t i = 0; i < f->n_cands; i++) free(f->cands[i].path);
     for (int i = 0; i < f->n_roots; i++) free(f->roots[i]);
-    for (int i = 0; f->scan_roots && i < f->n_roots; i++)
-        free(f->scan_roots[i]);
+    for (int i = 0; f->row_roots && i < f->n_roots; i++) free(f->row_roots[i]);
     free(f->cands);
     free(f->roots);
-    free(f->scan_roots);
+    free(f->row_roots);
+    free(f->is_folder);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
     hash_set_destroy(f->known_hashes);
@@ -353,8 +420,10 @@ static folder_source *folder_alloc(const char *const *paths, int n,
                                    const indexer_options *o)
 {
     folder_source *f = calloc(1, sizeof *f);
-    int ok =
-        f && (f->roots = calloc((size_t)(n > 0 ? n : 1), sizeof *f->roots));
+    size_t slots = (size_t)(n > 0 ? n : 1);
+    int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
+             (f->row_roots = calloc(slots, sizeof *f->row_roots)) &&
+             (f->is_folder = calloc(slots, sizeof *f->is_folder));
     for (int i = 0; ok && i < n; i++)
         ok = (f->roots[f->n_roots++] = strdup(paths[i])) != NULL;
     if (ok) {
@@ -385,15 +454,18 @@ int folder_source_create_scan(const folder_scan *scan, const indexer_options *o,
                               ingest_source *out, char *err)
 {
     folder_source *f = folder_alloc(scan->paths, scan->n, o);
-    int ok = f && (f->scan_roots = calloc((size_t)(f->n_roots ? f->n_roots : 1),
-                                          sizeof *f->scan_roots));
-    for (int i = 0; ok && i < scan->n; i++)
-        ok = (f->scan_roots[i] = strdup(scan->roots[i])) != NULL;
+    int ok = f != NULL;
+    struct stat st;
+    for (int i = 0; ok && i < scan->n; i++) {
+        ok = (f->row_roots[i] = strdup(scan->roots[i])) != NULL;
+        f->is_folder[i] = stat(scan->roots[i], &st) == 0 && S_ISDIR(st.st_mode);
+    }
     if (!ok) {
         folder_destroy(f);
         vlm_set_err(err, "indexer: out of memory");
         return VLM_ENOMEM;
     }
+    f->scan = true;
     f->settle_ns = scan->settle_ns;
     f->on_unsettled = scan->on_unsettled;
     f->unsettled_user = scan->user;

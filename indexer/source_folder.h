@@ -24,6 +24,8 @@ int folder_source_create(const char *const *roots, int n_roots,
 /* One pass of a watch: subtrees (folders or files) of known roots, walked
  * and compared as above but not recorded as roots; a subtree that no
  * longer exists is walked as empty, so its rows come back as DELETE items.
+ * The excludes of each path's root apply (a path inside an excluded folder
+ * is not walked, so its rows go, as `update` drops them).
  * Files modified less than settle_ns ago (still being written) are left
  * alone — not read, not deleted — and on_unsettled hears of each, so the
  * caller can look again later. */

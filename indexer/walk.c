@@ -1,8 +1,9 @@
 #include "indexer/walk.h"
 
+#include "indexer/excludes.h"
+
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,8 @@ typedef struct walker {
 
 static int excluded(const walker *w, const char *name, const char *path)
 {
-    if (name[0] == '.') return 1;
-    for (int i = 0; i < w->opts->n_excludes; i++) {
-        const char *g = w->opts->excludes[i];
-        if (!fnmatch(g, name, 0) || !fnmatch(g, path, 0)) return 1;
-    }
-    return 0;
+    exclude_set s = {(char **)w->opts->excludes, w->opts->n_excludes};
+    return excludes_match(&s, name, path);
 }
 
 static void report(const walker *w, const char *path, const char *why)

@@ -2,9 +2,10 @@
  * walk.h — recursive folder walk for `vlmindex add`.
  *
  * Follows symbolic links to folders but never enters the same folder twice
- * (device + inode), so link loops end.  Skips hidden entries (names starting
- * with '.') and anything matching an --exclude glob, tested against both the
- * entry's name and its full path.  Yields regular files only.
+ * (device + inode), so link loops end.  Skips anything matching one of the
+ * exclude globs, tested against both the entry's name and its full path
+ * (excludes_match; the indexer passes the defaults of excludes.h, hidden
+ * entries among them).  Yields regular files only.
  */
 #ifndef VLM_WALK_H
 #define VLM_WALK_H

@@ -216,7 +216,8 @@ static int report(classify_run *r, int64_t id, int top)
     if (r->probs[top] < r->o->min_prob) return VLM_OK;
     collection_brief b;
     if (collection_image_brief(r->c, id, &b, NULL) != VLM_OK) return VLM_OK;
-    classify_row row = {id, b.path, top, r->probs};
+    classify_row row = {id,         b.path,       top,     r->probs,
+                        b.taken,    b.taken_exif, b.camera};
     r->reported++;
     return r->o->on_row && r->o->on_row(r->o->user, &row) ? VLM_EINTERRUPTED
                                                           : VLM_OK;
@@ -240,11 +241,14 @@ static int on_chunk(void *ud, const int64_t *ids, const float *vecs, size_t n)
 
 static int load_subset(classify_run *r)
 {
-    if (!r->o->in_dir) return VLM_OK;
-    char *abs = media_abspath(r->o->in_dir);
-    int rc =
-        abs ? collection_ids_under(r->c, abs, &r->subset, &r->n_subset, r->err)
-            : VLM_ENOMEM;
+    if (!r->o->in_dir && !r->o->filter) return VLM_OK;
+    collection_filter f = r->o->filter ? *r->o->filter : (collection_filter){0};
+    char *abs = r->o->in_dir ? media_abspath(r->o->in_dir) : NULL;
+    f.prefix = abs;
+    int rc = r->o->in_dir && !abs
+                 ? VLM_ENOMEM
+                 : collection_ids_filtered(r->c, &f, &r->subset, &r->n_subset,
+                                           r->err);
     free(abs);
     if (!rc && !r->subset)
         r->subset = calloc(1, sizeof *r->subset); /* empty, but non-NULL */

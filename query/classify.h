@@ -10,6 +10,7 @@
 #ifndef VLM_CLASSIFY_H
 #define VLM_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/clip/clip.h"
@@ -36,10 +37,14 @@ typedef struct classify_row {
     const char *path;
     int top;            /* index of the top label */
     const float *probs; /* n_labels */
+    const char *taken;  /* the date taken, "YYYY:MM:DD HH:MM:SS" or "" */
+    bool taken_exif;    /* taken comes from EXIF (else the mtime) */
+    const char *camera; /* "Make Model" or "" */
 } classify_row;
 
 typedef struct classify_options {
     const char *in_dir; /* subtree, NULL = whole collection */
+    const collection_filter *filter; /* metadata filters, or NULL */
     float min_prob;     /* report only top_prob >= this (0 = all) */
     int only;           /* report only images whose top label is this
                              index; -1 = any */

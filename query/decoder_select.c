@@ -22,7 +22,15 @@ int decoder_for_captions(session *s, query_decoder *d, char *err)
     const session_config *cfg = session_get_config(s);
     memset(d, 0, sizeof *d);
     int rc = VLM_OK;
-    if (cfg->model || !recorded_captioner(s, d->dir, sizeof d->dir)) {
+    if (!cfg->model && !recorded_captioner(s, d->dir, sizeof d->dir)) {
+        /* The CLIP model that resolution would find cannot caption. */
+        vlm_set_err(err, "captions need a LLaVA checkpoint: pass --model DIR "
+                         "(a llava-hf folder), or fetch one with `vlmindex "
+                         "model pull " DECODER_SUGGESTED
+                         "` and pass --model " DECODER_SUGGESTED);
+        return VLM_ENOTFOUND;
+    }
+    if (cfg->model) {
         session_model_query q = {.model = cfg->model};
         rc = session_resolve_model(&q, d->dir, sizeof d->dir, err);
     }

@@ -3,7 +3,8 @@
  * name (the folder's base name, which keys stored captions).
  *
  * Captions: the session's --model if given, else the captioner the
- * collection recorded last, else the usual model resolution.  Reranking:
+ * collection recorded last, else an error that points to LLaVA checkpoints
+ * (the CLIP model resolution would find cannot caption).  Reranking:
  * --reranker if given, else the collection's captioner.
  */
 #ifndef VLM_DECODER_SELECT_H
@@ -13,6 +14,9 @@
 
 #include "model/llava/llava.h"
 #include "session/session.h"
+
+/* The LLaVA checkpoint advice names (about 14 GB in fp16). */
+#define DECODER_SUGGESTED "llava-hf/llava-1.5-7b-hf"
 
 typedef struct query_decoder {
     llava_model *model;         /* NULL when only the name is known */

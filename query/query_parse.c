@@ -1,5 +1,7 @@
 #include "query/query_parse.h"
 
+#include "query/query_fetch.h"
+
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
@@ -72,11 +74,18 @@ static int is_image_id(const char *s)
     return n > 0 && n <= 18 && s[3 + n] == 0;
 }
 
-/* The term `body` names: an image id (query_parse_ids), an image file,
- * or text.  A path-looking body that is no file is an error. */
+/* The term `body` names: an image id (query_parse_ids), a URL, an image
+ * file, or text.  A path-looking body that is no file is an error. */
 static int classify_term(const builder *b, const char *body, query_term *t,
                          char *err)
 {
+    if (b->ids && query_is_url(body)) {
+        vlm_set_err(err,
+                    "%s: URL terms are not taken here (upload the "
+                    "image, or name an indexed one with id:N)",
+                    body);
+        return VLM_EINVAL;
+    }
     if (b->ids) {
         int id = is_image_id(body);
         t->kind = id ? QUERY_IMAGE_ID : QUERY_TEXT;
@@ -85,6 +94,12 @@ static int classify_term(const builder *b, const char *body, query_term *t,
     }
     char *path = expand_home(body);
     if (!path) return VLM_ENOMEM;
+    if (query_is_url(body)) {
+        free(path);
+        t->kind = QUERY_URL;
+        t->value = strdup(body);
+        return t->value ? VLM_OK : VLM_ENOMEM;
+    }
     if (is_regular_file(path)) {
         t->kind = QUERY_IMAGE;
         t->value = path;
@@ -256,7 +271,8 @@ void query_free(query *q)
 int query_has_image(const query *q)
 {
     for (int i = 0; i < q->n_terms; i++)
-        if (q->terms[i].kind == QUERY_IMAGE) return 1;
+        if (q->terms[i].kind == QUERY_IMAGE || q->terms[i].kind == QUERY_URL)
+            return 1;
     return 0;
 }
 

@@ -11,6 +11,8 @@
  * "red flowers".  A term is an image when it names an existing regular file,
  * or looks like a path (starts with "/", "./", "../" or "~/"); a path-looking
  * term that does not exist is an error rather than silently becoming text.
+ * A term starting with http://, https:// or file:// is an image to fetch
+ * (QUERY_URL), as in rclip.
  * A weight must be a finite number, and not every weight may be 0 (the
  * query vector would be zero).
  */
@@ -23,14 +25,16 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE,
+    QUERY_IMAGE,    /* a local file */
+    QUERY_URL,      /* http://, https:// or file:// (query_fetch.h) */
     QUERY_IMAGE_ID, /* value: the decimal id of an indexed image */
 } query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;
     float weight; /* signed: "-" terms are negative */
-    char *value;  /* the text, the image path (with ~ expanded), or the id */
+    char *value;  /* the text, the image path (with ~ expanded), the URL,
+                     or the id */
 } query_term;
 
 typedef struct query {
@@ -43,10 +47,13 @@ int query_parse(int argc, const char *const *argv, query *q, char *err);
 void query_free(query *q);
 
 /* One string, split at white space into words, parsed as above but with
- * "id:N" terms instead of paths (see the top of this file). */
+ * "id:N" terms (an indexed image) instead of paths: a path stays text, and
+ * a URL term is refused (VLM_EINVAL) — a server reads neither files nor
+ * URLs for its clients. */
 int query_parse_ids(const char *text, query *q, char *err);
 
-/* True when any term needs the vision tower (an image file). */
+/* True when any term needs the vision tower (an image file or a URL; an
+ * id term reads a stored embedding). */
 int query_has_image(const query *q);
 
 /* Every term's value joined with " + " (what a worklist says it ranked

@@ -112,6 +112,9 @@ int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
         it[i].id = hits[i].id;
         it[i].path = strdup(hits[i].path);
         it[i].width = hits[i].width;
+        memcpy(it[i].taken, hits[i].taken, sizeof it[i].taken);
+        it[i].taken_exif = hits[i].taken_exif;
+        memcpy(it[i].camera, hits[i].camera, sizeof it[i].camera);
         it[i].height = hits[i].height;
         it[i].vector_score = hits[i].score;
         if (o->decoder)
@@ -196,6 +199,24 @@ int rerank_add_caption_candidates(collection *c, const char *phrase,
     return rc ? rc : (h && e ? VLM_OK : VLM_ENOMEM);
 }
 
+/* Caption matches pass the search's --in, filters and exclusions too. */
+static int keep_in_scope(collection *c, const search_options *so,
+                         search_hit *hits, int *n, char *err)
+{
+    search_scope sc;
+    int rc = search_scope_open(c, so, &sc, err), k = 0;
+    for (int i = 0; !rc && i < *n; i++) {
+        if (search_scope_allows(&sc, hits[i].id)) {
+            hits[k++] = hits[i];
+            continue;
+        }
+        free(hits[i].path);
+    }
+    if (!rc) *n = k;
+    search_scope_close(&sc);
+    return rc;
+}
+
 /* The vector candidates, plus caption-only matches when asked. */
 static int candidates(session *s, const float *qv, const search_options *so,
                       const rerank_request *r, const char *phrase,
@@ -209,6 +230,8 @@ static int candidates(session *s, const float *qv, const search_options *so,
         rc = rerank_add_caption_candidates(session_collection(s), phrase, qv,
                                            clip_embed_dim(session_model(s)),
                                            hits, n, 3 * so->top_k, err);
+    if (!rc && r->captions)
+        rc = keep_in_scope(session_collection(s), so, *hits, n, err);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #ifndef VLM_RERANK_H
 #define VLM_RERANK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/llava/llava.h"
@@ -29,6 +30,9 @@ typedef struct rerank_item {
     int64_t id;
     char *path;
     int width, height;
+    char taken[20]; /* as search_hit */
+    bool taken_exif;
+    char camera[130];
     float vector_score;
     int vector_rank;
     int has_decoder;

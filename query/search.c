@@ -6,20 +6,43 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "query/query_fetch.h"
+
+/* Preprocesses and encodes one decoded image. */
+static int embed_rgb(clip_model *m, const img_rgb *im, float *out, char *err)
+{
+    const img_prep_params *pp = clip_prep_params(m);
+    size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
+    float *px = malloc(n * sizeof *px);
+    int rc = px ? img_preprocess(im, pp, px, err) : VLM_ENOMEM;
+    if (!rc) rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
+    free(px);
+    return rc;
+}
 
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err)
 {
-    const img_prep_params *pp = clip_prep_params(m);
     img_rgb im = {0};
     int rc = media_load_file(path, NULL, &im, err);
-    if (rc) return rc;
-    size_t n = 3 * (size_t)pp->crop_w * (size_t)pp->crop_h;
-    float *px = malloc(n * sizeof *px);
-    rc = px ? img_preprocess(&im, pp, px, err) : VLM_ENOMEM;
-    if (!rc) rc = clip_encode_images(m, px, 1, out, NULL, NULL, NULL, err);
-    free(px);
+    if (!rc) rc = embed_rgb(m, &im, out, err);
     img_rgb_free(&im);
+    return rc;
+}
+
+int search_embed_image_url(clip_model *m, const char *url, float *out,
+                           char *err)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    media_image mi = {0};
+    int rc = query_fetch_url(url, &bytes, &len, err);
+    if (!rc) rc = media_decode(bytes, len, url, NULL, &mi, err);
+    if (rc == VLM_EUNSUPPORTED && !err[0])
+        vlm_set_err(err, "%s: not an image", url);
+    if (!rc) rc = embed_rgb(m, &mi.rgb, out, err);
+    media_image_free(&mi);
+    free(bytes);
     return rc;
 }
 
@@ -62,6 +85,7 @@ static int embed_term(const search_embedder *e, const query_term *t, float *v,
     int dims = clip_embed_dim(e->m);
     switch (t->kind) {
     case QUERY_IMAGE: return search_embed_image_file(e->m, t->value, v, err);
+    case QUERY_URL: return search_embed_image_url(e->m, t->value, v, err);
     case QUERY_IMAGE_ID:
         if (!e->c) {
             vlm_set_err(err, "id:%s: image ids need a collection", t->value);
@@ -100,13 +124,51 @@ int search_embed_query(clip_model *m, const query *q, float *out, char *err)
     return rc;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int search_scope_open(collection *c, const search_options *o, search_scope *s,
+                      char *err)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    if (!o->in_dir && !o->filter) return VLM_OK;
+    collection_filter f = o->filter ? *o->filter : (collection_filter){0};
+    char *abs = o->in_dir ? media_abspath(o->in_dir) : NULL;
+    if (o->in_dir && !abs) return VLM_ENOMEM;
+    f.prefix = abs;
+    int rc = collection_ids_filtered(c, &f, &s->ids, &s->n, err);
+    free(abs);
+    s->restricted = 1; /* ids ascend (collection_ids_filtered) */
+    return rc;
+}
+
+int search_scope_allows(const search_scope *s, int64_t id)
+{
+    for (int i = 0; i < s->o->n_exclude; i++)
+        if (s->o->exclude_ids[i] == id) return 0;
+    return !s->restricted ||
+           (s->n && bsearch(&id, s->ids, s->n, sizeof *s->ids, cmp_id));
+}
+
+void search_scope_close(search_scope *s)
+{
+    free(s->ids);
+    memset(s, 0, sizeof *s);
+}
+
 static int resolve_hits(collection *c, const vector_hit *vh, int n,
-                        const search_options *o, search_hit *out, int *n_out,
+                        const search_scope *sc, search_hit *out, int *n_out,
                         char *err)
 {
-    int k = 0, rc = VLM_OK;
-    for (int i = 0; i < n && !rc; i++) {
+    const search_options *o = sc->o;
+    int k = 0, rc = VLM_OK, top = o->top_k > 0 ? o->top_k : 10;
+    for (int i = 0; i < n && !rc && k < top; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
+        if (!search_scope_allows(sc, vh[i].id)) continue;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
         rc = search_hit_lookup(c, &out[k], err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
@@ -122,30 +184,27 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                const search_options *o, search_hit **hits, int *n_hits,
                char *err)
 {
-    int k = o->top_k > 0 ? o->top_k : 10;
-    int64_t *subset = NULL;
-    size_t n_subset = 0;
+    /* Room for the excluded ids, dropped afterwards. */
+    int k = (o->top_k > 0 ? o->top_k : 10) + o->n_exclude;
+    search_scope sc;
     *hits = NULL;
     *n_hits = 0;
-    if (o->in_dir) {
-        char *abs = media_abspath(o->in_dir);
-        int rc = abs ? collection_ids_under(c, abs, &subset, &n_subset, err)
-                     : VLM_ENOMEM;
-        free(abs);
-        if (rc || n_subset == 0) { /* nothing indexed under that folder */
-            free(subset);
-            return rc;
-        }
+    int rc = search_scope_open(c, o, &sc, err);
+    if (rc || (sc.restricted && sc.n == 0)) { /* nothing passes */
+        search_scope_close(&sc);
+        return rc;
     }
     vector_hit *vh = malloc((size_t)k * sizeof *vh);
     *hits = calloc((size_t)k, sizeof **hits);
-    int n = 0, rc = vh && *hits ? VLM_OK : VLM_ENOMEM;
+    int n = 0;
+    rc = vh && *hits ? VLM_OK : VLM_ENOMEM;
+    /* The subset goes into the search: the true top-k inside it. */
     if (!rc)
-        rc = vector_index_search(vi, qvec, k, o->in_dir ? subset : NULL,
-                                 n_subset, vh, &n, err);
-    if (!rc) rc = resolve_hits(c, vh, n, o, *hits, n_hits, err);
+        rc = vector_index_search(vi, qvec, k, sc.restricted ? sc.ids : NULL,
+                                 sc.n, vh, &n, err);
+    if (!rc) rc = resolve_hits(c, vh, n, &sc, *hits, n_hits, err);
     free(vh);
-    free(subset);
+    search_scope_close(&sc);
     if (rc) {
         search_hits_free(*hits, *n_hits);
         *hits = NULL;
@@ -162,6 +221,9 @@ int search_hit_lookup(collection *c, search_hit *h, char *err)
     h->width = b.width;
     h->height = b.height;
     memcpy(h->format, b.format, sizeof h->format);
+    memcpy(h->taken, b.taken, sizeof h->taken);
+    h->taken_exif = b.taken_exif;
+    memcpy(h->camera, b.camera, sizeof h->camera);
     h->path = strdup(b.path);
     if (h->path) return VLM_OK;
     vlm_set_err(err, "out of memory");
@@ -218,5 +280,35 @@ int search_score_all(collection *c, const float *qvec, int dims, int64_t **ids,
     *ids = s.ids;
     *scores = s.scores;
     *n = s.n;
+    return VLM_OK;
+}
+
+int search_self_ids(collection *c, const query *q, int64_t **ids, int *n,
+                    char *err)
+{
+    *ids = NULL;
+    *n = 0;
+    for (int t = 0; t < q->n_terms; t++) {
+        const query_term *qt = &q->terms[t];
+        char *url_path =
+            qt->kind == QUERY_URL ? query_file_url_path(qt->value) : NULL;
+        const char *p = qt->kind == QUERY_IMAGE ? qt->value : url_path;
+        char *real = p ? realpath(p, NULL) : NULL;
+        collection_image row;
+        int rc =
+            real ? collection_find_by_path(c, real, &row, err) : VLM_ENOTFOUND;
+        free(real);
+        free(url_path);
+        if (rc == VLM_ENOTFOUND) continue;
+        int64_t *grown =
+            rc ? NULL : realloc(*ids, (size_t)(*n + 1) * sizeof *grown);
+        if (!grown) {
+            free(*ids);
+            *ids = NULL, *n = 0;
+            return rc ? rc : VLM_ENOMEM;
+        }
+        *ids = grown;
+        grown[(*n)++] = row.id;
+    }
     return VLM_OK;
 }

@@ -3,12 +3,14 @@
  *
  * The query vector is the weighted sum of the terms' L2-normalised
  * embeddings (negative weights subtract), normalised again — rclip's rule.
- * `--in DIR` becomes an id subset applied inside the vector search, so the
- * top-k is the true top-k of that subtree, not a filtered short list.
+ * `--in DIR` and the metadata filters (filters.h) become an id subset applied
+ * inside the vector search, so the top-k is the true top-k of that subset,
+ * not a filtered short list.
  */
 #ifndef VLM_SEARCH_H
 #define VLM_SEARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model/clip/clip.h"
@@ -54,13 +56,43 @@ int search_finish_vector(float *acc, int dims, double weight_sum, char *err);
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
+/* The same for an image at a URL (query_fetch.h). */
+int search_embed_image_url(clip_model *m, const char *url, float *out,
+                           char *err);
 
 typedef struct search_options {
     int top_k;         /* default 10 */
     int use_threshold; /* apply min_score */
     float min_score;
     const char *in_dir; /* restrict to this subtree (NULL = all) */
+    /* Never returned: the query's own images (search_self_ids). */
+    const int64_t *exclude_ids;
+    int n_exclude;
+    /* Metadata filters (its prefix is ignored: in_dir says that), applied
+     * inside the vector search like in_dir. */
+    const collection_filter *filter;
 } search_options;
+
+/* The ids a search may return: in_dir and the filter as a sorted subset,
+ * minus the excluded ids.  Rerankers use it for candidates found another
+ * way (caption matches). */
+typedef struct search_scope {
+    const search_options *o;
+    int restricted; /* ids is the subset (else every id passes) */
+    int64_t *ids;
+    size_t n;
+} search_scope;
+
+int search_scope_open(collection *c, const search_options *o, search_scope *s,
+                      char *err);
+int search_scope_allows(const search_scope *s, int64_t id);
+void search_scope_close(search_scope *s);
+
+/* The ids of the query's image terms that are in the collection (the same
+ * file, by real path; file:// URLs too), so a query image does not find
+ * itself, as in rclip.  *ids is malloc'ed (NULL when none). */
+int search_self_ids(collection *c, const query *q, int64_t **ids, int *n,
+                    char *err);
 
 typedef struct search_hit {
     int64_t id;
@@ -68,6 +100,9 @@ typedef struct search_hit {
     char *path;
     int width, height;
     char format[16]; /* "jpeg", "dicom", ... */
+    char taken[20];  /* collection_brief: the date taken ("" unknown) */
+    bool taken_exif;
+    char camera[130];
 } search_hit;
 
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
@@ -77,8 +112,8 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, width, height and format of image h->id; VLM_ENOTFOUND
- * if gone. */
+/* Fills h->path, size, format, date and camera of image h->id;
+ * VLM_ENOTFOUND if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 
 /* Cosine score of every embedded image against qvec (for worklists, which

@@ -166,11 +166,20 @@ int worklist_build(collection *c, const int64_t *ids, const float *scores,
 static void write_csv_row(FILE *f, int rank, const worklist_study *s,
                           const worklist_context *ctx)
 {
-    fprintf(f, "%d,%s,", rank, s->study_uid);
+    fprintf(f, "%d,", rank);
+    csv_write_field(f, s->study_uid);
+    fputc(',', f);
     csv_write_field(f, s->accession);
-    fprintf(f, ",%s,%s,%.6f,%.6f,%d,%d,%s,%s,", s->best_series_uid,
-            s->best_sop_uid, s->score_max, s->score_topk_mean, s->images,
-            s->series, s->modality, s->study_date);
+    fputc(',', f);
+    csv_write_field(f, s->best_series_uid);
+    fputc(',', f);
+    csv_write_field(f, s->best_sop_uid);
+    fprintf(f, ",%.6f,%.6f,%d,%d,", s->score_max, s->score_topk_mean, s->images,
+            s->series);
+    csv_write_field(f, s->modality);
+    fputc(',', f);
+    csv_write_field(f, s->study_date);
+    fputc(',', f);
     csv_write_field(f, ctx->query);
     fputc(',', f);
     csv_write_field(f, ctx->model);

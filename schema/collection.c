@@ -618,6 +618,33 @@ int collection_list_roots(collection *c, char ***roots, size_t *n, char *err)
 /* Counts                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Joins the first rows of quick_check ("ok", or one line per problem). */
+int collection_quick_check(collection *c, bool *ok, char *report, size_t size,
+                           char *err)
+{
+    sqlite3_stmt *st = coll_stmt(c, "PRAGMA quick_check(20)", err);
+    if (!st) return VLM_EIO;
+    size_t used = 0;
+    int rc, rows = 0;
+    report[0] = '\0';
+    *ok = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (rows++ == 0 && line && strcmp(line, "ok") == 0) *ok = true;
+        int n = snprintf(report + used, size - used, "%s%s", used ? "; " : "",
+                         line ? line : "");
+        if (n > 0) used = used + (size_t)n < size ? used + (size_t)n : size - 1;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) return VLM_OK;
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) { /* it is the verdict */
+        snprintf(report, size, "%s", sqlite3_errmsg(c->db));
+        *ok = false;
+        return VLM_OK;
+    }
+    return coll_sqlite_err(c, rc, "quick_check", err);
+}
+
 int collection_get_counts(collection *c, collection_counts *out, char *err)
 {
     static const char sql[] =

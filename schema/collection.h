@@ -118,10 +118,11 @@ typedef struct {
     int64_t mtime_ns;
     char content_hash[COLLECTION_HASH_MAX]; /* "" if unknown */
     char sop_uid[COLLECTION_UID_MAX];       /* key of instance rows, or "" */
-    int width, height;                      /* 0 if unknown */
+    int width, height;                      /* upright, full size; 0 unknown */
     char format[16];                        /* "jpeg", "png", "dicom"... */
     char exif_datetime[32];                 /* "" if absent */
     int orientation;                        /* EXIF 1..8, 0 if absent */
+    char camera_make[64], camera_model[64]; /* EXIF Make, Model; "" */
     int status;                             /* COLLECTION_STATUS_* */
     const char *error;                      /* "" unless failed */
     bool has_embedding;
@@ -129,13 +130,17 @@ typedef struct {
 } collection_image;
 
 /* What a search hit needs: path (same lifetime rule as collection_image),
- * the stored size and the format (a server never shows a DICOM row's path,
- * which may name the patient). */
+ * the stored size and format (a server never shows a DICOM row's path,
+ * which may name the patient), when it was taken and by which camera. */
 typedef struct {
     int64_t id;
     const char *path;
     int width, height;
-    char format[16]; /* "jpeg", "dicom", ... ("" if unknown) */
+    char format[16];  /* "jpeg", "dicom", ... ("" if unknown) */
+    char taken[20];   /* "YYYY:MM:DD HH:MM:SS": EXIF DateTimeOriginal, else
+                         the file's mtime in local time ("" if neither) */
+    bool taken_exif;  /* taken comes from EXIF */
+    char camera[130]; /* "Make Model" (EXIF), or "" */
 } collection_brief;
 
 /* What the indexer knows about an item (strings may be NULL).  A row's key
@@ -153,6 +158,7 @@ typedef struct {
     const char *format;
     const char *exif_datetime;
     int orientation;
+    const char *camera_make, *camera_model; /* EXIF Make and Model */
 } collection_image_info;
 
 /* Insert or update (by key, see above) an image with its embedding (`dims`
@@ -216,10 +222,33 @@ int collection_delete_under(collection *c, const char *prefix,
 int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
                              char *err);
 
+/* Embeddings of ids[0..n) into out[i*dims], all from one snapshot (one
+ * read transaction unless the caller has one open); found[i] is false and
+ * the row zeroed for an id without an embedding.  Re-scores search hits. */
+int collection_get_embeddings(collection *c, const int64_t *ids, size_t n,
+                              float *out, int dims, bool *found, char *err);
+
 /* Ids (status ok, with embedding) whose path is `prefix` or under
  * `prefix/`, ascending; for `--in DIR`.  *ids is malloc'ed (free it). */
 int collection_ids_under(collection *c, const char *prefix, int64_t **ids,
                          size_t *n, char *err);
+
+/* Metadata filters (every field optional; all that are set must hold). */
+typedef struct {
+    const char *prefix; /* path is prefix or under prefix/ */
+    /* The date taken (EXIF DateTimeOriginal, else mtime in local time), as
+     * "YYYY:MM:DD HH:MM:SS": after <= taken < before. */
+    const char *after, *before;
+    const char *camera; /* substring of "Make Model", ASCII case ignored */
+    const char *const *formats; /* format is one of these ("jpeg", ...) */
+    int n_formats;
+    int min_width, min_height; /* the stored width and height (upright) */
+} collection_filter;
+
+/* Ids (status ok, with embedding) that pass the filter, ascending.  *ids is
+ * malloc'ed (NULL when none). */
+int collection_ids_filtered(collection *c, const collection_filter *f,
+                            int64_t **ids, size_t *n, char *err);
 
 /* Calls cb with chunks of up to `chunk` (ids, vectors) of every stored
  * embedding, ascending id; vectors are row-major [n][dims].  cb returns
@@ -267,6 +296,32 @@ int collection_remove_root(collection *c, const char *path, char *err);
 int collection_list_roots(collection *c, char ***roots, size_t *n, char *err);
 void collection_free_strings(char **strings, size_t n);
 
+/* Files added on their own (`vlmindex add FILE`): rows whose root is the
+ * file itself, not a root folder.  *paths as for collection_list_roots. */
+int collection_list_lone_files(collection *c, char ***paths, size_t *n,
+                               char *err);
+
+/* ------------------------------------------------------------------ */
+/* Excludes: per-root globs the walk skips                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    char *root; /* "" = every root */
+    char *glob;
+    bool off; /* a built-in default exclude turned off for this scope */
+} collection_exclude;
+
+/* Records (or replaces) the exclude (root, glob). */
+int collection_put_exclude(collection *c, const char *root, const char *glob,
+                           bool off, char *err);
+/* VLM_ENOTFOUND if there is no such row. */
+int collection_delete_exclude(collection *c, const char *root, const char *glob,
+                              char *err);
+/* Every row, ordered by root then glob; free with collection_free_excludes. */
+int collection_list_excludes(collection *c, collection_exclude **out, size_t *n,
+                             char *err);
+void collection_free_excludes(collection_exclude *ex, size_t n);
+
 /* ------------------------------------------------------------------ */
 /* Status counts and meta                                              */
 /* ------------------------------------------------------------------ */
@@ -284,6 +339,11 @@ typedef struct {
 } collection_counts;
 
 int collection_get_counts(collection *c, collection_counts *out, char *err);
+
+/* SQLite's PRAGMA quick_check: *ok, and in report[size] its first
+ * findings ("ok" when healthy).  Reads the whole database file. */
+int collection_quick_check(collection *c, bool *ok, char *report, size_t size,
+                           char *err);
 
 /* meta.generation: bumped by every change to the set of embeddings. */
 int collection_generation(collection *c, int64_t *out, char *err);
@@ -366,7 +426,7 @@ int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
 
 /* The DICOM row of one image: cb is called once with it (strings valid
  * during the call).  VLM_ENOTFOUND when the image has none. */
-int collection_get_dicom(collection *c, int64_t image_id, collection_dicom_cb cb,
-                         void *ud, char *err);
+int collection_get_dicom(collection *c, int64_t image_id,
+                         collection_dicom_cb cb, void *ud, char *err);
 
 #endif

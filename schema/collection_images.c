@@ -19,7 +19,7 @@
 #define IMAGE_COLS                                                          \
     "id, path, root, size, mtime_ns, content_hash, width, height, format, " \
     "exif_datetime, orientation, status, error, embedding IS NOT NULL, "    \
-    "added_at, updated_at, sop_uid"
+    "added_at, updated_at, sop_uid, camera_make, camera_model"
 
 /* "path is P or under P/": [P/, P0) is every string starting with "P/"
  * ('0' follows '/'), and lets SQLite use the UNIQUE index on path. */
@@ -83,6 +83,8 @@ static int read_image_row(sqlite3_stmt *st, collection_image *out,
     out->added_at = sqlite3_column_int64(st, 14);
     out->updated_at = sqlite3_column_int64(st, 15);
     coll_column_text(st, 16, out->sop_uid, sizeof out->sop_uid);
+    coll_column_text(st, 17, out->camera_make, sizeof out->camera_make);
+    coll_column_text(st, 18, out->camera_model, sizeof out->camera_model);
     return VLM_OK;
 }
 
@@ -126,16 +128,19 @@ static void bind_info(sqlite3_stmt *st, const collection_image_info *in)
     sqlite3_bind_int(st, 10, in->orientation);
     sqlite3_bind_int64(st, 13, coll_now());
     coll_bind_text(st, 15, nonempty(in->sop_uid));
+    coll_bind_text(st, 16, nonempty(in->camera_make));
+    coll_bind_text(st, 17, nonempty(in->camera_model));
 }
 
-#define UPSERT_SET                                                         \
-    "root = excluded.root, size = excluded.size, "                         \
-    "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, " \
-    "width = excluded.width, height = excluded.height, "                   \
-    "format = excluded.format, exif_datetime = excluded.exif_datetime, "   \
-    "orientation = excluded.orientation, status = excluded.status, "       \
-    "error = excluded.error, embedding = excluded.embedding, "             \
-    "updated_at = excluded.updated_at "
+#define UPSERT_SET                                                           \
+    "root = excluded.root, size = excluded.size, "                           \
+    "mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash, "   \
+    "width = excluded.width, height = excluded.height, "                     \
+    "format = excluded.format, exif_datetime = excluded.exif_datetime, "     \
+    "orientation = excluded.orientation, status = excluded.status, "         \
+    "error = excluded.error, embedding = excluded.embedding, "               \
+    "updated_at = excluded.updated_at, camera_make = excluded.camera_make, " \
+    "camera_model = excluded.camera_model "
 
 /* Upsert by key: the path, or the SOP Instance UID of an instance row
  * (whose URL may change).  ?11 status, ?12 error, ?13 now, ?14 embedding,
@@ -143,9 +148,9 @@ static void bind_info(sqlite3_stmt *st, const collection_image_info *in)
 static const char upsert_sql[] =
     "INSERT INTO images (path, root, size, mtime_ns, content_hash, width, "
     "  height, format, exif_datetime, orientation, status, error, "
-    "  embedding, added_at, updated_at, sop_uid) "
+    "  embedding, added_at, updated_at, sop_uid, camera_make, camera_model) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?13, ?13, "
-    "  ?15) "
+    "  ?15, ?16, ?17) "
     "ON CONFLICT (path) DO UPDATE SET " UPSERT_SET
     ", sop_uid = excluded.sop_uid "
     "ON CONFLICT (sop_uid) WHERE sop_uid IS NOT NULL DO UPDATE SET "
@@ -311,7 +316,11 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
                            char *err)
 {
     sqlite3_stmt *st = coll_stmt(
-        c, "SELECT path, width, height, format FROM images WHERE id = ?", err);
+        c,
+        "SELECT path, width, height, " COLL_TAKEN_SQL ", " COLL_TAKEN_EXIF_SQL
+        ", TRIM(COALESCE(camera_make, '') || ' ' || "
+        "COALESCE(camera_model, '')), format FROM images WHERE id = ?",
+        err);
     if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
@@ -324,7 +333,10 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
         out->id = id;
         out->width = sqlite3_column_int(st, 1);
         out->height = sqlite3_column_int(st, 2);
-        snprintf(out->format, sizeof out->format, "%s", column_or_empty(st, 3));
+        coll_column_text(st, 3, out->taken, sizeof out->taken);
+        out->taken_exif = sqlite3_column_int(st, 4) != 0;
+        coll_column_text(st, 5, out->camera, sizeof out->camera);
+        coll_column_text(st, 6, out->format, sizeof out->format);
     }
     sqlite3_reset(st);
     if (status == VLM_ENOTFOUND)
@@ -506,6 +518,31 @@ int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
         memcpy(out, blob, (size_t)bytes);
     sqlite3_reset(st);
     return status;
+}
+
+static int get_each(collection *c, const int64_t *ids, size_t n, float *out,
+                    int dims, bool *found, char *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        float *row = out + i * (size_t)dims;
+        int rc = collection_get_embedding(c, ids[i], row, dims, err);
+        found[i] = rc == VLM_OK;
+        if (rc == VLM_ENOTFOUND)
+            memset(row, 0, (size_t)dims * sizeof *row);
+        else if (rc != VLM_OK)
+            return rc;
+    }
+    return VLM_OK;
+}
+
+int collection_get_embeddings(collection *c, const int64_t *ids, size_t n,
+                              float *out, int dims, bool *found, char *err)
+{
+    bool own = sqlite3_get_autocommit(c->db);
+    if (own && coll_exec(c, "BEGIN", err) != VLM_OK) return VLM_EIO;
+    int rc = get_each(c, ids, n, out, dims, found, err);
+    if (own) sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
 }
 
 int collection_ids_under(collection *c, const char *prefix, int64_t **ids,

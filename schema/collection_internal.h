@@ -67,6 +67,17 @@ int coll_embedding_changed(collection *c, int64_t id, char *err);
 int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
                 void *ud, char *err);
 
+/* When an image was taken: EXIF DateTimeOriginal when it is a real date,
+ * else the file's mtime in local time (EXIF times carry no zone), as
+ * "YYYY:MM:DD HH:MM:SS"; and whether it came from EXIF. */
+#define COLL_TAKEN_EXIF_SQL                                                  \
+    "(exif_datetime GLOB '[12][0-9][0-9][0-9]:[01][0-9]:[0-3][0-9] "         \
+    "[0-2][0-9]:[0-5][0-9]:[0-6][0-9]*')"
+#define COLL_TAKEN_SQL                                                       \
+    "(CASE WHEN " COLL_TAKEN_EXIF_SQL " THEN substr(exif_datetime, 1, 19) "  \
+    "WHEN mtime_ns > 0 THEN strftime('%Y:%m:%d %H:%M:%S', "                  \
+    "mtime_ns / 1000000000, 'unixepoch', 'localtime') ELSE '' END)"
+
 /* Applies pending schema migrations (migrations.c). */
 int schema_migrate(sqlite3 *db, char *err);
 

@@ -4,7 +4,8 @@
  * libfaiss.a but not libfaiss_c; each function here has exactly the
  * signature of <faiss/c_api/...> (or, for search parameters, of upstream
  * FAISS >= 1.7.4, see faiss_c_compat.h), so C code linking a real
- * libfaiss_c needs no change.  C++ exceptions never cross into C: they are
+ * libfaiss_c needs no change.  Searches of inner-product IVF indexes run
+ * the vectorised scan of faiss_c_scan.h.  C++ exceptions never cross into C: they are
  * caught and their message is kept for faiss_get_last_error().
  */
 #include <faiss/c_api/IndexFlat_c.h>
@@ -14,12 +15,14 @@
 #include <faiss/c_api/index_io_c.h>
 
 #include "schema/faiss_c_compat.h"
+#include "schema/faiss_c_scan.h"
 
 #include <faiss/Index.h>
 #include <faiss/IndexIDMap.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
@@ -142,7 +145,10 @@ int faiss_Index_add_with_ids(FaissIndex *index, idx_t n, const float *x,
 int faiss_Index_search(const FaissIndex *index, idx_t n, const float *x,
                        idx_t k, float *distances, idx_t *labels)
 {
-    return guarded([&] { idx(index)->search(n, x, k, distances, labels); });
+    return guarded([&] {
+        if (!vlm_scan::search(idx(index), n, x, k, nullptr, distances, labels))
+            idx(index)->search(n, x, k, distances, labels);
+    });
 }
 
 int faiss_Index_search_with_params(const FaissIndex *index, idx_t n,
@@ -155,7 +161,7 @@ int faiss_Index_search_with_params(const FaissIndex *index, idx_t n,
         auto m = dynamic_cast<const faiss::IndexIDMap *>(idx(index));
         if (p && m)
             search_idmap(m, n, x, k, p, distances, labels);
-        else
+        else if (!vlm_scan::search(idx(index), n, x, k, p, distances, labels))
             idx(index)->search(n, x, k, distances, labels, p);
     });
 }
@@ -193,6 +199,25 @@ int faiss_IndexIVFFlat_new_with_metric(FaissIndexIVFFlat **p_index,
             idx(quantizer), d, nlist, static_cast<faiss::MetricType>(metric));
         *p_index = reinterpret_cast<FaissIndexIVFFlat *>(i);
     });
+}
+
+FaissIndexFlat *faiss_IndexFlat_cast(FaissIndex *index)
+{
+    return reinterpret_cast<FaissIndexFlat *>(
+        dynamic_cast<faiss::IndexFlat *>(idx(index)));
+}
+
+void faiss_IndexFlat_xb(FaissIndexFlat *index, float **p_xb, size_t *p_size)
+{
+    auto f = reinterpret_cast<faiss::IndexFlat *>(index);
+    *p_xb = f->get_xb();
+    if (p_size) *p_size = f->codes.size() / sizeof(float);
+}
+
+FaissIndex *faiss_IndexIVF_quantizer(const FaissIndexIVF *index)
+{
+    return reinterpret_cast<FaissIndex *>(
+        reinterpret_cast<const faiss::IndexIVF *>(index)->quantizer);
 }
 
 void faiss_IndexIVF_set_own_fields(FaissIndexIVF *index, int own_fields)
@@ -321,6 +346,43 @@ int faiss_read_index_fname(const char *fname, int io_flags, FaissIndex **p_out)
     return guarded([&] {
         *p_out = reinterpret_cast<FaissIndex *>(
             faiss::read_index(fname, cxx_io_flags(io_flags)));
+    });
+}
+
+/* Range search (`vlmindex dupes`): every vector above a similarity. */
+
+int faiss_RangeSearchResult_new(FaissRangeSearchResult **p_rsr, idx_t nq)
+{
+    return guarded([&] {
+        *p_rsr = reinterpret_cast<FaissRangeSearchResult *>(
+            new faiss::RangeSearchResult(nq));
+    });
+}
+
+void faiss_RangeSearchResult_free(FaissRangeSearchResult *obj)
+{
+    delete reinterpret_cast<faiss::RangeSearchResult *>(obj);
+}
+
+void faiss_RangeSearchResult_lims(FaissRangeSearchResult *rsr, size_t **lims)
+{
+    *lims = reinterpret_cast<faiss::RangeSearchResult *>(rsr)->lims;
+}
+
+void faiss_RangeSearchResult_labels(FaissRangeSearchResult *rsr, idx_t **labels,
+                                    float **distances)
+{
+    auto *r = reinterpret_cast<faiss::RangeSearchResult *>(rsr);
+    *labels = r->labels;
+    *distances = r->distances;
+}
+
+int faiss_Index_range_search(const FaissIndex *index, idx_t n, const float *x,
+                             float radius, FaissRangeSearchResult *result)
+{
+    return guarded([&] {
+        idx(index)->range_search(
+            n, x, radius, reinterpret_cast<faiss::RangeSearchResult *>(result));
     });
 }
 

@@ -123,9 +123,28 @@ static const char step2_sop_uid_key[] =
     "CREATE UNIQUE INDEX images_by_sop_uid ON images (sop_uid)\n"
     "  WHERE sop_uid IS NOT NULL;\n";
 
+/* Per-root exclude globs (`vlmindex exclude`, `add -x`, `rm` inside a
+ * root).  root '' applies to every root; off = 1 turns one of the built-in
+ * default excludes off for that scope. */
+static const char step3_excludes[] =
+    "CREATE TABLE excludes (\n"
+    "  root     TEXT NOT NULL,\n"
+    "  glob     TEXT NOT NULL,\n"
+    "  off      INTEGER NOT NULL DEFAULT 0 CHECK (off IN (0, 1)),\n"
+    "  added_at INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (root, glob)\n"
+    ") WITHOUT ROWID;\n";
+
+/* The camera (EXIF Make and Model) of each image, for --camera filters. */
+static const char step4_camera[] =
+    "ALTER TABLE images ADD COLUMN camera_make TEXT;\n"
+    "ALTER TABLE images ADD COLUMN camera_model TEXT;\n";
+
 const char *const schema_migration_steps[] = {
     step1_initial,
     step2_sop_uid_key,
+    step3_excludes,
+    step4_camera,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

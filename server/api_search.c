@@ -3,6 +3,7 @@
  * /api/search/image (an uploaded image) and /api/classify.
  */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ typedef struct search_req {
     const char *q; /* may be NULL (an upload alone) */
     const char *in;
     int n, offset, collection;
+    req_filter_text filter_text;
+    req_filter filter; /* filter_text checked (check_req) */
 } search_req;
 
 /* ---- request parsing ------------------------------------------------------------ */
@@ -83,6 +86,7 @@ static int check_req(request *r, search_req *s)
         return reply_error(r, 400, "in: an absolute folder without . or .."),
                -1;
     if (s->in && !*s->in) s->in = NULL;
+    if (req_filter_parse(r, &s->filter_text, &s->filter)) return -1;
     if (s->offset + s->n > MAX_DEPTH) s->n = MAX_DEPTH - s->offset;
     return s->n > 0 ? 0
                     : (reply_error(r, 400, "offset beyond %d", MAX_DEPTH), -1);
@@ -92,6 +96,11 @@ static int args_req(request *r, search_req *s)
 {
     s->q = req_arg(r, "q");
     s->in = req_arg(r, "in");
+    s->filter_text = (req_filter_text){.after = req_arg(r, "after"),
+                                       .before = req_arg(r, "before"),
+                                       .camera = req_arg(r, "camera"),
+                                       .type = req_arg(r, "type"),
+                                       .min_size = req_arg(r, "min_size")};
     if (req_int_arg(r, "n", 40, 1, MAX_RESULTS, &s->n) ||
         req_int_arg(r, "offset", 0, 0, MAX_DEPTH, &s->offset) ||
         req_int_arg(r, "collection", 0, 0, 1 << 20, &s->collection))
@@ -103,6 +112,11 @@ static void json_req(json_object *o, search_req *s)
 {
     s->q = jstr(o, "q");
     s->in = jstr(o, "in");
+    s->filter_text = (req_filter_text){.after = jstr(o, "after"),
+                                       .before = jstr(o, "before"),
+                                       .camera = jstr(o, "camera"),
+                                       .type = jstr(o, "type"),
+                                       .min_size = jstr(o, "min_size")};
     s->n = jint(o, "n", 40, 1, MAX_RESULTS);
     s->offset = jint(o, "offset", 0, 0, MAX_DEPTH);
     s->collection = jint(o, "collection", 0, 0, 1 << 20);
@@ -110,23 +124,41 @@ static void json_req(json_object *o, search_req *s)
 
 /* ---- answering ---------------------------------------------------------------------- */
 
+/* When it was taken (ISO 8601, as vlmsearch's JSONL) and by which camera,
+ * each only when known. */
+static void write_taken(json_buf *b, const search_hit *h)
+{
+    if (strlen(h->taken) == 19) { /* "YYYY:MM:DD HH:MM:SS" */
+        char iso[20];
+        snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.8s", h->taken, h->taken + 5,
+                 h->taken + 8, h->taken + 11);
+        jb_kstr(b, "date", iso);
+        jb_kstr(b, "date_source", h->taken_exif ? "exif" : "mtime");
+    }
+    if (h->camera[0]) jb_kstr(b, "camera", h->camera);
+}
+
 /* A result row: never the path of a DICOM image (it may name the patient). */
 static void write_hit(json_buf *b, const search_hit *h)
 {
     jb_obj(b);
     jb_kint(b, "id", h->id);
     jb_knum(b, "score", h->score);
-    if (strncmp(h->format, "dicom", 5)) jb_kstr(b, "path", h->path);
+    bool dicom = !strncmp(h->format, "dicom", 5);
+    if (!dicom) jb_kstr(b, "path", h->path);
     jb_kint(b, "width", h->width);
     jb_kint(b, "height", h->height);
     jb_kstr(b, "format", h->format);
+    if (!dicom) write_taken(b, h);
     jb_end_obj(b);
 }
 
 static int write_results(reader *rd, const search_req *s, const char *qtext,
                          int64_t t0, char *err)
 {
-    search_options so = {.top_k = s->offset + s->n, .in_dir = s->in};
+    search_options so = {.top_k = s->offset + s->n,
+                         .in_dir = s->in,
+                         .filter = req_filter_get(&s->filter)};
     search_hit *hits = NULL;
     int n = 0, rc = VLM_OK;
     if (session_index(rd->s))

@@ -118,6 +118,27 @@ const char *req_arg(const request *r, const char *name);
  * when it is not a number. */
 int req_int_arg(request *r, const char *name, int def, int lo, int hi,
                 int *out);
+/* The metadata filters of a search (query parameters or JSON strings):
+ * after/before a date (query/filters.h), camera text, type as a comma list
+ * of formats, min_size "WxH".  NULL or "" = not given. */
+typedef struct req_filter_text {
+    const char *after, *before, *camera, *type, *min_size;
+} req_filter_text;
+
+#define REQ_FILTER_MAX_TYPES 16
+typedef struct req_filter {
+    char after[20], before[20];
+    const char *formats[REQ_FILTER_MAX_TYPES];
+    int n_formats, min_w, min_h;
+    bool any;
+    collection_filter filter; /* points into this struct */
+} req_filter;
+
+/* Checks t into f: 0, or -1 after a 400 answer naming the bad value. */
+int req_filter_parse(request *r, const req_filter_text *t, req_filter *f);
+/* The filter for search_options.filter, or NULL when none was given. */
+const collection_filter *req_filter_get(const req_filter *f);
+
 /* A reader of sv for this request (served_acquire), or NULL after a 503
  * answer when none frees up in time. */
 reader *req_reader(request *r, served *sv);

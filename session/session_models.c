@@ -1,6 +1,7 @@
 #include "session/session_models.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,22 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static bool has_config(const char *dir)
+{
+    char cfg[SESSION_PATH_MAX + 16];
+    struct stat st;
+    snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+    return stat(cfg, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* MODELS/org--name -> MODELS/.org--name.partial */
+static void partial_dir(const char *dir, char *out, size_t n)
+{
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    snprintf(out, n, "%.*s.%s.partial", (int)(base - dir), dir, base);
+}
+
 bool session_find_model(const char *name_or_dir, char *dir, size_t n)
 {
     char p[SESSION_PATH_MAX];
@@ -84,20 +101,47 @@ bool session_find_model(const char *name_or_dir, char *dir, size_t n)
         return true;
     }
     session_installed_path(name_or_dir, p, sizeof p);
-    if (!is_dir(p)) return false;
+    if (!has_config(p)) return false; /* not (wholly) installed */
     snprintf(dir, n, "%s", p);
     return true;
 }
 
-/* Steps 2-4: the collection's folder, $VLMINDEX_MODEL, the default. */
-static bool find_implicit(collection *c, char *dir, size_t n)
+/* The hub repo an installed folder name stands for ("org--name" ->
+ * "org/name"); false when the name has no "--". */
+static bool repo_of_folder(const char *folder, char *repo, size_t n)
 {
-    char used[SESSION_PATH_MAX];
-    if (c &&
-        collection_meta_get(c, "model_dir", used, sizeof used, NULL) ==
-            VLM_OK &&
-        session_find_model(used, dir, n))
-        return true;
+    if (!strstr(folder, "--")) return false;
+    repo_name(folder, repo, n);
+    return true;
+}
+
+/* A collection built with a model: the folder it recorded, else that
+ * model installed under its name, else $VLMINDEX_MODEL.  Never the default
+ * (the collection would refuse another model); the advice names its own. */
+static int find_bound(collection *c, const collection_model *bm, char *dir,
+                      size_t n, char *err)
+{
+    char used[SESSION_PATH_MAX] = "", repo[512] = "";
+    bool recorded =
+        collection_meta_get(c, "model_dir", used, sizeof used, NULL) == VLM_OK;
+    bool hub = repo_of_folder(bm->name, repo, sizeof repo);
+    if ((recorded && session_find_model(used, dir, n)) ||
+        (hub && session_find_model(repo, dir, n)) ||
+        session_find_model(getenv("VLMINDEX_MODEL"), dir, n))
+        return VLM_OK;
+    vlm_set_err(err,
+                "the collection was built with %s%s%s%s: pass --model DIR "
+                "with that checkpoint%s%s%s",
+                bm->name, recorded ? " (its folder " : "", recorded ? used : "",
+                recorded ? " is gone)" : "",
+                hub ? ", or run `vlmindex model pull " : "", hub ? repo : "",
+                hub ? "`" : "");
+    return VLM_ENOTFOUND;
+}
+
+/* Steps 3-4 without a bound model: $VLMINDEX_MODEL, the default. */
+static bool find_unbound(char *dir, size_t n)
+{
     return session_find_model(getenv("VLMINDEX_MODEL"), dir, n) ||
            session_find_model(SESSION_DEFAULT_MODEL, dir, n);
 }
@@ -128,7 +172,10 @@ int session_resolve_model(const session_model_query *q, char *dir, size_t n,
                     q->model, q->model);
         return VLM_ENOTFOUND;
     }
-    if (find_implicit(q->c, dir, n)) return VLM_OK;
+    collection_model bm;
+    if (q->c && collection_get_model(q->c, &bm, NULL) == VLM_OK)
+        return find_bound(q->c, &bm, dir, n, err);
+    if (find_unbound(dir, n)) return VLM_OK;
     if (q->fetch_default) return fetch_default(q, dir, n, err);
     vlm_set_err(err,
                 "no model installed: pass --model DIR (a Hugging Face CLIP "
@@ -146,6 +193,19 @@ int session_pull_model(const char *name, const char *revision, bool offline,
         ho.progress = fetch->progress;
         ho.progress_user = fetch->user;
     }
+    /* A first download goes to MODELS/.NAME.partial, renamed when whole:
+     * a failed one leaves no folder that looks installed (and the next
+     * pull resumes from the parts).  An installed model updates in place. */
+    char tmp[SESSION_PATH_MAX + 16];
     session_installed_path(name, dir, n);
-    return hub_download_model(name, revision, dir, &ho, err);
+    partial_dir(dir, tmp, sizeof tmp);
+    if (is_dir(dir) && !has_config(dir) && !is_dir(tmp))
+        (void)rename(dir, tmp); /* a half folder of an older version */
+    const char *into = has_config(dir) ? dir : tmp;
+    int rc = hub_download_model(name, revision, into, &ho, err);
+    if (!rc && into == tmp && rename(tmp, dir) != 0) {
+        vlm_set_err(err, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
+        rc = VLM_EIO;
+    }
+    return rc;
 }

@@ -9,10 +9,15 @@
  * A CLIP model is resolved in this order:
  *   1. the name the user gave (--model): a checkpoint folder, or a repo
  *      name installed in the models folder — not found is an error;
- *   2. the folder the collection was built with (meta model_dir);
+ *   2. a collection built with a model: the folder it recorded (meta
+ *      model_dir), else that model installed under its hub name, else
+ *      $VLMINDEX_MODEL; else an error naming the collection's model (never
+ *      the default, which the collection would refuse);
  *   3. $VLMINDEX_MODEL (a folder or an installed name);
  *   4. the installed default model (SESSION_DEFAULT_MODEL);
  *   5. when `fetch_default` is set and not offline: download the default.
+ * A model counts as installed once its folder holds config.json: downloads
+ * go to MODELS/.org--name.partial and are renamed when complete.
  */
 #ifndef VLM_SESSION_MODELS_H
 #define VLM_SESSION_MODELS_H

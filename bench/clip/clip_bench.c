@@ -4,9 +4,16 @@
  * one JSON object per measurement.
  *
  *   clip_bench write b32|b16|siglip-b16|cnclip-b16 DIR
- *   clip_bench vision DIR THREADS f32|bf16|f32p BATCH[,BATCH..] REPS
- *   clip_bench text DIR THREADS f32|bf16|f32p TOKENS[,TOKENS..] REPS
+ *   clip_bench vision DIR THREADS f32|bf16|f32p|int8 BATCH[,BATCH..] REPS
+ *   clip_bench text DIR THREADS f32|bf16|f32p|int8 TOKENS[,TOKENS..] REPS
  *   clip_bench rss DIR text|all
+ *   clip_bench peak THREADS     GFLOP/s ceiling of the kernel path in use
+ *   clip_bench isa              the widest path this CPU has (no cap)
+ *
+ * Times are the fastest of REPS runs after a warm-up (the least disturbed
+ * on a shared machine; torch_clip.py does the same).  Every row names the
+ * kernel path it ran on ("isa", cpu.h: VLMINDEX_MAX_ISA
+ * caps it) and the GEMM backend of its precision.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +22,15 @@
 
 #include "bench/bench_util.h"
 #include "bench/clip/bench_ckpt.h"
+#include "bench/clip/fma_peak.h"
 #include "model/clip/clip.h"
+#include "model/core/cpu.h"
 
 static vlm_precision parse_prec(const char *s)
 {
     if (!strcmp(s, "bf16")) return VLM_PREC_BF16;
     if (!strcmp(s, "f32p")) return VLM_PREC_F32_PACKED;
+    if (!strcmp(s, "int8")) return VLM_PREC_INT8;
     return VLM_PREC_F32;
 }
 
@@ -38,6 +48,14 @@ static clip_model *load(const char *dir, int parts, int threads,
         exit(1);
     }
     return m;
+}
+
+/* The fastest rep: on a shared machine, the least disturbed one. */
+static double bench_best(const double *t, int n)
+{
+    double b = t[0];
+    for (int i = 1; i < n; i++) b = t[i] < b ? t[i] : b;
+    return b;
 }
 
 static long rss_kb(void)
@@ -73,12 +91,12 @@ static void bench_vision(const char *dir, int threads, const char *prec,
             }
             if (r >= 0) t[r] = bench_clock_s() - t0;
         }
-        double med = bench_median(t, reps);
+        double best = bench_best(t, reps);
         printf("{\"impl\":\"c\",\"test\":\"vision\",\"prec\":\"%s\","
-               "\"threads\":%d,"
-               "\"batch\":%d,\"value\":%.3f,\"unit\":\"img/"
-               "s\",\"backend\":\"%s\"}\n",
-               prec, threads, B, B / med, vlm_gemm_backend(parse_prec(prec)));
+               "\"threads\":%d,\"batch\":%d,\"value\":%.3f,\"unit\":\"img/"
+               "s\",\"isa\":\"%s\",\"backend\":\"%s\"}\n",
+               prec, threads, B, B / best, vlm_isa_name(vlm_cpu_isa()),
+               vlm_gemm_backend(parse_prec(prec)));
         fflush(stdout);
         free(px);
         free(emb);
@@ -125,8 +143,10 @@ static void bench_text(const char *dir, int threads, const char *prec,
         }
         printf(
             "{\"impl\":\"c\",\"test\":\"text\",\"prec\":\"%s\",\"threads\":%d,"
-            "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\"}\n",
-            prec, threads, L, 1e3 * bench_median(t, reps));
+            "\"tokens\":%d,\"value\":%.3f,\"unit\":\"ms\",\"isa\":\"%s\","
+            "\"backend\":\"%s\"}\n",
+            prec, threads, L, 1e3 * bench_best(t, reps),
+            vlm_isa_name(vlm_cpu_isa()), vlm_gemm_backend(parse_prec(prec)));
         fflush(stdout);
         free(t);
     }
@@ -181,10 +201,25 @@ int main(int argc, char **argv)
         bench_rss(argv[2], argv[3]);
         return 0;
     }
-    fprintf(stderr,
-            "usage: clip_bench write b32|b16|siglip-b16|cnclip-b16 DIR\n"
-            "       clip_bench vision DIR THREADS f32|bf16|f32p BATCHES REPS\n"
-            "       clip_bench text DIR THREADS f32|bf16|f32p TOKENS REPS\n"
-            "       clip_bench rss DIR text|all\n");
+    if (argc == 3 && !strcmp(argv[1], "peak")) {
+        printf("{\"impl\":\"c\",\"test\":\"peak\",\"threads\":%d,"
+               "\"value\":%.1f,\"unit\":\"GFLOP/s\",\"isa\":\"%s\"}\n",
+               atoi(argv[2]), fma_peak_gflops(atoi(argv[2])),
+               vlm_isa_name(vlm_cpu_isa()));
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "isa")) {
+        unsetenv("VLMINDEX_MAX_ISA");
+        printf("%s\n", vlm_isa_name(vlm_cpu_isa()));
+        return 0;
+    }
+    fprintf(
+        stderr,
+        "usage: clip_bench write b32|b16|siglip-b16|cnclip-b16 DIR\n"
+        "       clip_bench vision DIR THREADS f32|bf16|f32p|int8 BATCHES "
+        "REPS\n"
+        "       clip_bench text DIR THREADS f32|bf16|f32p|int8 TOKENS REPS\n"
+        "       clip_bench rss DIR text|all\n"
+        "       clip_bench peak THREADS | isa\n");
     return 2;
 }

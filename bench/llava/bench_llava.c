@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "bench/llava/llava_bench_ckpt.h"
+#include "model/core/build_info.h"
 #include "model/llava/llava_internal.h"
 
 #ifdef _OPENMP
@@ -258,6 +259,9 @@ int main(int argc, char **argv)
     vlm_threads_enter(threads); /* this program's scope: all of main */
     const double bw = read_bandwidth_gbs();
     printf("read bandwidth %.2f GB/s, threads %d\n", bw, vlm_threads_current());
+    char paths[1024]; /* the ISA paths every row below ran on */
+    vlm_build_describe(paths, sizeof paths);
+    fputs(paths, stdout);
     const struct {
         const char *name;
         vlm_precision p;

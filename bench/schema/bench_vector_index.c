@@ -1,124 +1,60 @@
 /*
- * bench_vector_index — the collection store at 10k / 100k / 1M vectors.
+ * bench_vector_index — the vector index at 10k .. 10M vectors.
  *
- *   bench_vector_index [options] DIR N     build DIR with N synthetic vectors
- *                                          (reused if already there), then
- *                                          measure both index kinds
- *   bench_vector_index --search-once DIR   open + one query + print, as a
- *                                          one-shot `vlmsearch` would
- * options: --dims D (512)  --queries Q (100)
- *          --rank R   low-rank model (R latent dims, decaying spectrum)
- *          --nlist L  force the IVF list count (default: automatic)
- *          --uniform  i.i.d. random unit vectors (no structure at all)
+ *   bench_vector_index [options] DIR N     fill DIR with N synthetic vectors
+ *                                          (kept if already there), then
+ *                                          measure the index kinds
+ *   bench_vector_index --search-once DIR   open + one query, as a one-shot
+ *                                          `vlmsearch` would (no model)
+ * options:
+ *   --dims D (512)  --queries Q (100)  --rank R | --uniform  --nlist L
+ *   --kinds K,K..   kinds to build and measure (exact, flat, sq8, ivfpq;
+ *                   default: exact below 50k vectors, else sq8,ivfpq)
+ *   --keep K        kind left on disk for the whole-process runs (auto)
+ *   --sweep         recall/latency for a range of probes, per kind
+ *   --refines R,R.. recall/latency for these re-scoring depths, per kind
+ *   --model DIR     bind the collection to this CLIP checkpoint (its
+ *                   embedding size must be D) and time whole `vlmsearch`
+ *                   processes on it
+ *   --reps R        whole-process runs (11)
  *
- * Synthetic vectors: unit-normalised (center + sigma * noise), a few hundred
- * per center, so that neighbours exist as in real photo collections
- * (near-duplicates, same scene, same subject); --uniform gives i.i.d.
- * random unit vectors, the worst case for any partitioning index.
- * Prints one "key value" line per measurement.
+ * For each kind: build time from SQLite, file bytes, in-process single-
+ * query latency (p50, mean) with the vectorised scan and with FAISS's own
+ * (VLMINDEX_SCAN=faiss, the baseline, same process), recall@10 against
+ * exact search (brute force over SQLite with BLAS), and the calibration
+ * the build stored.  Exact search over float16-rounded embeddings gives
+ * the recall cost of storing float16 in SQLite.  Prints "key value" lines.
  */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "bench/bench_util.h"
+#include "bench/schema/bench_synth.h"
+#include "model/clip/clip.h"
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
-static int dims = 512;
-static bool uniform;
-static int n_queries = 100;
-static int nlist_opt; /* --nlist L: force the IVF list count */
-static char err[VLM_ERR_MAX];
+#define K 10
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static struct {
+    int dims, n_queries, rank, nlist, reps;
+    bool uniform, sweep;
+    const char *kinds, *keep, *model, *refines;
+} opt = {.dims = 512, .n_queries = 100, .reps = 11, .keep = "auto"};
+
+static char err[VLM_ERR_MAX];
 
 static void die(const char *what)
 {
     fprintf(stderr, "bench_vector_index: %s: %s\n", what, err);
     exit(2);
-}
-
-/* splitmix64 + Box-Muller */
-static uint64_t rng_state = 12345;
-static uint64_t next_u64(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-static float gauss(void)
-{
-    double u1 = ((next_u64() >> 11) + 1.0) / 9007199254740993.0;
-    double u2 = (next_u64() >> 11) / 9007199254740992.0;
-    return (float)(sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
-}
-
-static void normalise(float *v)
-{
-    double ss = 0;
-    for (int i = 0; i < dims; i++) ss += (double)v[i] * v[i];
-    for (int i = 0; i < dims; i++) v[i] = (float)(v[i] / sqrt(ss));
-}
-
-static float *centers;
-static int n_centers;
-static int rank;     /* --rank R: low-rank model instead of clusters */
-static float *basis; /* rank x dims, random unit rows */
-
-/* Low-rank model: real CLIP embeddings have a small intrinsic dimension
- * and a decaying spectrum; v = sum_i z_i b_i / sqrt(i+1) + small noise. */
-static void synth_low_rank(float *v)
-{
-    for (int j = 0; j < dims; j++)
-        v[j] = 0.3f / sqrtf((float)dims) * gauss(); /* 0.3 isotropic noise */
-    for (int i = 0; i < rank; i++) {
-        float z = gauss() / sqrtf((float)i + 1) * 1.5f;
-        const float *b = basis + (size_t)i * dims;
-        for (int j = 0; j < dims; j++) v[j] += z * b[j];
-    }
-    normalise(v);
-}
-
-/* One synthetic vector: around a random center (cos ~ 0.7), low-rank, or
- * uniform. */
-static void synth(float *v)
-{
-    if (rank > 0) {
-        synth_low_rank(v);
-        return;
-    }
-    const float *c = uniform ? NULL : centers + (next_u64() % n_centers) * dims;
-    float sigma = 1.0f / sqrtf((float)dims);
-    for (int i = 0; i < dims; i++)
-        v[i] = (c ? c[i] : 0) + (c ? sigma : 1) * gauss();
-    normalise(v);
-}
-
-static void make_centers(int64_t n)
-{
-    if (rank > 0) {
-        basis = malloc((size_t)rank * dims * sizeof *basis);
-        for (int i = 0; i < rank; i++) {
-            for (int j = 0; j < dims; j++)
-                basis[(size_t)i * dims + j] = gauss();
-            normalise(basis + (size_t)i * dims);
-        }
-    }
-    n_centers = (int)(n / 200 > 10 ? n / 200 : 10);
-    centers = malloc((size_t)n_centers * dims * sizeof *centers);
-    for (int i = 0; i < n_centers; i++) {
-        for (int j = 0; j < dims; j++) centers[(size_t)i * dims + j] = gauss();
-        normalise(centers + (size_t)i * dims);
-    }
 }
 
 static long long file_size(const char *dir, const char *name)
@@ -129,194 +65,452 @@ static long long file_size(const char *dir, const char *name)
     return stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
-static collection *open_coll(const char *dir, bool create)
+/* ------------------------------------------------------------------ */
+/* Filling the collection                                              */
+/* ------------------------------------------------------------------ */
+
+/* The model binding: a real checkpoint's (for vlmsearch runs) or a
+ * synthetic one. */
+static void bind(collection *c)
 {
-    collection *c = NULL;
-    collection_options o = {.create_if_missing = create};
-    if (collection_open(dir, &o, &c, err) != VLM_OK) die("open collection");
-    return c;
+    if (!opt.model) {
+        if (collection_bind_model(c, "synthetic", opt.dims, "bench", err))
+            die("bind model");
+        return;
+    }
+    clip_options o = clip_options_default();
+    o.parts = CLIP_PART_TEXT;
+    clip_model *m = NULL;
+    if (clip_model_load(opt.model, &o, &m, err)) die("load --model");
+    if (clip_embed_dim(m) != opt.dims) {
+        snprintf(err, sizeof err, "%s embeds in %d dims, not %d", opt.model,
+                 clip_embed_dim(m), opt.dims);
+        die("--model");
+    }
+    if (collection_bind_model(c, clip_model_name(m), opt.dims, clip_model_id(m),
+                              err))
+        die("bind model");
+    clip_model_destroy(m);
 }
 
-static void fill(collection *c, int64_t n)
+static void fill(collection *c, bench_synth *s, int64_t n)
 {
-    if (collection_bind_model(c, "synthetic", dims, "bench", err) != VLM_OK)
-        die("bind model");
+    bind(c);
     collection_counts k;
-    collection_get_counts(c, &k, err);
+    if (collection_get_counts(c, &k, err)) die("counts");
     if (k.embeddings >= n) return;
-    float *v = malloc((size_t)dims * sizeof *v);
+    float *v = malloc((size_t)opt.dims * sizeof *v);
     char path[64];
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int64_t i = k.embeddings; i < n; i++) {
-        if (i % 10000 == k.embeddings % 10000 && collection_begin(c, err))
+        if ((i - k.embeddings) % 10000 == 0 && collection_begin(c, err))
             die("begin");
-        synth(v);
-        snprintf(path, sizeof path, "/bench/%08lld.jpg", (long long)i);
+        bench_synth_vector(s, v);
+        snprintf(path, sizeof path, "/bench/%09lld.jpg", (long long)i);
         collection_image_info info = {
             .path = path, .root = "/bench", .size = i, .mtime_ns = i};
-        if (collection_put_image(c, &info, v, dims, NULL, err)) die("put");
-        if ((i + 1) % 10000 == k.embeddings % 10000 || i + 1 == n)
+        if (collection_put_image(c, &info, v, opt.dims, NULL, err)) die("put");
+        if ((i + 1 - k.embeddings) % 10000 == 0 || i + 1 == n)
             if (collection_commit(c, err)) die("commit");
     }
-    double dt = now_s() - t0;
-    printf("sqlite_insert_s %.2f\nsqlite_insert_rows_per_s %.0f\n", dt,
+    double dt = bench_now_s() - t0;
+    printf("sqlite_insert_s %.1f\nsqlite_insert_rows_per_s %.0f\n", dt,
            (n - k.embeddings) / dt);
     free(v);
 }
 
-/* Opens the index with options; reports open time and what happened. */
-static vector_index *open_vi(collection *c, const char *label,
-                             int64_t threshold, int nprobe, bool save)
+/* ------------------------------------------------------------------ */
+/* Exact truth: brute force over SQLite, float32 and float16-rounded    */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    const float *q;
+    int nq;
+    int64_t *ids32, *ids16; /* nq x K, best first */
+    float *s32, *s16, *scores, *half;
+    size_t cap;
+} truth_acc;
+
+static float round_half(float x)
 {
-    vector_index_options o = {.approx_threshold = threshold,
-                              .nprobe = nprobe,
-                              .nlist = nlist_opt,
-                              .save_after_rebuild = save};
-    vector_index *vi = NULL;
-    double t0 = now_s();
-    if (vector_index_open(c, &o, &vi, err) != VLM_OK) die("open index");
-    vector_index_info in;
-    vector_index_get_info(vi, &in);
-    printf("%s_open_s %.3f  (kind %s, rebuilt %d, loaded %d, nlist %d, "
-           "nprobe %d)\n",
-           label, now_s() - t0, in.kind ? "ivf" : "exact", in.rebuilt,
-           in.loaded_from_file, in.nlist, in.nprobe);
-    return vi;
+    _Float16 h = (_Float16)x;
+    return (float)h;
 }
 
-/* Mean ms per single-vector query; fills ids[q*10..] if ids != NULL. */
-static double time_queries(vector_index *vi, const float *q, int64_t *ids)
+static void push_top(float *s, int64_t *ids, float v, int64_t id)
 {
-    vector_hit hits[10];
-    int n;
-    double t0 = now_s();
-    for (int i = 0; i < n_queries; i++) {
-        if (vector_index_search(vi, q + (size_t)i * dims, 10, NULL, 0, hits, &n,
-                                err))
-            die("search");
-        for (int j = 0; ids && j < 10; j++)
-            ids[i * 10 + j] = j < n ? hits[j].id : -1;
+    if (v <= s[K - 1]) return;
+    int j = K - 1;
+    for (; j > 0 && s[j - 1] < v; j--) s[j] = s[j - 1], ids[j] = ids[j - 1];
+    s[j] = v, ids[j] = id;
+}
+
+static void score_into(truth_acc *t, const float *vecs, size_t n, float *s,
+                       int64_t *ids, const int64_t *row_ids)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, t->nq,
+                opt.dims, 1, vecs, opt.dims, t->q, opt.dims, 0, t->scores,
+                t->nq);
+    for (size_t i = 0; i < n; i++)
+        for (int q = 0; q < t->nq; q++)
+            push_top(s + q * K, ids + q * K, t->scores[i * t->nq + q],
+                     row_ids[i]);
+}
+
+static int truth_chunk(void *ud, const int64_t *ids, const float *vecs,
+                       size_t n)
+{
+    truth_acc *t = ud;
+    if (n > t->cap) {
+        t->scores = realloc(t->scores, n * t->nq * sizeof(float));
+        t->half = realloc(t->half, n * opt.dims * sizeof(float));
+        t->cap = n;
     }
-    return (now_s() - t0) * 1000 / n_queries;
+    score_into(t, vecs, n, t->s32, t->ids32, ids);
+    for (size_t i = 0; i < n * (size_t)opt.dims; i++)
+        t->half[i] = round_half(vecs[i]);
+    score_into(t, t->half, n, t->s16, t->ids16, ids);
+    return VLM_OK;
 }
 
-static double recall(const int64_t *truth, const int64_t *got)
+static double recall(const int64_t *truth, const int64_t *got, int nq)
 {
     int hit = 0;
-    for (int i = 0; i < n_queries; i++)
-        for (int j = 0; j < 10; j++)
-            for (int l = 0; l < 10; l++)
-                if (got[i * 10 + j] == truth[i * 10 + l]) {
+    for (int i = 0; i < nq; i++)
+        for (int j = 0; j < K; j++)
+            for (int l = 0; l < K; l++)
+                if (got[i * K + j] >= 0 && got[i * K + j] == truth[i * K + l]) {
                     hit++;
                     break;
                 }
-    return hit / (10.0 * n_queries);
+    return hit / (double)(K * nq);
 }
 
-static void run(const char *dir, int64_t n)
+static int64_t *exact_truth(collection *c, const float *q)
 {
-    make_centers(n);
-    collection *c = open_coll(dir, true);
-    fill(c, n);
-    float *q = malloc((size_t)n_queries * dims * sizeof *q);
-    for (int i = 0; i < n_queries; i++) synth(q + (size_t)i * dims);
-    int64_t *truth = malloc((size_t)n_queries * 10 * sizeof *truth);
-    int64_t *got = malloc((size_t)n_queries * 10 * sizeof *got);
+    int nq = opt.n_queries;
+    truth_acc t = {.q = q, .nq = nq};
+    t.ids32 = malloc((size_t)nq * K * sizeof *t.ids32);
+    t.ids16 = malloc((size_t)nq * K * sizeof *t.ids16);
+    t.s32 = malloc((size_t)nq * K * sizeof *t.s32);
+    t.s16 = malloc((size_t)nq * K * sizeof *t.s16);
+    for (int i = 0; i < nq * K; i++)
+        t.s32[i] = t.s16[i] = -INFINITY, t.ids32[i] = t.ids16[i] = -1;
+    double t0 = bench_now_s();
+    if (collection_for_each_embedding(c, 16384, truth_chunk, &t, err))
+        die("exact truth");
+    printf("exact_bruteforce_s %.1f\n", bench_now_s() - t0);
+    printf("float16_storage_recall10 %.4f  (exact search over float16-rounded"
+           " embeddings vs float32)\n",
+           recall(t.ids32, t.ids16, nq));
+    free(t.ids16), free(t.s32), free(t.s16), free(t.scores), free(t.half);
+    return t.ids32;
+}
 
-    /* exact: build from SQLite, query, save size */
+/* ------------------------------------------------------------------ */
+/* Kinds                                                               */
+/* ------------------------------------------------------------------ */
+
+static int refine_opt; /* --refines: the depth being measured */
+
+static vector_index *open_kind(collection *c, int choice, int64_t threshold,
+                               int nprobe, bool save)
+{
+    vector_index_options o = {.approx_threshold = threshold,
+                              .choice = choice,
+                              .nprobe = nprobe,
+                              .refine = refine_opt,
+                              .nlist = opt.nlist,
+                              .save_after_rebuild = save};
+    vector_index *vi = NULL;
+    if (vector_index_open(c, &o, &vi, err) != VLM_OK) die("open index");
+    return vi;
+}
+
+/* One single-vector top-K query with the given scan; returns ms. */
+static double one_query(vector_index *vi, const float *q, bool faiss_scan,
+                        int64_t *got)
+{
+    vector_hit hits[K];
+    int n = 0;
+    if (faiss_scan) setenv("VLMINDEX_SCAN", "faiss", 1);
+    double t0 = bench_now_s();
+    if (vector_index_search(vi, q, K, NULL, 0, hits, &n, err)) die("search");
+    double ms = (bench_now_s() - t0) * 1e3;
+    unsetenv("VLMINDEX_SCAN");
+    for (int j = 0; j < K; j++) got[j] = j < n ? hits[j].id : -1;
+    return ms;
+}
+
+typedef struct {
+    double *t, sum;
+    int64_t *got;
+} timing;
+
+static void print_timing(vector_index *vi, const char *name, const char *scan,
+                         timing *tm, const int64_t *truth)
+{
+    vector_index_info in;
+    vector_index_get_info(vi, &in);
+    printf("kind %s scan %s nprobe %d refine %d query_ms p50 %.2f mean %.2f "
+           "recall10 %.4f\n",
+           name, scan ? scan : in.scan_isa, in.nprobe, in.refine,
+           bench_median(tm->t, opt.n_queries), tm->sum / opt.n_queries,
+           recall(truth, tm->got, opt.n_queries));
+}
+
+/* Latency and recall of the own scan and, with_faiss, of FAISS's (the
+ * baseline) on the same queries, in alternating order so that neither
+ * gets the caches the other warmed. */
+static void report_queries(vector_index *vi, const char *name, bool with_faiss,
+                           const float *q, const int64_t *truth)
+{
+    int nq = opt.n_queries;
+    timing tm[2];
+    for (int s = 0; s < 2; s++) {
+        tm[s].t = calloc((size_t)nq, sizeof *tm[s].t);
+        tm[s].got = malloc((size_t)nq * K * sizeof *tm[s].got);
+        tm[s].sum = 0;
+    }
+    for (int i = 0; i < nq; i++)
+        for (int r = 0; r < (with_faiss ? 2 : 1); r++) {
+            int s = with_faiss ? (i + r) % 2 : 0; /* 0 own, 1 faiss */
+            tm[s].t[i] = one_query(vi, q + (size_t)i * opt.dims, s == 1,
+                                   tm[s].got + (size_t)i * K);
+            tm[s].sum += tm[s].t[i];
+        }
+    print_timing(vi, name, NULL, &tm[0], truth);
+    if (with_faiss) print_timing(vi, name, "faiss", &tm[1], truth);
+    for (int s = 0; s < 2; s++) free(tm[s].t), free(tm[s].got);
+}
+
+static void sweep(collection *c, int choice, const char *name, const float *q,
+                  const int64_t *truth, int nlist)
+{
+    for (int p = nlist >= 64 ? nlist / 64 : 1; p <= nlist / 4;
+         p = p < 8 ? p * 2 : p * 3 / 2) {
+        vector_index *vi = open_kind(c, choice, 0, p, false);
+        report_queries(vi, name, false, q, truth);
+        vector_index_close(vi);
+    }
+}
+
+static void measure_kind(collection *c, const char *dir, const char *kname,
+                         const float *q, const int64_t *truth)
+{
+    int choice = VECTOR_INDEX_CHOICE_AUTO;
+    bool exact = !strcmp(kname, "exact");
+    if (!exact && vector_index_parse_choice(kname, &choice, err))
+        die("--kinds");
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, VECTOR_INDEX_FILE_NAME);
     remove(path); /* time a build from SQLite, not a reload */
-    vector_index *vi = open_vi(c, "exact_build", -1, 0, true);
-    printf("exact_query_ms %.2f\n", time_queries(vi, q, truth));
-    printf("exact_file_bytes %lld\n", file_size(dir, VECTOR_INDEX_FILE_NAME));
-    vector_index_close(vi);
-    vi = open_vi(c, "exact_load", -1, 0, false);
-    vector_index_close(vi);
-
-    /* IVF: build (train + add), save, then per nprobe from the file */
-    vi = open_vi(c, "ivf_build", 1, 0, true);
+    double t0 = bench_now_s();
+    vector_index *vi = open_kind(c, choice, exact ? -1 : 0, 0, true);
     vector_index_info in;
     vector_index_get_info(vi, &in);
-    printf("ivf_default_query_ms %.2f\n", time_queries(vi, q, got));
-    printf("ivf_default_recall10 %.4f\n", recall(truth, got));
-    printf("ivf_file_bytes %lld\n", file_size(dir, VECTOR_INDEX_FILE_NAME));
+    const char *name = vector_index_kind_name(in.kind);
+    printf("kind %s build_s %.1f file_bytes %lld nlist %d nprobe %d "
+           "calibrated_recall10 %.4f\n",
+           name, bench_now_s() - t0, file_size(dir, VECTOR_INDEX_FILE_NAME),
+           in.nlist, in.nprobe, in.expected_recall);
     vector_index_close(vi);
-    /* powers of two, plus 1.5x steps between them past 16 probes */
-    for (int p = in.nlist >= 64 ? in.nlist / 64 : 1; p <= in.nlist / 2;
-         p = (p >= 16 && (p & (p - 1)) == 0) ? p * 3 / 2
-             : (p & (p - 1))                 ? p * 4 / 3
-                                             : p * 2) {
-        char label[32];
-        snprintf(label, sizeof label, "ivf_load_nprobe%d", p);
-        vi = open_vi(c, label, 1, p, false);
-        double ms = time_queries(vi, q, got);
-        printf("ivf_nprobe%d_query_ms %.2f recall10 %.4f\n", p, ms,
-               recall(truth, got));
+    vi = open_kind(c, choice, exact ? -1 : 0, 0, false); /* mmapped */
+    report_queries(vi, name, true, q, truth);
+    vector_index_close(vi);
+    if (opt.sweep && !exact) sweep(c, choice, name, q, truth, in.nlist);
+    char list[128];
+    snprintf(list, sizeof list, "%s", opt.refines ? opt.refines : "");
+    char *save = NULL;
+    bool coded =
+        in.kind == VECTOR_INDEX_IVF_SQ8 || in.kind == VECTOR_INDEX_IVF_PQ;
+    for (char *r = strtok_r(list, ",", &save); r && coded;
+         r = strtok_r(NULL, ",", &save)) {
+        refine_opt = atoi(r);
+        vi = open_kind(c, choice, 0, 0, false);
+        report_queries(vi, name, false, q, truth);
         vector_index_close(vi);
     }
-    /* leave the default kind on disk for --search-once */
-    vector_index_close(open_vi(c, "default", 0, 0, true));
-    printf("db_bytes %lld\n", file_size(dir, COLLECTION_DB_NAME));
-    free(q), free(truth), free(got), free(centers);
-    collection_close(c);
+    refine_opt = 0;
 }
 
-/* What a one-shot search costs after process start. */
+/* ------------------------------------------------------------------ */
+/* Whole processes                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Runs argv reps times; prints p50 wall ms and the largest peak RSS. */
+static void time_processes(const char *label, char *const *argv)
+{
+    double *t = malloc((size_t)opt.reps * sizeof *t);
+    long max_rss_kb = 0;
+    for (int r = 0; r < opt.reps; r++) {
+        double t0 = bench_now_s();
+        pid_t pid = fork();
+        if (pid == 0) {
+            freopen("/dev/null", "w", stdout);
+            execv(argv[0], argv);
+            _exit(127);
+        }
+        int st;
+        struct rusage ru;
+        wait4(pid, &st, 0, &ru);
+        t[r] = (bench_now_s() - t0) * 1e3;
+        if (!WIFEXITED(st) || (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 1))
+            fprintf(stderr, "%s: exit status %d\n", argv[0], st);
+        if (ru.ru_maxrss > max_rss_kb) max_rss_kb = ru.ru_maxrss;
+    }
+    printf("%s p50_ms %.1f max_rss_mb %.0f (%d runs)\n", label,
+           bench_median(t, opt.reps), max_rss_kb / 1024.0, opt.reps);
+    free(t);
+}
+
+static void whole_processes(const char *dir)
+{
+    char self[4096] = "", vlmsearch[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *once[] = {self, "--search-once", (char *)dir, NULL};
+    time_processes("search_once_process", once);
+    if (!opt.model) return;
+    char *slash = strrchr(self, '/');
+    if (slash) *slash = '\0';
+    snprintf(vlmsearch, sizeof vlmsearch, "%s/../../bin/vlmsearch", self);
+    char *argv[] = {vlmsearch,
+                    "-C",
+                    (char *)dir,
+                    "-M",
+                    (char *)opt.model,
+                    "-n",
+                    "10",
+                    "a photo of a dog on the beach",
+                    NULL};
+    time_processes("vlmsearch_process", argv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver                                                              */
+/* ------------------------------------------------------------------ */
+
+static void run(const char *dir, int64_t n)
+{
+    bench_synth data, queries;
+    bench_synth_init(&data, opt.dims, opt.rank, opt.uniform, n, 12345);
+    queries = data; /* same model, another stream */
+    queries.state = 987654321;
+    collection *c = NULL;
+    collection_options co = {.create_if_missing = true};
+    if (collection_open(dir, &co, &c, err)) die("open collection");
+    fill(c, &data, n);
+    float *q = malloc((size_t)opt.n_queries * opt.dims * sizeof *q);
+    for (int i = 0; i < opt.n_queries; i++)
+        bench_synth_vector(&queries, q + (size_t)i * opt.dims);
+    int64_t *truth = exact_truth(c, q);
+    char kinds[256];
+    snprintf(kinds, sizeof kinds, "%s",
+             opt.kinds                           ? opt.kinds
+             : n < VECTOR_INDEX_APPROX_THRESHOLD ? "exact"
+                                                 : "sq8,ivfpq");
+    char *save = NULL;
+    for (char *k = strtok_r(kinds, ",", &save); k;
+         k = strtok_r(NULL, ",", &save))
+        measure_kind(c, dir, k, q, truth);
+    int keep = VECTOR_INDEX_CHOICE_AUTO;
+    if (vector_index_parse_choice(opt.keep, &keep, err)) die("--keep");
+    if (collection_meta_set(c, "vector_index", opt.keep, err)) die("--keep");
+    vector_index_close(open_kind(c, VECTOR_INDEX_CHOICE_DEFAULT, 0, 0, true));
+    printf("db_bytes %lld\nindex_bytes %lld\n",
+           file_size(dir, COLLECTION_DB_NAME),
+           file_size(dir, VECTOR_INDEX_FILE_NAME));
+    collection_close(c);
+    whole_processes(dir);
+    free(q), free(truth);
+    bench_synth_free(&data);
+}
+
+/* What a one-shot search costs after process start (no text tower). */
 static void search_once(const char *dir)
 {
-    double t0 = now_s();
-    collection *c = open_coll(dir, false);
-    double t1 = now_s();
+    double t0 = bench_now_s();
+    collection *c = NULL;
+    if (collection_open(dir, NULL, &c, err)) die("open collection");
+    double t1 = bench_now_s();
     vector_index *vi = NULL;
     if (vector_index_open(c, NULL, &vi, err) != VLM_OK) die("open index");
-    double t2 = now_s();
-    float *q = malloc((size_t)dims * sizeof *q);
-    make_centers(10);
-    synth(q);
-    vector_hit hits[10];
+    double t2 = bench_now_s();
+    collection_model m;
+    if (collection_get_model(c, &m, err)) die("model");
+    bench_synth s;
+    bench_synth_init(&s, m.dims, 0, true, 0, (uint64_t)getpid());
+    float *q = malloc((size_t)m.dims * sizeof *q);
+    bench_synth_vector(&s, q);
+    vector_hit hits[K];
     int n;
-    if (vector_index_search(vi, q, 10, NULL, 0, hits, &n, err)) die("search");
-    double t3 = now_s();
+    if (vector_index_search(vi, q, K, NULL, 0, hits, &n, err)) die("search");
+    double t3 = bench_now_s();
     vector_index_info in;
     vector_index_get_info(vi, &in);
     printf("search_once_ms %.1f = collection %.1f + index open %.1f + "
-           "query %.1f (kind %s, ntotal %lld, top %lld %.3f)\n",
+           "query %.1f (kind %s, ntotal %lld)\n",
            (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000,
-           (t3 - t2) * 1000, in.kind ? "ivf" : "exact", (long long)in.ntotal,
-           (long long)hits[0].id, hits[0].score);
+           (t3 - t2) * 1000, vector_index_kind_name(in.kind),
+           (long long)in.ntotal);
     vector_index_close(vi);
     collection_close(c);
-    free(q), free(centers);
+    free(q);
+    bench_synth_free(&s);
+}
+
+static int parse(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--uniform"))
+            opt.uniform = true;
+        else if (!strcmp(a, "--sweep"))
+            opt.sweep = true;
+        else if (!v)
+            return -1;
+        else if (!strcmp(a, "--dims"))
+            opt.dims = atoi(v), i++;
+        else if (!strcmp(a, "--queries"))
+            opt.n_queries = atoi(v), i++;
+        else if (!strcmp(a, "--nlist"))
+            opt.nlist = atoi(v), i++;
+        else if (!strcmp(a, "--rank"))
+            opt.rank = atoi(v), i++;
+        else if (!strcmp(a, "--reps"))
+            opt.reps = atoi(v), i++;
+        else if (!strcmp(a, "--kinds"))
+            opt.kinds = v, i++;
+        else if (!strcmp(a, "--refines"))
+            opt.refines = v, i++;
+        else if (!strcmp(a, "--keep"))
+            opt.keep = v, i++;
+        else if (!strcmp(a, "--model"))
+            opt.model = v, i++;
+        else if (!strcmp(a, "--search-once")) {
+            search_once(v);
+            exit(0);
+        } else
+            return -1;
+    }
+    return i;
 }
 
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* progress visible when redirected */
-    int i = 1;
-    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        if (!strcmp(argv[i], "--dims") && i + 1 < argc)
-            dims = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
-            n_queries = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--nlist") && i + 1 < argc)
-            nlist_opt = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--rank") && i + 1 < argc)
-            rank = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--uniform"))
-            uniform = true;
-        else if (!strcmp(argv[i], "--search-once") && i + 1 < argc) {
-            search_once(argv[i + 1]);
-            return 0;
-        } else
-            break;
-    }
-    if (argc - i != 2) {
-        fprintf(
-            stderr,
-            "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] DIR N\n"
-            "       %s --search-once DIR\n",
-            argv[0], argv[0]);
+    int i = parse(argc, argv);
+    if (i < 0 || argc - i != 2) {
+        fprintf(stderr,
+                "usage: %s [--dims D] [--rank R|--uniform] [--queries Q] "
+                "[--nlist L]\n"
+                "          [--kinds exact,flat,sq8,ivfpq] [--keep KIND] "
+                "[--sweep] [--refines R,R..]\n"
+                "          [--model CKPT] [--reps R] DIR N\n"
+                "       %s --search-once DIR\n",
+                argv[0], argv[0]);
         return 2;
     }
     run(argv[i], atoll(argv[i + 1]));

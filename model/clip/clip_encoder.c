@@ -8,6 +8,7 @@
 
 #include "model/clip/clip_encoder.h"
 #include "model/clip/clip_tensors.h"
+#include "model/core/kernels.h"
 
 static void block_free(clip_block *b)
 {
@@ -154,20 +155,7 @@ void clip_encoder_free(clip_encoder *e)
 void clip_layer_norm(const float *x, float *y, int rows, int n, const float *w,
                      const float *b, float eps)
 {
-#pragma omp parallel for schedule(static) if (rows >= 16)
-    for (int r = 0; r < rows; r++) {
-        const float *restrict xr = x + (size_t)r * n;
-        float *yr = y + (size_t)r * n;
-        float mean = 0, var = 0;
-#pragma omp simd reduction(+ : mean)
-        for (int i = 0; i < n; i++) mean += xr[i];
-        mean /= (float)n;
-#pragma omp simd reduction(+ : var)
-        for (int i = 0; i < n; i++) var += (xr[i] - mean) * (xr[i] - mean);
-        float inv = 1.0f / sqrtf(var / (float)n + eps);
-#pragma omp simd
-        for (int i = 0; i < n; i++) yr[i] = (xr[i] - mean) * inv * w[i] + b[i];
-    }
+    vlm_layer_norm(x, y, rows, n, w, b, eps);
 }
 
 /* One head of one sequence: o[T,d] = softmax(q k^T / sqrt d) v, rows strided

@@ -9,6 +9,7 @@
 #include "model/clip/clip_encoder.h"
 #include "model/clip/clip_tensors.h"
 #include "model/clip/siglip_head.h"
+#include "model/core/kernels.h"
 
 struct siglip_head {
     clip_tower_config cfg;

@@ -9,8 +9,10 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "model/core/kernels_internal.h"
 #include "model/core/vlm_error.h"
 
 static float f32_from_bits(uint32_t u)
@@ -58,29 +60,15 @@ int vlm_floats_to_f32(vlm_dtype dt, const void *src, float *dst, size_t n)
 {
     switch (dt) {
     case VLM_DTYPE_F32: memcpy(dst, src, n * sizeof *dst); return 0;
-    case VLM_DTYPE_F16:
-        for (size_t i = 0; i < n; i++)
-            dst[i] = vlm_f16_to_f32(LOAD(uint16_t, src, i));
-        return 0;
-    case VLM_DTYPE_BF16:
-        for (size_t i = 0; i < n; i++)
-            dst[i] = vlm_bf16_to_f32(LOAD(uint16_t, src, i));
-        return 0;
+    case VLM_DTYPE_F16: vlm_kernels()->f16_to_f32(src, dst, n); return 0;
+    case VLM_DTYPE_BF16: vlm_kernels()->bf16_to_f32(src, dst, n); return 0;
     default: return -1;
     }
 }
 
 void vlm_f32_to_bf16_n(const float *src, uint16_t *dst, size_t n)
 {
-    /* vlm_f32_to_bf16 without the branch, so the loop vectorises */
-#pragma omp simd
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &src[i], sizeof u);
-        uint32_t r = u + 0x7fffu + ((u >> 16) & 1u);
-        uint32_t nan = (u & 0x7fffffffu) > 0x7f800000u;
-        dst[i] = (uint16_t)((nan ? u | 0x400000u : r) >> 16);
-    }
+    vlm_kernels()->f32_to_bf16(src, dst, n);
 }
 
 static const char *label(const vlm_tensor *t)
@@ -165,6 +153,46 @@ int vlm_tensor_to_bf16(const vlm_tensor *t, uint16_t *dst, size_t n, char *err)
         vlm_f32_to_bf16_n(buf, dst + i, k);
     }
     return VLM_OK;
+}
+
+static void quantize_row(const float *f, size_t n, int8_t *q, float *scale)
+{
+    float mx = 0;
+    for (size_t k = 0; k < n; k++) {
+        float a = fabsf(f[k]);
+        mx = a > mx ? a : mx;
+    }
+    *scale = mx / 127.0f;
+    float inv = mx > 0 ? 127.0f / mx : 0.0f;
+    for (size_t k = 0; k < n; k++) {
+        float v = nearbyintf(f[k] * inv);
+        q[k] = (int8_t)(v > 127.0f ? 127.0f : (v < -127.0f ? -127.0f : v));
+    }
+}
+
+int vlm_tensor_to_i8_rows(const vlm_tensor *t, int8_t *q, float *scale,
+                          char *err)
+{
+    int64_t rows = t->ndim > 0 ? t->shape[0] : 0;
+    if (rows <= 0) {
+        vlm_set_err(err, "%s: tensor '%s' has no rows to quantise", label(t),
+                    t->name);
+        return VLM_EINVAL;
+    }
+    size_t cols = (size_t)(t->numel / rows);
+    float *f = malloc(cols * sizeof *f);
+    if (!f) {
+        vlm_set_err(err, "out of memory quantising tensor '%s'", t->name);
+        return VLM_ENOMEM;
+    }
+    int rc = VLM_OK;
+    for (int64_t r = 0; r < rows && rc == VLM_OK; r++) {
+        rc = vlm_tensor_rows_to_f32(t, r, 1, f, err);
+        if (rc == VLM_OK)
+            quantize_row(f, cols, q + (size_t)r * cols, &scale[r]);
+    }
+    free(f);
+    return rc;
 }
 
 static int i64_to_i32(const vlm_tensor *t, int64_t v, int32_t *dst, char *err)

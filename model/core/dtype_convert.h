@@ -35,6 +35,11 @@ int vlm_tensor_rows_to_f32(const vlm_tensor *t, int64_t row, int64_t nrows,
                            float *dst, char *err);
 /* All of t (F32/F16/BF16) rounded to n bf16 values at dst. */
 int vlm_tensor_to_bf16(const vlm_tensor *t, uint16_t *dst, size_t n, char *err);
+/* A matrix t (rows = shape[0], floating dtype) quantised row by row to
+ * int8: scale[r] = max |t[r][k]| / 127, q[r][k] = round(t[r][k] / scale[r])
+ * (symmetric, so 0 stays 0; an all-zero row gets scale 0). */
+int vlm_tensor_to_i8_rows(const vlm_tensor *t, int8_t *q, float *scale,
+                          char *err);
 /* Integer tensors into int32 (I32/I64/U8/I16/U16/I8), range-checked. */
 int vlm_tensor_to_i32(const vlm_tensor *t, int32_t *dst, size_t n, char *err);
 

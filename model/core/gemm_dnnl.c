@@ -7,11 +7,13 @@
  * few sizes (1, 8, 32 images, a text prefix), so the list stays short.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <dnnl.h>
 
+#include "model/core/cpu.h"
 #include "model/core/dtype_convert.h"
 #include "model/core/gemm_internal.h"
 
@@ -33,7 +35,26 @@ struct dnnl_weight {
 
 static dnnl_engine_t g_engine;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static void engine_init(void) { dnnl_engine_create(&g_engine, dnnl_cpu, 0); }
+
+/* VLMINDEX_MAX_ISA caps oneDNN too, unless DNNL_MAX_CPU_ISA says otherwise
+ * (oneDNN reads that itself).  Must precede every primitive. */
+static void cap_isa(void)
+{
+#if defined(__x86_64__)
+    if (getenv("DNNL_MAX_CPU_ISA")) return;
+    switch (vlm_cpu_isa()) {
+    case VLM_ISA_GENERIC: dnnl_set_max_cpu_isa(dnnl_cpu_isa_sse41); break;
+    case VLM_ISA_AVX2: dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2); break;
+    default: break;
+    }
+#endif
+}
+
+static void engine_init(void)
+{
+    cap_isa();
+    dnnl_engine_create(&g_engine, dnnl_cpu, 0);
+}
 
 /* Each calling thread gets its own stream and bf16 staging buffer. */
 static _Thread_local dnnl_stream_t t_stream;
@@ -143,6 +164,52 @@ static int pack_weights(dnnl_weight *dw, const float *w, char *err)
         return VLM_EUNSUPPORTED;
     }
     return VLM_OK;
+}
+
+static int g_bf16_ok;
+static pthread_once_t g_bf16_once = PTHREAD_ONCE_INIT;
+
+/* A bf16 matmul descriptor exists only where oneDNN has bf16 code for this
+ * CPU (under the ISA cap). */
+static void bf16_probe(void)
+{
+    pthread_once(&g_once, engine_init);
+    if (!g_engine) return;
+    dnnl_weight dw = {.out = 64, .in = 64, .bf16 = 1};
+    dnnl_primitive_desc_t pd;
+    if (matmul_pd(&dw, 16, 1, VLM_ACT_NONE, 0, NULL, &pd) != dnnl_success)
+        return;
+    dnnl_primitive_desc_destroy(pd);
+    g_bf16_ok = 1;
+}
+
+int gemm_dnnl_bf16_available(void)
+{
+    pthread_once(&g_bf16_once, bf16_probe);
+    return g_bf16_ok;
+}
+
+static const char *isa_name(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+    }
+}
+
+int gemm_dnnl_describe(char *buf, size_t n)
+{
+    pthread_once(&g_once, engine_init);
+    const dnnl_version_t *v = dnnl_version();
+    return snprintf(buf, n, "onednn %d.%d.%d (%s)", v->major, v->minor,
+                    v->patch, isa_name(dnnl_get_effective_cpu_isa()));
 }
 
 int gemm_dnnl_weight_create(const float *w, int out, int in, int bf16,

@@ -160,7 +160,8 @@ int img_decode_png(const img_src *src, img_rgb *out, img_meta *meta, char *err)
     /* The EXIF blob lives in libpng's memory: read it before destroying. */
     if (rc == VLM_OK && meta->exif)
         img_exif_read(meta->exif, meta->exif_len, &meta->orientation,
-                      meta->exif_datetime);
+                      meta->exif_datetime, meta->camera_make,
+                      meta->camera_model);
     meta->exif = NULL;
     png_destroy_read_struct(&png, &info, NULL);
     free(c.rows);

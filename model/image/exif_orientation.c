@@ -1,5 +1,6 @@
 /*
- * exif_orientation.c — Orientation and DateTimeOriginal through libexif.
+ * exif_orientation.c — Orientation, DateTimeOriginal and the camera (Make,
+ * Model) through libexif.
  * libexif accepts a whole JPEG stream (it finds the APP1 segment) or a blob
  * starting with "Exif\0\0"; bare TIFF-structured blobs (PNG eXIf, WebP EXIF)
  * get that prefix added here.
@@ -35,11 +36,24 @@ static void read_datetime(ExifData *d, char datetime[20])
     datetime[19] = '\0';
 }
 
+/* An ASCII tag of IFD 0 (Make, Model) without trailing spaces/NULs. */
+static void read_text(ExifData *d, ExifTag tag, char out[64])
+{
+    ExifEntry *e = exif_content_get_entry(d->ifd[EXIF_IFD_0], tag);
+    out[0] = '\0';
+    if (!e || e->format != EXIF_FORMAT_ASCII || !e->data) return;
+    size_t n = e->size < 63 ? e->size : 63;
+    memcpy(out, e->data, n);
+    out[n] = '\0';
+    n = strlen(out);
+    while (n && (out[n - 1] == ' ')) out[--n] = '\0';
+}
+
 void img_exif_read(const uint8_t *blob, size_t len, int *orientation,
-                   char datetime[20])
+                   char datetime[20], char make[64], char model[64])
 {
     *orientation = 1;
-    datetime[0] = '\0';
+    datetime[0] = make[0] = model[0] = '\0';
     if (!blob || len < 8) return;
     ExifData *d = load(blob, len);
     if (!d) return;
@@ -50,5 +64,7 @@ void img_exif_read(const uint8_t *blob, size_t len, int *orientation,
         if (v >= 1 && v <= 8) *orientation = v;
     }
     read_datetime(d, datetime);
+    read_text(d, EXIF_TAG_MAKE, make);
+    read_text(d, EXIF_TAG_MODEL, model);
     exif_data_unref(d);
 }

@@ -53,6 +53,8 @@ typedef struct img_info {
     int width, height;       /* as stored, before orientation */
     int orientation;         /* EXIF 1..8, 1 when absent */
     char exif_datetime[20];  /* "YYYY:MM:DD HH:MM:SS" or "" */
+    char camera_make[64];    /* EXIF Make, or "" */
+    char camera_model[64];   /* EXIF Model, or "" */
     int decoded_scale_denom; /* 1, or the libjpeg-turbo DCT scale used (2,4,8) */
 } img_info;
 

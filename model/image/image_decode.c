@@ -25,7 +25,8 @@ static img_decoder_fn decoder_for(img_format f)
 }
 
 static void fill_info(img_info *info, img_format f, const img_meta *m,
-                      int orientation, const char *datetime)
+                      int orientation, const char *datetime, const char *make,
+                      const char *model)
 {
     if (!info) return;
     memset(info, 0, sizeof *info);
@@ -35,6 +36,8 @@ static void fill_info(img_info *info, img_format f, const img_meta *m,
     info->orientation = orientation;
     info->decoded_scale_denom = m->scale_denom > 0 ? m->scale_denom : 1;
     snprintf(info->exif_datetime, sizeof info->exif_datetime, "%s", datetime);
+    snprintf(info->camera_make, sizeof info->camera_make, "%s", make);
+    snprintf(info->camera_model, sizeof info->camera_model, "%s", model);
 }
 
 int img_decode_memory(const void *bytes, size_t len, const char *label,
@@ -71,9 +74,12 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
         return rc;
     }
     int orientation = 1;
-    char datetime[20] = "";
+    char datetime[20] = "", make[64] = "", model[64] = "";
     if (meta.exif)
-        img_exif_read(meta.exif, meta.exif_len, &orientation, datetime);
+        img_exif_read(meta.exif, meta.exif_len, &orientation, datetime, make,
+                      model);
+    if (meta.camera_make[0]) memcpy(make, meta.camera_make, sizeof make);
+    if (meta.camera_model[0]) memcpy(model, meta.camera_model, sizeof model);
     if (meta.orientation >= 1 && meta.orientation <= 8)
         orientation = meta.orientation;
     if (meta.exif_datetime[0])
@@ -83,7 +89,7 @@ int img_decode_memory(const void *bytes, size_t len, const char *label,
         img_rgb_free(out);
         return rc;
     }
-    fill_info(info, f, &meta, orientation, datetime);
+    fill_info(info, f, &meta, orientation, datetime, make, model);
     return VLM_OK;
 }
 

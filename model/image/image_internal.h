@@ -27,6 +27,7 @@ typedef struct img_meta {
     int scale_denom;   /* JPEG DCT scale used, else 1 */
     int orientation;   /* already known (TIFF tag, PNG eXIf), 0 = use EXIF */
     char exif_datetime[20]; /* already known, "" = use EXIF */
+    char camera_make[64], camera_model[64]; /* already known, or "" */
     const uint8_t *exif;    /* raw EXIF blob inside the input, or NULL */
     size_t exif_len;
 } img_meta;
@@ -66,10 +67,11 @@ int img_palette_is_identity_gray(const uint8_t *entries, int count,
                                  int entry_size);
 
 /* ---- exif_orientation.c ------------------------------------------------ */
-/* Reads Orientation (1..8, 1 when absent/invalid) and DateTimeOriginal from
- * a JPEG stream or a raw EXIF blob (with or without the "Exif\0\0" prefix). */
+/* Reads Orientation (1..8, 1 when absent/invalid), DateTimeOriginal and the
+ * camera's Make and Model (trailing spaces dropped; "" when absent) from a
+ * JPEG stream or a raw EXIF blob (with or without the "Exif\0\0" prefix). */
 void img_exif_read(const uint8_t *blob, size_t len, int *orientation,
-                   char datetime[20]);
+                   char datetime[20], char make[64], char model[64]);
 
 /* ---- image_transpose.c ------------------------------------------------- */
 /* Applies an EXIF orientation (2..8) like PIL.ImageOps.exif_transpose, to

@@ -117,14 +117,16 @@ static int load_vector(const st_checkpoint *ck, const char *prefix,
     return st_tensor_to_f32(t, *out, (size_t)n, err);
 }
 
-/* Batches go through vlm_linear at the precision asked for (oneDNN bf16
- * prompts run ~2x faster than fp32); one-token steps through the GEMV, which
- * in bf16 mode holds its own plain bf16 copy beside oneDNN's packed one. */
+/* Everything goes through vlm_linear at the precision asked for (oneDNN
+ * bf16 prompts run ~2x faster than fp32), which streams plain weights for
+ * one-token steps.  Only weights oneDNN packed natively get a plain bf16
+ * copy beside them for the GEMV. */
 static int linear_create(const st_tensor *t, vlm_precision prec,
                          llama_linear *out, char *err)
 {
     int rc = vlm_weight_create(t, prec, &out->w, err);
-    return rc ? rc : llama_gemv_init(&out->g, t, prec, err);
+    if (rc || vlm_weight_is_plain(out->w)) return rc;
+    return llama_gemv_init(&out->g, t, VLM_PREC_BF16, err);
 }
 
 static void linear_destroy(llama_linear *l)

@@ -2,13 +2,12 @@
  * llama_gemv.h — matrix x vector for the decoder's one-token steps.
  *
  * Why it exists: generating one token multiplies every weight by a single
- * activation row, which is purely memory-bound.  OpenBLAS 0.3.21's sgemm
- * with M = 1 packs the weight first and streams it at about a quarter of the
- * speed sgemv reaches, so vlm_linear (gemm.h) is ~4x off the bandwidth bound
- * there.  These kernels read each weight once: fp32 straight from the
- * mapping, or bf16 (AVX-512 BF16 `vdpbf16ps` when the CPU has it) at half
- * the bytes.  Batched prompt GEMMs still go through vlm_linear.  Candidate to
- * move into model/core/gemm.c as vlm_linear's M == 1 path.
+ * activation row, which is purely memory-bound.  vlm_linear (gemm.h)
+ * streams plain weights itself for a few rows, but weights oneDNN packed
+ * (native bf16) exist only in its blocked layout, which oneDNN's own M = 1
+ * path reads slowly.  This keeps a plain copy of such a weight — bf16
+ * straight from the mapping when the file is BF16 — for the one-token
+ * steps, through the kernels.h products (fp32 x, bf16 widened).
  */
 #ifndef VLM_LLAMA_GEMV_H
 #define VLM_LLAMA_GEMV_H

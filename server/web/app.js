@@ -124,9 +124,17 @@
     return b;
   }
 
+  // Folder, date and type filters as query parameters ('' when none is set).
+  function filterParams() {
+    return ['in', 'after', 'before', 'type']
+      .filter((k) => $(k).value)
+      .map((k) => '&' + k + '=' + encodeURIComponent($(k).value))
+      .join('');
+  }
+
   async function fetchPage() {
     const params = 'n=' + PAGE + '&offset=' + state.offset + '&' + coll() +
-      ($('in').value ? '&in=' + encodeURIComponent($('in').value) : '');
+      filterParams();
     if (state.upload) {
       const q = state.q ? '&q=' + encodeURIComponent(state.q) : '';
       return apiJson('/api/search/image?' + params + q,
@@ -379,6 +387,7 @@
       refreshStatus();
       search(true);
     };
+    ['in', 'after', 'before', 'type'].forEach((k) => { $(k).onchange = () => search(true); });
     $('detail-more').onclick = detailAction(moreLike);
     $('detail-plus').onclick = detailAction((id) => refine(id, '+'));
     $('detail-minus').onclick = detailAction((id) => refine(id, '-'));

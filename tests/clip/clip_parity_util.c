@@ -149,8 +149,6 @@ void expect_precision_agreement(const char *fx, const char *dir,
                                 vlm_precision prec, double min_cos,
                                 double max_abs)
 {
-    if (strcmp(vlm_gemm_backend(prec), "onednn"))
-        cr_skip_test("built without oneDNN");
     char err[VLM_ERR_MAX] = "";
     st_file *ex = fixture_expected(dir);
     clip_model *m = fixture_model(dir, CLIP_PART_ALL, prec);
@@ -169,8 +167,11 @@ void expect_precision_agreement(const char *fx, const char *dir,
                  "%s", err);
     double ci = min_row_cosine(i.got, i.want, ni, E),
            ct = min_row_cosine(t.got, t.want, nt, E);
-    fprintf(stderr, "%s %s: image cos >= %.6f, text cos >= %.6f\n", fx,
-            prec == VLM_PREC_BF16 ? "bf16" : "f32-packed", ci, ct);
+    fprintf(stderr, "%s %s (%s): image cos >= %.6f, text cos >= %.6f\n", fx,
+            prec == VLM_PREC_BF16   ? "bf16"
+            : prec == VLM_PREC_INT8 ? "int8"
+                                    : "f32-packed",
+            vlm_gemm_backend(prec), ci, ct);
     cr_expect(ci >= min_cos && ct >= min_cos, "%s: cosine %g / %g < %g", fx, ci,
               ct, min_cos);
     pair_check(fx, &i, max_abs);

@@ -269,3 +269,32 @@ Test(dtype, tensor_to_bf16)
     cr_assert(strstr(err, "I64"), "%s", err);
     cr_assert_eq(vlm_tensor_to_bf16(&t, got, 3, err), VLM_EINVAL);
 }
+
+/* Row-wise symmetric int8: scale = absmax / 127, the absmax lands on +-127,
+ * zero rows stay zero, every value within half a step. */
+Test(dtype, tensor_to_i8_rows)
+{
+    char err[VLM_ERR_MAX];
+    static const float f[3][4] = {
+        {0.5f, -1.0f, 0.25f, 0.0f}, {0, 0, 0, 0}, {3.0f, 1.0f, -0.01f, 2.9f}};
+    int8_t q[12];
+    float scale[3];
+    vlm_tensor t = make(VLM_DTYPE_F32, f, 12);
+    t.ndim = 2;
+    t.shape[0] = 3;
+    t.shape[1] = 4;
+    cr_assert_eq(vlm_tensor_to_i8_rows(&t, q, scale, err), VLM_OK, "%s", err);
+    cr_expect_float_eq(scale[0], 1.0f / 127, 1e-9);
+    cr_expect_eq(q[1], -127);
+    cr_expect_eq(q[3], 0);
+    cr_expect_eq(scale[1], 0.0f);
+    for (int k = 4; k < 8; k++) cr_expect_eq(q[k], 0);
+    cr_expect_eq(q[8], 127);
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 4; k++)
+            cr_expect(fabsf(q[r * 4 + k] * scale[r] - f[r][k]) <=
+                          0.5f * scale[r] + 1e-7f,
+                      "[%d][%d]", r, k);
+    t.ndim = 0;
+    cr_expect_eq(vlm_tensor_to_i8_rows(&t, q, scale, err), VLM_EINVAL);
+}

@@ -1,7 +1,9 @@
 /*
  * test_gemm.c — vlm_linear / vlm_linear_ex against a naive double-precision
- * reference, for every backend and stored dtype, with bias, fused
- * activations and residual accumulation.
+ * reference, for every precision and stored dtype, with bias, fused
+ * activations and residual accumulation, on few rows (our kernels) and many
+ * (OpenBLAS / oneDNN).  Every precision runs on every CPU: bf16 is native or
+ * emulated, whichever this CPU (and VLMINDEX_MAX_ISA) gives.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -49,8 +51,13 @@ static void run_case(vlm_dtype dt, vlm_precision prec, int M, int N, int K,
           *b = malloc((size_t)N * 4), *y = malloc((size_t)M * N * 4),
           *y0 = malloc((size_t)M * N * 4);
     uint16_t *w16 = malloc((size_t)N * K * 2);
+    /* exact in f16 and bf16; for int8 also multiples of 1/128 with a row
+     * maximum of 127/128, so the row scale is 1/128 and nothing rounds */
+    const int i8 = prec == VLM_PREC_INT8;
     for (int i = 0; i < N * K; i++) {
-        w[i] = roundf(frand(&seed) * 256) / 256; /* exact in f16 and bf16 */
+        w[i] = i8 ? roundf(frand(&seed) * 127) / 128
+                  : roundf(frand(&seed) * 256) / 256;
+        if (i8 && i % K == 0) w[i] = 127.0f / 128;
         uint32_t bits;
         memcpy(&bits, &w[i], 4);
         w16[i] = dt == VLM_DTYPE_F16 ? to_f16(w[i]) : (uint16_t)(bits >> 16);
@@ -98,7 +105,8 @@ static void run_case(vlm_dtype dt, vlm_precision prec, int M, int N, int K,
 static void sweep(vlm_precision prec, double tol)
 {
     static const int shapes[][3] = {
-        {1, 24, 64}, {50, 96, 128}, {77, 130, 33}, {200, 64, 256}};
+        {1, 24, 64},   {3, 70, 45},   {16, 130, 300}, {17, 64, 96},
+        {50, 96, 128}, {77, 130, 33}, {200, 64, 256}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (int act = VLM_ACT_NONE; act <= VLM_ACT_GELU_TANH; act++)
             for (int acc = 0; acc < 2; acc++)
@@ -109,26 +117,57 @@ static void sweep(vlm_precision prec, double tol)
     run_case(VLM_DTYPE_BF16, prec, 5, 40, 48, VLM_ACT_GELU, 1, 1, tol);
 }
 
-Test(gemm, openblas_f32)
+Test(gemm, f32)
 {
     int prev = vlm_threads_enter(2);
     sweep(VLM_PREC_F32, 2e-6);
     vlm_threads_leave(prev);
 }
 
-Test(gemm, onednn_f32_packed)
+/* oneDNN's packed copy; plain fp32 when built without oneDNN */
+Test(gemm, f32_packed) { sweep(VLM_PREC_F32_PACKED, 2e-6); }
+
+/* Native bf16 rounds x (weights here are exact in bf16): |err| ~ 2^-9 |x||w|
+ * per term.  Emulated bf16 keeps x in fp32, so it is as exact as fp32. */
+Test(gemm, bf16)
 {
-    if (strcmp(vlm_gemm_backend(VLM_PREC_F32_PACKED), "onednn"))
-        cr_skip_test("built without oneDNN");
-    sweep(VLM_PREC_F32_PACKED, 2e-6);
+    int prev = vlm_threads_enter(2);
+    sweep(VLM_PREC_BF16, vlm_bf16_native() ? 4e-3 : 2e-6);
+    vlm_threads_leave(prev);
 }
 
-/* bf16 rounds x (weights here are exact in bf16): |err| ~ 2^-9 |x||w| per term */
-Test(gemm, onednn_bf16)
+/* int8 weights that quantise exactly (see run_case): fp32 exactness */
+Test(gemm, int8)
 {
-    if (strcmp(vlm_gemm_backend(VLM_PREC_BF16), "onednn"))
-        cr_skip_test("built without oneDNN");
-    sweep(VLM_PREC_BF16, 4e-3);
+    int prev = vlm_threads_enter(2);
+    sweep(VLM_PREC_INT8, 2e-6);
+    vlm_threads_leave(prev);
+}
+
+/* Emulated bf16 keeps half-size plain weights (a BF16 file's own bytes);
+ * native bf16 lives in oneDNN's packed copy. */
+Test(gemm, bf16_storage_follows_the_mode)
+{
+    static uint16_t h[4 * 8];
+    for (int i = 0; i < 32; i++) h[i] = 0x3f80; /* 1.0 */
+    vlm_tensor t = {.name = "h",
+                    .dtype = VLM_DTYPE_BF16,
+                    .ndim = 2,
+                    .shape = {4, 8},
+                    .numel = 32,
+                    .data = h,
+                    .nbytes = sizeof h};
+    vlm_weight *vw;
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(vlm_weight_create(&t, VLM_PREC_BF16, &vw, err), VLM_OK, "%s",
+                 err);
+    cr_expect_eq(vlm_weight_is_plain(vw), !vlm_bf16_native());
+    cr_expect_str_eq(vlm_gemm_backend(VLM_PREC_BF16),
+                     vlm_bf16_native() ? "onednn" : "openblas-bf16");
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, y[4];
+    vlm_linear(vw, NULL, x, 1, y);
+    for (int i = 0; i < 4; i++) cr_expect_float_eq(y[i], 36.0f, 1e-5);
+    vlm_weight_destroy(vw);
 }
 
 Test(gemm, conv_kernel_is_flattened)
@@ -154,4 +193,35 @@ Test(gemm, conv_kernel_is_flattened)
     bad.ndim = 1;
     cr_expect_eq(vlm_weight_create(&bad, VLM_PREC_F32, &vw, err),
                  VLM_EMISMATCH);
+}
+
+/* Only F32 mode (and BF16 data in emulated BF16 mode) may keep using the
+ * tensor's memory: every other precision works on after it is freed
+ * (builds without oneDNN once read a freed buffer here). */
+Test(gemm, copies_outlive_their_tensor)
+{
+    const vlm_precision precs[] = {VLM_PREC_F32_PACKED, VLM_PREC_BF16,
+                                   VLM_PREC_INT8};
+    for (size_t p = 0; p < sizeof precs / sizeof *precs; p++) {
+        float *w = malloc(4 * 8 * sizeof(float));
+        for (int i = 0; i < 32; i++) w[i] = i % 8 < 2 ? 1.0f : -1.0f;
+        vlm_tensor t = {.name = "w",
+                        .dtype = VLM_DTYPE_F32,
+                        .ndim = 2,
+                        .shape = {4, 8},
+                        .numel = 32,
+                        .data = w,
+                        .nbytes = 32 * sizeof(float)};
+        vlm_weight *vw;
+        char err[VLM_ERR_MAX];
+        cr_assert_eq(vlm_weight_create(&t, precs[p], &vw, err), VLM_OK, "%s",
+                     err);
+        for (int i = 0; i < 32; i++) w[i] = -100.0f; /* then gone */
+        free(w);
+        float x[8] = {1, 1, 1, 1, 1, 1, 1, 1}, y[4];
+        vlm_linear(vw, NULL, x, 1, y);
+        for (int i = 0; i < 4; i++)
+            cr_expect_float_eq(y[i], -4.0f, 1e-5, "precision %d", (int)precs[p]);
+        vlm_weight_destroy(vw);
+    }
 }

@@ -12,8 +12,9 @@
 #include "tests/e2e/e2e_util.h"
 
 static const char *const subcommands[] = {
-    "add",   "update",  "rm",    "status", "repair", "reset", "classify",
-    "embed", "caption", "score", "model",  "watch",  "serve", NULL};
+    "add",      "update", "rm",      "status", "repair", "reset",
+    "classify", "embed",  "caption", "score",  "model",  "exclude",
+    "dupes",    "export", "render",  "watch",  "serve",  NULL};
 
 static void check_help_text(const char *text, const char *first_line)
 {
@@ -113,7 +114,7 @@ static const refusal refusals[] = {
      {"'jsnl' is not one of tsv, paths, jsonl, csv", "did you mean jsonl?"}},
     {"vlmsearch", {"-n"}, {"-n/--top needs a value (K)"}},
     {"vlmsearch", {"--bf16=yes", "cat"}, {"--bf16 takes no value"}},
-    {"vlmsearch", {"-p", "cat"}, {"unknown option -p"}},
+    {"vlmsearch", {"-u", "cat"}, {"unknown option -u"}},
     {"vlmsearch", {"-n", "3"}, {"give at least one QUERY"}},
     {"vlmindex", {"ad", "x"}, {"unknown command 'ad'", "did you mean add?"}},
     {"vlmindex", {"serach", "x"}, {"unknown command 'serach'"}},

@@ -221,12 +221,19 @@ Test(cli_search, image_and_weighted_terms)
 {
     char img[1024];
     snprintf(img, sizeof img, "%s/cat.jpg", ws.photos);
-    const char *q[] = {"--format", "paths", "-n", "1", img, NULL};
+    const char *q[] = {"--format",       "paths", "-n", "1",
+                       "--include-self", img,     NULL};
     e2e_run r = search(q);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char expect[1100];
     snprintf(expect, sizeof expect, "%s\n", img);
     cr_assert_str_eq(r.out, expect, "an image is its own nearest neighbour");
+    e2e_run_free(&r);
+    /* Without --include-self it leaves itself out (rclip's rule). */
+    const char *q2[] = {"--format", "paths", "-n", "1", img, NULL};
+    r = search(q2);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_neq(r.out, expect, "the query image found itself");
     e2e_run_free(&r);
 
     const char *mix[] = {"--format", "jsonl", "2:black cat", "+",

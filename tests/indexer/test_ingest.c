@@ -273,13 +273,18 @@ Test(ingest, deletes_and_progress)
 }
 
 typedef struct progress_log {
-    int n;
+    int n; /* commits: reports whose done count moved */
     int64_t done[8], total[8];
+    int phases[3];  /* reports per phase */
+    int before_one; /* reports before the first commit */
 } progress_log;
 
 static void on_progress(void *user, const indexer_progress *p)
 {
     progress_log *l = user;
+    l->phases[p->phase]++;
+    if (l->n == 0 && p->done == 0) l->before_one++;
+    if (p->done == (l->n ? l->done[(l->n - 1) % 8] : 0)) return;
     if (l->n < 8) {
         l->done[l->n] = p->done;
         l->total[l->n] = p->total;
@@ -303,4 +308,10 @@ Test(ingest, progress_counts_committed_items)
     cr_assert_eq(log.done[3], 305);
     cr_assert_eq(log.n, 4);
     cr_assert_eq(sum.not_images, 300);
+    /* Before anything is committed: the start, the first item decoded and
+     * the first batch going to the encoder. */
+    cr_assert_eq(log.phases[INDEXER_SCANNING], 1);
+    cr_assert_geq(log.before_one, 3);
+    cr_assert_eq(log.phases[INDEXER_ENCODING], 3); /* 3 batches with images */
+    cr_assert_geq(log.phases[INDEXER_DECODING], 305);
 }

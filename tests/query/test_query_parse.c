@@ -115,8 +115,18 @@ static char *rows(result_format f, int null_sep)
     FILE *out = open_memstream(&buf, &len);
     result_writer w;
     result_writer_init(&w, out, f, null_sep);
-    result_row a = {7, 0.5f, "/p/a b.jpg", 640, 480, NULL};
-    result_row b = {9, 0.25f, "/p/c,d.jpg", 0, 0, "{\"fused\":1}"};
+    result_row a = {.id = 7,
+                    .score = 0.5f,
+                    .path = "/p/a b.jpg",
+                    .width = 640,
+                    .height = 480,
+                    .taken = "2023:06:15 12:34:56",
+                    .taken_exif = 1,
+                    .camera = "Canon EOS 5D"};
+    result_row b = {.id = 9,
+                    .score = 0.25f,
+                    .path = "/p/c,d.jpg",
+                    .extra_json = "{\"fused\":1}"};
     result_writer_row(&w, &a);
     result_writer_row(&w, &b);
     fclose(out);
@@ -140,9 +150,12 @@ Test(result_format, every_format_row_by_row)
     s = rows(RESULT_JSONL, 0);
     cr_assert_str_eq(s,
                      "{\"rank\":1,\"score\":0.500000,\"path\":\"/p/a "
-                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480}\n"
+                     "b.jpg\",\"id\":7,\"width\":640,\"height\":480,"
+                     "\"date\":\"2023-06-15T12:34:56\",\"date_source\":"
+                     "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
                      "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
-                     "\"id\":9,\"explain\":{\"fused\":1}}\n");
+                     "\"id\":9,\"date\":null,\"date_source\":null,"
+                     "\"camera\":null,\"explain\":{\"fused\":1}}\n");
     free(s);
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
@@ -244,6 +257,20 @@ Test(query_parse_ids, paths_are_text_never_files)
     cr_assert_float_eq(q.terms[1].weight, -1.0f, 1e-6);
     cr_assert_eq(query_has_image(&q), 0);
     query_free(&q);
+}
+
+Test(query_parse_ids, url_terms_are_refused)
+{
+    /* a server fetches no URL (nor file://) for its clients */
+    const char *texts[] = {"cat + https://example.com/a.jpg",
+                           "file:///etc/hostname"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        query q;
+        char err[VLM_ERR_MAX] = "";
+        cr_assert_eq(query_parse_ids(texts[i], &q, err), VLM_EINVAL, "%s",
+                     texts[i]);
+        cr_assert(strstr(err, "id:N"), "%s", err);
+    }
 }
 
 Test(query_parse_ids, not_quite_ids_are_text)

@@ -293,16 +293,19 @@ Test(vector_index, sync_after_each_batch)
     free(more);
 }
 
-Test(vector_index, ivf_kind_past_threshold)
+/* Threshold below N: an approximate kind; probing every list makes it
+ * exact, which lets the test compare with brute force.  The compressed
+ * kinds re-score from SQLite, so their scores are exact too. */
+static void approx_kind_past_threshold(int choice, int kind)
 {
-    /* threshold below N: IVF; probing every list makes it exact, which
-     * lets the test compare with brute force. */
-    vector_index_options o = {
-        .approx_threshold = 400, .nprobe = 1 << 20, .save_after_rebuild = true};
+    vector_index_options o = {.approx_threshold = 400,
+                              .choice = choice,
+                              .nprobe = 1 << 20,
+                              .save_after_rebuild = true};
     vector_index *vi = open_index(&o);
     vector_index_info info;
     vector_index_get_info(vi, &info);
-    cr_assert_eq(info.kind, VECTOR_INDEX_IVF);
+    cr_assert_eq(info.kind, kind, "%s", vector_index_kind_name(info.kind));
     cr_assert_gt(info.nlist, 1);
     float *q = queries(5, 12);
     for (int i = 0; i < 5; i++) expect_exact(vi, q + i * DIMS, NULL, 0);
@@ -312,7 +315,7 @@ Test(vector_index, ivf_kind_past_threshold)
     vi = open_index(&o);
     vector_index_get_info(vi, &info);
     cr_assert(info.loaded_from_file);
-    cr_assert_eq(info.kind, VECTOR_INDEX_IVF);
+    cr_assert_eq(info.kind, kind);
     expect_exact(vi, q, NULL, 0);
     cr_assert_eq(collection_delete_image(coll, ids[3], err), VLM_OK);
     float *more = random_unit_vectors(4, DIMS, 13);
@@ -320,13 +323,23 @@ Test(vector_index, ivf_kind_past_threshold)
     cr_assert_eq(vector_index_sync(vi, err), VLM_OK, "%s", err);
     vector_index_get_info(vi, &info);
     cr_assert_eq(info.ntotal, N - 1 + 4);
-    cr_assert_eq(info.kind, VECTOR_INDEX_IVF);
+    cr_assert_eq(info.kind, kind);
     expect_exact(vi, more + DIMS, NULL, 0);
     int64_t subset[] = {ids[5], ids[50], ids[500]};
     expect_exact(vi, q + DIMS, subset, 3);
     cr_assert_eq(vector_index_save(vi, err), VLM_OK, "%s", err);
     vector_index_close(vi);
     free(q), free(more);
+}
+
+Test(vector_index, ivf_flat_kind_past_threshold)
+{
+    approx_kind_past_threshold(VECTOR_INDEX_CHOICE_FLAT, VECTOR_INDEX_IVF);
+}
+
+Test(vector_index, ivf_sq8_kind_past_threshold)
+{
+    approx_kind_past_threshold(VECTOR_INDEX_CHOICE_AUTO, VECTOR_INDEX_IVF_SQ8);
 }
 
 Test(vector_index, ivf_small_subset_probes_enough_lists)

@@ -75,12 +75,42 @@ def api_search(url, ws):
     check(st == 200 and r["results"][0]["id"] == cat, "an uploaded image finds itself")
     st, r = get_json(url + "api/search?q=cat&in=" + q(ws.photos + "/nowhere"))
     check(st == 200 and r["results"] == [], "--in a folder with nothing: no results")
+    api_filters(url)
+    st, r = get_json(url + "api/search?q=" + q("cat + https://example.com/a.jpg"))
+    check(st == 400 and "id:N" in r["error"], "a URL term is refused: 400")
     st, r = get_json(url + "api/classify", method="POST",
                      body=json.dumps({"labels": ["cat", "bee"],
                                       "ids": [cat, other, 999999]}).encode())
     check(st == 200 and [x["id"] for x in r["results"]] == [cat, other] and
           abs(sum(r["results"][0]["probs"]) - 1) < 1e-4, "classify a label set")
     return ids
+
+
+def api_filters(url):
+    """Date, type and size filters run inside the search, as vlmsearch's."""
+    st, r = get_json(url + "api/search?q=a+photo&n=100&type=tiff,png")
+    fmts = {h["format"] for h in r["results"]}
+    check(st == 200 and r["results"] and fmts <= {"tiff", "png"},
+          "type=tiff,png: only those formats (got %s)" % sorted(fmts))
+    check(all("date" in h and h["date_source"] in ("exif", "mtime")
+              for h in r["results"]), "results carry the date taken")
+    st, r = get_json(url + "api/search?q=a+photo&n=100&before=2100")
+    check(st == 200 and len(r["results"]) == 28, "before=2100: every photo")
+    st, r = get_json(url + "api/search?q=a+photo&after=2100-01-01")
+    check(st == 200 and r["results"] == [], "after=2100-01-01: none")
+    st, r = get_json(url + "api/search?q=a+photo&min_size=100000x100000")
+    check(st == 200 and r["results"] == [], "min_size larger than any: none")
+    st, r = get_json(url + "api/search", method="POST",
+                     body=json.dumps({"q": "a photo", "type": "jpg"}).encode(),
+                     headers={"Content-Type": "application/json"})
+    check(st == 200 and r["results"] and
+          all(h["format"] == "jpeg" for h in r["results"]),
+          "POST with \"type\": \"jpg\" keeps JPEGs")
+    for bad, word in (("after=yesterday", "date"), ("type=bogus", "bogus"),
+                      ("min_size=big", "big")):
+        st, r = get_json(url + "api/search?q=cat&" + bad)
+        check(st == 400 and word in r["error"],
+              "%s: 400 naming it (got %d %s)" % (bad, st, r.get("error")))
 
 
 def api_images(url, ws, coll, ids):

@@ -2,7 +2,8 @@
 """test_watch.py — `vlmindex watch` keeps a collection in step with its
 folders: files added, moved, deleted; folders moved in and deleted; a file
 still being written waits until it settles; a burst of 1,000 files becomes
-a few passes; an offline root keeps its rows; --poll rescans.
+a few passes; each root's excludes apply; an offline root keeps its rows;
+--poll rescans.
 
 The collection is read with `vlmsearch --format jsonl` (ids and paths).
 Each change must show within WAIT seconds; the times are printed.
@@ -114,6 +115,22 @@ def changes(ws, coll, root, w):
     timed("a deleted folder", lambda: not any("/moved-in/" in p for p in rows(ws, coll)))
 
 
+def excluded(ws, coll, root):
+    """Each root's excludes apply to watch passes: a default (node_modules)
+    and a stored glob (`exclude add raw`, before the watch started)."""
+    # New folders: each pass walks them alone (not the whole root).
+    for d in ("node_modules", "raw", "ok"):
+        os.mkdir(os.path.join(root, d))
+    for d in ("node_modules", "raw"):
+        shutil.copy(os.path.join(ws.photos, "duck.jp2"), os.path.join(root, d))
+    sentinel = os.path.join(root, "ok", "books.jpg")
+    shutil.copy(os.path.join(ws.photos, "books.jpg"), sentinel)
+    timed("a file next to excluded folders", lambda: sentinel in rows(ws, coll))
+    r = rows(ws, coll)
+    check(not any("/node_modules/" in p or "/raw/" in p for p in r),
+          "files in excluded folders are not indexed: %s" % sorted(r))
+
+
 def being_written(ws, coll, root):
     data = open(os.path.join(ws.photos, "hubble_deep_field.jpg"), "rb").read()
     path = os.path.join(root, "slow.jpg")
@@ -200,10 +217,12 @@ def main():
             shutil.copy(os.path.join(ws.photos, n), other)
         coll = ws.path("coll")
         ws.vlmindex("add", "-q", "-M", ws.model, "-C", coll, root, other)
+        ws.vlmindex("exclude", "add", "raw", "--root", root, "-C", coll)
         ns = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
         wrap = ["unshare", "--mount"] if ns.returncode == 0 else None
         w = Watcher(ws, coll, wrap=wrap)
         changes(ws, coll, root, w)
+        excluded(ws, coll, root)
         being_written(ws, coll, root)
         burst(ws, coll, root, w)
         if wrap:

@@ -128,6 +128,8 @@ static void send_file(hts *s, int fd, const char *path, int64_t range,
         if ((int64_t)r > budget) r = (size_t)budget;
         send_all(fd, buf, r);
         budget -= (int64_t)r;
+        if (k->bytes_per_s > 0) /* a slow link */
+            usleep((useconds_t)((int64_t)r * 1000000 / k->bytes_per_s));
     }
     fclose(fp);
     (void)s;

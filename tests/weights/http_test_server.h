@@ -19,6 +19,7 @@ typedef struct hts_knobs {
     int64_t cut_after; /* >0: send only this many body bytes, then close */
     int ignore_range;  /* reply 200 + whole file even to Range requests */
     int require_token; /* 1: 401 unless "Authorization: Bearer secret" */
+    int64_t bytes_per_s; /* >0: pace bodies at about this many bytes/s */
 } hts_knobs;
 
 /* Starts serving `root` under URL path `prefix` ("/org/model/resolve/main/"). */
