@@ -5,6 +5,7 @@
  * touched, so they cannot reach a struct, a log or the index.
  */
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +55,13 @@ static int get_number(json_object *obj, const char *tag, double *out)
     return 0;
 }
 
+/* A value no int holds (1e300, NaN) is as good as absent: converting it
+ * would be undefined behaviour (found by fuzz_qido). */
 static int get_int(json_object *obj, const char *tag, int fallback)
 {
     double v;
-    return get_number(obj, tag, &v) ? (int)v : fallback;
+    return get_number(obj, tag, &v) && v >= INT_MIN && v <= INT_MAX ? (int)v
+                                                                    : fallback;
 }
 
 static json_object *parse_array(const char *body, size_t len, char *err)

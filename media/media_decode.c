@@ -1,8 +1,12 @@
 #include "media/media_decode.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "media/media_isolation.h"
+#include "media/worker_pool.h"
 
 int media_name_claims_image(const char *path)
 {
@@ -52,8 +56,9 @@ static int decode_photo(const void *bytes, size_t len, const char *name,
     return img_decode_memory(bytes, len, name, &io, &out->rgb, &out->info, err);
 }
 
-int media_decode(const void *bytes, size_t len, const char *name,
-                 const media_decode_opts *opts, media_image *out, char *err)
+int media_decode_in_process(const void *bytes, size_t len, const char *name,
+                            const media_decode_opts *opts, media_image *out,
+                            char *err)
 {
     static const media_decode_opts exact = {0};
     const media_decode_opts *o = opts ? opts : &exact;
@@ -65,6 +70,50 @@ int media_decode(const void *bytes, size_t len, const char *name,
                  : decode_photo(bytes, len, name, o, out, err);
     if (rc) media_image_free(out);
     return rc;
+}
+
+/* In a worker; a worker found dead before it saw the file (killed while
+ * idle) earns the file one more try on a fresh one. */
+static int decode_isolated(const isolation_settings *s, const void *bytes,
+                           size_t len, const char *name,
+                           const media_decode_opts *o, media_image *out,
+                           char *err)
+{
+    int kind = dicom_sniff(bytes, len) ? WORKER_DICOM : WORKER_PHOTO;
+    for (int attempt = 0;; attempt++) {
+        worker *w;
+        int rc = worker_pool_acquire(s, kind, &w, err);
+        if (rc) {
+            char why[VLM_ERR_MAX];
+            snprintf(why, sizeof why, "%s", err ? err : "");
+            vlm_set_err(err, "%s: %s", name, why);
+            return rc;
+        }
+        int healthy;
+        rc = worker_decode(w, s, bytes, len, name, o, out, &healthy, err);
+        worker_pool_release(w, healthy);
+        if (rc) media_image_free(out);
+        if (healthy >= 0 || attempt) return rc;
+    }
+}
+
+int media_decode(const void *bytes, size_t len, const char *name,
+                 const media_decode_opts *opts, media_image *out, char *err)
+{
+    isolation_settings s;
+    isolation_settings_get(&s);
+    if (s.in_process && !s.error[0])
+        return media_decode_in_process(bytes, len, name, opts, out, err);
+    static const media_decode_opts exact = {0};
+    if (!name) name = "<memory>";
+    memset(out, 0, sizeof *out);
+    if (err) err[0] = '\0';
+    if (s.error[0]) {
+        vlm_set_err(err, "%s: cannot decode: %s", name, s.error);
+        return VLM_EINVAL;
+    }
+    return decode_isolated(&s, bytes, len, name, opts ? opts : &exact, out,
+                           err);
 }
 
 void media_image_free(media_image *m)

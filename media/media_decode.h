@@ -4,8 +4,9 @@
  *
  * Every path that decodes bytes it did not make goes through
  * media_decode(): folder indexing (decode pool), image queries, captions,
- * reranking, DICOMweb's rendered frames.  Moving decoding into isolated
- * worker processes is a change of this one function's body.
+ * reranking, DICOMweb's rendered frames.  It runs the decoders in isolated
+ * worker processes (media_isolation.h), so a decoder that crashes, hangs
+ * or allocates without bound costs one input, never the caller.
  */
 #ifndef VLM_MEDIA_DECODE_H
 #define VLM_MEDIA_DECODE_H
@@ -36,7 +37,9 @@ typedef struct media_image {
  * Returns VLM_OK and fills *out (free with media_image_free), or
  * VLM_EUNSUPPORTED with err left "" when the content is no image and the
  * name does not claim one either (a folder walk skips such files
- * silently), or another status with err naming `name` and the reason.
+ * silently), or another status with err naming `name` and the reason;
+ * a decoder that died on the input gives VLM_EFORMAT ("x.dcm: decoder
+ * crashed: SIGABRT"), one over the time limit VLM_ETOOBIG.  Thread-safe.
  * opts may be NULL (exact decode, default limits). */
 int media_decode(const void *bytes, size_t len, const char *name,
                  const media_decode_opts *opts, media_image *out, char *err);

@@ -143,6 +143,12 @@ static int flush_term(builder *b, char *err)
         free(words);
         return VLM_EINVAL;
     }
+    while (isspace((unsigned char)*body)) body++;
+    if (!*body) { /* "cat + 2:" would embed the empty text */
+        vlm_set_err(err, "'%s': a weight without a term", words);
+        free(words);
+        return VLM_EINVAL;
+    }
     query_term t = {.kind = QUERY_TEXT, .weight = w * b->sign};
     int rc = classify_term(b, body, &t, err);
     free(words);

@@ -5,6 +5,10 @@
  *   bench_indexer throughput FIXTURES N THREADS
  *       indexing rate of `vlmindex add` over N distinct 4000x3000 JPEGs
  *       vs the bare vision-tower rate measured in the same run
+ *   bench_indexer isolation FIXTURES N THREADS ROUNDS
+ *       `vlmindex add` over the same N JPEGs with the decoders in worker
+ *       processes vs in-process (media_isolation.h), rounds alternating
+ *       which goes first; median rates and their ratio
  *   bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS
  *       wall time of a whole `vlmsearch` process (start included) over a
  *       collection of SIZE synthetic vectors, median of RUNS
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +33,7 @@
 #include "bench/bench_util.h"
 #include "bench/clip/bench_ckpt.h"
 #include "indexer/indexer.h"
+#include "media/media_isolation.h"
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
@@ -104,25 +110,22 @@ static double bare_rate(clip_model *m, int n)
     return rate;
 }
 
-static void throughput(const char *fixtures, int n, int threads)
+/* N distinct copies of the 4000x3000 JPEG fixture in DIR. */
+static void make_photos(const char *fixtures, const char *dir, int n)
 {
-    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], photos[600],
-         coll[600];
-    char err[VLM_ERR_MAX], count[16];
-    if (!mkdtemp(root)) die("mkdtemp", root);
-    make_model(root, fixtures, model, sizeof model);
-    snprintf(photos, sizeof photos, "%s/photos", root);
-    snprintf(coll, sizeof coll, "%s/coll", root);
-    snprintf(count, sizeof count, "%d", n);
-    sh("mkdir -p '%s' && for i in $(seq 1 %s); do { cat "
+    sh("mkdir -p '%s' && for i in $(seq 1 %d); do { cat "
        "'%s/images/edge/large-4000x3000.jpg'; "
        "echo \"copy $i\"; } > \"%s/large-$i.jpg\"; done",
-       photos, count, fixtures, photos);
-    clip_model *m = load(model, CLIP_PART_ALL, threads);
-    double bare = bare_rate(m, n);
+       dir, n, fixtures, dir);
+}
 
+/* Images/s of one `add` of `photos` into a fresh collection at `coll`. */
+static double add_rate(clip_model *m, const char *photos, const char *coll)
+{
     collection *c;
     vector_index *vi;
+    char err[VLM_ERR_MAX];
+    sh("rm -rf '%s'", coll);
     collection_options co = {.create_if_missing = true};
     if (collection_open(coll, &co, &c, err) ||
         collection_bind_model(c, clip_model_name(m), clip_embed_dim(m),
@@ -133,7 +136,86 @@ static void throughput(const char *fixtures, int n, int threads)
     indexer_summary s;
     const char *paths[] = {photos};
     if (indexer_add(c, vi, m, paths, 1, &o, &s, err)) die("indexer_add", err);
-    double rate = (double)s.added / s.seconds;
+    if (s.failed) die("indexer_add", "a photo failed");
+    vector_index_close(vi);
+    collection_close(c);
+    return (double)s.added / s.seconds;
+}
+
+static double cpu_s(void)
+{
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    getrusage(RUSAGE_CHILDREN, &b); /* reaped decode workers */
+    return a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec +
+           b.ru_stime.tv_sec +
+           1e-6 * (a.ru_utime.tv_usec + a.ru_stime.tv_usec +
+                   b.ru_utime.tv_usec + b.ru_stime.tv_usec);
+}
+
+/* One add with decoders isolated or not; the workers are stopped (and
+ * reaped, so their CPU time counts) before the CPU clock is read. */
+static double timed_add(clip_model *m, const char *photos, const char *coll,
+                        int in_process, double *cpu)
+{
+    char err[VLM_ERR_MAX];
+    media_isolation_opts io = {.in_process = in_process};
+    if (media_isolation_configure(&io, err)) die("isolation", err);
+    double c0 = cpu_s();
+    double rate = add_rate(m, photos, coll);
+    media_isolation_configure(&io, err);
+    *cpu += cpu_s() - c0;
+    return rate;
+}
+
+static void isolation(const char *fixtures, int n, int threads, int rounds)
+{
+    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], photos[600],
+         coll[600];
+    if (!mkdtemp(root)) die("mkdtemp", root);
+    make_model(root, fixtures, model, sizeof model);
+    snprintf(photos, sizeof photos, "%s/photos", root);
+    snprintf(coll, sizeof coll, "%s/coll", root);
+    make_photos(fixtures, photos, n);
+    clip_model *m = load(model, CLIP_PART_ALL, threads);
+    double *rate[2] = {calloc((size_t)rounds, sizeof(double)),
+                       calloc((size_t)rounds, sizeof(double))};
+    double cpu[2] = {0, 0};
+    timed_add(m, photos, coll, 1, &cpu[1]); /* warm-up: cache, packing */
+    cpu[1] = 0;
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < 2; k++) {
+            int in_process = (r + k) % 2;
+            rate[in_process][r] =
+                timed_add(m, photos, coll, in_process, &cpu[in_process]);
+        }
+    double iso = bench_median(rate[0], rounds),
+           inp = bench_median(rate[1], rounds);
+    printf("{\"bench\":\"indexing_isolation\",\"model\":\"ViT-B/32\","
+           "\"images\":%d,\"threads\":%d,\"rounds\":%d,"
+           "\"in_process_images_per_s\":%.2f,\"isolated_images_per_s\":%.2f,"
+           "\"ratio\":%.3f,\"in_process_cpu_ms_per_image\":%.1f,"
+           "\"isolated_cpu_ms_per_image\":%.1f,\"cpu_ratio\":%.3f}\n",
+           n, threads, rounds, inp, iso, iso / inp, 1e3 * cpu[1] / (rounds * n),
+           1e3 * cpu[0] / (rounds * n), cpu[0] / cpu[1]);
+    free(rate[0]);
+    free(rate[1]);
+    clip_model_destroy(m);
+    sh("rm -rf '%s'", root);
+}
+
+static void throughput(const char *fixtures, int n, int threads)
+{
+    char root[] = "/tmp/vlm-bench-indexer-XXXXXX", model[512], photos[600],
+         coll[600];
+    if (!mkdtemp(root)) die("mkdtemp", root);
+    make_model(root, fixtures, model, sizeof model);
+    snprintf(photos, sizeof photos, "%s/photos", root);
+    snprintf(coll, sizeof coll, "%s/coll", root);
+    make_photos(fixtures, photos, n);
+    clip_model *m = load(model, CLIP_PART_ALL, threads);
+    double bare = bare_rate(m, n);
+    double rate = add_rate(m, photos, coll);
     const char *prec = getenv("BENCH_PREC");
     printf(
         "{\"bench\":\"indexing\",\"model\":\"ViT-B/32\",\"precision\":\"%s\","
@@ -141,8 +223,6 @@ static void throughput(const char *fixtures, int n, int threads)
         "\"bare_encoder_images_per_s\":%.2f,\"indexing_images_per_s\":%.2f,"
         "\"ratio\":%.3f}\n",
         prec ? prec : "f32p", n, threads, bare, rate, rate / bare);
-    vector_index_close(vi);
-    collection_close(c);
     clip_model_destroy(m);
     sh("rm -rf '%s'", root);
 }
@@ -265,11 +345,16 @@ int main(int argc, char **argv)
         throughput(argv[2], atoi(argv[3]), atoi(argv[4]));
         return 0;
     }
+    if (argc == 6 && !strcmp(argv[1], "isolation")) {
+        isolation(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+        return 0;
+    }
     if (argc == 6 && !strcmp(argv[1], "search")) {
         search(argv[2], argv[3], argv[4], atoi(argv[5]));
         return 0;
     }
     fputs("usage: bench_indexer throughput FIXTURES N THREADS\n"
+          "       bench_indexer isolation FIXTURES N THREADS ROUNDS\n"
           "       bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS\n"
           "       bench_indexer collection FIXTURES DIR SIZE\n",
           stderr);

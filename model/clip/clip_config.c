@@ -12,6 +12,7 @@
 
 #include "model/clip/clip_config.h"
 #include "model/clip/clip_json.h"
+#include "model/core/config_limits.h"
 
 int clip_read_file(const char *path, char **out, size_t *len, char *err)
 {
@@ -134,6 +135,9 @@ int clip_tower_config_parse(struct json_object *o, const char *what,
         c->eos_token_id = cj_int(o, "eos_token_id", c->eos_token_id);
         c->type_vocab_size = cj_int(o, "type_vocab_size", c->type_vocab_size);
     }
+    if (!rc)
+        rc = clip_tower_config_check_limits(c, what, kind == CLIP_TOWER_VISION,
+                                            err);
     if (!rc) rc = check_common(what, c, err);
     if (!rc)
         rc = kind == CLIP_TOWER_VISION ? check_vision(c, err)
@@ -267,7 +271,10 @@ static int family_dims(struct json_object *root, clip_config *c, char *err)
     case CLIP_FAMILY_CLIP: c->text_context = 77; break;
     }
     c->projection_dim = cj_int(root, "projection_dim", 512);
-    if (c->projection_dim <= 0 || c->text_context > c->text.max_positions) {
+    const vlm_int_field dim = {"projection_dim", c->projection_dim, 1, 16384};
+    int rc = vlm_check_int_fields("", &dim, 1, err);
+    if (rc) return rc;
+    if (c->text_context > c->text.max_positions) {
         vlm_set_err(err,
                     "bad projection_dim %d or max_position_embeddings %d "
                     "(the tokenizer needs %d)",

@@ -47,6 +47,13 @@ int clip_vision_config_from_json(struct json_object *obj,
 int clip_text_config_from_json(struct json_object *obj, clip_tower_config *out,
                                char *err);
 
+/* Every number of a tower within the range config_limits.h allows (run by
+ * clip_tower_config_parse before its consistency checks); err names the
+ * field, e.g. "text_config.num_hidden_layers = 2147483647 is outside
+ * 1..256". */
+int clip_tower_config_check_limits(const clip_tower_config *c,
+                                   const char *where, int vision, char *err);
+
 /* Model families, named by config.json's "model_type". */
 typedef enum clip_family_id {
     CLIP_FAMILY_CLIP = 0,     /* "clip": CLIPModel */

@@ -123,7 +123,10 @@ int clip_encoder_load_layout(clip_encoder *e, const st_checkpoint *ck,
     e->cfg = *cfg;
     e->post_norm = lay->post_norm;
     e->blocks = calloc((size_t)n_blocks, sizeof *e->blocks);
-    if (!e->blocks) return VLM_ENOMEM;
+    if (!e->blocks) {
+        vlm_set_err(err, "out of memory for %d encoder blocks", n_blocks);
+        return VLM_ENOMEM;
+    }
     e->n_blocks = n_blocks;
     for (int i = 0; i < n_blocks; i++) {
         char pre[400];

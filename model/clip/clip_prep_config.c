@@ -9,6 +9,7 @@
 
 #include "model/clip/clip_config.h"
 #include "model/clip/clip_json.h"
+#include "model/core/config_limits.h"
 
 static const float CLIP_MEAN[3] = {0.48145466f, 0.4578275f, 0.40821073f};
 static const float CLIP_STD[3] = {0.26862954f, 0.26130258f, 0.27577711f};
@@ -78,6 +79,30 @@ static int geometry(struct json_object *o, int image_size, int exact_default,
     return VLM_OK;
 }
 
+/* The resize target sizes a buffer; mean, std and rescale go into every
+ * pixel: all range-checked, the message naming the field. */
+static int check_numbers(const img_prep_params *p, const char *path, char *err)
+{
+    static const char *const mean[3] = {"image_mean[0]", "image_mean[1]",
+                                        "image_mean[2]"};
+    static const char *const stdv[3] = {"image_std[0]", "image_std[1]",
+                                        "image_std[2]"};
+    char sub[VLM_ERR_MAX];
+    const vlm_int_field edge = {"size.shortest_edge", p->shortest_edge, 1,
+                                8192};
+    int rc = vlm_check_int_fields("", &edge, 1, sub);
+    if (!rc)
+        rc =
+            vlm_check_real_field("", "rescale_factor", p->rescale, 0, 1e3, sub);
+    for (int i = 0; i < 3 && !rc; i++) {
+        rc = vlm_check_real_field("", mean[i], p->mean[i], -1e3, 1e3, sub);
+        if (!rc)
+            rc = vlm_check_real_field("", stdv[i], p->std[i], -1e3, 1e3, sub);
+    }
+    if (rc) vlm_set_err(err, "%s: %s", path, sub);
+    return rc;
+}
+
 static int prep_from_json(struct json_object *o, int image_size,
                           clip_prep_style style, img_prep_params *p,
                           const char *path, char *err)
@@ -110,7 +135,7 @@ static int prep_from_json(struct json_object *o, int image_size,
             vlm_set_err(err, "%s: image_std has a zero", path);
             return VLM_EFORMAT;
         }
-    return VLM_OK;
+    return check_numbers(p, path, err);
 }
 
 int clip_prep_params_load_style(const char *path, int image_size,

@@ -160,4 +160,10 @@ int dicom_load_memory(const void *bytes, size_t len, const char *label,
                       const dicom_load_opts *opts, img_rgb *out,
                       dicom_header *hdr, char *err);
 
+/* Loads the GDCM decoder module now rather than on the first decode: for
+ * a process that is about to lose the right to open files (a sandboxed
+ * decode worker).  VLM_OK, or VLM_EUNSUPPORTED with err saying why (the
+ * decodes that follow fail with the same reason). */
+int dicom_module_preload(char *err);
+
 #endif

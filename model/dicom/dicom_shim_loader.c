@@ -97,6 +97,14 @@ static void load_module(void)
                  VLM_GDCM_HINT);
 }
 
+int dicom_module_preload(char *err)
+{
+    pthread_once(&load_once, load_module);
+    if (shim_read) return VLM_OK;
+    vlm_set_err(err, "DICOM support unavailable: %s", load_error);
+    return VLM_EUNSUPPORTED;
+}
+
 int dicom_shim_read(const void *bytes, size_t len, const char *label,
                     unsigned long long max_pixels, dicom_raw *out, char *err)
 {

@@ -6,6 +6,8 @@
  * against the KV cache).  Generation is the same code with n = 1.
  */
 #include "model/llava/llama.h"
+
+#include "model/core/config_limits.h"
 #include "model/llava/llama_gemv.h"
 
 #include <math.h>
@@ -49,19 +51,32 @@ struct llama_state {
 
 /* ---- config + loading --------------------------------------------------- */
 
+/* Ranges first, before anything is sized from them (config_limits.h). */
+static int check_ranges(const llama_config *c, char *err)
+{
+    const vlm_int_field f[] = {
+        {"hidden_size", c->dim, 2, 65536},
+        {"intermediate_size", c->hidden_dim, 1, 262144},
+        {"num_hidden_layers", c->n_layers, 1, 1024},
+        {"num_attention_heads", c->n_heads, 1, 1024},
+        {"num_key_value_heads", c->n_kv_heads, 1, 1024},
+        {"vocab_size", c->vocab_size, 1, 1 << 24},
+        {"max_position_embeddings", c->max_positions, 1, 1 << 24},
+    };
+    int rc = vlm_check_int_fields("text_config", f, sizeof f / sizeof *f, err);
+    if (!rc)
+        rc = vlm_check_real_field("text_config", "rms_norm_eps", c->rms_eps, 0,
+                                  1, err);
+    if (!rc)
+        rc = vlm_check_real_field("text_config", "rope_theta", c->rope_theta, 0,
+                                  1e12, err);
+    return rc;
+}
+
 int llama_config_check(const llama_config *c, char *err)
 {
-    if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 ||
-        c->n_heads <= 0 || c->n_kv_heads <= 0 || c->vocab_size <= 0 ||
-        c->max_positions <= 0) {
-        vlm_set_err(err,
-                    "llama config: sizes must be positive (hidden_size %d,"
-                    " intermediate_size %d, layers %d, heads %d, kv heads %d,"
-                    " vocab %d, max positions %d)",
-                    c->dim, c->hidden_dim, c->n_layers, c->n_heads,
-                    c->n_kv_heads, c->vocab_size, c->max_positions);
-        return VLM_EFORMAT;
-    }
+    int rc = check_ranges(c, err);
+    if (rc) return rc;
     if (c->dim % c->n_heads || (c->dim / c->n_heads) % 2) {
         vlm_set_err(err,
                     "llama config: hidden_size %d is not num_attention_heads"
@@ -74,11 +89,6 @@ int llama_config_check(const llama_config *c, char *err)
                     "llama config: num_attention_heads %d is not a multiple"
                     " of num_key_value_heads %d",
                     c->n_heads, c->n_kv_heads);
-        return VLM_EFORMAT;
-    }
-    if (!(c->rms_eps > 0) || !(c->rope_theta > 0)) {
-        vlm_set_err(err,
-                    "llama config: rms_norm_eps and rope_theta must be > 0");
         return VLM_EFORMAT;
     }
     return VLM_OK;

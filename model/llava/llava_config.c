@@ -112,10 +112,14 @@ static int parse_root(json_object *root, const char *dir, llava_config *c,
     json_object *vis = NULL, *txt = NULL;
     json_object_object_get_ex(root, "vision_config", &vis);
     json_object_object_get_ex(root, "text_config", &txt);
-    int rc = clip_vision_config_from_json(vis, &c->vision, err);
-    if (rc) return rc;
+    char sub[VLM_ERR_MAX];
     text_from_json(root, txt, c);
-    if ((rc = llama_config_check(&c->text, err))) return rc;
+    int rc = clip_vision_config_from_json(vis, &c->vision, sub);
+    if (!rc) rc = llama_config_check(&c->text, sub);
+    if (rc) {
+        vlm_set_err(err, "%s/config.json: %s", dir, sub);
+        return rc;
+    }
     c->image_token = get_int(root, "image_token_index", 32000);
     if ((rc = projector_act(get_string(root, "projector_hidden_act", "gelu"),
                             &c->projector_act, err)))

@@ -60,7 +60,8 @@ contents() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's|^\./|/|'; }
 for f in /usr/bin/vlmindex /usr/bin/vlmsearch \
     /usr/share/man/man1/vlmindex.1.gz /usr/share/man/man1/vlmsearch.1.gz \
     /usr/share/bash-completion/completions/vlmindex \
-    /usr/share/bash-completion/completions/vlmsearch; do
+    /usr/share/bash-completion/completions/vlmsearch \
+    /usr/libexec/vlmindex/vlm-decode-worker; do
     contents "$main_deb" | grep -qx "$f" || fail "vlmindex lacks $f"
 done
 contents "$dicom_deb" | grep -q '/vlmindex/libvlm_gdcm\.so$' ||

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "model/clip/clip.h"
+#include "model/clip/clip_config.h"
 #include "tests/clip/clip_fixture.h"
 
 /* A temp checkpoint folder: fixture weights (symlinked) + an edited config
@@ -196,4 +197,105 @@ Test(clip_load, loading_does_not_rethread_the_process)
     cr_expect_arr_eq(e1, e2, sizeof(float) * (size_t)clip_embed_dim(a));
     clip_model_destroy(b);
     clip_model_destroy(a);
+}
+
+/* Absurd numbers in config.json are refused naming the field before any
+ * buffer is sized from them (num_hidden_layers = 2147483647 used to try a
+ * 300 GB calloc and print an empty error), in every family. */
+Test(clip_load, config_numbers_out_of_range_name_the_field)
+{
+    static const struct {
+        const char *fixture, *from, *to, *want;
+    } cases[] = {
+        {"clip-tiny-quickgelu-f32", "\"num_hidden_layers\": 2",
+         "\"num_hidden_layers\": 2147483647",
+         "text_config.num_hidden_layers = 2147483647 is outside 1..256"},
+        {"clip-tiny-quickgelu-f32", "\"num_hidden_layers\": 3",
+         "\"num_hidden_layers\": 1e300",
+         "vision_config.num_hidden_layers = 2147483647 is outside 1..256"},
+        {"clip-tiny-quickgelu-f32", "\"hidden_size\": 128",
+         "\"hidden_size\": -5",
+         "vision_config.hidden_size = -5 is outside 1..16384"},
+        {"clip-tiny-quickgelu-f32", "\"intermediate_size\": 256",
+         "\"intermediate_size\": 0",
+         "text_config.intermediate_size = 0 is outside 1..65536"},
+        {"clip-tiny-quickgelu-f32", "\"vocab_size\": 49408",
+         "\"vocab_size\": 99999999",
+         "text_config.vocab_size = 99999999 is outside 1..4194304"},
+        {"clip-tiny-quickgelu-f32", "\"max_position_embeddings\": 77",
+         "\"max_position_embeddings\": 1000000",
+         "text_config.max_position_embeddings = 1000000 is outside 1..8192"},
+        {"clip-tiny-quickgelu-f32", "\"image_size\": 32",
+         "\"image_size\": 100000",
+         "vision_config.image_size = 100000 is outside 1..4096"},
+        {"clip-tiny-quickgelu-f32", "\"num_channels\": 3",
+         "\"num_channels\": 1000",
+         "vision_config.num_channels = 1000 is outside 1..4"},
+        {"clip-tiny-quickgelu-f32", "\"layer_norm_eps\": 1e-05",
+         "\"layer_norm_eps\": -1",
+         "text_config.layer_norm_eps = -1 is not a finite number between 0 "
+         "and 1"},
+        {"clip-tiny-quickgelu-f32", "\"projection_dim\": 24",
+         "\"projection_dim\": 70000",
+         "projection_dim = 70000 is outside 1..16384"},
+        {"siglip-tiny", "\"num_hidden_layers\": 2",
+         "\"num_hidden_layers\": 100000",
+         "text_config.num_hidden_layers = 100000 is outside 1..256"},
+        {"siglip-tiny", "\"vocab_size\": 1000", "\"vocab_size\": 99999999",
+         "text_config.vocab_size = 99999999 is outside 1..4194304"},
+        {"chinese-clip-tiny", "\"type_vocab_size\": 2",
+         "\"type_vocab_size\": 5000",
+         "text_config.type_vocab_size = 5000 is outside 0..1024"},
+        {"chinese-clip-tiny", "\"max_position_embeddings\": 512",
+         "\"max_position_embeddings\": 100000",
+         "text_config.max_position_embeddings = 100000 is outside 1..8192"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char dir[4096], tmp[4096], err[VLM_ERR_MAX] = "", want[4200];
+        fixture_dir(cases[i].fixture, dir, sizeof dir);
+        make_edited(dir, cases[i].from, cases[i].to, tmp, sizeof tmp);
+        clip_model *m = NULL;
+        int rc = clip_model_load(tmp, NULL, &m, err);
+        snprintf(want, sizeof want, "%s/config.json: %s", tmp, cases[i].want);
+        remove_edited(tmp);
+        cr_expect_null(m);
+        cr_expect_eq(rc, VLM_EFORMAT, "%s %s: rc %d: %s", cases[i].fixture,
+                     cases[i].to, rc, err);
+        cr_expect_str_eq(err, want);
+    }
+}
+
+/* The preprocessor's numbers too: the resize target sizes a buffer, mean,
+ * std and rescale reach every pixel. */
+Test(clip_load, preprocessor_numbers_out_of_range_name_the_field)
+{
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"size\": {\"shortest_edge\": 2147483647}, \"crop_size\": 32}",
+         "size.shortest_edge = 2147483647 is outside 1..8192"},
+        {"{\"rescale_factor\": 1e39}",
+         "rescale_factor = inf is not a finite number between 0 and 1000"},
+        {"{\"image_std\": [0.5, 1e39, 0.5]}",
+         "image_std[1] = inf is not a finite number between -1000 and 1000"},
+        {"{\"image_mean\": [0.5, 0.5, -1e30]}",
+         "image_mean[2] = -1e+30 is not a finite number between -1000 and "
+         "1000"},
+    };
+    char path[] = "/tmp/clip-prep-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        FILE *f = fopen(path, "w");
+        fputs(cases[i].json, f);
+        fclose(f);
+        img_prep_params p;
+        char err[VLM_ERR_MAX] = "", want[VLM_ERR_MAX];
+        snprintf(want, sizeof want, "%s: %s", path, cases[i].want);
+        cr_expect_eq(clip_prep_params_load(path, 32, &p, err), VLM_EFORMAT,
+                     "%s: %s", cases[i].json, err);
+        cr_expect_str_eq(err, want);
+    }
+    unlink(path);
 }

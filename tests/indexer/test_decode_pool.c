@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "indexer/decode_pool.h"
+#include "media/media_isolation.h"
 #include "tests/common/test_workspace.h"
 
 #define MAX_JOBS 64
@@ -191,4 +192,44 @@ Test(decode_pool, destroy_with_work_pending_stops_cleanly)
     decode_result_free(r);
     cr_assert_eq(decode_pool_pending(p), 3 * j.n - 1);
     decode_pool_destroy(p); /* workers blocked on the full queue must exit */
+}
+
+/* A decoder that aborts (the test worker's, on "VLMTEST:abort") costs that
+ * file alone: it fails with the reason, every photo around it decodes. */
+Test(decode_pool, crashing_decoder_fails_one_file)
+{
+    media_isolation_opts mo = {.worker_path = TEST_DECODE_WORKER};
+    char err[VLM_ERR_MAX];
+    cr_assert_eq(media_isolation_configure(&mo, err), VLM_OK, "%s", err);
+    test_ws ws;
+    test_ws_init(&ws, "clip-tiny-quickgelu-f32");
+    jobs j = {0};
+    list_files(ws.photos, &j);
+    int crash = j.n / 2;
+    snprintf(j.paths[j.n++], sizeof j.paths[0], "%s/crash.jpg", ws.photos);
+    cr_assert_eq(test_sh("printf VLMTEST:abort > '%s'", j.paths[j.n - 1]), 0);
+    /* Another one in the middle of the queue. */
+    char tmp[800];
+    snprintf(tmp, sizeof tmp, "%s", j.paths[crash]);
+    snprintf(j.paths[crash], sizeof j.paths[0], "%s/crash2.png", ws.photos);
+    snprintf(j.paths[j.n++], sizeof j.paths[0], "%s", tmp);
+    cr_assert_eq(test_sh("printf VLMTEST:abort > '%s'", j.paths[crash]), 0);
+    decode_result *res[MAX_JOBS] = {0};
+    run_pool(&j, (decode_pool_options){.threads = 3}, res);
+    int ok = 0;
+    for (int i = 0; i < j.n; i++) {
+        decode_result *r = res[i];
+        if (strstr(r->path, "/crash")) {
+            char want[900];
+            snprintf(want, sizeof want, "%s: decoder crashed: SIGABRT",
+                     r->path);
+            cr_assert_eq(r->status, DECODE_FAILED);
+            cr_assert_str_eq(r->err, want);
+        } else {
+            ok += r->status == DECODE_OK;
+        }
+        decode_result_free(r);
+    }
+    cr_assert_eq(ok, j.n - 3, "every photo decodes (one file is text)");
+    test_ws_cleanup(&ws);
 }

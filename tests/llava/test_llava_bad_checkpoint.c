@@ -206,3 +206,43 @@ Test(llava_bad, unknown_strategy_rejected, .init = make_dir, .fini = remove_dir)
     cr_assert_eq(load_error(err), VLM_EUNSUPPORTED);
     cr_assert(strstr(err, "pooled"), "message: %s", err);
 }
+
+/* Absurd numbers are refused naming the field before anything is sized
+ * from them (num_hidden_layers = 2147483647 used to try a 309 GB calloc). */
+Test(llava_bad, config_numbers_out_of_range_name_the_field, .init = make_dir,
+     .fini = remove_dir)
+{
+    link_file("model.safetensors");
+    static const struct {
+        const char *section, *key;
+        int is_int;
+        double value;
+        const char *want;
+    } cases[] = {
+        {"text_config", "num_hidden_layers", 1, 2147483647.0,
+         "text_config.num_hidden_layers = 2147483647 is outside 1..1024"},
+        {"text_config", "vocab_size", 1, -3,
+         "text_config.vocab_size = -3 is outside 1..16777216"},
+        {"text_config", "intermediate_size", 0, 1e12,
+         "text_config.intermediate_size = 2147483647 is outside 1..262144"},
+        {"text_config", "rope_theta", 0, -1,
+         "text_config.rope_theta = -1 is not a finite number between 0 and "
+         "1e+12"},
+        {"vision_config", "patch_size", 1, 0,
+         "vision_config.patch_size = 0 is outside 1..4096"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double v = cases[i].value;
+        write_config_value(cases[i].section, cases[i].key,
+                           cases[i].is_int ? json_object_new_int((int)v)
+                                           : json_object_new_double(v));
+        char err[VLM_ERR_MAX] = "", want[1024];
+        llava_model *m = NULL;
+        int rc = llava_load(tmpdir, NULL, &m, err);
+        snprintf(want, sizeof want, "%s/config.json: %s", tmpdir,
+                 cases[i].want);
+        cr_expect_null(m);
+        cr_expect_eq(rc, VLM_EFORMAT, "%s: rc %d: %s", cases[i].key, rc, err);
+        cr_expect_str_eq(err, want);
+    }
+}

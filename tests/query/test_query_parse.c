@@ -185,6 +185,21 @@ Test(query_parse, weights_must_be_finite_and_not_all_zero)
     query_free(&q);
 }
 
+/* Found by fuzz_query_parse: a weight with nothing after it used to make
+ * an empty text term (embedded as "", scoring arbitrary images). */
+Test(query_parse, weight_without_a_term_is_an_error)
+{
+    const char *alone[] = {"cat + 2:"};
+    parse_fails(1, alone, "'2:': a weight without a term");
+    const char *spaced[] = {"cat", "-", "0.5:  "};
+    parse_fails(3, spaced, "a weight without a term");
+    const char *padded[] = {"2:  cat"};
+    query q = parse_ok(1, padded);
+    cr_assert_str_eq(q.terms[0].value, "cat");
+    cr_assert_float_eq(q.terms[0].weight, 2.0f, 1e-6);
+    query_free(&q);
+}
+
 /* Labels files are read with bounds; labels and templates are checked. */
 Test(label_input, bounds_and_checks)
 {
