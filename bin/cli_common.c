@@ -39,6 +39,12 @@ const cli_opt cli_common_opts[] = {
     CLI_OPT_FLAG('h', "help", COMMON(help), "show this help and exit"),
     CLI_OPT_END};
 
+const cli_opt cli_writer_opts[] = {
+    CLI_OPT_FLAG(0, "no-wait", COMMON(no_wait),
+                 "fail at once if another command is changing the\n"
+                 "collection (default: wait for it)"),
+    CLI_OPT_END};
+
 int cli_parse_existing_path(const char *text, void *field, char *err)
 {
     struct stat st;
@@ -127,6 +133,18 @@ static void announce_download(void *user, const char *repo)
             repo);
 }
 
+static void announce_wait(void *user, const char *dir, const char *holder)
+{
+    const cli_common *o = user;
+    char msg[2 * SESSION_PATH_MAX + 128];
+    if (o->quiet) return;
+    snprintf(msg, sizeof msg,
+             "collection %s is being changed by %s (Ctrl-C to stop, "
+             "--no-wait to fail at once)",
+             dir, holder);
+    cli_progress_note("waiting: ", msg);
+}
+
 session_config cli_session_config(const cli_common *o, session_access access,
                                   session_index_mode index, int parts)
 {
@@ -143,6 +161,11 @@ session_config cli_session_config(const cli_common *o, session_access access,
     cfg.fetch = (session_fetch_hooks){.announce = announce_download,
                                       .progress = cli_fetch_progress,
                                       .user = (void *)o};
+    cfg.no_wait = o->no_wait;
+    cfg.cancel = &cli_cancel;
+    cfg.writer = o->command ? o->command : "vlmindex";
+    cfg.lock_waiting = announce_wait;
+    cfg.lock_user = (void *)o;
     return cfg;
 }
 

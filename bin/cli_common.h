@@ -34,6 +34,8 @@ typedef struct cli_common {
     int quiet;              /* -q */
     int progress;           /* --progress: cli_progress_mode */
     int help;               /* -h, --help (handled by cli_parse) */
+    int no_wait;            /* --no-wait: fail if another writer is busy */
+    const char *command;    /* e.g. "vlmindex add": shown to other writers */
 } cli_common;
 
 void cli_common_init(cli_common *o);
@@ -78,5 +80,10 @@ int cli_parse_existing_path(const char *text, void *field, char *err);
  * the exit-status paragraph every --help ends with. */
 extern const cli_opt cli_common_opts[];
 extern const char cli_exit_status_help[];
+
+/* --no-wait, for the tables of commands that change a collection (they
+ * take its writer lock).  Offsets are into cli_common, so the command's
+ * args struct must begin with its cli_common (every one does). */
+extern const cli_opt cli_writer_opts[];
 
 #endif

@@ -49,7 +49,7 @@ static const cli_opt score_opts[] = {
     CLI_OPT_END};
 
 static const cli_opt *const caption_tables[] = {decoder_opts, generation_opts,
-                                                NULL};
+                                                cli_writer_opts, NULL};
 static const cli_opt *const score_tables[] = {decoder_opts, score_opts, NULL};
 
 static const cli_command caption_cmd = {
@@ -77,6 +77,7 @@ static int parse_caption(const cli_command *cmd, int argc, char **argv,
     cli_positional pos;
     memset(a, 0, sizeof *a);
     cli_common_init(&a->common);
+    a->common.command = cmd->name;
     a->gen = llava_gen_opts_default();
     int rc = cli_parse(cmd, argc, argv, a, &a->common, &pos, code);
     cli_args_free(cmd, a, &pos);
@@ -129,7 +130,8 @@ static int caption_collection(const caption_args *a, char *err)
 {
     session *s = NULL;
     query_decoder d;
-    int rc = open_captioner(a, SESSION_READ, &s, &d, err);
+    /* Stored captions change the collection: the writer lock. */
+    int rc = open_captioner(a, SESSION_MODIFY, &s, &d, err);
     captions_summary sum = {0};
     if (!rc) {
         cli_install_signal_handlers();

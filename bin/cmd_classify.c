@@ -8,6 +8,7 @@
 #include "bin/cli_filter.h"
 #include "bin/commands.h"
 #include "query/classify.h"
+#include "query/probe.h"
 #include "query/result_format.h"
 #include "query/worklist.h"
 
@@ -17,6 +18,8 @@ typedef struct classify_args {
     char **file_labels;
     int n_file_labels;
     const char *in_dir, *only;
+    const char *probe; /* --probe NAME */
+    char *probe_json;  /* what JSON lines say scored them */
     float min_prob;
     int format; /* 0 csv, 1 jsonl */
     int no_store, worklist, null_sep;
@@ -41,6 +44,9 @@ static const cli_opt classify_opts[] = {
      .metavar = "TPL",
      .help = "prompt template with {} (repeatable, averaged;\n"
              "default \"a photo of {}\")"},
+    CLI_OPT_TEXT(0, "probe", CA(probe), "NAME",
+                 "a trained probe's classes and probabilities instead\n"
+                 "of labels (vlmindex probe train)"),
     CLI_OPT_PARSE(0, "in", CA(in_dir), "DIR", cli_parse_existing_path,
                   "only images under DIR"),
     CLI_OPT_FLOAT(0, "min-prob", CA(min_prob), "P", 0, 1,
@@ -61,31 +67,39 @@ static const cli_opt classify_opts[] = {
                  "diagnosis)"),
     CLI_OPT_END};
 
-static const cli_opt *const classify_tables[] = {classify_opts, NULL};
+static const cli_opt *const classify_tables[] = {classify_opts, cli_writer_opts,
+                                                 NULL};
 
 static const cli_command classify_cmd = {
     .name = "vlmindex classify",
-    .synopsis = "(--label TEXT)... | --labels FILE [options]",
+    .synopsis = "(--label TEXT)... | --labels FILE [options]\n"
+                "--probe NAME [options]",
     .about = "Zero-shot labels over the collection: each image gets the\n"
-             "probabilities of the labels, as CSV or JSON lines.",
+             "probabilities of the labels, as CSV or JSON lines.  With\n"
+             "--probe, the classes of a probe trained from your examples.",
     .tables = classify_tables,
     .max_args = 0,
 };
 
 /* Every image's probability of --only, one row per study. */
 static int print_worklist(classify_args *a, collection *c, const label_set *ls,
-                          int label, clip_model *m, int64_t *n_rows, char *err)
+                          int label, const collection_model *m, int64_t *n_rows,
+                          char *err)
 {
     worklist_study *w = NULL;
     int n = 0;
     worklist_options wo = {.use_min = a->min_prob > 0,
                            .min_score = a->min_prob};
-    int rc = worklist_for_label(c, ls, label, clip_model_id(m), a->in_dir,
-                                a->store, &wo, &w, &n, err);
+    int rc = worklist_for_label(c, ls, label, m->model_id, a->in_dir, a->store,
+                                &wo, &w, &n, err);
     if (!rc) {
-        char when[32];
+        char when[32], what[VLM_ERR_MAX];
         worklist_time_now(when);
-        worklist_context ctx = {a->only, clip_model_name(m), when};
+        if (a->probe) /* written as in a query */
+            snprintf(what, sizeof what, "probe:%s:%s", a->probe, a->only);
+        else
+            snprintf(what, sizeof what, "%s", a->only);
+        worklist_context ctx = {what, m->name, when};
         worklist_write(stdout, a->jsonl, w, n, &ctx);
     }
     free(w);
@@ -113,7 +127,9 @@ static int print_row(void *user, const classify_row *r)
             json_write_string(stdout, label_set_label(a->ls, i));
             printf(":%.6f", r->probs[i]);
         }
-        fputs("}}\n", stdout);
+        fputc('}', stdout);
+        if (a->probe_json) printf(",\"probe\":%s", a->probe_json);
+        fputs("}\n", stdout);
         return 0;
     }
     if (!a->csv_header_done) {
@@ -178,12 +194,34 @@ static int find_label(const label_set *ls, const char *name)
     return -2;
 }
 
+/* --probe: the probe's label set; said on stderr and in JSON lines. */
+static int probe_labels(classify_args *a, collection *c, label_set **ls,
+                        char *err)
+{
+    collection_probe p = {0};
+    int rc = probe_load_current(c, a->probe, &p, err);
+    if (!rc) rc = probe_label_set(&p, ls, err);
+    if (!rc && !(a->probe_json = probe_json(&p))) rc = VLM_ENOMEM;
+    if (!rc && !a->common.quiet) {
+        char line[VLM_ERR_MAX];
+        probe_describe(&p, line, sizeof line);
+        fprintf(stderr, "classified by %s\n", line);
+    }
+    /* A binary probe's worklist ranks by its own class. */
+    if (!rc && a->worklist && !a->only && label_set_count(*ls) == 2)
+        a->only = label_set_label(*ls, 0);
+    collection_probe_free(&p);
+    return rc;
+}
+
 /* The label set and the index of --only (-1 without it). */
-static int prepare_labels(classify_args *a, clip_model *m, const char **labels,
+static int prepare_labels(classify_args *a, session *s, const char **labels,
                           int n, label_set **ls, int *only, char *err)
 {
-    int rc =
-        label_set_create(m, labels, n, a->templates.v, a->templates.n, ls, err);
+    int rc = a->probe
+                 ? probe_labels(a, session_collection(s), ls, err)
+                 : label_set_create(session_model(s), labels, n, a->templates.v,
+                                    a->templates.n, ls, err);
     *only = -1;
     if (!rc && a->only && (*only = find_label(*ls, a->only)) < 0) {
         vlm_set_err(err, "--only '%s' is not one of the labels", a->only);
@@ -204,12 +242,17 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
     label_set *ls = NULL;
     int64_t reported = 0;
     int only = -1;
-    int rc = cli_open_session(&a->common, SESSION_READ, SESSION_NO_INDEX,
-                              CLIP_PART_TEXT, &s, err);
-    clip_model *m = rc ? NULL : session_model(s);
-    if (!rc) rc = prepare_labels(a, m, labels, n, &ls, &only, err);
+    collection_model m = {0};
+    /* Storing results changes the collection: the writer lock.  A probe
+     * needs no model: the stored embeddings are what it scores. */
+    int rc =
+        cli_open_session(&a->common, a->store ? SESSION_MODIFY : SESSION_READ,
+                         SESSION_NO_INDEX, a->probe ? 0 : CLIP_PART_TEXT, &s,
+                         err);
+    if (!rc) rc = collection_get_model(session_collection(s), &m, err);
+    if (!rc) rc = prepare_labels(a, s, labels, n, &ls, &only, err);
     if (!rc && a->worklist)
-        rc = print_worklist(a, session_collection(s), ls, only, m, &reported,
+        rc = print_worklist(a, session_collection(s), ls, only, &m, &reported,
                             err);
     else if (!rc) {
         a->ls = ls;
@@ -220,8 +263,8 @@ static int run_classify(classify_args *a, const char **labels, int n, char *err)
                               .store = a->store,
                               .on_row = print_row,
                               .user = a};
-        rc = classify_collection(session_collection(s), ls, clip_model_id(m),
-                                 &o, &reported, err);
+        rc = classify_collection(session_collection(s), ls, m.model_id, &o,
+                                 &reported, err);
     }
     label_set_destroy(ls);
     session_close(s);
@@ -235,6 +278,7 @@ int cmd_classify(int argc, char **argv)
     cli_positional pos;
     char err[VLM_ERR_MAX] = "";
     cli_common_init(&a.common);
+    a.common.command = classify_cmd.name;
     int n = 0, code;
     const char **labels = NULL;
     if (!cli_parse(&classify_cmd, argc, argv, &a, &a.common, &pos, &code)) {
@@ -242,14 +286,20 @@ int cmd_classify(int argc, char **argv)
         a.store = !a.no_store;
         int rc = read_label_files(&a, err);
         if (!rc && !(labels = all_labels(&a, &n))) rc = VLM_ENOMEM;
+        if (!rc && a.probe && (n || a.templates.n)) {
+            vlm_set_err(err, "--probe takes the place of --label, --labels "
+                             "and --template: give one or the other");
+            rc = VLM_EINVAL;
+        }
         /* Before the model loads: a bad label costs no time. */
-        if (!rc)
+        if (!rc && !a.probe)
             rc =
                 label_input_check(labels, n, a.templates.v, a.templates.n, err);
         code = rc ? EXIT_ERROR : run_classify(&a, labels, n, err);
         if (code == EXIT_ERROR) cli_error(err);
     }
     free(labels);
+    free(a.probe_json);
     collection_free_strings(a.file_labels, (size_t)a.n_file_labels);
     cli_args_free(&classify_cmd, &a, &pos);
     return code;

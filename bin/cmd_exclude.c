@@ -18,7 +18,8 @@ static const cli_opt exclude_opts[] = {
                  "only for this root folder (default: every root)"),
     CLI_OPT_END};
 
-static const cli_opt *const exclude_tables[] = {exclude_opts, NULL};
+static const cli_opt *const exclude_tables[] = {exclude_opts, cli_writer_opts,
+                                                NULL};
 
 static const cli_command exclude_cmd = {
     .name = "vlmindex exclude",
@@ -143,8 +144,11 @@ int cmd_exclude(int argc, char **argv)
     if (!cli_parse(&exclude_cmd, argc, argv, &a, &a.common, &pos, &code) &&
         !(code = check_verb(&pos))) {
         session *s = NULL;
-        int rc = cli_open_session(&a.common, SESSION_READ,
-                                  SESSION_INDEX_IF_BOUND, 0, &s, err);
+        /* add and rm change the collection: one writer at a time. */
+        a.common.command = "vlmindex exclude";
+        int rc = cli_open_session(
+            &a.common, strcmp(pos.v[0], "list") ? SESSION_MODIFY : SESSION_READ,
+            SESSION_INDEX_IF_BOUND, 0, &s, err);
         if (!rc) rc = run_verb(&a, s, pos.v[0], pos.n > 1 ? pos.v[1] : "", err);
         session_close(s);
         code = cli_exit_code(rc, err);

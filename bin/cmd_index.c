@@ -1,4 +1,5 @@
 /* vlmindex add | update | rm */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ typedef struct index_args {
     cli_list excludes;
     int batch;
     int exact;
+    int prune_offline;   /* update --prune-offline */
     dicom_window window; /* --window */
     dicomweb_opts web;
 } index_args;
@@ -54,9 +56,17 @@ static const cli_opt dicomweb_opts_table[] = {
                  "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
     CLI_OPT_END};
 
-static const cli_opt *const add_tables[] = {add_opts, walk_opts,
-                                            dicomweb_opts_table, NULL};
-static const cli_opt *const update_tables[] = {walk_opts, NULL};
+static const cli_opt prune_opts[] = {
+    CLI_OPT_FLAG(0, "prune-offline", IA(prune_offline),
+                 "forget folders that are offline (missing, unreadable,\n"
+                 "unmounted) and their images; without it they are kept"),
+    CLI_OPT_END};
+
+static const cli_opt *const add_tables[] = {
+    add_opts, walk_opts, dicomweb_opts_table, cli_writer_opts, NULL};
+static const cli_opt *const update_tables[] = {walk_opts, prune_opts,
+                                               cli_writer_opts, NULL};
+static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
 
 static const cli_command add_cmd = {
     .name = "vlmindex add",
@@ -79,7 +89,9 @@ static const cli_command update_cmd = {
     .name = "vlmindex update",
     .about =
         "Re-scans every folder (and file) added before; forgets files that\n"
-        "vanished or that an exclude now skips.",
+        "vanished or that an exclude now skips.  A folder that is missing,\n"
+        "unreadable or looks unmounted is offline: its images are kept (and\n"
+        "still found).",
     .tables = update_tables,
     .max_args = 0,
 };
@@ -90,7 +102,9 @@ static const cli_command rm_cmd = {
     .about =
         "Forgets files or folders (and their rows); the disk is untouched.\n"
         "A path inside a root is excluded from it, so `update` does not\n"
-        "bring it back (vlmindex exclude list).",
+        "bring it back (vlmindex exclude list).  Also forgets an offline\n"
+        "folder (an unplugged disk).",
+    .tables = rm_tables,
     .min_args = 1,
     .max_args = -1,
     .args_name = "folder or file",
@@ -104,6 +118,7 @@ static int parse_index_args(const cli_command *cmd, int argc, char **argv,
     cli_common_init(&a->common);
     /* Indexing runs many batches: packed weights (oneDNN) pay for their copy. */
     a->common.fp32 = VLM_PREC_F32_PACKED;
+    a->common.command = cmd->name; /* shown to writers that wait for us */
     return cli_parse(cmd, argc, argv, a, &a->common, pos, code);
 }
 
@@ -135,14 +150,54 @@ static void on_failure(void *user, const char *path, const char *reason)
     cli_progress_note("failed: ", reason);
 }
 
+/* A note of any length (paths may exceed PATH_MAX) above the progress
+ * line. */
+static void note_fmt(const char *prefix, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    cli_progress_note(prefix, msg ? msg : fmt);
+    free(msg);
+    va_end(ap2);
+    va_end(ap);
+}
+
+/* An entry the walk could not visit (counted as skipped). */
+static void on_skip(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    note_fmt("skipped: ", "%s: %s", path, reason);
+}
+
+/* Said even with -q: rows are kept (or were forgotten) on the user's word. */
+static void on_offline(void *user, const char *root, const char *reason,
+                       int64_t n_rows, int pruned)
+{
+    (void)user;
+    if (pruned)
+        note_fmt("offline root forgotten: ", "%s (%s): %lld images removed",
+                 root, reason, (long long)n_rows);
+    else
+        note_fmt("offline root: ",
+                 "%s is %s; its %lld images are kept (searches still find "
+                 "them). `vlmindex rm %s` forgets them, `vlmindex update "
+                 "--prune-offline` every offline root",
+                 root, reason, (long long)n_rows, root);
+}
+
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
-           "removed %lld, failed %lld",
+           "removed %lld, failed %lld, skipped %lld",
            (long long)s->added, (long long)s->updated, (long long)s->unchanged,
            (long long)s->moved, (long long)s->copied, (long long)s->removed,
-           (long long)s->failed);
+           (long long)s->failed, (long long)s->skipped);
     if (s->not_images) printf(", not images %lld", (long long)s->not_images);
+    if (s->offline) printf(", offline roots %lld", (long long)s->offline);
     printf(" (%.1f s", s->seconds);
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
@@ -185,6 +240,9 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .cancel = &cli_cancel,
             .on_progress = on_progress,
             .on_failure = on_failure,
+            .on_skip = on_skip,
+            .on_offline = on_offline,
+            .prune_offline = a->prune_offline,
             .user = a,
         };
         collection *c = session_collection(s);
@@ -241,7 +299,7 @@ int cmd_rm(int argc, char **argv)
     }
     session *s = NULL;
     int64_t removed = 0;
-    int rc = cli_open_session(&a.common, SESSION_READ, SESSION_INDEX_IF_BOUND,
+    int rc = cli_open_session(&a.common, SESSION_MODIFY, SESSION_INDEX_IF_BOUND,
                               0, &s, err);
     vector_index *vi = rc ? NULL : session_index(s);
     if (!rc && vi)

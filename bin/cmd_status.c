@@ -6,6 +6,7 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
+#include "session/session_roots.h"
 
 typedef struct status_args {
     cli_common common;
@@ -37,7 +38,8 @@ static const cli_opt repair_opts[] = {
     CLI_OPT_END};
 
 static const cli_opt *const status_tables[] = {status_opts, NULL};
-static const cli_opt *const repair_tables[] = {repair_opts, NULL};
+static const cli_opt *const repair_tables[] = {repair_opts, cli_writer_opts,
+                                               NULL};
 
 static const cli_command status_cmd = {
     .name = "vlmindex status",
@@ -46,6 +48,8 @@ static const cli_command status_cmd = {
     .tables = status_tables,
     .max_args = 0,
 };
+
+static const cli_opt *const writer_tables[] = {cli_writer_opts, NULL};
 
 static const cli_command repair_cmd = {
     .name = "vlmindex repair",
@@ -60,6 +64,7 @@ static const cli_command reset_cmd = {
     .about =
         "Empties the collection (rows, vectors, model binding), keeping its\n"
         "folders: to re-index with another model, then `vlmindex update`.",
+    .tables = writer_tables,
     .max_args = 0,
 };
 
@@ -67,9 +72,11 @@ static const cli_command reset_cmd = {
 typedef int (*collection_body)(status_args *a, collection *c, vector_index *vi,
                                char *err);
 
-/* Parses, opens, runs body, closes, and turns the status into an exit code. */
+/* Parses, opens, runs body, closes, and turns the status into an exit code.
+ * SESSION_MODIFY (repair, reset) takes the writer lock. */
 static int with_collection(const cli_command *cmd, int argc, char **argv,
-                           int want_index, collection_body body)
+                           int want_index, session_access access,
+                           collection_body body)
 {
     status_args a;
     cli_positional pos;
@@ -77,6 +84,7 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     int code;
     memset(&a, 0, sizeof a);
     cli_common_init(&a.common);
+    a.common.command = cmd->name;
     if (cli_parse(cmd, argc, argv, &a, &a.common, &pos, &code)) {
         cli_args_free(cmd, &a, &pos);
         return code;
@@ -85,7 +93,7 @@ static int with_collection(const cli_command *cmd, int argc, char **argv,
     session_index_mode index = want_index && !a.failed_only
                                    ? SESSION_INDEX_IF_BOUND
                                    : SESSION_NO_INDEX;
-    int rc = cli_open_session(&a.common, SESSION_READ, index, 0, &s, err);
+    int rc = cli_open_session(&a.common, access, index, 0, &s, err);
     if (!rc) rc = body(&a, session_collection(s), session_index(s), err);
     session_close(s);
     cli_args_free(cmd, &a, &pos);
@@ -176,6 +184,22 @@ static int verify_collection(collection *c, vector_index *vi, char *err)
     return rc;
 }
 
+/* One root, and whether it is online now. */
+static void print_root(collection *c, const char *root)
+{
+    session_root_status st;
+    int64_t rows = 0;
+    fputs("root:       ", stdout);
+    text_write(stdout, root, TEXT_ESCAPED);
+    if (session_root_probe(c, root, &st, NULL) != VLM_OK || !st.offline) {
+        putchar('\n');
+        return;
+    }
+    collection_count_under(c, root, &rows, NULL);
+    printf("  OFFLINE: %s; %lld images kept (`vlmindex rm` forgets them)\n",
+           st.reason, (long long)rows);
+}
+
 static int status_body(status_args *a, collection *c, vector_index *vi,
                        char *err)
 {
@@ -203,19 +227,23 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                (long long)k.dicom);
     int rc = a->verify ? verify_collection(c, vi, err) : VLM_OK;
     if (vi) print_index_info(vi);
+    const char *why;
+    if (collection_is_read_only(c, &why)) {
+        fputs("access:     read-only (", stdout);
+        text_write(stdout, why, TEXT_ESCAPED);
+        puts("): searches work; changes and saving a rebuilt index need "
+             "write access");
+    }
     if (collection_list_roots(c, &roots, &n, NULL) == VLM_OK)
-        for (size_t i = 0; i < n; i++) {
-            fputs("root:       ", stdout);
-            text_write(stdout, roots[i], TEXT_ESCAPED);
-            putchar('\n');
-        }
+        for (size_t i = 0; i < n; i++) print_root(c, roots[i]);
     collection_free_strings(roots, n);
     return rc;
 }
 
 int cmd_status(int argc, char **argv)
 {
-    return with_collection(&status_cmd, argc, argv, 1, status_body);
+    return with_collection(&status_cmd, argc, argv, 1, SESSION_READ,
+                           status_body);
 }
 
 static int repair_body(status_args *a, collection *c, vector_index *vi,
@@ -241,7 +269,8 @@ static int repair_body(status_args *a, collection *c, vector_index *vi,
 
 int cmd_repair(int argc, char **argv)
 {
-    return with_collection(&repair_cmd, argc, argv, 1, repair_body);
+    return with_collection(&repair_cmd, argc, argv, 1, SESSION_MODIFY,
+                           repair_body);
 }
 
 static int reset_body(status_args *a, collection *c, vector_index *vi,
@@ -257,5 +286,6 @@ static int reset_body(status_args *a, collection *c, vector_index *vi,
 
 int cmd_reset(int argc, char **argv)
 {
-    return with_collection(&reset_cmd, argc, argv, 0, reset_body);
+    return with_collection(&reset_cmd, argc, argv, 0, SESSION_MODIFY,
+                           reset_body);
 }

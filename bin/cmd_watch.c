@@ -110,7 +110,8 @@ typedef struct watch_cmd_args {
     cli_common common;
 } watch_cmd_args;
 
-static const cli_opt *const watch_tables[] = {watch_cli_opts, NULL};
+static const cli_opt *const watch_tables[] = {watch_cli_opts, cli_writer_opts,
+                                              NULL};
 
 static const cli_command watch_cmd = {
     .name = "vlmindex watch",

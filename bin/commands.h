@@ -19,5 +19,6 @@ int cmd_dupes(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

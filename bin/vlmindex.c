@@ -31,6 +31,8 @@ static const command commands[] = {
      "embeddings + metadata: .npy + JSONL, or safetensors"},
     {"classify", cmd_classify,
      "zero-shot labels over the collection (CSV/JSONL)"},
+    {"probe", cmd_probe,
+     "train a classifier from your own examples (train/eval/list/show/rm)"},
     {"embed", cmd_embed, "print embeddings of texts/images as JSON lines"},
     {"caption", cmd_caption,
      "LLaVA captions: one --image, or the collection (stored, FTS)"},

@@ -36,6 +36,21 @@ static void hash_hex(const void *b, size_t n, char out[33])
              (unsigned long long)h.low64);
 }
 
+/* The image's own size, upright, whatever scale it was decoded at (the
+ * JPEG fast path decodes at 1/2 to 1/8 of it): the file's stored size with
+ * the EXIF orientation applied, or a DICOM image's Rows x Columns. */
+static void original_size(const media_image *m, int *w, int *h)
+{
+    int sw = m->info.width, sh = m->info.height;
+    if (m->dicom && m->dicom->cols > 0 && m->dicom->rows > 0)
+        sw = m->dicom->cols, sh = m->dicom->rows;
+    else if (m->info.orientation >= 5) /* transposing orientations */
+        sw = m->info.height, sh = m->info.width;
+    if (sw <= 0 || sh <= 0) sw = m->rgb.width, sh = m->rgb.height;
+    *w = sw;
+    *h = sh;
+}
+
 /* Decodes and preprocesses: DECODE_OK with pixels, DECODE_NOT_IMAGE, or
  * DECODE_FAILED with err. */
 static void decode(decode_pool *p, decode_result *r, const uint8_t *b, size_t n)
@@ -51,15 +66,9 @@ static void decode(decode_pool *p, decode_result *r, const uint8_t *b, size_t n)
     if (rc) return;
     r->format = m.format;
     r->info = m.info;
+    original_size(&m, &r->width, &r->height);
     r->dicom = m.dicom;
     m.dicom = NULL; /* the result owns the DICOM fields now */
-    /* The image's own size, upright: not the size decoded at (the JPEG
-     * fast path decodes at a fraction of it). */
-    int upright = m.info.orientation >= 5 && m.info.orientation <= 8;
-    int w = m.info.width ? m.info.width : m.rgb.width;
-    int h = m.info.height ? m.info.height : m.rgb.height;
-    r->width = upright && m.info.width ? h : w;
-    r->height = upright && m.info.width ? w : h;
     size_t count = 3 * (size_t)p->o.prep.crop_w * (size_t)p->o.prep.crop_h;
     r->pixels = malloc(count * sizeof(float));
     if (!r->pixels)

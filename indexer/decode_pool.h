@@ -32,7 +32,8 @@ typedef struct decode_result {
     char hash[33]; /* hex XXH3-128 of the file bytes ("" if unread) */
     img_info info;
     const char *format;  /* "jpeg", "png", ..., "dicom" */
-    int width, height;   /* the full image size, upright */
+    int width, height;   /* the image's own size, upright (not the size
+                            the JPEG fast path decoded it at) */
     float *pixels;       /* 3 x S x S, owned by the result */
     dicom_header *dicom; /* DICOM fields of a DICOM file, owned, or NULL */
     char err[VLM_ERR_MAX];

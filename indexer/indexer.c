@@ -4,6 +4,8 @@
  */
 #include "indexer/indexer.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +17,7 @@
 #include "indexer/source_watch.h"
 #include "indexer/watch.h"
 #include "media/media_path.h"
+#include "session/session_roots.h"
 
 static int run_source(collection *c, vector_index *vi, clip_model *m,
                       ingest_source *src, const indexer_options *o,
@@ -67,41 +70,95 @@ int indexer_watch(collection *c, vector_index *vi, clip_model *m,
     return rc;
 }
 
-/* Roots and files added alone, that still exist, into live[]; the rows of
- * those that vanished entirely are forgotten (*gone). */
-static void split_live(collection *c, vector_index *vi, char **paths, size_t n,
-                       const char **live, int *n_live, int64_t *gone)
+/* One offline root: kept and reported, or with prune_offline forgotten. */
+static int offline_root(collection *c, vector_index *vi, const char *root,
+                        const session_root_status *st, const indexer_options *o,
+                        int64_t *pruned, char *err)
 {
-    struct stat st;
-    char err[VLM_ERR_MAX];
-    for (size_t i = 0; i < n; i++) {
-        if (stat(paths[i], &st) == 0) {
-            live[(*n_live)++] = paths[i];
-            continue;
-        }
-        int64_t k = 0;
-        const char *one[1] = {paths[i]};
-        if (indexer_remove(c, vi, one, 1, &k, err) == VLM_OK) *gone += k;
+    int64_t rows = 0;
+    const char *one[1] = {root};
+    int rc = o->prune_offline ? indexer_remove(c, vi, one, 1, &rows, err)
+                              : collection_count_under(c, root, &rows, err);
+    if (rc) return rc;
+    if (o->prune_offline) *pruned += rows;
+    if (o->on_offline)
+        o->on_offline(o->user, root, st->reason, rows, o->prune_offline);
+    return VLM_OK;
+}
+
+/* A file added alone that is not there: offline when its folder is (an
+ * unplugged disk keeps its rows), else it was deleted (st->offline false
+ * and st->state SESSION_ROOT_MISSING). */
+static int probe_lone_file(collection *c, const char *path,
+                           session_root_status *st, char *err)
+{
+    struct stat sb;
+    memset(st, 0, sizeof *st);
+    if (stat(path, &sb) == 0) return VLM_OK;
+    if (errno != ENOENT && errno != ENOTDIR) {
+        st->offline = true;
+        st->state = SESSION_ROOT_UNREADABLE;
+        snprintf(st->reason, sizeof st->reason, "%s", strerror(errno));
+        return VLM_OK;
     }
+    char *dir = strdup(path);
+    if (!dir) return VLM_ENOMEM;
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    int rc = session_root_probe(c, dir, st, err);
+    free(dir);
+    if (!rc && !st->offline) st->state = SESSION_ROOT_MISSING;
+    return rc;
+}
+
+/* The online roots and files added alone into live[]; offline ones are
+ * handled here, and files added alone that were deleted are forgotten. */
+static int split_roots(collection *c, vector_index *vi, char **roots, size_t n,
+                       bool files, const indexer_options *o, const char **live,
+                       int *n_live, indexer_summary *s, char *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        session_root_status st;
+        int64_t k = 0;
+        const char *one[1] = {roots[i]};
+        int rc = files ? probe_lone_file(c, roots[i], &st, err)
+                       : session_root_probe(c, roots[i], &st, err);
+        if (!rc && st.offline) {
+            s->offline++;
+            rc = offline_root(c, vi, roots[i], &st, o, &s->removed, err);
+        } else if (!rc && st.state == SESSION_ROOT_MISSING) {
+            rc = indexer_remove(c, vi, one, 1, &k, err);
+            s->removed += k;
+        } else if (!rc) {
+            live[(*n_live)++] = roots[i];
+        }
+        if (rc) return rc;
+    }
+    return VLM_OK;
 }
 
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err)
 {
+    static const indexer_options defaults = {0};
+    if (!o) o = &defaults;
     char **roots = NULL, **files = NULL;
     size_t n = 0, n_files = 0;
+    indexer_summary pre = {0};
+    memset(s, 0, sizeof *s);
     int rc = collection_list_roots(c, &roots, &n, err);
     if (!rc) rc = collection_list_lone_files(c, &files, &n_files, err);
     const char **live = rc ? NULL : calloc(n + n_files + 1, sizeof *live);
     int n_live = 0;
-    int64_t gone = 0;
-    if (live) {
-        split_live(c, vi, roots, n, live, &n_live, &gone);
-        split_live(c, vi, files, n_files, live, &n_live, &gone);
-    }
+    if (!rc && !live) rc = VLM_ENOMEM;
     if (!rc)
-        rc = live ? indexer_add(c, vi, m, live, n_live, o, s, err) : VLM_ENOMEM;
-    s->removed += gone;
+        rc = split_roots(c, vi, roots, n, false, o, live, &n_live, &pre, err);
+    if (!rc)
+        rc = split_roots(c, vi, files, n_files, true, o, live, &n_live, &pre,
+                         err);
+    if (!rc) rc = indexer_add(c, vi, m, live, n_live, o, s, err);
+    s->offline += pre.offline;
+    s->removed += pre.removed;
     free(live);
     collection_free_strings(roots, n);
     collection_free_strings(files, n_files);
@@ -122,13 +179,25 @@ static int forget_path(collection *c, const char *abs, char *err)
     return rc;
 }
 
+/* The stored form of a path to forget.  An absolute path whose parent is
+ * gone too (an unplugged disk's mount point) is taken as given. */
+static char *removal_path(const char *path)
+{
+    char *abs = media_abspath(path);
+    if (abs || path[0] != '/') return abs;
+    char *copy = strdup(path);
+    size_t n = copy ? strlen(copy) : 0;
+    while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+    return copy;
+}
+
 int indexer_remove(collection *c, vector_index *vi, const char *const *paths,
                    int n_paths, int64_t *n_removed, char *err)
 {
     *n_removed = 0;
     int rc = collection_begin(c, err);
     for (int i = 0; !rc && i < n_paths; i++) {
-        char *abs = media_abspath(paths[i]);
+        char *abs = removal_path(paths[i]);
         int64_t k = 0;
         rc = abs ? collection_delete_under(c, abs, &k, err) : VLM_ENOMEM;
         if (!rc) rc = forget_path(c, abs, err);

@@ -14,6 +14,11 @@
  * stored embedding.  Files that fail are recorded with the reason and do not
  * stop the run.  Each batch is one transaction, so `kill -9` at any moment
  * loses at most the batch in flight and a re-run finishes the job.
+ *
+ * Roots that are offline (session_roots.h: missing, unreadable, or looking
+ * unmounted) are neither walked nor emptied: their rows stay until the user
+ * removes them (indexer_remove, or indexer_update with prune_offline).
+ * Callers hold the collection's writer lock (a SESSION_WRITE session).
  */
 #ifndef VLM_INDEXER_H
 #define VLM_INDEXER_H
@@ -28,6 +33,8 @@
 #include "schema/collection.h"
 #include "schema/vector_index.h"
 
+/* Every count of rows is of committed rows: a batch that fails to commit
+ * (disk full) adds nothing to them. */
 typedef struct indexer_summary {
     int64_t seen;       /* files found by the walk / instances fetched */
     int64_t added;      /* new rows embedded */
@@ -39,6 +46,8 @@ typedef struct indexer_summary {
     int64_t removed;    /* rows whose file vanished */
     int64_t failed;     /* newly failed files */
     int64_t not_images; /* skipped: content and name are not images */
+    int64_t skipped;    /* entries the walk could not visit (reported) */
+    int64_t offline;    /* offline roots, kept (or forgotten with prune) */
     double seconds;     /* from the first item on (the walk excluded) */
 } indexer_summary;
 
@@ -77,6 +86,15 @@ typedef struct indexer_options {
     void (*on_progress)(void *user, const indexer_progress *p);
     /* Called for each item that failed (may be NULL). */
     void (*on_failure)(void *user, const char *path, const char *reason);
+    /* Called for each entry the walk could not visit (walk.h; may be
+     * NULL): permission denied, a dangling link, a path over PATH_MAX. */
+    void (*on_skip)(void *user, const char *path, const char *reason);
+    /* Called for each offline root: its rows (n_rows) are kept, or were
+     * removed when pruned (may be NULL). */
+    void (*on_offline)(void *user, const char *root, const char *reason,
+                       int64_t n_rows, int pruned);
+    /* Update: forget offline roots and their rows instead of keeping them. */
+    int prune_offline;
     void *user;
 } indexer_options;
 
@@ -91,8 +109,10 @@ int indexer_add(collection *c, vector_index *vi, clip_model *m,
                 const char *const *paths, int n_paths, const indexer_options *o,
                 indexer_summary *s, char *err);
 
-/* Re-scans every known root and file added alone (indexer_add over them);
- * those that vanished entirely are forgotten. */
+/* Re-scans every known root that is online and every file added alone
+ * (indexer_add over them); offline roots are reported and kept, or with
+ * o->prune_offline forgotten with their rows.  A file added alone that
+ * vanished is forgotten when its folder is online, else kept as offline. */
 int indexer_update(collection *c, vector_index *vi, clip_model *m,
                    const indexer_options *o, indexer_summary *s, char *err);
 

@@ -18,7 +18,8 @@ typedef struct writer {
     ingest_source *src;
     const indexer_options *o;
     indexer_summary *s;
-    ingest_item **batch; /* yielded, waiting for the next flush */
+    indexer_summary pend; /* the open batch's counts, kept once committed */
+    ingest_item **batch;  /* yielded, waiting for the next flush */
     int n, n_embed, batch_size;
     size_t per;             /* floats per image */
     float *pixels, *embeds; /* batch_size x per, batch_size x dims */
@@ -44,13 +45,17 @@ void ingest_source_destroy(ingest_source *src)
     if (src) *src = (ingest_source){0};
 }
 
+/* A failed COMMIT (disk full) may leave the transaction open: end it. */
+static int commit_or_rollback(collection *c, int rc, char *err)
+{
+    if (!rc) rc = collection_commit(c, err);
+    if (rc) collection_rollback(c);
+    return rc;
+}
+
 int ingest_finish_batch(collection *c, vector_index *vi, int rc, char *err)
 {
-    if (rc) {
-        collection_rollback(c);
-        return rc;
-    }
-    rc = collection_commit(c, err);
+    rc = commit_or_rollback(c, rc, err);
     return rc ? rc : vector_index_sync(vi, err);
 }
 
@@ -83,13 +88,13 @@ static int put_embedded(writer *w, const ingest_item *it, const float *emb)
     int rc =
         collection_put_image(w->c, &it->info, emb, w->enc->dims, &id, w->err);
     if (!rc) rc = store_dicom(w, id, it->dicom);
-    if (!rc) *(it->existing_id ? &w->s->updated : &w->s->added) += 1;
+    if (!rc) *(it->existing_id ? &w->pend.updated : &w->pend.added) += 1;
     return rc;
 }
 
 static int put_failed(writer *w, const ingest_item *it)
 {
-    w->s->failed++;
+    w->pend.failed++;
     if (w->o->on_failure)
         w->o->on_failure(w->o->user, it->info.path, it->error);
     return collection_put_failure(w->c, &it->info, it->error, NULL, w->err);
@@ -135,9 +140,9 @@ static int copy_vector(writer *w, const ingest_item *it)
     if (!rc) rc = collection_get_embedding(w->c, from, emb, w->enc->dims, NULL);
     collection_image_info info = rc ? it->info : copied_info(w, it, from, &src);
     if (!rc)
-        rc = collection_put_image(w->c, &info, emb, w->enc->dims, NULL,
-                                  w->err);
-    if (!rc) *(from == it->existing_id ? &w->s->unchanged : &w->s->copied) += 1;
+        rc = collection_put_image(w->c, &info, emb, w->enc->dims, NULL, w->err);
+    if (!rc)
+        *(from == it->existing_id ? &w->pend.unchanged : &w->pend.copied) += 1;
     free(emb);
     return rc;
 }
@@ -148,7 +153,7 @@ static int put_reused(writer *w, ingest_item *it, int *retried)
     if (!it->existing_id &&
         collection_hash_rows(w->c, it->info.content_hash, vanished_row, &moved,
                              NULL) == 1) {
-        w->s->moved++;
+        w->pend.moved++;
         return collection_move_image(w->c, moved, it->info.path, it->info.root,
                                      it->info.size, it->info.mtime_ns, w->err);
     }
@@ -166,7 +171,7 @@ static int delete_row(writer *w, int64_t id)
 {
     int rc = collection_delete_image(w->c, id, w->err);
     if (rc == VLM_ENOTFOUND) return VLM_OK; /* someone else removed it */
-    if (!rc) w->s->removed++;
+    if (!rc) w->pend.removed++;
     return rc;
 }
 
@@ -177,7 +182,7 @@ static int write_item(writer *w, ingest_item *it, int *k, int *retried)
         return put_embedded(w, it, w->embeds + (size_t)(*k)++ * w->enc->dims);
     case INGEST_FAIL: return put_failed(w, it);
     case INGEST_REUSE: return put_reused(w, it, retried);
-    case INGEST_NOT_IMAGE: w->s->not_images++; return VLM_OK;
+    case INGEST_NOT_IMAGE: w->pend.not_images++; return VLM_OK;
     case INGEST_DELETE: return delete_row(w, it->delete_id);
     }
     return VLM_OK;
@@ -234,14 +239,37 @@ static int maybe_save(writer *w)
     return vector_index_save(w->vi, w->err);
 }
 
+/* The open batch's counts join the summary once it is committed. */
+static void keep_counts(writer *w)
+{
+    indexer_summary *s = w->s, *p = &w->pend;
+    s->added += p->added, s->updated += p->updated;
+    s->unchanged += p->unchanged, s->moved += p->moved;
+    s->copied += p->copied, s->removed += p->removed;
+    s->failed += p->failed, s->not_images += p->not_images;
+}
+
+/* Inside the batch transaction: the model row must be there (a writer
+ * that bypassed the lock may have reset the collection meanwhile), so no
+ * vector is ever committed without the binding it belongs to. */
+static int begin_batch(writer *w)
+{
+    const ingest_encoder *e = w->enc;
+    int rc = collection_begin(w->c, w->err);
+    if (!rc)
+        rc = collection_bind_model(w->c, e->name, e->dims, e->model_id, w->err);
+    return rc;
+}
+
 /* Encodes, then writes every buffered item in one transaction and lets
  * the vector index catch up. */
 static int flush(writer *w)
 {
     if (!w->n) return VLM_OK;
+    memset(&w->pend, 0, sizeof w->pend);
     if (w->n_embed) report_progress(w, INDEXER_ENCODING, NULL);
     int rc = encode_batch(w);
-    if (!rc) rc = collection_begin(w->c, w->err);
+    if (!rc) rc = begin_batch(w);
     int k = 0, n_written = 0;
     for (int i = 0; !rc && i < w->n; i++) {
         int retried = 0;
@@ -250,7 +278,9 @@ static int flush(writer *w)
         w->retried += retried;
         n_written += !retried;
     }
-    rc = ingest_finish_batch(w->c, w->vi, rc, w->err);
+    rc = commit_or_rollback(w->c, rc, w->err);
+    if (!rc) keep_counts(w);
+    if (!rc) rc = vector_index_sync(w->vi, w->err);
     if (!rc) {
         w->written += n_written;
         report_progress(w, INDEXER_DECODING,

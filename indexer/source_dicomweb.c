@@ -61,6 +61,8 @@ static void prepare(web_source *w, web_item *wi)
     wi->dw.status = rc;
 }
 
+/* The stored size is the instance's Columns x Rows (the server may render
+ * the frame at another size); the rendered frame's when they are absent. */
 static void fill_item(web_source *w, web_item *wi)
 {
     const dicom_header *h = &wi->dw.hdr;
@@ -73,8 +75,8 @@ static void fill_item(web_source *w, web_item *wi)
         .info = {.path = wi->url,
                  .root = w->base,
                  .sop_uid = h->sop_uid,
-                 .width = wi->dw.image.width,
-                 .height = wi->dw.image.height,
+                 .width = h->cols > 0 ? h->cols : wi->dw.image.width,
+                 .height = h->rows > 0 ? h->rows : wi->dw.image.height,
                  .format = "dicomweb"},
         .pixels = wi->pixels,
         .dicom = ok ? h : NULL,

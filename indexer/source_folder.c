@@ -1,5 +1,6 @@
 #include "indexer/source_folder.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "indexer/excludes.h"
 #include "indexer/hash_set.h"
 #include "indexer/walk.h"
+#include "session/session_roots.h"
 
 typedef struct candidate {
     char *path;
@@ -33,6 +35,8 @@ typedef struct folder_source {
     bool *is_folder;  /* the excludes of row_roots[i] apply: a folder
                          given, or a watch pass under a folder root (a file
                          given alone is indexed whatever they say) */
+    bool *online;     /* roots[i] is walked, and its vanished files removed
+                         (a watch pass: its root was probed online) */
     int n_roots;
     bool scan; /* a watch pass (folder_source_create_scan) */
     int64_t settle_ns;
@@ -121,7 +125,8 @@ static int on_walk_file(const walk_file *w, void *user)
 static void on_walk_error(const char *path, const char *reason, void *user)
 {
     folder_source *f = user;
-    if (f->o->on_failure) f->o->on_failure(f->o->user, path, reason);
+    f->ctx.s->skipped++;
+    if (f->o->on_skip) f->o->on_skip(f->o->user, path, reason);
 }
 
 /* Folders with their excludes (defaults, stored, this run's -x); a file
@@ -131,6 +136,7 @@ static int walk_roots(folder_source *f, char *err)
     int rc = VLM_OK;
     struct stat st;
     for (int i = 0; !rc && i < f->n_roots; i++) {
+        if (!f->online[i]) continue;
         if (f->scan && lstat(f->roots[i], &st) != 0) continue; /* gone */
         const char *root = f->row_roots[i];
         exclude_set ex = {0};
@@ -195,12 +201,25 @@ static int start_pool(folder_source *f, char *err)
     return rc;
 }
 
-/* A folder becomes a root (what `update` walks) with this run's -x
- * globs remembered for it; adding it again lifts a `rm` of it inside an
- * enclosing root. */
-static int record_folder(folder_source *f, const char *abs, char *err)
+/* An offline root is reported and left alone: not walked, rows kept. */
+static int report_offline(folder_source *f, const char *root,
+                          const session_root_status *st, char *err)
 {
-    int rc = collection_add_root(f->ctx.c, abs, err);
+    int64_t rows = 0;
+    int rc = collection_count_under(f->ctx.c, root, &rows, err);
+    f->ctx.s->offline++;
+    if (!rc && f->o->on_offline)
+        f->o->on_offline(f->o->user, root, st->reason, rows, 0);
+    return rc;
+}
+
+/* A folder becomes a root (what `update` walks), recorded with the device
+ * it is on now, with this run's -x globs remembered for it; adding it
+ * again lifts a `rm` of it inside an enclosing root. */
+static int record_folder(folder_source *f, const char *abs,
+                         const session_root_status *st, char *err)
+{
+    int rc = collection_note_root(f->ctx.c, abs, st->dev, st->kind, err);
     for (int k = 0; !rc && k < f->o->n_excludes; k++)
         rc = collection_put_exclude(f->ctx.c, abs, f->o->excludes[k], 0, err);
     char *outer = rc ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
@@ -208,6 +227,18 @@ static int record_folder(folder_source *f, const char *abs, char *err)
     if (lit) (void)collection_delete_exclude(f->ctx.c, outer, lit, NULL);
     free(lit);
     free(outer);
+    return rc;
+}
+
+/* A folder given is probed first: an offline one (session_roots.h) is
+ * reported and neither walked nor emptied. */
+static int resolve_folder(folder_source *f, int i, char *err)
+{
+    session_root_status st;
+    int rc = session_root_probe(f->ctx.c, f->roots[i], &st, err);
+    f->online[i] = !rc && !st.offline;
+    if (!rc && st.offline) rc = report_offline(f, f->roots[i], &st, err);
+    if (!rc && f->online[i]) rc = record_folder(f, f->roots[i], &st, err);
     return rc;
 }
 
@@ -226,11 +257,12 @@ static int resolve_roots(folder_source *f, char *err)
         free(f->roots[i]);
         f->roots[i] = abs;
         f->is_folder[i] = S_ISDIR(st.st_mode);
+        f->online[i] = true;
         char *row_root =
             f->is_folder[i] ? NULL : excludes_root_of(f->ctx.c, abs, NULL);
         f->row_roots[i] = row_root ? row_root : strdup(abs);
         if (!f->row_roots[i]) return VLM_ENOMEM;
-        int rc = f->is_folder[i] ? record_folder(f, abs, err) : VLM_OK;
+        int rc = f->is_folder[i] ? resolve_folder(f, i, err) : VLM_OK;
         if (rc) return rc;
     }
     return VLM_OK;
@@ -313,10 +345,16 @@ static int add_delete(folder_source *f, int64_t id)
     return VLM_OK;
 }
 
-/* Rows under roots[i] whose file vanished (moved rows were renamed by
- * then, so their new paths are in seen_paths), or that the excludes of
- * their root now skip (rows of a root nested in it are that root's
- * business). */
+/* Gone for good: not merely unreadable or too long to stat. */
+static bool vanished(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Rows under `root` whose file vanished (moved rows were renamed by then,
+ * so their new paths are in seen_paths), or that the root's excludes now
+ * skip (rows of a root nested in it are that root's business). */
 static int plan_root_deletes(folder_source *f, int i, char *err)
 {
     const char *root = f->row_roots[i];
@@ -329,13 +367,11 @@ static int plan_root_deletes(folder_source *f, int i, char *err)
         rc = collection_cursor_open(f->ctx.c, f->roots[i], COLLECTION_ROWS_ALL,
                                     &cur, err);
     collection_image row;
-    struct stat st;
     int step = 0;
     while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1) {
         if (hash_set_contains(f->seen_paths, row.path)) continue;
-        if (stat(row.path, &st) != 0 ||
-            (!strcmp(row.root, root) &&
-             excludes_match_path(&ex, root, row.path)))
+        if (vanished(row.path) || (!strcmp(row.root, root) &&
+                                   excludes_match_path(&ex, root, row.path)))
             rc = add_delete(f, row.id);
     }
     collection_cursor_close(cur);
@@ -353,6 +389,7 @@ static int folder_next(void *self, ingest_item **out, char *err)
         return INGEST_FLUSH;
     }
     for (; f->planned_roots < f->n_roots; f->planned_roots++) {
+        if (!f->online[f->planned_roots]) continue;
         int rc = plan_root_deletes(f, f->planned_roots, err);
         if (rc) return rc;
     }
@@ -401,6 +438,7 @@ static void folder_destroy(void *self)
     free(f->roots);
     free(f->row_roots);
     free(f->is_folder);
+    free(f->online);
     free(f->deletes);
     hash_set_destroy(f->seen_paths);
     hash_set_destroy(f->known_hashes);
@@ -423,7 +461,8 @@ static folder_source *folder_alloc(const char *const *paths, int n,
     size_t slots = (size_t)(n > 0 ? n : 1);
     int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
              (f->row_roots = calloc(slots, sizeof *f->row_roots)) &&
-             (f->is_folder = calloc(slots, sizeof *f->is_folder));
+             (f->is_folder = calloc(slots, sizeof *f->is_folder)) &&
+             (f->online = calloc(slots, sizeof *f->online));
     for (int i = 0; ok && i < n; i++)
         ok = (f->roots[f->n_roots++] = strdup(paths[i])) != NULL;
     if (ok) {
@@ -458,6 +497,7 @@ int folder_source_create_scan(const folder_scan *scan, const indexer_options *o,
     struct stat st;
     for (int i = 0; ok && i < scan->n; i++) {
         ok = (f->row_roots[i] = strdup(scan->roots[i])) != NULL;
+        f->online[i] = true; /* the watch probed its roots */
         f->is_folder[i] = stat(scan->roots[i], &st) == 0 && S_ISDIR(st.st_mode);
     }
     if (!ok) {

@@ -10,6 +10,7 @@
 #include "indexer/watch_dirty.h"
 #include "indexer/watch_inotify.h"
 #include "indexer/watch_roots.h"
+#include "session/session_roots.h"
 
 #define ROOT_CHECK_MS 5000 /* offline roots, roots added by others */
 #define IDLE_POLL_MS  200  /* longest sleep: cancel is noticed this fast */
@@ -101,6 +102,15 @@ static void start_root(watch_source *ws, watch_root *r)
     r->next_scan_ms = now_ms() + 1000LL * ws->w.rescan_s;
 }
 
+/* Online by the collection's one root probe (session_roots.h): an
+ * unmounted disk, an empty mount point or another device is offline, and
+ * its rows are kept.  An error reading the collection keeps them too. */
+static bool root_online(collection *c, const char *root)
+{
+    session_root_status st;
+    return session_root_probe(c, root, &st, NULL) == VLM_OK && !st.offline;
+}
+
 /* Roots that went offline or came back, and roots added by others. */
 static int check_root_states(watch_source *ws, char *err)
 {
@@ -111,7 +121,7 @@ static int check_root_states(watch_source *ws, char *err)
     int rc = watch_roots_load(&ws->roots, ws->ctx.c, err);
     for (int i = 0; !rc && i < ws->roots.n; i++) {
         watch_root *r = &ws->roots.r[i];
-        bool online = watch_root_online(ws->ctx.c, r->path);
+        bool online = root_online(ws->ctx.c, r->path);
         if (online == !r->offline && !r->is_new) continue;
         r->offline = !online;
         emit(ws, (watch_event){.kind = online ? WATCH_ROOT_ONLINE
@@ -279,7 +289,7 @@ static int watch_start(void *self, const ingest_context *ctx, char *err)
         watch_root *r = &ws->roots.r[i];
         r->is_new = false;
         r->polled = ws->w.poll;
-        r->offline = !watch_root_online(ctx->c, r->path);
+        r->offline = !root_online(ctx->c, r->path);
         if (r->offline)
             emit(ws,
                  (watch_event){.kind = WATCH_ROOT_OFFLINE, .path = r->path});

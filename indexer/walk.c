@@ -2,8 +2,8 @@
 
 #include "indexer/excludes.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fts.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,77 +72,79 @@ static void report(const walker *w, const char *path, const char *why)
     if (w->opts->on_error) w->opts->on_error(path, why, w->user);
 }
 
-static int walk_dir(walker *w, const char *dir, const struct stat *st);
-
-static int visit(walker *w, const char *path, const char *name)
+static int64_t mtime_ns(const struct stat *st)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) { /* dangling link or vanished: skip */
-        report(w, path, strerror(errno));
-        return 0;
-    }
-    if (excluded(w, name, path)) return 0;
-    if (S_ISDIR(st.st_mode)) return walk_dir(w, path, &st);
-    if (!S_ISREG(st.st_mode)) return 0;
-    walk_file f = {path, (int64_t)st.st_size,
-                   (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                       st.st_mtim.tv_nsec};
-    return w->cb(&f, w->user);
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int by_name(const FTSENT **a, const FTSENT **b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp((*a)->fts_name, (*b)->fts_name);
 }
 
-/* Reads a folder's entry names, sorted so walks are deterministic. */
-static char **list_dir(const char *dir, size_t *n_out)
+static void report_errno(const walker *w, const FTSENT *e)
 {
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) break;
-            names = nn;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n]) n++;
-    }
-    closedir(d);
-    if (names)
-        qsort(names, n, sizeof *names, cmp_names);
+    char why[96];
+    if (e->fts_errno == ENAMETOOLONG)
+        snprintf(why, sizeof why, "path longer than PATH_MAX (%d bytes)",
+                 PATH_MAX);
     else
-        names = calloc(1, sizeof *names);
-    *n_out = n;
-    return names;
+        snprintf(why, sizeof why, "%s", strerror(e->fts_errno));
+    report(w, e->fts_path, why);
 }
 
-static int walk_dir(walker *w, const char *dir, const struct stat *st)
+/* A folder is entered once (a second link to it, or a loop, is skipped). */
+static int enter_dir(walker *w, FTS *fts, FTSENT *e)
 {
-    int added = seen_add(&w->seen, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-    if (added <= 0) return 0; /* already walked (symlink loop or second link) */
-    size_t n = 0;
-    char **names = list_dir(dir, &n);
-    if (!names) {
-        report(w, dir, strerror(errno));
-        return 0;
+    int added = seen_add(&w->seen, (uint64_t)e->fts_statp->st_dev,
+                         (uint64_t)e->fts_statp->st_ino);
+    if (added < 0) return VLM_ENOMEM;
+    if (!added) fts_set(fts, e, FTS_SKIP);
+    return VLM_OK;
+}
+
+static int visit(walker *w, FTS *fts, FTSENT *e)
+{
+    if (e->fts_level > FTS_ROOTLEVEL && excluded(w, e->fts_name, e->fts_path)) {
+        if (e->fts_info == FTS_D) fts_set(fts, e, FTS_SKIP);
+        return VLM_OK;
     }
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char path[PATH_MAX];
-        int len = snprintf(path, sizeof path, "%s/%s",
-                           strcmp(dir, "/") ? dir : "", names[i]);
-        if (!rc && len > 0 && (size_t)len < sizeof path)
-            rc = visit(w, path, names[i]);
-        free(names[i]);
+    switch (e->fts_info) {
+    case FTS_D: return enter_dir(w, fts, e);
+    case FTS_F: {
+        walk_file f = {e->fts_path, (int64_t)e->fts_statp->st_size,
+                       mtime_ns(e->fts_statp)};
+        return w->cb(&f, w->user);
     }
-    free(names);
+    case FTS_SLNONE: report(w, e->fts_path, "dangling symbolic link"); break;
+    case FTS_DNR:
+    case FTS_NS:
+    case FTS_ERR: report_errno(w, e); break;
+    default: break; /* FTS_DP, FTS_DC (a loop), devices, FIFOs, sockets */
+    }
+    return VLM_OK;
+}
+
+/* FTS_LOGICAL follows links and never chdir()s (other threads rely on
+ * the working folder). */
+static int walk_fts(walker *w, char *abs, char *err)
+{
+    char *roots[] = {abs, NULL};
+    FTS *fts = fts_open(roots, FTS_LOGICAL | FTS_NOCHDIR, by_name);
+    if (!fts) {
+        vlm_set_err(err, "%s: %s", abs, strerror(errno));
+        return VLM_EIO;
+    }
+    int rc = VLM_OK;
+    FTSENT *e;
+    errno = 0;
+    while (!rc && (e = fts_read(fts))) rc = visit(w, fts, e);
+    if (!rc && errno) {
+        vlm_set_err(err, "walking %s: %s", abs, strerror(errno));
+        rc = errno == ENOMEM ? VLM_ENOMEM : VLM_EIO;
+    } else if (rc == VLM_ENOMEM)
+        vlm_set_err(err, "walking %s: out of memory", abs);
+    fts_close(fts);
     return rc;
 }
 
@@ -158,15 +160,7 @@ int walk_tree(const char *root, const walk_options *opts, walk_cb cb,
         free(abs);
         return VLM_ENOTFOUND;
     }
-    int rc;
-    if (S_ISDIR(st.st_mode)) {
-        rc = walk_dir(&w, abs, &st);
-    } else {
-        walk_file f = {abs, (int64_t)st.st_size,
-                       (int64_t)st.st_mtim.tv_sec * 1000000000 +
-                           st.st_mtim.tv_nsec};
-        rc = S_ISREG(st.st_mode) ? cb(&f, user) : 0;
-    }
+    int rc = walk_fts(&w, abs, err);
     free(w.seen.keys);
     free(abs);
     return rc;

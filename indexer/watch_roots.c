@@ -1,10 +1,8 @@
 #include "indexer/watch_roots.h"
 
-#include <dirent.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "indexer/watch_dirty.h"
@@ -53,38 +51,6 @@ watch_root *watch_roots_find(const watch_roots *wr, const char *path)
             (!best || strlen(wr->r[i].path) > strlen(best->path)))
             best = &wr->r[i];
     return best;
-}
-
-static bool folder_empty(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d) return true;
-    struct dirent *e;
-    bool empty = true;
-    while (empty && (e = readdir(d)))
-        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-    closedir(d);
-    return empty;
-}
-
-static bool has_rows_under(collection *c, const char *root)
-{
-    collection_cursor *cur;
-    if (collection_cursor_open(c, root, COLLECTION_ROWS_ALL, &cur, NULL))
-        return true; /* cannot tell: keep the rows */
-    collection_image row;
-    bool any = collection_cursor_step(cur, &row, NULL) != 0;
-    collection_cursor_close(cur);
-    return any;
-}
-
-bool watch_root_online(collection *c, const char *root)
-{
-    struct stat st;
-    if (stat(root, &st) != 0) return false;
-    if (S_ISREG(st.st_mode)) return true;
-    if (!S_ISDIR(st.st_mode)) return false;
-    return !folder_empty(root) || !has_rows_under(c, root);
 }
 
 const char *watch_network_fs(const char *path)

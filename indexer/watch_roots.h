@@ -1,6 +1,6 @@
 /*
- * watch_roots.h — the roots a watch keeps in step: which are online, which
- * inotify can watch, which must be polled.
+ * watch_roots.h — the roots a watch keeps in step: which inotify can
+ * watch, which must be polled (which are online: session_roots.h).
  */
 #ifndef VLM_WATCH_ROOTS_H
 #define VLM_WATCH_ROOTS_H
@@ -30,11 +30,6 @@ void watch_roots_free(watch_roots *wr);
 
 /* The root `path` lies under (the longest), or NULL. */
 watch_root *watch_roots_find(const watch_roots *wr, const char *path);
-
-/* A root is online when it exists and, being a folder, is not empty while
- * the collection holds rows under it (an unmounted disk leaves an empty
- * mount point behind, and "everything vanished" must not drop its rows). */
-bool watch_root_online(collection *c, const char *root);
 
 /* The name of the network file system `path` is on ("nfs", "smb", ...),
  * where inotify misses changes made by other machines; NULL when local. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "media/worker_pool.h"
 
@@ -60,6 +61,13 @@ static void load_from_env(isolation_settings *s)
         env_int("VLMINDEX_DECODE_MEMORY_MB", 64, 1 << 24, &s->memory_mb,
                 s->error);
     s->timeout_ms = timeout_s * 1000;
+    /* A file-size limit (ulimit -f) also bounds the workers' shared memory
+     * (a memfd grows with ftruncate), so every decode would fail as if the
+     * files were bad: decode in process instead, and say so (describe). */
+    struct rlimit fs;
+    if (!s->in_process && !getrlimit(RLIMIT_FSIZE, &fs) &&
+        fs.rlim_cur != RLIM_INFINITY)
+        s->in_process = s->fsize_limited = 1;
 }
 
 void isolation_settings_get(isolation_settings *out)
@@ -114,6 +122,10 @@ void media_isolation_describe(char *buf, size_t cap)
     isolation_settings_get(&s);
     if (s.error[0])
         snprintf(buf, cap, "misconfigured: %s", s.error);
+    else if (s.fsize_limited)
+        snprintf(buf, cap,
+                 "in process (a file-size limit, ulimit -f, "
+                 "leaves decode workers no shared memory)");
     else if (s.in_process)
         snprintf(buf, cap, "in process");
     else

@@ -15,6 +15,7 @@
 
 typedef struct isolation_settings {
     int in_process;
+    int fsize_limited; /* in process because of RLIMIT_FSIZE (ulimit -f) */
     int timeout_ms, memory_mb, max_workers;
     char worker_path[PATH_MAX]; /* "" = search */
     char error[VLM_ERR_MAX];    /* a malformed setting: every decode fails */

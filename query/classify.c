@@ -8,13 +8,17 @@
 
 #include "media/media_path.h"
 #include "query/label_input.h"
+#include "query/probe_fit.h"
 #include "query/result_format.h"
 
 struct label_set {
     int n, dims;
     char **labels;
-    float *matrix; /* n x dims, normalised label embeddings */
-    float scale;   /* exp(logit_scale) */
+    float *matrix;    /* n x dims, normalised label embeddings; a probe's
+                      weights ([1][dims] for two labels) */
+    float scale;      /* exp(logit_scale) */
+    double *bias;     /* a probe's biases; NULL: zero-shot */
+    double threshold; /* a two-class probe: label 0 from this P(label 0) */
     char hash[17];
 };
 
@@ -106,12 +110,52 @@ int label_set_create(clip_model *m, const char *const *labels, int n_labels,
     return VLM_OK;
 }
 
+static int copy_labels(label_set *ls, const char *const *labels, int n)
+{
+    ls->n = n;
+    if (!(ls->labels = calloc((size_t)n, sizeof(char *)))) return VLM_ENOMEM;
+    for (int i = 0; i < n; i++)
+        if (!(ls->labels[i] = strdup(labels[i]))) return VLM_ENOMEM;
+    return VLM_OK;
+}
+
+int label_set_create_linear(const char *const *labels, int n, int dims,
+                            const float *weights, const double *bias,
+                            double threshold, const char *hash, label_set **out,
+                            char *err)
+{
+    int nv = n == 2 ? 1 : n;
+    label_set *ls = calloc(1, sizeof *ls);
+    int rc = ls ? copy_labels(ls, labels, n) : VLM_ENOMEM;
+    if (!rc && (n < 2 || n > PROBE_MAX_CLASSES)) {
+        vlm_set_err(err, "a probe has 2 to %d classes, not %d",
+                    PROBE_MAX_CLASSES, n);
+        rc = VLM_EINVAL;
+    }
+    if (!rc && (!(ls->matrix = malloc((size_t)nv * dims * sizeof(float))) ||
+                !(ls->bias = malloc((size_t)nv * sizeof(double)))))
+        rc = VLM_ENOMEM;
+    if (rc) {
+        if (rc == VLM_ENOMEM) vlm_set_err(err, "out of memory");
+        label_set_destroy(ls);
+        return rc;
+    }
+    memcpy(ls->matrix, weights, (size_t)nv * dims * sizeof(float));
+    memcpy(ls->bias, bias, (size_t)nv * sizeof(double));
+    ls->dims = dims;
+    ls->threshold = isnan(threshold) ? 0.5 : threshold;
+    snprintf(ls->hash, sizeof ls->hash, "%s", hash);
+    *out = ls;
+    return VLM_OK;
+}
+
 void label_set_destroy(label_set *ls)
 {
     if (!ls) return;
     for (int i = 0; ls->labels && i < ls->n; i++) free(ls->labels[i]);
     free(ls->labels);
     free(ls->matrix);
+    free(ls->bias);
     free(ls);
 }
 
@@ -122,8 +166,23 @@ const char *label_set_label(const label_set *ls, int i)
 }
 const char *label_set_hash(const label_set *ls) { return ls->hash; }
 
+/* A probe's probabilities (probe_fit.h); with two labels the threshold
+ * decides. */
+static int classify_linear(const label_set *ls, const float *e, float *probs)
+{
+    double p[PROBE_MAX_CLASSES];
+    probe_linear_probs(ls->matrix, ls->bias, ls->n, ls->dims, e, p);
+    int top = 0;
+    for (int l = 0; l < ls->n; l++) {
+        probs[l] = (float)p[l];
+        if (p[l] > p[top]) top = l;
+    }
+    return ls->n == 2 ? (p[0] >= ls->threshold ? 0 : 1) : top;
+}
+
 int label_set_classify(const label_set *ls, const float *e, float *probs)
 {
+    if (ls->bias) return classify_linear(ls, e, probs);
     float mx = -INFINITY;
     for (int l = 0; l < ls->n; l++) {
         const float *w = ls->matrix + (size_t)l * ls->dims;
@@ -155,6 +214,7 @@ typedef struct classify_run {
     int64_t *subset; /* sorted ids of in_dir, or NULL for all */
     size_t n_subset;
     float *probs;
+    int64_t labelset_id; /* stored label set (store only) */
     int64_t reported;
     char *err;
 } classify_run;
@@ -165,49 +225,46 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void write_json_array(FILE *f, const label_set *ls, const float *probs)
-{
-    fputc('[', f);
-    for (int i = 0; i < ls->n; i++) {
-        if (i) fputc(',', f);
-        if (probs)
-            fprintf(f, "%.6f", probs[i]);
-        else
-            json_write_string(f, ls->labels[i]);
-    }
-    fputc(']', f);
-}
-
-/* JSON text of labels (probs NULL) or probabilities; malloc'ed. */
-static char *json_array(const label_set *ls, const float *probs)
+/* JSON text of the labels; malloc'ed. */
+static char *labels_json(const label_set *ls)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    write_json_array(f, ls, probs);
+    fputc('[', f);
+    for (int i = 0; i < ls->n; i++) {
+        if (i) fputc(',', f);
+        json_write_string(f, ls->labels[i]);
+    }
+    fputc(']', f);
     fclose(f);
     return buf;
 }
 
+/* The label set is stored once; each result refers to it by id. */
+static int store_labelset(classify_run *r)
+{
+    char *labels = labels_json(r->ls);
+    int rc = labels ? collection_put_labelset(r->c, r->ls->hash, labels,
+                                              &r->labelset_id, r->err)
+                    : VLM_ENOMEM;
+    free(labels);
+    return rc;
+}
+
 static int store_result(classify_run *r, int64_t id, int top)
 {
-    char *labels = json_array(r->ls, NULL),
-         *probs = json_array(r->ls, r->probs);
     collection_classification cl = {
         .image_id = id,
-        .labelset_hash = r->ls->hash,
-        .labels_json = labels,
+        .labelset_id = r->labelset_id,
         .top_label = r->ls->labels[top],
         .top_prob = r->probs[top],
-        .probs_json = probs,
+        .probs = r->probs,
+        .n_probs = r->ls->n,
         .model_id = r->model_id,
     };
-    int rc = labels && probs ? collection_put_classification(r->c, &cl, r->err)
-                             : VLM_ENOMEM;
-    free(labels);
-    free(probs);
-    return rc;
+    return collection_put_classification(r->c, &cl, r->err);
 }
 
 static int report(classify_run *r, int64_t id, int top)
@@ -267,6 +324,7 @@ int classify_collection(collection *c, const label_set *ls,
     int rc = r.probs ? load_subset(&r) : VLM_ENOMEM;
     /* Reading embeddings in chunks and writing results in one transaction. */
     if (!rc && o->store) rc = collection_begin(c, err);
+    if (!rc && o->store) rc = store_labelset(&r);
     if (!rc) rc = collection_for_each_embedding(c, 256, on_chunk, &r, err);
     if (o->store && !rc)
         rc = collection_commit(c, err);

@@ -1,11 +1,14 @@
 /*
- * classify.h — zero-shot classification of a collection with a label set.
+ * classify.h — classification of a collection with a label set.
  *
- * Each label becomes the mean of its prompt templates' normalised text
- * embeddings ("a photo of {}" by default; "{}" is replaced by the label),
- * renormalised.  An image's probabilities are softmax(logit_scale * cos)
- * over the labels — exactly CLIP's zero-shot rule.  Results are stored in
- * SQLite (classifications) keyed by a hash of labels + templates + model.
+ * Zero-shot: each label becomes the mean of its prompt templates'
+ * normalised text embeddings ("a photo of {}" by default; "{}" is replaced
+ * by the label), renormalised.  An image's probabilities are
+ * softmax(logit_scale * cos) over the labels — exactly CLIP's zero-shot
+ * rule.  A linear probe (query/probe.h) is a label set too: its classes
+ * are the labels, its logistic probabilities the scores.  Results are
+ * stored in SQLite (classifications) keyed by a hash of labels + templates
+ * + model, or of the probe.
  */
 #ifndef VLM_CLASSIFY_H
 #define VLM_CLASSIFY_H
@@ -23,6 +26,15 @@ typedef struct label_set label_set;
 int label_set_create(clip_model *m, const char *const *labels, int n_labels,
                      const char *const *templates, int n_templates,
                      label_set **out, char *err);
+/* A linear probe's label set: labels[n] (n >= 2), weights [nv][dims] and
+ * bias[nv] with nv = 1 for two labels, else n; probabilities by
+ * probe_linear_probs (probe_fit.h).  With two labels the top label is 0
+ * when P(label 0) >= threshold (NAN: 0.5).  hash: up to 16 characters
+ * identifying the probe (the key of stored results). */
+int label_set_create_linear(const char *const *labels, int n, int dims,
+                            const float *weights, const double *bias,
+                            double threshold, const char *hash, label_set **out,
+                            char *err);
 void label_set_destroy(label_set *ls);
 int label_set_count(const label_set *ls);
 const char *label_set_label(const label_set *ls, int i);

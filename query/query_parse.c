@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define QUERY_PROBE_PREFIX "probe:"
+
 /* Growing list of terms under construction. */
 typedef struct builder {
     query *q;
@@ -74,32 +76,56 @@ static int is_image_id(const char *s)
     return n > 0 && n <= 18 && s[3 + n] == 0;
 }
 
-/* The term `body` names: an image id (query_parse_ids), a URL, an image
- * file, or text.  A path-looking body that is no file is an error. */
+static int term_value(const char *body, query_term *t, char *err);
+
+/* The term `body` names: an image id (query_parse_ids: never a URL nor a
+ * file), or else what term_value says. */
 static int classify_term(const builder *b, const char *body, query_term *t,
                          char *err)
 {
-    if (b->ids && query_is_url(body)) {
+    if (!b->ids) return term_value(body, t, err);
+    if (query_is_url(body)) {
         vlm_set_err(err,
                     "%s: URL terms are not taken here (upload the "
                     "image, or name an indexed one with id:N)",
                     body);
         return VLM_EINVAL;
     }
-    if (b->ids) {
-        int id = is_image_id(body);
-        t->kind = id ? QUERY_IMAGE_ID : QUERY_TEXT;
-        t->value = strdup(id ? body + 3 : body);
-        return t->value ? VLM_OK : VLM_ENOMEM;
+    if (!strncmp(body, QUERY_PROBE_PREFIX, strlen(QUERY_PROBE_PREFIX)))
+        return term_value(body, t, err);
+    int id = is_image_id(body);
+    t->kind = id ? QUERY_IMAGE_ID : QUERY_TEXT;
+    t->value = strdup(id ? body + 3 : body);
+    return t->value ? VLM_OK : VLM_ENOMEM;
+}
+
+static void trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    size_t i = 0;
+    while (isspace((unsigned char)s[i])) i++;
+    memmove(s, s + i, n - i + 1);
+}
+
+/* What the term's body is: a probe, a URL, an image file, or text. */
+static int term_value(const char *body, query_term *t, char *err)
+{
+    size_t plen = strlen(QUERY_PROBE_PREFIX);
+    if (!strncmp(body, QUERY_PROBE_PREFIX, plen)) {
+        t->kind = QUERY_PROBE;
+        if (!body[plen]) {
+            vlm_set_err(err, "'%s': name the probe (probe:NAME)", body);
+            return VLM_EINVAL;
+        }
+        return (t->value = strdup(body + plen)) ? VLM_OK : VLM_ENOMEM;
+    }
+    if (query_is_url(body)) {
+        t->kind = QUERY_URL;
+        return (t->value = strdup(body)) ? VLM_OK : VLM_ENOMEM;
     }
     char *path = expand_home(body);
     if (!path) return VLM_ENOMEM;
-    if (query_is_url(body)) {
-        free(path);
-        t->kind = QUERY_URL;
-        t->value = strdup(body);
-        return t->value ? VLM_OK : VLM_ENOMEM;
-    }
     if (is_regular_file(path)) {
         t->kind = QUERY_IMAGE;
         t->value = path;
@@ -112,17 +138,24 @@ static int classify_term(const builder *b, const char *body, query_term *t,
         return VLM_EINVAL;
     }
     free(path);
-    t->value = strdup(body);
-    return t->value ? VLM_OK : VLM_ENOMEM;
+    return (t->value = strdup(body)) ? VLM_OK : VLM_ENOMEM;
 }
 
-static void trim(char *s)
+static int push_term(builder *b, query_term t)
 {
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
-    size_t i = 0;
-    while (isspace((unsigned char)s[i])) i++;
-    memmove(s, s + i, n - i + 1);
+    if (b->q->n_terms == b->cap) {
+        int cap = b->cap ? 2 * b->cap : 4;
+        query_term *nt = realloc(b->q->terms, (size_t)cap * sizeof *nt);
+        if (!nt) {
+            free(t.value);
+            return VLM_ENOMEM;
+        }
+        b->q->terms = nt;
+        b->cap = cap;
+    }
+    b->q->terms[b->q->n_terms++] = t;
+    b->sign = 1.0f;
+    return VLM_OK;
 }
 
 /* Turns the collected words into a term. */
@@ -152,20 +185,7 @@ static int flush_term(builder *b, char *err)
     query_term t = {.kind = QUERY_TEXT, .weight = w * b->sign};
     int rc = classify_term(b, body, &t, err);
     free(words);
-    if (rc) return rc;
-    if (b->q->n_terms == b->cap) {
-        int cap = b->cap ? 2 * b->cap : 4;
-        query_term *nt = realloc(b->q->terms, (size_t)cap * sizeof *nt);
-        if (!nt) {
-            free(t.value);
-            return VLM_ENOMEM;
-        }
-        b->q->terms = nt;
-        b->cap = cap;
-    }
-    b->q->terms[b->q->n_terms++] = t;
-    b->sign = 1.0f;
-    return VLM_OK;
+    return rc ? rc : push_term(b, t);
 }
 
 static int append_word(builder *b, const char *w, size_t len)
@@ -282,13 +302,22 @@ int query_has_image(const query *q)
     return 0;
 }
 
+int query_has_probe(const query *q)
+{
+    for (int i = 0; i < q->n_terms; i++)
+        if (q->terms[i].kind == QUERY_PROBE) return 1;
+    return 0;
+}
+
 void query_text(const query *q, char *out, size_t n)
 {
     out[0] = 0;
     for (int i = 0; i < q->n_terms; i++) {
         size_t used = strlen(out);
         snprintf(out + used, n - used, "%s%s%s", i ? " + " : "",
-                 q->terms[i].kind == QUERY_IMAGE_ID ? "id:" : "",
+                 q->terms[i].kind == QUERY_IMAGE_ID ? "id:"
+                 : q->terms[i].kind == QUERY_PROBE  ? QUERY_PROBE_PREFIX
+                                                    : "",
                  q->terms[i].value);
     }
 }
@@ -305,7 +334,11 @@ void query_format(const query *q, char *out, size_t n)
         snprintf(out + used, n - used, "%s%s%s%s",
                  i ? (t->weight < 0 ? " - " : " + ")
                    : (t->weight < 0 ? "- " : ""),
-                 weight, t->kind == QUERY_IMAGE_ID ? "id:" : "", t->value);
+                 weight,
+                 t->kind == QUERY_IMAGE_ID ? "id:"
+                 : t->kind == QUERY_PROBE  ? QUERY_PROBE_PREFIX
+                                           : "",
+                 t->value);
     }
 }
 

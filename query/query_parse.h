@@ -13,6 +13,11 @@
  * term that does not exist is an error rather than silently becoming text.
  * A term starting with http://, https:// or file:// is an image to fetch
  * (QUERY_URL), as in rclip.
+ * A term "probe:NAME" (or "probe:NAME:CLASS" for a probe of several
+ * classes) is a linear probe of the collection (probe.h): it adds the
+ * probe's unit weight direction, weighted and signed like any term, so
+ * "red dress + 2:probe:floral" leans a text query towards what the probe
+ * learnt.  It is checked before URLs and files: "./probe:x" is the file.
  * A weight must be a finite number, and not every weight may be 0 (the
  * query vector would be zero).
  */
@@ -28,6 +33,7 @@ typedef enum query_term_kind {
     QUERY_IMAGE,    /* a local file */
     QUERY_URL,      /* http://, https:// or file:// (query_fetch.h) */
     QUERY_IMAGE_ID, /* value: the decimal id of an indexed image */
+    QUERY_PROBE     /* value: NAME or NAME:CLASS, after "probe:" */
 } query_term_kind;
 
 typedef struct query_term {
@@ -56,8 +62,11 @@ int query_parse_ids(const char *text, query *q, char *err);
  * id term reads a stored embedding). */
 int query_has_image(const query *q);
 
+/* True when any term is a probe. */
+int query_has_probe(const query *q);
+
 /* Every term's value joined with " + " (what a worklist says it ranked
- * by), truncated to n. */
+ * by; probes as probe:NAME), truncated to n. */
 void query_text(const query *q, char *out, size_t n);
 
 /* The query written in the language itself, with signs and weights

@@ -116,6 +116,7 @@ int rerank_run(collection *c, const char *phrase, const search_hit *hits, int n,
         it[i].taken_exif = hits[i].taken_exif;
         memcpy(it[i].camera, hits[i].camera, sizeof it[i].camera);
         it[i].height = hits[i].height;
+        it[i].offline = hits[i].offline;
         it[i].vector_score = hits[i].score;
         if (o->decoder)
             rc = decode_item(o->decoder, o, c, phrase, &it[i], err);

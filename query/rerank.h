@@ -33,6 +33,7 @@ typedef struct rerank_item {
     char taken[20]; /* as search_hit */
     bool taken_exif;
     char camera[130];
+    int offline; /* see search_hit */
     float vector_score;
     int vector_rank;
     int has_decoder;

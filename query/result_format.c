@@ -29,7 +29,9 @@ static void write_jsonl(result_writer *w, const result_row *r)
     if (r->width > 0)
         fprintf(w->out, ",\"width\":%d,\"height\":%d", r->width, r->height);
     json_write_taken(w->out, r->taken, r->taken_exif, r->camera);
+    if (r->offline) fputs(",\"offline\":true", w->out);
     if (r->extra_json) fprintf(w->out, ",\"explain\":%s", r->extra_json);
+    if (r->probe_json) fprintf(w->out, ",\"probe\":%s", r->probe_json);
     fputc('}', w->out);
 }
 

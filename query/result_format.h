@@ -52,6 +52,9 @@ typedef struct result_row {
     const char *taken;  /* "YYYY:MM:DD HH:MM:SS" or ""/NULL (jsonl "date") */
     int taken_exif;     /* jsonl "date_source": "exif" or "mtime" */
     const char *camera; /* "" or NULL: jsonl null */
+    int offline;        /* its root is offline (jsonl: "offline":true) */
+    const char *probe_json; /* optional: the probe that scored (probe.h),
+                               written as "probe" */
 } result_row;
 
 typedef struct result_writer {

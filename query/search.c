@@ -6,7 +6,9 @@
 
 #include "media/media_file.h"
 #include "media/media_path.h"
+#include "query/probe.h"
 #include "query/query_fetch.h"
+#include "session/session_roots.h"
 
 /* Preprocesses and encodes one decoded image. */
 static int embed_rgb(clip_model *m, const img_rgb *im, float *out, char *err)
@@ -86,6 +88,9 @@ static int embed_term(const search_embedder *e, const query_term *t, float *v,
     switch (t->kind) {
     case QUERY_IMAGE: return search_embed_image_file(e->m, t->value, v, err);
     case QUERY_URL: return search_embed_image_url(e->m, t->value, v, err);
+    case QUERY_PROBE:
+        return probe_term_vector(e->c, clip_model_id(e->m), t->value, v, dims,
+                                 err);
     case QUERY_IMAGE_ID:
         if (!e->c) {
             vlm_set_err(err, "id:%s: image ids need a collection", t->value);
@@ -114,14 +119,61 @@ int search_add_terms(const search_embedder *e, const query *q, float *acc,
     return rc;
 }
 
-int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err)
 {
-    search_embedder e = {.m = m};
+    search_embedder e = {.m = m, .c = c};
     int dims = clip_embed_dim(m);
     memset(out, 0, (size_t)dims * sizeof *out);
     int rc = search_add_terms(&e, q, out, err);
     if (!rc) rc = search_finish_vector(out, dims, search_weight_sum(q), err);
     return rc;
+}
+
+int search_embed_query(clip_model *m, const query *q, float *out, char *err)
+{
+    return search_embed_query_in(NULL, m, q, out, err);
+}
+
+/* The last root probed, so hits under one root probe it once. */
+typedef struct root_memo {
+    char *root;
+    int offline;
+} root_memo;
+
+static int root_offline(collection *c, const char *root, root_memo *memo)
+{
+    if (root[0] != '/') return 0; /* a DICOMweb server, not a folder */
+    if (memo && memo->root && !strcmp(memo->root, root)) return memo->offline;
+    session_root_status st;
+    int offline =
+        session_root_probe(c, root, &st, NULL) == VLM_OK && st.offline;
+    if (memo) {
+        free(memo->root);
+        memo->root = strdup(root);
+        memo->offline = offline;
+    }
+    return offline;
+}
+
+static int lookup(collection *c, search_hit *h, root_memo *memo, char *err)
+{
+    collection_brief b;
+    int rc = collection_image_brief(c, h->id, &b, err);
+    if (rc) return rc;
+    h->width = b.width;
+    h->height = b.height;
+    memcpy(h->format, b.format, sizeof h->format);
+    memcpy(h->taken, b.taken, sizeof h->taken);
+    h->taken_exif = b.taken_exif;
+    memcpy(h->camera, b.camera, sizeof h->camera);
+    h->path = strdup(b.path);
+    char *root = strdup(b.root); /* b's strings end at the next lookup */
+    if (root) h->offline = root_offline(c, root, memo);
+    free(root);
+    if (h->path && root) return VLM_OK;
+    vlm_set_err(err, "out of memory");
+    return VLM_ENOMEM;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -166,16 +218,18 @@ static int resolve_hits(collection *c, const vector_hit *vh, int n,
 {
     const search_options *o = sc->o;
     int k = 0, rc = VLM_OK, top = o->top_k > 0 ? o->top_k : 10;
+    root_memo memo = {0};
     for (int i = 0; i < n && !rc && k < top; i++) {
         if (o->use_threshold && vh[i].score < o->min_score) break;
         if (!search_scope_allows(sc, vh[i].id)) continue;
         out[k] = (search_hit){.id = vh[i].id, .score = vh[i].score};
-        rc = search_hit_lookup(c, &out[k], err);
+        rc = lookup(c, &out[k], &memo, err);
         if (rc == VLM_ENOTFOUND) /* deleted since the index was saved */
             rc = VLM_OK;
         else if (!rc)
             k++;
     }
+    free(memo.root);
     *n_out = k;
     return rc;
 }
@@ -215,19 +269,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
 
 int search_hit_lookup(collection *c, search_hit *h, char *err)
 {
-    collection_brief b;
-    int rc = collection_image_brief(c, h->id, &b, err);
-    if (rc) return rc;
-    h->width = b.width;
-    h->height = b.height;
-    memcpy(h->format, b.format, sizeof h->format);
-    memcpy(h->taken, b.taken, sizeof h->taken);
-    h->taken_exif = b.taken_exif;
-    memcpy(h->camera, b.camera, sizeof h->camera);
-    h->path = strdup(b.path);
-    if (h->path) return VLM_OK;
-    vlm_set_err(err, "out of memory");
-    return VLM_ENOMEM;
+    return lookup(c, h, NULL, err);
 }
 
 void search_hits_free(search_hit *hits, int n)

@@ -53,6 +53,12 @@ double search_weight_sum(const query *q);
  * out, and the direction would be noise. */
 int search_finish_vector(float *acc, int dims, double weight_sum, char *err);
 
+/* The same with "probe:NAME" and "id:N" terms (query_parse.h) read from
+ * collection c (probe.h: the probe's unit weight direction; refused when
+ * it was trained under another model than m). */
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err);
+
 /* Embeds one image file the way the indexer does (exact decode). */
 int search_embed_image_file(clip_model *m, const char *path, float *out,
                             char *err);
@@ -65,7 +71,8 @@ typedef struct search_options {
     int use_threshold; /* apply min_score */
     float min_score;
     const char *in_dir; /* restrict to this subtree (NULL = all) */
-    /* Never returned: the query's own images (search_self_ids). */
+    /* Never returned: the query's own images (search_self_ids), relevance
+     * feedback's examples (feedback.h); ids in any order. */
     const int64_t *exclude_ids;
     int n_exclude;
     /* Metadata filters (its prefix is ignored: in_dir says that), applied
@@ -103,6 +110,8 @@ typedef struct search_hit {
     char taken[20];  /* collection_brief: the date taken ("" unknown) */
     bool taken_exif;
     char camera[130];
+    int offline; /* its root is offline now (session_roots.h): the file
+                    cannot be reached, the row is kept */
 } search_hit;
 
 /* Top-k hits for a normalised query vector.  *hits is malloc'ed; free with
@@ -112,7 +121,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, size, format, date and camera of image h->id;
+/* Fills h->path, size, format, date, camera and offline of image h->id;
  * VLM_ENOTFOUND if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 

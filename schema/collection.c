@@ -21,9 +21,17 @@
 
 int coll_sqlite_err(collection *c, int rc, const char *what, char *err)
 {
+    if ((rc & 0xff) == SQLITE_READONLY && c->read_only) {
+        vlm_set_err(err,
+                    "%s: collection %s is open read-only (%s); this needs "
+                    "write access to it",
+                    what, c->dir, c->ro_why);
+        return VLM_EREADONLY;
+    }
     vlm_set_err(err, "%s (collection %s): %s", what, c->dir,
                 sqlite3_errmsg(c->db));
     if (rc == SQLITE_NOMEM) return VLM_ENOMEM;
+    if ((rc & 0xff) == SQLITE_READONLY) return VLM_EREADONLY;
     if (rc == SQLITE_CONSTRAINT) return VLM_EINVAL;
     if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return VLM_EFORMAT;
     return VLM_EIO;
@@ -122,83 +130,6 @@ int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
 /* Opening                                                             */
 /* ------------------------------------------------------------------ */
 
-static int make_dirs(const char *dir, mode_t mode, char *err)
-{
-    char buf[COLLECTION_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
-        vlm_set_err(err, "collection path too long: %s", dir);
-        return VLM_EINVAL;
-    }
-    for (char *p = buf + 1;; p++) {
-        bool end = *p == '\0';
-        if (*p == '/' || end) {
-            *p = '\0';
-            if (mkdir(buf, mode) != 0 && errno != EEXIST) {
-                vlm_set_err(err, "cannot create folder %s: %s", buf,
-                            strerror(errno));
-                return VLM_EIO;
-            }
-            if (end) return VLM_OK;
-            *p = '/';
-        }
-    }
-}
-
-/* Makes sure DIR and DIR/collection.db exist (or says why not). */
-static int prepare_files(const char *dir, const char *db_path,
-                         const collection_options *o, char *err)
-{
-    struct stat sb;
-    if (stat(dir, &sb) != 0) {
-        if (!o->create_if_missing) {
-            vlm_set_err(err, "no collection at %s (folder missing)", dir);
-            return VLM_ENOTFOUND;
-        }
-        int rc = make_dirs(dir, o->private_perms ? 0700 : 0755, err);
-        if (rc != VLM_OK) return rc;
-    } else if (!S_ISDIR(sb.st_mode)) {
-        vlm_set_err(err, "collection path %s is not a folder", dir);
-        return VLM_EINVAL;
-    }
-    if (o->private_perms && chmod(dir, 0700) != 0) {
-        vlm_set_err(err, "cannot chmod 0700 %s: %s", dir, strerror(errno));
-        return VLM_EIO;
-    }
-    if (stat(db_path, &sb) == 0) return VLM_OK;
-    if (!o->create_if_missing) {
-        vlm_set_err(err, "no collection at %s (%s missing)", dir,
-                    COLLECTION_DB_NAME);
-        return VLM_ENOTFOUND;
-    }
-    /* Create the file ourselves so its mode is right from the start;
-     * SQLite gives -wal/-shm the same mode as the database. */
-    int fd = open(db_path, O_WRONLY | O_CREAT | O_CLOEXEC,
-                  o->private_perms ? 0600 : 0644);
-    if (fd < 0) {
-        vlm_set_err(err, "cannot create %s: %s", db_path, strerror(errno));
-        return VLM_EIO;
-    }
-    close(fd);
-    return VLM_OK;
-}
-
-static int configure(collection *c, int busy_ms, char *err)
-{
-    c->busy_ms = busy_ms > 0 ? busy_ms : DEFAULT_BUSY_TIMEOUT_MS;
-    sqlite3_busy_timeout(c->db, c->busy_ms);
-    /* NORMAL is durable enough in WAL mode: a crash (kill -9) never
-     * corrupts, a power cut may lose the last batch, which is re-done. */
-    /* page_size only takes effect on a new database, before WAL: with the
-     * default 4 KiB a 2 KiB embedding row takes a page of its own (half
-     * the file wasted); 16 KiB pages hold 7 such rows. */
-    return coll_exec(c,
-                     "PRAGMA page_size = 16384;"
-                     "PRAGMA journal_mode = WAL;"
-                     "PRAGMA synchronous = NORMAL;"
-                     "PRAGMA foreign_keys = ON;",
-                     err);
-}
-
 static int load_model_dims(collection *c, char *err)
 {
     collection_model m;
@@ -228,20 +159,10 @@ int collection_open(const char *dir, const collection_options *opts,
     }
     sprintf(db_path, "%s/%s", c->dir, COLLECTION_DB_NAME);
     c->private_perms = o->private_perms;
-    int rc = prepare_files(c->dir, db_path, o, err);
-    struct stat sb;
-    /* A collection created private stays private for files made later
-     * (vectors.faiss), whatever this open asked for. */
-    if (rc == VLM_OK && stat(db_path, &sb) == 0 && (sb.st_mode & 077) == 0)
-        c->private_perms = true;
-    if (rc == VLM_OK) {
-        int src = sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READWRITE, NULL);
-        rc = src == SQLITE_OK ? VLM_OK
-                              : coll_sqlite_err(c, src, "cannot open", err);
-    }
+    c->busy_ms =
+        o->busy_timeout_ms > 0 ? o->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+    int rc = coll_open_db(c, db_path, o, err);
     free(db_path);
-    if (rc == VLM_OK) rc = configure(c, o->busy_timeout_ms, err);
-    if (rc == VLM_OK) rc = schema_migrate(c->db, err);
     if (rc == VLM_OK) rc = load_model_dims(c, err);
     if (rc != VLM_OK) {
         collection_close(c);
@@ -263,6 +184,12 @@ void collection_close(collection *c)
 }
 
 const char *collection_dir(const collection *c) { return c->dir; }
+
+bool collection_is_read_only(const collection *c, const char **why)
+{
+    if (why) *why = c->read_only ? c->ro_why : "";
+    return c->read_only;
+}
 
 sqlite3 *collection_db(collection *c) { return c->db; }
 
@@ -325,26 +252,27 @@ int collection_get_model(collection *c, collection_model *out, char *err)
     return VLM_OK;
 }
 
-int collection_bind_model(collection *c, const char *name, int dims,
-                          const char *model_id, char *err)
+typedef struct {
+    const char *name, *model_id;
+    int dims;
+} bind_args;
+
+/* Check and record in one transaction, so two first binds never race. */
+static int bind_op(collection *c, void *ud, char *err)
 {
-    if (!name || !model_id || dims <= 0) {
-        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
-        return VLM_EINVAL;
-    }
+    const bind_args *a = ud;
     collection_model m;
     int rc = collection_get_model(c, &m, err);
     if (rc == VLM_OK) {
-        if (m.dims == dims && strcmp(m.model_id, model_id) == 0) {
-            c->model_dims = dims;
+        if (m.dims == a->dims && strcmp(m.model_id, a->model_id) == 0)
             return VLM_OK;
-        }
         vlm_set_err(err,
                     "collection %s was built with model '%s' (%d-d, id %.12s) "
                     "but this run uses '%s' (%d-d, id %.12s); use another "
                     "--collection DIR for this model, or re-index this one "
                     "with `vlmindex reset` followed by `vlmindex add`",
-                    c->dir, m.name, m.dims, m.model_id, name, dims, model_id);
+                    c->dir, m.name, m.dims, m.model_id, a->name, a->dims,
+                    a->model_id);
         return VLM_EMISMATCH;
     }
     if (rc != VLM_ENOTFOUND) return rc;
@@ -354,11 +282,29 @@ int collection_bind_model(collection *c, const char *name, int dims,
                   "VALUES (1, ?, ?, ?, ?)",
                   err);
     if (!st) return VLM_EIO;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 2, dims);
-    sqlite3_bind_text(st, 3, model_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, a->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, a->dims);
+    sqlite3_bind_text(st, 3, a->model_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, coll_now());
-    rc = coll_step_done(c, st, "cannot record the model", err);
+    return coll_step_done(c, st, "cannot record the model", err);
+}
+
+int collection_bind_model(collection *c, const char *name, int dims,
+                          const char *model_id, char *err)
+{
+    if (!name || !model_id || dims <= 0) {
+        vlm_set_err(err, "bind model: name, model_id and dims > 0 required");
+        return VLM_EINVAL;
+    }
+    collection_model m;
+    /* The common case, a check: no write transaction (read-only works). */
+    if (collection_get_model(c, &m, NULL) == VLM_OK && m.dims == dims &&
+        strcmp(m.model_id, model_id) == 0) {
+        c->model_dims = dims;
+        return VLM_OK;
+    }
+    bind_args a = {name, model_id, dims};
+    int rc = coll_atomic(c, bind_op, &a, err);
     if (rc == VLM_OK) c->model_dims = dims;
     return rc;
 }
@@ -578,6 +524,53 @@ int collection_remove_root(collection *c, const char *path, char *err)
         return VLM_ENOTFOUND;
     }
     return rc;
+}
+
+int collection_note_root(collection *c, const char *path, uint64_t dev,
+                         int kind, char *err)
+{
+    sqlite3_stmt *st = coll_stmt(
+        c,
+        "INSERT INTO roots (path, added_at, dev, kind, seen_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?2) ON CONFLICT (path) DO UPDATE SET "
+        "dev = excluded.dev, kind = excluded.kind, seen_at = excluded.seen_at",
+        err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, coll_now());
+    /* st_dev fits in 63 bits on Linux (major:minor); stored as is. */
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)dev);
+    sqlite3_bind_text(st, 4, kind == COLLECTION_ROOT_FILE ? "file" : "dir", -1,
+                      SQLITE_STATIC);
+    return coll_step_done(c, st, "cannot record a root", err);
+}
+
+int collection_get_root(collection *c, const char *path, collection_root *out,
+                        char *err)
+{
+    sqlite3_stmt *st = coll_stmt(c,
+                                 "SELECT kind, dev, added_at, seen_at "
+                                 "FROM roots WHERE path = ?",
+                                 err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        out->kind = !kind                   ? COLLECTION_ROOT_UNKNOWN
+                    : !strcmp(kind, "file") ? COLLECTION_ROOT_FILE
+                                            : COLLECTION_ROOT_DIR;
+        out->has_dev = sqlite3_column_type(st, 1) != SQLITE_NULL;
+        out->dev = (uint64_t)sqlite3_column_int64(st, 1);
+        out->added_at = sqlite3_column_int64(st, 2);
+        out->seen_at = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return VLM_OK;
+    if (rc != SQLITE_DONE)
+        return coll_sqlite_err(c, rc, "cannot read a root", err);
+    vlm_set_err(err, "%s is not a root of collection %s", path, c->dir);
+    return VLM_ENOTFOUND;
 }
 
 void collection_free_strings(char **strings, size_t n)

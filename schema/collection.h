@@ -16,7 +16,18 @@
  *
  * Concurrency: WAL + busy_timeout, so a search in one process works while
  * `vlmindex add` writes batches in another.  One `collection` handle must be
- * used by one thread at a time.
+ * used by one thread at a time.  Writers take the collection's writer lock
+ * first (session/session_lock.h); SQLite's own locks only keep single
+ * transactions apart.
+ *
+ * A new collection appears atomically: the database is built and migrated
+ * under a temporary name and then linked into place, so another process
+ * sees either no collection or a complete one.
+ *
+ * Read-only use: a collection whose folder or files this process cannot
+ * write (another user's, a read-only mount) opens read-only when asked
+ * (fallback_read_only): SQLite mode=ro, or immutable=1 on a read-only file
+ * system or when no writer is active and the WAL index cannot be created.
  *
  * Errors follow model/core/vlm_error.h: int status, `char *err` buffer of
  * VLM_ERR_MAX bytes (may be NULL).  Paths are stored exactly as given;
@@ -43,17 +54,32 @@ typedef struct collection collection;
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    bool create_if_missing; /* mkdir DIR and create the schema if absent */
-    bool private_perms;     /* new DIR 0700, files 0600 (DICOM collections) */
-    int busy_timeout_ms;    /* 0 = default (10 000 ms) */
+    bool create_if_missing;  /* mkdir DIR and create the schema if absent */
+    bool private_perms;      /* new DIR 0700, files 0600 (DICOM collections) */
+    int busy_timeout_ms;     /* 0 = default (10 000 ms) */
+    bool read_only;          /* never write (SQLite opened read-only) */
+    bool fallback_read_only; /* read-only when DIR or its files are not
+                                writable by this process (or the disk is
+                                too full to open it), else read-write */
 } collection_options;
 
 /* Opens (or creates) the collection in `dir`, runs pending migrations.
  * opts may be NULL (= open existing only).  VLM_ENOTFOUND if the folder or
- * database is missing and create_if_missing is false. */
+ * database is missing and create_if_missing is false.  VLM_EREADONLY when
+ * it must be written (created, migrated, or opened read-write) but this
+ * process may not; err says what needs write access. */
 int collection_open(const char *dir, const collection_options *opts,
                     collection **out, char *err);
 void collection_close(collection *c);
+
+/* Creates DIR and its parents (0700 with private_perms, else 0755); an
+ * existing folder is fine. */
+int collection_create_dir(const char *dir, bool private_perms, char *err);
+
+/* True when opened read-only; *why (may be NULL) then says why, e.g.
+ * "/srv/photos-index is not writable by uid 1000" or "read-only file
+ * system", else "". */
+bool collection_is_read_only(const collection *c, const char **why);
 
 /* The folder given to collection_open (no trailing '/'). */
 const char *collection_dir(const collection *c);
@@ -129,12 +155,14 @@ typedef struct {
     int64_t added_at, updated_at; /* unix seconds */
 } collection_image;
 
-/* What a search hit needs: path (same lifetime rule as collection_image),
- * the stored size and format (a server never shows a DICOM row's path,
- * which may name the patient), when it was taken and by which camera. */
+/* What a search hit needs: path and root (same lifetime rule as
+ * collection_image), the stored size and format (a server never shows a
+ * DICOM row's path, which may name the patient), when it was taken and by
+ * which camera. */
 typedef struct {
     int64_t id;
     const char *path;
+    const char *root; /* "" when unknown */
     int width, height;
     char format[16];  /* "jpeg", "dicom", ... ("" if unknown) */
     char taken[20];   /* "YYYY:MM:DD HH:MM:SS": EXIF DateTimeOriginal, else
@@ -222,6 +250,15 @@ int collection_delete_under(collection *c, const char *prefix,
 int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
                              char *err);
 
+/* Number of rows whose path is `prefix` or under `prefix/`. */
+int collection_count_under(collection *c, const char *prefix, int64_t *n,
+                           char *err);
+
+/* Up to `max` paths of rows under `prefix` (as above) into *paths (free
+ * with collection_free_strings), to ask the file system whether files of a
+ * root are still there. */
+int collection_sample_under(collection *c, const char *prefix, int max,
+                            char ***paths, size_t *n, char *err);
 /* Embeddings of ids[0..n) into out[i*dims], all from one snapshot (one
  * read transaction unless the caller has one open); found[i] is false and
  * the row zeroed for an id without an embedding.  Re-scores search hits. */
@@ -291,6 +328,28 @@ void collection_cursor_close(collection_cursor *cur);
 
 int collection_add_root(collection *c, const char *path, char *err);
 int collection_remove_root(collection *c, const char *path, char *err);
+
+enum {
+    COLLECTION_ROOT_UNKNOWN = 0, /* not seen online since it was recorded */
+    COLLECTION_ROOT_DIR = 1,
+    COLLECTION_ROOT_FILE = 2,
+};
+
+/* What a root was when last seen online (see the roots table). */
+typedef struct {
+    int kind;                  /* COLLECTION_ROOT_* */
+    bool has_dev;              /* dev is known */
+    uint64_t dev;              /* st_dev then */
+    int64_t added_at, seen_at; /* unix seconds; seen_at 0 = never */
+} collection_root;
+
+/* Records `path` as a root seen online now, on device `dev`, of `kind`
+ * (adds it if absent). */
+int collection_note_root(collection *c, const char *path, uint64_t dev,
+                         int kind, char *err);
+/* VLM_ENOTFOUND if `path` is not a root. */
+int collection_get_root(collection *c, const char *path, collection_root *out,
+                        char *err);
 /* *roots: malloc'ed array of malloc'ed strings; free with
  * collection_free_strings. */
 int collection_list_roots(collection *c, char ***roots, size_t *n, char *err);
@@ -367,17 +426,23 @@ int collection_meta_get(collection *c, const char *key, char *buf,
 /* Derived results                                                     */
 /* ------------------------------------------------------------------ */
 
+/* A label set is stored once: its hash identifies labels + templates +
+ * model; labels_json is the JSON array of its labels.  *id is its row id
+ * (the existing one when the hash is known). */
+int collection_put_labelset(collection *c, const char *hash,
+                            const char *labels_json, int64_t *id, char *err);
+
 typedef struct {
     int64_t image_id;
-    const char *labelset_hash; /* identifies labels + templates */
-    const char *labels_json;   /* JSON array of label strings */
+    int64_t labelset_id; /* from collection_put_labelset */
     const char *top_label;
     double top_prob;
-    const char *probs_json; /* JSON array, same order as labels */
+    const float *probs; /* n_probs, in the label set's order */
+    int n_probs;
     const char *model_id;
 } collection_classification;
 
-/* Replaces any earlier result for (image_id, labelset_hash). */
+/* Replaces any earlier result for (image_id, labelset_id). */
 int collection_put_classification(collection *c,
                                   const collection_classification *cl,
                                   char *err);

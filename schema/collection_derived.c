@@ -10,30 +10,75 @@
 
 #include "schema/collection_internal.h"
 
+typedef struct {
+    const char *hash, *labels_json;
+    int64_t id;
+} labelset_args;
+
+static int labelset_op(collection *c, void *ud, char *err)
+{
+    labelset_args *a = ud;
+    sqlite3_stmt *st = coll_stmt(c,
+                                 "INSERT INTO labelsets (hash, labels, "
+                                 "created_at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (hash) DO NOTHING",
+                                 err);
+    if (!st) return VLM_EIO;
+    coll_bind_text(st, 1, a->hash);
+    coll_bind_text(st, 2, a->labels_json);
+    sqlite3_bind_int64(st, 3, coll_now());
+    int rc = coll_step_done(c, st, "cannot store a label set", err);
+    if (rc != VLM_OK) return rc;
+    st = coll_stmt(c, "SELECT id FROM labelsets WHERE hash = ?", err);
+    if (!st) return VLM_EIO;
+    coll_bind_text(st, 1, a->hash);
+    rc = sqlite3_step(st);
+    a->id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW
+               ? VLM_OK
+               : coll_sqlite_err(c, rc, "cannot store a label set", err);
+}
+
+int collection_put_labelset(collection *c, const char *hash,
+                            const char *labels_json, int64_t *id, char *err)
+{
+    if (!hash || !labels_json || !id) {
+        vlm_set_err(err, "label set: hash, labels and id are required");
+        return VLM_EINVAL;
+    }
+    labelset_args a = {hash, labels_json, 0};
+    int rc = coll_atomic(c, labelset_op, &a, err);
+    *id = a.id;
+    return rc;
+}
+
 int collection_put_classification(collection *c,
                                   const collection_classification *cl,
                                   char *err)
 {
-    if (!cl || !cl->labelset_hash || !cl->labels_json || !cl->top_label ||
-        !cl->probs_json || !cl->model_id) {
+    if (!cl || cl->labelset_id <= 0 || !cl->top_label || !cl->probs ||
+        cl->n_probs <= 0 || !cl->model_id) {
         vlm_set_err(err, "classification: every field is required");
         return VLM_EINVAL;
     }
     sqlite3_stmt *st = coll_stmt(
         c,
-        "INSERT OR REPLACE INTO classifications (image_id, labelset_hash, "
-        "  labels, top_label, top_prob, probs, model_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO classifications (image_id, labelset_id, "
+        "  top_label, top_prob, probs, model_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         err);
     if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, cl->image_id);
-    coll_bind_text(st, 2, cl->labelset_hash);
-    coll_bind_text(st, 3, cl->labels_json);
-    coll_bind_text(st, 4, cl->top_label);
-    sqlite3_bind_double(st, 5, cl->top_prob);
-    coll_bind_text(st, 6, cl->probs_json);
-    coll_bind_text(st, 7, cl->model_id);
-    sqlite3_bind_int64(st, 8, coll_now());
+    sqlite3_bind_int64(st, 2, cl->labelset_id);
+    coll_bind_text(st, 3, cl->top_label);
+    sqlite3_bind_double(st, 4, cl->top_prob);
+    /* float32 in host order; only little-endian hosts are built (see
+     * collection_images.c), so this is the documented LE format. */
+    sqlite3_bind_blob(st, 5, cl->probs, cl->n_probs * (int)sizeof(float),
+                      SQLITE_STATIC);
+    coll_bind_text(st, 6, cl->model_id);
+    sqlite3_bind_int64(st, 7, coll_now());
     return coll_step_done(c, st, "cannot store a classification", err);
 }
 

@@ -319,18 +319,24 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
         c,
         "SELECT path, width, height, " COLL_TAKEN_SQL ", " COLL_TAKEN_EXIF_SQL
         ", TRIM(COALESCE(camera_make, '') || ' ' || "
-        "COALESCE(camera_model, '')), format FROM images WHERE id = ?",
+        "COALESCE(camera_model, '')), format, root FROM images WHERE id = ?",
         err);
     if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
-    const char *path = rc == SQLITE_ROW ? column_or_empty(st, 0) : NULL;
-    int status = path ? keep_strings(&c->row_text, &path, &out->path, 1, err)
+    const char *text[2] = {NULL, NULL}, *kept[2];
+    if (rc == SQLITE_ROW) {
+        text[0] = column_or_empty(st, 0);
+        text[1] = column_or_empty(st, 7);
+    }
+    int status = text[0] ? keep_strings(&c->row_text, text, kept, 2, err)
                  : rc == SQLITE_DONE
                      ? VLM_ENOTFOUND
                      : coll_sqlite_err(c, rc, "cannot look up", err);
     if (status == VLM_OK) {
         out->id = id;
+        out->path = kept[0];
+        out->root = kept[1];
         out->width = sqlite3_column_int(st, 1);
         out->height = sqlite3_column_int(st, 2);
         coll_column_text(st, 3, out->taken, sizeof out->taken);
@@ -518,6 +524,50 @@ int collection_get_embedding(collection *c, int64_t id, float *out, int dims,
         memcpy(out, blob, (size_t)bytes);
     sqlite3_reset(st);
     return status;
+}
+
+int collection_count_under(collection *c, const char *prefix, int64_t *n,
+                           char *err)
+{
+    sqlite3_stmt *st =
+        coll_stmt(c, "SELECT count(*) FROM images WHERE " UNDER_PREFIX, err);
+    if (!st) return VLM_EIO;
+    int rc = bind_prefix(st, prefix, err);
+    if (rc != VLM_OK) return rc;
+    rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? VLM_OK
+                            : coll_sqlite_err(c, rc, "cannot count", err);
+}
+
+int collection_sample_under(collection *c, const char *prefix, int max,
+                            char ***paths, size_t *n, char *err)
+{
+    *paths = NULL;
+    *n = 0;
+    sqlite3_stmt *st = coll_stmt(
+        c, "SELECT path FROM images WHERE " UNDER_PREFIX " LIMIT ?4", err);
+    if (!st) return VLM_EIO;
+    int rc = bind_prefix(st, prefix, err);
+    if (rc != VLM_OK) return rc;
+    sqlite3_bind_int(st, 4, max);
+    char **out = calloc((size_t)(max > 0 ? max : 1), sizeof *out);
+    while (out && (rc = sqlite3_step(st)) == SQLITE_ROW && (int)*n < max) {
+        if (!(out[*n] = strdup(column_or_empty(st, 0)))) break;
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    if (out && (rc == SQLITE_DONE || (int)*n == max)) {
+        *paths = out;
+        return VLM_OK;
+    }
+    collection_free_strings(out, *n);
+    *n = 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return coll_sqlite_err(c, rc, "cannot list paths", err);
+    vlm_set_err(err, "out of memory listing paths under %s", prefix);
+    return VLM_ENOMEM;
 }
 
 static int get_each(collection *c, const int64_t *ids, size_t n, float *out,

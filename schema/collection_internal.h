@@ -23,8 +23,10 @@ struct collection {
     sqlite3 *db;
     char *dir;
     bool private_perms;
-    int model_dims;         /* 0 until a model is bound */
-    int busy_ms;            /* configured busy timeout */
+    bool read_only;                        /* SQLite opened read-only */
+    char ro_why[COLLECTION_PATH_MAX + 96]; /* why read-only ("" if not) */
+    int model_dims;                        /* 0 until a model is bound */
+    int busy_ms;                           /* configured busy timeout */
     coll_text_buf row_text; /* strings of the last single-row lookup */
     struct {
         const char *sql; /* static string: the cache key is its address */
@@ -80,6 +82,17 @@ int coll_atomic(collection *c, int (*fn)(collection *, void *, char *),
 
 /* Applies pending schema migrations (migrations.c). */
 int schema_migrate(sqlite3 *db, char *err);
+
+/* For a read-only open: VLM_OK when the schema is current, VLM_EREADONLY
+ * when it needs migrating (err names `dir` and `why` it cannot be
+ * written), VLM_EUNSUPPORTED when it is newer than this build. */
+int schema_check_current(sqlite3 *db, const char *dir, const char *why,
+                         char *err);
+
+/* Opens c->db (folder, pragmas, migrations or read-only check) for
+ * collection_open (collection_open.c); db_path is DIR/collection.db. */
+int coll_open_db(collection *c, const char *db_path,
+                 const collection_options *o, char *err);
 
 /* Migration steps (schema_sql.c): step i moves user_version i -> i+1. */
 extern const char *const schema_migration_steps[];

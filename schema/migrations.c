@@ -54,6 +54,28 @@ fail:
     return VLM_EIO;
 }
 
+int schema_check_current(sqlite3 *db, const char *dir, const char *why,
+                         char *err)
+{
+    int version = 0;
+    int rc = user_version(db, &version, err);
+    if (rc != VLM_OK) return rc;
+    if (version > schema_migration_count) {
+        vlm_set_err(err,
+                    "collection schema version %d is newer than this "
+                    "vlmindex understands (%d); upgrade vlmindex",
+                    version, schema_migration_count);
+        return VLM_EUNSUPPORTED;
+    }
+    if (version == schema_migration_count) return VLM_OK;
+    vlm_set_err(err,
+                "collection %s has schema version %d and this vlmindex "
+                "needs %d: upgrading it needs write access once (%s); run "
+                "`vlmindex status --collection %s` as a user who can write it",
+                dir, version, schema_migration_count, why, dir);
+    return VLM_EREADONLY;
+}
+
 int schema_migrate(sqlite3 *db, char *err)
 {
     int version = 0;

@@ -140,11 +140,91 @@ static const char step4_camera[] =
     "ALTER TABLE images ADD COLUMN camera_make TEXT;\n"
     "ALTER TABLE images ADD COLUMN camera_model TEXT;\n";
 
+/* What a root was when last seen online, so that an unplugged disk or an
+ * unmounted share (the folder is missing, empty, or on another device) is
+ * told apart from files that were deleted: dev is its st_dev, kind 'dir'
+ * or 'file', seen_at when a walk last found it online.  NULL = not seen
+ * since this step (roots added before version 5). */
+static const char step5_root_identity[] =
+    "ALTER TABLE roots ADD COLUMN dev INTEGER;\n"
+    "ALTER TABLE roots ADD COLUMN kind TEXT;\n"
+    "ALTER TABLE roots ADD COLUMN seen_at INTEGER;\n";
+
+/* A label set is stored once and referenced by id: earlier versions copied
+ * the whole label list (JSON) into every classification row, so 10,000
+ * labels over 200 images took 59 MB.  probs becomes float32 little-endian, one
+ * per label in the set's order (rows written before this step keep their
+ * JSON text array). */
+static const char step6_labelsets[] =
+    "CREATE TABLE labelsets (\n"
+    "  id         INTEGER PRIMARY KEY,\n"
+    "  hash       TEXT NOT NULL UNIQUE, -- labels + templates + model\n"
+    "  labels     TEXT NOT NULL,        -- JSON array\n"
+    "  created_at INTEGER NOT NULL\n"
+    ");\n"
+    "INSERT INTO labelsets (hash, labels, created_at)\n"
+    "  SELECT labelset_hash, min(labels), min(created_at)\n"
+    "  FROM classifications GROUP BY labelset_hash;\n"
+    "CREATE TABLE classifications_by_id (\n"
+    "  image_id    INTEGER NOT NULL REFERENCES images (id)\n"
+    "              ON DELETE CASCADE,\n"
+    "  labelset_id INTEGER NOT NULL REFERENCES labelsets (id)\n"
+    "              ON DELETE CASCADE,\n"
+    "  top_label   TEXT NOT NULL,\n"
+    "  top_prob    REAL NOT NULL,\n"
+    "  probs       BLOB NOT NULL,\n"
+    "  model_id    TEXT NOT NULL,\n"
+    "  created_at  INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (image_id, labelset_id)\n"
+    ");\n"
+    "INSERT INTO classifications_by_id SELECT c.image_id, l.id, c.top_label,\n"
+    "  c.top_prob, c.probs, c.model_id, c.created_at\n"
+    "  FROM classifications c JOIN labelsets l ON l.hash = c.labelset_hash;\n"
+    "DROP TABLE classifications;\n"
+    "ALTER TABLE classifications_by_id RENAME TO classifications;\n"
+    "CREATE INDEX classifications_by_label\n"
+    "  ON classifications (labelset_id, top_label);\n";
+
+/* Linear probes trained from the user's examples (query/probe.h): the
+ * weights, the model they belong to, the cross-validated metrics and the
+ * examples used.  A two-class probe stores one weight vector (class 0
+ * against class 1); more classes store one vector each (one-vs-rest). */
+static const char step7_probes[] =
+    "CREATE TABLE probes (\n"
+    "  name                TEXT PRIMARY KEY,\n"
+    "  model_id            TEXT NOT NULL,\n"
+    "  model_name          TEXT NOT NULL,\n"
+    "  dims                INTEGER NOT NULL,\n"
+    "  reg_c               REAL NOT NULL, -- liblinear's C, picked by CV\n"
+    "  folds               INTEGER NOT NULL,\n"
+    "  cv_accuracy         REAL NOT NULL,\n"
+    "  cv_auc              REAL NOT NULL,\n"
+    "  cv_logloss          REAL NOT NULL,\n"
+    "  precision_target    REAL,\n"
+    "  threshold           REAL, -- NULL: the target was not reached\n"
+    "  threshold_precision REAL,\n"
+    "  threshold_recall    REAL,\n"
+    "  created_at          INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE probe_classes (\n"
+    "  probe    TEXT NOT NULL REFERENCES probes (name) ON DELETE CASCADE,\n"
+    "  idx      INTEGER NOT NULL,\n"
+    "  name     TEXT NOT NULL,\n"
+    "  examples INTEGER NOT NULL,\n"
+    "  weights  BLOB, -- float32 LE [dims]; NULL: the complement of class 0\n"
+    "  bias     REAL,\n"
+    "  PRIMARY KEY (probe, idx)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE probe_examples (\n"
+    "  probe TEXT NOT NULL REFERENCES probes (name) ON DELETE CASCADE,\n"
+    "  path  TEXT NOT NULL,\n"
+    "  class INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (probe, path)\n"
+    ") WITHOUT ROWID;\n";
+
 const char *const schema_migration_steps[] = {
-    step1_initial,
-    step2_sop_uid_key,
-    step3_excludes,
-    step4_camera,
+    step1_initial,       step2_sop_uid_key, step3_excludes, step4_camera,
+    step5_root_identity, step6_labelsets,   step7_probes,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

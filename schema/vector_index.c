@@ -296,6 +296,9 @@ int vector_index_verify_repair(vector_index *vi, vector_index_check *out,
     snprintf(vi->info.rebuild_reason, sizeof vi->info.rebuild_reason,
              "%s: %.150s", out->present ? "corrupt" : "missing", out->problem);
     rc = vector_index_rebuild(vi, err);
+    /* A reader that may not write the collection answers from the rebuilt
+     * index in memory and leaves the file alone. */
+    if (rc == VLM_OK && !vi->opt.save_after_rebuild) return VLM_OK;
     if (rc == VLM_OK) rc = vector_index_save(vi, err);
     *repaired = rc == VLM_OK;
     return rc;

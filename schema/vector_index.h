@@ -188,8 +188,10 @@ typedef struct {
 int vector_index_verify(vector_index *vi, vector_index_check *out, char *err);
 
 /* Verifies the file and, when it is damaged or missing, rebuilds the index
- * from SQLite and saves it (`status --verify`, `repair --check`).  *out is
- * what was found before any repair; *repaired says whether it rebuilt. */
+ * from SQLite and saves it (`status --verify`, `repair --check`); without
+ * save_after_rebuild (a read-only collection) the rebuilt index is used in
+ * memory and not saved.  *out is what was found before any repair;
+ * *repaired says whether it rebuilt and saved. */
 int vector_index_verify_repair(vector_index *vi, vector_index_check *out,
                                bool *repaired, char *err);
 

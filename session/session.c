@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "session/session_lock.h"
 
 struct session {
     session_config cfg;
     collection *c;
     vector_index *vi;
     clip_model *m;
-    session *owner; /* whose model this session uses; NULL = its own */
+    session_lock *lock; /* writer lock (WRITE, MODIFY), NULL if borrowed */
+    session *owner;     /* whose model this session uses; NULL = its own */
     pthread_mutex_t model_lock;
     char model_dir[SESSION_PATH_MAX];
     char collection_dir[SESSION_PATH_MAX];
@@ -24,6 +28,42 @@ session_config session_config_default(void)
 
 /* ---- collection and index ------------------------------------------------ */
 
+static bool is_writer(const session_config *cfg)
+{
+    return cfg->access == SESSION_WRITE || cfg->access == SESSION_MODIFY;
+}
+
+/* Whether `owner` holds the writer lock of the folder this session opens
+ * (same device and inode). */
+static bool owner_holds_lock(const session *s)
+{
+    const session *o = s->owner;
+    struct stat a, b;
+    return o && o->lock && stat(o->collection_dir, &a) == 0 &&
+           stat(s->collection_dir, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* The writer lock, taken before the database is opened or created (the
+ * folder of a new collection is made first: the lock file lives in it). */
+static int take_writer_lock(session *s, char *err)
+{
+    const session_config *cfg = &s->cfg;
+    struct stat st;
+    int rc = cfg->access == SESSION_WRITE
+                 ? collection_create_dir(s->collection_dir, true, err)
+             : stat(s->collection_dir, &st) == 0 ? VLM_OK
+                                                 : VLM_ENOTFOUND;
+    if (rc || owner_holds_lock(s)) return rc;
+    session_lock_options lo = {.no_wait = cfg->no_wait,
+                               .cancel = cfg->cancel,
+                               .what = cfg->writer,
+                               .private_perms = cfg->access == SESSION_WRITE,
+                               .waiting = cfg->lock_waiting,
+                               .user = cfg->lock_user};
+    return session_lock_take(s->collection_dir, &lo, &s->lock, err);
+}
+
 static int open_collection(session *s, char *err)
 {
     const session_config *cfg = &s->cfg;
@@ -34,12 +74,13 @@ static int open_collection(session *s, char *err)
     else
         rc = collection_default_dir(s->collection_dir, sizeof s->collection_dir,
                                     err);
-    if (rc) return rc;
-    bool write = cfg->access == SESSION_WRITE;
-    collection_options co = {.create_if_missing = write,
-                             .private_perms = write};
-    rc = collection_open(s->collection_dir, &co, &s->c, err);
-    if (rc == VLM_ENOTFOUND && !write)
+    bool create = cfg->access == SESSION_WRITE;
+    if (!rc && is_writer(cfg)) rc = take_writer_lock(s, err);
+    collection_options co = {.create_if_missing = create,
+                             .private_perms = create,
+                             .fallback_read_only = !is_writer(cfg)};
+    if (!rc) rc = collection_open(s->collection_dir, &co, &s->c, err);
+    if (rc == VLM_ENOTFOUND && !create)
         vlm_set_err(err,
                     "no collection at %s: index some images first with "
                     "`vlmindex add DIR` (or pass --collection DIR)",
@@ -56,8 +97,10 @@ static int open_index(session *s, char *err)
                          "`vlmindex add DIR`");
         return VLM_ENOTFOUND;
     }
-    /* A rebuilt index is saved, so the next command does not rebuild. */
-    vector_index_options vo = {.save_after_rebuild = true};
+    /* A rebuilt index is saved, so the next command does not rebuild
+     * (unless this process may not write the collection). */
+    vector_index_options vo = {.save_after_rebuild =
+                                   !collection_is_read_only(s->c, NULL)};
     return vector_index_open(s->c, &vo, &s->vi, err);
 }
 
@@ -156,6 +199,7 @@ void session_close(session *s)
     vector_index_close(s->vi);
     clip_model_destroy(s->m);
     collection_close(s->c);
+    session_lock_release(s->lock); /* after the last write */
     pthread_mutex_destroy(&s->model_lock);
     free(s);
 }

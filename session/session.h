@@ -30,11 +30,20 @@
  * around search_embed_query), so a search and an add can run at once
  * (SQLite WAL lets their transactions overlap).  session_refresh() lets a long-lived
  * reader's index catch up with batches another handle committed.
+ *
+ * Writers: a session opened SESSION_WRITE or SESSION_MODIFY holds the
+ * collection's writer lock (session_lock.h) from before the database is
+ * opened until session_close(), so every writer is alone by construction
+ * (a second one waits, or fails with VLM_EBUSY when cfg.no_wait).
+ * SESSION_READ never takes it, and opens the collection read-only when
+ * this process may not write it (then a rebuilt vector index is not
+ * saved).
  */
 #ifndef VLM_SESSION_H
 #define VLM_SESSION_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "model/clip/clip.h"
@@ -46,8 +55,11 @@
 
 typedef enum session_access {
     SESSION_NO_COLLECTION, /* a model only (embed, caption one image) */
-    SESSION_READ,          /* an existing collection */
-    SESSION_WRITE,         /* created when missing; records the model folder */
+    SESSION_READ,          /* an existing collection; read-only if it must */
+    SESSION_WRITE,         /* created when missing; records the model folder;
+                              writer lock */
+    SESSION_MODIFY,        /* an existing collection, changed (rm, reset,
+                              repair, classify); writer lock */
 } session_access;
 
 typedef enum session_index_mode {
@@ -70,6 +82,14 @@ typedef struct session_config {
     bool fetch_default;      /* download the default model if none is
                                 installed (what `vlmindex add` does) */
     session_fetch_hooks fetch;
+    /* Writers (WRITE, MODIFY): the writer lock. */
+    bool no_wait;                  /* another writer: VLM_EBUSY, no wait */
+    volatile sig_atomic_t *cancel; /* stops waiting for the lock */
+    const char *writer;            /* shown to others, e.g. "vlmindex add" */
+    /* Called once when this writer starts waiting for another (holder
+     * describes it); may be NULL. */
+    void (*lock_waiting)(void *user, const char *dir, const char *holder);
+    void *lock_user;
 } session_config;
 
 session_config session_config_default(void);
@@ -79,7 +99,10 @@ typedef struct session session;
 int session_open(const session_config *cfg, session **out, char *err);
 
 /* Opens cfg's collection with `owner`'s model (cfg->parts must be among
- * the owner's; cfg->model is ignored).  `owner` must outlive the result. */
+ * the owner's; cfg->model is ignored).  `owner` must outlive the result.
+ * A writing share of the collection whose writer lock the owner holds
+ * works under the owner's lock (flock would refuse a second one even in
+ * this process); any other writing share takes the lock itself. */
 int session_share(session *owner, const session_config *cfg, session **out,
                   char *err);
 

@@ -12,6 +12,12 @@ _vlmindex_commands()
     echo help
 }
 
+# The collection's probes (first column of `vlmindex probe list`).
+_vlmindex_probes()
+{
+    vlmindex probe list 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
 # Words an option's value may be ("" when it takes a path or free text).
 _vlmindex_values()
 {
@@ -20,6 +26,7 @@ _vlmindex_values()
     --progress) echo "auto tty plain none" ;;
     --keep) echo "largest oldest newest" ;;
     --type) echo "jpeg png webp gif tiff bmp pnm dicom" ;;
+    --probe) _vlmindex_probes ;;
     -w | --window) echo "lung mediastinum bone stored full" ;;
     -f | --format)
         case $cmd in
@@ -56,11 +63,12 @@ _vlmindex()
             return
         fi
         case $cmd in
-        model | exclude | help)
+        model | exclude | probe | help)
             if ((COMP_CWORD == 2)); then
                 case $cmd in
                 model) words="pull list" ;;
                 exclude) words="add rm list" ;;
+                probe) words="train eval list show rm" ;;
                 help) words=$(_vlmindex_commands) ;;
                 esac
                 COMPREPLY=($(compgen -W "$words" -- "$cur"))
@@ -68,6 +76,17 @@ _vlmindex()
             fi
             ;;
         esac
+        # probe eval|show NAME, probe rm NAME...: the stored probes.
+        if [[ $cmd == probe && $cur != -* ]] && ((COMP_CWORD >= 3)); then
+            case ${COMP_WORDS[2]} in
+            eval | show) ((COMP_CWORD == 3)) && words=$(_vlmindex_probes) ;;
+            rm) words=$(_vlmindex_probes) ;;
+            esac
+            if [[ -n $words ]]; then
+                COMPREPLY=($(compgen -W "$words" -- "$cur"))
+                return
+            fi
+        fi
     fi
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$(_vlmindex_options "$prog" $cmd)" \

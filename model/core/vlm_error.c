@@ -26,6 +26,8 @@ const char *vlm_strerror(int status)
     case VLM_ENOTFOUND: return "not found";
     case VLM_EINTERRUPTED: return "interrupted";
     case VLM_ENETWORK: return "network error";
+    case VLM_EBUSY: return "busy";
+    case VLM_EREADONLY: return "read-only";
     default: return "unknown error";
     }
 }

@@ -31,6 +31,8 @@ enum {
     VLM_ENOTFOUND = -8,    /* missing file, tensor, row */
     VLM_EINTERRUPTED = -9, /* stopped by a signal / cancel flag */
     VLM_ENETWORK = -10,    /* HTTP / TLS / remote failure */
+    VLM_EBUSY = -11,       /* held by another process (a writer lock) */
+    VLM_EREADONLY = -12,   /* needs write access this process lacks */
 };
 
 /* printf-style: writes into err (if not NULL), truncating at VLM_ERR_MAX. */

@@ -45,10 +45,26 @@ static char *slurp_fd(int fd, size_t *len)
     return b;
 }
 
-static void bin_path(const char *prog, char *out, size_t n)
+void e2e_bin(const char *prog, char *out, size_t n)
 {
     const char *bd = getenv("VLM_BUILD_DIR");
     snprintf(out, n, "%s/bin/%s", bd ? bd : ".", prog);
+}
+
+/* argv[0] is a path, or a name searched in $PATH. */
+static pid_t spawn_argv(const char *const *argv, int out_fd, int err_fd)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    pid_t pid = -1;
+    if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) !=
+        0)
+        pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
 }
 
 static pid_t spawn(const char *prog, const char *const *args, int out_fd,
@@ -57,28 +73,16 @@ static pid_t spawn(const char *prog, const char *const *args, int out_fd,
     char path[1024];
     const char *argv[128];
     int n = 0;
-    bin_path(prog, path, sizeof path);
+    e2e_bin(prog, path, sizeof path);
     argv[n++] = path;
     for (int i = 0; args[i] && n < 127; i++) argv[n++] = args[i];
     argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, path, &fa, NULL, (char *const *)argv, environ) != 0)
-        pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
+    return spawn_argv(argv, out_fd, err_fd);
 }
 
-e2e_run e2e_exec(const char *prog, const char *const *args)
+static e2e_run collect(pid_t pid, FILE *o, FILE *e)
 {
     e2e_run r = {0};
-    FILE *o = tmpfile(), *e = tmpfile();
-    pid_t pid = spawn(prog, args, fileno(o), fileno(e));
-    cr_assert_gt(pid, 0, "cannot start %s", prog);
     int st;
     waitpid(pid, &st, 0);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -87,6 +91,30 @@ e2e_run e2e_exec(const char *prog, const char *const *args)
     fclose(o);
     fclose(e);
     return r;
+}
+
+e2e_run e2e_exec_argv(const char *const *argv)
+{
+    FILE *o = tmpfile(), *e = tmpfile();
+    pid_t pid = spawn_argv(argv, fileno(o), fileno(e));
+    cr_assert_gt(pid, 0, "cannot start %s", argv[0]);
+    return collect(pid, o, e);
+}
+
+long long e2e_summary_count(const char *out, const char *field)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s ", field);
+    const char *p = out ? strstr(out, key) : NULL;
+    return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+e2e_run e2e_exec(const char *prog, const char *const *args)
+{
+    FILE *o = tmpfile(), *e = tmpfile();
+    pid_t pid = spawn(prog, args, fileno(o), fileno(e));
+    cr_assert_gt(pid, 0, "cannot start %s", prog);
+    return collect(pid, o, e);
 }
 
 int e2e_spawn(const char *prog, const char *const *args)

@@ -30,6 +30,17 @@ typedef struct e2e_run {
 e2e_run e2e_exec(const char *prog, const char *const *args);
 void e2e_run_free(e2e_run *r);
 
+/* Runs argv[0] (searched in $PATH) with argv, output captured: for
+ * wrappers such as setpriv or unshare around build/bin/<prog>. */
+e2e_run e2e_exec_argv(const char *const *argv);
+
+/* build/bin/<prog> into out[n]. */
+void e2e_bin(const char *prog, char *out, size_t n);
+
+/* The number after `field` ("added", "removed", ...) in a summary line,
+ * or -1 if absent. */
+long long e2e_summary_count(const char *out, const char *field);
+
 /* Starts build/bin/<prog> in the background; returns its pid. Output goes
  * to /dev/null. */
 int e2e_spawn(const char *prog, const char *const *args);

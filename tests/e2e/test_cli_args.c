@@ -12,9 +12,9 @@
 #include "tests/e2e/e2e_util.h"
 
 static const char *const subcommands[] = {
-    "add",      "update", "rm",      "status", "repair", "reset",
-    "classify", "embed",  "caption", "score",  "model",  "exclude",
-    "dupes",    "export", "render",  "watch",  "serve",  NULL};
+    "add",    "update",  "rm",    "status", "repair",  "reset", "classify",
+    "embed",  "caption", "score", "model",  "exclude", "dupes", "export",
+    "render", "watch",   "serve", "probe",  NULL};
 
 static void check_help_text(const char *text, const char *first_line)
 {
@@ -116,6 +116,15 @@ static const refusal refusals[] = {
     {"vlmsearch", {"--bf16=yes", "cat"}, {"--bf16 takes no value"}},
     {"vlmsearch", {"-u", "cat"}, {"unknown option -u"}},
     {"vlmsearch", {"-n", "3"}, {"give at least one QUERY"}},
+    {"vlmsearch",
+     {"--probe", "x", "cat"},
+     {"--probe ranks by the probe alone"}},
+    {"vlmsearch", {"--less-like", "a.jpg"}, {"nothing to move away from"}},
+    {"vlmindex",
+     {"probe", "train", "x", "--precision", "2"},
+     {"--precision", "(got 2)"}},
+    {"vlmindex", {"probe", "list", "x"}, {"list takes no NAME"}},
+    {"vlmindex", {"probe", "evl", "x"}, {"did you mean eval?"}},
     {"vlmindex", {"ad", "x"}, {"unknown command 'ad'", "did you mean add?"}},
     {"vlmindex", {"serach", "x"}, {"unknown command 'serach'"}},
     {"vlmindex", {"search", "x"}, {"vlmsearch QUERY"}},

@@ -117,6 +117,10 @@ Test(cli_docs, bash_completion_follows_the_binaries)
     cr_assert_str_eq(r, "list ");
     r = complete("vlmindex status --progress p");
     cr_assert_str_eq(r, "plain ");
+    r = complete("vlmindex probe s");
+    cr_assert_str_eq(r, "show ");
+    r = complete("vlmsearch --more");
+    cr_assert_str_eq(r, "--more-like ");
 }
 
 Test(cli_docs, zsh_and_fish_completions_parse)

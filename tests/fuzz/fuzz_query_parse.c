@@ -23,9 +23,10 @@ static void check_query(const query *q)
     int nonzero = 0;
     for (int i = 0; i < q->n_terms; i++) {
         const query_term *t = &q->terms[i];
-        if (!t->value || !t->value[0] || !isfinite(t->weight))
+        if (!t->value || !t->value[0] || !isfinite(t->weight)) __builtin_trap();
+        if (t->kind != QUERY_TEXT && t->kind != QUERY_IMAGE &&
+            t->kind != QUERY_URL && t->kind != QUERY_PROBE)
             __builtin_trap();
-        if (t->kind != QUERY_TEXT && t->kind != QUERY_IMAGE) __builtin_trap();
         nonzero |= t->weight != 0;
     }
     if (!nonzero) __builtin_trap();

@@ -14,7 +14,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "media/media_file.h"
 #include "media/media_isolation.h"
@@ -374,6 +376,21 @@ Test(isolation, environment_settings_are_checked)
     cr_assert_eq(decode_text("x", "c.jpg", err), VLM_ENOTFOUND);
     cr_assert_str_eq(err, "c.jpg: decoder worker /nonexistent/worker: No such "
                           "file or directory");
+}
+
+/* Under `ulimit -f` the workers' shared memory cannot grow (ftruncate of a
+ * memfd obeys RLIMIT_FSIZE): every file used to fail as "File too large".
+ * Decoding falls back to the process itself, and says why. */
+Test(isolation, file_size_limit_decodes_in_process)
+{
+    struct rlimit fs = {64 * 1024, 64 * 1024};
+    signal(SIGXFSZ, SIG_IGN);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fs), 0);
+    media_isolation_reset();
+    assert_decodes();
+    char note[160];
+    media_isolation_describe(note, sizeof note);
+    cr_assert(strstr(note, "in process (a file-size limit"), "%s", note);
 }
 
 /* A worker is replaced after WORKER_MAX_FILES (5000) files, bounding what

@@ -126,7 +126,8 @@ static char *rows(result_format f, int null_sep)
     result_row b = {.id = 9,
                     .score = 0.25f,
                     .path = "/p/c,d.jpg",
-                    .extra_json = "{\"fused\":1}"};
+                    .extra_json = "{\"fused\":1}",
+                    .offline = 1};
     result_writer_row(&w, &a);
     result_writer_row(&w, &b);
     fclose(out);
@@ -155,7 +156,8 @@ Test(result_format, every_format_row_by_row)
                      "\"exif\",\"camera\":\"Canon EOS 5D\"}\n"
                      "{\"rank\":2,\"score\":0.250000,\"path\":\"/p/c,d.jpg\","
                      "\"id\":9,\"date\":null,\"date_source\":null,"
-                     "\"camera\":null,\"explain\":{\"fused\":1}}\n");
+                     "\"camera\":null,\"offline\":true,"
+                     "\"explain\":{\"fused\":1}}\n");
     free(s);
     s = rows(RESULT_PATHS, 1);
     cr_assert_eq(memcmp(s, "/p/a b.jpg\0/p/c,d.jpg\0", 22), 0, "-0");
@@ -321,4 +323,46 @@ Test(query_parse_ids, format_round_trips)
         cr_assert_str_eq(out, texts[i]);
         query_free(&q);
     }
+}
+Test(query_parse, probe_terms)
+{
+    query q;
+    char err[VLM_ERR_MAX];
+    const char *argv[] = {"red dress + 2:probe:floral - probe:colour:green"};
+    cr_assert_eq(query_parse(1, argv, &q, err), VLM_OK, "%s", err);
+    cr_assert_eq(q.n_terms, 3);
+    cr_assert_eq(q.terms[0].kind, QUERY_TEXT);
+    cr_assert_eq(q.terms[1].kind, QUERY_PROBE);
+    cr_assert_str_eq(q.terms[1].value, "floral");
+    cr_assert_float_eq(q.terms[1].weight, 2.0f, 1e-6);
+    cr_assert_eq(q.terms[2].kind, QUERY_PROBE);
+    cr_assert_str_eq(q.terms[2].value, "colour:green");
+    cr_assert_float_eq(q.terms[2].weight, -1.0f, 1e-6);
+    cr_assert(query_has_probe(&q) && !query_has_image(&q));
+    char text[256], phrase[256];
+    query_text(&q, text, sizeof text);
+    cr_assert_str_eq(text, "red dress + probe:floral + probe:colour:green");
+    query_phrase(&q, phrase, sizeof phrase);
+    cr_assert_str_eq(phrase, "red dress", "probes are not words");
+    query_free(&q);
+    const char *empty[] = {"cat", "+", "probe:"};
+    cr_assert_eq(query_parse(3, empty, &q, err), VLM_EINVAL);
+    cr_assert(strstr(err, "name the probe"), "%s", err);
+    /* With a URL term: each keeps its kind; only the URL needs the vision
+     * tower. */
+    const char *mixed[] = {"https://example.org/a.jpg", "+", "probe:floral"};
+    cr_assert_eq(query_parse(3, mixed, &q, err), VLM_OK, "%s", err);
+    cr_assert_eq(q.terms[0].kind, QUERY_URL);
+    cr_assert_eq(q.terms[1].kind, QUERY_PROBE);
+    cr_assert(query_has_image(&q));
+    query_free(&q);
+    const char *alone[] = {"probe:floral"};
+    cr_assert_eq(query_parse(1, alone, &q, err), VLM_OK, "%s", err);
+    cr_assert(!query_has_image(&q), "a probe term needs no vision tower");
+    query_free(&q);
+    /* Words that merely contain "probe:" stay text. */
+    const char *words[] = {"space", "probe:", "voyager"};
+    cr_assert_eq(query_parse(3, words, &q, err), VLM_OK);
+    cr_assert_eq(q.terms[0].kind, QUERY_TEXT);
+    query_free(&q);
 }

@@ -381,17 +381,29 @@ Test(collection, classifications_captions_dicom)
     int64_t id;
     collection_image_info info = {.path = "/d/1.dcm", .format = "dicom"};
     cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, err), VLM_OK);
+    int64_t ls = 0, ls_again = 0;
+    cr_assert_eq(
+        collection_put_labelset(c, "ls1", "[\"cat\",\"dog\"]", &ls, err),
+        VLM_OK, "%s", err);
+    cr_assert_eq(
+        collection_put_labelset(c, "ls1", "[\"cat\",\"dog\"]", &ls_again, err),
+        VLM_OK, "%s", err);
+    cr_assert(ls > 0 && ls == ls_again, "a label set is stored once");
+    cr_assert_eq(count_sql(c, "SELECT count(*) FROM labelsets"), 1);
+    const float probs[2] = {0.1f, 0.9f};
     collection_classification cl = {.image_id = id,
-                                    .labelset_hash = "ls1",
-                                    .labels_json = "[\"cat\",\"dog\"]",
+                                    .labelset_id = ls,
                                     .top_label = "dog",
                                     .top_prob = 0.9,
-                                    .probs_json = "[0.1,0.9]",
+                                    .probs = probs,
+                                    .n_probs = 2,
                                     .model_id = "abc123"};
     cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK, "%s", err);
     cl.top_prob = 0.8;
     cr_assert_eq(collection_put_classification(c, &cl, err), VLM_OK);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM classifications"), 1);
+    cr_assert_eq(count_sql(c, "SELECT length(probs) FROM classifications"), 8,
+                 "probs are float32, one per label");
 
     cr_assert_eq(collection_put_caption(c, id, "llava", "describe",
                                         "a chest x-ray with a nodule", err),

@@ -272,6 +272,33 @@ Test(vector_index_damage, verify_finds_what_searches_do_not, .init = setup,
     vector_index_close(vi);
 }
 
+/* A reader that may not write the collection (save_after_rebuild off)
+ * repairs in memory only: the damaged file is left as it was. */
+Test(vector_index_damage, a_read_only_repair_does_not_save, .init = setup,
+     .fini = teardown)
+{
+    vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
+    vector_index *vi = NULL;
+    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    vector_index_close(vi);
+    off_t size;
+    vindex_layout l = good_layout(&size);
+    static const unsigned char zero[16] = {0};
+    write_at(l.data_offset + 64, zero, sizeof zero);
+    vindex_layout_free(&l);
+    o.save_after_rebuild = false;
+    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    vector_index_check ck;
+    bool repaired = true;
+    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, err), VLM_OK,
+                 "%s", err);
+    cr_assert_not(ck.ok);
+    cr_assert_not(repaired, "nothing saved");
+    cr_assert_eq(vector_index_verify(vi, &ck, err), VLM_OK, "%s", err);
+    cr_assert_not(ck.ok, "the file is untouched: %s", ck.problem);
+    vector_index_close(vi);
+}
+
 /* Lists read into memory without the whole checksum (a stale file, loaded
  * to be caught up, with the load-time checksum off): the checks of each
  * result against SQLite are what notice a damaged vector. */

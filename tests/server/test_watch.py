@@ -2,7 +2,8 @@
 """test_watch.py — `vlmindex watch` keeps a collection in step with its
 folders: files added, moved, deleted; folders moved in and deleted; a file
 still being written waits until it settles; a burst of 1,000 files becomes
-a few passes; each root's excludes apply; an offline root keeps its rows;
+a few passes; each root's excludes apply; an offline root (unmounted, or
+moved away) keeps its rows;
 --poll rescans.
 
 The collection is read with `vlmsearch --format jsonl` (ids and paths).
@@ -188,6 +189,26 @@ def offline_root(ws, coll, w, mounted_root):
           "its rows are still there once it is back")
 
 
+def missing_root(ws, coll, w, root):
+    """A root moved away (the collection's root probe, session_roots.h,
+    says offline: missing) keeps its rows, and has them once it is back.
+    Needs no mount namespace."""
+    before = {p for p in rows(ws, coll) if p.startswith(root + "/")}
+    n_off, n_on = w.text().count("root offline"), w.text().count("back online")
+    os.rename(root, root + ".away")
+    wait_for(lambda: w.text().count("root offline") > n_off, 20,
+             "the moved-away root to be seen offline")
+    time.sleep(1.5)
+    after = {p for p in rows(ws, coll) if p.startswith(root + "/")}
+    check(before and after == before, "a missing root keeps its rows")
+    os.rename(root + ".away", root)
+    wait_for(lambda: w.text().count("back online") > n_on, 20,
+             "the missing root to come back")
+    time.sleep(1.5)
+    check({p for p in rows(ws, coll) if p.startswith(root + "/")} == before,
+          "its rows are still there once it is back")
+
+
 def polling(ws):
     root = ws.path("polled")
     os.mkdir(root)
@@ -228,7 +249,8 @@ def main():
         if wrap:
             offline_root(ws, coll, w, other)
         else:
-            print("note: no mount namespace here: offline root not tested")
+            print("note: no mount namespace here: unmounted root not tested")
+        missing_root(ws, coll, w, other)
         check(w.stop() == 0, "the watch ends cleanly on Ctrl-C:\n" + w.text())
         w = None
         polling(ws)
