@@ -17,6 +17,8 @@ int cmd_render(int argc, char **argv);
 int cmd_exclude(int argc, char **argv);
 int cmd_dupes(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
 #endif

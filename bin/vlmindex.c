@@ -39,6 +39,8 @@ static const command commands[] = {
     {"score", cmd_score, "LLaVA log-probability of --phrase given --image"},
     {"model", cmd_model, "model pull NAME | model list"},
     {"render", cmd_render, "write what the model sees for a file as PNG"},
+    {"watch", cmd_watch, "keep the roots in step as files change (inotify)"},
+    {"serve", cmd_serve, "web page + JSON API on 127.0.0.1 (--watch too)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)

@@ -14,6 +14,8 @@
 #include "indexer/ingest.h"
 #include "indexer/source_dicomweb.h"
 #include "indexer/source_folder.h"
+#include "indexer/source_watch.h"
+#include "indexer/watch.h"
 #include "media/media_path.h"
 #include "session/session_roots.h"
 
@@ -47,6 +49,25 @@ int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
     memset(s, 0, sizeof *s);
     int rc = dicomweb_source_create(web, &src, err);
     return rc ? rc : run_source(c, vi, m, &src, o, s, err);
+}
+
+int indexer_watch(collection *c, vector_index *vi, clip_model *m,
+                  const watch_options *w, const indexer_options *o,
+                  indexer_summary *s, char *err)
+{
+    ingest_source src;
+    memset(s, 0, sizeof *s);
+    if (!o || !o->cancel) {
+        vlm_set_err(err, "watch: a cancel flag is required");
+        return VLM_EINVAL;
+    }
+    int rc = watch_source_create(w, o, &src, err);
+    if (!rc) rc = run_source(c, vi, m, &src, o, s, err);
+    if (rc == VLM_EINTERRUPTED) { /* asked to stop: committed work stays */
+        if (err) err[0] = 0;
+        rc = VLM_OK;
+    }
+    return rc;
 }
 
 /* One offline root: kept and reported, or with prune_offline forgotten. */

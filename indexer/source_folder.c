@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "indexer/decode_pool.h"
 #include "indexer/excludes.h"
@@ -25,13 +26,22 @@ typedef struct folder_item {
 } folder_item;
 
 typedef struct folder_source {
-    char **roots;     /* the paths given, made absolute */
+    char **roots;     /* the paths given, made absolute; a watch pass:
+                         the subtrees to walk again */
     char **row_roots; /* the root recorded in rows found under roots[i]:
                           itself, or for a file given alone the root folder
-                          it lies in (else the file itself) */
-    bool *is_folder;  /* roots[i] is a folder (recorded as a root) */
-    bool *online;     /* roots[i] is walked, and its vanished files removed */
+                          it lies in (else the file itself); a watch pass:
+                          the known root each subtree lies under */
+    bool *is_folder;  /* the excludes of row_roots[i] apply: a folder
+                         given, or a watch pass under a folder root (a file
+                         given alone is indexed whatever they say) */
+    bool *online;     /* roots[i] is walked, and its vanished files removed
+                         (a watch pass: its root was probed online) */
     int n_roots;
+    bool scan; /* a watch pass (folder_source_create_scan) */
+    int64_t settle_ns;
+    void (*on_unsettled)(void *user, const char *path);
+    void *unsettled_user;
     const indexer_options *o;
     ingest_context ctx;
     const char *root; /* row root of the path being walked */
@@ -72,6 +82,16 @@ static int push_candidate(folder_source *f, const walk_file *w, int64_t id)
     return VLM_OK;
 }
 
+/* Modified within the settle time: probably still being written. */
+static int unsettled(const folder_source *f, const walk_file *w)
+{
+    if (f->settle_ns <= 0) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    return now_ns - w->mtime_ns < f->settle_ns;
+}
+
 /* Every 64 files: how far the walk got (the total is not known yet). */
 static void report_scan(const folder_source *f, const char *path)
 {
@@ -85,9 +105,13 @@ static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
+    if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
+    if (unsettled(f, w)) { /* seen (its row stays), looked at later */
+        f->on_unsettled(f->unsettled_user, w->path);
+        return VLM_OK;
+    }
     f->ctx.s->seen++;
     report_scan(f, w->path);
-    if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
     collection_image row;
     int rc = collection_find_by_path(f->ctx.c, w->path, &row, NULL);
     if (rc == VLM_OK && row.size == w->size && row.mtime_ns == w->mtime_ns &&
@@ -110,16 +134,23 @@ static void on_walk_error(const char *path, const char *reason, void *user)
 static int walk_roots(folder_source *f, char *err)
 {
     int rc = VLM_OK;
+    struct stat st;
     for (int i = 0; !rc && i < f->n_roots; i++) {
         if (!f->online[i]) continue;
+        if (f->scan && lstat(f->roots[i], &st) != 0) continue; /* gone */
+        const char *root = f->row_roots[i];
         exclude_set ex = {0};
         if (f->is_folder[i])
-            rc = excludes_for_root(f->ctx.c, f->roots[i], NULL, 0, &ex, err);
+            rc = excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err);
         walk_options wo = {.excludes = (const char *const *)ex.globs,
                            .n_excludes = ex.n,
                            .on_error = on_walk_error};
-        f->root = f->row_roots[i];
-        if (!rc) rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
+        f->root = root;
+        /* A watch pass inside an excluded folder walks nothing (its rows,
+         * if any, are dropped like update drops them). */
+        bool skip = f->scan && excludes_match_path(&ex, root, f->roots[i]);
+        if (!rc && !skip)
+            rc = walk_tree(f->roots[i], &wo, on_walk_file, f, err);
         exclude_set_free(&ex);
     }
     return rc;
@@ -241,7 +272,7 @@ static int folder_start(void *self, const ingest_context *ctx, char *err)
 {
     folder_source *f = self;
     f->ctx = *ctx;
-    int rc = resolve_roots(f, err);
+    int rc = f->scan ? VLM_OK : resolve_roots(f, err);
     if (!rc) rc = walk_roots(f, err);
     if (!rc && f->n_cands) rc = load_known_hashes(f, err);
     if (!rc && f->n_cands) rc = start_pool(f, err);
@@ -326,15 +357,15 @@ static bool vanished(const char *path)
  * skip (rows of a root nested in it are that root's business). */
 static int plan_root_deletes(folder_source *f, int i, char *err)
 {
-    const char *root = f->roots[i];
+    const char *root = f->row_roots[i];
     exclude_set ex = {0};
     collection_cursor *cur = NULL;
     int rc = f->is_folder[i]
                  ? excludes_for_root(f->ctx.c, root, NULL, 0, &ex, err)
                  : VLM_OK;
     if (!rc)
-        rc = collection_cursor_open(f->ctx.c, root, COLLECTION_ROWS_ALL, &cur,
-                                    err);
+        rc = collection_cursor_open(f->ctx.c, f->roots[i], COLLECTION_ROWS_ALL,
+                                    &cur, err);
     collection_image row;
     int step = 0;
     while (!rc && (step = collection_cursor_step(cur, &row, err)) == 1) {
@@ -423,29 +454,61 @@ static const ingest_source_ops folder_ops = {
     .destroy = folder_destroy,
 };
 
-int folder_source_create(const char *const *roots, int n_roots,
-                         const indexer_options *o, ingest_source *out,
-                         char *err)
+static folder_source *folder_alloc(const char *const *paths, int n,
+                                   const indexer_options *o)
 {
     folder_source *f = calloc(1, sizeof *f);
-    size_t slots = (size_t)(n_roots > 0 ? n_roots : 1);
+    size_t slots = (size_t)(n > 0 ? n : 1);
     int ok = f && (f->roots = calloc(slots, sizeof *f->roots)) &&
              (f->row_roots = calloc(slots, sizeof *f->row_roots)) &&
              (f->is_folder = calloc(slots, sizeof *f->is_folder)) &&
              (f->online = calloc(slots, sizeof *f->online));
-    for (int i = 0; ok && i < n_roots; i++)
-        ok = (f->roots[f->n_roots++] = strdup(roots[i])) != NULL;
+    for (int i = 0; ok && i < n; i++)
+        ok = (f->roots[f->n_roots++] = strdup(paths[i])) != NULL;
     if (ok) {
         f->o = o;
         f->seen_paths = hash_set_create();
         f->known_hashes = hash_set_create();
         ok = f->seen_paths && f->known_hashes;
     }
+    if (ok) return f;
+    folder_destroy(f);
+    return NULL;
+}
+
+int folder_source_create(const char *const *roots, int n_roots,
+                         const indexer_options *o, ingest_source *out,
+                         char *err)
+{
+    folder_source *f = folder_alloc(roots, n_roots, o);
+    if (!f) {
+        vlm_set_err(err, "indexer: out of memory");
+        return VLM_ENOMEM;
+    }
+    *out = (ingest_source){&folder_ops, f};
+    return VLM_OK;
+}
+
+int folder_source_create_scan(const folder_scan *scan, const indexer_options *o,
+                              ingest_source *out, char *err)
+{
+    folder_source *f = folder_alloc(scan->paths, scan->n, o);
+    int ok = f != NULL;
+    struct stat st;
+    for (int i = 0; ok && i < scan->n; i++) {
+        ok = (f->row_roots[i] = strdup(scan->roots[i])) != NULL;
+        f->online[i] = true; /* the watch probed its roots */
+        f->is_folder[i] = stat(scan->roots[i], &st) == 0 && S_ISDIR(st.st_mode);
+    }
     if (!ok) {
         folder_destroy(f);
         vlm_set_err(err, "indexer: out of memory");
         return VLM_ENOMEM;
     }
+    f->scan = true;
+    f->settle_ns = scan->settle_ns;
+    f->on_unsettled = scan->on_unsettled;
+    f->unsettled_user = scan->user;
     *out = (ingest_source){&folder_ops, f};
     return VLM_OK;
 }

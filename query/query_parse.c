@@ -18,6 +18,7 @@ typedef struct builder {
     int cap;
     float sign;  /* sign for the next term */
     char *words; /* plain words collected for the current term */
+    int ids;     /* query_parse_ids: "id:N" terms, never paths */
 } builder;
 
 static int is_operator(const char *w)
@@ -50,6 +51,13 @@ static float split_weight(const char *s, const char **rest)
     return isfinite(w) && fabs(w) <= FLT_MAX ? (float)w : NAN;
 }
 
+static const char *split_weight_rest(const char *s)
+{
+    const char *rest;
+    (void)split_weight(s, &rest);
+    return rest;
+}
+
 static char *expand_home(const char *p)
 {
     const char *home = getenv("HOME");
@@ -58,6 +66,37 @@ static char *expand_home(const char *p)
     char *out = malloc(n);
     if (out) snprintf(out, n, "%s%s", home, p + 1);
     return out;
+}
+
+/* "id:123" -> 1 (digits only, at most 18 of them). */
+static int is_image_id(const char *s)
+{
+    if (strncmp(s, "id:", 3)) return 0;
+    size_t n = strspn(s + 3, "0123456789");
+    return n > 0 && n <= 18 && s[3 + n] == 0;
+}
+
+static int term_value(const char *body, query_term *t, char *err);
+
+/* The term `body` names: an image id (query_parse_ids: never a URL nor a
+ * file), or else what term_value says. */
+static int classify_term(const builder *b, const char *body, query_term *t,
+                         char *err)
+{
+    if (!b->ids) return term_value(body, t, err);
+    if (query_is_url(body)) {
+        vlm_set_err(err,
+                    "%s: URL terms are not taken here (upload the "
+                    "image, or name an indexed one with id:N)",
+                    body);
+        return VLM_EINVAL;
+    }
+    if (!strncmp(body, QUERY_PROBE_PREFIX, strlen(QUERY_PROBE_PREFIX)))
+        return term_value(body, t, err);
+    int id = is_image_id(body);
+    t->kind = id ? QUERY_IMAGE_ID : QUERY_TEXT;
+    t->value = strdup(id ? body + 3 : body);
+    return t->value ? VLM_OK : VLM_ENOMEM;
 }
 
 static void trim(char *s)
@@ -144,7 +183,7 @@ static int flush_term(builder *b, char *err)
         return VLM_EINVAL;
     }
     query_term t = {.kind = QUERY_TEXT, .weight = w * b->sign};
-    int rc = term_value(body, &t, err);
+    int rc = classify_term(b, body, &t, err);
     free(words);
     return rc ? rc : push_term(b, t);
 }
@@ -169,10 +208,16 @@ static int apply_operator(builder *b, char op, char *err)
     return VLM_OK;
 }
 
-/* One argv word may hold " + " / " - " separated pieces. */
+/* One argv word may hold " + " / " - " separated pieces; with ids, an
+ * "id:N" word is a term of its own. */
 static int add_argument(builder *b, const char *arg, char *err)
 {
     if (is_operator(arg)) return apply_operator(b, arg[0], err);
+    if (b->ids && is_image_id(split_weight_rest(arg))) {
+        int rc = flush_term(b, err);
+        if (!rc) rc = append_word(b, arg, strlen(arg));
+        return rc ? rc : flush_term(b, err);
+    }
     const char *p = arg;
     for (;;) {
         const char *plus = strstr(p, " + "), *minus = strstr(p, " - ");
@@ -192,16 +237,34 @@ static int has_weight(const query *q)
     return 0;
 }
 
-int query_parse(int argc, const char *const *argv, query *q, char *err)
+static int parse_words(builder *b, int argc, const char *const *argv,
+                       const char *text, char *err)
 {
-    memset(q, 0, sizeof *q);
-    builder b = {.q = q, .sign = 1.0f};
     int rc = VLM_OK;
-    for (int i = 0; i < argc && !rc; i++) rc = add_argument(&b, argv[i], err);
-    if (!rc) rc = flush_term(&b, err);
-    free(b.words);
+    for (int i = 0; i < argc && !rc; i++) rc = add_argument(b, argv[i], err);
+    for (const char *p = text; p && *p && !rc;) {
+        p += strspn(p, " \t\r\n");
+        size_t n = strcspn(p, " \t\r\n");
+        if (!n) break;
+        char *word = strndup(p, n);
+        rc = word ? add_argument(b, word, err) : VLM_ENOMEM;
+        free(word);
+        p += n;
+    }
+    return rc ? rc : flush_term(b, err);
+}
+
+static int parse(builder *b, int argc, const char *const *argv,
+                 const char *text, char *err)
+{
+    query *q = b->q;
+    memset(q, 0, sizeof *q);
+    int rc = parse_words(b, argc, argv, text, err);
+    free(b->words);
     if (!rc && q->n_terms == 0) {
-        vlm_set_err(err, "empty query: give some words or an image path");
+        vlm_set_err(err, b->ids ? "empty query: give some words or id:N"
+                                : "empty query: give some words or an image "
+                                  "path");
         rc = VLM_EINVAL;
     }
     if (!rc && !has_weight(q)) {
@@ -210,6 +273,18 @@ int query_parse(int argc, const char *const *argv, query *q, char *err)
     }
     if (rc) query_free(q);
     return rc;
+}
+
+int query_parse(int argc, const char *const *argv, query *q, char *err)
+{
+    builder b = {.q = q, .sign = 1.0f};
+    return parse(&b, argc, argv, NULL, err);
+}
+
+int query_parse_ids(const char *text, query *q, char *err)
+{
+    builder b = {.q = q, .sign = 1.0f, .ids = 1};
+    return parse(&b, 0, NULL, text, err);
 }
 
 void query_free(query *q)
@@ -240,8 +315,30 @@ void query_text(const query *q, char *out, size_t n)
     for (int i = 0; i < q->n_terms; i++) {
         size_t used = strlen(out);
         snprintf(out + used, n - used, "%s%s%s", i ? " + " : "",
-                 q->terms[i].kind == QUERY_PROBE ? QUERY_PROBE_PREFIX : "",
+                 q->terms[i].kind == QUERY_IMAGE_ID ? "id:"
+                 : q->terms[i].kind == QUERY_PROBE  ? QUERY_PROBE_PREFIX
+                                                    : "",
                  q->terms[i].value);
+    }
+}
+
+void query_format(const query *q, char *out, size_t n)
+{
+    out[0] = 0;
+    for (int i = 0; i < q->n_terms; i++) {
+        const query_term *t = &q->terms[i];
+        float w = t->weight < 0 ? -t->weight : t->weight;
+        char weight[32] = "";
+        if (w != 1.0f) snprintf(weight, sizeof weight, "%g:", (double)w);
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s%s%s",
+                 i ? (t->weight < 0 ? " - " : " + ")
+                   : (t->weight < 0 ? "- " : ""),
+                 weight,
+                 t->kind == QUERY_IMAGE_ID ? "id:"
+                 : t->kind == QUERY_PROBE  ? QUERY_PROBE_PREFIX
+                                           : "",
+                 t->value);
     }
 }
 

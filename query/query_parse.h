@@ -30,15 +30,17 @@
 
 typedef enum query_term_kind {
     QUERY_TEXT,
-    QUERY_IMAGE, /* a local file */
-    QUERY_URL,   /* http://, https:// or file:// (query_fetch.h) */
-    QUERY_PROBE  /* value: NAME or NAME:CLASS, after "probe:" */
+    QUERY_IMAGE,    /* a local file */
+    QUERY_URL,      /* http://, https:// or file:// (query_fetch.h) */
+    QUERY_IMAGE_ID, /* value: the decimal id of an indexed image */
+    QUERY_PROBE     /* value: NAME or NAME:CLASS, after "probe:" */
 } query_term_kind;
 
 typedef struct query_term {
     query_term_kind kind;
     float weight; /* signed: "-" terms are negative */
-    char *value;  /* the text, the image path (with ~ expanded), the URL */
+    char *value;  /* the text, the image path (with ~ expanded), the URL,
+                     or the id */
 } query_term;
 
 typedef struct query {
@@ -50,7 +52,14 @@ typedef struct query {
 int query_parse(int argc, const char *const *argv, query *q, char *err);
 void query_free(query *q);
 
-/* True when any term needs the vision tower (an image or a URL). */
+/* One string, split at white space into words, parsed as above but with
+ * "id:N" terms (an indexed image) instead of paths: a path stays text, and
+ * a URL term is refused (VLM_EINVAL) — a server reads neither files nor
+ * URLs for its clients. */
+int query_parse_ids(const char *text, query *q, char *err);
+
+/* True when any term needs the vision tower (an image file or a URL; an
+ * id term reads a stored embedding). */
 int query_has_image(const query *q);
 
 /* True when any term is a probe. */
@@ -59,6 +68,11 @@ int query_has_probe(const query *q);
 /* Every term's value joined with " + " (what a worklist says it ranked
  * by; probes as probe:NAME), truncated to n. */
 void query_text(const query *q, char *out, size_t n);
+
+/* The query written in the language itself, with signs and weights
+ * ("2:golden retriever + id:17 - fruit"): parsing it again (the same way)
+ * gives the same terms.  Truncated to n. */
+void query_format(const query *q, char *out, size_t n);
 
 /* The words of the positive text terms, space-separated: what the decoder
  * and the stored captions are matched against.  "" when there are none. */

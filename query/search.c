@@ -55,56 +55,84 @@ static double query_vector_norm(const float *v, int dims)
     return sqrt(s);
 }
 
-static double query_weight_sum(const query *q)
+double search_weight_sum(const query *q)
 {
     double s = 0;
     for (int i = 0; i < q->n_terms; i++) s += fabs(q->terms[i].weight);
     return s;
 }
 
-static int embed_term(collection *c, clip_model *m, const query_term *t,
-                      float *e, char *err)
+/* The terms are unit vectors: a sum far shorter than the sum of the
+ * weights' sizes means they cancelled out, and the direction is noise. */
+int search_finish_vector(float *acc, int dims, double weight_sum, char *err)
 {
-    switch (t->kind) {
-    case QUERY_IMAGE: return search_embed_image_file(m, t->value, e, err);
-    case QUERY_URL: return search_embed_image_url(m, t->value, e, err);
-    case QUERY_PROBE:
-        return probe_term_vector(c, clip_model_id(m), t->value, e,
-                                 clip_embed_dim(m), err);
-    default: return clip_encode_text(m, t->value, e, err);
+    if (query_vector_norm(acc, dims) < 1e-4 * weight_sum) {
+        vlm_set_err(err, "the query vector is zero: the terms' weights cancel "
+                         "out (or are 0)");
+        return VLM_EINVAL;
     }
+    clip_l2_normalize(acc, dims);
+    return VLM_OK;
+}
+
+void search_add_vector(float *acc, float *v, float weight, int dims)
+{
+    clip_l2_normalize(v, dims);
+    for (int i = 0; i < dims; i++) acc[i] += weight * v[i];
+}
+
+static int embed_term(const search_embedder *e, const query_term *t, float *v,
+                      char *err)
+{
+    int dims = clip_embed_dim(e->m);
+    switch (t->kind) {
+    case QUERY_IMAGE: return search_embed_image_file(e->m, t->value, v, err);
+    case QUERY_URL: return search_embed_image_url(e->m, t->value, v, err);
+    case QUERY_PROBE:
+        return probe_term_vector(e->c, clip_model_id(e->m), t->value, v, dims,
+                                 err);
+    case QUERY_IMAGE_ID:
+        if (!e->c) {
+            vlm_set_err(err, "id:%s: image ids need a collection", t->value);
+            return VLM_EINVAL;
+        }
+        return collection_get_embedding(e->c, strtoll(t->value, NULL, 10), v,
+                                        dims, err);
+    default:
+        return e->text ? e->text(e->user, t->value, v, err)
+                       : clip_encode_text(e->m, t->value, v, err);
+    }
+}
+
+int search_add_terms(const search_embedder *e, const query *q, float *acc,
+                     char *err)
+{
+    int dims = clip_embed_dim(e->m);
+    float *v = malloc((size_t)dims * sizeof *v);
+    if (!v) return VLM_ENOMEM;
+    int rc = VLM_OK;
+    for (int t = 0; !rc && t < q->n_terms; t++) {
+        rc = embed_term(e, &q->terms[t], v, err);
+        if (!rc) search_add_vector(acc, v, q->terms[t].weight, dims);
+    }
+    free(v);
+    return rc;
+}
+
+int search_embed_query_in(collection *c, clip_model *m, const query *q,
+                          float *out, char *err)
+{
+    search_embedder e = {.m = m, .c = c};
+    int dims = clip_embed_dim(m);
+    memset(out, 0, (size_t)dims * sizeof *out);
+    int rc = search_add_terms(&e, q, out, err);
+    if (!rc) rc = search_finish_vector(out, dims, search_weight_sum(q), err);
+    return rc;
 }
 
 int search_embed_query(clip_model *m, const query *q, float *out, char *err)
 {
     return search_embed_query_in(NULL, m, q, out, err);
-}
-
-/* The terms are unit vectors: a sum far shorter than the sum of the
- * weights' sizes means they cancelled out, and the direction is noise. */
-int search_embed_query_in(collection *c, clip_model *m, const query *q,
-                          float *out, char *err)
-{
-    int dims = clip_embed_dim(m);
-    float *e = malloc((size_t)dims * sizeof *e);
-    if (!e) return VLM_ENOMEM;
-    memset(out, 0, (size_t)dims * sizeof *out);
-    int rc = VLM_OK;
-    for (int t = 0; !rc && t < q->n_terms; t++) {
-        const query_term *qt = &q->terms[t];
-        rc = embed_term(c, m, qt, e, err);
-        if (rc) break;
-        clip_l2_normalize(e, dims);
-        for (int i = 0; i < dims; i++) out[i] += qt->weight * e[i];
-    }
-    free(e);
-    if (!rc && query_vector_norm(out, dims) < 1e-4 * query_weight_sum(q)) {
-        vlm_set_err(err, "the query vector is zero: the terms' weights cancel "
-                         "out (or are 0)");
-        return VLM_EINVAL;
-    }
-    if (!rc) clip_l2_normalize(out, dims);
-    return rc;
 }
 
 /* The last root probed, so hits under one root probe it once. */
@@ -135,6 +163,7 @@ static int lookup(collection *c, search_hit *h, root_memo *memo, char *err)
     if (rc) return rc;
     h->width = b.width;
     h->height = b.height;
+    memcpy(h->format, b.format, sizeof h->format);
     memcpy(h->taken, b.taken, sizeof h->taken);
     h->taken_exif = b.taken_exif;
     memcpy(h->camera, b.camera, sizeof h->camera);

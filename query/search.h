@@ -19,13 +19,43 @@
 #include "schema/vector_index.h"
 
 /* Embeds every term and combines them into out[clip_embed_dim(m)].
- * Image terms need a model loaded with CLIP_PART_VISION.  VLM_EINVAL ("the
- * query vector is zero") when the weighted terms cancel out. */
+ * Image terms need a model loaded with CLIP_PART_VISION; image-id terms
+ * are refused (they need a collection: search_add_terms).  VLM_EINVAL
+ * ("the query vector is zero") when the weighted terms cancel out. */
 int search_embed_query(clip_model *m, const query *q, float *out, char *err);
 
-/* The same with "probe:NAME" terms (query_parse.h) read from collection c
- * (probe.h: the probe's unit weight direction; refused when it was
- * trained under another model than m). */
+/* Where search_add_terms gets each term's vector. */
+typedef struct search_embedder {
+    clip_model *m;
+    collection *c; /* QUERY_IMAGE_ID terms read its stored embeddings */
+    /* Text terms: called instead of clip_encode_text when set (a cache of
+     * recent query vectors, a lock around the shared model). */
+    int (*text)(void *user, const char *text, float *out, char *err);
+    void *user;
+} search_embedder;
+
+/* acc[dims] += weight * v / |v| (v is normalised in place): how each term
+ * enters a query vector. */
+void search_add_vector(float *acc, float *v, float weight, int dims);
+
+/* Adds every term of q to acc (search_add_vector); acc is neither zeroed
+ * nor normalised, so a caller can add terms of its own (an uploaded
+ * image) before search_finish_vector. */
+int search_add_terms(const search_embedder *e, const query *q, float *acc,
+                     char *err);
+
+/* The sum of the sizes of q's weights (what a sum of unit terms can
+ * reach at most). */
+double search_weight_sum(const query *q);
+
+/* Normalises acc, a sum of unit terms whose weights' sizes add up to
+ * weight_sum; VLM_EINVAL ("the query vector is zero") when they cancelled
+ * out, and the direction would be noise. */
+int search_finish_vector(float *acc, int dims, double weight_sum, char *err);
+
+/* The same with "probe:NAME" and "id:N" terms (query_parse.h) read from
+ * collection c (probe.h: the probe's unit weight direction; refused when
+ * it was trained under another model than m). */
 int search_embed_query_in(collection *c, clip_model *m, const query *q,
                           float *out, char *err);
 
@@ -76,7 +106,8 @@ typedef struct search_hit {
     float score;
     char *path;
     int width, height;
-    char taken[20]; /* collection_brief: the date taken ("" unknown) */
+    char format[16]; /* "jpeg", "dicom", ... */
+    char taken[20];  /* collection_brief: the date taken ("" unknown) */
     bool taken_exif;
     char camera[130];
     int offline; /* its root is offline now (session_roots.h): the file
@@ -98,7 +129,7 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                char *err);
 void search_hits_free(search_hit *hits, int n);
 
-/* Fills h->path, size, date, camera and offline of image h->id;
+/* Fills h->path, size, format, date, camera and offline of image h->id;
  * VLM_ENOTFOUND if gone. */
 int search_hit_lookup(collection *c, search_hit *h, char *err);
 

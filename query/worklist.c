@@ -95,6 +95,7 @@ static void add_series(worklist_study *w, const slice *a, const slice *b, int k)
         snprintf(w->best_series_uid, sizeof w->best_series_uid, "%s",
                  a->series);
         snprintf(w->best_sop_uid, sizeof w->best_sop_uid, "%s", a->sop);
+        w->best_image_id = a->id;
         snprintf(w->window, sizeof w->window, "%s", a->window);
     }
     if (!w->series || mean > w->score_topk_mean) w->score_topk_mean = mean;

@@ -25,6 +25,7 @@
 typedef struct worklist_study {
     char study_uid[65], accession[17], modality[17], study_date[9];
     char best_series_uid[65], best_sop_uid[65];
+    int64_t best_image_id; /* the image of best_sop_uid */
     char window[64];
     float score_max, score_topk_mean;
     int images, series;

@@ -181,13 +181,15 @@ typedef struct {
 } collection_image;
 
 /* What a search hit needs: path and root (same lifetime rule as
- * collection_image), the stored size, when it was taken and by which
- * camera. */
+ * collection_image), the stored size and format (a server never shows a
+ * DICOM row's path, which may name the patient), when it was taken and by
+ * which camera. */
 typedef struct {
     int64_t id;
     const char *path;
     const char *root; /* "" when unknown */
     int width, height;
+    char format[16];  /* "jpeg", "dicom", ... ("" if unknown) */
     char taken[20];   /* "YYYY:MM:DD HH:MM:SS": EXIF DateTimeOriginal, else
                          the file's mtime in local time ("" if neither) */
     bool taken_exif;  /* taken comes from EXIF */
@@ -511,5 +513,10 @@ int collection_put_dicom(collection *c, const collection_dicom *d, char *err);
 typedef int (*collection_dicom_cb)(void *ud, const collection_dicom *d);
 int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
                               char *err);
+
+/* The DICOM row of one image: cb is called once with it (strings valid
+ * during the call).  VLM_ENOTFOUND when the image has none. */
+int collection_get_dicom(collection *c, int64_t image_id,
+                         collection_dicom_cb cb, void *ud, char *err);
 
 #endif

@@ -234,34 +234,58 @@ static const char *text_or_empty(sqlite3_stmt *st, int i)
     return s ? (const char *)s : "";
 }
 
+#define DICOM_COLUMNS                                              \
+    "SELECT image_id, study_uid, series_uid, sop_uid, accession, " \
+    "modality, body_part, study_date, series_description, "        \
+    "instance_number, \"window\" FROM dicom "
+
+static collection_dicom dicom_row(sqlite3_stmt *st)
+{
+    return (collection_dicom){
+        .image_id = sqlite3_column_int64(st, 0),
+        .study_uid = text_or_empty(st, 1),
+        .series_uid = text_or_empty(st, 2),
+        .sop_uid = text_or_empty(st, 3),
+        .accession = text_or_empty(st, 4),
+        .modality = text_or_empty(st, 5),
+        .body_part = text_or_empty(st, 6),
+        .study_date = text_or_empty(st, 7),
+        .series_description = text_or_empty(st, 8),
+        .instance_number = sqlite3_column_int(st, 9),
+        .window = text_or_empty(st, 10),
+    };
+}
+
 int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
                               char *err)
 {
-    sqlite3_stmt *st =
-        coll_stmt(c,
-                  "SELECT image_id, study_uid, series_uid, sop_uid, accession, "
-                  "modality, body_part, study_date, series_description, "
-                  "instance_number, \"window\" FROM dicom ORDER BY image_id",
-                  err);
+    sqlite3_stmt *st = coll_stmt(c, DICOM_COLUMNS "ORDER BY image_id", err);
     if (!st) return VLM_EIO;
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        collection_dicom d = {
-            .image_id = sqlite3_column_int64(st, 0),
-            .study_uid = text_or_empty(st, 1),
-            .series_uid = text_or_empty(st, 2),
-            .sop_uid = text_or_empty(st, 3),
-            .accession = text_or_empty(st, 4),
-            .modality = text_or_empty(st, 5),
-            .body_part = text_or_empty(st, 6),
-            .study_date = text_or_empty(st, 7),
-            .series_description = text_or_empty(st, 8),
-            .instance_number = sqlite3_column_int(st, 9),
-            .window = text_or_empty(st, 10),
-        };
+        collection_dicom d = dicom_row(st);
         stop = cb(ud, &d);
     }
     sqlite3_reset(st);
     if (stop || rc == SQLITE_DONE) return stop;
     return coll_sqlite_err(c, rc, "cannot read DICOM fields", err);
+}
+
+int collection_get_dicom(collection *c, int64_t image_id,
+                         collection_dicom_cb cb, void *ud, char *err)
+{
+    sqlite3_stmt *st = coll_stmt(c, DICOM_COLUMNS "WHERE image_id = ?", err);
+    if (!st) return VLM_EIO;
+    sqlite3_bind_int64(st, 1, image_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        collection_dicom d = dicom_row(st);
+        cb(ud, &d);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) return VLM_OK;
+    if (rc != SQLITE_DONE)
+        return coll_sqlite_err(c, rc, "cannot read DICOM fields", err);
+    vlm_set_err(err, "image %lld has no DICOM fields", (long long)image_id);
+    return VLM_ENOTFOUND;
 }

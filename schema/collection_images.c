@@ -319,7 +319,7 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
         c,
         "SELECT path, width, height, " COLL_TAKEN_SQL ", " COLL_TAKEN_EXIF_SQL
         ", TRIM(COALESCE(camera_make, '') || ' ' || "
-        "COALESCE(camera_model, '')), root FROM images WHERE id = ?",
+        "COALESCE(camera_model, '')), format, root FROM images WHERE id = ?",
         err);
     if (!st) return VLM_EIO;
     sqlite3_bind_int64(st, 1, id);
@@ -327,7 +327,7 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
     const char *text[2] = {NULL, NULL}, *kept[2];
     if (rc == SQLITE_ROW) {
         text[0] = column_or_empty(st, 0);
-        text[1] = column_or_empty(st, 6);
+        text[1] = column_or_empty(st, 7);
     }
     int status = text[0] ? keep_strings(&c->row_text, text, kept, 2, err)
                  : rc == SQLITE_DONE
@@ -342,6 +342,7 @@ int collection_image_brief(collection *c, int64_t id, collection_brief *out,
         coll_column_text(st, 3, out->taken, sizeof out->taken);
         out->taken_exif = sqlite3_column_int(st, 4) != 0;
         coll_column_text(st, 5, out->camera, sizeof out->camera);
+        coll_column_text(st, 6, out->format, sizeof out->format);
     }
     sqlite3_reset(st);
     if (status == VLM_ENOTFOUND)

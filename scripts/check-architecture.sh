@@ -10,7 +10,7 @@
 set -u
 cd "${1:-.}" || exit 2
 
-rooms="bin indexer query session dicomweb media schema model"
+rooms="bin server indexer query session dicomweb media schema model"
 files=$(find $rooms -type f \( -name '*.c' -o -name '*.h' -o -name '*.cpp' \) |
     LC_ALL=C sort)
 status=0
@@ -48,7 +48,8 @@ BEGIN {
     floor["schema"] = 5; floor["media"] = 5
     floor["session"] = 6; floor["dicomweb"] = 6
     floor["indexer"] = 7; floor["query"] = 7
-    floor["bin"] = 8
+    floor["server"] = 8
+    floor["bin"] = 9
     floor["tests"] = 99; floor["bench"] = 99
 }
 /^[ \t]*#[ \t]*include[ \t]*"/ {

@@ -3,7 +3,10 @@
  *
  * A writer (add, update, rm, reset, repair, classify — any session opened
  * SESSION_WRITE or SESSION_MODIFY) holds an exclusive flock(2) on
- * DIR/writer.lock for as long as its session is open.  Readers (searches,
+ * DIR/writer.lock for as long as its session is open.  A watch (`vlmindex
+ * watch`, `serve --watch`) is a writer for as long as it runs: it holds
+ * the lock between passes too (its connection and vector index stay
+ * open), so other writers wait until it stops, or fail with --no-wait.  Readers (searches,
  * status) never take it: SQLite's WAL lets them read while a writer works.
  * The lock is taken before the database is opened or created, so two
  * writers never create, migrate or bind the same collection at once, and

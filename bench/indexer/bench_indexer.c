@@ -12,6 +12,10 @@
  *   bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS
  *       wall time of a whole `vlmsearch` process (start included) over a
  *       collection of SIZE synthetic vectors, median of RUNS
+ *   bench_indexer collection FIXTURES DIR SIZE
+ *       leaves DIR/vit-b32 (the model) and DIR/coll-SIZE (SIZE synthetic
+ *       vectors, index saved) for other benchmarks (bench/server); kept
+ *       when they exist already
  *
  * Prints one JSON object per measurement.  Scratch data goes to
  * $TMPDIR/vlm-bench-indexer-*.
@@ -316,8 +320,27 @@ static void search(const char *fixtures, const char *vlmsearch, char *sizes,
     sh("rm -rf '%s'", root);
 }
 
+static void keep_collection(const char *fixtures, const char *dir, long size)
+{
+    char model[512], coll[600], part[620];
+    sh("mkdir -p '%s'", dir);
+    make_model(dir, fixtures, model, sizeof model);
+    snprintf(coll, sizeof coll, "%s/coll-%ld", dir, size);
+    if (access(coll, F_OK) == 0) return;
+    snprintf(part, sizeof part, "%s.partial", coll); /* complete, or absent */
+    sh("rm -rf '%s'", part);
+    clip_model *m = load(model, CLIP_PART_TEXT, 0);
+    fill_collection(part, m, size);
+    clip_model_destroy(m);
+    if (rename(part, coll)) die("rename", coll);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "collection")) {
+        keep_collection(argv[2], argv[3], atol(argv[4]));
+        return 0;
+    }
     if (argc == 5 && !strcmp(argv[1], "throughput")) {
         throughput(argv[2], atoi(argv[3]), atoi(argv[4]));
         return 0;
@@ -332,7 +355,8 @@ int main(int argc, char **argv)
     }
     fputs("usage: bench_indexer throughput FIXTURES N THREADS\n"
           "       bench_indexer isolation FIXTURES N THREADS ROUNDS\n"
-          "       bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS\n",
+          "       bench_indexer search FIXTURES VLMSEARCH SIZE[,SIZE..] RUNS\n"
+          "       bench_indexer collection FIXTURES DIR SIZE\n",
           stderr);
     return 2;
 }

@@ -151,6 +151,11 @@ int clip_tokenize(clip_model *m, const char *text, int32_t *ids, char *err);
 /* Tokenize + encode one string.  embed: E floats, not normalised. */
 int clip_encode_text(clip_model *m, const char *text, float *embed, char *err);
 
+/* n strings as one batch through the tower (the weights are read once for
+ * all of them): embeds n x E, not normalised. */
+int clip_encode_texts(clip_model *m, const char *const *texts, int n,
+                      float *embeds, char *err);
+
 /* In-place L2 normalisation helper. */
 void clip_l2_normalize(float *v, int dim);
 

@@ -1,7 +1,9 @@
 /*
- * clip_text_query.c — one string -> the family's tokenizer -> text tower ->
- * embedding.  The tokenizer is created on first use so image-only users
- * never read the tokenizer files.
+ * clip_text_query.c — strings -> the family's tokenizer -> text tower ->
+ * embeddings.  The tokenizer is created on first use so image-only users
+ * never read the tokenizer files.  Several strings go through the tower as
+ * one batch: its weights are read once for all of them (a server batching
+ * concurrent queries).
  */
 #include <stdlib.h>
 
@@ -69,12 +71,23 @@ int clip_tokenize(clip_model *m, const char *text, int32_t *ids, char *err)
     return ops->encode(m->tok, text, ids, m->cfg.text_context, err);
 }
 
-int clip_encode_text(clip_model *m, const char *text, float *embed, char *err)
+int clip_encode_texts(clip_model *m, const char *const *texts, int n,
+                      float *embeds, char *err)
 {
-    int32_t *ids = malloc((size_t)m->cfg.text_context * sizeof *ids);
+    size_t ctx = (size_t)m->cfg.text_context;
+    int32_t *ids = malloc((size_t)(n > 0 ? n : 1) * ctx * sizeof *ids);
     if (!ids) return VLM_ENOMEM;
-    int n = clip_tokenize(m, text, ids, err);
-    int rc = n < 0 ? n : clip_encode_text_ids(m, ids, 1, embed, NULL, err);
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < n; i++) {
+        int k = clip_tokenize(m, texts[i], ids + (size_t)i * ctx, err);
+        if (k < 0) rc = k;
+    }
+    if (!rc) rc = clip_encode_text_ids(m, ids, n, embeds, NULL, err);
     free(ids);
     return rc;
+}
+
+int clip_encode_text(clip_model *m, const char *text, float *embed, char *err)
+{
+    return clip_encode_texts(m, &text, 1, embed, err);
 }

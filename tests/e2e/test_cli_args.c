@@ -12,9 +12,9 @@
 #include "tests/e2e/e2e_util.h"
 
 static const char *const subcommands[] = {
-    "add",      "update", "rm",      "status", "repair", "reset",
-    "classify", "embed",  "caption", "score",  "model",  "exclude",
-    "dupes",    "export", "render",  "probe",  NULL};
+    "add",    "update",  "rm",    "status", "repair",  "reset", "classify",
+    "embed",  "caption", "score", "model",  "exclude", "dupes", "export",
+    "render", "watch",   "serve", "probe",  NULL};
 
 static void check_help_text(const char *text, const char *first_line)
 {

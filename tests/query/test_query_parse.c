@@ -235,6 +235,97 @@ Test(label_input, bounds_and_checks)
     unlink(path);
 }
 
+/* ---- query_parse_ids: one string, id:N terms, never a file ------------ */
+
+static query parse_ids_ok(const char *text)
+{
+    query q;
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(query_parse_ids(text, &q, err), 0, "%s: %s", text, err);
+    return q;
+}
+
+Test(query_parse_ids, ids_weights_and_signs)
+{
+    query q = parse_ids_ok("  2:golden retriever + id:17 - 0.5:id:4  fruit ");
+    cr_assert_eq(q.n_terms, 4);
+    cr_assert_str_eq(q.terms[0].value, "golden retriever");
+    cr_assert_float_eq(q.terms[0].weight, 2.0f, 1e-6);
+    cr_assert_eq(q.terms[1].kind, QUERY_IMAGE_ID);
+    cr_assert_str_eq(q.terms[1].value, "17");
+    cr_assert_eq(q.terms[2].kind, QUERY_IMAGE_ID);
+    cr_assert_float_eq(q.terms[2].weight, -0.5f, 1e-6);
+    /* an id word ends a term: "fruit" is a term of its own, positive */
+    cr_assert_eq(q.terms[3].kind, QUERY_TEXT);
+    cr_assert_str_eq(q.terms[3].value, "fruit");
+    cr_assert_float_eq(q.terms[3].weight, 1.0f, 1e-6);
+    char text[256];
+    query_text(&q, text, sizeof text);
+    cr_assert_str_eq(text, "golden retriever + id:17 + id:4 + fruit");
+    query_free(&q);
+}
+
+Test(query_parse_ids, paths_are_text_never_files)
+{
+    /* /etc/hostname exists, ./x looks like a path: both stay text */
+    query q = parse_ids_ok("/etc/hostname - ./x");
+    cr_assert_eq(q.n_terms, 2);
+    cr_assert_eq(q.terms[0].kind, QUERY_TEXT);
+    cr_assert_str_eq(q.terms[0].value, "/etc/hostname");
+    cr_assert_eq(q.terms[1].kind, QUERY_TEXT);
+    cr_assert_float_eq(q.terms[1].weight, -1.0f, 1e-6);
+    cr_assert_eq(query_has_image(&q), 0);
+    query_free(&q);
+}
+
+Test(query_parse_ids, url_terms_are_refused)
+{
+    /* a server fetches no URL (nor file://) for its clients */
+    const char *texts[] = {"cat + https://example.com/a.jpg",
+                           "file:///etc/hostname"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        query q;
+        char err[VLM_ERR_MAX] = "";
+        cr_assert_eq(query_parse_ids(texts[i], &q, err), VLM_EINVAL, "%s",
+                     texts[i]);
+        cr_assert(strstr(err, "id:N"), "%s", err);
+    }
+}
+
+Test(query_parse_ids, not_quite_ids_are_text)
+{
+    const char *texts[] = {"id:", "id:12a", "id:-3", "ID:5",
+                           "id:1234567890123456789"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        query q = parse_ids_ok(texts[i]);
+        cr_assert_eq(q.n_terms, 1);
+        cr_assert_eq(q.terms[0].kind, QUERY_TEXT, "%s", texts[i]);
+        query_free(&q);
+    }
+}
+
+Test(query_parse_ids, empty_and_zero_queries_fail)
+{
+    query q;
+    char err[VLM_ERR_MAX] = "";
+    cr_assert_eq(query_parse_ids("   ", &q, err), VLM_EINVAL);
+    cr_assert(strstr(err, "id:N"), "%s", err);
+    cr_assert_eq(query_parse_ids("0:id:3", &q, err), VLM_EINVAL);
+    cr_assert(strstr(err, "zero"), "%s", err);
+}
+
+Test(query_parse_ids, format_round_trips)
+{
+    const char *texts[] = {"2:golden retriever + id:17 - 0.5:id:4 + fruit",
+                           "- id:3 + cat", "red car"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        query q = parse_ids_ok(texts[i]);
+        char out[256];
+        query_format(&q, out, sizeof out);
+        cr_assert_str_eq(out, texts[i]);
+        query_free(&q);
+    }
+}
 Test(query_parse, probe_terms)
 {
     query q;
