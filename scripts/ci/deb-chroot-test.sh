@@ -37,7 +37,7 @@ cp clip-tiny-quickgelu-f32/* tokenizer-clip/vocab.json \
     tokenizer-clip/merges.txt model/
 vlmindex add -q -M "$dir/model" -C "$dir/coll" "$dir/photos"
 vlmindex status -C "$dir/coll"
-top=$(vlmsearch -C "$dir/coll" -n 1 "$dir/photos/cat.jpg")
+top=$(vlmsearch -C "$dir/coll" -n 1 --include-self "$dir/photos/cat.jpg")
 say "vlmsearch photos/cat.jpg -> $top"
 case $top in
 *"$dir/photos/cat.jpg") ;;
@@ -64,7 +64,7 @@ install_debs ./vlmindex-dicom_*.deb
 vlmindex add -q -C "$dir/coll" "$dir/dcm-after"
 vlmindex status -C "$dir/coll" --failed | grep rgb_sc.dcm &&
     fail "rgb_sc.dcm failed with vlmindex-dicom installed"
-top=$(vlmsearch -C "$dir/coll" -n 1 "$dir/dcm-after/rgb_sc.dcm")
+top=$(vlmsearch -C "$dir/coll" -n 1 --include-self "$dir/dcm-after/rgb_sc.dcm")
 say "vlmsearch dcm-after/rgb_sc.dcm -> $top"
 case $top in
 *"$dir/dcm-after/rgb_sc.dcm") ;;
