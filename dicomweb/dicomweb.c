@@ -210,6 +210,15 @@ static int next_record(dicomweb_iter *it, const dw_record **rec, char *err)
 
 /* ---- rendering ---------------------------------------------------------- */
 
+/* Documents, not pictures (our own SRs among them): never rendered. */
+static int is_document(const dw_record *r)
+{
+    static const char *const kinds[] = {"SR", "KO", "PR", "DOC"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(r->hdr.modality, kinds[i])) return 1;
+    return !strncmp(r->hdr.sop_class_uid, "1.2.840.10008.5.1.4.1.1.88.", 27);
+}
+
 static int is_colour(const dw_record *r)
 {
     return r->samples == 3 || !strncmp(r->hdr.photometric, "RGB", 3) ||
@@ -331,6 +340,7 @@ int dicomweb_iter_next(dicomweb_iter *it, dicomweb_item *item, char *err)
             it->failed = rc < 0;
             return rc;
         }
+        if (is_document(rec)) continue;
         it->seen++;
         item->hdr = rec->hdr;
         if (it->want && !it->want(it->want_ctx, &item->hdr)) {

@@ -9,7 +9,9 @@
  * .../instances/{sop}/frames/1/rendered?window=C,W,linear — always with an
  * explicit window resolved on the client (the Orthanc plugin ignores the
  * stored window and stretches min..max otherwise) — and decoded with
- * media_decode() like every other untrusted image.  Colour instances are rendered without a window.
+ * media_decode() like every other untrusted image.  Colour instances are
+ * rendered without a window.  Documents (modality SR, KO, PR, DOC, or an
+ * SR SOP class — our own triage reports among them) are passed over.
  *
  * Security rules this module enforces:
  *  - credentials come only from the environment (VLMINDEX_DICOMWEB_TOKEN as

@@ -126,6 +126,15 @@ void dw_page_reset(void *page); /* n = objects = 0, memory kept */
 void dw_page_free(dw_page *p);
 const char *dw_page_uid(const dw_page *p, size_t i); /* the i-th UID */
 
+/* Value[0] of `tag` ("0020000D") in one DICOM JSON object, or NULL. */
+json_object *dw_json_first_value(json_object *obj, const char *tag);
+
+/* The patient/study attributes of study_uid, read over QIDO for an SR
+ * (dicomweb_study_context.c): VLM_ENOTFOUND when the server does not hold
+ * the study.  PHI: the caller wipes *out (dicom_sr_context_wipe). */
+int dw_fetch_sr_context(dw_http *h, const char *study_uid,
+                        dicom_sr_context *out, char *err);
+
 /* Whole-buffer forms (tests, fuzzing): first string value of `tag`
  * ("0020000D") of each object in a QIDO array, or the instance records. */
 int dw_json_uids(const char *body, size_t len, const char *tag,

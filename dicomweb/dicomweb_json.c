@@ -11,8 +11,7 @@
 
 #include "dicomweb/dicomweb_internal.h"
 
-/* Value[0] of `tag` in one DICOM JSON object, or NULL. */
-static json_object *first_value(json_object *obj, const char *tag)
+json_object *dw_json_first_value(json_object *obj, const char *tag)
 {
     json_object *el, *vals;
     if (!json_object_object_get_ex(obj, tag, &el) ||
@@ -25,7 +24,7 @@ static json_object *first_value(json_object *obj, const char *tag)
 
 static void get_string(json_object *obj, const char *tag, char *buf, size_t cap)
 {
-    json_object *v = first_value(obj, tag);
+    json_object *v = dw_json_first_value(obj, tag);
     const char *s = v && json_object_is_type(v, json_type_string)
                         ? json_object_get_string(v)
                         : "";
@@ -39,7 +38,7 @@ static void get_string(json_object *obj, const char *tag, char *buf, size_t cap)
 /* DS/IS/US come as JSON numbers (Orthanc) or, from some servers, strings. */
 static int get_number(json_object *obj, const char *tag, double *out)
 {
-    json_object *v = first_value(obj, tag);
+    json_object *v = dw_json_first_value(obj, tag);
     if (!v) return 0;
     if (json_object_is_type(v, json_type_double) ||
         json_object_is_type(v, json_type_int)) {

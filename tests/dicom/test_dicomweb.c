@@ -283,11 +283,27 @@ Test(dicomweb, rerun_skips_known_instances)
     cr_expect_eq(second.yielded, 0, "a re-run fetches nothing new");
 }
 
-Test(dicomweb, stow_stores_an_unverified_sr)
+/* A study the rig holds: the first instance a walk yields. */
+static void some_study(const dicomweb_opts *o, char study[65])
+{
+    char err[VLM_ERR_MAX];
+    dicomweb_client *c;
+    cr_assert_eq(dicomweb_client_create(o, &c, err), VLM_OK, "%s", err);
+    dicomweb_iter *it;
+    cr_assert_eq(dicomweb_iter_create(c, NULL, NULL, &it, err), VLM_OK);
+    dicomweb_item item = {0};
+    cr_assert_eq(dicomweb_iter_next(it, &item, err), 1, "%s", err);
+    memcpy(study, item.hdr.study_uid, 65);
+    dicomweb_item_clear(&item);
+    dicomweb_iter_destroy(it);
+    dicomweb_client_destroy(c);
+}
+
+Test(dicomweb, stow_stores_an_unverified_sr_under_the_original_patient)
 {
     char url[256], netrc[512], err[VLM_ERR_MAX], study[65], sop[65], cmd[1400];
     dicomweb_opts o = opts_with_netrc(url, sizeof url, netrc, sizeof netrc);
-    cr_assert_eq(dicom_uid_generate(study, err), VLM_OK);
+    some_study(&o, study);
     dicomweb_client *c;
     cr_assert_eq(dicomweb_client_create(&o, &c, err), VLM_OK, "%s", err);
     const dicom_sr_finding f[] = {{"1.2.3.4", "1.2.3.4.5", 0.3125}};
@@ -298,6 +314,7 @@ Test(dicomweb, stow_stores_an_unverified_sr)
                                   .findings = f,
                                   .n_findings = 1};
     cr_assert_eq(dicomweb_store_sr(c, &req, sop, err), VLM_OK, "%s", err);
+    cr_expect(!strstr(err, "SECRET"), "no patient data in messages");
     dicomweb_client_destroy(c);
     /* Read it back with curl: the study metadata holds the SR. */
     snprintf(cmd, sizeof cmd,
@@ -308,6 +325,24 @@ Test(dicomweb, stow_stores_an_unverified_sr)
              netrc, url + strlen("dicomweb+"), study, rig(), sop, rig(), sop,
              rig(), sop);
     cr_expect_eq(system(cmd), 0, "SR not stored with UNVERIFIED + disclaimer");
+    /* One patient, one study: the SR sits beside the images; dciodvfy. */
+    snprintf(cmd, sizeof cmd, "sh '%s' '%s' >>'%s/rig.log' 2>&1", SYN_SR_CHECK,
+             rig(), rig());
+    cr_expect_eq(system(cmd), 0, "sr-check failed, see %s/rig.log", rig());
+}
+
+Test(dicomweb, no_sr_for_a_study_the_server_does_not_hold)
+{
+    char url[256], netrc[512], err[VLM_ERR_MAX], study[65], sop[65];
+    dicomweb_opts o = opts_with_netrc(url, sizeof url, netrc, sizeof netrc);
+    cr_assert_eq(dicom_uid_generate(study, err), VLM_OK);
+    dicomweb_client *c;
+    cr_assert_eq(dicomweb_client_create(&o, &c, err), VLM_OK, "%s", err);
+    const dicom_sr_request req = {
+        .study_uid = study, .query = "q", .model = "m", .window = "w"};
+    cr_expect_eq(dicomweb_store_sr(c, &req, sop, err), VLM_ENOTFOUND);
+    cr_expect(strstr(err, "holds no study"), "%s", err);
+    dicomweb_client_destroy(c);
 }
 
 Test(dicomweb, sr_bytes_say_research_triage)
