@@ -321,7 +321,11 @@ Test(hostile, a_huge_legal_answer_is_read_in_bounded_memory)
     cr_expect_eq(r.seen, 5000);
     cr_expect_eq(count_requests(&s, "/instances", NULL), 2,
                  "then a short page");
+#ifndef __SANITIZE_ADDRESS__ /* ASan's quarantine keeps freed records */
     cr_expect(grew_mb < 24, "peak RSS grew %ld MB for a 60 MB answer", grew_mb);
+#else
+    (void)grew_mb;
+#endif
     stop_server(&s);
 }
 
