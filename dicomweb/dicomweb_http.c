@@ -39,6 +39,7 @@ struct dw_http {
     void (*log)(void *ctx, const char *msg);
     void *log_ctx;
     unsigned long requests;
+    char curl_err[CURL_ERROR_SIZE]; /* libcurl's detail of the last failure */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -328,6 +329,7 @@ static int setup_curl(dw_http *h)
     bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "vlmindex-dicomweb/0.1");
     bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
     bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
     if (h->token) {
         bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
@@ -447,10 +449,23 @@ static void describe(const char *method, const char *url, char *buf, size_t cap)
              p ? p : "/");
 }
 
+static int is_tls_trust(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION ||
+           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR;
+}
+
 static void report(const dw_http *h, const char *what, CURLcode rc, long code,
                    int tries, char *err)
 {
-    if (rc != CURLE_OK) {
+    if (is_tls_trust(rc)) {
+        vlm_set_err(err,
+                    "DICOMweb %s: TLS certificate verification failed (%s); "
+                    "the server's certificate must come from a CA in "
+                    "--ca-file (or the system's store) and name the host",
+                    what,
+                    h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc));
+    } else if (rc != CURLE_OK) {
         vlm_set_err(err, "DICOMweb %s: %s (after %d tr%s)", what,
                     curl_easy_strerror(rc), tries, tries == 1 ? "y" : "ies");
     } else if (code == 401 || code == 403) {
@@ -556,6 +571,7 @@ static int perform(dw_http *h, const char *method, const char *url,
         curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, &x);
         set_try_timeout(h);
         *code = 0;
+        h->curl_err[0] = '\0';
         rc = run_once(h, &x);
         tries++;
         h->requests++;

@@ -13,9 +13,10 @@ die() { echo "sr-check: $*" >&2; exit 1; }
 dir=$1 want=${2:-}
 command -v jq >/dev/null 2>&1 || die "jq not installed"
 command -v dciodvfy >/dev/null 2>&1 || die "dciodvfy not installed (apt-get install dicom3tools)"
-base=http://127.0.0.1:$(cat "$dir/port")
-get() { curl -sf --netrc-file "$dir/netrc" "$base$1"; }
-series=$(curl -sf --netrc-file "$dir/netrc" -X POST "$base/tools/find" \
+base=$(cat "$dir/url")
+rc() { if [ -f "$dir/ca.pem" ]; then curl --cacert "$dir/ca.pem" "$@"; else curl "$@"; fi; }
+get() { rc -sf --netrc-file "$dir/netrc" "$base$1"; }
+series=$(rc -sf --netrc-file "$dir/netrc" -X POST "$base/tools/find" \
     -d '{"Level":"Series","Query":{"Modality":"SR"}}' | jq -r '.[]')
 n=0 errors=0
 for s in $series; do
@@ -24,7 +25,7 @@ for s in $series; do
     images=$(get "/studies/$study/series" | jq '[.[] | select(.MainDicomTags.Modality != "SR")] | length')
     [ "$images" -ge 1 ] || die "SR series $n is in a study resource without images (a phantom patient/study)"
     uid=$(get "/studies/$study" | jq -r .MainDicomTags.StudyInstanceUID)
-    same=$(curl -sf --netrc-file "$dir/netrc" -X POST "$base/tools/lookup" -d "$uid" |
+    same=$(rc -sf --netrc-file "$dir/netrc" -X POST "$base/tools/lookup" -d "$uid" |
         jq '[.[] | select(.Type == "Study")] | length')
     [ "$same" -eq 1 ] || die "SR series $n: $same study resources share its StudyInstanceUID"
     for i in $(get "/series/$s/instances" | jq -r '.[].ID'); do

@@ -398,6 +398,54 @@ Test(dicomweb, tls_is_always_verified_and_ca_file_is_honoured)
     cr_expect_eq(system(cmd), 0);
 }
 
+/* Orthanc's own HTTPS (SslEnabled; orthanc-rig.sh ... tls), verification
+ * on: the right CA works end to end, a wrong CA or none fails clearly, and
+ * plain http:// to a non-loopback host is refused before any connection. */
+Test(dicomweb, https_against_orthanc_own_tls)
+{
+    rig();
+    char dir[] = "/tmp/vlm-tlsrig-XXXXXX", cmd[1400], url[128], ca[64];
+    char ct[600], err[VLM_ERR_MAX];
+    cr_assert(mkdtemp(dir));
+    cr_assert(syn_path("ct_1.dcm", ct, sizeof ct), "%s", syn_error());
+    int port = 20000 + (int)((getpid() * 17 + 5) % 20000), ok = 0;
+    for (int i = 0; i < 5 && !ok; i++, port++) {
+        snprintf(cmd, sizeof cmd,
+                 "sh '%s' start '%s' %d tls >>'%s/rig.log' 2>&1 && "
+                 "sh '%s' upload '%s' '%s' >>'%s/rig.log' 2>&1",
+                 SYN_RIG, dir, port, dir, SYN_RIG, dir, ct, dir);
+        ok = system(cmd) == 0;
+    }
+    cr_assert(ok, "Orthanc with SslEnabled did not start (see %s/rig.log)",
+              dir);
+    char netrc[96];
+    snprintf(netrc, sizeof netrc, "%s/netrc", dir);
+    snprintf(url, sizeof url, "dicomweb+https://127.0.0.1:%d/dicom-web",
+             port - 1);
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+    dicomweb_opts o = {.base_url = url, .ca_file = ca, .netrc_file = netrc};
+    walk_result r = walk(&o, NULL, NULL, NULL, NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    cr_expect_eq(r.ok, 1, "the CT slice over HTTPS: %s", r.err);
+    snprintf(ca, sizeof ca, "%s/wrong-ca.pem", dir);
+    o.max_retries = -1;
+    r = walk_expect_fail(&o);
+    cr_expect(strstr(r.err, "TLS certificate verification failed") &&
+                  strstr(r.err, "--ca-file"),
+              "wrong CA: %s", r.err);
+    o.ca_file = NULL;
+    r = walk_expect_fail(&o);
+    cr_expect(strstr(r.err, "TLS certificate verification failed"),
+              "system CAs only: %s", r.err);
+    dicomweb_client *c = NULL;
+    o.base_url = "dicomweb+http://192.0.2.10/dicom-web";
+    cr_expect_eq(dicomweb_client_create(&o, &c, err), VLM_EINVAL);
+    cr_expect(strstr(err, "only https:// is allowed"), "%s", err);
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_RIG, dir,
+             dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
 /* ---- rig lifecycle ------------------------------------------------------ */
 
 /* Runs orthanc-rig.sh ACTION ARGS, output appended to the rig log. */
