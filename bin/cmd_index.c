@@ -81,8 +81,10 @@ static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
 
 static const cli_command add_cmd = {
     .name = "vlmindex add",
-    .synopsis = "[options] PATH...\n"
-                "[options] dicomweb+https://HOST/dicom-web --query QIDO",
+    .synopsis =
+        "[options] PATH...\n"
+        "[options] dicomweb+https://HOST/dicom-web --query QIDO\n"
+        "[options] dimse://CALLED_AE@HOST:PORT[?calling=AE] --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
         "files cost one lookup, moved files keep their vector.  Folders become\n"
@@ -255,6 +257,27 @@ static int open_for_indexing(index_args *a, session **s, char *err)
     return rc;
 }
 
+/* add: a DICOMweb server, a DIMSE PACS, or files and folders. */
+static int add_paths(index_args *a, char **paths, int n, session *s,
+                     const indexer_options *o, indexer_summary *sum, char *err)
+{
+    collection *c = session_collection(s);
+    vector_index *vi = session_index(s);
+    clip_model *m = session_model(s);
+    if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
+        set_web_options(a, paths[0]);
+        return indexer_add_dicomweb(c, vi, m, &a->web, o, sum, err);
+    }
+    if (n == 1 && !strncmp(paths[0], "dimse://", 8)) {
+        dimse_opts d = {.url = paths[0],
+                        .query = a->web.query,
+                        .window = a->window,
+                        .cancel = &cli_cancel};
+        return indexer_add_dimse(c, vi, m, &d, o, sum, err);
+    }
+    return indexer_add(c, vi, m, (const char *const *)paths, n, o, sum, err);
+}
+
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
@@ -277,17 +300,9 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .prune_offline = a->prune_offline,
             .user = a,
         };
-        collection *c = session_collection(s);
-        vector_index *vi = session_index(s);
-        clip_model *m = session_model(s);
-        if (update)
-            rc = indexer_update(c, vi, m, &o, &sum, err);
-        else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
-            set_web_options(a, paths[0]);
-            rc = indexer_add_dicomweb(c, vi, m, &a->web, &o, &sum, err);
-        } else
-            rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
-                             err);
+        rc = update ? indexer_update(session_collection(s), session_index(s),
+                                     session_model(s), &o, &sum, err)
+                    : add_paths(a, paths, n, s, &o, &sum, err);
         cli_progress_end();
         print_summary(&sum);
     }

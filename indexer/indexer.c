@@ -13,6 +13,7 @@
 #include "indexer/excludes.h"
 #include "indexer/ingest.h"
 #include "indexer/source_dicomweb.h"
+#include "indexer/source_dimse.h"
 #include "indexer/source_folder.h"
 #include "media/media_path.h"
 #include "session/session_roots.h"
@@ -46,6 +47,16 @@ int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
     ingest_source src;
     memset(s, 0, sizeof *s);
     int rc = dicomweb_source_create(web, &src, err);
+    return rc ? rc : run_source(c, vi, m, &src, o, s, err);
+}
+
+int indexer_add_dimse(collection *c, vector_index *vi, clip_model *m,
+                      const dimse_opts *dimse, const indexer_options *o,
+                      indexer_summary *s, char *err)
+{
+    ingest_source src;
+    memset(s, 0, sizeof *s);
+    int rc = dimse_source_create(dimse, &src, err);
     return rc ? rc : run_source(c, vi, m, &src, o, s, err);
 }
 

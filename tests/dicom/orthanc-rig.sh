@@ -1,13 +1,17 @@
 #!/bin/sh
 # orthanc-rig.sh — a throw-away Orthanc PACS for the DICOMweb tests.
 #
-#   orthanc-rig.sh start  DIR PORT [tls]
+#   orthanc-rig.sh start  DIR PORT [tls] [dimse]
 #                                    start Orthanc (HTTP on PORT, loopback use
 #                                    only) with the DICOMweb and GDCM plugins,
 #                                    authentication on, storage in DIR; with
 #                                    "tls", Orthanc's own HTTPS (SslEnabled)
 #                                    with a CA made here (DIR/ca.pem; a second,
-#                                    unrelated CA in DIR/wrong-ca.pem)
+#                                    unrelated CA in DIR/wrong-ca.pem); with
+#                                    "dimse", the DICOM port too (PORT+1, in
+#                                    DIR/dimse_port; AE VLMTEST) with the
+#                                    modality VLMINDEX@127.0.0.1 known, for
+#                                    C-FIND and C-GET
 #   orthanc-rig.sh upload DIR FILE.. POST each Part-10 file to /instances
 #   orthanc-rig.sh stop   DIR        stop it by PID and wait for it to exit
 #   orthanc-rig.sh check             exit 0 if Orthanc and the plugin exist
@@ -16,7 +20,7 @@
 # (mode 0600), never to argv or stdout; curl reads it with --netrc-file.
 # DIR/url holds the base URL (http:// or https://127.0.0.1:PORT).
 # DIR is created with mode 0700.  The DIMSE (C-STORE) server is disabled, so
-# the only listener is HTTP, and RemoteAccessAllowed=false rejects
+# the only listener is HTTP (unless "dimse"), and RemoteAccessAllowed=false rejects
 # non-loopback clients (Orthanc 1.10 always binds 0.0.0.0).
 set -eu
 
@@ -62,11 +66,12 @@ make_ssl_compat() { # DIR
         die "could not build the civetweb TLS shim, see $1/compat/cc.log"
 }
 
-write_config() { # DIR PORT PASSWORD TLS
+write_config() { # DIR PORT PASSWORD TLS DIMSE
     plugins="\"$DICOMWEB\""
     [ -f "$GDCM" ] && plugins="$plugins, \"$GDCM\""
-    ssl=false
+    ssl=false dicom=false dport=0
     [ "$4" = tls ] && ssl=true
+    [ "$5" = dimse ] && dicom=true dport=$(($2 + 1))
     cat > "$1/orthanc.json" <<JSON
 {
   "Name" : "VLMTEST",
@@ -74,8 +79,10 @@ write_config() { # DIR PORT PASSWORD TLS
   "IndexDirectory" : "$1/storage",
   "Plugins" : [ $plugins ],
   "HttpPort" : $2,
-  "DicomServerEnabled" : false,
-  "DicomPort" : 0,
+  "DicomServerEnabled" : $dicom,
+  "DicomPort" : $dport,
+  "DicomAet" : "VLMTEST",
+  "DicomModalities" : { "vlmindex" : [ "VLMINDEX", "127.0.0.1", 11112 ] },
   "RemoteAccessAllowed" : false,
   "AuthenticationEnabled" : true,
   "RegisteredUsers" : { "vlmtest" : "$3" },
@@ -91,7 +98,12 @@ JSON
 
 start() { # DIR PORT [tls]
     check
-    dir=$1 port=$2 tls=${3:-}
+    dir=$1 port=$2 tls='' dimse=''
+    for opt in ${3:-} ${4:-}; do
+        case $opt in
+        tls) tls=tls ;; dimse) dimse=dimse ;; *) die "unknown option $opt" ;;
+        esac
+    done
     [ -f "$dir/orthanc.pid" ] && kill -0 "$(cat "$dir/orthanc.pid")" 2>/dev/null &&
         die "already running in $dir"
     mkdir -p "$dir" && chmod 700 "$dir"
@@ -102,7 +114,7 @@ start() { # DIR PORT [tls]
         make_ssl_compat "$dir"
         url=https://127.0.0.1:$port libpath=$dir/compat${libpath:+:$libpath}
     fi
-    write_config "$dir" "$port" "$pw" "$tls"
+    write_config "$dir" "$port" "$pw" "$tls" "$dimse"
     umask 077
     printf 'machine 127.0.0.1 login vlmtest password %s\n' "$pw" > "$dir/netrc"
     LD_LIBRARY_PATH=$libpath Orthanc --logfile="$dir/orthanc.log" "$dir/orthanc.json" >/dev/null 2>&1 &
@@ -112,6 +124,7 @@ start() { # DIR PORT [tls]
     while [ $i -lt 100 ]; do
         if rig_curl "$dir" -sf -o /dev/null "$url/system"; then
             echo "$port" > "$dir/port"
+            [ -z "$dimse" ] || echo $((port + 1)) > "$dir/dimse_port"
             return 0
         fi
         kill -0 "$(cat "$dir/orthanc.pid")" 2>/dev/null || die "Orthanc exited (port $port busy?), see $dir/orthanc.log"
@@ -157,9 +170,10 @@ stop() { # DIR
 
 cmd=${1:-}
 case "$cmd" in
-    start) [ $# -ge 3 ] && [ $# -le 4 ] || die "usage: $0 start DIR PORT [tls]"; start "$2" "$3" "${4:-}" ;;
+    start) [ $# -ge 3 ] && [ $# -le 5 ] || die "usage: $0 start DIR PORT [tls] [dimse]"
+        start "$2" "$3" "${4:-}" "${5:-}" ;;
     upload) [ $# -ge 3 ] || die "usage: $0 upload DIR FILE..."; shift; upload "$@" ;;
     stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
     check) check ;;
-    *) die "usage: $0 start DIR PORT [tls] | upload DIR FILE... | stop DIR | check" ;;
+    *) die "usage: $0 start DIR PORT [tls] [dimse] | upload DIR FILE... | stop DIR | check" ;;
 esac
