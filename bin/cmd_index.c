@@ -84,7 +84,7 @@ static const cli_command add_cmd = {
     .synopsis =
         "[options] PATH...\n"
         "[options] dicomweb+https://HOST/dicom-web --query QIDO\n"
-        "[options] dimse://CALLED_AE@HOST:PORT[?calling=AE] --query QIDO",
+        "[options] dimse://AE@HOST:PORT[?calling=AE] --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
         "files cost one lookup, moved files keep their vector.  Folders become\n"
