@@ -17,6 +17,7 @@ typedef struct index_args {
     int prune_offline;   /* update --prune-offline */
     dicom_window window; /* --window */
     dicomweb_opts web;
+    int web_timeout, web_stall, web_deadline, web_max_pages, web_page_size;
 } index_args;
 
 #define IA(field) offsetof(index_args, field)
@@ -54,6 +55,16 @@ static const cli_opt dicomweb_opts_table[] = {
     CLI_OPT_TEXT(0, "netrc", IA(web.netrc_file), "FILE",
                  "credentials (mode 0600); or $VLMINDEX_DICOMWEB_TOKEN,\n"
                  "$VLMINDEX_DICOMWEB_USER and _PASSWORD"),
+    CLI_OPT_INT(0, "deadline", IA(web_deadline), "SEC", 1, 31 * 86400,
+                "stop the whole walk after SEC seconds (default: none)"),
+    CLI_OPT_INT(0, "request-timeout", IA(web_timeout), "SEC", 1, 86400,
+                "one request's time limit (default 60)"),
+    CLI_OPT_INT(0, "stall-timeout", IA(web_stall), "SEC", 1, 86400,
+                "a request receiving nothing for SEC fails (default 30)"),
+    CLI_OPT_INT(0, "page-size", IA(web_page_size), "N", 1, 5000,
+                "QIDO results per page (limit=; default 100)"),
+    CLI_OPT_INT(0, "max-pages", IA(web_max_pages), "N", 1, 1000000,
+                "pages per listing before paging stops (default 1000)"),
     CLI_OPT_END};
 
 static const cli_opt prune_opts[] = {
@@ -70,8 +81,10 @@ static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
 
 static const cli_command add_cmd = {
     .name = "vlmindex add",
-    .synopsis = "[options] PATH...\n"
-                "[options] dicomweb+https://HOST/dicom-web --query QIDO",
+    .synopsis =
+        "[options] PATH...\n"
+        "[options] dicomweb+https://HOST/dicom-web --query QIDO\n"
+        "[options] dimse://AE@HOST:PORT[?calling=AE] --query QIDO",
     .about =
         "Indexes folders (recursively) and files, incrementally: unchanged\n"
         "files cost one lookup, moved files keep their vector.  Folders become\n"
@@ -189,6 +202,27 @@ static void on_offline(void *user, const char *root, const char *reason,
                  root, reason, (long long)n_rows, root);
 }
 
+/* Paging decisions of the DICOMweb client (no PHI in them). */
+static void on_web_note(void *user, const char *msg)
+{
+    (void)user;
+    cli_progress_note("dicomweb: ", msg);
+}
+
+static void set_web_options(index_args *a, const char *url)
+{
+    a->web.base_url = url;
+    a->web.window = a->window;
+    a->web.deadline_s = a->web_deadline;
+    a->web.timeout_s = a->web_timeout;
+    a->web.stall_timeout_s = a->web_stall;
+    a->web.page_size = a->web_page_size;
+    a->web.max_pages = a->web_max_pages;
+    a->web.cancel = &cli_cancel;
+    a->web.log = on_web_note;
+    a->web.log_ctx = a;
+}
+
 static void print_summary(const indexer_summary *s)
 {
     printf("added %lld, updated %lld, unchanged %lld, moved %lld, copied %lld, "
@@ -223,6 +257,27 @@ static int open_for_indexing(index_args *a, session **s, char *err)
     return rc;
 }
 
+/* add: a DICOMweb server, a DIMSE PACS, or files and folders. */
+static int add_paths(index_args *a, char **paths, int n, session *s,
+                     const indexer_options *o, indexer_summary *sum, char *err)
+{
+    collection *c = session_collection(s);
+    vector_index *vi = session_index(s);
+    clip_model *m = session_model(s);
+    if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
+        set_web_options(a, paths[0]);
+        return indexer_add_dicomweb(c, vi, m, &a->web, o, sum, err);
+    }
+    if (n == 1 && !strncmp(paths[0], "dimse://", 8)) {
+        dimse_opts d = {.url = paths[0],
+                        .query = a->web.query,
+                        .window = a->window,
+                        .cancel = &cli_cancel};
+        return indexer_add_dimse(c, vi, m, &d, o, sum, err);
+    }
+    return indexer_add(c, vi, m, (const char *const *)paths, n, o, sum, err);
+}
+
 static int run_indexer(index_args *a, char **paths, int n, int update)
 {
     char err[VLM_ERR_MAX] = "";
@@ -245,18 +300,9 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
             .prune_offline = a->prune_offline,
             .user = a,
         };
-        collection *c = session_collection(s);
-        vector_index *vi = session_index(s);
-        clip_model *m = session_model(s);
-        if (update)
-            rc = indexer_update(c, vi, m, &o, &sum, err);
-        else if (n == 1 && !strncmp(paths[0], "dicomweb+", 9)) {
-            a->web.base_url = paths[0];
-            a->web.window = a->window;
-            rc = indexer_add_dicomweb(c, vi, m, &a->web, &o, &sum, err);
-        } else
-            rc = indexer_add(c, vi, m, (const char *const *)paths, n, &o, &sum,
-                             err);
+        rc = update ? indexer_update(session_collection(s), session_index(s),
+                                     session_model(s), &o, &sum, err)
+                    : add_paths(a, paths, n, s, &o, &sum, err);
         cli_progress_end();
         print_summary(&sum);
     }

@@ -28,24 +28,16 @@ struct dicomweb_client {
     dw_http *http;
     char *query, *accept, *viewport;
     dicom_window window;
-    int page_size;
+    dw_paging paging;
 };
-
-typedef struct uid_level {
-    char (*uids)[65];
-    size_t n, next, offset;
-    int more; /* another page may exist */
-} uid_level;
 
 struct dicomweb_iter {
     dicomweb_client *c;
     dicomweb_want_fn want;
     void *want_ctx;
-    uid_level studies, series;
-    char cur_study[65], cur_series[65]; /* "" = none chosen yet */
-    dw_record *recs;
-    size_t n_recs, next_rec, rec_offset;
-    int recs_more;
+    dw_listing studies, series, instances;
+    int in_study, in_series; /* a series / instance listing is open */
+    char study[65];          /* the open study */
     int failed;
     size_t seen, skipped;
 };
@@ -94,7 +86,10 @@ int dicomweb_client_create(const dicomweb_opts *o, dicomweb_client **out,
     dicomweb_client *c = calloc(1, sizeof *c);
     if (!c) return VLM_ENOMEM;
     c->window = o->window;
-    c->page_size = o->page_size > 0 ? o->page_size : 100;
+    c->paging = (dw_paging){
+        .page_size = o->page_size > 0 ? o->page_size : 100,
+        .max_pages = o->max_pages > 0 ? o->max_pages : 1000,
+        .max_record = o->max_record_bytes ? o->max_record_bytes : 1u << 20};
     c->query = dup_or(o->query, "");
     c->accept = dup_or(accept, "");
     c->viewport = dup_or(o->viewport, "");
@@ -140,125 +135,89 @@ static int url_start(dw_buf *u, const dicomweb_client *c, const char *st,
     return bad;
 }
 
-static int url_page(dw_buf *u, const dicomweb_client *c, size_t offset)
+/* The URL of a listing, up to where limit= goes. */
+static int listing_url(const dicomweb_client *c, const char *st, const char *se,
+                       dw_buf *u)
 {
-    char page[64];
-    snprintf(page, sizeof page, "limit=%d&offset=%zu", c->page_size, offset);
-    return dw_url_append(u, page, 0);
-}
-
-/* ---- paging ------------------------------------------------------------- */
-
-static int get_json(dicomweb_iter *it, const char *url, dw_buf *body, char *err)
-{
-    long code;
-    return dw_http_get(it->c->http, url, "application/dicom+json", body, &code,
-                       NULL, 0, err);
-}
-
-/* Next UID of a level, fetching the next page when needed.
- * 1 = *uid set, 0 = level exhausted, <0 = error. */
-static int next_uid(dicomweb_iter *it, uid_level *lv, const char *tag,
-                    const char *st, const char *query, const char **uid,
-                    char *err)
-{
-    while (lv->next >= lv->n) {
-        if (!lv->more) return 0;
-        dw_buf url = {0}, body = {0};
-        int bad = url_start(&url, it->c, st, NULL);
-        bad |= dw_url_append(&url, st ? "/series?" : "?", 0);
-        if (query && *query)
-            bad |= dw_url_append(&url, query, 0) | dw_url_append(&url, "&", 0);
-        bad |= url_page(&url, it->c, lv->offset);
-        int rc = bad ? VLM_ENOMEM : get_json(it, url.data, &body, err);
-        free(lv->uids);
-        lv->uids = NULL;
-        lv->n = lv->next = 0;
-        if (rc == VLM_OK)
-            rc = dw_json_uids(body.data, body.len, tag, &lv->uids, &lv->n, err);
-        dw_buf_free(&url);
-        dw_buf_free(&body);
-        if (rc != VLM_OK) return rc;
-        lv->offset += lv->n;
-        lv->more = lv->n == (size_t)it->c->page_size;
+    int bad = url_start(u, c, st, se);
+    if (se) {
+        bad |= dw_url_append(u, "/instances?", 0);
+        for (size_t i = 0;
+             i < sizeof INSTANCE_FIELDS / sizeof INSTANCE_FIELDS[0]; i++) {
+            bad |= dw_url_append(u, "includefield=", 0);
+            bad |= dw_url_append(u, INSTANCE_FIELDS[i], 0);
+            bad |= dw_url_append(u, "&", 0);
+        }
+    } else if (st) {
+        bad |= dw_url_append(u, "/series?", 0);
+    } else {
+        bad |= dw_url_append(u, "?", 0);
+        if (c->query[0])
+            bad |= dw_url_append(u, c->query, 0) | dw_url_append(u, "&", 0);
     }
-    *uid = lv->uids[lv->next++];
-    return 1;
+    return bad;
 }
 
-static void level_reset(uid_level *lv)
+static int open_listing(dicomweb_iter *it, dw_listing *l, const char *name,
+                        const char *tag, const char *st, const char *se,
+                        char *err)
 {
-    free(lv->uids);
-    memset(lv, 0, sizeof *lv);
-    lv->more = 1;
-}
-
-static int fetch_instances(dicomweb_iter *it, const char *st, const char *se,
-                           char *err)
-{
-    dw_buf url = {0}, body = {0};
-    int bad = url_start(&url, it->c, st, se);
-    bad |= dw_url_append(&url, "/instances?", 0);
-    for (size_t i = 0; i < sizeof INSTANCE_FIELDS / sizeof INSTANCE_FIELDS[0];
-         i++) {
-        bad |= dw_url_append(&url, "includefield=", 0);
-        bad |= dw_url_append(&url, INSTANCE_FIELDS[i], 0);
-        bad |= dw_url_append(&url, "&", 0);
-    }
-    bad |= url_page(&url, it->c, it->rec_offset);
-    int rc = bad ? VLM_ENOMEM : get_json(it, url.data, &body, err);
-    free(it->recs);
-    it->recs = NULL;
-    it->n_recs = it->next_rec = 0;
-    if (rc == VLM_OK)
-        rc =
-            dw_json_instances(body.data, body.len, &it->recs, &it->n_recs, err);
+    dw_buf url = {0};
+    int rc = listing_url(it->c, st, se, &url)
+                 ? VLM_ENOMEM
+                 : dw_listing_start(l, name, tag, url.data);
     dw_buf_free(&url);
-    dw_buf_free(&body);
-    if (rc != VLM_OK) return rc;
-    it->rec_offset += it->n_recs;
-    it->recs_more = it->n_recs == (size_t)it->c->page_size;
-    return VLM_OK;
+    if (rc) vlm_set_err(err, "DICOMweb: out of memory");
+    return rc;
 }
 
-/* Next instance record across all studies and series: drain the instance
- * page, then the next instance page of this series, then the next series,
- * then the next study. */
+/* Next instance record across all studies and series: the open instance
+ * listing, else the next series of the open study, else the next study. */
 static int next_record(dicomweb_iter *it, const dw_record **rec, char *err)
 {
+    const dw_paging *pg = &it->c->paging;
+    dw_http *h = it->c->http;
     for (;;) {
-        if (it->next_rec < it->n_recs) {
-            *rec = &it->recs[it->next_rec++];
-            return 1;
-        }
+        size_t i;
         int rc;
-        if (it->cur_series[0] && it->recs_more) {
-            if ((rc = fetch_instances(it, it->cur_study, it->cur_series,
-                                      err)) != VLM_OK)
-                return rc;
-            continue;
+        if (it->in_series) {
+            rc = dw_listing_next(&it->instances, h, pg, &i, err);
+            if (rc == 1) *rec = &it->instances.page.recs[i];
+            if (rc != 0) return rc;
+            it->in_series = 0;
         }
-        const char *uid;
-        it->cur_series[0] = '\0';
-        rc = it->cur_study[0] ? next_uid(it, &it->series, "0020000E",
-                                         it->cur_study, NULL, &uid, err)
-                              : 0;
-        if (rc < 0) return rc;
-        if (rc == 1) {
-            snprintf(it->cur_series, sizeof it->cur_series, "%s", uid);
-            it->rec_offset = 0;
-            it->recs_more = 1;
-            continue;
+        if (it->in_study) {
+            rc = dw_listing_next(&it->series, h, pg, &i, err);
+            if (rc < 0) return rc;
+            if (rc == 1) {
+                rc = open_listing(it, &it->instances, "instances", NULL,
+                                  it->study, it->series.page.uids[i], err);
+                if (rc) return rc;
+                it->in_series = 1;
+                continue;
+            }
+            it->in_study = 0;
         }
-        rc = next_uid(it, &it->studies, "0020000D", NULL, it->c->query, &uid,
-                      err);
+        rc = dw_listing_next(&it->studies, h, pg, &i, err);
         if (rc <= 0) return rc;
-        snprintf(it->cur_study, sizeof it->cur_study, "%s", uid);
-        level_reset(&it->series);
+        memcpy(it->study, it->studies.page.uids[i], sizeof it->study);
+        rc = open_listing(it, &it->series, "series", "0020000E", it->study,
+                          NULL, err);
+        if (rc) return rc;
+        it->in_study = 1;
     }
 }
 
 /* ---- rendering ---------------------------------------------------------- */
+
+/* Documents, not pictures (our own SRs among them): never rendered. */
+static int is_document(const dw_record *r)
+{
+    static const char *const kinds[] = {"SR", "KO", "PR", "DOC"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(r->hdr.modality, kinds[i])) return 1;
+    return !strncmp(r->hdr.sop_class_uid, "1.2.840.10008.5.1.4.1.1.88.", 27);
+}
 
 static int is_colour(const dw_record *r)
 {
@@ -325,24 +284,19 @@ static int render(dicomweb_iter *it, dicomweb_item *item, char *err)
         bad |= dw_url_append(&url, c->viewport, 1);
     }
     long code = 0;
-    char ctype[128];
+    static const char *const image_types[] = {"image/", NULL};
     int rc = bad ? VLM_ENOMEM
-                 : dw_http_get(c->http, url.data, c->accept, &body, &code,
-                               ctype, sizeof ctype, item->error);
-    if (rc == VLM_OK && strncmp(ctype, "image/", 6)) {
-        vlm_set_err(item->error,
-                    "DICOMweb instance %s: rendered answer has "
-                    "Content-Type \"%s\", not an image",
-                    h->sop_uid, ctype);
-        rc = VLM_EFORMAT;
-    }
+                 : dw_http_get_buffer(c->http, url.data, c->accept, image_types,
+                                      &body, &code, NULL, 0, item->error);
     if (rc == VLM_OK) rc = decode_frame(&body, h->sop_uid, item);
     dw_buf_free(&url);
     dw_buf_free(&body);
     item->status = rc;
-    /* Refused credentials or an unreachable server end the whole walk. */
+    /* A stop, refused credentials or an unreachable server end the walk. */
     if (rc != VLM_OK &&
-        (code == 401 || code == 403 || (rc == VLM_ENETWORK && code == 0))) {
+        (code == 401 || code == 403 || (rc == VLM_ENETWORK && code == 0) ||
+         rc == VLM_EINTERRUPTED ||
+         dw_http_check_stop(c->http, "rendering", NULL) != VLM_OK)) {
         vlm_set_err(err, "%s", item->error);
         return rc;
     }
@@ -362,9 +316,8 @@ int dicomweb_iter_create(dicomweb_client *c, dicomweb_want_fn want,
     (*out)->c = c;
     (*out)->want = want;
     (*out)->want_ctx = want_ctx;
-    level_reset(&(*out)->studies);
-    level_reset(&(*out)->series);
-    return VLM_OK;
+    return open_listing(*out, &(*out)->studies, "studies", "0020000D", NULL,
+                        NULL, err);
 }
 
 void dicomweb_item_clear(dicomweb_item *item)
@@ -387,6 +340,7 @@ int dicomweb_iter_next(dicomweb_iter *it, dicomweb_item *item, char *err)
             it->failed = rc < 0;
             return rc;
         }
+        if (is_document(rec)) continue;
         it->seen++;
         item->hdr = rec->hdr;
         if (it->want && !it->want(it->want_ctx, &item->hdr)) {
@@ -411,8 +365,8 @@ size_t dicomweb_iter_skipped(const dicomweb_iter *it) { return it->skipped; }
 void dicomweb_iter_destroy(dicomweb_iter *it)
 {
     if (!it) return;
-    free(it->studies.uids);
-    free(it->series.uids);
-    free(it->recs);
+    dw_listing_free(&it->studies);
+    dw_listing_free(&it->series);
+    dw_listing_free(&it->instances);
     free(it);
 }

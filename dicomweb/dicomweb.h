@@ -9,7 +9,9 @@
  * .../instances/{sop}/frames/1/rendered?window=C,W,linear — always with an
  * explicit window resolved on the client (the Orthanc plugin ignores the
  * stored window and stretches min..max otherwise) — and decoded with
- * media_decode() like every other untrusted image.  Colour instances are rendered without a window.
+ * media_decode() like every other untrusted image.  Colour instances are
+ * rendered without a window.  Documents (modality SR, KO, PR, DOC, or an
+ * SR SOP class — our own triage reports among them) are passed over.
  *
  * Security rules this module enforces:
  *  - credentials come only from the environment (VLMINDEX_DICOMWEB_TOKEN as
@@ -26,10 +28,29 @@
  *  - error messages name the URL path, never the query string or secrets.
  * Timeouts are per request; transport errors and HTTP 429/5xx are retried
  * with exponential backoff up to opts.max_retries times.
+ *
+ * Ending.  A hostile or broken server cannot keep a walk going:
+ *  - paging of each listing (studies, a study's series, a series'
+ *    instances) stops when a page brings fewer than `limit` results, when
+ *    a page repeats a UID the listing already gave, when a page brings
+ *    more than `limit` (the server ignores paging: that answer is the whole
+ *    list), or after opts.max_pages pages; each stop is noted through
+ *    opts.log with its reason;
+ *  - QIDO answers are read as they arrive, one result object at a time
+ *    (json-c's tokener), so memory is bounded by opts.max_record_bytes per
+ *    result and 10,000 results per answer, whatever the answer's size;
+ *  - each try has a timeout, a stall timeout and a connect timeout, and the
+ *    whole walk an optional deadline (VLM_ETOOBIG when it passes);
+ *  - opts.cancel ends the request in flight within 100 ms
+ *    (VLM_EINTERRUPTED); nothing is half-written, since the caller writes;
+ *  - answers of the wrong Content-Type are refused before their body is
+ *    read; redirects are never followed (credentials stay with the
+ *    configured origin) and are reported as such.
  */
 #ifndef VLM_DICOMWEB_H
 #define VLM_DICOMWEB_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "model/core/vlm_error.h"
@@ -54,6 +75,19 @@ typedef struct dicomweb_opts {
     int max_retries;        /* retries after the first try; <0 = none, 0 = 3 */
     int page_size;          /* QIDO limit per request; 0 = 100 */
     unsigned backoff_ms;    /* first retry delay, doubled each time; 0 = 500 */
+    /* Bounds that make every walk end (see "Ending" above). */
+    double deadline_s;    /* whole walk, from client creation; 0 = none */
+    long stall_timeout_s; /* no byte received this long fails a try; 0 = 30 */
+    int max_pages;        /* pages per listing before it stops; 0 = 1000 */
+    size_t max_record_bytes; /* one QIDO result object; 0 = 1 MiB */
+    size_t max_body_bytes;   /* a rendered frame or STOW answer; 0 = 256 MiB */
+    /* Set by a signal handler: the request in flight ends within 100 ms
+     * and the walk reports VLM_EINTERRUPTED.  May be NULL. */
+    volatile sig_atomic_t *cancel;
+    /* Notes on paging decisions ("paging studies stopped: ..."); they name
+     * levels and counts, never UIDs or patient data.  May be NULL. */
+    void (*log)(void *ctx, const char *msg);
+    void *log_ctx;
 } dicomweb_opts;
 
 typedef struct dicomweb_client dicomweb_client;

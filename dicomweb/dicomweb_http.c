@@ -6,6 +6,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,12 +16,14 @@
 
 #include "dicomweb/dicomweb_internal.h"
 
-#define MAX_BODY       (512u << 20) /* refuse answers over 512 MiB */
-#define MAX_BACKOFF_MS 8000u
+#define DEFAULT_MAX_BODY ((size_t)256 << 20)
+#define MAX_BACKOFF_MS   8000u
+#define POLL_MS          100 /* how often a transfer looks at cancel/deadline */
 
 struct dw_http {
     CURL *curl;
-    char *base;                    /* normalised base URL, no trailing slash */
+    CURLM *multi; /* one easy handle, driven in a loop that can be stopped */
+    char *base;   /* normalised base URL, no trailing slash */
     char *user, *password, *token; /* from the environment, wiped at exit */
     char *netrc;                   /* checked netrc path, or NULL */
     const char *cred_source;       /* for error messages: what was used */
@@ -27,6 +31,15 @@ struct dw_http {
     int max_retries;
     unsigned backoff_ms;
     char *ca_file;
+    long stall_s;
+    size_t max_body;
+    struct timespec start; /* the deadline counts from here */
+    double deadline_s;     /* 0 = none */
+    volatile sig_atomic_t *cancel;
+    void (*log)(void *ctx, const char *msg);
+    void *log_ctx;
+    unsigned long requests;
+    char curl_err[CURL_ERROR_SIZE]; /* libcurl's detail of the last failure */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -68,14 +81,6 @@ int dw_url_append(dw_buf *b, const char *text, int encode)
     return 0;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    dw_buf *b = ud;
-    size_t bytes = size * n;
-    if (b->len + bytes > MAX_BODY || buf_add(b, p, bytes)) return 0;
-    return bytes;
-}
-
 static void wipe_free(char *s)
 {
     if (!s) return;
@@ -87,6 +92,7 @@ void dw_http_destroy(dw_http *h)
 {
     if (!h) return;
     if (h->curl) curl_easy_cleanup(h->curl);
+    if (h->multi) curl_multi_cleanup(h->multi);
     wipe_free(h->user);
     wipe_free(h->password);
     wipe_free(h->token);
@@ -203,6 +209,109 @@ static int load_credentials(dw_http *h, const dicomweb_opts *o, char *err)
     return netrc && *netrc ? check_netrc(h, netrc, err) : VLM_OK;
 }
 
+/* ---- stopping ----------------------------------------------------------- */
+
+static double elapsed_s(const dw_http *h)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - h->start.tv_sec) +
+           (double)(now.tv_nsec - h->start.tv_nsec) * 1e-9;
+}
+
+static int stop_status(const dw_http *h)
+{
+    if (h->cancel && *h->cancel) return VLM_EINTERRUPTED;
+    if (h->deadline_s > 0 && elapsed_s(h) >= h->deadline_s) return VLM_ETOOBIG;
+    return VLM_OK;
+}
+
+static void stop_message(const dw_http *h, int st, const char *what, char *err)
+{
+    if (st == VLM_EINTERRUPTED)
+        vlm_set_err(err, "DICOMweb %s: interrupted", what);
+    else
+        vlm_set_err(err,
+                    "DICOMweb %s: the overall deadline of %g s passed "
+                    "(after %lu requests)",
+                    what, h->deadline_s, h->requests);
+}
+
+int dw_http_check_stop(dw_http *h, const char *what, char *err)
+{
+    int st = stop_status(h);
+    if (st != VLM_OK) stop_message(h, st, what, err);
+    return st;
+}
+
+/* ---- one transfer ------------------------------------------------------- */
+
+typedef struct xfer {
+    dw_http *h;
+    const dw_sink *sink;
+    const char *what;
+    int checked, deliver; /* status line seen; body goes to the sink */
+    int status;           /* why we aborted (VLM_*), 0 = we did not */
+    char err[VLM_ERR_MAX];
+} xfer;
+
+static int ctype_ok(const char *ct, const char *const *want)
+{
+    if (!want) return 1;
+    for (; *want; want++) {
+        size_t n = strlen(*want);
+        int prefix = n > 0 && (*want)[n - 1] == '/'; /* "image/": any image */
+        if (ct && !strncasecmp(ct, *want, n) &&
+            (prefix || ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+/* First body byte: only a 2xx answer of an accepted type reaches the sink;
+ * other answers (errors, redirects) are read and dropped. */
+static int check_answer(xfer *x)
+{
+    long code = 0;
+    char *ct = NULL;
+    x->checked = 1;
+    curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(x->h->curl, CURLINFO_CONTENT_TYPE, &ct);
+    if (code < 200 || code >= 300) return VLM_OK;
+    if (!ctype_ok(ct, x->sink->ctypes)) {
+        vlm_set_err(x->err,
+                    "DICOMweb %s: answer has Content-Type \"%.60s\", "
+                    "expected %s",
+                    x->what, ct ? ct : "(none)", x->sink->ctypes[0]);
+        return VLM_EFORMAT;
+    }
+    x->deliver = 1;
+    return VLM_OK;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t bytes = size * n;
+    if (!x->checked && (x->status = check_answer(x)) != VLM_OK) return 0;
+    if (x->deliver &&
+        (x->status = x->sink->write(x->sink->ctx, p, bytes, x->err)) != VLM_OK)
+        return 0;
+    return bytes;
+}
+
+static int on_xferinfo(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                       curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    xfer *x = ud;
+    int st = stop_status(x->h);
+    if (st == VLM_OK) return 0;
+    x->status = st;
+    stop_message(x->h, st, x->what, x->err);
+    return 1;
+}
+
 static int setup_curl(dw_http *h)
 {
     CURL *c = h->curl;
@@ -213,11 +322,15 @@ static int setup_curl(dw_http *h)
     bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     bad |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_file) bad |= curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-    bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
     bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_timeout_s);
+    bad |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    bad |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->stall_s);
     bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "vlmindex-dicomweb/0.1");
     bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_err);
+    bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
     if (h->token) {
         bad |= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         bad |= curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, h->token);
@@ -233,23 +346,37 @@ static int setup_curl(dw_http *h)
     return bad ? VLM_EUNSUPPORTED : VLM_OK;
 }
 
+static void set_limits(dw_http *h, const dicomweb_opts *o)
+{
+    h->timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
+    h->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
+    h->stall_s = o->stall_timeout_s > 0 ? o->stall_timeout_s : 30;
+    h->max_retries = o->max_retries < 0 ? 0
+                     : o->max_retries   ? o->max_retries
+                                        : 3;
+    h->backoff_ms = o->backoff_ms ? o->backoff_ms : 500;
+    h->max_body = o->max_body_bytes ? o->max_body_bytes : DEFAULT_MAX_BODY;
+    h->deadline_s = o->deadline_s > 0 ? o->deadline_s : 0;
+    h->cancel = o->cancel;
+    h->log = o->log;
+    h->log_ctx = o->log_ctx;
+    clock_gettime(CLOCK_MONOTONIC, &h->start);
+}
+
 int dw_http_create(const dicomweb_opts *o, dw_http **out, char *err)
 {
     *out = NULL;
     pthread_once(&curl_once, curl_init);
     dw_http *h = calloc(1, sizeof *h);
     if (!h) return VLM_ENOMEM;
-    h->timeout_s = o->timeout_s > 0 ? o->timeout_s : 60;
-    h->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
-    h->max_retries = o->max_retries < 0 ? 0
-                     : o->max_retries   ? o->max_retries
-                                        : 3;
-    h->backoff_ms = o->backoff_ms ? o->backoff_ms : 500;
+    set_limits(h, o);
     int st = set_base(h, o->base_url, err);
     if (st == VLM_OK && o->ca_file && !(h->ca_file = strdup(o->ca_file)))
         st = VLM_ENOMEM;
     if (st == VLM_OK) st = load_credentials(h, o, err);
-    if (st == VLM_OK && !(h->curl = curl_easy_init())) st = VLM_ENOMEM;
+    if (st == VLM_OK &&
+        (!(h->curl = curl_easy_init()) || !(h->multi = curl_multi_init())))
+        st = VLM_ENOMEM;
     if (st == VLM_OK && (st = setup_curl(h)) != VLM_OK)
         vlm_set_err(err, "libcurl lacks a required option (too old?)");
     if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb: out of memory");
@@ -261,13 +388,20 @@ int dw_http_create(const dicomweb_opts *o, dw_http **out, char *err)
     return VLM_OK;
 }
 
-/* ---- requests ----------------------------------------------------------- */
+unsigned long dw_http_requests(const dw_http *h) { return h->requests; }
 
-static void sleep_ms(unsigned ms)
+void dw_http_note(const dw_http *h, const char *fmt, ...)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    if (!h->log) return;
+    char msg[VLM_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    h->log(h->log_ctx, msg);
 }
+
+/* ---- requests ----------------------------------------------------------- */
 
 static int retryable(CURLcode rc, long code)
 {
@@ -315,10 +449,23 @@ static void describe(const char *method, const char *url, char *buf, size_t cap)
              p ? p : "/");
 }
 
+static int is_tls_trust(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION ||
+           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR;
+}
+
 static void report(const dw_http *h, const char *what, CURLcode rc, long code,
                    int tries, char *err)
 {
-    if (rc != CURLE_OK) {
+    if (is_tls_trust(rc)) {
+        vlm_set_err(err,
+                    "DICOMweb %s: TLS certificate verification failed (%s); "
+                    "the server's certificate must come from a CA in "
+                    "--ca-file (or the system's store) and name the host",
+                    what,
+                    h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc));
+    } else if (rc != CURLE_OK) {
         vlm_set_err(err, "DICOMweb %s: %s (after %d tr%s)", what,
                     curl_easy_strerror(rc), tries, tries == 1 ? "y" : "ies");
     } else if (code == 401 || code == 403) {
@@ -338,9 +485,76 @@ static void report(const dw_http *h, const char *what, CURLcode rc, long code,
     }
 }
 
+/* Runs the transfer in a multi loop that wakes every POLL_MS, so a cancel
+ * or the deadline ends even a connection that sends nothing. */
+static CURLcode run_once(dw_http *h, xfer *x)
+{
+    CURLcode res = CURLE_OK;
+    if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+        return CURLE_OUT_OF_MEMORY;
+    int running = 1, aborted = 0;
+    while (running) {
+        if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+            res = CURLE_RECV_ERROR;
+            break;
+        }
+        if (!running) break;
+        int st = stop_status(h);
+        if (st != VLM_OK) {
+            x->status = st;
+            stop_message(h, st, x->what, x->err);
+            aborted = 1;
+            break;
+        }
+        curl_multi_poll(h->multi, NULL, 0, POLL_MS, NULL);
+    }
+    int left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(h->multi, &left)))
+        if (m->msg == CURLMSG_DONE) res = m->data.result;
+    curl_multi_remove_handle(h->multi, h->curl);
+    return aborted ? CURLE_ABORTED_BY_CALLBACK : res;
+}
+
+/* The try's time limit: the per-request timeout, cut to the deadline. */
+static void set_try_timeout(dw_http *h)
+{
+    double ms = (double)h->timeout_s * 1000.0;
+    if (h->deadline_s > 0) {
+        double left = (h->deadline_s - elapsed_s(h)) * 1000.0 + 1;
+        if (left < ms) ms = left < 1 ? 1 : left;
+    }
+    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)ms);
+}
+
+/* Waits before a retry, in steps short enough to notice a cancel. */
+static int backoff(dw_http *h, unsigned ms, const char *what, char *err)
+{
+    for (unsigned waited = 0; waited < ms; waited += 50) {
+        int st = dw_http_check_stop(h, what, err);
+        if (st != VLM_OK) return st;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return dw_http_check_stop(h, what, err);
+}
+
+static void report_failure(const dw_http *h, const char *what, CURLcode rc,
+                           long code, int tries, char *err)
+{
+    if (rc == CURLE_OK && code >= 300 && code < 400)
+        vlm_set_err(err,
+                    "DICOMweb %s: HTTP %ld redirect, not followed "
+                    "(credentials are sent only to the configured server; "
+                    "give the URL it points to instead)",
+                    what, code);
+    else
+        report(h, what, rc, code, tries, err);
+}
+
+/* One try after another until a 2xx answer, a final failure, a stop. */
 static int perform(dw_http *h, const char *method, const char *url,
-                   struct curl_slist *headers, dw_buf *body, long *code,
-                   char *err)
+                   const dw_sink *sink, long *code, char *err)
 {
     char what[400];
     describe(method, url, what, sizeof what);
@@ -348,26 +562,30 @@ static int perform(dw_http *h, const char *method, const char *url,
     unsigned delay = h->backoff_ms;
     int tries = 0;
     curl_easy_setopt(h->curl, CURLOPT_URL, url);
-    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, body);
     for (;;) {
-        body->len = 0;
+        int st = dw_http_check_stop(h, what, err);
+        if (st != VLM_OK) return st;
+        xfer x = {.h = h, .sink = sink, .what = what};
+        if (sink->reset) sink->reset(sink->ctx);
+        curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &x);
+        curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, &x);
+        set_try_timeout(h);
         *code = 0;
-        rc = curl_easy_perform(h->curl);
+        h->curl_err[0] = '\0';
+        rc = run_once(h, &x);
         tries++;
-        if (rc == CURLE_OK)
-            curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
+        h->requests++;
+        curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, code);
+        if (x.status != VLM_OK) {
+            vlm_set_err(err, "%s", x.err);
+            return x.status;
+        }
         if (rc == CURLE_OK && *code >= 200 && *code < 300) return VLM_OK;
         if (!retryable(rc, *code) || tries > h->max_retries) break;
-        sleep_ms(delay);
+        if ((st = backoff(h, delay, what, err)) != VLM_OK) return st;
         delay = delay * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : delay * 2;
     }
-    if (rc == CURLE_WRITE_ERROR) {
-        vlm_set_err(err, "DICOMweb %s: answer over %u MiB or out of memory",
-                    what, MAX_BODY >> 20);
-        return VLM_ETOOBIG;
-    }
-    report(h, what, rc, *code, tries, err);
+    report_failure(h, what, rc, *code, tries, err);
     return VLM_ENETWORK;
 }
 
@@ -381,13 +599,39 @@ static struct curl_slist *header(struct curl_slist *l, const char *name,
     return n;
 }
 
-int dw_http_get(dw_http *h, const char *url, const char *accept, dw_buf *body,
-                long *code, char *ctype, size_t ctcap, char *err)
+/* ---- bodies ------------------------------------------------------------- */
+
+typedef struct buffer_sink {
+    dw_buf *b;
+    size_t max;
+} buffer_sink;
+
+static void buffer_reset(void *ctx) { ((buffer_sink *)ctx)->b->len = 0; }
+
+static int buffer_write(void *ctx, const char *p, size_t n, char *err)
+{
+    buffer_sink *s = ctx;
+    if (s->b->len + n > s->max) {
+        vlm_set_err(err, "DICOMweb: answer over %zu MiB; refusing it",
+                    s->max >> 20);
+        return VLM_ETOOBIG;
+    }
+    if (buf_add(s->b, p, n)) {
+        vlm_set_err(err, "DICOMweb: out of memory for an answer");
+        return VLM_ENOMEM;
+    }
+    return VLM_OK;
+}
+
+int dw_http_get(dw_http *h, const char *url, const char *accept,
+                const dw_sink *sink, long *code, char *ctype, size_t ctcap,
+                char *err)
 {
     struct curl_slist *hd = header(NULL, "Accept", accept);
     if (!hd) return VLM_ENOMEM;
     curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-    int st = perform(h, "GET", url, hd, body, code, err);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hd);
+    int st = perform(h, "GET", url, sink, code, err);
     if (ctype && ctcap) {
         char *ct = NULL;
         curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ct);
@@ -398,6 +642,15 @@ int dw_http_get(dw_http *h, const char *url, const char *accept, dw_buf *body,
     return st;
 }
 
+int dw_http_get_buffer(dw_http *h, const char *url, const char *accept,
+                       const char *const *ctypes, dw_buf *body, long *code,
+                       char *ctype, size_t ctcap, char *err)
+{
+    buffer_sink bs = {body, h->max_body};
+    dw_sink sink = {buffer_reset, buffer_write, &bs, ctypes};
+    return dw_http_get(h, url, accept, &sink, code, ctype, ctcap, err);
+}
+
 int dw_http_post(dw_http *h, const char *url, const char *content_type,
                  const void *data, size_t len, const char *accept, dw_buf *body,
                  long *code, char *err)
@@ -405,10 +658,13 @@ int dw_http_post(dw_http *h, const char *url, const char *content_type,
     struct curl_slist *hd = header(NULL, "Accept", accept);
     if (hd) hd = header(hd, "Content-Type", content_type);
     if (!hd) return VLM_ENOMEM;
+    buffer_sink bs = {body, h->max_body};
+    dw_sink sink = {buffer_reset, buffer_write, &bs, NULL};
     curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    int st = perform(h, "POST", url, hd, body, code, err);
+    int st = perform(h, "POST", url, &sink, code, err);
     curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);

@@ -1,5 +1,5 @@
 /*
- * dicomweb_json.c — read QIDO-RS answers (DICOM JSON, PS3.18 F.2) with
+ * dicomweb_json.c — read QIDO-RS results (DICOM JSON, PS3.18 F.2) with
  * json-c.  Only the tags named here are looked up; patient tags that
  * servers return unasked (PatientName, PatientID, BirthDate) are never
  * touched, so they cannot reach a struct, a log or the index.
@@ -11,8 +11,7 @@
 
 #include "dicomweb/dicomweb_internal.h"
 
-/* Value[0] of `tag` in one DICOM JSON object, or NULL. */
-static json_object *first_value(json_object *obj, const char *tag)
+json_object *dw_json_first_value(json_object *obj, const char *tag)
 {
     json_object *el, *vals;
     if (!json_object_object_get_ex(obj, tag, &el) ||
@@ -25,7 +24,7 @@ static json_object *first_value(json_object *obj, const char *tag)
 
 static void get_string(json_object *obj, const char *tag, char *buf, size_t cap)
 {
-    json_object *v = first_value(obj, tag);
+    json_object *v = dw_json_first_value(obj, tag);
     const char *s = v && json_object_is_type(v, json_type_string)
                         ? json_object_get_string(v)
                         : "";
@@ -39,7 +38,7 @@ static void get_string(json_object *obj, const char *tag, char *buf, size_t cap)
 /* DS/IS/US come as JSON numbers (Orthanc) or, from some servers, strings. */
 static int get_number(json_object *obj, const char *tag, double *out)
 {
-    json_object *v = first_value(obj, tag);
+    json_object *v = dw_json_first_value(obj, tag);
     if (!v) return 0;
     if (json_object_is_type(v, json_type_double) ||
         json_object_is_type(v, json_type_int)) {
@@ -62,41 +61,6 @@ static int get_int(json_object *obj, const char *tag, int fallback)
     double v;
     return get_number(obj, tag, &v) && v >= INT_MIN && v <= INT_MAX ? (int)v
                                                                     : fallback;
-}
-
-static json_object *parse_array(const char *body, size_t len, char *err)
-{
-    if (len == 0) return json_object_new_array(); /* 204: no matches */
-    json_tokener *tok = json_tokener_new();
-    json_object *root = tok ? json_tokener_parse_ex(tok, body, (int)len) : NULL;
-    if (tok) json_tokener_free(tok);
-    if (!root || !json_object_is_type(root, json_type_array)) {
-        json_object_put(root);
-        vlm_set_err(err, "DICOMweb: QIDO answer is not a DICOM JSON array");
-        return NULL;
-    }
-    return root;
-}
-
-int dw_json_uids(const char *body, size_t len, const char *tag,
-                 char (**uids)[65], size_t *n, char *err)
-{
-    *uids = NULL;
-    *n = 0;
-    json_object *root = parse_array(body, len, err);
-    if (!root) return VLM_EFORMAT;
-    size_t count = json_object_array_length(root);
-    *uids = calloc(count ? count : 1, sizeof **uids);
-    if (!*uids) {
-        json_object_put(root);
-        return VLM_ENOMEM;
-    }
-    for (size_t i = 0; i < count; i++) {
-        get_string(json_object_array_get_idx(root, i), tag, (*uids)[*n], 65);
-        if ((*uids)[*n][0]) (*n)++;
-    }
-    json_object_put(root);
-    return VLM_OK;
 }
 
 static void read_record(json_object *o, dw_record *r)
@@ -127,23 +91,103 @@ static void read_record(json_object *o, dw_record *r)
                     r->stored_width >= 1;
 }
 
+/* ---- one answer's results ----------------------------------------------- */
+
+static int page_grow(dw_page *p, char *err)
+{
+    size_t cap = p->cap ? p->cap * 2 : 64;
+    if (cap > p->max) cap = p->max;
+    void *nd = p->tag ? realloc(p->uids, cap * sizeof *p->uids)
+                      : realloc(p->recs, cap * sizeof *p->recs);
+    if (!nd) {
+        vlm_set_err(err, "DICOMweb: out of memory reading a QIDO answer");
+        return VLM_ENOMEM;
+    }
+    if (p->tag)
+        p->uids = nd;
+    else
+        p->recs = nd;
+    p->cap = cap;
+    return VLM_OK;
+}
+
+int dw_page_add(void *page, json_object *obj, char *err)
+{
+    dw_page *p = page;
+    if (p->objects >= p->max) {
+        vlm_set_err(err,
+                    "QIDO answer holds more than %zu results; refusing to "
+                    "read further",
+                    p->max);
+        return VLM_ETOOBIG;
+    }
+    p->objects++;
+    if (p->n == p->cap) {
+        int rc = page_grow(p, err);
+        if (rc != VLM_OK) return rc;
+    }
+    if (p->tag) {
+        get_string(obj, p->tag, p->uids[p->n], sizeof p->uids[p->n]);
+        p->n += p->uids[p->n][0] != '\0';
+    } else {
+        memset(&p->recs[p->n], 0, sizeof p->recs[p->n]);
+        read_record(obj, &p->recs[p->n]);
+        p->n += p->recs[p->n].hdr.sop_uid[0] != '\0';
+    }
+    return VLM_OK;
+}
+
+void dw_page_reset(void *page)
+{
+    dw_page *p = page;
+    p->n = p->objects = 0;
+}
+
+void dw_page_free(dw_page *p)
+{
+    free(p->uids);
+    free(p->recs);
+    p->uids = NULL;
+    p->recs = NULL;
+    p->n = p->cap = p->objects = 0;
+}
+
+const char *dw_page_uid(const dw_page *p, size_t i)
+{
+    return p->tag ? p->uids[i] : p->recs[i].hdr.sop_uid;
+}
+
+/* Reads a whole answer held in memory into p. */
+static int read_all(const char *body, size_t len, dw_page *p, char *err)
+{
+    dw_qido_stream *s;
+    if (dw_qido_stream_create(len + 1, dw_page_add, p, &s) != VLM_OK) {
+        vlm_set_err(err, "DICOMweb: out of memory");
+        return VLM_ENOMEM;
+    }
+    int rc = dw_qido_stream_feed(s, body, len, err);
+    if (rc == VLM_OK) rc = dw_qido_stream_finish(s, err);
+    dw_qido_stream_destroy(s);
+    if (rc != VLM_OK) dw_page_free(p);
+    return rc;
+}
+
+int dw_json_uids(const char *body, size_t len, const char *tag,
+                 char (**uids)[65], size_t *n, char *err)
+{
+    dw_page p = {.tag = tag, .max = (size_t)-1};
+    int rc = read_all(body, len, &p, err);
+    *uids = p.uids;
+    *n = p.n;
+    return rc;
+}
+
 int dw_json_instances(const char *body, size_t len, dw_record **recs, size_t *n,
                       char *err)
 {
-    *recs = NULL;
-    *n = 0;
-    json_object *root = parse_array(body, len, err);
-    if (!root) return VLM_EFORMAT;
-    size_t count = json_object_array_length(root);
-    *recs = calloc(count ? count : 1, sizeof **recs);
-    if (!*recs) {
-        json_object_put(root);
-        return VLM_ENOMEM;
-    }
-    for (size_t i = 0; i < count; i++) {
-        read_record(json_object_array_get_idx(root, i), &(*recs)[*n]);
-        if ((*recs)[*n].hdr.sop_uid[0]) (*n)++;
-    }
-    json_object_put(root);
-    return VLM_OK;
+    dw_page p = {.max = (size_t)-1};
+    int rc = read_all(body, len, &p, err);
+    *recs = p.recs;
+    *n = p.n;
+    return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * dicomweb_stow.c — STOW-RS write-back of a Basic Text SR (dicom_sr.h)
- * into an existing study: one multipart/related part holding the Part-10
- * file, POSTed to /studies/{study}.
+ * into an existing study: the study's patient/study attributes are read
+ * from the server first (so the SR files under the same patient), then one
+ * multipart/related part holding the Part-10 file is POSTed to
+ * /studies/{study}.  Every buffer that held those attributes is wiped.
  */
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -42,30 +44,58 @@ static int check_answer(const dw_buf *body, char *err)
     return VLM_ENETWORK;
 }
 
-int dicomweb_store_sr(dicomweb_client *c, const dicom_sr_request *req,
+static void wipe_buf(dw_buf *b)
+{
+    if (b->data) explicit_bzero(b->data, b->cap);
+    dw_buf_free(b);
+}
+
+/* The SR as a multipart body (the Part-10 bytes wiped once copied). */
+static int build_part(const dicom_sr_request *req, dw_buf *part,
                       char sop_uid_out[65], char *err)
 {
     uint8_t *dcm;
     size_t len;
     int st = dicom_sr_build(req, &dcm, &len, sop_uid_out, err);
     if (st != VLM_OK) return st;
-    dw_buf part = {0}, url = {0}, body = {0};
-    st = multipart(dcm, len, &part);
+    st = multipart(dcm, len, part);
+    explicit_bzero(dcm, len);
     free(dcm);
-    int bad = dw_url_append(&url, dw_http_base(dicomweb_client_http(c)), 0);
+    return st;
+}
+
+int dicomweb_store_sr(dicomweb_client *c, const dicom_sr_request *req,
+                      char sop_uid_out[65], char *err)
+{
+    dw_http *h = dicomweb_client_http(c);
+    if (!req || !req->study_uid || !req->study_uid[0]) {
+        vlm_set_err(err, "SR: a study instance UID is required");
+        return VLM_EINVAL;
+    }
+    dicom_sr_context ctx;
+    dicom_sr_request with = *req;
+    int st = VLM_OK;
+    if (!with.context) {
+        st = dw_fetch_sr_context(h, req->study_uid, &ctx, err);
+        with.context = &ctx;
+    }
+    dw_buf part = {0}, url = {0}, body = {0};
+    if (st == VLM_OK) st = build_part(&with, &part, sop_uid_out, err);
+    dicom_sr_context_wipe(&ctx);
+    int bad = dw_url_append(&url, dw_http_base(h), 0);
     bad |= dw_url_append(&url, "/studies/", 0);
     bad |= dw_url_append(&url, req->study_uid, 1);
     if (st == VLM_OK && bad) st = VLM_ENOMEM;
     long code = 0;
     if (st == VLM_OK)
-        st = dw_http_post(dicomweb_client_http(c), url.data,
+        st = dw_http_post(h, url.data,
                           "multipart/related; type=\"application/dicom\"; "
                           "boundary=" BOUNDARY,
                           part.data, part.len, "application/dicom+json", &body,
                           &code, err);
     if (st == VLM_OK) st = check_answer(&body, err);
     if (st == VLM_ENOMEM) vlm_set_err(err, "DICOMweb STOW-RS: out of memory");
-    dw_buf_free(&part);
+    wipe_buf(&part);
     dw_buf_free(&url);
     dw_buf_free(&body);
     return st;

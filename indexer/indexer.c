@@ -13,6 +13,7 @@
 #include "indexer/excludes.h"
 #include "indexer/ingest.h"
 #include "indexer/source_dicomweb.h"
+#include "indexer/source_dimse.h"
 #include "indexer/source_folder.h"
 #include "indexer/source_watch.h"
 #include "indexer/watch.h"
@@ -68,6 +69,16 @@ int indexer_watch(collection *c, vector_index *vi, clip_model *m,
         rc = VLM_OK;
     }
     return rc;
+}
+
+int indexer_add_dimse(collection *c, vector_index *vi, clip_model *m,
+                      const dimse_opts *dimse, const indexer_options *o,
+                      indexer_summary *s, char *err)
+{
+    ingest_source src;
+    memset(s, 0, sizeof *s);
+    int rc = dimse_source_create(dimse, &src, err);
+    return rc ? rc : run_source(c, vi, m, &src, o, s, err);
 }
 
 /* One offline root: kept and reported, or with prune_offline forgotten. */

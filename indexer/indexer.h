@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "dicomweb/dicomweb.h"
+#include "dimse/dimse.h"
 #include "model/clip/clip.h"
 #include "model/dicom/dicom.h"
 #include "schema/collection.h"
@@ -125,6 +126,13 @@ int indexer_update(collection *c, vector_index *vi, clip_model *m,
 int indexer_add_dicomweb(collection *c, vector_index *vi, clip_model *m,
                          const dicomweb_opts *web, const indexer_options *o,
                          indexer_summary *s, char *err);
+
+/* The same for a DIMSE PACS (dimse/dimse.h): C-FIND, then C-GET of each
+ * instance not yet in the collection; rows are keyed by SOP Instance UID
+ * with a dimse://AE@host:port/studies/.../instances/SOP path. */
+int indexer_add_dimse(collection *c, vector_index *vi, clip_model *m,
+                      const dimse_opts *dimse, const indexer_options *o,
+                      indexer_summary *s, char *err);
 
 /* Forgets the given files/folders (rows and roots), not touching disk.  A
  * path inside a root is also excluded from it (a literal exclude), so that

@@ -10,7 +10,7 @@
 set -u
 cd "${1:-.}" || exit 2
 
-rooms="bin server indexer query session dicomweb media schema model"
+rooms="bin server indexer query session dicomweb dimse media schema model"
 files=$(find $rooms -type f \( -name '*.c' -o -name '*.h' -o -name '*.cpp' \) |
     LC_ALL=C sort)
 status=0
@@ -46,7 +46,7 @@ BEGIN {
     floor["model/clip"] = 3; floor["model/dicom"] = 3
     floor["model/llava"] = 4
     floor["schema"] = 5; floor["media"] = 5
-    floor["session"] = 6; floor["dicomweb"] = 6
+    floor["session"] = 6; floor["dicomweb"] = 6; floor["dimse"] = 6
     floor["indexer"] = 7; floor["query"] = 7
     floor["server"] = 8
     floor["bin"] = 9

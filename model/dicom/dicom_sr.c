@@ -64,6 +64,31 @@ static void content(dicom_writer *w, const dicom_sr_request *r)
     dicom_writer_seq_end(w);
 }
 
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+/* Study-level values: the PACS's (context) when given, else the request's. */
+static void study_values(const dicom_sr_request *r, const char **date,
+                         const char **time_, const char **acc,
+                         const char **referring)
+{
+    const dicom_sr_context *c = r->context;
+    *date = c ? c->study_date : or_empty(r->study_date);
+    *time_ = c ? c->study_time : "";
+    *acc = c ? c->accession : or_empty(r->accession);
+    *referring = c ? c->referring_physician : "";
+}
+
+/* Patient module (PS3.3 C.7.1.1): the study's own, or empty (type 2). */
+static void patient_module(dicom_writer *w, const dicom_sr_context *c)
+{
+    dicom_writer_string(w, 0x0010, 0x0010, "PN", c ? c->patient_name : "");
+    dicom_writer_string(w, 0x0010, 0x0020, "LO", c ? c->patient_id : "");
+    if (c && c->issuer_of_patient_id[0])
+        dicom_writer_string(w, 0x0010, 0x0021, "LO", c->issuer_of_patient_id);
+    dicom_writer_string(w, 0x0010, 0x0030, "DA", c ? c->birth_date : "");
+    dicom_writer_string(w, 0x0010, 0x0040, "CS", c ? c->sex : "");
+}
+
 /* Top-level elements in ascending tag order (the writer checks). */
 static void document(dicom_writer *w, const dicom_sr_request *r,
                      const char *sop, const char *series)
@@ -74,30 +99,28 @@ static void document(dicom_writer *w, const dicom_sr_request *r,
     gmtime_r(&now, &t);
     strftime(date, sizeof date, "%Y%m%d", &t);
     strftime(tm, sizeof tm, "%H%M%S", &t);
+    const char *st_date, *st_time, *acc, *referring;
+    study_values(r, &st_date, &st_time, &acc, &referring);
 
     dicom_writer_string(w, 0x0008, 0x0005, "CS", "ISO_IR 192");
     dicom_writer_string(w, 0x0008, 0x0016, "UI", BASIC_TEXT_SR);
     dicom_writer_string(w, 0x0008, 0x0018, "UI", sop);
-    dicom_writer_string(w, 0x0008, 0x0020, "DA",
-                        r->study_date ? r->study_date : "");
+    dicom_writer_string(w, 0x0008, 0x0020, "DA", st_date);
     dicom_writer_string(w, 0x0008, 0x0023, "DA", date);
-    dicom_writer_string(w, 0x0008, 0x0030, "TM", "");
+    dicom_writer_string(w, 0x0008, 0x0030, "TM", st_time);
     dicom_writer_string(w, 0x0008, 0x0033, "TM", tm);
-    dicom_writer_string(w, 0x0008, 0x0050, "SH",
-                        r->accession ? r->accession : "");
+    dicom_writer_string(w, 0x0008, 0x0050, "SH", acc);
     dicom_writer_string(w, 0x0008, 0x0060, "CS", "SR");
     dicom_writer_string(w, 0x0008, 0x0070, "LO", "vlmindex");
-    dicom_writer_string(w, 0x0008, 0x0090, "PN", "");
+    dicom_writer_string(w, 0x0008, 0x0090, "PN", referring);
     dicom_writer_string(w, 0x0008, 0x103E, "LO",
                         "vlmindex triage (research, not a diagnosis)");
     empty_sequence(w, 0x0008, 0x1111);
-    dicom_writer_string(w, 0x0010, 0x0010, "PN", "");
-    dicom_writer_string(w, 0x0010, 0x0020, "LO", "");
-    dicom_writer_string(w, 0x0010, 0x0030, "DA", "");
-    dicom_writer_string(w, 0x0010, 0x0040, "CS", "");
+    patient_module(w, r->context);
     dicom_writer_string(w, 0x0020, 0x000D, "UI", r->study_uid);
     dicom_writer_string(w, 0x0020, 0x000E, "UI", series);
-    dicom_writer_string(w, 0x0020, 0x0010, "SH", "");
+    dicom_writer_string(w, 0x0020, 0x0010, "SH",
+                        r->context ? r->context->study_id : "");
     dicom_writer_string(w, 0x0020, 0x0011, "IS", "999");
     dicom_writer_string(w, 0x0020, 0x0013, "IS", "1");
     dicom_writer_string(w, 0x0040, 0xA040, "CS", "CONTAINER");
@@ -107,6 +130,11 @@ static void document(dicom_writer *w, const dicom_sr_request *r,
     dicom_writer_string(w, 0x0040, 0xA491, "CS", "PARTIAL");
     dicom_writer_string(w, 0x0040, 0xA493, "CS", "UNVERIFIED");
     content(w, r);
+}
+
+void dicom_sr_context_wipe(dicom_sr_context *ctx)
+{
+    if (ctx) explicit_bzero(ctx, sizeof *ctx);
 }
 
 int dicom_sr_build(const dicom_sr_request *req, uint8_t **bytes, size_t *len,

@@ -34,10 +34,17 @@ static void put(dicom_writer *w, const void *p, size_t n)
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? w->cap : 1024;
         while (cap < w->len + n) cap *= 2;
-        uint8_t *nb = realloc(w->buf, cap);
+        /* Not realloc: an SR carries patient attributes, and the old
+         * buffer is wiped rather than left behind in freed memory. */
+        uint8_t *nb = malloc(cap);
         if (!nb) {
             fail(w, "out of memory", 0);
             return;
+        }
+        if (w->buf) {
+            memcpy(nb, w->buf, w->len);
+            explicit_bzero(w->buf, w->cap);
+            free(w->buf);
         }
         w->buf = nb;
         w->cap = cap;
@@ -205,6 +212,7 @@ dicom_writer *dicom_writer_create(const char *sop_class_uid,
 void dicom_writer_destroy(dicom_writer *w)
 {
     if (!w) return;
+    if (w->buf) explicit_bzero(w->buf, w->cap);
     free(w->buf);
     free(w);
 }

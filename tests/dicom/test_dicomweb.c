@@ -283,11 +283,27 @@ Test(dicomweb, rerun_skips_known_instances)
     cr_expect_eq(second.yielded, 0, "a re-run fetches nothing new");
 }
 
-Test(dicomweb, stow_stores_an_unverified_sr)
+/* A study the rig holds: the first instance a walk yields. */
+static void some_study(const dicomweb_opts *o, char study[65])
+{
+    char err[VLM_ERR_MAX];
+    dicomweb_client *c;
+    cr_assert_eq(dicomweb_client_create(o, &c, err), VLM_OK, "%s", err);
+    dicomweb_iter *it;
+    cr_assert_eq(dicomweb_iter_create(c, NULL, NULL, &it, err), VLM_OK);
+    dicomweb_item item = {0};
+    cr_assert_eq(dicomweb_iter_next(it, &item, err), 1, "%s", err);
+    memcpy(study, item.hdr.study_uid, 65);
+    dicomweb_item_clear(&item);
+    dicomweb_iter_destroy(it);
+    dicomweb_client_destroy(c);
+}
+
+Test(dicomweb, stow_stores_an_unverified_sr_under_the_original_patient)
 {
     char url[256], netrc[512], err[VLM_ERR_MAX], study[65], sop[65], cmd[1400];
     dicomweb_opts o = opts_with_netrc(url, sizeof url, netrc, sizeof netrc);
-    cr_assert_eq(dicom_uid_generate(study, err), VLM_OK);
+    some_study(&o, study);
     dicomweb_client *c;
     cr_assert_eq(dicomweb_client_create(&o, &c, err), VLM_OK, "%s", err);
     const dicom_sr_finding f[] = {{"1.2.3.4", "1.2.3.4.5", 0.3125}};
@@ -298,6 +314,7 @@ Test(dicomweb, stow_stores_an_unverified_sr)
                                   .findings = f,
                                   .n_findings = 1};
     cr_assert_eq(dicomweb_store_sr(c, &req, sop, err), VLM_OK, "%s", err);
+    cr_expect(!strstr(err, "SECRET"), "no patient data in messages");
     dicomweb_client_destroy(c);
     /* Read it back with curl: the study metadata holds the SR. */
     snprintf(cmd, sizeof cmd,
@@ -308,6 +325,24 @@ Test(dicomweb, stow_stores_an_unverified_sr)
              netrc, url + strlen("dicomweb+"), study, rig(), sop, rig(), sop,
              rig(), sop);
     cr_expect_eq(system(cmd), 0, "SR not stored with UNVERIFIED + disclaimer");
+    /* One patient, one study: the SR sits beside the images; dciodvfy. */
+    snprintf(cmd, sizeof cmd, "sh '%s' '%s' >>'%s/rig.log' 2>&1", SYN_SR_CHECK,
+             rig(), rig());
+    cr_expect_eq(system(cmd), 0, "sr-check failed, see %s/rig.log", rig());
+}
+
+Test(dicomweb, no_sr_for_a_study_the_server_does_not_hold)
+{
+    char url[256], netrc[512], err[VLM_ERR_MAX], study[65], sop[65];
+    dicomweb_opts o = opts_with_netrc(url, sizeof url, netrc, sizeof netrc);
+    cr_assert_eq(dicom_uid_generate(study, err), VLM_OK);
+    dicomweb_client *c;
+    cr_assert_eq(dicomweb_client_create(&o, &c, err), VLM_OK, "%s", err);
+    const dicom_sr_request req = {
+        .study_uid = study, .query = "q", .model = "m", .window = "w"};
+    cr_expect_eq(dicomweb_store_sr(c, &req, sop, err), VLM_ENOTFOUND);
+    cr_expect(strstr(err, "holds no study"), "%s", err);
+    dicomweb_client_destroy(c);
 }
 
 Test(dicomweb, sr_bytes_say_research_triage)
@@ -351,14 +386,62 @@ Test(dicomweb, tls_is_always_verified_and_ca_file_is_honoured)
     snprintf(ca, sizeof ca, "%s/cert.pem", dir);
     o.ca_file = ca;
     r = walk_expect_fail(
-        &o); /* TLS accepted; the stub's HTML is not QIDO JSON */
-    cr_expect(strstr(r.err, "not a DICOM JSON array") != NULL, "with CA: %s",
-              r.err);
+        &o); /* TLS accepted; the stub's HTML is refused by its type */
+    cr_expect(strstr(r.err, "Content-Type \"text/html\"") != NULL,
+              "with CA: %s", r.err);
     snprintf(url, sizeof url, "https://localhost:%d/dicom-web", port);
     r = walk_expect_fail(&o); /* the certificate names 127.0.0.1 only */
     cr_expect(strstr(r.err, "certificate") || strstr(r.err, "SSL"),
               "host name checked: %s", r.err);
     snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_TLS, dir,
+             dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* Orthanc's own HTTPS (SslEnabled; orthanc-rig.sh ... tls), verification
+ * on: the right CA works end to end, a wrong CA or none fails clearly, and
+ * plain http:// to a non-loopback host is refused before any connection. */
+Test(dicomweb, https_against_orthanc_own_tls)
+{
+    rig();
+    char dir[] = "/tmp/vlm-tlsrig-XXXXXX", cmd[1400], url[128], ca[64];
+    char ct[600], err[VLM_ERR_MAX];
+    cr_assert(mkdtemp(dir));
+    cr_assert(syn_path("ct_1.dcm", ct, sizeof ct), "%s", syn_error());
+    int port = 20000 + (int)((getpid() * 17 + 5) % 20000), ok = 0;
+    for (int i = 0; i < 5 && !ok; i++, port++) {
+        snprintf(cmd, sizeof cmd,
+                 "sh '%s' start '%s' %d tls >>'%s/rig.log' 2>&1 && "
+                 "sh '%s' upload '%s' '%s' >>'%s/rig.log' 2>&1",
+                 SYN_RIG, dir, port, dir, SYN_RIG, dir, ct, dir);
+        ok = system(cmd) == 0;
+    }
+    cr_assert(ok, "Orthanc with SslEnabled did not start (see %s/rig.log)",
+              dir);
+    char netrc[96];
+    snprintf(netrc, sizeof netrc, "%s/netrc", dir);
+    snprintf(url, sizeof url, "dicomweb+https://127.0.0.1:%d/dicom-web",
+             port - 1);
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+    dicomweb_opts o = {.base_url = url, .ca_file = ca, .netrc_file = netrc};
+    walk_result r = walk(&o, NULL, NULL, NULL, NULL);
+    cr_expect_eq(r.rc, 0, "%s", r.err);
+    cr_expect_eq(r.ok, 1, "the CT slice over HTTPS: %s", r.err);
+    snprintf(ca, sizeof ca, "%s/wrong-ca.pem", dir);
+    o.max_retries = -1;
+    r = walk_expect_fail(&o);
+    cr_expect(strstr(r.err, "TLS certificate verification failed") &&
+                  strstr(r.err, "--ca-file"),
+              "wrong CA: %s", r.err);
+    o.ca_file = NULL;
+    r = walk_expect_fail(&o);
+    cr_expect(strstr(r.err, "TLS certificate verification failed"),
+              "system CAs only: %s", r.err);
+    dicomweb_client *c = NULL;
+    o.base_url = "dicomweb+http://192.0.2.10/dicom-web";
+    cr_expect_eq(dicomweb_client_create(&o, &c, err), VLM_EINVAL);
+    cr_expect(strstr(err, "only https:// is allowed"), "%s", err);
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'; rm -rf '%s'", SYN_RIG, dir,
              dir);
     cr_expect_eq(system(cmd), 0);
 }

@@ -311,7 +311,13 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
     r = e2e_exec("vlmsearch", sr);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.err, "stored 2 structured report"), "%s", r.err);
+    assert_no_phi("store-sr stdout", r.out, r.out_len);
+    assert_no_phi("store-sr stderr", r.err, strlen(r.err));
     e2e_run_free(&r);
+    /* Each SR beside its study's images (one patient, one study), and
+     * dciodvfy finds no error in any. */
+    cr_assert_eq(e2e_sh("sh '%s' '%s' 2 >&2", SYN_SR_CHECK, rig), 0,
+                 "SRs filed under the original patient and study");
     const char *http = strstr(url, "http://");
     cr_assert_eq(e2e_sh("curl -sf --netrc-file '%s' '%s/instances?Modality=SR' "
                         "| grep -q UNVERIFIED || "
