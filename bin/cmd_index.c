@@ -8,6 +8,7 @@
 #include "bin/cli_common.h"
 #include "bin/commands.h"
 #include "indexer/indexer.h"
+#include "indexer/shard.h"
 
 typedef struct index_args {
     cli_common common;
@@ -17,6 +18,7 @@ typedef struct index_args {
     int prune_offline;   /* update --prune-offline */
     dicom_window window; /* --window */
     dicomweb_opts web;
+    shard_spec shard; /* --shard K/N (n == 0: none) */
 } index_args;
 
 #define IA(field) offsetof(index_args, field)
@@ -44,6 +46,19 @@ static const cli_opt walk_opts[] = {
                   "(default: lung for chest CT, else stored)"),
     CLI_OPT_END};
 
+static int parse_shard(const char *text, void *field, char *err)
+{
+    return shard_parse(text, field, err);
+}
+
+static const cli_opt shard_opts[] = {
+    CLI_OPT_PARSE(0, "shard", IA(shard), "K/N", parse_shard,
+                  "index only shard K of N (0 <= K < N; by a hash of the\n"
+                  "path under its folder, or of the SOP Instance UID)\n"
+                  "into this collection; later adds and update keep it;\n"
+                  "join the shards with vlmindex merge"),
+    CLI_OPT_END};
+
 static const cli_opt dicomweb_opts_table[] = {
     CLI_OPT_SECTION(
         "DICOMweb sources (vlmindex add dicomweb+https://HOST/PATH):"),
@@ -63,7 +78,8 @@ static const cli_opt prune_opts[] = {
     CLI_OPT_END};
 
 static const cli_opt *const add_tables[] = {
-    add_opts, walk_opts, dicomweb_opts_table, cli_writer_opts, NULL};
+    add_opts,        walk_opts, shard_opts, dicomweb_opts_table,
+    cli_writer_opts, NULL};
 static const cli_opt *const update_tables[] = {walk_opts, prune_opts,
                                                cli_writer_opts, NULL};
 static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
@@ -202,6 +218,9 @@ static void print_summary(const indexer_summary *s)
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
+    if (s->other_shards)
+        printf("left %lld file(s) to the other shards\n",
+               (long long)s->other_shards);
 }
 
 /* The session add and update write through; a fresh machine downloads the
@@ -228,6 +247,8 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
     int rc = open_for_indexing(a, &s, err);
+    if (!rc && a->shard.n)
+        rc = shard_record(session_collection(s), &a->shard, err);
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {

@@ -18,5 +18,6 @@ int cmd_exclude(int argc, char **argv);
 int cmd_dupes(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif
