@@ -91,11 +91,34 @@ static char *search(const char *const *colls, int n, const char *q)
     return r.out;
 }
 
+/* score desc, then path: equal scores (duplicate files) in one order. */
+static int by_score_then_path(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    double x = strtod(a, NULL), y = strtod(b, NULL);
+    return x != y ? (x < y) - (x > y) : strcmp(a, b);
+}
+
+/* The tsv lines with ties in path order, joined again. */
+static char *normalised(char *out)
+{
+    char *lines[64], *save = NULL, *joined = calloc(1, strlen(out) + 2);
+    int n = 0;
+    for (char *l = strtok_r(out, "\n", &save); l && n < 64;
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    qsort(lines, (size_t)n, sizeof *lines, by_score_then_path);
+    for (int i = 0; i < n; i++) strcat(strcat(joined, lines[i]), "\n");
+    free(out);
+    return joined;
+}
+
 static void assert_same_top10(const char *const *a, int na,
                               const char *const *b, int nb)
 {
     for (int i = 0; queries[i]; i++) {
-        char *x = search(a, na, queries[i]), *y = search(b, nb, queries[i]);
+        char *x = normalised(search(a, na, queries[i]));
+        char *y = normalised(search(b, nb, queries[i]));
         cr_assert_str_eq(x, y, "top-10 of '%s' differs", queries[i]);
         free(x), free(y);
     }
