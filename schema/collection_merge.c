@@ -22,8 +22,23 @@ enum {
 
 typedef struct col_set {
     char **names;
+    char **expr; /* per column: the source value's SQL instead of s."name"
+                    (a remapped id), or NULL */
     int n;
 } col_set;
+
+/* Collection-wide rows that per-image rows point at by integer id (a
+ * label set shared by many classifications): merged by their natural
+ * key, and the pointing column remapped on the way.  Used only when the
+ * table exists in both databases. */
+typedef struct shared_ref {
+    const char *table, *key, *column;
+} shared_ref;
+
+static const shared_ref shared_refs[] = {
+    {"labelsets", "hash", "labelset_id"},
+};
+#define N_SHARED_REFS (sizeof shared_refs / sizeof shared_refs[0])
 
 typedef struct merge_job {
     collection *c;
@@ -63,10 +78,29 @@ static int count(collection *c, char *sql, int64_t *out, char *err)
 
 static void cols_free(col_set *cs)
 {
-    for (int i = 0; i < cs->n; i++) sqlite3_free(cs->names[i]);
+    for (int i = 0; i < cs->n; i++) {
+        sqlite3_free(cs->names[i]);
+        if (cs->expr) sqlite3_free(cs->expr[i]);
+    }
     free(cs->names);
-    cs->names = NULL;
+    free(cs->expr);
+    cs->names = cs->expr = NULL;
     cs->n = 0;
+}
+
+/* Appends a column name; false when out of memory. */
+static bool cols_push(col_set *cs, const char *name)
+{
+    char **grown = realloc(cs->names, (size_t)(cs->n + 1) * sizeof *grown);
+    if (grown) cs->names = grown;
+    char **eg =
+        grown ? realloc(cs->expr, (size_t)(cs->n + 1) * sizeof *eg) : NULL;
+    if (eg) cs->expr = eg;
+    char *copy = eg ? sqlite3_mprintf("%s", name) : NULL;
+    if (!copy) return false;
+    cs->names[cs->n] = copy;
+    cs->expr[cs->n++] = NULL;
+    return true;
 }
 
 /* Columns of `table` that main and src both have, in main's order, except
@@ -83,21 +117,11 @@ static int load_columns(collection *c, const char *table, col_set *cs,
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    cs->names = NULL;
-    cs->n = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char **grown = realloc(cs->names, (size_t)(cs->n + 1) * sizeof *grown);
-        char *name =
-            sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
-        if (grown) cs->names = grown;
-        if (!grown || !name) {
-            sqlite3_free(name);
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        cs->names[cs->n++] = name;
-        rc = SQLITE_OK;
-    }
+    memset(cs, 0, sizeof *cs);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        rc = cols_push(cs, (const char *)sqlite3_column_text(st, 0))
+                 ? SQLITE_OK
+                 : SQLITE_NOMEM;
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) return VLM_OK;
     cols_free(cs);
@@ -105,16 +129,22 @@ static int load_columns(collection *c, const char *table, col_set *cs,
 }
 
 /* "a"."x", "a"."y" (alias NULL: "x", "y"), or with `same` set:
- * a."x" IS b."x" AND ... ("1" when there are none).  sqlite3_free it. */
+ * a."x" IS b."x" AND ... ("1" when there are none); on the source side
+ * (a = "s") a column's expr replaces s."x".  sqlite3_free it. */
 static char *cols_sql(sqlite3 *db, const col_set *cs, const char *a,
                       const char *same)
 {
     sqlite3_str *s = sqlite3_str_new(db);
     for (int i = 0; i < cs->n; i++) {
         const char *sep = i == 0 ? "" : same ? " AND " : ", ";
-        if (same)
+        if (same && !strcmp(a, "s") && cs->expr[i])
+            sqlite3_str_appendf(s, "%s%s IS %s.\"%w\"", sep, cs->expr[i], same,
+                                cs->names[i]);
+        else if (same)
             sqlite3_str_appendf(s, "%s%s.\"%w\" IS %s.\"%w\"", sep, a,
                                 cs->names[i], same, cs->names[i]);
+        else if (a && !strcmp(a, "s") && cs->expr[i])
+            sqlite3_str_appendf(s, "%s%s", sep, cs->expr[i]);
         else if (a)
             sqlite3_str_appendf(s, "%s%s.\"%w\"", sep, a, cs->names[i]);
         else
@@ -284,6 +314,66 @@ static int merge_images(merge_job *j, char *err)
     return rc;
 }
 
+/* 1 when `table` exists in main and src, 0 when not, <0 on error. */
+static int in_both(collection *c, const char *table, char *err)
+{
+    int64_t n = 0;
+    int rc = count(
+        c,
+        sqlite3_mprintf("SELECT (SELECT count(*) FROM main.sqlite_schema WHERE "
+                        "type = 'table' AND name = %Q) + (SELECT count(*) FROM "
+                        "src.sqlite_schema WHERE type = 'table' AND name = %Q)",
+                        table, table),
+        &n, err);
+    return rc ? rc : n == 2;
+}
+
+/* Shared rows (label sets...) come over by their natural key first. */
+static int merge_shared_refs(merge_job *j, char *err)
+{
+    int rc = VLM_OK;
+    for (size_t i = 0; !rc && i < N_SHARED_REFS; i++) {
+        const shared_ref *r = &shared_refs[i];
+        int both = in_both(j->c, r->table, err);
+        if (both <= 0) {
+            rc = both;
+            continue;
+        }
+        col_set cs;
+        rc = load_columns(j->c, r->table, &cs, err);
+        if (rc) break;
+        char *plain = cols_sql(j->c->db, &cs, NULL, NULL);
+        rc = run(j->c,
+                 plain ? sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" "
+                                         "(%s) SELECT %s FROM src.\"%w\"",
+                                         r->table, plain, plain, r->table)
+                       : NULL,
+                 r->table, err);
+        sqlite3_free(plain);
+        cols_free(&cs);
+    }
+    return rc;
+}
+
+/* A column pointing at a shared row reads the id that row has here. */
+static int remap_columns(merge_job *j, col_set *cs, char *err)
+{
+    for (int c = 0; c < cs->n; c++)
+        for (size_t i = 0; i < N_SHARED_REFS; i++) {
+            const shared_ref *r = &shared_refs[i];
+            if (strcmp(cs->names[c], r->column)) continue;
+            int both = in_both(j->c, r->table, err);
+            if (both < 0) return both;
+            if (!both) continue;
+            cs->expr[c] = sqlite3_mprintf(
+                "(SELECT o.id FROM main.\"%w\" AS o JOIN src.\"%w\" AS x ON "
+                "o.\"%w\" = x.\"%w\" WHERE x.id = s.\"%w\")",
+                r->table, r->table, r->key, r->key, r->column);
+            if (!cs->expr[c]) return VLM_ENOMEM;
+        }
+    return VLM_OK;
+}
+
 /* One per-image table: rows of matched images that differ from the
  * source's go, the source's rows missing here come in. */
 static int merge_table(merge_job *j, const char *table, char *err)
@@ -292,6 +382,12 @@ static int merge_table(merge_job *j, const char *table, char *err)
     col_set cs;
     int rc = load_columns(c, table, &cs, err);
     if (rc) return rc;
+    rc = remap_columns(j, &cs, err);
+    if (rc) {
+        cols_free(&cs);
+        if (rc == VLM_ENOMEM) vlm_set_err(err, "out of memory merging");
+        return rc;
+    }
     char *same_t = cols_sql(c->db, &cs, "s", "t");
     char *plain = cols_sql(c->db, &cs, NULL, NULL);
     char *from_s = cols_sql(c->db, &cs, "s", NULL);
@@ -341,17 +437,10 @@ static int merge_per_image_tables(merge_job *j, char *err)
     col_set tables = {0};
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(j->c->db, sql, -1, &st, NULL);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char **grown =
-            realloc(tables.names, (size_t)(tables.n + 1) * sizeof *grown);
-        if (grown) tables.names = grown;
-        char *name =
-            grown ? sqlite3_mprintf("%s", sqlite3_column_text(st, 0)) : NULL;
-        if (!name)
-            rc = SQLITE_NOMEM;
-        else
-            tables.names[tables.n++] = name, rc = SQLITE_OK;
-    }
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        rc = cols_push(&tables, (const char *)sqlite3_column_text(st, 0))
+                 ? SQLITE_OK
+                 : SQLITE_NOMEM;
     sqlite3_finalize(st);
     int vrc = rc == SQLITE_DONE
                   ? VLM_OK
@@ -416,6 +505,7 @@ static int merge_all(merge_job *j, const char *dir, const char *shard,
 {
     int rc = register_source(j, dir, shard, err);
     if (!rc) rc = merge_images(j, err);
+    if (!rc) rc = merge_shared_refs(j, err);
     if (!rc) rc = merge_per_image_tables(j, err);
     if (!rc) rc = merge_roots_meta(j, err);
     return rc;
