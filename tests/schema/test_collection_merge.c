@@ -10,7 +10,7 @@
 
 #include "schema/collection_internal.h"
 
-static char root[] = "/tmp/vlm-merge-refs.XXXXXX";
+static char root[] = "/tmp/vlm-collection-merge.XXXXXX";
 
 static void exec_sql(collection *c, const char *sql)
 {
@@ -60,7 +60,7 @@ static int64_t scalar(collection *c, const char *sql)
     return v;
 }
 
-Test(merge_refs, pointing_columns_follow_their_shared_rows)
+Test(collection_merge, pointing_columns_follow_their_shared_rows)
 {
     cr_assert_not_null(mkdtemp(root));
     collection *a = open_coll("a"), *b = open_coll("b"), *out = open_coll("o");
