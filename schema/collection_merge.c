@@ -328,30 +328,36 @@ static int in_both(collection *c, const char *table, char *err)
     return rc ? rc : n == 2;
 }
 
+/* Collection-wide rows kept by their own key (INSERT OR IGNORE): roots
+ * (so `update` works on the merged collection), their exclude globs, and
+ * the shared rows below. */
+static const char *const keyed_tables[] = {"roots", "excludes"};
+
+static int merge_keyed_table(merge_job *j, const char *table, char *err)
+{
+    int both = in_both(j->c, table, err);
+    if (both <= 0) return both;
+    col_set cs;
+    int rc = load_columns(j->c, table, &cs, err);
+    if (rc) return rc;
+    char *plain = cols_sql(j->c->db, &cs, NULL, NULL);
+    rc = run(j->c,
+             plain ? sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" (%s) "
+                                     "SELECT %s FROM src.\"%w\"",
+                                     table, plain, plain, table)
+                   : NULL,
+             table, err);
+    sqlite3_free(plain);
+    cols_free(&cs);
+    return rc;
+}
+
 /* Shared rows (label sets...) come over by their natural key first. */
 static int merge_shared_refs(merge_job *j, char *err)
 {
     int rc = VLM_OK;
-    for (size_t i = 0; !rc && i < N_SHARED_REFS; i++) {
-        const shared_ref *r = &shared_refs[i];
-        int both = in_both(j->c, r->table, err);
-        if (both <= 0) {
-            rc = both;
-            continue;
-        }
-        col_set cs;
-        rc = load_columns(j->c, r->table, &cs, err);
-        if (rc) break;
-        char *plain = cols_sql(j->c->db, &cs, NULL, NULL);
-        rc = run(j->c,
-                 plain ? sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" "
-                                         "(%s) SELECT %s FROM src.\"%w\"",
-                                         r->table, plain, plain, r->table)
-                       : NULL,
-                 r->table, err);
-        sqlite3_free(plain);
-        cols_free(&cs);
-    }
+    for (size_t i = 0; !rc && i < N_SHARED_REFS; i++)
+        rc = merge_keyed_table(j, shared_refs[i].table, err);
     return rc;
 }
 
@@ -476,22 +482,14 @@ static int register_source(merge_job *j, const char *dir, const char *shard,
                : coll_sqlite_err(j->c, rc, "merge: recording the source", err);
 }
 
-/* Roots (so `update` works on the merged collection) and the folders of
- * the model and captioner when none is recorded here yet. */
+/* Keyed tables, and the folders of the model and captioner when none is
+ * recorded here yet. */
 static int merge_roots_meta(merge_job *j, char *err)
 {
-    col_set cs;
-    int rc = load_columns(j->c, "roots", &cs, err);
-    if (rc) return rc;
-    char *plain = cols_sql(j->c->db, &cs, NULL, NULL);
-    rc = run(j->c,
-             plain ? sqlite3_mprintf("INSERT OR IGNORE INTO main.roots (%s) "
-                                     "SELECT %s FROM src.roots",
-                                     plain, plain)
-                   : NULL,
-             "roots", err);
-    sqlite3_free(plain);
-    cols_free(&cs);
+    int rc = VLM_OK;
+    for (size_t i = 0; !rc && i < sizeof keyed_tables / sizeof *keyed_tables;
+         i++)
+        rc = merge_keyed_table(j, keyed_tables[i], err);
     if (rc) return rc;
     return run(j->c,
                sqlite3_mprintf("INSERT OR IGNORE INTO main.meta (key, value) "
