@@ -312,6 +312,9 @@ Test(cli_shards, captions_classifications_and_dicom_rows_follow)
     collection_dicom d = {
         .image_id = id, .sop_uid = "1.2.3.4", .modality = "CT"};
     cr_assert_eq(collection_put_dicom(c, &d, err), 0, "%s", err);
+    const char *ex[] = {"exclude", "add", "*.tiff",     "--root",
+                        ws.photos, "-C",  shard_dir[3], NULL};
+    ok(ex);
     e2e_run r = merge();
     cr_assert_eq(r.status, 0, "merge: %s", r.err);
     e2e_run_free(&r);
@@ -320,6 +323,10 @@ Test(cli_shards, captions_classifications_and_dicom_rows_follow)
     cr_assert_eq(k.classifications, 1);
     cr_assert_eq(k.dicom, 1);
     cr_assert_eq(caption_hits("zebracorn"), 1);
+    const char *list[] = {"exclude", "list", "-C", merged, NULL};
+    r = vlmindex(list);
+    cr_assert_not_null(strstr(r.out, "\t*.tiff\t"), "%s", r.out);
+    e2e_run_free(&r);
     /* A changed caption replaces the merged one (and its FTS entry). */
     cr_assert_eq(collection_put_caption(c, id, "llava-tiny", "describe",
                                         "a unicorn sleeping", err),
