@@ -179,6 +179,15 @@ Test(cli_shards, fan_out_search_equals_the_merged_and_single_searches)
     const char *m[] = {merged}, *s[] = {single};
     assert_same_top10(shards, SHARDS, s, 1);
     assert_same_top10(shards, SHARDS, m, 1);
+    /* A shard is an ordinary collection: repair --index works on it and
+     * the fan-out search still agrees. */
+    const char *rep[] = {"repair", "--index", "sq8", "-C", shard_dir[1], NULL};
+    ok(rep);
+    const char *st[] = {"status", "-C", shard_dir[1], NULL};
+    r = vlmindex(st);
+    cr_assert_not_null(strstr(r.out, "sq8"), "%s", r.out);
+    e2e_run_free(&r);
+    assert_same_top10(shards, SHARDS, s, 1);
     /* Options apply to every collection: --in and a threshold. */
     const char *a[] = {"-C", shard_dir[0], "-C",  shard_dir[1],
                        "-C", shard_dir[2], "-C",  shard_dir[3],
