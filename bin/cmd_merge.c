@@ -11,6 +11,8 @@ typedef struct merge_args {
     cli_common common;
 } merge_args;
 
+static const cli_opt *const merge_tables[] = {cli_writer_opts, NULL};
+
 static const cli_command merge_cmd = {
     .name = "vlmindex merge",
     .synopsis = "-C OUT [options] COLLECTION...",
@@ -20,6 +22,7 @@ static const cli_command merge_cmd = {
         "captions, classifications, DICOM fields, folders.  Run it again\n"
         "after some shards were updated: only rows that changed move.  The\n"
         "vector index is built once at the end.",
+    .tables = merge_tables,
     .min_args = 1,
     .max_args = -1,
     .args_name = "collection folder",
@@ -80,6 +83,7 @@ int cmd_merge(int argc, char **argv)
     int code;
     memset(&a, 0, sizeof a);
     cli_common_init(&a.common);
+    a.common.command = merge_cmd.name; /* shown to writers that wait for us */
     if (!cli_parse(&merge_cmd, argc, argv, &a, &a.common, &pos, &code)) {
         if (!a.common.collection)
             code = cli_usage_error(&merge_cmd,

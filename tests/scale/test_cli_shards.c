@@ -315,8 +315,20 @@ Test(cli_shards, captions_classifications_and_dicom_rows_follow)
     cr_assert_eq(collection_put_caption(c, id, "llava-tiny", "describe",
                                         "a zebracorn grazing", err),
                  0, "%s", err);
-    collection_classification cl = {id,   "labels1",     "[\"a\",\"b\"]", "a",
-                                    0.75, "[0.75,0.25]", "model-id"};
+    int64_t unused, set;
+    cr_assert_eq(collection_put_labelset(c, "other", "[\"x\"]", &unused, err),
+                 0, "%s", err);
+    cr_assert_eq(
+        collection_put_labelset(c, "labels1", "[\"a\",\"b\"]", &set, err), 0,
+        "%s", err);
+    float probs[2] = {0.75f, 0.25f};
+    collection_classification cl = {.image_id = id,
+                                    .labelset_id = set,
+                                    .top_label = "a",
+                                    .top_prob = 0.75,
+                                    .probs = probs,
+                                    .n_probs = 2,
+                                    .model_id = "model-id"};
     cr_assert_eq(collection_put_classification(c, &cl, err), 0, "%s", err);
     collection_dicom d = {
         .image_id = id, .sop_uid = "1.2.3.4", .modality = "CT"};
