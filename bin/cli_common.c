@@ -15,10 +15,26 @@ volatile sig_atomic_t cli_cancel = 0;
 
 #define COMMON(field) offsetof(cli_common, field)
 
+/* -C: the last one is the collection; vlmsearch uses them all.  The
+ * field is cli_common.collection, so the struct is found from it. */
+static int parse_collection(const char *text, void *field, char *err)
+{
+    cli_common *o =
+        (cli_common *)((char *)field - offsetof(cli_common, collection));
+    if (o->n_collections == CLI_MAX_COLLECTIONS) {
+        vlm_set_err(err, "at most %d collections", CLI_MAX_COLLECTIONS);
+        return VLM_EINVAL;
+    }
+    o->collection = o->collections[o->n_collections++] = text;
+    return VLM_OK;
+}
+
 const cli_opt cli_common_opts[] = {
-    CLI_OPT_TEXT('C', "collection", COMMON(collection), "DIR",
-                 "the collection (default: $VLMINDEX_COLLECTION, else\n"
-                 "$XDG_DATA_HOME/vlmindex/collection)"),
+    CLI_OPT_PARSE('C', "collection", COMMON(collection), "DIR",
+                  parse_collection,
+                  "the collection (default: $VLMINDEX_COLLECTION, else\n"
+                  "$XDG_DATA_HOME/vlmindex/collection); vlmsearch takes\n"
+                  "several (-C A -C B: one search over all of them)"),
     CLI_OPT_TEXT('M', "model", COMMON(model), "DIR|NAME",
                  "a checkpoint folder or an installed model name\n"
                  "(default: the one the collection was built with)"),

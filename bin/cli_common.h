@@ -22,8 +22,13 @@ enum {
 };
 
 /* Options common to every command that touches a collection or a model. */
+#define CLI_MAX_COLLECTIONS 256
+
 typedef struct cli_common {
-    const char *collection; /* --collection DIR */
+    const char *collection; /* --collection DIR (the last one given) */
+    /* Every --collection in order: vlmsearch searches them all. */
+    const char *collections[CLI_MAX_COLLECTIONS];
+    int n_collections;
     const char *model;      /* --model DIR|NAME */
     const char *tokenizer;  /* --tokenizer DIR */
     int threads;            /* --threads N */

@@ -8,6 +8,7 @@
 #include "bin/cli_common.h"
 #include "bin/commands.h"
 #include "indexer/indexer.h"
+#include "indexer/shard.h"
 
 typedef struct index_args {
     cli_common common;
@@ -18,6 +19,7 @@ typedef struct index_args {
     dicom_window window; /* --window */
     dicomweb_opts web;
     int web_timeout, web_stall, web_deadline, web_max_pages, web_page_size;
+    shard_spec shard; /* --shard K/N (n == 0: none) */
 } index_args;
 
 #define IA(field) offsetof(index_args, field)
@@ -43,6 +45,19 @@ static const cli_opt walk_opts[] = {
                   "DICOM VOI window: lung | mediastinum | bone | stored |\n"
                   "full | minmax | C,W[,linear|linear-exact|sigmoid]\n"
                   "(default: lung for chest CT, else stored)"),
+    CLI_OPT_END};
+
+static int parse_shard(const char *text, void *field, char *err)
+{
+    return shard_parse(text, field, err);
+}
+
+static const cli_opt shard_opts[] = {
+    CLI_OPT_PARSE(0, "shard", IA(shard), "K/N", parse_shard,
+                  "index only shard K of N (0 <= K < N; by a hash of the\n"
+                  "path under its folder, or of the SOP Instance UID)\n"
+                  "into this collection; later adds and update keep it;\n"
+                  "join the shards with vlmindex merge"),
     CLI_OPT_END};
 
 static const cli_opt dicomweb_opts_table[] = {
@@ -74,7 +89,8 @@ static const cli_opt prune_opts[] = {
     CLI_OPT_END};
 
 static const cli_opt *const add_tables[] = {
-    add_opts, walk_opts, dicomweb_opts_table, cli_writer_opts, NULL};
+    add_opts,        walk_opts, shard_opts, dicomweb_opts_table,
+    cli_writer_opts, NULL};
 static const cli_opt *const update_tables[] = {walk_opts, prune_opts,
                                                cli_writer_opts, NULL};
 static const cli_opt *const rm_tables[] = {cli_writer_opts, NULL};
@@ -236,6 +252,9 @@ static void print_summary(const indexer_summary *s)
     if (s->added + s->updated > 0 && s->seconds > 0)
         printf(", %.1f images/s", (double)(s->added + s->updated) / s->seconds);
     printf(")\n");
+    if (s->other_shards)
+        printf("left %lld file(s) to the other shards\n",
+               (long long)s->other_shards);
 }
 
 /* The session add and update write through; a fresh machine downloads the
@@ -283,6 +302,8 @@ static int run_indexer(index_args *a, char **paths, int n, int update)
     char err[VLM_ERR_MAX] = "";
     session *s = NULL;
     int rc = open_for_indexing(a, &s, err);
+    if (!rc && a->shard.n)
+        rc = shard_record(session_collection(s), &a->shard, err);
     indexer_summary sum = {0};
     if (!rc) {
         indexer_options o = {

@@ -6,6 +6,7 @@
 
 #include "bin/cli_common.h"
 #include "bin/commands.h"
+#include "indexer/shard.h"
 #include "session/session_roots.h"
 
 typedef struct status_args {
@@ -220,6 +221,10 @@ static int status_body(status_args *a, collection *c, vector_index *vi,
                text_escape(name, sizeof name, m.name, TEXT_ESCAPED),
                m.family[0] ? m.family : "family not recorded yet", m.dims,
                m.model_id);
+    shard_spec sh;
+    if (shard_get(c, &sh, NULL) == VLM_OK && sh.n)
+        printf("shard:      %d/%d (vlmindex merge joins the shards)\n", sh.k,
+               sh.n);
     if (collection_get_counts(c, &k, NULL) == VLM_OK)
         printf("images:     %lld indexed, %lld failed, %lld classifications, "
                "%lld captions, %lld dicom\n",

@@ -20,5 +20,6 @@ int cmd_export(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"add", cmd_add, "index folders or files (incremental)"},
     {"update", cmd_update, "re-scan every known folder, drop vanished files"},
     {"rm", cmd_rm, "forget files or folders (disk untouched)"},
+    {"merge", cmd_merge, "one collection from shards (add --shard K/N)"},
     {"exclude", cmd_exclude,
      "exclude add|rm GLOB, exclude list: what add skips"},
     {"status", cmd_status,

@@ -489,14 +489,47 @@ static void note_index_repair(const search_args *a, vector_index *vi)
                 in.rebuild_reason + strlen("corrupt: "));
 }
 
+/* -C A -C B ...: one search over every collection (of one model). */
+static int search_many(search_args *a, session *first, const query *q,
+                       const float *qv, int *n, char *err)
+{
+    const cli_common *co = &a->common;
+    if (a->worklist || a->rerank > 0 || a->captions) {
+        vlm_set_err(err, "--worklist, --rerank and --captions search one "
+                         "collection: merge them first (vlmindex merge)");
+        return VLM_EINVAL;
+    }
+    session **all = calloc((size_t)co->n_collections, sizeof *all);
+    int rc = all ? VLM_OK : VLM_ENOMEM, opened = 1;
+    if (all) all[0] = first;
+    for (; !rc && opened < co->n_collections; opened++)
+        rc = session_open_also(first, co->collections[opened], &all[opened],
+                               err);
+    search_hit *hits = NULL;
+    if (!rc)
+        rc = search_run_many(all, co->n_collections, qv, &a->so,
+                             a->include_self ? NULL : q, &hits, n, err);
+    if (!rc) print_hits(a, session_model(first), hits, *n, NULL);
+    search_hits_free(hits, rc ? 0 : *n);
+    for (int i = 1; all && i < opened; i++) session_close(all[i]);
+    free(all);
+    return rc;
+}
+
 static int run_search(search_args *a, const query *q, char *err)
 {
     session *s = NULL;
     int n = 0;
     int64_t *exclude = NULL;
+    if (a->common.n_collections > 1) /* the first one opens with the model */
+        a->common.collection = a->common.collections[0];
     int rc = cli_open_session(&a->common, SESSION_READ, SESSION_INDEX_REQUIRED,
                               model_parts(a, q), &s, err);
-    if (!rc && a->probe) {
+    if (!rc && a->probe && a->common.n_collections > 1) {
+        vlm_set_err(err, "--probe searches one collection: merge them first "
+                         "(vlmindex merge)");
+        rc = VLM_EINVAL;
+    } else if (!rc && a->probe) {
         rc = run_probe(a, s, &n, err);
     } else if (!rc) {
         clip_model *m = session_model(s);
@@ -507,7 +540,10 @@ static int run_search(search_args *a, const query *q, char *err)
         }
         if (!rc)
             rc = qv ? query_vector(a, s, q, qv, &exclude, err) : VLM_ENOMEM;
-        if (!rc) rc = search_and_print(a, s, q, qv, &n, err);
+        if (!rc && a->common.n_collections > 1)
+            rc = search_many(a, s, q, qv, &n, err);
+        else if (!rc)
+            rc = search_and_print(a, s, q, qv, &n, err);
         free(qv);
     }
     if (!rc) note_index_repair(a, session_index(s));

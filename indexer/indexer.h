@@ -49,6 +49,7 @@ typedef struct indexer_summary {
     int64_t not_images; /* skipped: content and name are not images */
     int64_t skipped;    /* entries the walk could not visit (reported) */
     int64_t offline;    /* offline roots, kept (or forgotten with prune) */
+    int64_t other_shards; /* left to the other shards (add --shard) */
     double seconds;     /* from the first item on (the walk excluded) */
 } indexer_summary;
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "indexer/shard.h"
+
 typedef struct web_item {
     ingest_item item; /* first: the writer's pointer is ours */
     dicomweb_item dw;
@@ -17,12 +19,17 @@ typedef struct web_source {
     char base[1024]; /* base URL without the dicomweb+ prefix */
     dicomweb_client *client;
     dicomweb_iter *iter;
+    shard_spec shard; /* the collection's slice, by SOP Instance UID */
 } web_source;
 
-/* Skip instances whose SOP Instance UID is already indexed. */
+/* Skip instances of other shards and those already indexed. */
 static int want_new(void *self, const dicom_header *hdr)
 {
     web_source *w = self;
+    if (!shard_contains(&w->shard, hdr->sop_uid, strlen(hdr->sop_uid))) {
+        w->ctx.s->other_shards++;
+        return 0;
+    }
     int known = collection_has_sop_uid(w->ctx.c, hdr->sop_uid, NULL) == 1;
     if (known) w->ctx.s->unchanged++;
     return !known;
@@ -32,7 +39,8 @@ static int web_start(void *self, const ingest_context *ctx, char *err)
 {
     web_source *w = self;
     w->ctx = *ctx;
-    int rc = dicomweb_client_create(w->web, &w->client, err);
+    int rc = shard_get(ctx->c, &w->shard, err);
+    if (!rc) rc = dicomweb_client_create(w->web, &w->client, err);
     if (!rc) rc = dicomweb_iter_create(w->client, want_new, w, &w->iter, err);
     return rc;
 }

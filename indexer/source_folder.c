@@ -9,6 +9,7 @@
 #include "indexer/decode_pool.h"
 #include "indexer/excludes.h"
 #include "indexer/hash_set.h"
+#include "indexer/shard.h"
 #include "indexer/walk.h"
 #include "session/session_roots.h"
 
@@ -45,6 +46,7 @@ typedef struct folder_source {
     const indexer_options *o;
     ingest_context ctx;
     const char *root; /* row root of the path being walked */
+    shard_spec shard; /* the collection's slice (n == 0: every file) */
     candidate *cands;
     size_t n_cands, cap_cands;
     hash_set *seen_paths;   /* every path the walk found */
@@ -105,6 +107,11 @@ static int on_walk_file(const walk_file *w, void *user)
 {
     folder_source *f = user;
     if (cancelled(f)) return VLM_EINTERRUPTED;
+    const char *key = shard_relative_key(f->root, w->path);
+    if (!shard_contains(&f->shard, key, strlen(key))) {
+        f->ctx.s->other_shards++;
+        return VLM_OK;
+    }
     if (hash_set_add(f->seen_paths, w->path)) return VLM_ENOMEM;
     if (unsettled(f, w)) { /* seen (its row stays), looked at later */
         f->on_unsettled(f->unsettled_user, w->path);
@@ -272,7 +279,8 @@ static int folder_start(void *self, const ingest_context *ctx, char *err)
 {
     folder_source *f = self;
     f->ctx = *ctx;
-    int rc = f->scan ? VLM_OK : resolve_roots(f, err);
+    int rc = shard_get(ctx->c, &f->shard, err);
+    if (!rc && !f->scan) rc = resolve_roots(f, err);
     if (!rc) rc = walk_roots(f, err);
     if (!rc && f->n_cands) rc = load_known_hashes(f, err);
     if (!rc && f->n_cands) rc = start_pool(f, err);

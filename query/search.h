@@ -17,6 +17,7 @@
 #include "query/query_parse.h"
 #include "schema/collection.h"
 #include "schema/vector_index.h"
+#include "session/session.h"
 
 /* Embeds every term and combines them into out[clip_embed_dim(m)].
  * Image terms need a model loaded with CLIP_PART_VISION; image-id terms
@@ -112,6 +113,7 @@ typedef struct search_hit {
     char camera[130];
     int offline; /* its root is offline now (session_roots.h): the file
                     cannot be reached, the row is kept */
+    int source; /* search_run_many: which session (0 for search_run) */
 } search_hit;
 
 /* The cosine at which the model's pair probability (clip_pair_probability)
@@ -128,6 +130,18 @@ int search_run(collection *c, vector_index *vi, const float *qvec,
                const search_options *o, search_hit **hits, int *n_hits,
                char *err);
 void search_hits_free(search_hit *hits, int n);
+
+/* One search over several collections of one model (shards searched
+ * without merging them; see session_open_also): each session's top-k
+ * (o applies to each: --in, threshold, filters), merged into the overall
+ * top-k, best first (equal scores: lower session index, then lower id).
+ * Each hit's `source` says which session it came from.  self: when not
+ * NULL, each collection leaves out its own copies of self's image terms
+ * (search_self_ids; o->exclude_ids is ignored then, since ids belong to
+ * one collection).  *hits is malloc'ed; free with search_hits_free. */
+int search_run_many(session *const *sessions, int n, const float *qvec,
+                    const search_options *o, const query *self,
+                    search_hit **hits, int *n_hits, char *err);
 
 /* Fills h->path, size, format, date, camera and offline of image h->id;
  * VLM_ENOTFOUND if gone. */

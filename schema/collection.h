@@ -518,5 +518,33 @@ int collection_for_each_dicom(collection *c, collection_dicom_cb cb, void *ud,
  * during the call).  VLM_ENOTFOUND when the image has none. */
 int collection_get_dicom(collection *c, int64_t image_id,
                          collection_dicom_cb cb, void *ud, char *err);
+/* ------------------------------------------------------------------ */
+/* Merging collections (vlmindex merge)                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t added;     /* rows new in this collection */
+    int64_t updated;   /* rows whose source row changed */
+    int64_t unchanged; /* rows equal to their source row */
+    int64_t removed;   /* rows the source no longer holds */
+    int64_t conflicts; /* source rows skipped: the path (or SOP Instance
+                          UID) belongs to a row of another source */
+    int64_t derived;   /* captions, classifications, DICOM rows... written
+                          or removed because their source rows changed */
+} collection_merge_counts;
+
+/* Brings into `c` the rows of the collection in folder `src_dir` (bound to
+ * the same model as c, which the caller checks and binds first; migrated
+ * to the same schema version): images with their embeddings and every
+ * per-image table (captions, classifications, DICOM fields...), its roots,
+ * and its model/captioner folders when c has none.  Rows are keyed by
+ * path and remembered with their source (`shard`: its spec, may be NULL),
+ * so a second merge of the same folder moves only rows that differ and
+ * removes rows the source dropped; embedding changes go to the change log
+ * like any other write (the vector index catches up incrementally).  One
+ * transaction: a failure leaves c as it was. */
+int collection_merge_from(collection *c, const char *src_dir,
+                          const char *shard, collection_merge_counts *out,
+                          char *err);
 
 #endif

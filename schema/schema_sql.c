@@ -229,9 +229,29 @@ static const char step7_probes[] =
 static const char step8_model_family[] =
     "ALTER TABLE model ADD COLUMN family TEXT;\n";
 
+/* A collection built by `vlmindex merge` remembers where each row came
+ * from (source collection and its row id), so merging again after a shard
+ * changed moves only the rows that changed and removes the ones the shard
+ * dropped. */
+static const char step9_merge_sources[] =
+    "CREATE TABLE merge_sources (\n"
+    "  id        INTEGER PRIMARY KEY,\n"
+    "  dir       TEXT NOT NULL UNIQUE, -- the source collection's folder\n"
+    "  shard     TEXT,                 -- its shard spec K/N, if any\n"
+    "  merged_at INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE merge_rows (\n"
+    "  image_id  INTEGER PRIMARY KEY REFERENCES images (id)\n"
+    "            ON DELETE CASCADE,\n"
+    "  source    INTEGER NOT NULL REFERENCES merge_sources (id),\n"
+    "  source_id INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX merge_rows_by_source ON merge_rows (source, source_id);\n";
+
 const char *const schema_migration_steps[] = {
-    step1_initial,       step2_sop_uid_key, step3_excludes, step4_camera,
-    step5_root_identity, step6_labelsets,   step7_probes,   step8_model_family,
+    step1_initial, step2_sop_uid_key,   step3_excludes,
+    step4_camera,  step5_root_identity, step6_labelsets,
+    step7_probes,  step8_model_family,  step9_merge_sources,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

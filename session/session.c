@@ -201,6 +201,48 @@ int session_share(session *owner, const session_config *cfg, session **out,
     return open_session(cfg, owner, out, err);
 }
 
+static int same_model(collection *a, collection *b, char *err)
+{
+    collection_model ma, mb;
+    int rc = collection_get_model(a, &ma, err);
+    if (!rc) rc = collection_get_model(b, &mb, err);
+    if (rc || (ma.dims == mb.dims && !strcmp(ma.name, mb.name) &&
+               !strcmp(ma.model_id, mb.model_id)))
+        return rc;
+    vlm_set_err(err,
+                "%s was built with %s (%d dims, id %.12s) but %s with %s "
+                "(%d dims, id %.12s): one search needs collections of one "
+                "model",
+                collection_dir(a), ma.name, ma.dims, ma.model_id,
+                collection_dir(b), mb.name, mb.dims, mb.model_id);
+    return VLM_EMISMATCH;
+}
+
+int session_open_also(session *owner, const char *dir, session **out, char *err)
+{
+    while (owner->owner) owner = owner->owner;
+    session_config cfg = owner->cfg;
+    cfg.collection = dir;
+    cfg.access = SESSION_READ;
+    cfg.index = SESSION_INDEX_REQUIRED;
+    cfg.parts = 0; /* no binding: compared below, with a clearer message */
+    *out = NULL;
+    if (!owner->c) {
+        vlm_set_err(err, "session_open_also: the first session has no "
+                         "collection");
+        return VLM_EINVAL;
+    }
+    session *s = NULL;
+    int rc = open_session(&cfg, owner, &s, err);
+    if (!rc) rc = same_model(owner->c, s->c, err);
+    if (rc) {
+        session_close(s);
+        return rc;
+    }
+    *out = s;
+    return VLM_OK;
+}
+
 void session_close(session *s)
 {
     if (!s) return;

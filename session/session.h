@@ -106,6 +106,14 @@ int session_open(const session_config *cfg, session **out, char *err);
 int session_share(session *owner, const session_config *cfg, session **out,
                   char *err);
 
+/* Opens another collection for a search over several at once (shards
+ * not merged): read-only, its vector index required, `owner`'s model (and
+ * its threads, precision).  Its collection must be bound to the same
+ * model as owner's, or vectors would not be comparable: VLM_EMISMATCH
+ * naming both collections and both models.  `owner` must outlive it. */
+int session_open_also(session *owner, const char *dir, session **out,
+                      char *err);
+
 void session_close(session *s); /* NULL-safe */
 
 collection *session_collection(session *s);      /* NULL without one */
