@@ -54,19 +54,24 @@ fail:
     return VLM_EIO;
 }
 
+/* The database's version, refused when a newer vlmindex wrote it. */
+static int known_version(sqlite3 *db, int *version, char *err)
+{
+    int rc = user_version(db, version, err);
+    if (rc != VLM_OK || *version <= schema_migration_count) return rc;
+    vlm_set_err(err,
+                "collection schema version %d is newer than this vlmindex "
+                "understands (%d); upgrade vlmindex",
+                *version, schema_migration_count);
+    return VLM_EUNSUPPORTED;
+}
+
 int schema_check_current(sqlite3 *db, const char *dir, const char *why,
                          char *err)
 {
     int version = 0;
-    int rc = user_version(db, &version, err);
+    int rc = known_version(db, &version, err);
     if (rc != VLM_OK) return rc;
-    if (version > schema_migration_count) {
-        vlm_set_err(err,
-                    "collection schema version %d is newer than this "
-                    "vlmindex understands (%d); upgrade vlmindex",
-                    version, schema_migration_count);
-        return VLM_EUNSUPPORTED;
-    }
     if (version == schema_migration_count) return VLM_OK;
     vlm_set_err(err,
                 "collection %s has schema version %d and this vlmindex "
@@ -79,15 +84,8 @@ int schema_check_current(sqlite3 *db, const char *dir, const char *why,
 int schema_migrate(sqlite3 *db, char *err)
 {
     int version = 0;
-    int rc = user_version(db, &version, err);
+    int rc = known_version(db, &version, err);
     if (rc != VLM_OK) return rc;
-    if (version > schema_migration_count) {
-        vlm_set_err(err,
-                    "collection schema version %d is newer than this "
-                    "vlmindex understands (%d); upgrade vlmindex",
-                    version, schema_migration_count);
-        return VLM_EUNSUPPORTED;
-    }
     while (version < schema_migration_count) {
         rc = apply_step(db, version, err);
         if (rc == VLM_OK) /* re-read: another process may have gone on */
