@@ -150,6 +150,9 @@ Test(cli_model, download_progress_has_units_and_rate)
 {
     hts_knobs k = {.send_sha256 = 1, .bytes_per_s = 12 * 1000 * 1000};
     hts_set_knobs(server, &k);
+    /* Wide enough that the name always fits beside the rate (at 80 columns
+     * it is dropped when the rate reads 10.0 MB/s or more). */
+    setenv("COLUMNS", "100", 1);
     const char *pull[] = {"model", "pull", REPO, "--progress=tty", NULL};
     e2e_run r = e2e_exec("vlmindex", pull);
     cr_assert_eq(r.status, 0, "%s", r.err);
