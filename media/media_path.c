@@ -1,9 +1,24 @@
 #include "media/media_path.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A path whose parent is gone too (an unplugged disk, an offline root):
+ * absolute as given, without resolving links. */
+static char *unresolved_abspath(const char *path)
+{
+    if (path[0] == '/') return strdup(path);
+    char *cwd = getcwd(NULL, 0);
+    size_t n = cwd ? strlen(cwd) + strlen(path) + 2 : 0;
+    char *out = cwd ? malloc(n) : NULL;
+    if (out) snprintf(out, n, "%s/%s", cwd, path);
+    free(cwd);
+    return out;
+}
 
 char *media_abspath(const char *path)
 {
@@ -25,5 +40,5 @@ char *media_abspath(const char *path)
     }
     free(p);
     free(copy);
-    return out;
+    return out || errno == ENOMEM ? out : unresolved_abspath(path);
 }
