@@ -24,8 +24,9 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Opens the source (migrating it to this schema) for its model and spec. */
-static int read_source(collection *out, const char *dir, source_info *si,
+/* Opens the source (migrating it to this schema) for its model and spec.
+ * out_dir: the output collection's folder (may be NULL or not exist yet). */
+static int read_source(const char *out_dir, const char *dir, source_info *si,
                        char *err)
 {
     si->dir = realpath(dir, NULL);
@@ -33,9 +34,9 @@ static int read_source(collection *out, const char *dir, source_info *si,
         vlm_set_err(err, "%s: no such collection folder", dir);
         return VLM_ENOTFOUND;
     }
-    char *out_dir = realpath(collection_dir(out), NULL);
-    bool self = out_dir && !strcmp(out_dir, si->dir);
-    free(out_dir);
+    char *out_real = out_dir ? realpath(out_dir, NULL) : NULL;
+    bool self = out_real && !strcmp(out_real, si->dir);
+    free(out_real);
     if (self) {
         vlm_set_err(err, "%s is the output collection: give it to -C only",
                     dir);
@@ -104,7 +105,21 @@ static int check_shards(const source_info *si, int n, merge_summary *s,
     return VLM_OK;
 }
 
-/* Every source readable, of one model (and out's, if bound). */
+/* Every source readable, of one model, of one split. */
+static int read_sources(const char *out_dir, source_info *si, int n,
+                        merge_summary *s, char *err)
+{
+    int rc = VLM_OK;
+    for (int i = 0; !rc && i < n; i++)
+        rc = read_source(out_dir, si[i].dir, &si[i], err);
+    for (int i = 1; !rc && i < n; i++)
+        if (!same_model(&si[0].model, &si[i].model))
+            rc = model_mismatch(si[0].dir, &si[0].model, si[i].dir,
+                                &si[i].model, err);
+    return rc ? rc : check_shards(si, n, s, err);
+}
+
+/* The sources, and out's model, if bound (else bound here). */
 static int check_sources(collection *out, source_info *si, int n,
                          merge_summary *s, char *err)
 {
@@ -112,16 +127,10 @@ static int check_sources(collection *out, source_info *si, int n,
     int rc = collection_get_model(out, &have, err);
     bool bound = rc == VLM_OK;
     if (rc == VLM_ENOTFOUND) rc = VLM_OK;
-    for (int i = 0; !rc && i < n; i++)
-        rc = read_source(out, si[i].dir, &si[i], err);
-    for (int i = 1; !rc && i < n; i++)
-        if (!same_model(&si[0].model, &si[i].model))
-            rc = model_mismatch(si[0].dir, &si[0].model, si[i].dir,
-                                &si[i].model, err);
+    if (!rc) rc = read_sources(collection_dir(out), si, n, s, err);
     if (!rc && bound && !same_model(&have, &si[0].model))
         rc = model_mismatch(collection_dir(out), &have, si[0].dir, &si[0].model,
                             err);
-    if (!rc) rc = check_shards(si, n, s, err);
     if (!rc && !bound)
         rc = collection_bind_model(out, si[0].model.name, si[0].model.dims,
                                    si[0].model.model_id, err);
@@ -174,6 +183,32 @@ static int update_index(collection *out, vector_index *vi, char *err)
     return rc;
 }
 
+static source_info *sources_new(const char *const *dirs, int n, char *err)
+{
+    source_info *si = calloc((size_t)(n > 0 ? n : 1), sizeof *si);
+    if (!si) vlm_set_err(err, "out of memory merging %d collections", n);
+    for (int i = 0; si && i < n; i++) si[i].dir = (char *)dirs[i];
+    return si;
+}
+
+static void sources_free(source_info *si, const char *const *dirs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (si[i].dir != dirs[i]) free(si[i].dir);
+    free(si);
+}
+
+int indexer_merge_check(const char *out_dir, const char *const *dirs, int n,
+                        char *err)
+{
+    source_info *si = sources_new(dirs, n, err);
+    if (!si) return VLM_ENOMEM;
+    merge_summary s = {0};
+    int rc = read_sources(out_dir, si, n, &s, err);
+    sources_free(si, dirs, n);
+    return rc;
+}
+
 int indexer_merge(collection *out, vector_index *vi, const char *const *dirs,
                   int n, const merge_options *o, merge_summary *s, char *err)
 {
@@ -181,12 +216,8 @@ int indexer_merge(collection *out, vector_index *vi, const char *const *dirs,
     if (!o) o = &defaults;
     memset(s, 0, sizeof *s);
     double t0 = now_s();
-    source_info *si = calloc((size_t)(n > 0 ? n : 1), sizeof *si);
-    if (!si) {
-        vlm_set_err(err, "out of memory merging %d collections", n);
-        return VLM_ENOMEM;
-    }
-    for (int i = 0; i < n; i++) si[i].dir = (char *)dirs[i];
+    source_info *si = sources_new(dirs, n, err);
+    if (!si) return VLM_ENOMEM;
     int rc = check_sources(out, si, n, s, err);
     if (!rc) rc = merge_sources(out, si, n, o, s, err);
     if (!rc || rc == VLM_EINTERRUPTED) {
@@ -194,9 +225,7 @@ int indexer_merge(collection *out, vector_index *vi, const char *const *dirs,
         int irc = update_index(out, vi, rc ? ierr : err);
         if (!rc) rc = irc;
     }
-    for (int i = 0; i < n; i++)
-        if (si[i].dir != dirs[i]) free(si[i].dir);
-    free(si);
+    sources_free(si, dirs, n);
     s->seconds = now_s() - t0;
     return rc;
 }

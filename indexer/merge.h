@@ -37,6 +37,13 @@ typedef struct merge_options {
     volatile sig_atomic_t *cancel; /* checked between sources */
 } merge_options;
 
+/* The checks of indexer_merge that need no output collection: every
+ * source opens, has a model, the same as the others, and shard specs of
+ * one N without repeats; out_dir (may be NULL) is none of them.  Run it
+ * before creating OUT, so that a refused merge leaves nothing behind. */
+int indexer_merge_check(const char *out_dir, const char *const *dirs, int n,
+                        char *err);
+
 /* Merges the collections in dirs[0..n) into `out`.  vi: out's open vector
  * index, or NULL when out had none (a new collection); then one is built
  * and saved here.  o may be NULL.  VLM_EINTERRUPTED when cancelled between

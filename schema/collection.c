@@ -698,26 +698,32 @@ int collection_quick_check(collection *c, bool *ok, char *report, size_t size,
     return coll_sqlite_err(c, rc, "quick_check", err);
 }
 
+/* Every count through an index, never a scan of the images table (whose
+ * rows hold the embeddings): status is 'ok' or 'failed' (a CHECK), the
+ * failed and the unembedded rows have partial indexes of their own. */
+const char coll_counts_sql[] =
+    "SELECT (SELECT count(*) FROM images),"
+    " (SELECT count(*) FROM images WHERE status = 'failed'),"
+    " (SELECT count(*) FROM images WHERE embedding IS NULL),"
+    " (SELECT count(*) FROM roots),"
+    " (SELECT count(*) FROM classifications),"
+    " (SELECT count(*) FROM captions),"
+    " (SELECT count(*) FROM dicom),"
+    " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation')";
+
 int collection_get_counts(collection *c, collection_counts *out, char *err)
 {
-    static const char sql[] =
-        "SELECT (SELECT count(*) FROM images),"
-        " (SELECT count(*) FROM images WHERE status = 'ok'),"
-        " (SELECT count(*) FROM images WHERE status = 'failed'),"
-        " (SELECT count(*) FROM images WHERE embedding IS NOT NULL),"
-        " (SELECT count(*) FROM roots),"
-        " (SELECT count(*) FROM classifications),"
-        " (SELECT count(*) FROM captions),"
-        " (SELECT count(*) FROM dicom),"
-        " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation')";
-    sqlite3_stmt *st = coll_stmt(c, sql, err);
+    sqlite3_stmt *st = coll_stmt(c, coll_counts_sql, err);
     if (!st) return VLM_EIO;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        int64_t *f[] = {&out->images,     &out->ok,    &out->failed,
-                        &out->embeddings, &out->roots, &out->classifications,
-                        &out->captions,   &out->dicom, &out->generation};
-        for (int i = 0; i < 9; i++) *f[i] = sqlite3_column_int64(st, i);
+        int64_t unembedded = 0;
+        int64_t *f[] = {&out->images, &out->failed,          &unembedded,
+                        &out->roots,  &out->classifications, &out->captions,
+                        &out->dicom,  &out->generation};
+        for (int i = 0; i < 8; i++) *f[i] = sqlite3_column_int64(st, i);
+        out->ok = out->images - out->failed;
+        out->embeddings = out->images - unembedded;
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? VLM_OK

@@ -19,6 +19,9 @@ typedef struct coll_text_buf {
     size_t cap;
 } coll_text_buf;
 
+/* collection_get_counts' statement (its query plan is tested). */
+extern const char coll_counts_sql[];
+
 struct collection {
     sqlite3 *db;
     char *dir;

@@ -3,14 +3,16 @@
  * /api/search/image (an uploaded image) and /api/classify.
  */
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "media/media_decode.h"
 #include "query/classify.h"
+#include "query/result_format.h"
 #include "query/search.h"
-#include "server/server_internal.h"
+#include "server/api_search.h"
 
 #define MAX_RESULTS      200  /* per page */
 #define MAX_DEPTH        1000 /* offset + n */
@@ -18,14 +20,6 @@
 #define MAX_TEMPLATES    16
 #define MAX_IDS          1000
 #define UPLOAD_MAX_PIXEL (64ull << 20)
-
-typedef struct search_req {
-    const char *q; /* may be NULL (an upload alone) */
-    const char *in;
-    int n, offset, collection;
-    req_filter_text filter_text;
-    req_filter filter; /* filter_text checked (check_req) */
-} search_req;
 
 /* ---- request parsing ------------------------------------------------------------ */
 
@@ -101,9 +95,13 @@ static int args_req(request *r, search_req *s)
                                        .camera = req_arg(r, "camera"),
                                        .type = req_arg(r, "type"),
                                        .min_size = req_arg(r, "min_size")};
+    const char *coll = req_arg(r, "collection");
+    if (coll && !strcmp(coll, "all"))
+        s->collection = SEARCH_ALL_COLLECTIONS;
+    else if (req_int_arg(r, "collection", 0, 0, 1 << 20, &s->collection))
+        return -1;
     if (req_int_arg(r, "n", 40, 1, MAX_RESULTS, &s->n) ||
-        req_int_arg(r, "offset", 0, 0, MAX_DEPTH, &s->offset) ||
-        req_int_arg(r, "collection", 0, 0, 1 << 20, &s->collection))
+        req_int_arg(r, "offset", 0, 0, MAX_DEPTH, &s->offset))
         return -1;
     return 0;
 }
@@ -119,7 +117,10 @@ static void json_req(json_object *o, search_req *s)
                                        .min_size = jstr(o, "min_size")};
     s->n = jint(o, "n", 40, 1, MAX_RESULTS);
     s->offset = jint(o, "offset", 0, 0, MAX_DEPTH);
-    s->collection = jint(o, "collection", 0, 0, 1 << 20);
+    const char *coll = jstr(o, "collection");
+    s->collection = coll && !strcmp(coll, "all")
+                        ? SEARCH_ALL_COLLECTIONS
+                        : jint(o, "collection", 0, 0, 1 << 20);
 }
 
 /* ---- answering ---------------------------------------------------------------------- */
@@ -138,14 +139,33 @@ static void write_taken(json_buf *b, const search_hit *h)
     if (h->camera[0]) jb_kstr(b, "camera", h->camera);
 }
 
-/* A result row: never the path of a DICOM image (it may name the patient). */
-static void write_hit(json_buf *b, const search_hit *h)
+/* "path", plus "path_b64" (the exact bytes) when it is not UTF-8, which
+ * JSON strings cannot carry (docs/output.md, as vlmsearch --format jsonl). */
+static void write_path(json_buf *b, const char *path)
+{
+    jb_kstr(b, "path", path);
+    if (text_is_utf8(path)) return;
+    size_t len = strlen(path);
+    unsigned char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    if (!b64) return;
+    EVP_EncodeBlock(b64, (const unsigned char *)path, (int)len);
+    jb_kstr(b, "path_b64", (const char *)b64);
+    free(b64);
+}
+
+/* A result row: never the path of a DICOM image (it may name the patient).
+ * m: the model, for "prob" when its scoring is sigmoid (SigLIP); coll >= 0
+ * tags the row with its collection (collection=all). */
+void write_hit(json_buf *b, const search_hit *h, const clip_model *m, int coll)
 {
     jb_obj(b);
+    if (coll >= 0) jb_kint(b, "collection", coll);
     jb_kint(b, "id", h->id);
     jb_knum(b, "score", h->score);
+    if (m && clip_model_scoring(m) == CLIP_SCORE_SIGMOID)
+        jb_knum(b, "prob", clip_pair_probability(m, h->score));
     bool dicom = !strncmp(h->format, "dicom", 5);
-    if (!dicom) jb_kstr(b, "path", h->path);
+    if (!dicom) write_path(b, h->path);
     jb_kint(b, "width", h->width);
     jb_kint(b, "height", h->height);
     jb_kstr(b, "format", h->format);
@@ -153,30 +173,48 @@ static void write_hit(json_buf *b, const search_hit *h)
     jb_end_obj(b);
 }
 
+search_options search_req_options(const search_req *s)
+{
+    return (search_options){.top_k = s->offset + s->n,
+                            .in_dir = s->in,
+                            .filter = req_filter_get(&s->filter)};
+}
+
+void write_page(json_buf *b, const search_req *s, const char *qtext,
+                const search_hit *hits, int n, const clip_model *m,
+                int64_t t0)
+{
+    bool all = s->collection == SEARCH_ALL_COLLECTIONS;
+    jb_obj(b);
+    if (all)
+        jb_kstr(b, "collection", "all");
+    else
+        jb_kint(b, "collection", s->collection);
+    jb_kstr(b, "query", qtext);
+    jb_kint(b, "offset", s->offset);
+    jb_kint(b, "n", s->n);
+    int top_k = s->offset + s->n;
+    jb_kbool(b, "more", n == top_k && top_k < MAX_DEPTH);
+    jb_key(b, "results");
+    jb_arr(b);
+    for (int i = s->offset; i < n; i++)
+        write_hit(b, &hits[i], m, all ? hits[i].source : -1);
+    jb_end_arr(b);
+    jb_knum(b, "took_ms", (double)(server_now_ms() - t0));
+    jb_end_obj(b);
+}
+
 static int write_results(reader *rd, const search_req *s, const char *qtext,
                          int64_t t0, char *err)
 {
-    search_options so = {.top_k = s->offset + s->n,
-                         .in_dir = s->in,
-                         .filter = req_filter_get(&s->filter)};
+    search_options so = search_req_options(s);
     search_hit *hits = NULL;
     int n = 0, rc = VLM_OK;
     if (session_index(rd->s))
         rc = search_run(session_collection(rd->s), session_index(rd->s), rd->qv,
                         &so, &hits, &n, err);
-    json_buf *b = &rd->out;
-    jb_obj(b);
-    jb_kint(b, "collection", s->collection);
-    jb_kstr(b, "query", qtext);
-    jb_kint(b, "offset", s->offset);
-    jb_kint(b, "n", s->n);
-    jb_kbool(b, "more", n == so.top_k && so.top_k < MAX_DEPTH);
-    jb_key(b, "results");
-    jb_arr(b);
-    for (int i = s->offset; !rc && i < n; i++) write_hit(b, &hits[i]);
-    jb_end_arr(b);
-    jb_knum(b, "took_ms", (double)(server_now_ms() - t0));
-    jb_end_obj(b);
+    if (!rc)
+        write_page(&rd->out, s, qtext, hits, n, session_model(rd->s), t0);
     search_hits_free(hits, n);
     return rc;
 }
@@ -251,6 +289,13 @@ static enum MHD_Result run_search(request *r, search_req *s, const float *up)
     if (has_q) query_format(&q, text, sizeof text);
     query_vectors qv;
     int rc = query_vectors_encode(r->srv, has_q ? &q : NULL, &qv, err);
+    if (!rc && s->collection == SEARCH_ALL_COLLECTIONS) {
+        enum MHD_Result ok = search_all(r, s, &qv, up, has_q ? text : "(image)",
+                                        t0);
+        query_vectors_free(&qv);
+        query_free(&q);
+        return ok;
+    }
     served *sv = rc ? NULL : req_collection(r, s->collection);
     reader *rd = sv ? req_reader(r, sv) : NULL;
     enum MHD_Result ok = MHD_YES;

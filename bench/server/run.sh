@@ -12,6 +12,8 @@
 #                 (delete it to rebuild; 1M vectors take minutes to build)
 #   SERVE_ARGS="" extra `vlmindex serve` options (e.g. --bf16, --readers 1)
 #   RUNS=11       vlmsearch runs (median)
+#   COLL=DIR MODEL=DIR  an existing collection and its model instead of
+#                 DATA's (e.g. bench/schema's 10M one, bound to the model)
 # The model is ViT-B/32 with random weights (bench/clip/bench_ckpt.c) and the
 # fixture CLIP tokenizer; the collection holds random unit vectors.
 set -eu
@@ -29,23 +31,30 @@ command -v wrk >/dev/null || { echo "run.sh: wrk is missing (apt-get install wrk
 [ -x "$build/bench/indexer/bench_indexer" ] ||
     { echo "run.sh: $build/bench/indexer/bench_indexer not built" >&2; exit 1; }
 
-echo "== data: $N vectors in $DATA (built once)"
-"$build/bench/indexer/bench_indexer" collection "$fixtures" "$DATA" "$N"
-model=$DATA/vit-b32
-coll=$DATA/coll-$N
+if [ -n "${COLL:-}" ]; then
+    coll=$COLL model=${MODEL:?give MODEL=DIR with COLL}
+else
+    echo "== data: $N vectors in $DATA (built once)"
+    "$build/bench/indexer/bench_indexer" collection "$fixtures" "$DATA" "$N"
+    model=$DATA/vit-b32
+    coll=$DATA/coll-$N
+fi
 export VLMINDEX_OFFLINE=1
 
 echo "== vlmsearch, one process per query (median of $RUNS)"
+rss_log=$(mktemp)
 one_shot() {
     for i in $(seq 0 "$RUNS"); do
         t0=$(date +%s%N)
-        "$build/bin/vlmsearch" -C "$coll" -M "$model" -n 10 \
-            "a photo of a red car number $i" >/dev/null
+        /usr/bin/time -a -o "$rss_log" -f %M "$build/bin/vlmsearch" -C "$coll" \
+            -M "$model" -n 10 "a photo of a red car number $i" >/dev/null
         t1=$(date +%s%N)
         [ "$i" -eq 0 ] || echo $(( (t1 - t0) / 1000 ))  # run 0 warms the cache
     done | sort -n | awk '{a[NR]=$1} END {printf "%.1f %.1f %.1f\n", a[int((NR+1)/2)]/1000, a[1]/1000, a[NR]/1000}'
 }
 vs=$(one_shot)
+vs_rss=$(sort -n "$rss_log" | tail -1)
+rm -f "$rss_log"
 
 log=$(mktemp /tmp/vlm-serve-bench-XXXXXX.log)
 "$build/bin/vlmindex" serve -C "$coll" -M "$model" -l 127.0.0.1:0 -q \
@@ -79,15 +88,18 @@ results=$(mktemp)
     run "$CONC clients flat out, repeated queries (cache)" repeat 0 "$CONC"
 } | tee "$results"
 stats=$(curl -s "${url}api/status")
+# Peak and current resident memory of serve; file-backed pages (the
+# memory-mapped index lists, the model) are page cache the kernel can drop.
+mem=$(awk '/^(VmHWM|VmRSS|RssAnon|RssFile):/ {printf "%s %.0f MB, ", $1, $2/1024}' /proc/$pid/status)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
-echo "## vlmindex serve at $N vectors ($(nproc) cores, load average $load)"
+echo "## vlmindex serve at ${COLL:-$N vectors} ($(nproc) cores, load average $load)"
 echo
 echo "| what | queries/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|"
 set -- $vs
-echo "| vlmsearch, one process per query (median of $RUNS; min $2, max $3) | $(awk "BEGIN{printf \"%.1f\", 1000/$1}") | $1 | | | |"
+echo "| vlmsearch, one process per query (median of $RUNS; min $2, max $3; peak RSS $((vs_rss / 1024)) MB) | $(awk "BEGIN{printf \"%.1f\", 1000/$1}") | $1 | | | |"
 while IFS= read -r line; do
     label=${line%% RESULT*}
     kv=${line#*RESULT }
@@ -98,4 +110,5 @@ echo
 echo "query cache: $(echo "$stats" | sed -n 's/.*"query_cache":\({[^}]*}\).*/\1/p')"
 echo "model calls: $(echo "$stats" | sed -n 's/.*"model_calls":\({[^}]*}\).*/\1/p')"
 echo "index: $(echo "$stats" | sed -n 's/.*"index":\({[^}]*}\).*/\1/p')"
+echo "serve memory after the runs: ${mem%, }"
 rm -f "$results"

@@ -75,6 +75,9 @@
   }
 
   const coll = () => 'collection=' + state.collection;
+  // A hit's own collection: with "All collections" each hit names its own,
+  // and its id means something only there.
+  const hitColl = (hit) => (hit.collection !== undefined ? hit.collection : state.collection);
 
   // ---- search ----------------------------------------------------------------
 
@@ -90,6 +93,7 @@
     const li = document.createElement('li');
     li.className = 'result';
     li.dataset.id = hit.id;
+    li.dataset.coll = hitColl(hit);
     const where = hit.path || ('image ' + hit.id + ' (' + hit.format + ')');
     const open = document.createElement('button');
     open.className = 'open';
@@ -97,19 +101,19 @@
     const img = document.createElement('img');
     img.alt = '';
     open.append(img);
-    open.onclick = () => openDetail(hit.id);
+    open.onclick = () => openDetail(hit.id, hitColl(hit));
     const info = document.createElement('div');
     info.className = 'info';
     info.textContent = hit.score.toFixed(3) + ' · ' + where;
     const row = document.createElement('div');
     row.className = 'row';
     row.append(
-      button('Similar', 'more-like-this', 'More like this (m)', () => moreLike(hit.id)),
-      button('+', 'plus', 'Refine: more like this one (+)', () => refine(hit.id, '+')),
-      button('−', 'minus', 'Refine: less like this one (−)', () => refine(hit.id, '-')));
+      button('Similar', 'more-like-this', 'More like this (m)', () => moreLike(hit.id, hitColl(hit))),
+      button('+', 'plus', 'Refine: more like this one (+)', () => refine(hit.id, '+', hitColl(hit))),
+      button('−', 'minus', 'Refine: less like this one (−)', () => refine(hit.id, '-', hitColl(hit))));
     li.append(open, info, row);
     li.title = hit.score.toFixed(3) + ' — ' + where;
-    loadImage(img, '/api/images/' + hit.id + '/thumb?' + coll());
+    loadImage(img, '/api/images/' + hit.id + '/thumb?collection=' + hitColl(hit));
     return li;
   }
 
@@ -181,9 +185,19 @@
     search(true);
   }
 
-  function moreLike(id) { run('id:' + id); }
+  // id:N names an image of one collection: refining by a hit found in
+  // "All collections" continues in that hit's collection.
+  function useCollection(c) {
+    if (c === undefined || c === state.collection) return;
+    state.collection = c;
+    $('collection').value = String(c);
+    refreshStatus();
+  }
 
-  function refine(id, sign) {
+  function moreLike(id, c) { useCollection(c); run('id:' + id); }
+
+  function refine(id, sign, c) {
+    useCollection(c);
     const base = ($('q').value || '').trim();
     run(base ? base + ' ' + sign + ' id:' + id : (sign === '-' ? '- id:' : 'id:') + id);
   }
@@ -192,23 +206,31 @@
 
   async function classify() {
     const labels = $('labels').value.split(',').map((s) => s.trim()).filter(Boolean);
-    const ids = state.cards.map((c) => Number(c.dataset.id));
-    if (labels.length < 2 || !ids.length) {
+    if (labels.length < 2 || !state.cards.length) {
       $('summary').textContent = 'Give two or more labels, separated by commas, and search first.';
       return;
     }
+    const byColl = new Map(); // ids are per collection: one request each
+    state.cards.forEach((c) => {
+      const k = Number(c.dataset.coll);
+      if (!byColl.has(k)) byColl.set(k, []);
+      byColl.get(k).push(c);
+    });
     try {
-      const r = await apiJson('/api/classify', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ labels, ids, collection: state.collection }),
-      });
-      const byId = new Map(r.results.map((x) => [x.id, x]));
-      state.cards.forEach((c) => {
-        const x = byId.get(Number(c.dataset.id));
-        let badge = c.querySelector('.label');
-        if (!badge) { badge = document.createElement('span'); badge.className = 'label'; c.append(badge); }
-        badge.textContent = x ? x.top + ' ' + Math.round(100 * x.top_prob) + '%' : '';
-      });
+      for (const [k, cards] of byColl) {
+        const ids = cards.map((c) => Number(c.dataset.id));
+        const r = await apiJson('/api/classify', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ labels, ids, collection: k }),
+        });
+        const byId = new Map(r.results.map((x) => [x.id, x]));
+        cards.forEach((c) => {
+          const x = byId.get(Number(c.dataset.id));
+          let badge = c.querySelector('.label');
+          if (!badge) { badge = document.createElement('span'); badge.className = 'label'; c.append(badge); }
+          badge.textContent = x ? x.top + ' ' + Math.round(100 * x.top_prob) + '%' : '';
+        });
+      }
     } catch (e) {
       $('summary').textContent = 'Error: ' + e.message;
     }
@@ -225,8 +247,8 @@
   async function showDetailImage() {
     const id = state.detailId;
     const path = state.detailDicom
-      ? '/api/images/' + id + '/render?' + coll() + windowParam()
-      : '/api/images/' + id + '?' + coll();
+      ? '/api/images/' + id + '/render?' + detailColl() + windowParam()
+      : '/api/images/' + id + '?' + detailColl();
     const res = await api(path);
     const img = $('detail-img');
     if (res.ok) {
@@ -238,11 +260,14 @@
     }
   }
 
-  async function openDetail(id) {
+  const detailColl = () => 'collection=' + state.detailColl;
+
+  async function openDetail(id, c) {
     state.detailId = id;
+    state.detailColl = c !== undefined ? c : state.collection;
     let m;
     try {
-      m = await apiJson('/api/images/' + id + '/meta?' + coll());
+      m = await apiJson('/api/images/' + id + '/meta?' + detailColl());
     } catch (e) {
       $('summary').textContent = 'Error: ' + e.message;
       return;
@@ -268,7 +293,7 @@
   }
 
   function detailAction(fn) {
-    return () => { $('detail').close(); fn(state.detailId); };
+    return () => { $('detail').close(); fn(state.detailId, state.detailColl); };
   }
 
   // ---- worklist ---------------------------------------------------------------------
@@ -315,7 +340,7 @@
   // ---- status ------------------------------------------------------------------------
 
   function applyCollection() {
-    const c = state.collections[state.collection] || {};
+    const c = state.collections[state.collection] || {}; // {}: all of them
     const dicom = !!c.dicom;
     $('worklist-tab').hidden = !dicom;
     $('tabs').hidden = !dicom;
@@ -343,8 +368,20 @@
         o.textContent = c.name + (c.dicom ? ' (DICOM)' : '');
         sel.append(o);
       });
+      if (s.collections.length > 1) {
+        const o = document.createElement('option');
+        o.value = 'all';
+        o.textContent = 'All collections';
+        sel.append(o);
+      }
     }
     applyCollection();
+    if (state.collection === 'all') {
+      const n = s.collections.reduce((a, c) => a + c.images, 0);
+      $('status').textContent = n + ' images in ' + s.collections.length +
+        ' collections · model ' + s.model.name;
+      return;
+    }
     const c = s.collections[state.collection];
     const w = c.watch.enabled ? ' · watching ' + c.watch.roots + ' root(s)' +
       (c.watch.offline ? ', ' + c.watch.offline + ' offline' : '') : '';
@@ -360,10 +397,10 @@
     if (e.key === '/' && !typing) { e.preventDefault(); $('q').focus(); return; }
     const li = t.closest && t.closest('.result');
     if (!li || typing) return;
-    const id = Number(li.dataset.id);
-    if (e.key === 'm') moreLike(id);
-    else if (e.key === '+') refine(id, '+');
-    else if (e.key === '-' || e.key === '−') refine(id, '-');
+    const id = Number(li.dataset.id), c = Number(li.dataset.coll);
+    if (e.key === 'm') moreLike(id, c);
+    else if (e.key === '+') refine(id, '+', c);
+    else if (e.key === '-' || e.key === '−') refine(id, '-', c);
   }
 
   function start() {
@@ -383,7 +420,8 @@
     $('search-tab').onclick = () => showView('search');
     $('worklist-tab').onclick = () => showView('worklist');
     $('collection').onchange = () => {
-      state.collection = Number($('collection').value);
+      const v = $('collection').value;
+      state.collection = v === 'all' ? 'all' : Number(v);
       refreshStatus();
       search(true);
     };

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL /* the shard hash, computed here independently */
+#include <xxhash.h>
+
 #include "schema/collection.h"
 #include "tests/dicom/fixtures_gen/synthetic.h"
 #include "tests/e2e/e2e_util.h"
@@ -240,6 +243,44 @@ static int start_rig(void)
     return 0;
 }
 
+/* `add --shard K/2` over DICOMweb: each instance lands in the shard its
+ * SOP Instance UID hashes to (XXH3-64, seed 0, modulo N: indexer/shard.h),
+ * the two shards hold the four instances once, and a re-run adds nothing. */
+static void dicomweb_shards(const char *netrc)
+{
+    int64_t total = 0;
+    for (int k = 0; k < 2; k++) {
+        char dir[900], spec[8];
+        snprintf(dir, sizeof dir, "%s/dicomweb-shard%d", ws.root, k);
+        snprintf(spec, sizeof spec, "%d/2", k);
+        const char *a[] = {"add", "-C", dir, "-M", ws.model, "--shard", spec,
+                           url,   "--netrc", netrc, NULL};
+        for (int run = 0; run < 2; run++) {
+            e2e_run r = e2e_exec("vlmindex", a);
+            cr_assert_eq(r.status, 0, "shard %s: %s", spec, r.err);
+            if (run == 1)
+                cr_assert(strstr(r.out, "added 0,"), "re-run: %s", r.out);
+            assert_no_phi("dicomweb shard add", r.out, r.out_len);
+            e2e_run_free(&r);
+        }
+        total += e2e_counts(dir).images;
+        char cmd[1100], uid[128];
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 '%s/collection.db' 'SELECT sop_uid FROM images'", dir);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        while (fgets(uid, sizeof uid, p)) {
+            uid[strcspn(uid, "\n")] = '\0';
+            cr_assert(*uid, "a DICOMweb row without its SOP Instance UID");
+            cr_assert_eq(XXH3_64bits(uid, strlen(uid)) % 2, (uint64_t)k,
+                         "%s is in shard %d", uid, k);
+        }
+        pclose(p);
+    }
+    cr_assert_eq(total, 4, "the two shards hold %lld of the 4 instances",
+                 (long long)total);
+}
+
 Test(cli_dicom, dicomweb_index_auth_and_incremental)
 {
     if (!start_rig())
@@ -279,6 +320,7 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
     cr_assert(strstr(r.out, "added 0,"), "a re-run fetches nothing new: %s",
               r.out);
     e2e_run_free(&r);
+    dicomweb_shards(netrc);
 
     const char *q[] = {"--collection",
                        ws.coll,

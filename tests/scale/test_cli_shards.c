@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schema/collection.h"
 #include "tests/e2e/e2e_util.h"
@@ -373,6 +374,12 @@ static void refused(const char *prog, const char *const *args,
     e2e_run_free(&r);
 }
 
+/* A refused command leaves no output collection behind. */
+static void left_nothing(const char *dir)
+{
+    cr_assert_neq(access(dir, F_OK), 0, "a refused command created %s", dir);
+}
+
 Test(cli_shards, bad_specs_and_mixed_inputs_are_refused)
 {
     const char *specs[] = {"4/4", "x", "1/0", "-1/4", "1/4/2", NULL};
@@ -390,11 +397,13 @@ Test(cli_shards, bad_specs_and_mixed_inputs_are_refused)
     const char *twice[] = {"merge",      "-C",         merged,
                            shard_dir[0], shard_dir[0], NULL};
     refused("vlmindex", twice, "are both shard 0/4");
+    left_nothing(merged);
     const char *self[] = {"merge",      "-C",         shard_dir[1],
                           shard_dir[0], shard_dir[1], NULL};
     refused("vlmindex", self, "is the output collection");
     const char *none[] = {"merge", "-C", merged, "/nonexistent/shard", NULL};
     refused("vlmindex", none, "/nonexistent/shard: no such collection folder");
+    left_nothing(merged);
 
     /* A collection of another model. */
     char model2[700], coll2[700];
@@ -410,6 +419,7 @@ Test(cli_shards, bad_specs_and_mixed_inputs_are_refused)
     ok(add2);
     const char *mix[] = {"merge", "-C", merged, shard_dir[0], coll2, NULL};
     refused("vlmindex", mix, "merge only collections of one model");
+    left_nothing(merged);
     const char *mix_out[] = {"merge", "-C", single, coll2, NULL};
     refused("vlmindex", mix_out, "merge only collections of one model");
     const char *fan[] = {"-C", shard_dir[0], "-C", coll2, "cat", NULL};

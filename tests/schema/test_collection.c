@@ -85,6 +85,31 @@ Test(collection, migrates_from_empty_and_reopens)
     collection_close(c);
 }
 
+/* collection_get_counts runs for every `status` and serve's /api/status:
+ * at 10M images a scan of the images table (24 GB, the embeddings live in
+ * its rows) took seconds to tens of seconds.  Every part of its plan must
+ * go through an index. */
+Test(collection, counts_never_scan_the_image_rows)
+{
+    collection *c = open_test_collection(dir, DIMS);
+    sqlite3_stmt *st;
+    char sql[1200];
+    snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", coll_counts_sql);
+    cr_assert_eq(sqlite3_prepare_v2(collection_db(c), sql, -1, &st, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(collection_db(c)));
+    int steps = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        bool images = strstr(detail, " images") != NULL;
+        cr_assert(!images || strstr(detail, "INDEX"),
+                  "the counts read every image row: %s", detail);
+        steps++;
+    }
+    sqlite3_finalize(st);
+    cr_assert_geq(steps, 3);
+    collection_close(c);
+}
+
 Test(collection, model_mismatch_is_refused_with_advice)
 {
     collection *c = open_test_collection(dir, DIMS);

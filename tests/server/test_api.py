@@ -5,6 +5,7 @@ without identity), malformed and slow requests, TLS, a bounded load test,
 `serve --watch`, and a non-loopback bind inside a network namespace.
 Everything listens on 127.0.0.0/8 or inside a namespace of its own.
 """
+import base64
 import json
 import os
 import shutil
@@ -33,6 +34,113 @@ def check(cond, what):
 
 def q(s):
     return urllib.parse.quote(s)
+
+
+# ---- collection=all: shards searched without merging ------------------------
+
+
+def top(url, query, coll, n=10, offset=0):
+    st, r = get_json(url + "api/search?q=%s&n=%d&offset=%d&collection=%s" %
+                     (q(query), n, offset, coll))
+    check(st == 200, "search %r in collection %s answers 200 (got %d: %s)" %
+          (query, coll, st, r))
+    return r.get("results", [])
+
+
+def fanout(ws, full_url):
+    """Two shards of the photos plus a folder whose file name is not UTF-8,
+    served together: collection=all must give what the whole collection
+    gives (same paths, same scores), each hit tagged with its collection."""
+    shards = [ws.path("shard-%d" % k) for k in (0, 1)]
+    for k, coll in enumerate(shards):
+        ws.vlmindex("add", "-q", "-M", ws.model, "-C", coll, "--shard",
+                    "%d/2" % k, ws.photos)
+    odd_dir = ws.path("odd").encode()
+    os.mkdir(odd_dir)
+    odd = os.path.join(odd_dir, b"caf\xe9-cat.jpg")  # Latin-1, not UTF-8
+    shutil.copy(os.path.join(ws.photos, "cat.jpg"), odd)
+    ws.vlmindex("add", "-q", "-M", ws.model, "-C", ws.path("odd-coll"),
+                odd_dir.decode("utf-8", "surrogateescape"))
+    srv = Server(ws, "-C", shards[0], "-C", shards[1], "-C",
+                 ws.path("odd-coll"), "-l", "127.0.0.1:0")
+    try:
+        st, s = get_json(srv.url + "api/status")
+        counts = [c["images"] for c in s["collections"]]
+        check(counts[0] > 0 and counts[1] > 0 and counts[0] + counts[1] == 28,
+              "the two shards split the 28 photos (got %s)" % counts)
+        for query in ("red flowers", "a cat", "a photo of a dog"):
+            want = top(full_url, query, 0)
+            got = top(srv.url, query, "all")
+            check(all(h.get("collection") in (0, 1, 2) for h in got),
+                  "every hit of collection=all names its collection")
+            shard_hits = [h for h in got if h["collection"] != 2]
+            ref = want[:len(shard_hits)]
+            check([os.path.basename(h["path"]) for h in shard_hits] ==
+                  [os.path.basename(h["path"]) for h in ref] and
+                  all(abs(a["score"] - b["score"]) < 1e-4
+                      for a, b in zip(shard_hits, ref)),
+                  "collection=all over the shards of %r = the whole "
+                  "collection's top 10" % query)
+            scores = [h["score"] for h in got]
+            check(scores == sorted(scores, reverse=True),
+                  "collection=all: best first")
+            page2 = top(srv.url, query, "all", n=5, offset=5)
+            check([(h["collection"], h["id"]) for h in page2] ==
+                  [(h["collection"], h["id"]) for h in got[5:]],
+                  "collection=all: page 2 continues page 1")
+        with open(os.path.join(ws.photos, "cat.jpg"), "rb") as f:
+            st, r = get_json(srv.url + "api/search/image?n=2&collection=all",
+                             method="POST", body=f.read())
+        cats = r.get("results", [])
+        check(st == 200 and r["collection"] == "all" and len(cats) == 2 and
+              {h["collection"] for h in cats} == {2, cats[0]["collection"]}
+              and all(h["score"] > 0.99 for h in cats),
+              "an uploaded image finds its copies in every collection: %s" % r)
+        odd_hit = next((h for h in cats if h["collection"] == 2), None)
+        check(odd_hit is not None and "path_b64" in odd_hit and
+              base64.b64decode(odd_hit["path_b64"]) == odd,
+              "a path that is not UTF-8 comes with its exact bytes (path_b64)")
+        for h in cats:
+            st, _, _ = http(srv.url + "api/images/%d/thumb?collection=%d" %
+                            (h["id"], h["collection"]))
+            check(st == 200, "a fan-out hit's thumbnail, by its collection")
+        st, r = get_json(srv.url + "api/search?collection=all&q=" +
+                         q("id:%d" % cats[0]["id"]))
+        check(st == 400 and "one collection" in r["error"],
+              "id:N with collection=all: 400")
+        st, r = get_json(srv.url + "api/search", method="POST",
+                         body=json.dumps({"q": "a cat", "n": 3,
+                                          "collection": "all"}).encode(),
+                         headers={"Content-Type": "application/json"})
+        check(st == 200 and len(r["results"]) == 3,
+              "POST /api/search with \"collection\": \"all\"")
+    finally:
+        rc = srv.stop()
+        check(rc == 0, "the fan-out server exits 0 (got %s)" % rc)
+
+
+def siglip_prob(ws, clip_url):
+    """A sigmoid-scored model: every result carries the model's probability,
+    the same number vlmsearch prints; a softmax model's results have none."""
+    check(all("prob" not in h for h in top(clip_url, "a cat", 0)),
+          "a CLIP (softmax) result has no prob")
+    model = os.path.join(ws.fixtures, "siglip-tiny")
+    coll = ws.path("siglip-coll")
+    ws.vlmindex("add", "-q", "-M", model, "-C", coll, ws.photos)
+    r = subprocess.run([build_bin("vlmsearch"), "-C", coll, "-M", model,
+                        "--format", "jsonl", "-n", "28", "a cat"],
+                       env=ws.env, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, "vlmsearch on the SigLIP collection: " + r.stderr)
+    want = {json.loads(l)["path"]: json.loads(l)["prob"]
+            for l in r.stdout.splitlines()}
+    srv = Server(ws, "-M", model, "-C", coll, "-l", "127.0.0.1:0")
+    try:
+        got = top(srv.url, "a cat", 0, n=28)
+        check(len(got) == 28 and all(
+            abs(h["prob"] - want[h["path"]]) < 1e-5 for h in got),
+            "SigLIP results carry vlmsearch's prob (%d results)" % len(got))
+    finally:
+        srv.stop()
 
 
 # ---- the API on real images ---------------------------------------------------
@@ -500,6 +608,8 @@ def main():
                      "-l", "127.0.0.1:0", "--timeout", "2")
         port = int(srv.url.rsplit(":", 1)[1].strip("/"))
         ids = api_search(srv.url, ws)
+        fanout(ws, srv.url)
+        siglip_prob(ws, srv.url)
         api_images(srv.url, ws, photos, ids)
         if dicom:
             api_dicom(srv.url, 1)

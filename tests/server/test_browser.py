@@ -89,6 +89,17 @@ def search_flow(b, url):
            what="the m key to search like the focused image")
 
 
+def classify_results(b, labels):
+    """Labels typed into the classify box: one on every result shown."""
+    b.eval("document.getElementById('filters').open = true")
+    b.eval("document.getElementById('labels').focus()")
+    b.type(labels)
+    b.enter()
+    b.wait("document.querySelectorAll('#results .label').length === "
+           "document.querySelectorAll('#results .result').length",
+           what="a label on every result")
+
+
 def detail_and_classify(b):
     b.wait("document.querySelectorAll('#results .result').length > 1",
            what="results before opening one")
@@ -102,13 +113,7 @@ def detail_and_classify(b):
     b.key("Escape", vk=27)
     b.wait("!document.getElementById('detail').open", what="the dialog to close")
 
-    b.eval("document.getElementById('filters').open = true")
-    b.eval("document.getElementById('labels').focus()")
-    b.type("cat, dog, car")
-    b.enter()
-    b.wait("document.querySelectorAll('#results .label').length === "
-           "document.querySelectorAll('#results .result').length",
-           what="a label on every result")
+    classify_results(b, "cat, dog, car")
     label = b.eval("document.querySelector('#results .label').textContent")
     assert label.split()[0] in ("cat", "dog", "car"), label
     shot(b, "classify.png")
@@ -173,6 +178,34 @@ def worklist(b, url, dicom_index):
     b.key("Escape", vk=27)
 
 
+def all_collections(b, url, dicom_index):
+    """"All collections": hits of both, each shown, opened and classified
+    through its own collection."""
+    b.navigate(url)
+    b.wait("[...document.getElementById('collection').options]"
+           ".some(o => o.value === 'all')", what="the All collections option")
+    b.eval("(() => { const s = document.getElementById('collection');"
+           " s.value = 'all'; s.dispatchEvent(new Event('change')); })()")
+    b.wait("document.getElementById('status').textContent.includes('collections')",
+           what="the status of all collections")
+    b.eval("document.getElementById('q').focus()")
+    b.type("a photo")
+    b.enter()
+    b.wait("new Set([...document.querySelectorAll('#results .result')]"
+           ".map(e => e.dataset.coll)).size === 2", what="hits of both collections")
+    b.wait("[...document.querySelectorAll('#results img')]"
+           ".every(i => i.complete && i.naturalWidth > 0)", what="every thumbnail")
+    b.click("#results .result[data-coll='%d'] .open" % dicom_index)
+    b.wait("document.getElementById('detail').open && "
+           "document.getElementById('detail-img').naturalWidth > 0",
+           what="a DICOM hit opened from All collections")
+    caption = b.eval("document.getElementById('detail-caption').textContent")
+    assert "/" not in caption, "a DICOM image shows its path: " + caption
+    b.key("Escape", vk=27)
+    b.wait("!document.getElementById('detail').open", what="the dialog to close")
+    classify_results(b, "scan, photo")
+
+
 def token_flow(b, ws, coll):
     token = "browser-test-token-0123456789"
     tf = ws.path("token")
@@ -219,6 +252,7 @@ def main():
         phone_width(b, srv.url)
         if dicom:
             worklist(b, srv.url, 1)
+            all_collections(b, srv.url, 1)
         else:
             print("note: no DICOM collection (no GDCM module): worklist not tested")
         token_flow(b, ws, photos)
