@@ -66,8 +66,8 @@ static int run_merge(merge_args *a, const cli_positional *pos)
     int rc = indexer_merge_check(a->common.collection,
                                  (const char *const *)pos->v, pos->n, err);
     if (!rc)
-        rc = cli_open_session(&a->common, SESSION_WRITE,
-                              SESSION_INDEX_IF_BOUND, 0, &s, err);
+        rc = cli_open_session(&a->common, SESSION_WRITE, SESSION_INDEX_IF_BOUND,
+                              0, &s, err);
     merge_summary sum;
     if (!rc) {
         merge_options o = {

@@ -256,10 +256,9 @@ static const char step10_unembedded[] =
     "CREATE INDEX images_unembedded ON images (id) WHERE embedding IS NULL;\n";
 
 const char *const schema_migration_steps[] = {
-    step1_initial,       step2_sop_uid_key,   step3_excludes,
-    step4_camera,        step5_root_identity, step6_labelsets,
-    step7_probes,        step8_model_family,  step9_merge_sources,
-    step10_unembedded,
+    step1_initial,       step2_sop_uid_key, step3_excludes, step4_camera,
+    step5_root_identity, step6_labelsets,   step7_probes,   step8_model_family,
+    step9_merge_sources, step10_unembedded,
 };
 const int schema_migration_count =
     (int)(sizeof schema_migration_steps / sizeof schema_migration_steps[0]);

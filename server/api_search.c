@@ -181,8 +181,7 @@ search_options search_req_options(const search_req *s)
 }
 
 void write_page(json_buf *b, const search_req *s, const char *qtext,
-                const search_hit *hits, int n, const clip_model *m,
-                int64_t t0)
+                const search_hit *hits, int n, const clip_model *m, int64_t t0)
 {
     bool all = s->collection == SEARCH_ALL_COLLECTIONS;
     jb_obj(b);
@@ -213,8 +212,7 @@ static int write_results(reader *rd, const search_req *s, const char *qtext,
     if (session_index(rd->s))
         rc = search_run(session_collection(rd->s), session_index(rd->s), rd->qv,
                         &so, &hits, &n, err);
-    if (!rc)
-        write_page(&rd->out, s, qtext, hits, n, session_model(rd->s), t0);
+    if (!rc) write_page(&rd->out, s, qtext, hits, n, session_model(rd->s), t0);
     search_hits_free(hits, n);
     return rc;
 }
@@ -290,8 +288,8 @@ static enum MHD_Result run_search(request *r, search_req *s, const float *up)
     query_vectors qv;
     int rc = query_vectors_encode(r->srv, has_q ? &q : NULL, &qv, err);
     if (!rc && s->collection == SEARCH_ALL_COLLECTIONS) {
-        enum MHD_Result ok = search_all(r, s, &qv, up, has_q ? text : "(image)",
-                                        t0);
+        enum MHD_Result ok =
+            search_all(r, s, &qv, up, has_q ? text : "(image)", t0);
         query_vectors_free(&qv);
         query_free(&q);
         return ok;

@@ -26,14 +26,12 @@ search_options search_req_options(const search_req *s);
 
 /* One result row; coll >= 0 adds "collection": coll.  m (may be NULL)
  * adds "prob" when its scoring is sigmoid. */
-void write_hit(json_buf *b, const search_hit *h, const clip_model *m,
-               int coll);
+void write_hit(json_buf *b, const search_hit *h, const clip_model *m, int coll);
 
 /* The answer: hits[offset..n) of the top offset + n, each tagged with its
  * collection (hit.source) when s->collection is SEARCH_ALL_COLLECTIONS. */
 void write_page(json_buf *b, const search_req *s, const char *qtext,
-                const search_hit *hits, int n, const clip_model *m,
-                int64_t t0);
+                const search_hit *hits, int n, const clip_model *m, int64_t t0);
 
 /* collection=all: the query over every served collection (one model, so
  * their scores compare), merged into one top offset + n.  Answers the

@@ -42,8 +42,8 @@ static int search_readers(reader **rd, int n, const search_req *s,
 {
     session **sessions = malloc((size_t)n * sizeof *sessions);
     int *coll = malloc((size_t)n * sizeof *coll), ns = 0;
-    int rc = sessions && coll ? reader_embed(rd[0], qv, upload, err)
-                              : VLM_ENOMEM;
+    int rc =
+        sessions && coll ? reader_embed(rd[0], qv, upload, err) : VLM_ENOMEM;
     for (int i = 0; !rc && i < n; i++)
         if (session_index(rd[i]->s)) coll[ns] = i, sessions[ns++] = rd[i]->s;
     search_options so = search_req_options(s);

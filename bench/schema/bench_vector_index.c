@@ -117,8 +117,10 @@ static void check_data_model(collection *c, bool empty)
         return;
     }
     if (rc == VLM_ENOTFOUND) {
-        fprintf(stderr, "bench_vector_index: the collection does not say "
-                        "which data model filled it; assuming %s\n", want);
+        fprintf(stderr,
+                "bench_vector_index: the collection does not say "
+                "which data model filled it; assuming %s\n",
+                want);
         return;
     }
     if (rc) die("meta");
@@ -154,9 +156,10 @@ static void fill(collection *c, bench_synth *s, int64_t n)
     int64_t want = slice_rows(n), start = k.embeddings;
     if (k.embeddings >= want) return;
     if (opt.slice_m > 1 && start > 0) {
-        snprintf(err, sizeof err, "holds %lld of the %lld rows of its slice: "
-                 "start from an empty folder", (long long)start,
-                 (long long)want);
+        snprintf(err, sizeof err,
+                 "holds %lld of the %lld rows of its slice: "
+                 "start from an empty folder",
+                 (long long)start, (long long)want);
         die("--slice");
     }
     float *v = malloc((size_t)opt.dims * sizeof *v);
@@ -364,8 +367,10 @@ static void measure_grid(collection *c, int choice, const char *name,
     char probes[128], refines[128];
     snprintf(probes, sizeof probes, "%s", opt.nprobes ? opt.nprobes : "0");
     char *ps = NULL;
-    for (char *p = strtok_r(probes, ",", &ps); p; p = strtok_r(NULL, ",", &ps)) {
-        snprintf(refines, sizeof refines, "%s", opt.refines ? opt.refines : "0");
+    for (char *p = strtok_r(probes, ",", &ps); p;
+         p = strtok_r(NULL, ",", &ps)) {
+        snprintf(refines, sizeof refines, "%s",
+                 opt.refines ? opt.refines : "0");
         char *rs = NULL;
         for (char *r = strtok_r(refines, ",", &rs); r;
              r = strtok_r(NULL, ",", &rs)) {
@@ -395,9 +400,9 @@ static void measure_kind(collection *c, const char *dir, const char *kname,
     const char *name = vector_index_kind_name(in.kind);
     printf("kind %s %s %.1f file_bytes %lld nlist %d nprobe %d "
            "calibrated_recall10 %.4f\n",
-           name, opt.reuse ? "open_or_build_s" : "build_s",
-           bench_now_s() - t0, file_size(dir, VECTOR_INDEX_FILE_NAME),
-           in.nlist, in.nprobe, in.expected_recall);
+           name, opt.reuse ? "open_or_build_s" : "build_s", bench_now_s() - t0,
+           file_size(dir, VECTOR_INDEX_FILE_NAME), in.nlist, in.nprobe,
+           in.expected_recall);
     vector_index_close(vi);
     vi = open_kind(c, choice, exact ? -1 : 0, 0, false); /* mmapped */
     report_queries(vi, name, true, q, truth);
@@ -574,8 +579,7 @@ static int parse(int argc, char **argv)
                 opt.slice_k < 0 || opt.slice_k >= opt.slice_m)
                 return -1;
             i++;
-        }
-        else if (!strcmp(a, "--keep"))
+        } else if (!strcmp(a, "--keep"))
             opt.keep = v, i++;
         else if (!strcmp(a, "--model"))
             opt.model = v, i++;

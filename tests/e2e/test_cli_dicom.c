@@ -253,8 +253,8 @@ static void dicomweb_shards(const char *netrc)
         char dir[900], spec[8];
         snprintf(dir, sizeof dir, "%s/dicomweb-shard%d", ws.root, k);
         snprintf(spec, sizeof spec, "%d/2", k);
-        const char *a[] = {"add", "-C", dir, "-M", ws.model, "--shard", spec,
-                           url,   "--netrc", netrc, NULL};
+        const char *a[] = {"add", "-C", dir,       "-M",  ws.model, "--shard",
+                           spec,  url,  "--netrc", netrc, NULL};
         for (int run = 0; run < 2; run++) {
             e2e_run r = e2e_exec("vlmindex", a);
             cr_assert_eq(r.status, 0, "shard %s: %s", spec, r.err);
@@ -266,7 +266,8 @@ static void dicomweb_shards(const char *netrc)
         total += e2e_counts(dir).images;
         char cmd[1100], uid[128];
         snprintf(cmd, sizeof cmd,
-                 "sqlite3 '%s/collection.db' 'SELECT sop_uid FROM images'", dir);
+                 "sqlite3 '%s/collection.db' 'SELECT sop_uid FROM images'",
+                 dir);
         FILE *p = popen(cmd, "r");
         cr_assert_not_null(p);
         while (fgets(uid, sizeof uid, p)) {
