@@ -15,6 +15,7 @@
 
 #include "schema/collection.h"
 #include "tests/dicom/fixtures_gen/synthetic.h"
+#include "tests/e2e/e2e_rig.h"
 #include "tests/e2e/e2e_util.h"
 
 #define MODEL "clip-tiny-quickgelu-f32"
@@ -25,10 +26,7 @@ static char dcm[700];
 static void setup(void)
 {
     e2e_ws_init(&ws, MODEL);
-    snprintf(dcm, sizeof dcm, "%s/dicom", ws.root);
-    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm,
-                        SYN_GENERATOR, dcm),
-                 0);
+    e2e_rig_dicom_files(&ws, dcm, sizeof dcm);
 }
 static void teardown(void) { e2e_ws_cleanup(&ws); }
 
@@ -287,10 +285,7 @@ Test(cli_dicom, dicomweb_index_auth_and_incremental)
     if (!start_rig())
         cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
                      "orthanc-dicomweb");
-    cr_assert_eq(e2e_sh("'%s' upload '%s' '%s'/ct_1.dcm '%s'/ct_2.dcm "
-                        "'%s'/ct_3.dcm '%s'/cr_sc.dcm",
-                        SYN_RIG, rig, dcm, dcm, dcm, dcm),
-                 0);
+    e2e_rig_upload(rig, dcm, "ct_1.dcm ct_2.dcm ct_3.dcm cr_sc.dcm");
     char netrc[900], bad[900];
     snprintf(netrc, sizeof netrc, "%s/netrc", rig);
     snprintf(bad, sizeof bad, "%s/bad-netrc", ws.root);

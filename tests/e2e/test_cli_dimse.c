@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tests/dicom/fixtures_gen/synthetic.h"
+#include "tests/e2e/e2e_rig.h"
 #include "tests/e2e/e2e_util.h"
 
 #define MODEL "clip-tiny-quickgelu-f32"
@@ -24,15 +24,12 @@ static char dcm[700], rig[800], web[900], dimse[300];
 static void setup(void)
 {
     e2e_ws_init(&ws, MODEL);
-    snprintf(dcm, sizeof dcm, "%s/dicom", ws.root);
-    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm,
-                        SYN_GENERATOR, dcm),
-                 0);
+    e2e_rig_dicom_files(&ws, dcm, sizeof dcm);
 }
 
 static void teardown(void)
 {
-    if (rig[0]) e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
+    e2e_rig_stop(rig);
     e2e_ws_cleanup(&ws);
 }
 
@@ -40,27 +37,12 @@ TestSuite(cli_dimse, .init = setup, .fini = teardown, .timeout = 300);
 
 static void start_rig(void)
 {
-    snprintf(rig, sizeof rig, "%s/orthanc", ws.root);
-    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) {
-        rig[0] = '\0';
-        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
-                     "orthanc-dicomweb");
-    }
-    for (int i = 0; i < 5; i++) {
-        int port = 20000 + (int)((getpid() * 19 + i * 641) % 19000);
-        if (e2e_sh("'%s' start '%s' %d dimse >/dev/null 2>&1", SYN_RIG, rig,
-                   port) != 0)
-            continue;
-        snprintf(web, sizeof web, "dicomweb+http://127.0.0.1:%d/dicom-web",
-                 port);
-        snprintf(dimse, sizeof dimse, "dimse://VLMTEST@127.0.0.1:%d", port + 1);
-        cr_assert_eq(e2e_sh("cd '%s' && '%s' upload '%s' ct_1.dcm ct_2.dcm "
-                            "ct_3.dcm cr_sc.dcm cr_mono1.dcm rgb_sc.dcm",
-                            dcm, SYN_RIG, rig),
-                     0);
-        return;
-    }
-    cr_assert_fail("Orthanc did not start");
+    int port = e2e_rig_start(&ws, 1, rig, sizeof rig);
+    snprintf(web, sizeof web, "dicomweb+http://127.0.0.1:%d/dicom-web", port);
+    snprintf(dimse, sizeof dimse, "dimse://VLMTEST@127.0.0.1:%d", port + 1);
+    e2e_rig_upload(rig, dcm,
+                   "ct_1.dcm ct_2.dcm ct_3.dcm cr_sc.dcm cr_mono1.dcm "
+                   "rgb_sc.dcm");
 }
 
 static e2e_run add(const char *coll, const char *source, const char *extra)

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "tests/dicom/fixtures_gen/synthetic.h"
+#include "tests/e2e/e2e_rig.h"
 #include "tests/e2e/e2e_util.h"
 
 #define MODEL "clip-tiny-quickgelu-f32"
@@ -26,15 +26,12 @@ static char dcm[700], rig[800], url[900];
 static void setup(void)
 {
     e2e_ws_init(&ws, MODEL);
-    snprintf(dcm, sizeof dcm, "%s/dicom", ws.root);
-    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm,
-                        SYN_GENERATOR, dcm),
-                 0);
+    e2e_rig_dicom_files(&ws, dcm, sizeof dcm);
 }
 
 static void teardown(void)
 {
-    if (rig[0]) e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
+    e2e_rig_stop(rig);
     e2e_ws_cleanup(&ws);
 }
 
@@ -42,26 +39,9 @@ TestSuite(cli_pacs_batch, .init = setup, .fini = teardown, .timeout = 300);
 
 static void start_rig(void)
 {
-    snprintf(rig, sizeof rig, "%s/orthanc", ws.root);
-    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) {
-        rig[0] = '\0';
-        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
-                     "orthanc-dicomweb");
-    }
-    for (int i = 0; i < 5; i++) {
-        int port = 20000 + (int)((getpid() * 13 + i * 787) % 20000);
-        if (e2e_sh("'%s' start '%s' %d >/dev/null 2>&1", SYN_RIG, rig, port) ==
-            0) {
-            snprintf(url, sizeof url, "dicomweb+http://127.0.0.1:%d/dicom-web",
-                     port);
-            cr_assert_eq(e2e_sh("'%s' upload '%s' '%s'/ct_1.dcm "
-                                "'%s'/ct_2.dcm '%s'/ct_3.dcm '%s'/cr_sc.dcm",
-                                SYN_RIG, rig, dcm, dcm, dcm, dcm),
-                         0);
-            return;
-        }
-    }
-    cr_assert_fail("Orthanc did not start");
+    int port = e2e_rig_start(&ws, 0, rig, sizeof rig);
+    snprintf(url, sizeof url, "dicomweb+http://127.0.0.1:%d/dicom-web", port);
+    e2e_rig_upload(rig, dcm, "ct_1.dcm ct_2.dcm ct_3.dcm cr_sc.dcm");
 }
 
 /* The job file: the synthetic studies are dated 2024-03-05. */

@@ -1,0 +1,44 @@
+#include "tests/e2e/e2e_rig.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void e2e_rig_dicom_files(const e2e_ws *ws, char *dcm, size_t n)
+{
+    snprintf(dcm, n, "%s/dicom", ws->root);
+    cr_assert_eq(e2e_sh("mkdir -p '%s' && '%s' '%s' >/dev/null", dcm,
+                        SYN_GENERATOR, dcm),
+                 0);
+}
+
+int e2e_rig_start(const e2e_ws *ws, int dimse, char *rig, size_t n)
+{
+    snprintf(rig, n, "%s/orthanc", ws->root);
+    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) {
+        rig[0] = '\0';
+        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
+                     "orthanc-dicomweb");
+    }
+    /* Ports below 39000 leave room for the DIMSE port one above. */
+    for (int i = 0; i < 5; i++) {
+        int port = 20000 + (int)((getpid() * 19 + i * 641) % 19000);
+        if (e2e_sh("'%s' start '%s' %d %s >/dev/null 2>&1", SYN_RIG, rig, port,
+                   dimse ? "dimse" : "") == 0)
+            return port;
+    }
+    cr_assert_fail("Orthanc did not start");
+    return 0;
+}
+
+void e2e_rig_upload(const char *rig, const char *dcm, const char *files)
+{
+    cr_assert_eq(
+        e2e_sh("cd '%s' && '%s' upload '%s' %s", dcm, SYN_RIG, rig, files), 0,
+        "upload %s", files);
+}
+
+void e2e_rig_stop(const char *rig)
+{
+    if (rig[0]) e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
+}
