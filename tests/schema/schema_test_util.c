@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schema/collection_internal.h" /* collection_db: count_sql */
+
 char *scratch_dir(void)
 {
     const char *base = getenv("TMPDIR");
@@ -34,6 +36,54 @@ void scratch_remove(char *path)
 }
 
 /* splitmix64 + Box-Muller: portable and reproducible. */
+char *test_dir;
+char test_err[VLM_ERR_MAX];
+collection *test_coll;
+float *test_vecs;
+int64_t test_ids[VEC_FIXTURE_N];
+
+void scratch_fixture_init(void)
+{
+    test_dir = scratch_dir();
+    test_err[0] = '\0';
+}
+
+void scratch_fixture_fini(void) { scratch_remove(test_dir); }
+
+void vector_fixture_init(void)
+{
+    scratch_fixture_init();
+    test_coll = open_test_collection(test_dir, VEC_FIXTURE_DIMS);
+    test_vecs = random_unit_vectors(VEC_FIXTURE_N, VEC_FIXTURE_DIMS, 42);
+    add_test_images(test_coll, "/v", test_vecs, VEC_FIXTURE_N, VEC_FIXTURE_DIMS,
+                    test_ids);
+}
+
+void vector_fixture_fini(void)
+{
+    collection_close(test_coll);
+    free(test_vecs);
+    scratch_fixture_fini();
+}
+
+void exec_sql(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s",
+                 sql, msg ? msg : "");
+}
+
+int64_t count_sql(collection *c, const char *sql)
+{
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(collection_db(c), sql, -1, &st, NULL),
+                 SQLITE_OK, "%s", sql);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static uint64_t next_u64(uint64_t *s)
 {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);

@@ -16,36 +16,8 @@
 
 #define DIMS 8
 
-static char *dir;
-static char err[VLM_ERR_MAX];
-
-static void setup(void)
-{
-    dir = scratch_dir();
-    err[0] = '\0';
-}
-
-static void teardown(void) { scratch_remove(dir); }
-
-TestSuite(collection_field, .init = setup, .fini = teardown);
-
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s",
-                 sql, msg ? msg : "");
-}
-
-static int64_t count_sql(collection *c, const char *sql)
-{
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(collection_db(c), sql, -1, &st, NULL),
-                 SQLITE_OK, "%s", sql);
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
+TestSuite(collection_field, .init = scratch_fixture_init,
+          .fini = scratch_fixture_fini);
 
 /* A collection as version 4 wrote it (before root identity and label
  * sets): a root, two images, and three classifications over two label
@@ -53,7 +25,7 @@ static int64_t count_sql(collection *c, const char *sql)
 static void write_v4_collection(void)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s/%s", dir, COLLECTION_DB_NAME);
+    snprintf(path, sizeof path, "%s/%s", test_dir, COLLECTION_DB_NAME);
     sqlite3 *db;
     cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
     exec_sql(db, schema_migration_steps[0]);
@@ -79,7 +51,8 @@ Test(collection_field, migration_stores_each_label_set_once)
 {
     write_v4_collection();
     collection *c;
-    cr_assert_eq(collection_open(dir, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_open(test_dir, NULL, &c, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert_eq(collection_schema_version(c), schema_migration_count);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM labelsets"), 2);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM classifications"), 3);
@@ -92,10 +65,12 @@ Test(collection_field, migration_stores_each_label_set_once)
                               "'classifications') WHERE name = 'labels'"),
                  0, "no per-row label list any more");
     /* The old result rows still cascade with their image. */
-    cr_assert_eq(collection_delete_image(c, 1, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_delete_image(c, 1, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM classifications"), 1);
     collection_root r;
-    cr_assert_eq(collection_get_root(c, "/photos", &r, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_get_root(c, "/photos", &r, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert(!r.has_dev && r.kind == COLLECTION_ROOT_UNKNOWN,
               "roots from version 4 have no identity until seen online");
     cr_assert_eq(r.added_at, 5);
@@ -104,25 +79,27 @@ Test(collection_field, migration_stores_each_label_set_once)
 
 Test(collection_field, roots_record_device_and_kind)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     cr_assert_eq(collection_note_root(c, "/media/usb/photos", 2049,
-                                      COLLECTION_ROOT_DIR, err),
-                 VLM_OK, "%s", err);
+                                      COLLECTION_ROOT_DIR, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_eq(
-        collection_note_root(c, "/one.jpg", 7, COLLECTION_ROOT_FILE, err),
+        collection_note_root(c, "/one.jpg", 7, COLLECTION_ROOT_FILE, test_err),
         VLM_OK);
     collection_root r;
-    cr_assert_eq(collection_get_root(c, "/media/usb/photos", &r, err), VLM_OK);
+    cr_assert_eq(collection_get_root(c, "/media/usb/photos", &r, test_err),
+                 VLM_OK);
     cr_assert(r.has_dev && r.dev == 2049 && r.kind == COLLECTION_ROOT_DIR);
     cr_assert_gt(r.seen_at, 0);
-    cr_assert_eq(collection_get_root(c, "/one.jpg", &r, err), VLM_OK);
+    cr_assert_eq(collection_get_root(c, "/one.jpg", &r, test_err), VLM_OK);
     cr_assert_eq(r.kind, COLLECTION_ROOT_FILE);
-    cr_assert_eq(collection_get_root(c, "/nope", &r, err), VLM_ENOTFOUND);
+    cr_assert_eq(collection_get_root(c, "/nope", &r, test_err), VLM_ENOTFOUND);
     /* Seen again on another device: updated, still one root. */
     cr_assert_eq(collection_note_root(c, "/media/usb/photos", 2050,
-                                      COLLECTION_ROOT_DIR, err),
+                                      COLLECTION_ROOT_DIR, test_err),
                  VLM_OK);
-    cr_assert_eq(collection_get_root(c, "/media/usb/photos", &r, err), VLM_OK);
+    cr_assert_eq(collection_get_root(c, "/media/usb/photos", &r, test_err),
+                 VLM_OK);
     cr_assert_eq(r.dev, 2050);
     cr_assert_eq(count_sql(c, "SELECT count(*) FROM roots"), 2);
 
@@ -130,14 +107,14 @@ Test(collection_field, roots_record_device_and_kind)
     int64_t ids[3];
     add_test_images(c, "/media/usb/photos", v, 3, DIMS, ids);
     int64_t n = 0;
-    cr_assert_eq(collection_count_under(c, "/media/usb/photos", &n, err),
+    cr_assert_eq(collection_count_under(c, "/media/usb/photos", &n, test_err),
                  VLM_OK);
     cr_assert_eq(n, 3);
     char **paths;
     size_t np;
-    cr_assert_eq(
-        collection_sample_under(c, "/media/usb/photos", 2, &paths, &np, err),
-        VLM_OK);
+    cr_assert_eq(collection_sample_under(c, "/media/usb/photos", 2, &paths, &np,
+                                         test_err),
+                 VLM_OK);
     cr_assert_eq(np, 2);
     cr_assert(!strncmp(paths[0], "/media/usb/photos/", 18), "%s", paths[0]);
     collection_free_strings(paths, np);
@@ -147,22 +124,23 @@ Test(collection_field, roots_record_device_and_kind)
 
 Test(collection_field, read_only_open_reads_and_refuses_writes_clearly)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     float *v = random_unit_vectors(2, DIMS, 2);
     add_test_images(c, "/p", v, 2, DIMS, NULL);
     collection_close(c);
     collection_options ro = {.read_only = true};
-    cr_assert_eq(collection_open(dir, &ro, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_open(test_dir, &ro, &c, test_err), VLM_OK, "%s",
+                 test_err);
     const char *why;
     cr_assert(collection_is_read_only(c, &why));
     cr_assert(strstr(why, "read-only"), "%s", why);
     collection_counts k;
-    cr_assert_eq(collection_get_counts(c, &k, err), VLM_OK);
+    cr_assert_eq(collection_get_counts(c, &k, test_err), VLM_OK);
     cr_assert_eq(k.embeddings, 2);
     collection_image_info info = {.path = "/p/new.jpg"};
-    cr_assert_eq(collection_put_image(c, &info, v, DIMS, NULL, err),
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, NULL, test_err),
                  VLM_EREADONLY);
-    cr_assert(strstr(err, "write access"), "%s", err);
+    cr_assert(strstr(test_err, "write access"), "%s", test_err);
     free(v);
     collection_close(c);
 }
@@ -172,26 +150,28 @@ Test(collection_field, read_only_open_of_an_old_schema_says_what_to_do)
     write_v4_collection();
     collection_options ro = {.read_only = true};
     collection *c = NULL;
-    cr_assert_eq(collection_open(dir, &ro, &c, err), VLM_EREADONLY);
+    cr_assert_eq(collection_open(test_dir, &ro, &c, test_err), VLM_EREADONLY);
     cr_assert_null(c);
-    cr_assert(strstr(err, "schema version 4") && strstr(err, "write access"),
-              "%s", err);
+    cr_assert(strstr(test_err, "schema version 4") &&
+                  strstr(test_err, "write access"),
+              "%s", test_err);
 }
 
 Test(collection_field, concurrent_creators_get_one_whole_collection)
 {
     char coll[700];
     for (int round = 0; round < 5; round++) {
-        snprintf(coll, sizeof coll, "%s/c%d", dir, round);
+        snprintf(coll, sizeof coll, "%s/c%d", test_dir, round);
         pid_t pids[6];
         for (int i = 0; i < 6; i++) {
             pids[i] = fork();
             if (pids[i] == 0) {
                 collection *c;
                 collection_options o = {.create_if_missing = true};
-                int rc = collection_open(coll, &o, &c, err);
-                if (!rc) rc = collection_bind_model(c, "m", DIMS, "id", err);
-                if (rc) fprintf(stderr, "creator %d: %s\n", i, err);
+                int rc = collection_open(coll, &o, &c, test_err);
+                if (!rc)
+                    rc = collection_bind_model(c, "m", DIMS, "id", test_err);
+                if (rc) fprintf(stderr, "creator %d: %s\n", i, test_err);
                 if (!rc)
                     rc = collection_schema_version(c) == schema_migration_count
                              ? 0

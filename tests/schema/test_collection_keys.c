@@ -15,25 +15,8 @@
 
 #define DIMS 8
 
-static char *dir;
-static char err[VLM_ERR_MAX];
-
-static void setup(void)
-{
-    dir = scratch_dir();
-    err[0] = '\0';
-}
-
-static void teardown(void) { scratch_remove(dir); }
-
-TestSuite(collection_keys, .init = setup, .fini = teardown);
-
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s",
-                 sql, msg ? msg : "");
-}
+TestSuite(collection_keys, .init = scratch_fixture_init,
+          .fini = scratch_fixture_fini);
 
 /* A collection as version 1 wrote it: a DICOMweb row whose SOP Instance
  * UID sits in content_hash, and a file row with a real content hash. */
@@ -56,52 +39,55 @@ static void write_v1_collection(const char *path)
 Test(collection_keys, migration_moves_sop_uid_out_of_content_hash)
 {
     char db_path[700];
-    snprintf(db_path, sizeof db_path, "%s/%s", dir, COLLECTION_DB_NAME);
+    snprintf(db_path, sizeof db_path, "%s/%s", test_dir, COLLECTION_DB_NAME);
     write_v1_collection(db_path);
     collection *c;
-    cr_assert_eq(collection_open(dir, NULL, &c, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_open(test_dir, NULL, &c, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert_eq(collection_schema_version(c), schema_migration_count);
     collection_image row;
-    cr_assert_eq(collection_get_image(c, 1, &row, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_get_image(c, 1, &row, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert_str_eq(row.sop_uid, "1.2.3");
     cr_assert_str_eq(row.content_hash, "");
-    cr_assert_eq(collection_get_image(c, 2, &row, err), VLM_OK);
+    cr_assert_eq(collection_get_image(c, 2, &row, test_err), VLM_OK);
     cr_assert_str_eq(row.content_hash, "aabbcc");
     cr_assert_str_eq(row.sop_uid, "");
     int64_t id;
-    cr_assert_eq(collection_find_by_hash(c, "1.2.3", &id, err), VLM_ENOTFOUND);
-    cr_assert_eq(collection_has_sop_uid(c, "1.2.3", err), 1);
-    cr_assert_eq(collection_has_sop_uid(c, "9.9.9", err), 0);
+    cr_assert_eq(collection_find_by_hash(c, "1.2.3", &id, test_err),
+                 VLM_ENOTFOUND);
+    cr_assert_eq(collection_has_sop_uid(c, "1.2.3", test_err), 1);
+    cr_assert_eq(collection_has_sop_uid(c, "9.9.9", test_err), 0);
     collection_close(c);
 }
 
 Test(collection_keys, instance_rows_are_keyed_by_sop_uid)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     float *v = random_unit_vectors(2, DIMS, 11);
     collection_image_info info = {.path = "https://a/studies/1/instances/7",
                                   .root = "https://a",
                                   .sop_uid = "1.2.7",
                                   .format = "dicomweb"};
     int64_t id1 = 0, id2 = 0;
-    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id1, err), VLM_OK,
-                 "%s", err);
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id1, test_err),
+                 VLM_OK, "%s", test_err);
     /* the same instance under another URL: one row, path updated */
     info.path = "https://b/studies/1/instances/7";
-    cr_assert_eq(collection_put_image(c, &info, v + DIMS, DIMS, &id2, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(collection_put_image(c, &info, v + DIMS, DIMS, &id2, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_eq(id2, id1);
     collection_image row;
-    cr_assert_eq(collection_get_image(c, id1, &row, err), VLM_OK);
+    cr_assert_eq(collection_get_image(c, id1, &row, test_err), VLM_OK);
     cr_assert_str_eq(row.path, "https://b/studies/1/instances/7");
     cr_assert_str_eq(row.sop_uid, "1.2.7");
     collection_counts k;
-    cr_assert_eq(collection_get_counts(c, &k, err), VLM_OK);
+    cr_assert_eq(collection_get_counts(c, &k, test_err), VLM_OK);
     cr_assert_eq(k.images, 1);
     /* a failure under the same key replaces the embedding */
-    cr_assert_eq(collection_put_failure(c, &info, "HTTP 415", NULL, err),
-                 VLM_OK, "%s", err);
-    cr_assert_eq(collection_get_counts(c, &k, err), VLM_OK);
+    cr_assert_eq(collection_put_failure(c, &info, "HTTP 415", NULL, test_err),
+                 VLM_OK, "%s", test_err);
+    cr_assert_eq(collection_get_counts(c, &k, test_err), VLM_OK);
     cr_assert_eq(k.images, 1);
     cr_assert_eq(k.embeddings, 0);
     free(v);
@@ -110,19 +96,21 @@ Test(collection_keys, instance_rows_are_keyed_by_sop_uid)
 
 Test(collection_keys, unit_vectors_are_stored_bit_exact)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     float *v = random_unit_vectors(1, DIMS, 12);
     collection_image_info info = {.path = "/u/1.jpg"};
     int64_t id;
-    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, err), VLM_OK);
+    cr_assert_eq(collection_put_image(c, &info, v, DIMS, &id, test_err),
+                 VLM_OK);
     float back[DIMS];
-    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, err), VLM_OK);
+    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, test_err), VLM_OK);
     cr_assert_eq(memcmp(back, v, sizeof back), 0,
                  "an already-normalised vector is stored as given");
     float twice[DIMS];
     for (int i = 0; i < DIMS; i++) twice[i] = 2 * v[i];
-    cr_assert_eq(collection_put_image(c, &info, twice, DIMS, &id, err), VLM_OK);
-    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, err), VLM_OK);
+    cr_assert_eq(collection_put_image(c, &info, twice, DIMS, &id, test_err),
+                 VLM_OK);
+    cr_assert_eq(collection_get_embedding(c, id, back, DIMS, test_err), VLM_OK);
     for (int i = 0; i < DIMS; i++) cr_assert_float_eq(back[i], v[i], 1e-6);
     free(v);
     collection_close(c);
@@ -130,43 +118,47 @@ Test(collection_keys, unit_vectors_are_stored_bit_exact)
 
 Test(collection_keys, captions_read_back_and_match_words)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     float *v = random_unit_vectors(3, DIMS, 13);
     int64_t ids[3];
     add_test_images(c, "/c", v, 3, DIMS, ids);
     cr_assert_eq(collection_put_caption(c, ids[0], "llava", "p",
-                                        "a red bicycle by a wall", err),
+                                        "a red bicycle by a wall", test_err),
                  VLM_OK);
     cr_assert_eq(collection_put_caption(c, ids[1], "llava", "p",
-                                        "a red red red car", err),
+                                        "a red red red car", test_err),
                  VLM_OK);
-    cr_assert_eq(collection_put_caption(c, ids[1], "other", "p", "a car", err),
-                 VLM_OK);
+    cr_assert_eq(
+        collection_put_caption(c, ids[1], "other", "p", "a car", test_err),
+        VLM_OK);
     char *text = NULL;
-    cr_assert_eq(collection_get_caption(c, ids[0], "llava", "p", &text, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(
+        collection_get_caption(c, ids[0], "llava", "p", &text, test_err),
+        VLM_OK, "%s", test_err);
     cr_assert_str_eq(text, "a red bicycle by a wall");
     free(text);
-    cr_assert_eq(collection_get_caption(c, ids[2], "llava", "p", &text, err),
-                 VLM_ENOTFOUND);
+    cr_assert_eq(
+        collection_get_caption(c, ids[2], "llava", "p", &text, test_err),
+        VLM_ENOTFOUND);
     cr_assert_null(text);
 
     collection_caption_match *m;
     int n;
     /* FTS syntax in user text is only words: no error, no injection */
-    cr_assert_eq(
-        collection_match_captions(c, "red\" OR NEAR(car*", 10, &m, &n, err),
-        VLM_OK, "%s", err);
+    cr_assert_eq(collection_match_captions(c, "red\" OR NEAR(car*", 10, &m, &n,
+                                           test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_eq(n, 2, "each image once");
     cr_assert_eq(m[0].image_id, ids[1], "three 'red' beat one");
     cr_assert_eq(m[1].image_id, ids[0]);
     cr_assert_lt(m[0].bm25, m[1].bm25);
     free(m);
-    cr_assert_eq(collection_match_captions(c, "red car", 1, &m, &n, err),
+    cr_assert_eq(collection_match_captions(c, "red car", 1, &m, &n, test_err),
                  VLM_OK);
     cr_assert_eq(n, 1);
     free(m);
-    cr_assert_eq(collection_match_captions(c, " !? ", 5, &m, &n, err), VLM_OK);
+    cr_assert_eq(collection_match_captions(c, " !? ", 5, &m, &n, test_err),
+                 VLM_OK);
     cr_assert_eq(n, 0);
     cr_assert_null(m);
     free(v);
@@ -191,7 +183,7 @@ static int on_dicom(void *ud, const collection_dicom *d)
 
 Test(collection_keys, dicom_rows_are_listed_with_empty_strings_for_nulls)
 {
-    collection *c = open_test_collection(dir, DIMS);
+    collection *c = open_test_collection(test_dir, DIMS);
     float *v = random_unit_vectors(2, DIMS, 14);
     int64_t ids[2];
     add_test_images(c, "/d", v, 2, DIMS, ids);
@@ -199,17 +191,18 @@ Test(collection_keys, dicom_rows_are_listed_with_empty_strings_for_nulls)
                           .study_uid = "1.1",
                           .sop_uid = "1.1.2",
                           .window = "40/400"};
-    cr_assert_eq(collection_put_dicom(c, &d, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_put_dicom(c, &d, test_err), VLM_OK, "%s", test_err);
     d = (collection_dicom){.image_id = ids[0], .sop_uid = "1.1.1"};
-    cr_assert_eq(collection_put_dicom(c, &d, err), VLM_OK, "%s", err);
+    cr_assert_eq(collection_put_dicom(c, &d, test_err), VLM_OK, "%s", test_err);
     dicom_seen s = {0};
-    cr_assert_eq(collection_for_each_dicom(c, on_dicom, &s, err), 0, "%s", err);
+    cr_assert_eq(collection_for_each_dicom(c, on_dicom, &s, test_err), 0, "%s",
+                 test_err);
     cr_assert_eq(s.n, 2);
     cr_assert_eq(s.ids[0], ids[0]);
     cr_assert_str_eq(s.study[0], "");
     cr_assert_str_eq(s.study[1], "1.1");
     cr_assert_str_eq(s.window[1], "40/400");
-    cr_assert_eq(collection_has_sop_uid(c, "1.1.2", err), 1);
+    cr_assert_eq(collection_has_sop_uid(c, "1.1.2", test_err), 1);
     free(v);
     collection_close(c);
 }

@@ -12,38 +12,18 @@
 #include "schema/vector_index.h"
 #include "tests/schema/schema_test_util.h"
 
-#define DIMS 32
-#define N    600
+#define DIMS VEC_FIXTURE_DIMS
+#define N    VEC_FIXTURE_N
 #define K    10
 
-static char *dir;
-static char err[VLM_ERR_MAX];
-static collection *coll;
-static float *vecs;
-static int64_t ids[N];
-
-static void setup(void)
-{
-    dir = scratch_dir();
-    err[0] = '\0';
-    coll = open_test_collection(dir, DIMS);
-    vecs = random_unit_vectors(N, DIMS, 42);
-    add_test_images(coll, "/v", vecs, N, DIMS, ids);
-}
-
-static void teardown(void)
-{
-    collection_close(coll);
-    free(vecs);
-    scratch_remove(dir);
-}
-
-TestSuite(vector_index, .init = setup, .fini = teardown);
+TestSuite(vector_index, .init = vector_fixture_init,
+          .fini = vector_fixture_fini);
 
 static vector_index *open_index(const vector_index_options *o)
 {
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(coll, o, &vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_open(test_coll, o, &vi, test_err), VLM_OK, "%s",
+                 test_err);
     return vi;
 }
 
@@ -56,9 +36,9 @@ static void expect_exact(vector_index *vi, const float *q,
     float *all;
     size_t n;
     int dims;
-    cr_assert_eq(
-        collection_load_embeddings(coll, &all_ids, &all, &n, &dims, err),
-        VLM_OK, "%s", err);
+    cr_assert_eq(collection_load_embeddings(test_coll, &all_ids, &all, &n,
+                                            &dims, test_err),
+                 VLM_OK, "%s", test_err);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         bool keep = !subset;
@@ -75,8 +55,8 @@ static void expect_exact(vector_index *vi, const float *q,
     vector_hit hits[K];
     int got = 0;
     cr_assert_eq(
-        vector_index_search(vi, q, K, subset, n_subset, hits, &got, err),
-        VLM_OK, "%s", err);
+        vector_index_search(vi, q, K, subset, n_subset, hits, &got, test_err),
+        VLM_OK, "%s", test_err);
     int expect_n = m < K ? (int)m : K;
     cr_assert_eq(got, expect_n);
     for (int i = 0; i < got; i++) {
@@ -95,7 +75,7 @@ static float *queries(int n, uint64_t seed)
 static bool file_exists(const char *name)
 {
     char p[700];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    snprintf(p, sizeof p, "%s/%s", test_dir, name);
     return access(p, F_OK) == 0;
 }
 
@@ -119,14 +99,14 @@ Test(vector_index, selector_restricts_inside_search)
     vector_index *vi = open_index(NULL);
     int64_t subset[N / 7 + 1];
     size_t ns = 0;
-    for (int i = 0; i < N; i += 7) subset[ns++] = ids[i];
+    for (int i = 0; i < N; i += 7) subset[ns++] = test_ids[i];
     float *q = queries(10, 8);
     for (int i = 0; i < 10; i++) expect_exact(vi, q + i * DIMS, subset, ns);
     /* a subset smaller than k returns just its members */
     expect_exact(vi, q, subset, 3);
     vector_hit hits[K];
     int got = -1;
-    cr_assert_eq(vector_index_search(vi, q, K, subset, 0, hits, &got, err),
+    cr_assert_eq(vector_index_search(vi, q, K, subset, 0, hits, &got, test_err),
                  VLM_OK);
     cr_assert_eq(got, 0, "empty subset gives no hits");
     free(q);
@@ -139,7 +119,7 @@ Test(vector_index, saved_file_is_reused_and_atomic)
     vector_index *vi = open_index(&o);
     vector_index_close(vi);
     cr_assert(file_exists(VECTOR_INDEX_FILE_NAME));
-    DIR *d = opendir(dir);
+    DIR *d = opendir(test_dir);
     struct dirent *e;
     while ((e = readdir(d)))
         cr_assert_null(strstr(e->d_name, ".tmp"), "leftover %s", e->d_name);
@@ -160,7 +140,7 @@ Test(vector_index, saved_file_is_reused_and_atomic)
 static void write_file(const char *name, const void *data, size_t n)
 {
     char p[700];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    snprintf(p, sizeof p, "%s/%s", test_dir, name);
     FILE *f = fopen(p, "wb");
     cr_assert_not_null(f);
     fwrite(data, 1, n, f);
@@ -200,7 +180,7 @@ Test(vector_index, truncated_file_is_rebuilt)
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     char p[700];
-    snprintf(p, sizeof p, "%s/%s", dir, VECTOR_INDEX_FILE_NAME);
+    snprintf(p, sizeof p, "%s/%s", test_dir, VECTOR_INDEX_FILE_NAME);
     FILE *f = fopen(p, "rb");
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
@@ -221,11 +201,13 @@ Test(vector_index, stale_file_catches_up_incrementally)
     /* change the collection: 5 new images, 1 deleted, 1 failed */
     float *more = random_unit_vectors(5, DIMS, 99);
     int64_t more_ids[5];
-    add_test_images(coll, "/more", more, 5, DIMS, more_ids);
-    cr_assert_eq(collection_delete_image(coll, ids[0], err), VLM_OK);
-    collection_image_info fail = {.path = "/v/img1.jpg"};
-    cr_assert_eq(collection_put_failure(coll, &fail, "broken", NULL, err),
+    add_test_images(test_coll, "/more", more, 5, DIMS, more_ids);
+    cr_assert_eq(collection_delete_image(test_coll, test_ids[0], test_err),
                  VLM_OK);
+    collection_image_info fail = {.path = "/v/img1.jpg"};
+    cr_assert_eq(
+        collection_put_failure(test_coll, &fail, "broken", NULL, test_err),
+        VLM_OK);
 
     vector_index *vi = open_index(NULL);
     vector_index_info info;
@@ -235,19 +217,20 @@ Test(vector_index, stale_file_catches_up_incrementally)
     cr_assert_eq(info.replayed, 7);
     cr_assert_eq(info.ntotal, N + 5 - 2);
     int64_t g;
-    collection_generation(coll, &g, err);
+    collection_generation(test_coll, &g, test_err);
     cr_assert_eq(info.generation, g);
     vector_hit hits[K];
     int got;
     /* querying with a new vector finds it first; deleted ones are gone */
-    cr_assert_eq(
-        vector_index_search(vi, more + 2 * DIMS, K, NULL, 0, hits, &got, err),
-        VLM_OK);
-    cr_assert_eq(hits[0].id, more_ids[2]);
-    cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
+    cr_assert_eq(vector_index_search(vi, more + 2 * DIMS, K, NULL, 0, hits,
+                                     &got, test_err),
                  VLM_OK);
-    for (int i = 0; i < got; i++) cr_assert_neq(hits[i].id, ids[0]);
-    expect_exact(vi, vecs + 1 * DIMS, NULL, 0);
+    cr_assert_eq(hits[0].id, more_ids[2]);
+    cr_assert_eq(
+        vector_index_search(vi, test_vecs, K, NULL, 0, hits, &got, test_err),
+        VLM_OK);
+    for (int i = 0; i < got; i++) cr_assert_neq(hits[i].id, test_ids[0]);
+    expect_exact(vi, test_vecs + 1 * DIMS, NULL, 0);
     vector_index_close(vi);
     free(more);
 }
@@ -257,10 +240,10 @@ Test(vector_index, stale_beyond_change_log_is_rebuilt)
     vector_index_options o = {.save_after_rebuild = true};
     vector_index_close(open_index(&o));
     float *more = random_unit_vectors(2, DIMS, 5);
-    add_test_images(coll, "/x", more, 2, DIMS, NULL);
+    add_test_images(test_coll, "/x", more, 2, DIMS, NULL);
     int64_t g;
-    collection_generation(coll, &g, err);
-    cr_assert_eq(collection_prune_changes(coll, g, err), VLM_OK);
+    collection_generation(test_coll, &g, test_err);
+    cr_assert_eq(collection_prune_changes(test_coll, g, test_err), VLM_OK);
     vector_index *vi = open_index(NULL);
     vector_index_info info;
     vector_index_get_info(vi, &info);
@@ -280,14 +263,14 @@ Test(vector_index, sync_after_each_batch)
     for (int b = 0; b < 3; b++) {
         char root[16];
         snprintf(root, sizeof root, "/b%d", b);
-        add_test_images(coll, root, more + b * 10 * DIMS, 10, DIMS, NULL);
-        cr_assert_eq(vector_index_sync(vi, err), VLM_OK, "%s", err);
+        add_test_images(test_coll, root, more + b * 10 * DIMS, 10, DIMS, NULL);
+        cr_assert_eq(vector_index_sync(vi, test_err), VLM_OK, "%s", test_err);
     }
     vector_index_info info;
     vector_index_get_info(vi, &info);
     cr_assert_eq(info.ntotal, N + 30);
     cr_assert_eq(info.replayed, 30);
-    cr_assert_eq(vector_index_save(vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_save(vi, test_err), VLM_OK, "%s", test_err);
     expect_exact(vi, more + 25 * DIMS, NULL, 0);
     vector_index_close(vi);
     free(more);
@@ -317,17 +300,18 @@ static void approx_kind_past_threshold(int choice, int kind)
     cr_assert(info.loaded_from_file);
     cr_assert_eq(info.kind, kind);
     expect_exact(vi, q, NULL, 0);
-    cr_assert_eq(collection_delete_image(coll, ids[3], err), VLM_OK);
+    cr_assert_eq(collection_delete_image(test_coll, test_ids[3], test_err),
+                 VLM_OK);
     float *more = random_unit_vectors(4, DIMS, 13);
-    add_test_images(coll, "/ivf", more, 4, DIMS, NULL);
-    cr_assert_eq(vector_index_sync(vi, err), VLM_OK, "%s", err);
+    add_test_images(test_coll, "/ivf", more, 4, DIMS, NULL);
+    cr_assert_eq(vector_index_sync(vi, test_err), VLM_OK, "%s", test_err);
     vector_index_get_info(vi, &info);
     cr_assert_eq(info.ntotal, N - 1 + 4);
     cr_assert_eq(info.kind, kind);
     expect_exact(vi, more + DIMS, NULL, 0);
-    int64_t subset[] = {ids[5], ids[50], ids[500]};
+    int64_t subset[] = {test_ids[5], test_ids[50], test_ids[500]};
     expect_exact(vi, q + DIMS, subset, 3);
-    cr_assert_eq(vector_index_save(vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_save(vi, test_err), VLM_OK, "%s", test_err);
     vector_index_close(vi);
     free(q), free(more);
 }
@@ -348,7 +332,8 @@ Test(vector_index, ivf_small_subset_probes_enough_lists)
      * the search widens its probes for small subsets */
     vector_index_options o = {.approx_threshold = 400};
     vector_index *vi = open_index(&o);
-    int64_t subset[] = {ids[1], ids[100], ids[200], ids[300], ids[599]};
+    int64_t subset[] = {test_ids[1], test_ids[100], test_ids[200],
+                        test_ids[300], test_ids[599]};
     float *q = queries(3, 14);
     for (int i = 0; i < 3; i++) expect_exact(vi, q + i * DIMS, subset, 5);
     free(q);
@@ -360,17 +345,20 @@ Test(vector_index, empty_collection_then_first_images)
     char *d2 = scratch_dir();
     collection *c = open_test_collection(d2, DIMS);
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(c, NULL, &vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_open(c, NULL, &vi, test_err), VLM_OK, "%s",
+                 test_err);
     vector_hit hits[K];
     int got = -1;
-    cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(
+        vector_index_search(vi, test_vecs, K, NULL, 0, hits, &got, test_err),
+        VLM_OK, "%s", test_err);
     cr_assert_eq(got, 0);
     int64_t one;
-    add_test_images(c, "/first", vecs, 1, DIMS, &one);
-    cr_assert_eq(vector_index_sync(vi, err), VLM_OK, "%s", err);
-    cr_assert_eq(vector_index_search(vi, vecs, K, NULL, 0, hits, &got, err),
-                 VLM_OK);
+    add_test_images(c, "/first", test_vecs, 1, DIMS, &one);
+    cr_assert_eq(vector_index_sync(vi, test_err), VLM_OK, "%s", test_err);
+    cr_assert_eq(
+        vector_index_search(vi, test_vecs, K, NULL, 0, hits, &got, test_err),
+        VLM_OK);
     cr_assert_eq(got, 1);
     cr_assert_eq(hits[0].id, one);
     cr_assert_float_eq(hits[0].score, 1.0f, 1e-5);

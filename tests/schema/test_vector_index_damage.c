@@ -20,30 +20,9 @@
 #include "schema/vector_index_layout.h"
 #include "tests/schema/schema_test_util.h"
 
-#define DIMS 32
-#define N    600
+#define DIMS VEC_FIXTURE_DIMS
+#define N    VEC_FIXTURE_N
 #define K    10
-
-static char *dir;
-static char err[VLM_ERR_MAX];
-static collection *coll;
-static float *vecs;
-static int64_t ids[N];
-
-static void setup(void)
-{
-    dir = scratch_dir();
-    coll = open_test_collection(dir, DIMS);
-    vecs = random_unit_vectors(N, DIMS, 42);
-    add_test_images(coll, "/v", vecs, N, DIMS, ids);
-}
-
-static void teardown(void)
-{
-    collection_close(coll);
-    free(vecs);
-    scratch_remove(dir);
-}
 
 enum spot {
     INDEX_TYPE,
@@ -77,7 +56,7 @@ typedef struct {
 static char *index_path(void)
 {
     static char p[700];
-    snprintf(p, sizeof p, "%s/%s", dir, VECTOR_INDEX_FILE_NAME);
+    snprintf(p, sizeof p, "%s/%s", test_dir, VECTOR_INDEX_FILE_NAME);
     return p;
 }
 
@@ -107,7 +86,7 @@ static int64_t damage(int spot, const vindex_layout *l, off_t size)
     static const unsigned char big[8] = {0x7f, 0x7f, 0x7f, 0x7f,
                                          0x7f, 0x7f, 0x7f, 0x7f};
     int64_t first = read_id(l->first_ids),
-            other = first == ids[5] ? ids[6] : ids[5];
+            other = first == test_ids[5] ? test_ids[6] : test_ids[5];
     int64_t missing = 987654321;
     switch (spot) {
     case INDEX_TYPE: write_at(0, "XXXX", 4); break;
@@ -139,11 +118,11 @@ static void expect_exact(vector_index *vi, const float *q)
 {
     int64_t want[K];
     float want_s[K];
-    brute_force_topk(q, vecs, ids, N, DIMS, K, want, want_s);
+    brute_force_topk(q, test_vecs, test_ids, N, DIMS, K, want, want_s);
     vector_hit hits[K];
     int got = 0;
-    cr_assert_eq(vector_index_search(vi, q, K, NULL, 0, hits, &got, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_search(vi, q, K, NULL, 0, hits, &got, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_eq(got, K);
     for (int i = 0; i < got; i++) {
         cr_assert_eq(hits[i].id, want[i], "%s (%s, checksum %d): rank %d",
@@ -164,8 +143,9 @@ static vindex_layout good_layout(off_t *size)
     cr_assert_eq(
         pread(fd, &faiss_bytes, 8, sb.st_size - VINDEX_TRAILER_BYTES + 40), 8);
     vindex_layout l;
-    cr_assert_eq(vindex_layout_read(fd, index_path(), faiss_bytes, &l, err),
-                 VLM_OK, "%s", err);
+    cr_assert_eq(
+        vindex_layout_read(fd, index_path(), faiss_bytes, &l, test_err), VLM_OK,
+        "%s", test_err);
     close(fd);
     *size = sb.st_size;
     return l;
@@ -174,8 +154,31 @@ static vindex_layout good_layout(off_t *size)
 static const float *vector_of(int64_t id)
 {
     for (int i = 0; i < N; i++)
-        if (ids[i] == id) return vecs + (size_t)i * DIMS;
-    return vecs; /* a damaged id: any query */
+        if (test_ids[i] == id) return test_vecs + (size_t)i * DIMS;
+    return test_vecs; /* a damaged id: any query */
+}
+
+/* Writes a healthy vectors.faiss (opening the index with o) and returns
+ * where things are in it. */
+static vindex_layout write_good_index(const vector_index_options *o,
+                                      off_t *size)
+{
+    vector_index *vi = NULL;
+    cr_assert_eq(vector_index_open(test_coll, o, &vi, test_err), VLM_OK, "%s",
+                 test_err);
+    vector_index_close(vi);
+    return good_layout(size);
+}
+
+/* Writes a healthy file, then zeroes part of a vector no query reaches:
+ * damage only the whole-file checksum can see. */
+static void zero_unreached_vector(const vector_index_options *o)
+{
+    off_t size;
+    vindex_layout l = write_good_index(o, &size);
+    static const unsigned char zero[16] = {0};
+    write_at(l.data_offset + 64, zero, sizeof zero);
+    vindex_layout_free(&l);
 }
 
 static void run_case(const damage_case *dc)
@@ -188,15 +191,13 @@ static void run_case(const damage_case *dc)
                               .no_calibration = true,
                               .save_after_rebuild = true};
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
-    vector_index_close(vi);
     off_t size;
-    vindex_layout l = good_layout(&size);
+    vindex_layout l = write_good_index(&o, &size);
     int64_t target = damage(dc->spot, &l, size);
     vindex_layout_free(&l);
 
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK,
-                 "%s: open failed: %s", spot_names[dc->spot], err);
+    cr_assert_eq(vector_index_open(test_coll, &o, &vi, test_err), VLM_OK,
+                 "%s: open failed: %s", spot_names[dc->spot], test_err);
     expect_exact(vi, vector_of(target)); /* aims at the damaged vector */
     float *q = random_unit_vectors(5, DIMS, 11);
     for (int i = 0; i < 5; i++) expect_exact(vi, q + i * DIMS);
@@ -210,8 +211,8 @@ static void run_case(const damage_case *dc)
                   dc->checksum);
     vector_index_check ck;
     bool repaired;
-    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, err), VLM_OK,
-                 "%s", err);
+    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert(ck.ok || repaired, "%s", ck.problem);
     vector_index_close(vi);
 }
@@ -239,62 +240,55 @@ ParameterizedTestParameters(vector_index_damage, every_spot)
 }
 
 ParameterizedTest(damage_case *dc, vector_index_damage, every_spot,
-                  .init = setup, .fini = teardown)
+                  .init = vector_fixture_init, .fini = vector_fixture_fini)
 {
     run_case(dc);
 }
 
 /* Damage that only the whole-file checksum can see (a vector no query
  * reaches, zeroed): vector_index_verify finds it and the repair fixes it. */
-Test(vector_index_damage, verify_finds_what_searches_do_not, .init = setup,
-     .fini = teardown)
+Test(vector_index_damage, verify_finds_what_searches_do_not,
+     .init = vector_fixture_init, .fini = vector_fixture_fini)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
-    vector_index_close(vi);
-    off_t size;
-    vindex_layout l = good_layout(&size);
-    static const unsigned char zero[16] = {0};
-    write_at(l.data_offset + 64, zero, sizeof zero);
-    vindex_layout_free(&l);
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    zero_unreached_vector(&o);
+    cr_assert_eq(vector_index_open(test_coll, &o, &vi, test_err), VLM_OK, "%s",
+                 test_err);
     vector_index_check ck;
     bool repaired = false;
-    cr_assert_eq(vector_index_verify(vi, &ck, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_verify(vi, &ck, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert(ck.present);
     cr_assert_not(ck.ok);
     cr_assert(strstr(ck.problem, "checksum"), "%s", ck.problem);
-    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, err), VLM_OK);
+    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, test_err),
+                 VLM_OK);
     cr_assert(repaired);
-    cr_assert_eq(vector_index_verify(vi, &ck, err), VLM_OK);
+    cr_assert_eq(vector_index_verify(vi, &ck, test_err), VLM_OK);
     cr_assert(ck.ok, "%s", ck.problem);
     vector_index_close(vi);
 }
 
 /* A reader that may not write the collection (save_after_rebuild off)
  * repairs in memory only: the damaged file is left as it was. */
-Test(vector_index_damage, a_read_only_repair_does_not_save, .init = setup,
-     .fini = teardown)
+Test(vector_index_damage, a_read_only_repair_does_not_save,
+     .init = vector_fixture_init, .fini = vector_fixture_fini)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
-    vector_index_close(vi);
-    off_t size;
-    vindex_layout l = good_layout(&size);
-    static const unsigned char zero[16] = {0};
-    write_at(l.data_offset + 64, zero, sizeof zero);
-    vindex_layout_free(&l);
+    zero_unreached_vector(&o);
     o.save_after_rebuild = false;
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_open(test_coll, &o, &vi, test_err), VLM_OK, "%s",
+                 test_err);
     vector_index_check ck;
     bool repaired = true;
-    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, err), VLM_OK,
-                 "%s", err);
+    cr_assert_eq(vector_index_verify_repair(vi, &ck, &repaired, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_not(ck.ok);
     cr_assert_not(repaired, "nothing saved");
-    cr_assert_eq(vector_index_verify(vi, &ck, err), VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_verify(vi, &ck, test_err), VLM_OK, "%s",
+                 test_err);
     cr_assert_not(ck.ok, "the file is untouched: %s", ck.problem);
     vector_index_close(vi);
 }
@@ -302,15 +296,13 @@ Test(vector_index_damage, a_read_only_repair_does_not_save, .init = setup,
 /* Lists read into memory without the whole checksum (a stale file, loaded
  * to be caught up, with the load-time checksum off): the checks of each
  * result against SQLite are what notice a damaged vector. */
-Test(vector_index_damage, result_checks_catch_unchecked_lists, .init = setup,
-     .fini = teardown)
+Test(vector_index_damage, result_checks_catch_unchecked_lists,
+     .init = vector_fixture_init, .fini = vector_fixture_fini)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
-    vector_index_close(vi);
     off_t size;
-    vindex_layout l = good_layout(&size);
+    vindex_layout l = write_good_index(&o, &size);
     int64_t first = read_id(l.first_ids);
     /* Huge components of the query's signs: the damaged vector scores far
      * above everything, so it is a candidate the checks must reject. */
@@ -319,8 +311,9 @@ Test(vector_index_damage, result_checks_catch_unchecked_lists, .init = setup,
     write_at(l.data_offset, big, sizeof big);
     vindex_layout_free(&l);
     float *more = random_unit_vectors(1, DIMS, 123); /* the file is stale */
-    add_test_images(coll, "/later", more, 1, DIMS, NULL);
-    cr_assert_eq(vector_index_open(coll, &o, &vi, err), VLM_OK, "%s", err);
+    add_test_images(test_coll, "/later", more, 1, DIMS, NULL);
+    cr_assert_eq(vector_index_open(test_coll, &o, &vi, test_err), VLM_OK, "%s",
+                 test_err);
     vector_index_info in;
     vector_index_get_info(vi, &in);
     cr_assert(in.loaded_from_file && !in.rebuilt, "caught up, not rebuilt");
@@ -329,9 +322,9 @@ Test(vector_index_damage, result_checks_catch_unchecked_lists, .init = setup,
     current = &dc;
     vector_hit hits[K];
     int got = 0;
-    cr_assert_eq(
-        vector_index_search(vi, vector_of(first), K, NULL, 0, hits, &got, err),
-        VLM_OK, "%s", err);
+    cr_assert_eq(vector_index_search(vi, vector_of(first), K, NULL, 0, hits,
+                                     &got, test_err),
+                 VLM_OK, "%s", test_err);
     cr_assert_eq(hits[0].id, first, "the damaged vector, exactly scored");
     cr_assert_float_eq(hits[0].score, 1.0f, 1e-5);
     vector_index_get_info(vi, &in);
