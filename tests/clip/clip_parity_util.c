@@ -44,7 +44,7 @@ static void pair_check(const char *fx, pair *p, double tol)
     free(p->got);
 }
 
-void expect_vision_parity(const char *fx, const char *dir, vlm_precision prec,
+static void vision_parity(const char *fx, const char *dir, vlm_precision prec,
                           const char *pooled, double tol)
 {
     char err[VLM_ERR_MAX] = "";
@@ -101,7 +101,7 @@ static void hidden_parity(const char *fx, clip_model *m, const st_file *ex,
     pair_check(fx, &h, tol);
 }
 
-void expect_text_parity(const char *fx, const char *dir, vlm_precision prec,
+static void text_parity(const char *fx, const char *dir, vlm_precision prec,
                         const char *hidden, const char *mask, double tol)
 {
     char err[VLM_ERR_MAX] = "";
@@ -134,22 +134,38 @@ void expect_text_parity(const char *fx, const char *dir, vlm_precision prec,
     st_file_close(ex);
 }
 
-void expect_converted_parity(const char *fx, const char *dir, st_dtype dtype,
-                             const char *pooled, const char *hidden,
-                             const char *mask, double tol)
+void expect_vision_parity(const char *fx, vlm_precision prec,
+                          const char *pooled, double tol)
 {
-    char tmp[4096];
+    char dir[4096];
+    fixture_dir(fx, dir, sizeof dir);
+    vision_parity(fx, dir, prec, pooled, tol);
+}
+
+void expect_text_parity(const char *fx, vlm_precision prec, const char *hidden,
+                        const char *mask, double tol)
+{
+    char dir[4096];
+    fixture_dir(fx, dir, sizeof dir);
+    text_parity(fx, dir, prec, hidden, mask, tol);
+}
+
+void expect_converted_parity(const char *fx, st_dtype dtype, const char *pooled,
+                             const char *hidden, const char *mask, double tol)
+{
+    char dir[4096], tmp[4096];
+    fixture_dir(fx, dir, sizeof dir);
     ckpt_convert(dir, dtype, tmp, sizeof tmp);
-    expect_vision_parity(fx, tmp, VLM_PREC_F32, pooled, tol);
-    expect_text_parity(fx, tmp, VLM_PREC_F32, hidden, mask, tol);
+    vision_parity(fx, tmp, VLM_PREC_F32, pooled, tol);
+    text_parity(fx, tmp, VLM_PREC_F32, hidden, mask, tol);
     ckpt_convert_remove(tmp);
 }
 
-void expect_precision_agreement(const char *fx, const char *dir,
-                                vlm_precision prec, double min_cos,
-                                double max_abs)
+void expect_precision_agreement(const char *fx, vlm_precision prec,
+                                double min_cos, double max_abs)
 {
-    char err[VLM_ERR_MAX] = "";
+    char dir[4096], err[VLM_ERR_MAX] = "";
+    fixture_dir(fx, dir, sizeof dir);
     st_file *ex = fixture_expected(dir);
     clip_model *m = fixture_model(dir, CLIP_PART_ALL, prec);
     int E = clip_embed_dim(m), S = clip_image_size(m);

@@ -45,17 +45,13 @@ Test(chinese_clip, facts)
 
 Test(chinese_clip, vision_parity)
 {
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_vision_parity(FX, dir, VLM_PREC_F32, "image_pooled", TOL);
+    expect_vision_parity(FX, VLM_PREC_F32, "image_pooled", TOL);
 }
 
 Test(chinese_clip, text_parity)
 {
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_text_parity(FX, dir, VLM_PREC_F32, "text_hidden_last",
-                       "attention_mask", TOL);
+    expect_text_parity(FX, VLM_PREC_F32, "text_hidden_last", "attention_mask",
+                       TOL);
 }
 
 /* Padding inside the text would be masked by the reference: refused. */
@@ -150,30 +146,7 @@ Test(chinese_clip, preprocessing)
     st_file_close(ex);
 }
 
-/* The same weights stored as F16 / BF16 load and stay close. */
-static void converted(st_dtype dtype, double tol)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_converted_parity(FX, dir, dtype, "image_pooled", "text_hidden_last",
-                            "attention_mask", tol);
-}
-
-Test(chinese_clip, f16_checkpoint) { converted(ST_F16, 0.01); }
-Test(chinese_clip, bf16_checkpoint) { converted(ST_BF16, 0.05); }
-
-/* oneDNN: packed fp32 (fused q|k|v) keeps the tolerance, bf16 compute stays
- * within cosine 0.999. */
-Test(chinese_clip, packed_f32)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_precision_agreement(FX, dir, VLM_PREC_F32_PACKED, 0.999999, 1e-4);
-}
-
-Test(chinese_clip, bf16_precision)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_precision_agreement(FX, dir, VLM_PREC_BF16, 0.999, 1e9);
-}
+/* F16 / BF16 checkpoints, packed fp32 and bf16 compute, at the tolerances
+ * every family gets (tests/clip/clip_parity_util.h). */
+FAMILY_PRECISION_TESTS(chinese_clip, FX, "image_pooled", "text_hidden_last",
+                       "attention_mask")

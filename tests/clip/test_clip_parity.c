@@ -11,16 +11,12 @@
 
 static void vision(const char *fx)
 {
-    char dir[4096];
-    fixture_dir(fx, dir, sizeof dir);
-    expect_vision_parity(fx, dir, VLM_PREC_F32, "image_pooled", TOL);
+    expect_vision_parity(fx, VLM_PREC_F32, "image_pooled", TOL);
 }
 
 static void text(const char *fx)
 {
-    char dir[4096];
-    fixture_dir(fx, dir, sizeof dir);
-    expect_text_parity(fx, dir, VLM_PREC_F32, NULL, NULL, TOL);
+    expect_text_parity(fx, VLM_PREC_F32, NULL, NULL, TOL);
 }
 
 Test(clip_parity, vision_quickgelu_f32) { vision("clip-tiny-quickgelu-f32"); }

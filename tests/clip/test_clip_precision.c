@@ -13,9 +13,7 @@
 static void compare(const char *fx, vlm_precision prec, double min_cos,
                     double max_abs)
 {
-    char dir[4096];
-    fixture_dir(fx, dir, sizeof dir);
-    expect_precision_agreement(fx, dir, prec, min_cos, max_abs);
+    expect_precision_agreement(fx, prec, min_cos, max_abs);
 }
 
 Test(clip_precision, bf16_quickgelu)

@@ -55,9 +55,7 @@ Test(siglip, facts)
 
 Test(siglip, vision_parity)
 {
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_vision_parity(FX, dir, VLM_PREC_F32, "image_embeds", TOL);
+    expect_vision_parity(FX, VLM_PREC_F32, "image_embeds", TOL);
 }
 
 /* The head alone, fed the reference post_layernorm tokens. */
@@ -96,9 +94,7 @@ Test(siglip, attention_head)
 
 Test(siglip, text_parity)
 {
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_text_parity(FX, dir, VLM_PREC_F32, "text_hidden_last", NULL, TOL);
+    expect_text_parity(FX, VLM_PREC_F32, "text_hidden_last", NULL, TOL);
 }
 
 /* logits = exp(scale) cos + bias and sigmoid probabilities, from our own
@@ -254,30 +250,6 @@ Test(siglip, preprocessing)
     st_file_close(ex);
 }
 
-/* The same weights stored as F16 / BF16 load and stay close. */
-static void converted(st_dtype dtype, double tol)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_converted_parity(FX, dir, dtype, "image_embeds", "text_hidden_last",
-                            NULL, tol);
-}
-
-Test(siglip, f16_checkpoint) { converted(ST_F16, 0.01); }
-Test(siglip, bf16_checkpoint) { converted(ST_BF16, 0.05); }
-
-/* oneDNN: packed fp32 (fused q|k|v) keeps the tolerance, bf16 compute stays
- * within cosine 0.999. */
-Test(siglip, packed_f32)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_precision_agreement(FX, dir, VLM_PREC_F32_PACKED, 0.999999, 1e-4);
-}
-
-Test(siglip, bf16_precision)
-{
-    char dir[4096];
-    fixture_dir(FX, dir, sizeof dir);
-    expect_precision_agreement(FX, dir, VLM_PREC_BF16, 0.999, 1e9);
-}
+/* F16 / BF16 checkpoints, packed fp32 and bf16 compute, at the tolerances
+ * every family gets (tests/clip/clip_parity_util.h). */
+FAMILY_PRECISION_TESTS(siglip, FX, "image_embeds", "text_hidden_last", NULL)
