@@ -146,58 +146,61 @@ int clip_tower_config_parse(struct json_object *o, const char *what,
 }
 
 /* ---- per-family defaults (transformers' config classes) --------------- */
-static const clip_tower_config CLIP_TEXT = {.hidden_size = 512,
-                                            .intermediate_size = 2048,
-                                            .num_heads = 8,
-                                            .num_layers = 12,
-                                            .layer_norm_eps = 1e-5f,
-                                            .act = VLM_ACT_QUICK_GELU,
-                                            .projection_dim = 512,
-                                            .vocab_size = 49408,
-                                            .max_positions = 77,
-                                            .bos_token_id = 49406,
-                                            .eos_token_id = 49407};
-static const clip_tower_config CLIP_VISION = {.hidden_size = 768,
-                                              .intermediate_size = 3072,
-                                              .num_heads = 12,
-                                              .num_layers = 12,
-                                              .layer_norm_eps = 1e-5f,
-                                              .act = VLM_ACT_QUICK_GELU,
-                                              .projection_dim = 512,
-                                              .image_size = 224,
-                                              .patch_size = 32,
-                                              .num_channels = 3};
-static const clip_tower_config SIGLIP_TEXT = {.hidden_size = 768,
-                                              .intermediate_size = 3072,
-                                              .num_heads = 12,
-                                              .num_layers = 12,
-                                              .layer_norm_eps = 1e-6f,
-                                              .act = VLM_ACT_GELU_TANH,
-                                              .projection_dim = 768,
-                                              .vocab_size = 32000,
-                                              .max_positions = 64,
-                                              .bos_token_id = 49406,
-                                              .eos_token_id = 49407};
-static const clip_tower_config SIGLIP_VISION = {.hidden_size = 768,
-                                                .intermediate_size = 3072,
-                                                .num_heads = 12,
-                                                .num_layers = 12,
-                                                .layer_norm_eps = 1e-6f,
-                                                .act = VLM_ACT_GELU_TANH,
-                                                .projection_dim = 768,
-                                                .image_size = 224,
-                                                .patch_size = 16,
-                                                .num_channels = 3};
-static const clip_tower_config BERT_TEXT = {.hidden_size = 768,
-                                            .intermediate_size = 3072,
-                                            .num_heads = 12,
-                                            .num_layers = 12,
-                                            .layer_norm_eps = 1e-12f,
-                                            .act = VLM_ACT_GELU,
-                                            .projection_dim = 512,
-                                            .vocab_size = 30522,
-                                            .max_positions = 512,
-                                            .type_vocab_size = 2};
+/* The base size (ViT-B, BERT-base) that most towers default to. */
+#define BASE_SIZE                                                   \
+    .hidden_size = 768, .intermediate_size = 3072, .num_heads = 12, \
+    .num_layers = 12
+
+static const clip_tower_config CLIP_TEXT = {
+    .hidden_size = 512,
+    .intermediate_size = 2048,
+    .num_heads = 8,
+    .num_layers = 12,
+    .layer_norm_eps = 1e-5f,
+    .act = VLM_ACT_QUICK_GELU,
+    .projection_dim = 512,
+    .vocab_size = 49408,
+    .max_positions = 77,
+    .bos_token_id = 49406,
+    .eos_token_id = 49407,
+};
+static const clip_tower_config CLIP_VISION = {
+    BASE_SIZE,
+    .layer_norm_eps = 1e-5f,
+    .act = VLM_ACT_QUICK_GELU,
+    .projection_dim = 512,
+    .image_size = 224,
+    .patch_size = 32,
+    .num_channels = 3,
+};
+static const clip_tower_config SIGLIP_TEXT = {
+    BASE_SIZE,
+    .layer_norm_eps = 1e-6f,
+    .act = VLM_ACT_GELU_TANH,
+    .projection_dim = 768,
+    .vocab_size = 32000,
+    .max_positions = 64,
+    .bos_token_id = 49406,
+    .eos_token_id = 49407,
+};
+static const clip_tower_config SIGLIP_VISION = {
+    BASE_SIZE,
+    .layer_norm_eps = 1e-6f,
+    .act = VLM_ACT_GELU_TANH,
+    .projection_dim = 768,
+    .image_size = 224,
+    .patch_size = 16,
+    .num_channels = 3,
+};
+static const clip_tower_config BERT_TEXT = {
+    BASE_SIZE,
+    .layer_norm_eps = 1e-12f,
+    .act = VLM_ACT_GELU,
+    .projection_dim = 512,
+    .vocab_size = 30522,
+    .max_positions = 512,
+    .type_vocab_size = 2,
+};
 
 int clip_vision_config_from_json(struct json_object *o, clip_tower_config *c,
                                  char *err)
