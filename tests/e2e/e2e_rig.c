@@ -12,25 +12,6 @@ void e2e_rig_dicom_files(const e2e_ws *ws, char *dcm, size_t n)
                  0);
 }
 
-int e2e_rig_start(const e2e_ws *ws, int dimse, char *rig, size_t n)
-{
-    snprintf(rig, n, "%s/orthanc", ws->root);
-    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) {
-        rig[0] = '\0';
-        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
-                     "orthanc-dicomweb");
-    }
-    /* Ports below 39000 leave room for the DIMSE port one above. */
-    for (int i = 0; i < 5; i++) {
-        int port = 20000 + (int)((getpid() * 19 + i * 641) % 19000);
-        if (e2e_sh("'%s' start '%s' %d %s >/dev/null 2>&1", SYN_RIG, rig, port,
-                   dimse ? "dimse" : "") == 0)
-            return port;
-    }
-    cr_assert_fail("Orthanc did not start");
-    return 0;
-}
-
 void e2e_rig_upload(const char *rig, const char *dcm, const char *files)
 {
     cr_assert_eq(
@@ -38,7 +19,34 @@ void e2e_rig_upload(const char *rig, const char *dcm, const char *files)
         "upload %s", files);
 }
 
-void e2e_rig_stop(const char *rig)
+void e2e_rig_init(e2e_rig *r, const char *model_name)
 {
-    if (rig[0]) e2e_sh("'%s' stop '%s'", SYN_RIG, rig);
+    r->dir[0] = '\0';
+    e2e_ws_init(&r->ws, model_name);
+    e2e_rig_dicom_files(&r->ws, r->dcm, sizeof r->dcm);
+}
+
+int e2e_rig_start(e2e_rig *r, int dimse)
+{
+    snprintf(r->dir, sizeof r->dir, "%s/orthanc", r->ws.root);
+    if (e2e_sh("'%s' check >/dev/null 2>&1", SYN_RIG) != 0) {
+        r->dir[0] = '\0';
+        cr_skip_test("Orthanc rig unavailable: apt-get install orthanc "
+                     "orthanc-dicomweb");
+    }
+    /* Ports below 39000 leave room for the DIMSE port one above. */
+    for (int i = 0; i < 5; i++) {
+        int port = 20000 + (int)((getpid() * 19 + i * 641) % 19000);
+        if (e2e_sh("'%s' start '%s' %d %s >/dev/null 2>&1", SYN_RIG, r->dir,
+                   port, dimse ? "dimse" : "") == 0)
+            return port;
+    }
+    cr_assert_fail("Orthanc did not start");
+    return 0;
+}
+
+void e2e_rig_cleanup(e2e_rig *r)
+{
+    if (r->dir[0]) e2e_sh("'%s' stop '%s'", SYN_RIG, r->dir);
+    e2e_ws_cleanup(&r->ws);
 }

@@ -14,17 +14,26 @@
  * path into dcm[n] (asserts the generator succeeds). */
 void e2e_rig_dicom_files(const e2e_ws *ws, char *dcm, size_t n);
 
-/* Starts a rig in <ws->root>/orthanc (its folder, holding the netrc, into
- * rig[n]) on a free port, with its DIMSE port (HTTP port + 1) open when
- * dimse is non-zero.  Skips the current test when Orthanc is not
- * installed (rig[0] is then ""); asserts it starts.  Returns the HTTP
- * port. */
-int e2e_rig_start(const e2e_ws *ws, int dimse, char *rig, size_t n);
-
-/* Uploads the space-separated files of folder dcm to the rig (asserts). */
+/* Uploads the space-separated files of folder dcm to the rig in folder
+ * rig (asserts). */
 void e2e_rig_upload(const char *rig, const char *dcm, const char *files);
 
-/* Stops a rig started by e2e_rig_start; does nothing when rig is "". */
-void e2e_rig_stop(const char *rig);
+/* A workspace with the synthetic DICOM files and, once started, a rig. */
+typedef struct e2e_rig {
+    e2e_ws ws;
+    char dcm[700]; /* <ws.root>/dicom: the synthetic DICOM files */
+    char dir[800]; /* <ws.root>/orthanc, holding its netrc; "" until started */
+} e2e_rig;
+
+/* The workspace (e2e_ws_init) and the files; for a TestSuite's .init. */
+void e2e_rig_init(e2e_rig *r, const char *model_name);
+
+/* Starts the rig on a free port, with its DIMSE port (HTTP port + 1) open
+ * when dimse is non-zero.  Skips the current test when Orthanc is not
+ * installed; asserts it starts.  Returns the HTTP port. */
+int e2e_rig_start(e2e_rig *r, int dimse);
+
+/* Stops the rig if it was started and removes the workspace. */
+void e2e_rig_cleanup(e2e_rig *r);
 
 #endif

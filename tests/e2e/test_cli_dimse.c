@@ -18,29 +18,20 @@
 
 #define MODEL "clip-tiny-quickgelu-f32"
 
-static e2e_ws ws;
-static char dcm[700], rig[800], web[900], dimse[300];
+static e2e_rig rig;
+static char web[900], dimse[300];
 
-static void setup(void)
-{
-    e2e_ws_init(&ws, MODEL);
-    e2e_rig_dicom_files(&ws, dcm, sizeof dcm);
-}
-
-static void teardown(void)
-{
-    e2e_rig_stop(rig);
-    e2e_ws_cleanup(&ws);
-}
+static void setup(void) { e2e_rig_init(&rig, MODEL); }
+static void teardown(void) { e2e_rig_cleanup(&rig); }
 
 TestSuite(cli_dimse, .init = setup, .fini = teardown, .timeout = 300);
 
 static void start_rig(void)
 {
-    int port = e2e_rig_start(&ws, 1, rig, sizeof rig);
+    int port = e2e_rig_start(&rig, 1);
     snprintf(web, sizeof web, "dicomweb+http://127.0.0.1:%d/dicom-web", port);
     snprintf(dimse, sizeof dimse, "dimse://VLMTEST@127.0.0.1:%d", port + 1);
-    e2e_rig_upload(rig, dcm,
+    e2e_rig_upload(rig.dir, rig.dcm,
                    "ct_1.dcm ct_2.dcm ct_3.dcm cr_sc.dcm cr_mono1.dcm "
                    "rgb_sc.dcm");
 }
@@ -48,11 +39,11 @@ static void start_rig(void)
 static e2e_run add(const char *coll, const char *source, const char *extra)
 {
     char netrc[900];
-    snprintf(netrc, sizeof netrc, "%s/netrc", rig);
+    snprintf(netrc, sizeof netrc, "%s/netrc", rig.dir);
     const char *args[] = {
-        "add",     "--collection", coll,      "--model",
-        ws.model,  source,         "--query", "ModalitiesInStudy=CT,CR",
-        "--netrc", netrc,          extra,     NULL};
+        "add",        "--collection", coll,      "--model",
+        rig.ws.model, source,         "--query", "ModalitiesInStudy=CT,CR",
+        "--netrc",    netrc,          extra,     NULL};
     return e2e_exec("vlmindex", args);
 }
 
@@ -69,8 +60,8 @@ Test(cli_dimse, same_instances_and_embeddings_as_dicomweb)
 {
     start_rig();
     char a[900], b[900];
-    snprintf(a, sizeof a, "%s/web", ws.root);
-    snprintf(b, sizeof b, "%s/dimse", ws.root);
+    snprintf(a, sizeof a, "%s/web", rig.ws.root);
+    snprintf(b, sizeof b, "%s/dimse", rig.ws.root);
     e2e_run r = add(a, web, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "added 6,"), "%s", r.out);
@@ -88,8 +79,8 @@ Test(cli_dimse, same_instances_and_embeddings_as_dicomweb)
                         "sqlite3 '%s/collection.db' \"%s\" > '%s/b.txt' && "
                         "[ $(wc -l < '%s/a.txt') -eq 6 ] && "
                         "cmp '%s/a.txt' '%s/b.txt'",
-                        a, sql, ws.root, b, sql, ws.root, ws.root, ws.root,
-                        ws.root),
+                        a, sql, rig.ws.root, b, sql, rig.ws.root, rig.ws.root,
+                        rig.ws.root, rig.ws.root),
                  0, "DIMSE and DICOMweb rows differ");
     cr_expect_eq(e2e_sh("grep -rlaE 'TESTPATIENT|SECRET|%s|%s' '%s' >&2",
                         SYN_PATIENT_ID, SYN_BIRTH_DATE, b),
@@ -104,7 +95,7 @@ Test(cli_dimse, same_instances_and_embeddings_as_dicomweb)
 Test(cli_dimse, bad_urls_and_keys_fail_clearly)
 {
     char c[900];
-    snprintf(c, sizeof c, "%s/c", ws.root);
+    snprintf(c, sizeof c, "%s/c", rig.ws.root);
     struct {
         const char *url, *query, *says;
     } cases[] = {
@@ -119,7 +110,7 @@ Test(cli_dimse, bad_urls_and_keys_fail_clearly)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *args[] = {"add",     "--collection", c,
-                              "--model", ws.model,       cases[i].url,
+                              "--model", rig.ws.model,   cases[i].url,
                               "--query", cases[i].query, NULL};
         e2e_run r = e2e_exec("vlmindex", args);
         cr_expect_eq(r.status, 2, "%s", cases[i].url);
@@ -133,7 +124,7 @@ Test(cli_dimse, nightly_batch_over_dimse)
     start_rig();
     const char *build = getenv("VLM_BUILD_DIR");
     char job[900];
-    snprintf(job, sizeof job, "%s/dimse.job", ws.root);
+    snprintf(job, sizeof job, "%s/dimse.job", rig.ws.root);
     FILE *f = fopen(job, "w");
     cr_assert(f);
     fprintf(f,
@@ -141,20 +132,22 @@ Test(cli_dimse, nightly_batch_over_dimse)
             "END_DATE=20240306\nMODEL=%s\nLABELS=%s/labels.txt\n"
             "OUT_DIR=%s/out\nSTATE_DIR=%s/state\nFORMAT=jsonl\n"
             "VLMINDEX=%s/bin/vlmindex\nVLMSEARCH=%s/bin/vlmsearch\n",
-            dimse, ws.model, ws.root, ws.root, ws.root, build, build);
+            dimse, rig.ws.model, rig.ws.root, rig.ws.root, rig.ws.root, build,
+            build);
     fclose(f);
-    cr_assert_eq(
-        e2e_sh("printf 'nodular lung shadow\\n' > '%s/labels.txt'", ws.root),
-        0);
+    cr_assert_eq(e2e_sh("printf 'nodular lung shadow\\n' > '%s/labels.txt'",
+                        rig.ws.root),
+                 0);
     cr_assert_eq(e2e_sh("'%s/scripts/pacs-nightly' '%s' 2>/dev/null",
                         getenv("VLM_SOURCE_DIR"), job),
-                 0, "see %s/state/logs", ws.root);
+                 0, "see %s/state/logs", rig.ws.root);
     cr_expect_eq(e2e_sh("[ $(grep -c 'not a diagnosis' "
                         "'%s/out/worklist-20240306.jsonl') -eq 2 ]",
-                        ws.root),
+                        rig.ws.root),
                  0, "one row per study (CT, CR)");
     cr_expect_eq(e2e_sh("grep -rlaE 'TESTPATIENT|SECRET|%s|%s' '%s/out' "
                         "'%s/state' >&2",
-                        SYN_PATIENT_ID, SYN_BIRTH_DATE, ws.root, ws.root),
+                        SYN_PATIENT_ID, SYN_BIRTH_DATE, rig.ws.root,
+                        rig.ws.root),
                  1, "no patient data in any batch file");
 }
