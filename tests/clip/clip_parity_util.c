@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 
 #include "tests/clip/clip_fixture.h"
 #include "tests/common/ckpt_convert.h"
@@ -194,6 +195,53 @@ void expect_precision_agreement(const char *fx, vlm_precision prec,
     pair_check(fx, &t, max_abs);
     free(pix);
     free(ids);
+    clip_model_destroy(m);
+    st_file_close(ex);
+}
+
+/* Text i of the fixture: its ids equal ref (ctx of them) exactly, its
+ * embedding is within tol of emb (E floats). */
+static void one_text(const char *fx, clip_model *m, int i, const char *s,
+                     const int32_t *ref, const float *emb, double tol)
+{
+    char err[VLM_ERR_MAX] = "";
+    int ctx = clip_text_context(m), E = clip_embed_dim(m);
+    int32_t *ids = malloc((size_t)ctx * sizeof *ids);
+    float *e = malloc((size_t)E * sizeof *e);
+    cr_assert(ids && e);
+    cr_assert_gt(clip_tokenize(m, s, ids, err), 0, "%s", err);
+    for (int k = 0; k < ctx; k++)
+        cr_expect_eq(ids[k], ref[k],
+                     "%s text %d \"%s\" id %d: %d, reference %d", fx, i, s, k,
+                     ids[k], ref[k]);
+    cr_assert_eq(clip_encode_text(m, s, e, err), VLM_OK, "%s", err);
+    cr_expect(max_abs_diff(e, emb, (size_t)E) <= tol, "%s text %d", fx, i);
+    free(ids);
+    free(e);
+}
+
+void expect_tokenizer_parity(const char *fx, double tol)
+{
+    char dir[4096];
+    fixture_dir(fx, dir, sizeof dir);
+    st_file *ex = fixture_expected(dir);
+    struct json_object *texts =
+        json_tokener_parse(st_file_metadata(ex, "texts"));
+    cr_assert(json_object_is_type(texts, json_type_array));
+    clip_model *m = fixture_model(dir, CLIP_PART_TEXT, VLM_PREC_F32);
+    int ctx = clip_text_context(m), E = clip_embed_dim(m);
+    size_t nids;
+    int32_t *ref = fixture_ints(ex, "input_ids", &nids);
+    float *emb = fixture_floats(ex, "text_embeds", NULL);
+    int n = (int)json_object_array_length(texts);
+    cr_assert_eq((size_t)n * ctx, nids);
+    for (int i = 0; i < n; i++)
+        one_text(fx, m, i,
+                 json_object_get_string(json_object_array_get_idx(texts, i)),
+                 ref + (size_t)i * ctx, emb + (size_t)i * E, tol);
+    free(ref);
+    free(emb);
+    json_object_put(texts);
     clip_model_destroy(m);
     st_file_close(ex);
 }

@@ -36,6 +36,10 @@ void expect_text_parity(const char *fx, vlm_precision prec, const char *hidden,
 void expect_converted_parity(const char *fx, st_dtype dtype, const char *pooled,
                              const char *hidden, const char *mask, double tol);
 
+/* clip_tokenize on the fixture's texts (its "texts" metadata) gives its
+ * input_ids exactly, and clip_encode_text its text_embeds within tol. */
+void expect_tokenizer_parity(const char *fx, double tol);
+
 /* Image and text embeddings with precision prec against the reference:
  * smallest row cosine >= min_cos and max abs <= max_abs. */
 void expect_precision_agreement(const char *fx, vlm_precision prec,

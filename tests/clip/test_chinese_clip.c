@@ -5,7 +5,6 @@
  * resize, and loading the same weights as F16 and BF16.  Within 1e-3, and
  * also 1e-4.
  */
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,36 +71,7 @@ Test(chinese_clip, padding_inside_text_refused)
 
 Test(chinese_clip, tokenize_and_encode_strings)
 {
-    char dir[4096], err[VLM_ERR_MAX] = "";
-    fixture_dir(FX, dir, sizeof dir);
-    st_file *ex = fixture_expected(dir);
-    struct json_object *texts =
-        json_tokener_parse(st_file_metadata(ex, "texts"));
-    cr_assert(json_object_is_type(texts, json_type_array));
-    clip_model *m = fixture_model(dir, CLIP_PART_TEXT, VLM_PREC_F32);
-    size_t nids;
-    int32_t *ref = fixture_ints(ex, "input_ids", &nids);
-    float *emb = fixture_floats(ex, "text_embeds", NULL);
-    int n = (int)json_object_array_length(texts);
-    cr_assert_eq((size_t)n * CTX, nids);
-    for (int i = 0; i < n; i++) {
-        const char *s =
-            json_object_get_string(json_object_array_get_idx(texts, i));
-        int32_t ids[CTX];
-        float e[E];
-        cr_assert_gt(clip_tokenize(m, s, ids, err), 0, "%s", err);
-        for (int k = 0; k < CTX; k++)
-            cr_expect_eq(ids[k], ref[i * CTX + k],
-                         "text %d \"%s\" id %d: %d, reference %d", i, s, k,
-                         ids[k], ref[i * CTX + k]);
-        cr_assert_eq(clip_encode_text(m, s, e, err), VLM_OK, "%s", err);
-        cr_expect(max_abs_diff(e, emb + i * E, E) <= 1e-4, "text %d", i);
-    }
-    free(ref);
-    free(emb);
-    json_object_put(texts);
-    clip_model_destroy(m);
-    st_file_close(ex);
+    expect_tokenizer_parity(FX, 1e-4);
 }
 
 /* The photos squashed to 48 x 48 (photos_u8) and normalised
