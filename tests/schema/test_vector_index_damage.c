@@ -24,6 +24,9 @@
 #define N    VEC_FIXTURE_N
 #define K    10
 
+TestSuite(vector_index_damage, .init = vector_fixture_init,
+          .fini = vector_fixture_fini);
+
 enum spot {
     INDEX_TYPE,
     DIMENSION,
@@ -239,16 +242,14 @@ ParameterizedTestParameters(vector_index_damage, every_spot)
     return cr_make_param_array(damage_case, cases, n);
 }
 
-ParameterizedTest(damage_case *dc, vector_index_damage, every_spot,
-                  .init = vector_fixture_init, .fini = vector_fixture_fini)
+ParameterizedTest(damage_case *dc, vector_index_damage, every_spot)
 {
     run_case(dc);
 }
 
 /* Damage that only the whole-file checksum can see (a vector no query
  * reaches, zeroed): vector_index_verify finds it and the repair fixes it. */
-Test(vector_index_damage, verify_finds_what_searches_do_not,
-     .init = vector_fixture_init, .fini = vector_fixture_fini)
+Test(vector_index_damage, verify_finds_what_searches_do_not)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
@@ -272,8 +273,7 @@ Test(vector_index_damage, verify_finds_what_searches_do_not,
 
 /* A reader that may not write the collection (save_after_rebuild off)
  * repairs in memory only: the damaged file is left as it was. */
-Test(vector_index_damage, a_read_only_repair_does_not_save,
-     .init = vector_fixture_init, .fini = vector_fixture_fini)
+Test(vector_index_damage, a_read_only_repair_does_not_save)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
@@ -296,8 +296,7 @@ Test(vector_index_damage, a_read_only_repair_does_not_save,
 /* Lists read into memory without the whole checksum (a stale file, loaded
  * to be caught up, with the load-time checksum off): the checks of each
  * result against SQLite are what notice a damaged vector. */
-Test(vector_index_damage, result_checks_catch_unchecked_lists,
-     .init = vector_fixture_init, .fini = vector_fixture_fini)
+Test(vector_index_damage, result_checks_catch_unchecked_lists)
 {
     vector_index_options o = {.verify_bytes = -1, .save_after_rebuild = true};
     vector_index *vi = NULL;
