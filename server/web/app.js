@@ -342,9 +342,12 @@
   function applyCollection() {
     const c = state.collections[state.collection] || {}; // {}: all of them
     const dicom = !!c.dicom;
+    // "All collections" shows DICOM hits too: the triage notice stays, the
+    // worklist (one collection's studies) does not.
+    const anyDicom = state.collection === 'all' && state.collections.some((x) => x.dicom);
     $('worklist-tab').hidden = !dicom;
     $('tabs').hidden = !dicom;
-    $('triage').hidden = !dicom;
+    $('triage').hidden = !(dicom || anyDicom);
     if (!dicom) showView('search');
     const roots = $('roots');
     roots.replaceChildren();

@@ -188,6 +188,8 @@ def all_collections(b, url, dicom_index):
            " s.value = 'all'; s.dispatchEvent(new Event('change')); })()")
     b.wait("document.getElementById('status').textContent.includes('collections')",
            what="the status of all collections")
+    assert b.eval("!document.getElementById('triage').hidden"), \
+        "DICOM hits are shown without the research-triage notice"
     b.eval("document.getElementById('q').focus()")
     b.type("a photo")
     b.enter()
