@@ -463,6 +463,12 @@ static enum MHD_Result classify(request *r, json_object *o, const char **labels,
                                 int nl, const char **tpl, int nt,
                                 json_object *ids)
 {
+    json_object *coll;
+    if (json_object_object_get_ex(o, "collection", &coll) &&
+        !json_object_is_type(coll, json_type_int))
+        return reply_error(r, 400,
+                           "collection: the number of one collection "
+                           "(ids belong to one)");
     served *sv = req_collection(r, jint(o, "collection", 0, 0, 1 << 20));
     reader *rd = sv ? req_reader(r, sv) : NULL;
     if (!rd) return MHD_YES;

@@ -108,6 +108,13 @@ def fanout(ws, full_url):
                          q("id:%d" % cats[0]["id"]))
         check(st == 400 and "one collection" in r["error"],
               "id:N with collection=all: 400")
+        st, r = get_json(srv.url + "api/classify", method="POST",
+                         body=json.dumps({"labels": ["cat", "dog"],
+                                          "ids": [cats[0]["id"]],
+                                          "collection": "all"}).encode(),
+                         headers={"Content-Type": "application/json"})
+        check(st == 400 and "one collection" in r["error"],
+              "classify with collection=all: 400, not collection 0")
         st, r = get_json(srv.url + "api/search", method="POST",
                          body=json.dumps({"q": "a cat", "n": 3,
                                           "collection": "all"}).encode(),
