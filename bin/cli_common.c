@@ -61,6 +61,17 @@ const cli_opt cli_writer_opts[] = {
                  "collection (default: wait for it)"),
     CLI_OPT_END};
 
+const cli_opt cli_index_opts[] = {
+    CLI_OPT_SECTION("Approximate index (large collections, docs/scale.md):"),
+    CLI_OPT_INT(0, "nprobe", COMMON(nprobe), "N", 1, 1 << 20,
+                "IVF lists searched per query (default: enough\n"
+                "for about 3/64 of the vectors; more = higher\n"
+                "recall, slower)"),
+    CLI_OPT_INT(0, "refine", COMMON(refine), "R", 1, 4096,
+                "candidates re-scored exactly per result (default:\n"
+                "4 for ivf-sq8, 32 for ivf-pq; more = higher recall)"),
+    CLI_OPT_END};
+
 int cli_parse_existing_path(const char *text, void *field, char *err)
 {
     struct stat st;
@@ -174,6 +185,8 @@ session_config cli_session_config(const cli_common *o, session_access access,
     cfg.threads = o->threads;
     cfg.precision = o->bf16 ? VLM_PREC_BF16 : o->fp32;
     cfg.offline = o->offline;
+    cfg.nprobe = o->nprobe;
+    cfg.refine = o->refine;
     cfg.fetch = (session_fetch_hooks){.announce = announce_download,
                                       .progress = cli_fetch_progress,
                                       .user = (void *)o};

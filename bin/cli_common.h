@@ -29,18 +29,19 @@ typedef struct cli_common {
     /* Every --collection in order: vlmsearch searches them all. */
     const char *collections[CLI_MAX_COLLECTIONS];
     int n_collections;
-    const char *model;      /* --model DIR|NAME */
-    const char *tokenizer;  /* --tokenizer DIR */
-    int threads;            /* --threads N */
-    int bf16;               /* --bf16 */
-    vlm_precision fp32;     /* fp32 flavour: F32 (mapped, fast load; queries)
+    const char *model;     /* --model DIR|NAME */
+    const char *tokenizer; /* --tokenizer DIR */
+    int threads;           /* --threads N */
+    int bf16;              /* --bf16 */
+    vlm_precision fp32;    /* fp32 flavour: F32 (mapped, fast load; queries)
                                or F32_PACKED (faster GEMMs; indexing) */
-    int offline;            /* --offline or VLMINDEX_OFFLINE=1 */
-    int quiet;              /* -q */
-    int progress;           /* --progress: cli_progress_mode */
-    int help;               /* -h, --help (handled by cli_parse) */
-    int no_wait;            /* --no-wait: fail if another writer is busy */
-    const char *command;    /* e.g. "vlmindex add": shown to other writers */
+    int offline;           /* --offline or VLMINDEX_OFFLINE=1 */
+    int quiet;             /* -q */
+    int progress;          /* --progress: cli_progress_mode */
+    int help;              /* -h, --help (handled by cli_parse) */
+    int no_wait;           /* --no-wait: fail if another writer is busy */
+    int nprobe, refine;    /* --nprobe, --refine (searches); 0 = default */
+    const char *command;   /* e.g. "vlmindex add": shown to other writers */
 } cli_common;
 
 void cli_common_init(cli_common *o);
@@ -90,5 +91,9 @@ extern const char cli_exit_status_help[];
  * take its writer lock).  Offsets are into cli_common, so the command's
  * args struct must begin with its cli_common (every one does). */
 extern const cli_opt cli_writer_opts[];
+
+/* --nprobe and --refine, for the tables of commands that search (vlmsearch,
+ * serve): the approximate index's recall against latency. */
+extern const cli_opt cli_index_opts[];
 
 #endif

@@ -54,8 +54,8 @@ static const cli_opt serve_opts[] = {
                 "longest side of thumbnails (256)"),
     CLI_OPT_END};
 
-static const cli_opt *const serve_tables[] = {serve_opts, watch_cli_opts,
-                                              cli_writer_opts, NULL};
+static const cli_opt *const serve_tables[] = {
+    serve_opts, cli_index_opts, watch_cli_opts, cli_writer_opts, NULL};
 
 static const cli_command serve_cmd = {
     .name = "vlmindex serve",

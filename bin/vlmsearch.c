@@ -116,7 +116,8 @@ static const cli_opt search_opts[] = {
                  "CA certificates for --store-sr"),
     CLI_OPT_END};
 
-static const cli_opt *const search_tables[] = {search_opts, NULL};
+static const cli_opt *const search_tables[] = {search_opts, cli_index_opts,
+                                               NULL};
 
 static const cli_command search_cmd = {
     .name = "vlmsearch",

@@ -187,7 +187,7 @@ void vindex_refresh_info(vector_index *vi)
     in->nlist = nlist > 1 ? nlist : 0;
     in->nprobe = nlist == 1 ? 0
                  : vi->opt.nprobe > 0
-                     ? vi->opt.nprobe
+                     ? (vi->opt.nprobe < nlist ? vi->opt.nprobe : nlist)
                      : vindex_default_nprobe(nlist, in->ntotal);
     in->refine = vindex_refine_factor(vi, in->kind);
     in->scan_isa = vscan_isa();

@@ -100,7 +100,9 @@ static int open_index(session *s, char *err)
     /* A rebuilt index is saved, so the next command does not rebuild
      * (unless this process may not write the collection). */
     vector_index_options vo = {.save_after_rebuild =
-                                   !collection_is_read_only(s->c, NULL)};
+                                   !collection_is_read_only(s->c, NULL),
+                               .nprobe = s->cfg.nprobe,
+                               .refine = s->cfg.refine};
     return vector_index_open(s->c, &vo, &s->vi, err);
 }
 

@@ -79,7 +79,10 @@ typedef struct session_config {
     vlm_precision precision; /* CLIP weights; a decoder loads BF16 when
                                 this is BF16, else F32 */
     bool offline;            /* never download */
-    bool fetch_default;      /* download the default model if none is
+    /* The vector index's recall/latency trade (vector_index_options):
+     * IVF lists probed and candidates re-scored per hit; 0 = defaults. */
+    int nprobe, refine;
+    bool fetch_default; /* download the default model if none is
                                 installed (what `vlmindex add` does) */
     session_fetch_hooks fetch;
     /* Writers (WRITE, MODIFY): the writer lock. */

@@ -230,6 +230,9 @@ static void brute_force(clip_model *m, const char *text, char paths[10][64],
     collection_close(c);
 }
 
+/* vlmsearch's --nprobe and --refine for good_answers ("" = defaults). */
+static char nprobe_arg[16], refine_arg[16];
+
 /* How many of the exact top 10 vlmsearch returns; their scores must be
  * the exact ones. */
 static int good_answers(clip_model *m, const char *kind, const char *text)
@@ -237,8 +240,11 @@ static int good_answers(clip_model *m, const char *kind, const char *text)
     char want[10][64];
     float want_s[10];
     brute_force(m, text, want, want_s);
-    const char *args[] = {"-C", ws.coll, "-M", ws.model,
-                          "-n", "10",    text, NULL};
+    const char *args[] = {"-C", ws.coll, "-M", ws.model, "-n", "10",
+                          text, NULL,    NULL, NULL,     NULL, NULL};
+    int a = 7;
+    if (*nprobe_arg) args[a++] = "--nprobe", args[a++] = nprobe_arg;
+    if (*refine_arg) args[a++] = "--refine", args[a++] = refine_arg;
     e2e_run r = e2e_exec("vlmsearch", args);
     cr_assert_eq(r.status, 0, "%s: %s", kind, r.err);
     cr_assert_eq(e2e_count_lines(r.out), 10, "%s: %s", kind, r.out);
@@ -257,14 +263,36 @@ static int good_answers(clip_model *m, const char *kind, const char *text)
     return found;
 }
 
+static int answers_found(clip_model *m, const char *kind)
+{
+    int found = 0;
+    for (int i = 0; i < 3; i++) found += good_answers(m, kind, queries[i]);
+    return found;
+}
+
 /* recall@10 over a few queries: 24-d codes of the tiny model are coarse
  * (PQ keeps 3 bytes of 96), so the bar is 0.8, not the 0.95 of 512-d. */
 static void expect_good_answers(clip_model *m, const char *kind)
 {
-    int found = 0;
-    for (int i = 0; i < 3; i++) found += good_answers(m, kind, queries[i]);
+    int found = answers_found(m, kind);
     cr_assert_geq(found, 24, "%s: only %d of the exact top 10 x 3", kind,
                   found);
+}
+
+/* --nprobe trades recall for speed: on ivf-flat, every list probed is an
+ * exact search (30 of 30), one list finds fewer than the default. */
+static void expect_nprobe_matters(clip_model *m)
+{
+    int by_default = answers_found(m, "ivf-flat");
+    snprintf(nprobe_arg, sizeof nprobe_arg, "%d", 1 << 20); /* all lists */
+    int all = answers_found(m, "ivf-flat --nprobe all");
+    snprintf(nprobe_arg, sizeof nprobe_arg, "1");
+    snprintf(refine_arg, sizeof refine_arg, "1");
+    int one = answers_found(m, "ivf-flat --nprobe 1 --refine 1");
+    nprobe_arg[0] = refine_arg[0] = '\0';
+    cr_assert_eq(all, 30, "--nprobe covering every list: %d of 30", all);
+    cr_assert_lt(one, by_default, "--nprobe 1 found %d, the default %d", one,
+                 by_default);
 }
 
 static char *vlmindex(const char *a1, const char *a2, const char *a3)
@@ -311,6 +339,7 @@ Test(cli_vector_index, repair_index_switches_kinds)
                   out);
         free(out);
         expect_good_answers(m, steps[i].kind);
+        if (!strcmp(steps[i].arg, "flat")) expect_nprobe_matters(m);
     }
     clip_model_destroy(m);
 }
