@@ -372,3 +372,53 @@ Test(session, mixing_model_families_is_refused_by_name)
     cr_assert_str_eq(cm.family, "clip", "the binding is left alone");
     collection_close(c);
 }
+
+/* search_run_many over more collections than it runs at once (it takes
+ * them in waves of threads): here one collection opened 20 times, so the
+ * merged top-k is each of the single search's hits 20 times over, in
+ * collection order, with the single search's scores. */
+Test(session, fan_out_over_many_collections_runs_them_all)
+{
+    enum {
+        COPIES = 20,
+        K = 3
+    };
+    session_config cfg = config(SESSION_WRITE, CLIP_PART_ALL, ws.model);
+    session *writer = open_ok(&cfg);
+    add_job job = {.s = writer};
+    run_add(&job);
+    cr_assert_eq(job.rc, VLM_OK, "%s", job.err);
+    session *all[COPIES] = {writer};
+    for (int i = 1; i < COPIES; i++)
+        cr_assert_eq(session_open_also(writer, ws.coll, &all[i], err), VLM_OK,
+                     "%s", err);
+    const char *words[] = {"a", "cat"};
+    query q;
+    cr_assert_eq(query_parse(2, words, &q, err), VLM_OK);
+    float qv[512];
+    cr_assert_eq(search_embed_query(session_model(writer), &q, qv, err), VLM_OK,
+                 "%s", err);
+    search_options so = {.top_k = K};
+    search_hit *one, *many;
+    int n1, nm;
+    cr_assert_eq(search_run(session_collection(writer), session_index(writer),
+                            qv, &so, &one, &n1, err),
+                 VLM_OK, "%s", err);
+    so.top_k = K * COPIES;
+    cr_assert_eq(search_run_many(all, COPIES, qv, &so, NULL, &many, &nm, err),
+                 VLM_OK, "%s", err);
+    cr_assert_eq(n1, K);
+    cr_assert_eq(nm, K * COPIES);
+    for (int i = 0; i < nm; i++) {
+        const search_hit *want = &one[i / COPIES];
+        cr_assert_eq(many[i].id, want->id, "hit %d", i);
+        cr_assert_eq(many[i].score, want->score, "hit %d", i);
+        cr_assert_eq(many[i].source, i % COPIES, "hit %d", i);
+        cr_assert_str_eq(many[i].path, want->path);
+    }
+    search_hits_free(one, n1);
+    search_hits_free(many, nm);
+    query_free(&q);
+    for (int i = 1; i < COPIES; i++) session_close(all[i]);
+    session_close(writer);
+}
