@@ -135,6 +135,8 @@ void search_hits_free(search_hit *hits, int n);
  * without merging them; see session_open_also): each session's top-k
  * (o applies to each: --in, threshold, filters), merged into the overall
  * top-k, best first (equal scores: lower session index, then lower id).
+ * The sessions are searched side by side, a thread each up to the cores:
+ * no other thread may use them meanwhile.
  * Each hit's `source` says which session it came from.  self: when not
  * NULL, each collection leaves out its own copies of self's image terms
  * (search_self_ids; o->exclude_ids is ignored then, since ids belong to
