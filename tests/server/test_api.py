@@ -19,8 +19,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from workspace import (Server, Workspace, build_bin, get_json, http,  # noqa: E402
-                       wait_for)
+from workspace import (Server, Workspace, build_bin, finish,  # noqa: E402
+                       get_json, http, wait_for)
 
 PHI = [b"TESTPATIENT", b"SECRET", b"19010203"]
 failures = []
@@ -640,10 +640,7 @@ def main():
         if srv:
             srv.stop()
         ws.cleanup()
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
-    print("server API test passed")
+    finish(failures, "server API test")
 
 
 if __name__ == "__main__":

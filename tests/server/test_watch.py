@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from workspace import Workspace, build_bin, wait_for  # noqa: E402
+from workspace import Workspace, build_bin, finish, wait_for  # noqa: E402
 
 WAIT = 10  # seconds: "within a few seconds", with room for a loaded CI box
 failures = []
@@ -258,10 +258,7 @@ def main():
         if w:
             w.stop()
         ws.cleanup()
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        sys.exit(1)
-    print("watch test passed")
+    finish(failures, "watch test")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,14 @@ SKIP = 77  # meson: the test was skipped
 MODEL = "clip-tiny-quickgelu-f32"
 
 
+def finish(failures, what):
+    """The end of a test script: exit 1 naming how many checks failed."""
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        sys.exit(1)
+    print(what + " passed")
+
+
 def skip(why):
     print("SKIP: " + why)
     sys.exit(SKIP)
